@@ -1,0 +1,23 @@
+/**
+ * The `hks` command line. Each subcommand parses its flags, wires real dependencies and calls the
+ * same engine functions the Pulumi provider uses; nothing here decides what to back up or restore.
+ */
+import { Command, CommanderError } from "commander";
+import { registerDevCommands } from "./dev/command";
+
+/** Runs the CLI with `argv` (without the node and script paths); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command("hks")
+    .description("Kubernetes backup as infrastructure code")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerDevCommands(program);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    process.stderr.write(`hks: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

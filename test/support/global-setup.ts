@@ -1,0 +1,44 @@
+/**
+ * Starts the real local stack once per test run and stops it at the end. When `HKS_DEV_DIR` names a
+ * running stack (`npx hks dev up`), that one is reused and left running.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { TestProject } from "vitest/node";
+import { downStack, readStack, stackEnv, stackHealthy, upStack, type StackInfo } from "../../cli/dev/stack";
+import { ensureTools } from "../../cli/dev/tools";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    stack: StackInfo;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const log = (s: string) => process.stderr.write(`[stack] ${s}\n`);
+  let info: StackInfo | undefined;
+  let owned = false;
+  const given = process.env.HKS_DEV_DIR;
+  if (given) {
+    const existing = readStack(given);
+    if (existing && (await stackHealthy(existing))) {
+      info = existing;
+      log(`reusing the stack in ${given}`);
+    } else {
+      throw new Error(`HKS_DEV_DIR=${given} names no healthy stack: run 'npx hks dev up' there, or unset HKS_DEV_DIR`);
+    }
+  }
+  if (!info) {
+    const tools = ensureTools();
+    const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "hks-test-"));
+    log(`starting etcd, kube-apiserver, kube-controller-manager and MinIO in ${runDir}`);
+    info = await upStack(runDir, tools, log);
+    owned = true;
+  }
+  Object.assign(process.env, stackEnv(info));
+  project.provide("stack", info);
+  return async () => {
+    if (owned && info) await downStack(info.runDir, log);
+  };
+}
