@@ -8,8 +8,10 @@ set -euo pipefail
 K8S_VERSION=${K8S_VERSION:-1.35.4}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
 PULUMI_VERSION=${PULUMI_VERSION:-3.274.1}
-MINIO_VERSION=${MINIO_VERSION:-v0.0.0-20251015172955-9e49d5e7a648}   # RELEASE.2025-10-15T17-29-55Z
-BIN=${HKS_TOOLS_DIR:-$HOME/.cache/hks-backup/tools/k8s$K8S_VERSION-etcd$ETCD_VERSION-minio20251015-pulumi$PULUMI_VERSION}
+# The newest MinIO the module proxy serves (the repository is archived; RELEASE.2025-10-15 is no
+# longer served: "403 This module version is not available").
+MINIO_VERSION=${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}
+BIN=${HKS_TOOLS_DIR:-$HOME/.cache/hks-backup/tools/k8s$K8S_VERSION-etcd$ETCD_VERSION-minio20260212-pulumi$PULUMI_VERSION}
 
 say() { printf '[tools] %s\n' "$*" >&2; }
 die() { printf '[tools] error: %s\n' "$*" >&2; exit 1; }
@@ -63,25 +65,43 @@ if [ ! -x "$BIN/minio" ]; then
   # MinIO is built as the main module, in its downloaded module folder, so its own replaces apply.
   ( cd "$work"; dir=$(GOFLAGS= go mod download -json "github.com/minio/minio@$MINIO_VERSION" | jf Dir)
     [ -d "$dir" ] || { echo "cannot download github.com/minio/minio@$MINIO_VERSION" >&2; exit 1; }
-    cd "$dir" && GOFLAGS=-mod=readonly go build -trimpath -ldflags "-s -w" -o "$BIN/minio" . ) || die "MinIO build failed (see above)"
+    cd "$dir" && GOFLAGS=-mod=readonly go build -trimpath -ldflags "-s -w" -o "$BIN/minio" . >"$work/minio.log" 2>&1 || { grep -v '^go: downloading' "$work/minio.log" >&2; exit 1; } ) || die "MinIO build failed (see above)"
   done_ minio "$BIN/minio"
 else say "[skip] minio (cached)"; step=$((step+1)); fi
 
-if [ ! -x "$BIN/pulumi" ] || [ ! -x "$BIN/pulumi-language-nodejs" ]; then
-  begin "Pulumi CLI v$PULUMI_VERSION + pulumi-language-nodejs"
+if [ ! -x "$BIN/pulumi" ]; then
+  begin "Pulumi CLI v$PULUMI_VERSION"
   ( wrap pulumi
-    lh=$(go mod download -json "$P/pkg/v3@v$PULUMI_VERSION" | jf Origin.Hash)
-    [ -n "$lh" ] || { echo "no Origin.Hash for pkg/v3@v$PULUMI_VERSION" >&2; exit 1; }
-    { go get "$P/pkg/v3/cmd/pulumi@v$PULUMI_VERSION" "$P/sdk/v3@v$PULUMI_VERSION" &&
-      go get "$P/sdk/nodejs/cmd/pulumi-language-nodejs/v3@$lh"; } >"$work/pulumi.log" 2>&1 || { cat "$work/pulumi.log" >&2; exit 1; }
+    go get "$P/pkg/v3/cmd/pulumi@v$PULUMI_VERSION" "$P/sdk/v3@v$PULUMI_VERSION" >"$work/pulumi.log" 2>&1 || { cat "$work/pulumi.log" >&2; exit 1; }
     for m in pkg/v3 sdk/v3; do
       v=$(go list -m -f '{{.Version}}' "$P/$m"); [ "$v" = "v$PULUMI_VERSION" ] || { echo "$m drifted to $v" >&2; exit 1; }; done
-    ld="-s -w -X $P/sdk/v3/go/common/version.Version=v$PULUMI_VERSION"; t="-trimpath -tags osusergo,grpcnotrace"
     say "      compiling"
-    go build $t -ldflags "$ld" -o "$BIN/pulumi" "$P/pkg/v3/cmd/pulumi"
-    go build $t -ldflags "$ld" -o "$BIN/pulumi-language-nodejs" "$P/sdk/nodejs/cmd/pulumi-language-nodejs/v3" ) || die "Pulumi build failed (see above)"
-  done_ pulumi "$BIN/pulumi" "$BIN/pulumi-language-nodejs"
+    go build -trimpath -tags osusergo,grpcnotrace -ldflags "-s -w -X $P/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+      -o "$BIN/pulumi" "$P/pkg/v3/cmd/pulumi" ) || die "Pulumi CLI build failed (see above)"
+  done_ pulumi "$BIN/pulumi"
 else say "[skip] pulumi (cached)"; step=$((step+1)); fi
+
+# The Node.js language host. Upstream it is the untagged module .../sdk/nodejs/cmd/pulumi-language-nodejs/v3,
+# fetched at the commit of pkg/v3.$PULUMI_VERSION; that needs the commit hash (Origin.Hash), which the module
+# proxy here does not report, and it refuses to list the module's pseudo-versions. The newest version the
+# proxy serves that still ships the language host inside the tagged sdk/v3 module is v3.68.0: its
+# RunRequest -> `node @pulumi/pulumi/cmd/run --monitor ... <program>` contract is what @pulumi/pulumi 3.270 reads.
+LANGHOST_SDK_VERSION=${LANGHOST_SDK_VERSION:-v3.68.0}
+if [ ! -x "$BIN/pulumi-language-nodejs" ]; then
+  total=$((total+1)); begin "pulumi-language-nodejs"
+  ( wrap langhost
+    lh=$(go mod download -json "$P/pkg/v3@v$PULUMI_VERSION" | jf Origin.Hash)
+    if [ -n "$lh" ] && go get "$P/sdk/nodejs/cmd/pulumi-language-nodejs/v3@$lh" >"$work/lh.log" 2>&1; then
+      pkg="$P/sdk/nodejs/cmd/pulumi-language-nodejs/v3"; ver="v$PULUMI_VERSION"
+    else
+      say "      the commit of pkg/v3@v$PULUMI_VERSION is not available from the module proxy; using the language host of sdk/v3@$LANGHOST_SDK_VERSION"
+      go get "$P/sdk/v3/nodejs/cmd/pulumi-language-nodejs@$LANGHOST_SDK_VERSION" >"$work/lh.log" 2>&1 || { cat "$work/lh.log" >&2; exit 1; }
+      pkg="$P/sdk/v3/nodejs/cmd/pulumi-language-nodejs"; ver="$LANGHOST_SDK_VERSION"
+    fi
+    go build -trimpath -tags osusergo,grpcnotrace -ldflags "-s -w -X $P/sdk/v3/go/common/version.Version=$ver" \
+      -o "$BIN/pulumi-language-nodejs" "$pkg" ) || die "pulumi-language-nodejs build failed (see above)"
+  done_ pulumi-language-nodejs "$BIN/pulumi-language-nodejs"
+else say "[skip] pulumi-language-nodejs (cached)"; fi
 
 # The snapshot.storage.k8s.io/v1 CRDs, as a CSI-enabled cluster has them, from the external-snapshotter
 # client module (the same files its release installs). Installed by `hks dev up`.

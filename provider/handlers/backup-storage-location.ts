@@ -1,0 +1,194 @@
+/**
+ * BackupStorageLocation: provisions an S3 bucket (or checks an NFS folder), proves access with a
+ * probe, and records the location in the cluster. Order inside each method: parse, plan, apply,
+ * shape outputs.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { InputError, StorageError } from "../errors";
+import { loadKubeConfig } from "../kube/client";
+import { configMapName, credentialsSecretName, deleteLocationConfig, writeLocationConfig } from "../kube/location-config";
+import { locationConfigOf, storeConfigOf } from "../location/store";
+import { checkLocation, diffLocation } from "../plan/location";
+import {
+  createS3Client, deleteBucketContents, ensureBucket, inspectBucket, probeAccess, storeFromConfig,
+  type BucketInspection, type StoreConfig,
+} from "../store";
+import type { BackupStorageLocationInputs as Inputs, BackupStorageLocationOutputs as Outputs } from "../types";
+import type { HandlerContext, ResourceHandler } from "./handler";
+
+const idOf = (i: Inputs) => `${i.namespace}/${i.locationName}`;
+
+function storeConfigFor(i: Inputs): StoreConfig {
+  const cfg = locationConfigOf(i);
+  return storeConfigOf(cfg, i.credentials);
+}
+
+/** The folder an NFS location is read and written through on this machine. */
+function localFolder(i: Inputs): string {
+  return i.nfs!.localPath ?? i.nfs!.path;
+}
+
+function capabilitiesOf(i: Inputs, b?: BucketInspection): Outputs["capabilities"] {
+  return {
+    versioning: b ? b.versioning : "n/a",
+    objectLock: b?.objectLock ? { mode: b.objectLock.mode, days: b.objectLock.days } : undefined,
+    encryption: b?.encryption ? { type: b.encryption.type, kmsKeyId: b.encryption.kmsKeyId } : undefined,
+    clientSideEncryption: (i.encryption?.recipients.length ?? 0) > 0,
+  };
+}
+
+/** Creates or re-applies the bucket settings; returns what the bucket looks like afterwards. */
+async function provisionBucket(i: Inputs, ctx: HandlerContext): Promise<{ inspection: BucketInspection; created: boolean }> {
+  const os = i.objectStorage!;
+  const client = createS3Client(storeConfigFor(i) as Extract<StoreConfig, { kind: "s3" }>);
+  const where = `s3://${os.bucket}`;
+  if (i.accessMode === "ReadOnly" || !i.createBucket) {
+    const found = await inspectBucket(client, os.bucket);
+    if (!found.exists) {
+      throw new InputError("objectStorage.bucket", `bucket "${os.bucket}" does not exist${i.accessMode === "ReadOnly" ? " (a ReadOnly location never creates it)" : " and createBucket is false: create it, or set createBucket: true"}`);
+    }
+    if (i.accessMode === "ReadOnly") return { inspection: found, created: false };
+  }
+  const res = await ensureBucket(client, {
+    bucket: os.bucket,
+    region: os.region ?? "us-east-1",
+    objectLock: i.objectLock,
+    versioning: i.versioning,
+    sse: i.serverSideEncryption ? (i.serverSideEncryption.type === "SSE-KMS" ? { type: "aws:kms", kmsKeyId: i.serverSideEncryption.kmsKeyId } : { type: "AES256" }) : undefined,
+    lifecycle: i.lifecycle ? { prefix: os.prefix ? `${os.prefix}/` : "", ...i.lifecycle } : undefined,
+    tags: i.tags,
+  });
+  ctx.log(`${where}: ${res.created ? "created" : "found"}${res.applied.length ? `; set ${res.applied.join(", ")}` : ""}`);
+  return { inspection: await inspectBucket(client, os.bucket), created: res.created };
+}
+
+/** Provision (or check), probe access, record in the cluster; returns the outputs. */
+async function apply(i: Inputs, ctx: HandlerContext, bucketCreatedBefore: boolean): Promise<Outputs> {
+  const kc = loadKubeConfig({ kubeconfig: i.kubeconfig, context: i.context });
+  let inspection: BucketInspection | undefined;
+  let created = bucketCreatedBefore;
+  if (i.objectStorage) {
+    const r = await provisionBucket(i, ctx);
+    inspection = r.inspection;
+    created = created || r.created;
+  } else {
+    const dir = localFolder(i);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+      throw new InputError(i.nfs!.localPath ? "nfs.localPath" : "nfs.path", `${dir} is not a folder on this machine: mount ${i.nfs!.server}:${i.nfs!.path} there, or set nfs.localPath to where it is mounted`);
+    }
+  }
+  const store = storeFromConfig(storeConfigFor(i));
+  if (i.accessMode === "ReadOnly") {
+    for await (const _ of store.list("hks/")) break; // reading is all a ReadOnly location needs
+    ctx.log(`${store.describe()}: readable (ReadOnly: nothing written)`);
+  } else {
+    const probe = await probeAccess(store, { objectLocked: !!inspection?.objectLock });
+    ctx.log(`${probe.location}: access checked (${probe.checks.join(", ")})${probe.note ? `; ${probe.note}` : ""}`);
+  }
+  const written = await writeLocationConfig(kc, locationConfigOf(i), i.credentials);
+  if (!i.credentials) {
+    // Credentials were removed (or never inline): no Secret of ours may linger with old keys.
+    await deleteStaleCredentials(kc, i);
+  }
+  ctx.log(`location "${i.locationName}" recorded in ConfigMap ${i.namespace}/${written.configMap}${written.secret ? ` (credentials in Secret ${written.secret})` : ""}`);
+  return {
+    ...i,
+    phase: "Available",
+    url: store.describe(),
+    bucket: i.objectStorage?.bucket,
+    endpoint: i.objectStorage?.endpoint,
+    bucketCreated: created,
+    capabilities: capabilitiesOf(i, inspection),
+    configMapName: configMapName(i.locationName),
+    credentialsSecretName: written.secret,
+  };
+}
+
+async function deleteStaleCredentials(kc: ReturnType<typeof loadKubeConfig>, i: Inputs): Promise<void> {
+  const k8s = await import("@kubernetes/client-node");
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  await core.deleteNamespacedSecret({ name: credentialsSecretName(i.locationName), namespace: i.namespace }).catch(() => undefined);
+}
+
+export const backupStorageLocationHandler: ResourceHandler<Inputs, Outputs> = {
+  applyDeadlineMs: 10 * 60_000,
+
+  async check(_olds, news) {
+    const { inputs, failures } = checkLocation(news);
+    return { inputs, failures };
+  },
+
+  async diff(_id, olds, news) {
+    const d = diffLocation(olds, news);
+    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
+  },
+
+  async create(inputs, ctx) {
+    const outs = await apply(inputs, ctx, false);
+    return { id: idOf(inputs), outs };
+  },
+
+  async read(id, props, _ctx) {
+    if (!props.objectStorage) {
+      const dir = props.nfs?.localPath ?? props.nfs?.path;
+      if (!dir || !fs.existsSync(dir)) return {};
+      return { id, props };
+    }
+    const client = createS3Client(storeConfigFor(props) as Extract<StoreConfig, { kind: "s3" }>);
+    const found = await inspectBucket(client, props.objectStorage.bucket);
+    if (!found.exists) return {}; // deleted out of band: the resource is gone
+    // Reflect out-of-band changes in the inputs so the next `pulumi up` shows and repairs them.
+    const inputs: Inputs = { ...stripOutputs(props) };
+    if (props.versioning === true && found.versioning !== "Enabled") inputs.versioning = false;
+    if (props.tags) {
+      inputs.tags = Object.fromEntries(Object.keys(props.tags).filter((k) => k in found.tags).map((k) => [k, found.tags[k]]));
+    }
+    if (props.serverSideEncryption) {
+      const want = props.serverSideEncryption.type === "SSE-KMS" ? "aws:kms" : "AES256";
+      if (found.encryption?.type !== want) delete inputs.serverSideEncryption;
+    }
+    return { id, props: { ...props, capabilities: capabilitiesOf(props, found) }, inputs };
+  },
+
+  async update(_id, olds, news, ctx) {
+    return { outs: await apply(news, ctx, olds.bucketCreated ?? false) };
+  },
+
+  async delete(_id, props, ctx) {
+    const kc = loadKubeConfig({ kubeconfig: props.kubeconfig, context: props.context });
+    if (props.deletionPolicy === "Delete" && props.accessMode !== "ReadOnly") {
+      if (props.objectStorage) {
+        const os = props.objectStorage;
+        const client = createS3Client(storeConfigFor(props) as Extract<StoreConfig, { kind: "s3" }>);
+        // Only what this resource created: the whole bucket if it made it, else its hks/ tree.
+        const prefix = props.bucketCreated ? "" : `${os.prefix ? `${os.prefix}/` : ""}hks/`;
+        const found = await inspectBucket(client, os.bucket);
+        if (found.exists) {
+          const r = await deleteBucketContents(client, os.bucket, { prefix });
+          ctx.log(`s3://${os.bucket}/${prefix}: deleted ${r.versions} object versions, ${r.deleteMarkers} delete markers, ${r.uploads} incomplete uploads (deletionPolicy Delete)`);
+          if (props.bucketCreated) {
+            const s3 = await import("@aws-sdk/client-s3");
+            await client.send(new s3.DeleteBucketCommand({ Bucket: os.bucket })).catch((err) => {
+              throw new StorageError(`deleting bucket ${os.bucket}: ${(err as Error).message}`, { cause: err });
+            });
+            ctx.log(`s3://${os.bucket}: bucket deleted`);
+          }
+        }
+      } else {
+        const dir = path.join(localFolder(props), "hks");
+        fs.rmSync(dir, { recursive: true, force: true });
+        ctx.log(`${dir}: deleted (deletionPolicy Delete)`);
+      }
+    } else {
+      ctx.log(`${props.url}: kept with its backups (deletionPolicy ${props.deletionPolicy}${props.accessMode === "ReadOnly" ? ", ReadOnly" : ""})`);
+    }
+    await deleteLocationConfig(kc, props.namespace, props.locationName);
+  },
+};
+
+const OUTPUT_ONLY: readonly string[] = ["phase", "url", "bucket", "endpoint", "bucketCreated", "capabilities", "configMapName", "credentialsSecretName"];
+
+function stripOutputs(o: Outputs): Inputs {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => !OUTPUT_ONLY.includes(k))) as unknown as Inputs;
+}

@@ -1,0 +1,52 @@
+/**
+ * The provider module that the serialized stubs (sdk/dynamic.ts) load by package name. It maps a
+ * resource kind to its handler (pulumi-eks cmd/provider pattern) and gives every method a deadline.
+ */
+import type { ResourceKind } from "./kinds";
+import type { HandlerContext, ResourceHandler } from "./handlers/handler";
+
+export { RESOURCE_KINDS, typeToken } from "./kinds";
+export type { ResourceKind } from "./kinds";
+
+type AnyHandler = ResourceHandler<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Handlers are loaded lazily so that a `check` never pays for the engine's imports. */
+const HANDLERS: Record<ResourceKind, () => AnyHandler> = {
+  BackupStorageLocation: () => require("./handlers/backup-storage-location").backupStorageLocationHandler,
+  BackupPlan: () => notYet("BackupPlan"),
+  Backup: () => notYet("Backup"),
+  Restore: () => notYet("Restore"),
+};
+
+function notYet(kind: string): never {
+  throw new Error(`${kind} is not available in this version of hks-backup`);
+}
+
+/** Deadlines of the pure and read-only methods, in milliseconds. */
+const SHORT_DEADLINE_MS = { check: 30_000, diff: 30_000, read: 120_000 } as const;
+
+export type Method = "check" | "diff" | "create" | "read" | "update" | "delete";
+
+/** Runs `method` of `kind`'s handler with a deadline; the stubs in sdk/dynamic.ts call only this. */
+export async function dispatch(kind: ResourceKind, method: Method, args: unknown[]): Promise<unknown> {
+  const load = HANDLERS[kind];
+  if (!load) throw new Error(`unknown hks resource kind "${kind}"`);
+  const handler = load();
+  const ms = method in SHORT_DEADLINE_MS ? SHORT_DEADLINE_MS[method as keyof typeof SHORT_DEADLINE_MS] : handler.applyDeadlineMs;
+  const ac = new AbortController();
+  const ctx: HandlerContext = { signal: ac.signal, log: (line) => console.log(line) };
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      ac.abort();
+      reject(new Error(`${kind}.${method} did not finish within ${Math.round(ms / 1000)}s`));
+    }, ms);
+  });
+  const fn = handler[method] as (...a: unknown[]) => Promise<unknown>;
+  const withCtx = method === "check" || method === "diff" ? args : [...args, ctx];
+  try {
+    return await Promise.race([fn.apply(handler, withCtx), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * The object-store layout: the one place that knows where every object lives (velero
+ * `object_store_layout.go`). Pure functions only; the layout is the durable contract of design.md
+ * ("Storage layout"), so a change here is a format change and needs a new `LAYOUT_VERSION`.
+ *
+ * ```
+ * <prefix>/hks/v1/backups/<backup-name>/resources.tar.gz[.age]
+ * <prefix>/hks/v1/backups/<backup-name>/volumes.json
+ * <prefix>/hks/v1/backups/<backup-name>/manifest.json     written LAST: its presence means complete
+ * <prefix>/hks/v1/locks/<plan>.json
+ * ```
+ */
+import { InputError } from "../errors";
+
+/** The layout version segment; readers refuse keys of any other version. */
+export const LAYOUT_VERSION = "v1";
+
+/** The folder every hks object lives under, below the location prefix. */
+export const LAYOUT_ROOT = "hks";
+
+/** File names inside one backup folder, by role. */
+export const BACKUP_FILES = {
+  /** The resource archive (tar + gzip), unencrypted. */
+  resources: "resources.tar.gz",
+  /** The resource archive encrypted with age; replaces `resources` when the location has recipients. */
+  resourcesEncrypted: "resources.tar.gz.age",
+  /** Snapshot references, if the backup took any. */
+  volumes: "volumes.json",
+  /** The commit marker: written last, so its presence means the backup is complete. */
+  manifest: "manifest.json",
+} as const;
+
+/** One of the file names a backup folder may hold. */
+export type BackupFile = (typeof BACKUP_FILES)[keyof typeof BACKUP_FILES];
+
+const KNOWN_BACKUP_FILES: ReadonlySet<string> = new Set(Object.values(BACKUP_FILES));
+
+/** Longest backup or plan name, as for a DNS-1123 subdomain (a Kubernetes object name). */
+export const MAX_NAME_LENGTH = 253;
+
+// DNS-1123 subdomain: dot-separated labels of lowercase alphanumerics and '-', each starting and
+// ending alphanumeric. This already excludes '/', '..', '.', empty names and upper case.
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * Why `name` is not a valid backup or plan name, or `undefined` when it is valid.
+ * Valid: lowercase alphanumerics, '-' and '.', at most 253 characters, starting and ending with an
+ * alphanumeric, no empty dot-separated part (so no '..'); no '/'.
+ */
+export function nameProblem(name: string): string | undefined {
+  if (name.length === 0) return "must not be empty";
+  if (name.length > MAX_NAME_LENGTH) return `is ${name.length} characters long; the limit is ${MAX_NAME_LENGTH}`;
+  if (name.includes("/")) return `"${name}" contains '/'; use lowercase letters, digits, '-' and '.'`;
+  if (!DNS1123_SUBDOMAIN.test(name)) {
+    return `"${name}" is not a DNS-1123 name: use lowercase letters, digits, '-' and '.', start and end with a letter or digit, no '..'`;
+  }
+  return undefined;
+}
+
+/**
+ * Throws an InputError naming `field` when `name` is not a valid backup or plan name.
+ * @param name the name to check.
+ * @param field the dotted input path reported in the message.
+ * @default field "name"
+ */
+export function assertValidName(name: string, field = "name"): void {
+  const problem = nameProblem(name);
+  if (problem) throw new InputError(field, problem);
+}
+
+/**
+ * Normalises a location prefix: trims surrounding slashes and collapses repeated ones, so
+ * `"/a//b/"` becomes `"a/b"`. The empty prefix is allowed (objects live at the bucket root).
+ * Throws an InputError for `.`/`..` segments, NUL or backslash, which would make keys ambiguous.
+ * @param prefix the raw prefix as configured.
+ * @param field the dotted input path reported in errors.
+ * @default field "prefix"
+ */
+export function normalizePrefix(prefix: string, field = "prefix"): string {
+  const parts = prefix.split("/").filter((p) => p.length > 0);
+  for (const p of parts) {
+    if (p === "." || p === "..") throw new InputError(field, `"${prefix}" contains a '${p}' segment; use a plain path such as "team-a/backups"`);
+    if (p.includes("\0") || p.includes("\\")) throw new InputError(field, `"${prefix}" contains NUL or '\\'; use a plain path such as "team-a/backups"`);
+  }
+  return parts.join("/");
+}
+
+/** What `parseBackupKey` finds in a backup object key. */
+export interface ParsedBackupKey {
+  /** The backup's name (the folder below `backups/`). */
+  readonly backupName: string;
+  /** The file within the backup folder. */
+  readonly file: BackupFile;
+}
+
+/** Key builders and parsers for one location prefix; every function is pure. */
+export interface StoreLayout {
+  /** The normalised prefix (no leading or trailing '/'; may be empty). */
+  readonly prefix: string;
+  /** `<prefix>/hks/`: everything this layout owns. */
+  readonly rootPrefix: string;
+  /** `<prefix>/hks/v1/backups/`: list this to enumerate backups. */
+  readonly backupsPrefix: string;
+  /** `<prefix>/hks/v1/locks/`: run locks, one object per plan. */
+  readonly locksPrefix: string;
+  /** `<prefix>/hks/v1/backups/<name>/`; throws InputError for an invalid name. */
+  backupPrefix(backupName: string): string;
+  /** The resource archive's key; `.age` suffix when `encrypted`. Throws InputError for an invalid name. */
+  backupResourcesKey(backupName: string, opts?: { readonly encrypted?: boolean }): string;
+  /** The volume snapshot references' key. Throws InputError for an invalid name. */
+  backupVolumesKey(backupName: string): string;
+  /** The manifest's key: written last, its presence means the backup is complete. */
+  backupManifestKey(backupName: string): string;
+  /** The run lock of a plan. Throws InputError for an invalid plan name. */
+  lockKey(planName: string): string;
+  /** Splits a backup object key into backup name and file; `undefined` for any other key. */
+  parseBackupKey(key: string): ParsedBackupKey | undefined;
+  /**
+   * True when `key` is one this layout writes (a backup file or a lock). Use it on a listing of
+   * `rootPrefix` to reject a location whose `hks/` folder holds foreign objects (velero `IsValid`).
+   */
+  isValidLayoutKey(key: string): boolean;
+}
+
+/**
+ * Builds the layout for a location prefix (normalised once here).
+ * @param prefix the location prefix; `""` puts `hks/` at the store root.
+ * @default prefix ""
+ */
+export function createLayout(prefix = ""): StoreLayout {
+  const p = normalizePrefix(prefix);
+  const rootPrefix = `${p ? p + "/" : ""}${LAYOUT_ROOT}/`;
+  const versionPrefix = `${rootPrefix}${LAYOUT_VERSION}/`;
+  const backupsPrefix = `${versionPrefix}backups/`;
+  const locksPrefix = `${versionPrefix}locks/`;
+
+  const backupPrefix = (name: string): string => {
+    assertValidName(name, "backupName");
+    return `${backupsPrefix}${name}/`;
+  };
+
+  const parseBackupKey = (key: string): ParsedBackupKey | undefined => {
+    if (!key.startsWith(backupsPrefix)) return undefined;
+    const rest = key.slice(backupsPrefix.length).split("/");
+    if (rest.length !== 2) return undefined;
+    const [backupName, file] = rest as [string, string];
+    if (nameProblem(backupName) !== undefined || !KNOWN_BACKUP_FILES.has(file)) return undefined;
+    return { backupName, file: file as BackupFile };
+  };
+
+  const isLockKey = (key: string): boolean => {
+    if (!key.startsWith(locksPrefix) || !key.endsWith(".json")) return false;
+    const plan = key.slice(locksPrefix.length, -".json".length);
+    return nameProblem(plan) === undefined;
+  };
+
+  return Object.freeze({
+    prefix: p,
+    rootPrefix,
+    backupsPrefix,
+    locksPrefix,
+    backupPrefix,
+    backupResourcesKey: (name: string, opts?: { readonly encrypted?: boolean }) =>
+      backupPrefix(name) + (opts?.encrypted ? BACKUP_FILES.resourcesEncrypted : BACKUP_FILES.resources),
+    backupVolumesKey: (name: string) => backupPrefix(name) + BACKUP_FILES.volumes,
+    backupManifestKey: (name: string) => backupPrefix(name) + BACKUP_FILES.manifest,
+    lockKey: (plan: string) => {
+      assertValidName(plan, "planName");
+      return `${locksPrefix}${plan}.json`;
+    },
+    parseBackupKey,
+    isValidLayoutKey: (key: string) => parseBackupKey(key) !== undefined || isLockKey(key),
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * Drives the real Pulumi CLI (built from Go modules) against a program folder, with a file backend
+ * private to the test and the local stack's environment.
+ */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { inject } from "vitest";
+import { stackEnv } from "../../cli/dev/stack";
+
+export interface PulumiResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+export interface PulumiProject {
+  readonly dir: string;
+  readonly env: Record<string, string>;
+  run(args: string[], opts?: { allowFailure?: boolean; env?: Record<string, string> }): Promise<PulumiResult>;
+  up(): Promise<PulumiResult>;
+  preview(extra?: string[]): Promise<PulumiResult>;
+  refresh(): Promise<PulumiResult>;
+  destroy(): Promise<PulumiResult>;
+  setConfig(key: string, value: string, secret?: boolean): Promise<void>;
+  exportState(): Promise<{ deployment: { resources: Array<{ urn: string; type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }> } }>;
+  outputs(): Promise<Record<string, unknown>>;
+  /** Removes the stack and its state folder. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Copies the program in `programDir` to a fresh folder under the package (so `hks-backup` and
+ * `@pulumi/pulumi` resolve from the package's node_modules) and initialises stack `test`.
+ */
+export async function pulumiProject(programDir: string, extraEnv: Record<string, string> = {}): Promise<PulumiProject> {
+  const info = inject("stack");
+  const root = path.resolve(__dirname, "..", "..");
+  fs.mkdirSync(path.join(root, ".hks"), { recursive: true });
+  const work = fs.mkdtempSync(path.join(root, ".hks", "programs-"));
+  fs.cpSync(programDir, work, { recursive: true });
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), "hks-pulumi-state-"));
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    ...stackEnv(info),
+    PULUMI_BACKEND_URL: `file://${state}`,
+    PULUMI_CONFIG_PASSPHRASE: "hks-test-passphrase",
+    ...extraEnv,
+  };
+  const run = (args: string[], opts: { allowFailure?: boolean; env?: Record<string, string> } = {}) =>
+    new Promise<PulumiResult>((resolve, reject) => {
+      execFile("pulumi", [...args, "--non-interactive"], { cwd: work, env: { ...env, ...opts.env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
+        const res = { stdout, stderr, code };
+        if (code !== 0 && !opts.allowFailure) reject(new Error(`pulumi ${args.join(" ")} failed (exit ${code}):\n${stdout}\n${stderr}`));
+        else resolve(res);
+      });
+    });
+  await run(["stack", "init", "test"]);
+  return {
+    dir: work,
+    env,
+    run,
+    up: () => run(["up", "--yes", "--skip-preview"]),
+    preview: (extra = []) => run(["preview", "--diff", ...extra]),
+    refresh: () => run(["refresh", "--yes", "--skip-preview"]),
+    destroy: () => run(["destroy", "--yes", "--skip-preview"]),
+    async setConfig(key, value, secret = false) {
+      await run(["config", "set", key, value, ...(secret ? ["--secret"] : ["--plaintext"])]);
+    },
+    async exportState() {
+      return JSON.parse((await run(["stack", "export"])).stdout);
+    },
+    async outputs() {
+      return JSON.parse((await run(["stack", "output", "--json", "--show-secrets"])).stdout);
+    },
+    async dispose() {
+      await run(["stack", "rm", "--yes", "--force"], { allowFailure: true });
+      fs.rmSync(work, { recursive: true, force: true });
+      fs.rmSync(state, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import { SANITIZED_ANNOTATIONS, SANITIZED_METADATA_FIELDS, sanitizeObject } from "../../../provider/engine/sanitize";
+
+/** A Deployment as the API server returns it, with every server-assigned field set. */
+function liveDeployment(): Record<string, any> {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: {
+      name: "web",
+      namespace: "prod",
+      generateName: "web-",
+      labels: { app: "web" },
+      annotations: {
+        "kubectl.kubernetes.io/last-applied-configuration": "{\"apiVersion\":\"apps/v1\"}",
+        "deployment.kubernetes.io/revision": "3",
+      },
+      finalizers: ["example.com/cleanup"],
+      ownerReferences: [{ apiVersion: "example.com/v1", kind: "App", name: "web", uid: "u-1", controller: true }],
+      uid: "5f0c-uid",
+      resourceVersion: "12345",
+      generation: 7,
+      creationTimestamp: "2026-01-01T00:00:00Z",
+      selfLink: "/apis/apps/v1/namespaces/prod/deployments/web",
+      deletionTimestamp: "2026-01-02T00:00:00Z",
+      deletionGracePeriodSeconds: 30,
+      managedFields: [{ manager: "kubectl", operation: "Apply" }],
+    },
+    spec: { replicas: 2, template: { metadata: { labels: { app: "web" }, creationTimestamp: null } } },
+    status: { replicas: 2, readyReplicas: 2 },
+  };
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === "object") {
+    Object.values(o).forEach(deepFreeze);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+describe("sanitizeObject", () => {
+  it.each(SANITIZED_METADATA_FIELDS.map((field) => ({ field })))("drops metadata.$field", ({ field }) => {
+    const out = sanitizeObject(liveDeployment());
+    expect(out.metadata).not.toHaveProperty(field);
+  });
+
+  it.each(SANITIZED_ANNOTATIONS.map((key) => ({ key })))("drops the $key annotation and keeps the others", ({ key }) => {
+    const out = sanitizeObject(liveDeployment());
+    expect(out.metadata.annotations).not.toHaveProperty([key]);
+    expect(out.metadata.annotations).toEqual({ "deployment.kubernetes.io/revision": "3" });
+  });
+
+  it.each([
+    { name: "name", path: ["metadata", "name"], value: "web" },
+    { name: "namespace", path: ["metadata", "namespace"], value: "prod" },
+    { name: "generateName", path: ["metadata", "generateName"], value: "web-" },
+    { name: "labels", path: ["metadata", "labels"], value: { app: "web" } },
+    { name: "finalizers", path: ["metadata", "finalizers"], value: ["example.com/cleanup"] },
+    { name: "ownerReferences (restore decides about owned objects)", path: ["metadata", "ownerReferences"], value: liveDeployment().metadata.ownerReferences },
+    { name: "spec, including a nested creationTimestamp (only top-level metadata is server-owned)", path: ["spec"], value: liveDeployment().spec },
+  ])("keeps $name", ({ path, value }) => {
+    const out = sanitizeObject(liveDeployment());
+    expect(path.reduce((o: any, k) => o?.[k], out)).toEqual(value);
+  });
+
+  it.each([
+    { name: "drops status by default (the server owns it)", options: undefined, status: undefined },
+    { name: "drops status with keepStatus: false", options: { keepStatus: false }, status: undefined },
+    { name: "keeps status with keepStatus: true (no status subresource: user data)", options: { keepStatus: true }, status: { replicas: 2, readyReplicas: 2 } },
+  ])("$name", ({ options, status }) => {
+    expect(sanitizeObject(liveDeployment(), options).status).toEqual(status);
+  });
+
+  it.each([
+    { name: "removes an annotations map left empty", annotations: { "kubectl.kubernetes.io/last-applied-configuration": "{}" }, expected: undefined },
+    { name: "removes an annotations map that was already empty", annotations: {}, expected: undefined },
+    { name: "leaves other annotations alone", annotations: { a: "1" }, expected: { a: "1" } },
+  ])("$name", ({ annotations, expected }) => {
+    const out = sanitizeObject({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", annotations } });
+    expect(out.metadata.annotations).toEqual(expected);
+  });
+
+  it.each([
+    { name: "an object without metadata", input: { apiVersion: "v1", kind: "List", items: [] }, expected: { apiVersion: "v1", kind: "List", items: [] } },
+    { name: "metadata that is not an object", input: { kind: "X", metadata: null }, expected: { kind: "X", metadata: null } },
+    { name: "annotations that are not an object", input: { kind: "X", metadata: { annotations: null, uid: "u" } }, expected: { kind: "X", metadata: { annotations: null } } },
+  ])("tolerates $name", ({ input, expected }) => {
+    expect(sanitizeObject(input)).toEqual(expected);
+  });
+
+  it("never mutates its input (works on a deep-frozen object)", () => {
+    const input = deepFreeze(liveDeployment());
+    const before = JSON.stringify(input);
+    const out = sanitizeObject(input);
+    expect(JSON.stringify(input)).toBe(before);
+    expect(out).not.toBe(input);
+    expect(out.metadata).not.toBe(input.metadata);
+  });
+
+  it("is idempotent (safe to run again at restore)", () => {
+    const once = sanitizeObject(liveDeployment());
+    expect(sanitizeObject(once)).toEqual(once);
+  });
+
+  it("produces exactly the re-appliable object", () => {
+    expect(sanitizeObject(liveDeployment())).toEqual({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: {
+        name: "web",
+        namespace: "prod",
+        generateName: "web-",
+        labels: { app: "web" },
+        annotations: { "deployment.kubernetes.io/revision": "3" },
+        finalizers: ["example.com/cleanup"],
+        ownerReferences: [{ apiVersion: "example.com/v1", kind: "App", name: "web", uid: "u-1", controller: true }],
+      },
+      spec: { replicas: 2, template: { metadata: { labels: { app: "web" }, creationTimestamp: null } } },
+    });
+  });
+});
