@@ -3,6 +3,7 @@
  * same engine functions the Pulumi provider uses; nothing here decides what to back up or restore.
  */
 import { Command, CommanderError } from "commander";
+import { addGlobalOptions } from "./context";
 import { registerDevCommands } from "./dev/command";
 
 /** Runs the CLI with `argv` (without the node and script paths); resolves to the exit code. */
@@ -11,6 +12,7 @@ export async function main(argv: string[]): Promise<number> {
     .description("Kubernetes backup as infrastructure code")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  addGlobalOptions(program);
   registerDevCommands(program);
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -15,7 +15,7 @@ const HANDLERS: Record<ResourceKind, () => AnyHandler> = {
   BackupStorageLocation: () => require("./handlers/backup-storage-location").backupStorageLocationHandler,
   BackupPlan: () => notYet("BackupPlan"),
   Backup: () => notYet("Backup"),
-  Restore: () => notYet("Restore"),
+  Restore: () => require("./handlers/restore").restoreHandler,
 };
 
 function notYet(kind: string): never {
@@ -45,7 +45,9 @@ export async function dispatch(kind: ResourceKind, method: Method, args: unknown
   const fn = handler[method] as (...a: unknown[]) => Promise<unknown>;
   const withCtx = method === "check" || method === "diff" ? args : [...args, ctx];
   try {
-    return await Promise.race([fn.apply(handler, withCtx), deadline]);
+    const result = await Promise.race([fn.apply(handler, withCtx), deadline]);
+    // The engine's protobuf Struct rejects `undefined` ("Unexpected struct type"): send plain JSON.
+    return result === undefined ? undefined : JSON.parse(JSON.stringify(result));
   } finally {
     clearTimeout(timer);
   }

@@ -19,6 +19,7 @@ if ! command -v age >/dev/null 2>&1; then
     say "error: the 'age' command is missing; install it (Debian/Ubuntu: sudo apt-get install age; macOS: brew install age)"; exit 1
   fi
 fi
-bash scripts/test-infra/build.sh >/dev/null
+mkdir -p "$HOME/.cache/hks-backup/tools"
+flock -w 5400 "$HOME/.cache/hks-backup/tools/.build.lock" bash scripts/test-infra/build.sh >/dev/null
 node scripts/link-self.js
 tsc -p tsconfig.json

@@ -50,7 +50,11 @@ function toolPaths(dir: string): ToolPaths {
  */
 export function ensureTools(): ToolPaths {
   const script = path.join(packageRoot(), "scripts", "test-infra", "build.sh");
-  const res = spawnSync("bash", [script], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+  // One build at a time per machine: parallel test runs (or `hks dev up`) wait for it instead of
+  // compiling the same binaries twice into the same folder.
+  const lockDir = path.join(process.env.HOME ?? "/tmp", ".cache", "hks-backup", "tools");
+  fs.mkdirSync(lockDir, { recursive: true });
+  const res = spawnSync("flock", ["-w", "5400", path.join(lockDir, ".build.lock"), "bash", script], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
   if (res.status !== 0) {
     throw new Error(`building the local tools failed (exit ${res.status ?? res.signal}); see the messages above`);
   }

@@ -121,7 +121,9 @@ export const backupStorageLocationHandler: ResourceHandler<Inputs, Outputs> = {
 
   async diff(_id, olds, news) {
     const d = diffLocation(olds, news);
-    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
+    // Same in-cluster name: the old resource's delete would remove the record the new one wrote.
+    const sameRecord = !d.replaces.includes("locationName") && !d.replaces.includes("namespace");
+    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.replaces.length > 0 && sameRecord };
   },
 
   async create(inputs, ctx) {
@@ -148,7 +150,9 @@ export const backupStorageLocationHandler: ResourceHandler<Inputs, Outputs> = {
       const want = props.serverSideEncryption.type === "SSE-KMS" ? "aws:kms" : "AES256";
       if (found.encryption?.type !== want) delete inputs.serverSideEncryption;
     }
-    return { id, props: { ...props, capabilities: capabilitiesOf(props, found) }, inputs };
+    // diff compares the program against the outputs, so the outputs carry the drift too.
+    const drifted = { ...props, versioning: inputs.versioning, tags: inputs.tags, serverSideEncryption: inputs.serverSideEncryption };
+    return { id, props: { ...drifted, capabilities: capabilitiesOf(props, found) }, inputs };
   },
 
   async update(_id, olds, news, ctx) {

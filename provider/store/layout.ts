@@ -7,6 +7,7 @@
  * <prefix>/hks/v1/backups/<backup-name>/resources.tar.gz[.age]
  * <prefix>/hks/v1/backups/<backup-name>/volumes.json
  * <prefix>/hks/v1/backups/<backup-name>/manifest.json     written LAST: its presence means complete
+ * <prefix>/hks/v1/backups/<backup-name>/failure.json      instead of the manifest, when the backup failed
  * <prefix>/hks/v1/locks/<plan>.json
  * ```
  */
@@ -28,6 +29,12 @@ export const BACKUP_FILES = {
   volumes: "volumes.json",
   /** The commit marker: written last, so its presence means the backup is complete. */
   manifest: "manifest.json",
+  /**
+   * Written instead of the manifest when a backup fails, with the reasons: a failed backup is listed
+   * and pruned (keepFailed) but never looks complete. A folder with neither file is incomplete
+   * (in progress, or its runner died).
+   */
+  failure: "failure.json",
 } as const;
 
 /** One of the file names a backup folder may hold. */
@@ -111,6 +118,8 @@ export interface StoreLayout {
   backupVolumesKey(backupName: string): string;
   /** The manifest's key: written last, its presence means the backup is complete. */
   backupManifestKey(backupName: string): string;
+  /** The failure record's key: written instead of the manifest when a backup failed. */
+  backupFailureKey(backupName: string): string;
   /** The run lock of a plan. Throws InputError for an invalid plan name. */
   lockKey(planName: string): string;
   /** Splits a backup object key into backup name and file; `undefined` for any other key. */
@@ -164,6 +173,7 @@ export function createLayout(prefix = ""): StoreLayout {
       backupPrefix(name) + (opts?.encrypted ? BACKUP_FILES.resourcesEncrypted : BACKUP_FILES.resources),
     backupVolumesKey: (name: string) => backupPrefix(name) + BACKUP_FILES.volumes,
     backupManifestKey: (name: string) => backupPrefix(name) + BACKUP_FILES.manifest,
+    backupFailureKey: (name: string) => backupPrefix(name) + BACKUP_FILES.failure,
     lockKey: (plan: string) => {
       assertValidName(plan, "planName");
       return `${locksPrefix}${plan}.json`;

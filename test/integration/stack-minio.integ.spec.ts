@@ -40,7 +40,7 @@ describe("local MinIO", () => {
     }));
     const err = await s3.send(new DeleteObjectCommand({ Bucket, Key: "locked", VersionId: put.VersionId })).catch((e) => e);
     expect(err).toBeInstanceOf(Error);
-    expect(String(err.name)).toMatch(/AccessDenied|ObjectLocked/);
+    expect(String(err.message)).toMatch(/WORM protected|AccessDenied|ObjectLocked/);
     const head = await s3.send(new HeadObjectCommand({ Bucket, Key: "locked", VersionId: put.VersionId }));
     expect(head.ObjectLockMode).toBe("GOVERNANCE");
   });

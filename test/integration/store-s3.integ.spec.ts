@@ -17,7 +17,7 @@ import { ConflictError, InputError, StorageError } from "../../provider/errors";
 import {
   deleteBucketContents, ensureBucket, inspectBucket, ObjectLockedError, probeAccess,
 } from "../../provider/store/s3-bucket";
-import { createS3Client } from "../../provider/store/s3-client";
+import { createS3Client as newS3Client } from "../../provider/store/s3-client";
 import type { S3ClientConfig, S3StoreConfig } from "../../provider/store/s3-config";
 import { S3ObjectStore } from "../../provider/store/s3-store";
 import { describeStoreContract, listAll, readAll } from "../unit/store/store-contract";
@@ -27,6 +27,13 @@ const clientConfig: S3ClientConfig = {
   region: stack.s3Region, endpoint: stack.s3Endpoint,
   credentials: { accessKeyId: stack.s3AccessKeyId, secretAccessKey: stack.s3SecretAccessKey },
 };
+// Every client is destroyed in afterAll: open keep-alive sockets would hold the test worker.
+const clients: S3Client[] = [];
+function createS3Client(config: S3ClientConfig): S3Client {
+  const c = newS3Client(config);
+  clients.push(c);
+  return c;
+}
 const client = createS3Client(clientConfig);
 const MiB = 1024 * 1024;
 const created: string[] = [];
@@ -87,6 +94,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const b of created) await destroyBucket(b);
+  for (const c of clients) c.destroy();
 });
 
 describeStoreContract("s3 (MinIO)", () => store);

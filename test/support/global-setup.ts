@@ -17,6 +17,8 @@ declare module "vitest" {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const log = (s: string) => process.stderr.write(`[stack] ${s}\n`);
+  // Pulumi's dynamic provider loads "hks-backup/provider" by package name (see scripts/link-self.js).
+  require("../../scripts/link-self.js");
   let info: StackInfo | undefined;
   let owned = false;
   const given = process.env.HKS_DEV_DIR;

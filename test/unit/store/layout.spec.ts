@@ -89,6 +89,7 @@ describe("createLayout key builders", () => {
     expect(l.backupResourcesKey("b1", { encrypted: true })).toBe(`${root}v1/backups/b1/resources.tar.gz.age`);
     expect(l.backupVolumesKey("b1")).toBe(`${root}v1/backups/b1/volumes.json`);
     expect(l.backupManifestKey("b1")).toBe(`${root}v1/backups/b1/manifest.json`);
+    expect(l.backupFailureKey("b1")).toBe(`${root}v1/backups/b1/failure.json`);
     expect(l.lockKey("production-db-daily")).toBe(`${root}v1/locks/production-db-daily.json`);
   });
 
@@ -101,7 +102,7 @@ describe("createLayout key builders", () => {
     const l = createLayout("p");
     for (const build of [
       () => l.backupPrefix(value), () => l.backupResourcesKey(value), () => l.backupVolumesKey(value),
-      () => l.backupManifestKey(value),
+      () => l.backupManifestKey(value), () => l.backupFailureKey(value),
     ]) expect(build).toThrow(InputError);
     expect(() => l.lockKey(value)).toThrow(/planName/);
   });
@@ -118,6 +119,7 @@ describe("parseBackupKey", () => {
     { name: "encrypted archive", key: "team-a/hks/v1/backups/b1/resources.tar.gz.age", want: { backupName: "b1", file: "resources.tar.gz.age" } },
     { name: "volumes", key: "team-a/hks/v1/backups/b.2/volumes.json", want: { backupName: "b.2", file: "volumes.json" } },
     { name: "manifest", key: "team-a/hks/v1/backups/b-3/manifest.json", want: { backupName: "b-3", file: "manifest.json" } },
+    { name: "failure record", key: "team-a/hks/v1/backups/b-3/failure.json", want: { backupName: "b-3", file: "failure.json" } },
     { name: "other prefix", key: "team-b/hks/v1/backups/b1/manifest.json", want: undefined },
     { name: "no prefix", key: "hks/v1/backups/b1/manifest.json", want: undefined },
     { name: "other version", key: "team-a/hks/v2/backups/b1/manifest.json", want: undefined },
@@ -142,6 +144,7 @@ describe("parseBackupKey", () => {
         [layout.backupResourcesKey(n, { encrypted }), encrypted ? BACKUP_FILES.resourcesEncrypted : BACKUP_FILES.resources],
         [layout.backupVolumesKey(n), BACKUP_FILES.volumes],
         [layout.backupManifestKey(n), BACKUP_FILES.manifest],
+        [layout.backupFailureKey(n), BACKUP_FILES.failure],
       ];
       for (const [key, file] of built) {
         expect(layout.parseBackupKey(key)).toEqual({ backupName: n, file });

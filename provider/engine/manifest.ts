@@ -1,0 +1,117 @@
+/**
+ * `manifest.json` (the commit marker of a complete backup) and `failure.json` (the record of a failed
+ * one). Both are part of the durable storage contract: fields may be added, never renamed or removed,
+ * without a new `formatVersion`. Never holds keys or credentials: encryption is described by
+ * recipient fingerprints.
+ */
+
+/** Version of the manifest format; readers refuse a higher one with a "upgrade hks-backup" message. */
+export const MANIFEST_FORMAT_VERSION = 1;
+
+export type BackupPhase = "Completed" | "PartiallyFailed" | "Failed";
+
+/** What was asked to be backed up. */
+export interface BackupTarget {
+  /** Namespaces included; empty with a selector means every namespace. */
+  namespaces: string[];
+  /** Namespaces excluded. */
+  excludeNamespaces?: string[];
+  /** Label selector (Kubernetes syntax, e.g. `app=postgres-db`). */
+  selector?: string;
+  /** Resource types included, as `resource.group` (`deployments.apps`, `configmaps`); empty = all. */
+  includeResources?: string[];
+  /** Resource types excluded, as `resource.group`. */
+  excludeResources?: string[];
+  /** Take a VolumeSnapshot of every included PVC. */
+  snapshotVolumes?: boolean;
+}
+
+/** A stored artifact and its integrity data. */
+export interface ArtifactRecord {
+  /** Key relative to the location root. */
+  key: string;
+  bytes: number;
+  /** SHA-256 of the stored bytes (after encryption, if encrypted), lowercase hex. */
+  sha256: string;
+}
+
+/** One volume snapshot taken for a PVC. */
+export interface VolumeSnapshotRecord {
+  namespace: string;
+  persistentVolumeClaim: string;
+  volumeSnapshot: string;
+  volumeSnapshotClass?: string;
+  volumeSnapshotContent?: string;
+  snapshotHandle?: string;
+  driver?: string;
+  restoreSize?: string;
+  storageClass?: string;
+  readyToUse: boolean;
+  error?: string;
+}
+
+/** The outcome of one hook run. */
+export interface HookRecord {
+  phase: "pre" | "post";
+  scope: "plan" | "pod";
+  namespace?: string;
+  pod?: string;
+  container: string;
+  command: string[];
+  onError: "Fail" | "Continue";
+  outcome: "Succeeded" | "Failed" | "TimedOut" | "Skipped";
+  exitCode?: number;
+  durationMs: number;
+  error?: string;
+}
+
+/** An item that could not be backed up, and why. */
+export interface ItemError {
+  /** `resource.group/namespace/name`, or a step name such as `hook` or `snapshot`. */
+  item: string;
+  reason: string;
+}
+
+export interface BackupManifest {
+  formatVersion: typeof MANIFEST_FORMAT_VERSION;
+  name: string;
+  phase: Exclude<BackupPhase, "Failed">;
+  /** The plan that took it, if any. */
+  plan?: string;
+  /** Tags carried from the plan or the Backup resource. */
+  labels: Record<string, string>;
+  storageLocation: string;
+  /** API server URL of the source cluster (no credentials). */
+  sourceCluster: string;
+  target: BackupTarget;
+  startedAt: string;
+  completedAt: string;
+  /** Objects written, in total and per `resource.group`. */
+  counts: { total: number; byResource: Record<string, number> };
+  /** Uncompressed YAML bytes written into the archive. */
+  uncompressedBytes: number;
+  artifacts: { resources: ArtifactRecord & { encrypted: boolean; objects: number }; volumes?: ArtifactRecord };
+  /** Fingerprints (first 16 hex of SHA-256) of the age recipients; never keys. */
+  encryption?: { format: "age"; recipientFingerprints: string[] };
+  volumeSnapshots: VolumeSnapshotRecord[];
+  hooks: HookRecord[];
+  warnings: string[];
+  errors: ItemError[];
+}
+
+export interface BackupFailure {
+  formatVersion: typeof MANIFEST_FORMAT_VERSION;
+  name: string;
+  phase: "Failed";
+  plan?: string;
+  labels: Record<string, string>;
+  storageLocation: string;
+  sourceCluster: string;
+  target: BackupTarget;
+  startedAt: string;
+  failedAt: string;
+  /** Why it failed, first the cause that stopped it. */
+  errors: ItemError[];
+  hooks: HookRecord[];
+  warnings: string[];
+}

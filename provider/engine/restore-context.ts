@@ -1,0 +1,51 @@
+/**
+ * Wires a restore's collaborators from cluster access: the storage location as recorded in the
+ * TARGET cluster (a ReadOnly location is fine: a restore only reads), its store, the backup to read
+ * (named, or the newest Completed one of a plan), and the target cluster port. The Restore handler
+ * and `hks restore create` both start here, so they restore the same way. Also the clean-up of a
+ * clone, shared by the handler's delete.
+ */
+import type * as k8s from "@kubernetes/client-node";
+import { resolveLocationConfig, type LocationConfig } from "../kube/location-config";
+import { openLocationStore } from "../location/store";
+import { KubeRestoreCluster } from "./restore-kube";
+import { deleteCreatedNamespaces } from "./restore-namespaces";
+import { latestBackupOfPlan } from "./restore-resolve";
+import type { RestoreDeps } from "./restore";
+import { SNAPSHOT_API } from "./restore-volumes";
+import type { CreatedNamespace, RestoreCluster } from "./restore-types";
+
+/** What a restore reads from and writes to. */
+export interface RestoreContext {
+  readonly location: LocationConfig;
+  /** The backup to restore: as named, or resolved from the plan. */
+  readonly backupName: string;
+  readonly deps: RestoreDeps;
+}
+
+/**
+ * Finds the location (by name, else the default one) in `namespace` of the target cluster, opens
+ * its store and resolves the backup. Throws InputError naming `storageLocation` or `plan`.
+ */
+export async function openRestoreContext(kc: k8s.KubeConfig, opts: { storageLocation?: string; namespace: string; backupName?: string; plan?: string }): Promise<RestoreContext> {
+  const location = await resolveLocationConfig(kc, opts.namespace, opts.storageLocation, "storageLocation");
+  const store = await openLocationStore(kc, location);
+  const backupName = opts.backupName ?? (await latestBackupOfPlan(store, opts.plan!));
+  return { location, backupName, deps: { store, storageLocation: location.name, cluster: new KubeRestoreCluster(kc) } };
+}
+
+/** How long a clean-up waits for deleted namespaces to be gone. */
+export const CLEANUP_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * Deletes what a restore created as a whole: the namespaces it created (that incarnation only, by
+ * uid; their content goes with them) and the pre-bound VolumeSnapshotContents (Retain, so the
+ * source's snapshots stay). Objects restored into namespaces that existed before are kept. Throws
+ * when a namespace is still there at the deadline (so Pulumi keeps the resource and can retry).
+ */
+export async function cleanupRestore(cluster: RestoreCluster, created: { namespaces: readonly CreatedNamespace[]; snapshotContents: readonly string[] }, timeoutMs = CLEANUP_TIMEOUT_MS, signal?: AbortSignal): Promise<string[]> {
+  const left = await deleteCreatedNamespaces(cluster, created.namespaces, timeoutMs, signal);
+  for (const name of created.snapshotContents) await cluster.delete({ apiVersion: SNAPSHOT_API, kind: "VolumeSnapshotContent", name });
+  if (left.length) throw new Error(`namespaces ${left.join(", ")} were asked to be deleted but still exist after ${Math.round(timeoutMs / 1000)}s (finalizers?); check 'kubectl get ns ${left[0]} -o yaml' and retry`);
+  return created.namespaces.map((n) => n.name);
+}

@@ -1,0 +1,132 @@
+/**
+ * The restore engine's vocabulary: its options, its result (the durable record shown by outputs,
+ * `hks restore describe` and the result ConfigMap), and the port through which it talks to the
+ * target cluster. The engine sees only this port (restore-kube.ts implements it), so its logic is
+ * independent of client-node.
+ */
+import type { KubeObject, RestorePatch } from "./transform";
+import type { VolumeRestoreRecord } from "./restore-volumes";
+import type { ProgressSink } from "./progress";
+
+/** How the restore treats an object that already exists in the target. */
+export type ExistingResourcePolicy = "none" | "update";
+
+/** What to restore and how. Validated before it reaches the engine (plan/restore.ts). */
+export interface RestoreOptions {
+  /** Name of this restore (result ConfigMap `hks-restore-<name>`, VolumeSnapshot names). */
+  readonly restoreName: string;
+  readonly backupName: string;
+  /** Source → target namespace. @default {} */
+  readonly namespaceMapping?: Readonly<Record<string, string>>;
+  /** Source namespaces to restore. @default every namespace of the backup */
+  readonly includeNamespaces?: readonly string[];
+  readonly includeResources?: readonly string[];
+  readonly excludeResources?: readonly string[];
+  /** Label selector, string form (`app=web,tier!=cache`). */
+  readonly selector?: string;
+  /** @default "none" */
+  readonly existingResourcePolicy?: ExistingResourcePolicy;
+  /** Create PVCs from the backup's VolumeSnapshots. @default false */
+  readonly restoreVolumes?: boolean;
+  /** Keep Services' node ports. @default false */
+  readonly preserveNodePorts?: boolean;
+  readonly patches?: readonly RestorePatch[];
+  /** age identities (AGE-SECRET-KEY-1...) for an encrypted backup. Never logged or recorded. */
+  readonly identities?: readonly string[];
+  /** Objects applied at once within a tier. @default 16 */
+  readonly concurrency?: number;
+  /** How long to wait for restored CRDs to be Established. @default 60 s */
+  readonly crdTimeoutMs?: number;
+  readonly progress?: ProgressSink;
+  readonly signal?: AbortSignal;
+  /** Lines for the person watching (skips, warnings); the engine never logs identities or Secret data. */
+  readonly log?: (line: string) => void;
+}
+
+export type RestorePhase = "Completed" | "PartiallyFailed" | "Failed";
+
+/** Items that share one outcome reason: counted, with the first few named. */
+export interface ReasonGroup {
+  readonly reason: string;
+  readonly count: number;
+  /** Up to {@link MAX_ITEMS_PER_REASON} items, as `resource.group/namespace/name`. */
+  readonly items: string[];
+}
+
+/** Most items named per reason group; the count still says how many there were. */
+export const MAX_ITEMS_PER_REASON = 20;
+
+/** A namespace the restore created, with its uid, so cleanup deletes exactly it (uid precondition). */
+export interface CreatedNamespace {
+  readonly name: string;
+  readonly uid: string;
+}
+
+/** The outcome of a restore. Holds no Secret data, identities or credentials. */
+export interface RestoreResult {
+  readonly restoreName: string;
+  readonly backupName: string;
+  readonly storageLocation: string;
+  readonly targetCluster: string;
+  readonly phase: RestorePhase;
+  readonly startedAt: string;
+  readonly completedAt: string;
+  readonly counts: { total: number; restored: number; created: number; updated: number; unchanged: number; skipped: number; failed: number };
+  readonly skipped: ReasonGroup[];
+  readonly failed: ReasonGroup[];
+  readonly warnings: string[];
+  /** Set when the restore stopped as a whole (integrity, input, an unreachable cluster). */
+  readonly error?: string;
+  readonly createdNamespaces: CreatedNamespace[];
+  /** Cluster-scoped VolumeSnapshotContents created for PVCs in another namespace (Retain). */
+  readonly createdSnapshotContents: string[];
+  /** How each claim's data was restored (restoreVolumes). */
+  readonly volumes: VolumeRestoreRecord[];
+  readonly namespaceMapping: Record<string, string>;
+  /** Objects per second of the apply phase. */
+  readonly objectsPerSecond: number;
+}
+
+/** What the port knows about an API resource type. */
+export interface ApiResourceInfo {
+  readonly group: string;
+  readonly version: string;
+  /** Plural resource name, e.g. `deployments`. */
+  readonly resource: string;
+  readonly kind: string;
+  readonly namespaced: boolean;
+}
+
+/** A failed API call: the HTTP status (0 when there was no response) and the server's message. */
+export class ClusterCallError extends Error {
+  constructor(readonly status: number, message: string, readonly reason?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ClusterCallError";
+  }
+}
+
+/** Identifies one object in the target cluster. */
+export interface TargetRef {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace?: string;
+}
+
+/** The restore engine's port to the target cluster. Every call may throw ClusterCallError. */
+export interface RestoreCluster {
+  /** The API server URL, for messages and the result. */
+  describe(): string;
+  /** The resource type serving apiVersion/kind; undefined when the target has no such API. */
+  resourceFor(apiVersion: string, kind: string): Promise<ApiResourceInfo | undefined>;
+  /** Forgets cached discovery, after CRDs were created. */
+  refreshDiscovery(): void;
+  /** The live object, or undefined when it does not exist. */
+  get(ref: TargetRef): Promise<KubeObject | undefined>;
+  /** Creates `obj` exactly as given (no client-side schema: unknown fields are kept). */
+  create(obj: KubeObject): Promise<KubeObject>;
+  /** Replaces the live object; `obj.metadata.resourceVersion` must be the live one. */
+  replace(obj: KubeObject): Promise<KubeObject>;
+  /** Deletes an object; `uid` adds a precondition so only that incarnation is deleted. */
+  delete(ref: TargetRef, opts?: { uid?: string; propagation?: "Background" | "Foreground" }): Promise<void>;
+}
