@@ -274,7 +274,7 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log): Promi
     fs.writeFileSync(path.join(runDir, "env"), envExports(stackEnv(info)), { mode: 0o600 });
     return info;
   } catch (err) {
-    stopProcesses(processes);
+    await stopProcesses(processes);
     throw err;
   }
 }
@@ -302,7 +302,7 @@ async function installSnapshotCrds(info: StackInfo, crdDir: string): Promise<voi
   }
 }
 
-function stopProcesses(processes: Record<string, { pid: number; bin: string }>): string[] {
+async function stopProcesses(processes: Record<string, { pid: number; bin: string }>): Promise<string[]> {
   const stopped: string[] = [];
   // Reverse start order: clients before the stores they talk to.
   for (const [name, p] of Object.entries(processes).reverse()) {
@@ -314,7 +314,7 @@ function stopProcesses(processes: Record<string, { pid: number; bin: string }>):
   }
   const deadline = Date.now() + 10_000;
   for (const p of Object.values(processes)) {
-    while (isOurs(p.pid, p.bin) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    while (isOurs(p.pid, p.bin) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     if (isOurs(p.pid, p.bin)) try { process.kill(p.pid, "SIGKILL"); } catch { /* gone */ }
   }
   return stopped;
@@ -326,7 +326,7 @@ export async function downStack(runDir: string, log: Log): Promise<string[]> {
   const stopped: string[] = [];
   for (const f of files) {
     const { processes } = JSON.parse(fs.readFileSync(f, "utf8")) as Pick<StackInfo, "processes">;
-    stopped.push(...stopProcesses(processes));
+    stopped.push(...(await stopProcesses(processes)));
     fs.rmSync(f);
   }
   fs.rmSync(path.join(runDir, "env"), { force: true });

@@ -4,6 +4,7 @@
  */
 import type { BackupStorageLocationInputs } from "../types";
 import { containsUnknown, UNKNOWN } from "../kinds";
+import { bucketNameProblem as s3BucketNameProblem } from "../store/s3-config";
 import { Checker, type CheckFailure } from "./validate";
 
 /** Where a location's config and credentials live in the cluster unless told otherwise. */
@@ -14,20 +15,10 @@ export const DEFAULT_REGION = "us-east-1";
 /** age X25519 recipient: "age1" + 58 bech32 characters. */
 const AGE_RECIPIENT = /^age1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$/;
 const REGION = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
-/** S3 bucket naming rules (AWS general purpose buckets); returns the reason or undefined. */
+/** S3 bucket naming rules; the one implementation lives with the store. */
 export function bucketNameProblem(b: string): string | undefined {
-  if (b.includes("/")) {
-    return `bucket names cannot contain '/': put the part after the first '/' in objectStorage.prefix (bucket "${b.split("/")[0]}", prefix "${b.split("/").slice(1).join("/")}")`;
-  }
-  if (b.length < 3 || b.length > 63) return `must be 3 to 63 characters long, got ${b.length}`;
-  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(b)) return `may contain only lowercase letters, digits, '.' and '-', and must start and end with a letter or digit, got "${b}"`;
-  if (b.includes("..")) return `must not contain two adjacent periods, got "${b}"`;
-  if (IPV4.test(b)) return `must not be formatted as an IP address, got "${b}"`;
-  if (b.startsWith("xn--") || b.startsWith("sthree-")) return `must not start with "xn--" or "sthree-", got "${b}"`;
-  if (b.endsWith("-s3alias") || b.endsWith("--ol-s3")) return `must not end with "-s3alias" or "--ol-s3", got "${b}"`;
-  return undefined;
+  return s3BucketNameProblem(b, "objectStorage.prefix");
 }
 
 function prefixProblem(p: string): string | undefined {

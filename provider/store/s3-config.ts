@@ -70,9 +70,13 @@ export function bucketNameProblem(bucket: string, prefixField = "prefix"): strin
     return `"${bucket}" contains '/'; put only the bucket name here ("${name}") and the path in ${prefixField} ("${rest.filter(Boolean).join("/")}")`;
   }
   if (bucket.length < 3 || bucket.length > 63) return `"${bucket}" is ${bucket.length} characters long; bucket names have 3 to 63`;
-  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(bucket) || bucket.includes("..")) {
+  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(bucket)) {
     return `"${bucket}" is not a valid bucket name: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit`;
   }
+  if (bucket.includes("..")) return `"${bucket}" must not contain two adjacent periods`;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(bucket)) return `"${bucket}" must not be formatted as an IP address`;
+  if (bucket.startsWith("xn--") || bucket.startsWith("sthree-")) return `"${bucket}" must not start with "xn--" or "sthree-"`;
+  if (bucket.endsWith("-s3alias") || bucket.endsWith("--ol-s3")) return `"${bucket}" must not end with "-s3alias" or "--ol-s3"`;
   return undefined;
 }
 

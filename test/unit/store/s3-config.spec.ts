@@ -17,7 +17,7 @@ describe("bucketNameProblem", () => {
     { name: "too long", b: "a".repeat(64), why: "3 to 63" },
     { name: "upper case", b: "MyBucket", why: "lowercase" },
     { name: "underscore", b: "my_bucket", why: "lowercase" },
-    { name: "dot-dot", b: "a..b", why: "lowercase" },
+    { name: "dot-dot", b: "a..b", why: "adjacent periods" },
     { name: "trailing dash", b: "abc-", why: "starting and ending" },
   ])("rejects $name", ({ b, why }) => {
     expect(bucketNameProblem(b, "objectStorage.prefix")).toContain(why);
