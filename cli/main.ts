@@ -4,7 +4,10 @@
  */
 import { Command, CommanderError } from "commander";
 import { addGlobalOptions } from "./context";
+import { registerBackupCommands } from "./backup/command";
 import { registerDevCommands } from "./dev/command";
+import { registerPlanCommands } from "./plan/command";
+import { registerRestoreCommands } from "./restore/command";
 
 /** Runs the CLI with `argv` (without the node and script paths); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -14,6 +17,9 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   addGlobalOptions(program);
   registerDevCommands(program);
+  registerPlanCommands(program);
+  registerBackupCommands(program);
+  registerRestoreCommands(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;

@@ -13,14 +13,10 @@ type AnyHandler = ResourceHandler<any, any>; // eslint-disable-line @typescript-
 /** Handlers are loaded lazily so that a `check` never pays for the engine's imports. */
 const HANDLERS: Record<ResourceKind, () => AnyHandler> = {
   BackupStorageLocation: () => require("./handlers/backup-storage-location").backupStorageLocationHandler,
-  BackupPlan: () => notYet("BackupPlan"),
-  Backup: () => notYet("Backup"),
+  BackupPlan: () => require("./handlers/backup-plan").backupPlanHandler,
+  Backup: () => require("./handlers/backup").backupHandler,
   Restore: () => require("./handlers/restore").restoreHandler,
 };
-
-function notYet(kind: string): never {
-  throw new Error(`${kind} is not available in this version of hks-backup`);
-}
 
 /** Deadlines of the pure and read-only methods, in milliseconds. */
 const SHORT_DEADLINE_MS = { check: 30_000, diff: 30_000, read: 120_000 } as const;

@@ -162,3 +162,187 @@ export interface RestoreOutputs extends RestoreInputs {
   /** ConfigMap in `namespace` holding the result (no secrets). */
   resultConfigMap: string;
 }
+
+/** A plan-level backup hook: a command run in every pod its selector matches. */
+export interface BackupHookInputs {
+  /** A label for messages and records. */
+  name?: string;
+  /** Namespace of the pods; default: each namespace of the target. */
+  namespace?: string;
+  /** Pod label selector: a map, or text such as `app=postgres-db`. Canonical text after check. */
+  selector: string | Record<string, string>;
+  container: string;
+  /** argv of the command; no shell unless it starts one. */
+  command: string[];
+  /** Seconds before the hook is abandoned; default 30. */
+  timeoutSeconds?: number;
+  /** What a failure means: `Fail` (default) or `Continue`. */
+  onError?: "Fail" | "Continue";
+}
+
+/** What a Backup takes: namespaces and/or a label selector, resource filters, snapshots. */
+export interface BackupTargetInputs {
+  /** Namespaces to back up (`["*"]`: all). `namespace` is folded in here by check. */
+  namespaces?: string[];
+  /** One namespace; a shorthand for `namespaces: [namespace]` (the seed's BackupPlan shape). */
+  namespace?: string;
+  excludeNamespaces?: string[];
+  /** Label selector: a map, or text. Canonical text after check. */
+  selector?: string | Record<string, string>;
+  /** Resource types as `resource[.group]`; empty = all. */
+  includeResources?: string[];
+  excludeResources?: string[];
+  snapshotVolumes?: boolean;
+  volumeSnapshotClass?: string;
+}
+
+export interface BackupInputs {
+  resourceKind: "Backup";
+  /** The Pulumi resource name: the base of a generated backup name. */
+  resourceName: string;
+  /** A fixed backup name; default: `<resourceName>-<YYYYMMDDHHMMSS>`, generated in create. */
+  requestedName?: string;
+  /** Name of the storage location in the cluster; default: the default location. */
+  storageLocation?: string;
+  /** Namespace where the location is recorded. */
+  locationNamespace: string;
+  target: BackupTargetInputs;
+  /** A BackupPlan name, recorded as the backup's plan (and used as the name base when set). */
+  plan?: string;
+  labels?: Record<string, string>;
+  hooks?: { pre?: BackupHookInputs[]; post?: BackupHookInputs[] };
+  /** Deadline for each VolumeSnapshot to become readyToUse, in seconds; default 600. */
+  snapshotTimeoutSeconds?: number;
+  deletionPolicy: "Retain" | "Delete";
+  kubeconfig?: string;
+  context?: string;
+}
+
+export interface BackupOutputs extends BackupInputs {
+  /** The backup's name in the store. */
+  name: string;
+  phase: "Completed" | "PartiallyFailed";
+  /** The location actually used (the default one when none was named). */
+  storageLocationName: string;
+  /** Where the backup's folder is, e.g. `s3://bucket/prefix/hks/v1/backups/<name>/`. */
+  url: string;
+  /** Objects in the archive. */
+  itemsBackedUp: number;
+  /** Objects per `resource.group`. */
+  itemsByResource: Record<string, number>;
+  /** Stored bytes of the archive (compressed, encrypted if the location encrypts). */
+  bytes: number;
+  /** YAML bytes before compression. */
+  uncompressedBytes: number;
+  /** `namespace/name` of each VolumeSnapshot that became readyToUse. */
+  snapshots: string[];
+  warnings: string[];
+  /** Items that failed, as `item: reason` (PartiallyFailed only). */
+  errors: string[];
+  startedAt: string;
+  completedAt: string;
+}
+
+/** What a BackupPlan backs up (the seed's `target: { namespace, selector }`, and more). */
+export interface BackupPlanTargetInputs {
+  /** One namespace (the seed's form); normalised into `namespaces` by check. */
+  namespace?: string;
+  /** Namespaces to back up; `["*"]` for every namespace. */
+  namespaces?: string[];
+  excludeNamespaces?: string[];
+  /** Label selector: a map (`{ app: "postgres-db" }`) or text; canonical text after check. */
+  selector?: Record<string, string> | string;
+  /** Resource types as `resource` or `resource.group`; empty = all. */
+  includeResources?: string[];
+  excludeResources?: string[];
+  snapshotVolumes?: boolean;
+  volumeSnapshotClass?: string;
+}
+
+/** A plan-level hook: run in every pod the selector matches, before or after the backup. */
+export interface BackupPlanHookInputs {
+  name?: string;
+  /** Namespace of the pods; default each namespace of the target. */
+  namespace?: string;
+  /** Pod label selector: map or text; canonical text after check. */
+  selector: Record<string, string> | string;
+  container: string;
+  command: string[];
+  /** Seconds; default 30. */
+  timeoutSeconds?: number;
+  onError?: "Fail" | "Continue";
+}
+
+/** GFS retention counts (see provider/plan/retention.ts). */
+export interface BackupPlanRetentionInputs {
+  last?: number;
+  hourly?: number;
+  daily?: number;
+  weekly?: number;
+  monthly?: number;
+  yearly?: number;
+  keepFailed?: number;
+}
+
+/** A secondary location every backup is copied to (3-2-1), with its own retention. */
+export interface BackupPlanCopyInputs {
+  storageLocation: string;
+  /** Default: the plan's retention. */
+  retention?: BackupPlanRetentionInputs;
+}
+
+/** Compute resources of the runner container, as in a Pod spec (`"500m"`, `"256Mi"`). */
+export interface BackupPlanResourcesInputs {
+  requests?: { cpu?: string; memory?: string; "ephemeral-storage"?: string };
+  limits?: { cpu?: string; memory?: string; "ephemeral-storage"?: string };
+}
+
+/** How the CronJob's Job runs. */
+export interface BackupPlanRunnerInputs {
+  image: string;
+  imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
+  resources?: BackupPlanResourcesInputs;
+  /** An existing ServiceAccount to run as (bound to the plan's Roles, never created or deleted). */
+  serviceAccountName?: string;
+  /** Job `activeDeadlineSeconds`, and the run lock's lifetime. */
+  timeoutSeconds: number;
+  successfulJobsHistoryLimit: number;
+  failedJobsHistoryLimit: number;
+}
+
+export interface BackupPlanInputs {
+  resourceKind: "BackupPlan";
+  /** In-cluster name (CronJob/ConfigMap `hks-plan-<name>`, backups `<name>-YYYYMMDDHHMMSS`). */
+  planName: string;
+  /** Namespace of the plan's objects; the plan's storage locations are recorded here too. */
+  namespace: string;
+  target: BackupPlanTargetInputs;
+  /** Name of the primary storage location. */
+  storageLocation: string;
+  schedule: { cron: string; timeZone: string; suspend: boolean; startingDeadlineSeconds?: number };
+  retention: BackupPlanRetentionInputs;
+  hooks?: { pre?: BackupPlanHookInputs[]; post?: BackupPlanHookInputs[] };
+  copies?: BackupPlanCopyInputs[];
+  labels?: Record<string, string>;
+  runner: BackupPlanRunnerInputs;
+  kubeconfig?: string;
+  context?: string;
+}
+
+/** One Kubernetes object a plan installed (exactly what `delete` removes). */
+export interface InstalledObjectOutputs {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface BackupPlanOutputs extends BackupPlanInputs {
+  cronJobName: string;
+  configMapName: string;
+  /** The ServiceAccount the Job runs as (created by the plan unless `runner.serviceAccountName`). */
+  serviceAccountName: string;
+  installed: InstalledObjectOutputs[];
+  /** Out-of-band changes found by the last refresh; a non-empty list makes the next `up` repair them. */
+  drift: string[];
+}

@@ -4,3 +4,9 @@
  */
 export { BackupStorageLocation } from "./backup-storage-location";
 export type { BackupStorageLocationArgs, ObjectStorageArgs, NfsArgs, S3CredentialsArgs, SecretRefArgs } from "./backup-storage-location";
+export { Restore } from "./restore";
+export type { RestoreArgs, RestorePatchArgs, JsonPatchOperationArgs, RestorableBackup, RestoreLocation } from "./restore";
+export { Backup } from "./backup";
+export type { BackupArgs, BackupTargetArgs, BackupHookArgs } from "./backup";
+export { BackupPlan } from "./backup-plan";
+export type { BackupPlanArgs, BackupPlanTargetArgs, BackupPlanScheduleArgs, BackupPlanRetentionArgs, BackupPlanHookArgs, BackupPlanCopyArgs, BackupPlanRunnerArgs, PlanLocation } from "./backup-plan";

@@ -3,6 +3,8 @@ import type { Command } from "commander";
 import * as path from "node:path";
 import { downStack, envExports, readStack, stackEnv, stackHealthy, upStack } from "./stack";
 import { ensureTools, packageRoot } from "./tools";
+import { createSampleApp } from "./sample-app";
+import { globalOptions, kubeConfigFor } from "../context";
 
 /** The run folder: `HKS_DEV_DIR`, else `.hks/dev` in the package root. */
 export function defaultRunDir(): string {
@@ -37,5 +39,12 @@ export function registerDevCommands(program: Command): void {
     .option("--dir <path>", "run folder", defaultRunDir())
     .action(async (opts: { dir: string }) => {
       await downStack(path.resolve(opts.dir), (s) => process.stderr.write(s + "\n"));
+    });
+  dev.command("sample-app")
+    .description("create a small sample application to back up (Deployment, StatefulSet with hook annotations, PVC, Service, ConfigMap, Secret, RBAC)")
+    .argument("[namespace]", "namespace to create it in", "production")
+    .action(async (namespace: string, _opts: unknown, cmd: Command) => {
+      const r = await createSampleApp(kubeConfigFor(globalOptions(cmd)), namespace);
+      process.stderr.write(`sample app in namespace ${namespace}: ${r.created} objects created, ${r.existing} already there\n`);
     });
 }

@@ -56,7 +56,7 @@ export class ItemBackupper implements CollectSink {
   async onPage(r: ApiResource, ns: string | undefined, items: KubeObject[], remaining: number | undefined): Promise<void> {
     for (const obj of items) await this.backupItem(r, obj);
     this.remaining.set(`${groupResourceKey(r)}/${ns ?? ""}`, remaining ?? 0);
-    this.report();
+    if (items.length > 0) this.report();
   }
 
   onListError(r: ApiResource, ns: string | undefined, reason: string): void {
@@ -107,9 +107,18 @@ export class ItemBackupper implements CollectSink {
     return true;
   }
 
+  /**
+   * Reports objects done; the total is known only while the server still announces remaining items
+   * (`remainingItemCount`), and exactly at the end ({@link reportDone}).
+   */
   private report(): void {
     let rest = 0;
     for (const n of this.remaining.values()) rest += n;
-    this.progress({ step: "backup", done: this.total, total: this.total + rest, bytes: this.uncompressedBytes });
+    this.progress({ step: "backup", done: this.total, total: rest > 0 ? this.total + rest : undefined, bytes: this.uncompressedBytes });
+  }
+
+  /** The final progress event of the stage: every object is written. */
+  reportDone(): void {
+    this.progress({ step: "backup", done: this.total, total: this.total, bytes: this.uncompressedBytes });
   }
 }

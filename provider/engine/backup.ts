@@ -125,6 +125,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
     });
     warnings.push(...(await backupNamespaces(deps.reader, items, req.target, deps.signal)));
     await backupCrds(deps.reader, items, req.target, deps.signal);
+    items.reportDone();
     resources = await upload.finish();
     progress({ step: "upload", done: items.total, total: items.total, bytes: resources.bytes });
     errors.push(...items.errors);

@@ -202,3 +202,21 @@ async function markReady(api: SnapshotApi, r: VolumeSnapshotRecord, st: Snapshot
   r.snapshotHandle = cs.snapshotHandle;
   r.driver = spec.driver ?? r.driver;
 }
+
+/**
+ * Deletes the VolumeSnapshots a backup recorded (when the backup itself is deleted). Absent ones
+ * are fine; returns `namespace/name` of each one asked for, and the errors of those that failed.
+ */
+export async function deleteSnapshots(api: Pick<SnapshotApi, "delete">, records: readonly VolumeSnapshotRecord[]): Promise<{ deleted: string[]; errors: string[] }> {
+  const deleted: string[] = [];
+  const errors: string[] = [];
+  for (const r of records.filter((x) => x.readyToUse)) {
+    try {
+      await api.delete(r.namespace, r.volumeSnapshot);
+      deleted.push(`${r.namespace}/${r.volumeSnapshot}`);
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  return { deleted, errors };
+}

@@ -84,6 +84,9 @@ export const PVC_BINDING_ANNOTATIONS = [
   "volume.kubernetes.io/selected-node",
 ] as const;
 
+/** Labels the Job controller derives from a Job's uid (old and new spelling). */
+export const JOB_UID_LABELS = ["controller-uid", "batch.kubernetes.io/controller-uid"] as const;
+
 function del(o: Json | undefined, ...fields: string[]): void {
   if (o) for (const f of fields) delete o[f];
 }
@@ -95,6 +98,9 @@ function del(o: Json | undefined, ...fields: string[]): void {
  *    cluster would collide with the source's ports ("provided port is already allocated").
  * 3. Pod `spec.nodeName`: names a node of the source cluster; the scheduler places the pod.
  * 4. PVC `spec.volumeName` and binding annotations: never re-bind the source's PV.
+ * 5. Job `spec.selector` (unless `manualSelector`) and the pod template's controller-uid labels:
+ *    the server generated them from the source Job's uid and refuses them on create; it generates
+ *    new ones from the restored Job's uid.
  */
 export function dropSourceClusterFields(key: string, o: Json, preserveNodePorts: boolean): void {
   const spec = o.spec as Json | undefined;
@@ -106,6 +112,11 @@ export function dropSourceClusterFields(key: string, o: Json, preserveNodePorts:
     }
   }
   if (key === "pods") del(spec, "nodeName");
+  if (key === "jobs.batch" && spec) {
+    if (spec.manualSelector !== true) delete spec.selector;
+    const labels = ((spec.template as Json | undefined)?.metadata as Json | undefined)?.labels as Json | undefined;
+    del(labels, ...JOB_UID_LABELS);
+  }
   if (key === "persistentvolumeclaims") {
     del(spec, "volumeName");
     const ann = (o.metadata as Json | undefined)?.annotations as Json | undefined;

@@ -91,7 +91,7 @@ export function crdBody(group: string, plural: string, kind: string, statusSubre
       names: { plural, singular: plural.replace(/s$/, ""), kind, listKind: `${kind}List` },
       versions: [{
         name: "v1", served: true, storage: true,
-        schema: { openAPIV3Schema: { type: "object", xKubernetesPreserveUnknownFields: true } },
+        schema: { openAPIV3Schema: { type: "object", x_kubernetes_preserve_unknown_fields: true } },
         ...(statusSubresource ? { subresources: { status: {} } } : {}),
       }],
     },

@@ -23,7 +23,7 @@ import { collectionPath, createKubeReader, discoverResources, type ApiResource }
 import { parseIdentityFile } from "../../provider/engine/encrypt";
 import { ConflictError } from "../../provider/errors";
 import {
-  adminKubeConfig, BINARY, crdBody, createCrd, createLocation, keyOf, locationNamespace, rand, readBackupObjects, readManifest, until,
+  adminKubeConfig, BINARY, crdBody, createCrd, createLocation, keyOf, locationNamespace, rand, readBackupObjects, readManifest,
 } from "./backup-fixtures";
 
 const kc = adminKubeConfig();
@@ -68,14 +68,11 @@ async function seed(): Promise<void> {
   await cr("gadgets", "Gadget", "g1");
   await custom.patchNamespacedCustomObjectStatus({ group, version: "v1", namespace: ns, plural: "gadgets", name: "g1", body: { status: { phase: "controller-owned" } } },
     k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch));
-  // Let the controllers settle (ReplicaSet + Pod, StatefulSet Pod + PVC) so live objects stop changing.
-  await until("the Deployment's pod", 60_000, async () => ((await core.listNamespacedPod({ namespace: ns, labelSelector: "app=web" })).items.length ? true : undefined));
-  await until("the StatefulSet's PVC and pod", 60_000, async () => {
-    const pvc = await core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: "data-db-0" });
-    const pod = await core.readNamespacedPod({ namespace: ns, name: "db-0" });
-    return pvc && pod ? true : undefined;
-  });
-  await new Promise((r) => setTimeout(r, 2000));
+  // The local stack runs no Deployment/StatefulSet controllers and no scheduler: a Pod is created
+  // directly (it stays Pending) so the backup holds one with a PVC volume.
+  await core.createNamespacedPod({ namespace: ns, body: { metadata: { name: "db-0", labels: { app: "db" } }, spec: {
+    containers: [{ ...container, volumeMounts: [{ name: "data", mountPath: "/data" }] }], volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }],
+  } } });
 }
 
 let resources: Map<string, ApiResource>;
@@ -120,7 +117,7 @@ describe("namespace backup on the real stack", () => {
     // What we created is there, under the documented path scheme.
     for (const p of [
       `resources/configmaps/${ns}/app-config.yaml`, `resources/configmaps/${ns}/bin-config.yaml`, `resources/secrets/${ns}/app-secret.yaml`,
-      `resources/serviceaccounts/${ns}/app-sa.yaml`, `resources/persistentvolumeclaims/${ns}/data.yaml`, `resources/persistentvolumeclaims/${ns}/data-db-0.yaml`,
+      `resources/serviceaccounts/${ns}/app-sa.yaml`, `resources/persistentvolumeclaims/${ns}/data.yaml`, `resources/pods/${ns}/db-0.yaml`,
       `resources/services/${ns}/web.yaml`, `resources/deployments.apps/${ns}/web.yaml`, `resources/statefulsets.apps/${ns}/db.yaml`,
       `resources/roles.rbac.authorization.k8s.io/${ns}/reader.yaml`, `resources/rolebindings.rbac.authorization.k8s.io/${ns}/reader-binding.yaml`,
       `resources/widgets.${group}/${ns}/w1.yaml`, `resources/widgets.${group}/${ns}/w2.yaml`, `resources/gadgets.${group}/${ns}/g1.yaml`,

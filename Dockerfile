@@ -1,0 +1,32 @@
+# The hks runner image: what a BackupPlan's CronJob runs. The CronJob's container spells out this
+# image's ENTRYPOINT as its command and adds `run-plan <plan> --namespace <ns>` as args; a unit test
+# (test/unit/kube/plan-install-dockerfile.spec.ts) keeps the two in step.
+#
+#   docker build -t ghcr.io/hks-backup/runner:$(node -p 'require("./package.json").version') .
+#
+# The tag must be the package version: that is the BackupPlan's default `runner.image`.
+
+# Stage 1: compile TypeScript to dist/ (dev dependencies stay in this stage).
+FROM node:24-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# --ignore-scripts: the package's `prepare` script compiles, which needs the sources copied below.
+RUN npm ci --ignore-scripts
+COPY tsconfig.json ./
+COPY sdk/ ./sdk/
+COPY provider/ ./provider/
+COPY cli/ ./cli/
+# The image's node runs tsc directly: `npx` would put node_modules/.bin first on PATH, where the
+# `node` devDependency's launcher (its binary download skipped by --ignore-scripts) would shadow it.
+RUN node node_modules/typescript/bin/tsc -p tsconfig.json
+
+# Stage 2: production dependencies + compiled code, run as the non-root `node` user (uid 1000).
+FROM node:24-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY bin/ ./bin/
+COPY --from=build /src/dist/ ./dist/
+USER node
+ENTRYPOINT ["node", "/app/bin/hks.js"]

@@ -1,0 +1,93 @@
+/**
+ * `hks backup create <name>`: the same inputs, validation (plan/backup.ts) and engine as the Backup
+ * resource, from flags. The backup runs in this process, so the command waits for it (`--wait` is
+ * accepted and is the only mode); progress goes to stderr, the result to stdout.
+ */
+import type { Command } from "commander";
+import { InputError } from "../../provider/errors";
+import { openBackupContext } from "../../provider/engine/backup-deps";
+import { resolveBackupName } from "../../provider/engine/backup-name";
+import { runBackup } from "../../provider/engine/backup";
+import { parseLabelPairs } from "../../provider/engine/collect-selector";
+import { backupRequestOf } from "../../provider/handlers/backup";
+import { checkBackup } from "../../provider/plan/backup";
+import type { BackupInputs } from "../../provider/types";
+import { cliProgress, globalOptions, kubeConfigFor } from "../context";
+import { createdText, EXIT_CODE } from "./format";
+
+/** Flags of `hks backup create`, as commander parses them. */
+export interface CreateFlags {
+  includeNamespaces?: string[];
+  excludeNamespaces?: string[];
+  selector?: string;
+  includeResources?: string[];
+  excludeResources?: string[];
+  storageLocation?: string;
+  snapshotVolumes?: boolean;
+  volumeSnapshotClass?: string;
+  snapshotTimeout?: string;
+  labels?: string;
+  plan?: string;
+  wait?: boolean;
+  output?: string;
+}
+
+/** Input paths of the Backup resource → the flag that sets them, so messages name the flag. */
+const FLAG_OF: Record<string, string> = {
+  "target.namespaces": "--include-namespaces", "target.excludeNamespaces": "--exclude-namespaces", "target.selector": "--selector",
+  "target.includeResources": "--include-resources", "target.excludeResources": "--exclude-resources",
+  "target.volumeSnapshotClass": "--volume-snapshot-class", target: "--include-namespaces/--selector", name: "<name>",
+  snapshotTimeoutSeconds: "--snapshot-timeout", labels: "--labels", plan: "--plan", storageLocation: "--storage-location",
+};
+
+function flagOf(property: string): string {
+  const base = Object.keys(FLAG_OF).sort((a, b) => b.length - a.length).find((k) => property === k || property.startsWith(`${k}.`) || property.startsWith(`${k}[`));
+  return base ? `${FLAG_OF[base]}${property.slice(base.length)}` : property;
+}
+
+/** A comma-separated flag value as a list (empty parts dropped). */
+export function commaList(v: string, prev: string[] = []): string[] {
+  return [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
+}
+
+/**
+ * The Backup inputs the flags describe, validated with the resource's own `check`. Throws an
+ * InputError naming the flag.
+ */
+export function inputsFromFlags(name: string, f: CreateFlags, locationNamespace: string): BackupInputs {
+  const timeout = f.snapshotTimeout === undefined ? undefined : Number(f.snapshotTimeout);
+  const { inputs, failures } = checkBackup({
+    resourceKind: "Backup", resourceName: name, requestedName: name, storageLocation: f.storageLocation, locationNamespace,
+    target: {
+      namespaces: f.includeNamespaces, excludeNamespaces: f.excludeNamespaces, selector: f.selector,
+      includeResources: f.includeResources, excludeResources: f.excludeResources,
+      snapshotVolumes: f.snapshotVolumes, volumeSnapshotClass: f.volumeSnapshotClass,
+    },
+    plan: f.plan, labels: f.labels ? parseLabelPairs(f.labels, "--labels") : undefined, snapshotTimeoutSeconds: timeout,
+  });
+  if (failures.length) {
+    const first = failures[0]!;
+    throw new InputError(flagOf(first.property), first.reason + (failures.length > 1 ? ` (and ${failures.length - 1} more: ${failures.slice(1).map((x) => `${flagOf(x.property)}: ${x.reason}`).join("; ")})` : ""));
+  }
+  return inputs;
+}
+
+/** Runs `hks backup create`; sets the exit code from the phase. */
+export async function createAction(name: string, flags: CreateFlags, cmd: Command): Promise<void> {
+  const g = globalOptions(cmd);
+  const inputs = inputsFromFlags(name, flags, g.namespace);
+  const kc = kubeConfigFor(g);
+  const bc = await openBackupContext(kc, { storageLocation: inputs.storageLocation, namespace: g.namespace, field: "--storage-location" });
+  const resolved = await resolveBackupName(bc.deps.store, { given: name, base: name, now: new Date(), field: "<name>" });
+  process.stderr.write(`hks: backing up to ${bc.location.name} (${bc.deps.store.describe()})\n`);
+  const ac = new AbortController();
+  const onSignal = () => ac.abort(new Error("interrupted"));
+  process.once("SIGINT", onSignal);
+  try {
+    const res = await runBackup(backupRequestOf(inputs, resolved, bc.location.name), { ...bc.deps, progress: cliProgress(), signal: ac.signal });
+    process.stdout.write(flags.output === "json" ? JSON.stringify(res.record, null, 2) + "\n" : createdText(res, bc.location.name));
+    process.exitCode = EXIT_CODE[res.phase];
+  } finally {
+    process.off("SIGINT", onSignal);
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Renders every Kubernetes object a BackupPlan installs, as plain JSON. Pure (pulumi-eks
+ * `computeVpcCniYaml` next to a separate apply): plan-install.ts applies what these return, and the
+ * unit tests assert them field by field.
+ *
+ * Installed, in apply order: ServiceAccount (unless `runner.serviceAccountName`), ConfigMap
+ * `hks-plan-<name>` (plan.json), Roles + RoleBindings, ClusterRole + ClusterRoleBinding, and the
+ * CronJob LAST, so its first Job finds everything it needs.
+ */
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { PLAN_LABEL, PLAN_NAMESPACE_LABEL, PLAN_SPEC_KEY, planObjectName, type PlanSpec } from "../engine/run-plan-spec";
+import type { BackupPlanInputs } from "../types";
+import type { LocationConfig } from "./location-config";
+import { MANAGED_BY } from "./location-config";
+import { planRuleSets, type ExplainedRule } from "./plan-install-rbac";
+
+/** A rendered object: apiVersion, kind and metadata always set. */
+export type RenderedObject = KubernetesObject & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels: Record<string, string> } } & Record<string, unknown>;
+
+/**
+ * The runner image's entrypoint (the repo Dockerfile's `ENTRYPOINT`), written into the container's
+ * `command` so the Job spells out exactly what runs; a unit test keeps the two equal.
+ */
+export const RUNNER_COMMAND: readonly string[] = ["node", "/app/bin/hks.js"];
+
+/** Container name of the runner in the Job's Pod. */
+export const RUNNER_CONTAINER = "runner";
+
+/** Where the runner's writable scratch space (the plaintext spill of a backup) is mounted. */
+export const SPILL_MOUNT_PATH = "/tmp";
+
+/** Requests and limits when `runner.resources` is not given: a small steady footprint, memory capped. */
+export const DEFAULT_RUNNER_RESOURCES = { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } } as const;
+
+/** Non-root UID/GID of the runner (the `node` user of the node:24-slim base image). */
+export const RUNNER_UID = 1000;
+
+/** Annotation on Roles/ClusterRoles listing why each rule exists (rule index → reason). */
+export const RBAC_REASONS_ANNOTATION = "hks.io/rule-reasons";
+
+/** `Kind ns/name` (or `Kind name`) for messages. */
+export function describeObject(o: { kind: string; namespace?: string; name: string }): string {
+  return `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
+}
+
+/** Labels of every object a plan installs. */
+export function planLabels(plan: string, namespace: string): Record<string, string> {
+  return { ...MANAGED_BY, [PLAN_LABEL]: plan, [PLAN_NAMESPACE_LABEL]: namespace };
+}
+
+/** Name of the plan's Roles outside its namespace, and of its ClusterRole: unique per plan namespace. */
+export const planClusterName = (plan: string, namespace: string): string => `hks-plan.${namespace}.${plan}`;
+
+/** The ServiceAccount the Job runs as: the given one, or `hks-plan-<name>` created by the plan. */
+export function runnerServiceAccount(i: Pick<BackupPlanInputs, "planName" | "runner">): { name: string; created: boolean } {
+  return i.runner.serviceAccountName ? { name: i.runner.serviceAccountName, created: false } : { name: planObjectName(i.planName), created: true };
+}
+
+/** The ServiceAccount of the runner. Its token is mounted (the runner talks to the API server). */
+export function renderServiceAccount(i: BackupPlanInputs): RenderedObject {
+  return {
+    apiVersion: "v1", kind: "ServiceAccount",
+    metadata: { name: planObjectName(i.planName), namespace: i.namespace, labels: planLabels(i.planName, i.namespace) },
+  };
+}
+
+/** The ConfigMap holding plan.json (no secrets: locations by name only). */
+export function renderPlanConfigMap(i: BackupPlanInputs, spec: PlanSpec): RenderedObject {
+  return {
+    apiVersion: "v1", kind: "ConfigMap",
+    metadata: { name: planObjectName(i.planName), namespace: i.namespace, labels: planLabels(i.planName, i.namespace) },
+    data: { [PLAN_SPEC_KEY]: JSON.stringify(spec, null, 2) },
+  };
+}
+
+function rbacRules(rules: readonly ExplainedRule[]): { rules: Record<string, unknown>[]; reasons: string } {
+  return {
+    rules: rules.map((r) => ({ apiGroups: r.apiGroups, resources: r.resources, verbs: r.verbs, ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}) })),
+    reasons: JSON.stringify(rules.map((r, n) => `${n}: ${r.why}`)),
+  };
+}
+
+/** Roles, RoleBindings, ClusterRole and ClusterRoleBinding for the runner (plan-install-rbac.ts). */
+export function renderRbac(i: BackupPlanInputs, spec: PlanSpec, locations: readonly LocationConfig[]): RenderedObject[] {
+  const sa = runnerServiceAccount(i);
+  const subject = { kind: "ServiceAccount", name: sa.name, namespace: i.namespace };
+  const labels = planLabels(i.planName, i.namespace);
+  const out: RenderedObject[] = [];
+  for (const set of planRuleSets(spec, locations)) {
+    if (set.rules.length === 0) continue;
+    const { rules, reasons } = rbacRules(set.rules);
+    const annotations = { [RBAC_REASONS_ANNOTATION]: reasons };
+    if (set.namespace) {
+      const name = set.namespace === i.namespace ? planObjectName(i.planName) : planClusterName(i.planName, i.namespace);
+      const meta = { name, namespace: set.namespace, labels };
+      out.push({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { ...meta, annotations }, rules });
+      out.push({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: meta, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name }, subjects: [subject] });
+    } else {
+      const name = planClusterName(i.planName, i.namespace);
+      out.push({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name, labels, annotations }, rules });
+      out.push({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name, labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name }, subjects: [subject] });
+    }
+  }
+  return out;
+}
+
+/** `hks run-plan <plan> --namespace <ns>`: the arguments after the image's entrypoint. */
+export function runnerArgs(plan: string, namespace: string): string[] {
+  return ["run-plan", plan, "--namespace", namespace];
+}
+
+/**
+ * The runner's environment: only non-secret values and Downward API references. S3 credentials are
+ * read from their Secrets through the API (RBAC names each one), because a plan may write to several
+ * locations with different keys, which the single set of AWS_* variables cannot carry.
+ */
+export function runnerEnv(i: BackupPlanInputs): Record<string, unknown>[] {
+  return [
+    // The lock holder's identity: which Pod holds a plan's run lock.
+    { name: "HKS_POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+    // Default namespace of every `hks` command run in the container (e.g. by `kubectl exec`).
+    { name: "HKS_NAMESPACE", value: i.namespace },
+  ];
+}
+
+/** The CronJob `hks-plan-<name>` running `hks run-plan`. */
+export function renderCronJob(i: BackupPlanInputs): RenderedObject {
+  const labels = planLabels(i.planName, i.namespace);
+  const s = i.schedule;
+  const r = i.runner;
+  const container = {
+    name: RUNNER_CONTAINER,
+    image: r.image,
+    imagePullPolicy: r.imagePullPolicy ?? "IfNotPresent",
+    command: [...RUNNER_COMMAND],
+    args: runnerArgs(i.planName, i.namespace),
+    env: runnerEnv(i),
+    resources: r.resources ?? DEFAULT_RUNNER_RESOURCES,
+    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+    volumeMounts: [{ name: "spill", mountPath: SPILL_MOUNT_PATH }],
+  };
+  return {
+    apiVersion: "batch/v1", kind: "CronJob",
+    metadata: { name: planObjectName(i.planName), namespace: i.namespace, labels },
+    spec: {
+      schedule: s.cron,
+      // Always written: without it Kubernetes reads the cron in kube-controller-manager's zone.
+      timeZone: s.timeZone,
+      suspend: s.suspend,
+      ...(s.startingDeadlineSeconds !== undefined ? { startingDeadlineSeconds: s.startingDeadlineSeconds } : {}),
+      // Two runs of one plan at once would fight over the lock; the second would only fail.
+      concurrencyPolicy: "Forbid",
+      successfulJobsHistoryLimit: r.successfulJobsHistoryLimit,
+      failedJobsHistoryLimit: r.failedJobsHistoryLimit,
+      jobTemplate: {
+        metadata: { labels },
+        spec: {
+          // A retry would take a second backup under a new name; the next scheduled run is the retry.
+          backoffLimit: 0,
+          activeDeadlineSeconds: r.timeoutSeconds,
+          template: {
+            metadata: { labels },
+            spec: {
+              serviceAccountName: runnerServiceAccount(i).name,
+              restartPolicy: "Never",
+              securityContext: { runAsNonRoot: true, runAsUser: RUNNER_UID, runAsGroup: RUNNER_UID, fsGroup: RUNNER_UID, seccompProfile: { type: "RuntimeDefault" } },
+              containers: [container],
+              // The backup is spilled here in plaintext once, then encrypted per location (never
+              // decrypted: the runner holds public keys only). Memory-backed would count against limits.
+              volumes: [{ name: "spill", emptyDir: {} }],
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+/** Every object of a plan in apply order (see the module comment). */
+export function renderPlanObjects(i: BackupPlanInputs, spec: PlanSpec, locations: readonly LocationConfig[]): RenderedObject[] {
+  return [
+    ...(runnerServiceAccount(i).created ? [renderServiceAccount(i)] : []),
+    renderPlanConfigMap(i, spec),
+    ...renderRbac(i, spec, locations),
+    renderCronJob(i),
+  ];
+}

@@ -1,0 +1,127 @@
+/**
+ * Applies, reads and deletes the objects a BackupPlan installs (rendered by plan-install-render.ts).
+ *
+ * - Apply is server-side apply with field manager `hks-backup` and `force`: an update patches the
+ *   objects in place, and a field someone edited out of band (`kubectl edit` of the schedule) is
+ *   taken back; a field the plan no longer sets is removed by the API server.
+ * - An object of the same name that this plan did not install (no `hks.io/plan` label naming it) is
+ *   never taken over: apply stops with a ConflictError naming it.
+ * - Delete removes exactly the objects recorded as installed, and only while they still carry this
+ *   plan's label; the CronJob goes first (no new Job can start) and its Jobs follow through the
+ *   garbage collector (background propagation). Backups in the stores are never touched.
+ */
+import * as k8s from "@kubernetes/client-node";
+import { ConflictError } from "../errors";
+import { PLAN_LABEL, PLAN_NAMESPACE_LABEL } from "../engine/run-plan-spec";
+import type { InstalledObjectOutputs } from "../types";
+import { isNotFound, kubeError } from "./client";
+import { createKubeReader, type KubeReader } from "./discovery";
+import { describeObject, type RenderedObject } from "./plan-install-render";
+
+export { describeObject };
+
+/** The field manager of every apply, as `kubectl get --show-managed-fields` shows it. */
+export const FIELD_MANAGER = "hks-backup";
+
+/** REST collection of each kind a plan installs. */
+const COLLECTIONS: Readonly<Record<string, { prefix: string; plural: string; namespaced: boolean }>> = {
+  Namespace: { prefix: "/api/v1", plural: "namespaces", namespaced: false },
+  ServiceAccount: { prefix: "/api/v1", plural: "serviceaccounts", namespaced: true },
+  ConfigMap: { prefix: "/api/v1", plural: "configmaps", namespaced: true },
+  Role: { prefix: "/apis/rbac.authorization.k8s.io/v1", plural: "roles", namespaced: true },
+  RoleBinding: { prefix: "/apis/rbac.authorization.k8s.io/v1", plural: "rolebindings", namespaced: true },
+  ClusterRole: { prefix: "/apis/rbac.authorization.k8s.io/v1", plural: "clusterroles", namespaced: false },
+  ClusterRoleBinding: { prefix: "/apis/rbac.authorization.k8s.io/v1", plural: "clusterrolebindings", namespaced: false },
+  CronJob: { prefix: "/apis/batch/v1", plural: "cronjobs", namespaced: true },
+};
+
+/** The API path of one object. */
+export function objectPath(o: Pick<InstalledObjectOutputs, "kind" | "namespace" | "name">): string {
+  const c = COLLECTIONS[o.kind];
+  if (!c) throw new Error(`plan-install: unsupported kind ${o.kind}`);
+  const ns = c.namespaced ? `/namespaces/${encodeURIComponent(o.namespace ?? "")}` : "";
+  return `${c.prefix}${ns}/${c.plural}/${encodeURIComponent(o.name)}`;
+}
+
+/** What a plan installed, for its outputs (and its delete). */
+export function installedOf(objects: readonly RenderedObject[]): InstalledObjectOutputs[] {
+  return objects.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) }));
+}
+
+type Live = { metadata?: { labels?: Record<string, string> } } & Record<string, unknown>;
+
+/** The live object, or undefined when it does not exist. */
+export async function readObject(reader: KubeReader, o: Pick<InstalledObjectOutputs, "kind" | "namespace" | "name">): Promise<Live | undefined> {
+  try {
+    return await reader.getJson<Live>(objectPath(o));
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw kubeError(`reading ${describeObject(o)}`, err);
+  }
+}
+
+/** True when `live` was installed by the plan `plan` in `namespace`. */
+export function ownedBy(live: Live, plan: string, namespace: string): boolean {
+  const l = live.metadata?.labels ?? {};
+  return l[PLAN_LABEL] === plan && l[PLAN_NAMESPACE_LABEL] === namespace;
+}
+
+/**
+ * Applies `objects` in order. Refuses (ConflictError, nothing changed) when one of them exists
+ * without this plan's labels. Returns what is now installed.
+ */
+export async function applyPlanObjects(kc: k8s.KubeConfig, objects: readonly RenderedObject[], plan: { name: string; namespace: string }, log: (l: string) => void): Promise<InstalledObjectOutputs[]> {
+  const reader = createKubeReader(kc);
+  for (const o of objects) {
+    const live = await readObject(reader, { kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
+    if (live && !ownedBy(live, plan.name, plan.namespace)) {
+      throw new ConflictError(`${describeObject({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })} already exists and was not installed by plan ${plan.namespace}/${plan.name}: rename the plan (name), or delete that object if it is a leftover`);
+    }
+  }
+  const api = k8s.KubernetesObjectApi.makeApiClient(kc);
+  for (const o of objects) {
+    try {
+      await api.patch(o, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+    } catch (err) {
+      throw kubeError(`applying ${describeObject({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })}`, err);
+    }
+  }
+  log(`plan ${plan.namespace}/${plan.name}: applied ${objects.map((o) => o.kind).join(", ")}`);
+  return installedOf(objects);
+}
+
+/**
+ * Deletes `installed` (CronJob first, then the rest in reverse apply order). Absent objects are
+ * success; an object that no longer carries this plan's labels is left alone with a log line.
+ * Errors are collected and thrown together after every object was tried.
+ */
+export async function deletePlanObjects(kc: k8s.KubeConfig, installed: readonly InstalledObjectOutputs[], plan: { name: string; namespace: string }, log: (l: string) => void): Promise<void> {
+  const reader = createKubeReader(kc);
+  const api = k8s.KubernetesObjectApi.makeApiClient(kc);
+  const order = [...installed.filter((o) => o.kind === "CronJob"), ...[...installed].reverse().filter((o) => o.kind !== "CronJob")];
+  const errors: string[] = [];
+  for (const o of order) {
+    try {
+      const live = await readObject(reader, o);
+      if (!live) continue;
+      if (!ownedBy(live, plan.name, plan.namespace)) {
+        log(`${describeObject(o)} no longer carries the labels of plan ${plan.namespace}/${plan.name}: left in place`);
+        continue;
+      }
+      await api.delete({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.name, namespace: o.namespace } }, undefined, undefined, undefined, undefined, "Background")
+        .catch((err: unknown) => { if (!isNotFound(err)) throw kubeError(`deleting ${describeObject(o)}`, err); });
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  if (errors.length) throw new ConflictError(`plan ${plan.namespace}/${plan.name}: ${errors.length} object(s) could not be deleted:\n  ${errors.join("\n  ")}`);
+  log(`plan ${plan.namespace}/${plan.name}: removed ${order.length} object(s); backups are kept`);
+}
+
+/** Removes objects of an earlier install that the new install no longer has (e.g. a dropped target namespace's Role). */
+export async function pruneStaleObjects(kc: k8s.KubeConfig, before: readonly InstalledObjectOutputs[], now: readonly InstalledObjectOutputs[], plan: { name: string; namespace: string }, log: (l: string) => void): Promise<void> {
+  const key = (o: InstalledObjectOutputs) => describeObject(o);
+  const keep = new Set(now.map(key));
+  const stale = before.filter((o) => !keep.has(key(o)));
+  if (stale.length) await deletePlanObjects(kc, stale, plan, log);
+}

@@ -1,0 +1,134 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { BackupInputs, BackupOutputs } from "../provider/types";
+import { BackupStorageLocation } from "./backup-storage-location";
+import { dynamicProvider } from "./dynamic";
+
+/** A plan-level hook: a command run in every pod the selector matches, before or after the backup. */
+export interface BackupHookArgs {
+  /** A label for messages and the manifest's hook records. @default "<phase> hook <index>" */
+  readonly name?: pulumi.Input<string>;
+  /** Namespace of the pods. @default each namespace of the target */
+  readonly namespace?: pulumi.Input<string>;
+  /** Pods to run in: a label map (`{ app: "postgres-db" }`) or selector text (`"app=postgres-db"`). */
+  readonly selector: pulumi.Input<string | Record<string, pulumi.Input<string>>>;
+  /** Container to run the command in. */
+  readonly container: pulumi.Input<string>;
+  /** argv, e.g. `["/bin/sh", "-c", "sync"]`; no shell is involved unless the command starts one. */
+  readonly command: pulumi.Input<pulumi.Input<string>[]>;
+  /** Seconds before the command is abandoned (1-3600). @default 30 */
+  readonly timeoutSeconds?: pulumi.Input<number>;
+  /**
+   * What a failure means. `"Fail"`: a failed pre hook fails the whole backup, a failed post hook
+   * makes it PartiallyFailed. `"Continue"`: recorded as a warning. @default "Fail"
+   */
+  readonly onError?: pulumi.Input<"Fail" | "Continue">;
+}
+
+/** What to back up. Give `namespaces` (or `namespace`), a `selector`, or both. */
+export interface BackupTargetArgs {
+  /** Namespaces to back up; `["*"]` for every namespace. @default none (then `selector` is required and applies across all namespaces) */
+  readonly namespaces?: pulumi.Input<pulumi.Input<string>[]>;
+  /** One namespace: shorthand for `namespaces: [namespace]` (the seed's BackupPlan shape). Not with `namespaces`. */
+  readonly namespace?: pulumi.Input<string>;
+  /** Namespaces left out (useful with `["*"]` or a cluster-wide selector). @default none */
+  readonly excludeNamespaces?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Only objects with these labels: a map (`{ app: "postgres-db" }`) or selector text (`"tier in (web,api)"`). @default every object */
+  readonly selector?: pulumi.Input<string | Record<string, pulumi.Input<string>>>;
+  /** Resource types to include, as `<plural>` or `<plural>.<group>` (`"configmaps"`, `"deployments.apps"`). @default all */
+  readonly includeResources?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Resource types to leave out, same syntax. Events are never backed up. @default none */
+  readonly excludeResources?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Take a CSI VolumeSnapshot of every included PVC and wait until it is readyToUse. @default false */
+  readonly snapshotVolumes?: pulumi.Input<boolean>;
+  /** VolumeSnapshotClass for every PVC. @default the class whose driver matches the PVC's StorageClass provisioner, else the default class */
+  readonly volumeSnapshotClass?: pulumi.Input<string>;
+}
+
+export interface BackupArgs {
+  /** Where to store the backup: a BackupStorageLocation resource or a location name recorded in the cluster. @default the default location */
+  readonly storageLocation?: pulumi.Input<string> | BackupStorageLocation;
+  /** Namespace where the location is recorded. @default the BackupStorageLocation's namespace, else "hks-system" */
+  readonly locationNamespace?: pulumi.Input<string>;
+  /** What to back up. */
+  readonly target: pulumi.Input<BackupTargetArgs>;
+  /**
+   * Name of the BackupPlan this backup belongs to. For now a plain name: it is recorded in the
+   * manifest (retention and listings group by it) and used as the base of a generated name. @default none
+   */
+  readonly plan?: pulumi.Input<string>;
+  /** Labels recorded with the backup (tags for finding it later). @default none */
+  readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Plan-level hooks, in addition to the pods' `pre.hook.backup.hks.io/*` annotations. Post hooks always run. @default none */
+  readonly hooks?: pulumi.Input<{ pre?: pulumi.Input<BackupHookArgs>[]; post?: pulumi.Input<BackupHookArgs>[] }>;
+  /** Seconds each VolumeSnapshot may take to become readyToUse (1-86400). @default 600 */
+  readonly snapshotTimeoutSeconds?: pulumi.Input<number>;
+  /**
+   * The backup's name in the store. It must be unused: backups are never overwritten, so with a
+   * fixed name any change to this resource fails until the name changes too.
+   * @default `<plan or resource name>-<YYYYMMDDHHMMSS>` (UTC), chosen when the backup runs
+   */
+  readonly name?: pulumi.Input<string>;
+  /** What `pulumi destroy` does: `"Retain"` keeps the backup; `"Delete"` removes its objects and VolumeSnapshots. @default "Retain" */
+  readonly deletionPolicy?: pulumi.Input<"Retain" | "Delete">;
+  /** Content of a kubeconfig file for the cluster to back up (made secret). @default KUBECONFIG, then in-cluster */
+  readonly kubeconfig?: pulumi.Input<string>;
+  /** Context in the kubeconfig. @default its current context */
+  readonly context?: pulumi.Input<string>;
+}
+
+/**
+ * An on-demand backup, taken while `pulumi up` creates this resource: the target's objects as YAML in
+ * a tar+gzip archive (encrypted when the location has recipients), optional volume snapshots, hooks,
+ * and a manifest written last. Immutable: changing any input takes a new backup. `pulumi up` fails
+ * when the backup Failed; a PartiallyFailed backup succeeds and lists what is missing in `errors`.
+ */
+export class Backup extends pulumi.dynamic.Resource {
+  /** The backup's name in the store. */
+  declare readonly name: pulumi.Output<string>;
+  /** `Completed` or `PartiallyFailed`. */
+  declare readonly phase: pulumi.Output<string>;
+  /** The location used. */
+  declare readonly storageLocationName: pulumi.Output<string>;
+  /** The backup's folder, e.g. `s3://bucket/prefix/hks/v1/backups/<name>/`. */
+  declare readonly url: pulumi.Output<string>;
+  /** Objects in the archive. */
+  declare readonly itemsBackedUp: pulumi.Output<number>;
+  /** Objects per `resource.group`. */
+  declare readonly itemsByResource: pulumi.Output<Record<string, number>>;
+  /** Stored bytes of the archive. */
+  declare readonly bytes: pulumi.Output<number>;
+  /** `namespace/name` of each VolumeSnapshot taken. */
+  declare readonly snapshots: pulumi.Output<string[]>;
+  declare readonly warnings: pulumi.Output<string[]>;
+  /** What failed in a PartiallyFailed backup, as `item: reason`. */
+  declare readonly errors: pulumi.Output<string[]>;
+  declare readonly startedAt: pulumi.Output<string>;
+  declare readonly completedAt: pulumi.Output<string>;
+
+  constructor(name: string, args: BackupArgs, opts?: pulumi.CustomResourceOptions) {
+    const loc = args.storageLocation;
+    const isResource = loc instanceof BackupStorageLocation;
+    const props: Record<keyof BackupInputs | keyof BackupOutputs, unknown> = {
+      resourceKind: "Backup",
+      resourceName: name,
+      requestedName: args.name,
+      storageLocation: isResource ? loc.locationName : loc,
+      locationNamespace: args.locationNamespace ?? (isResource ? loc.namespace : undefined),
+      target: args.target,
+      plan: args.plan,
+      labels: args.labels,
+      hooks: args.hooks,
+      snapshotTimeoutSeconds: args.snapshotTimeoutSeconds,
+      deletionPolicy: args.deletionPolicy,
+      kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
+      context: args.context,
+      name: undefined, phase: undefined, storageLocationName: undefined, url: undefined, itemsBackedUp: undefined,
+      itemsByResource: undefined, bytes: undefined, uncompressedBytes: undefined, snapshots: undefined,
+      warnings: undefined, errors: undefined, startedAt: undefined, completedAt: undefined,
+    };
+    super(dynamicProvider("Backup"), name, props, {
+      ...opts,
+      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "kubeconfig"],
+    }, "hks", "Backup");
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * PVCs from snapshots (restoreVolumes) on the real apiserver with the real snapshot.storage.k8s.io
+ * CRDs. No CSI driver or snapshot controller runs here, so binding and readiness of the objects
+ * restore creates are NOT observable: these tests assert on exactly what restore creates (the
+ * pre-bound VolumeSnapshotContent, the VolumeSnapshot bound to it, the claim's dataSource), which
+ * is what a snapshot controller and CSI provisioner act on in a real cluster.
+ */
+import * as k8s from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { runRestore } from "../../provider/engine/restore";
+import { openRestoreContext } from "../../provider/engine/restore-context";
+import { KubeRestoreCluster } from "../../provider/engine/restore-kube";
+import type { RestoreResult } from "../../provider/engine/restore-types";
+import { createTestLocation, uniq, writeBackupFixture, type FixtureObject } from "../support/backup-fixture";
+
+const stack = inject("stack");
+const kc = new k8s.KubeConfig();
+kc.loadFromDefault();
+const cluster = new KubeRestoreCluster(kc);
+const run = uniq("vol");
+const SRC = `${run}-db`;
+const LOC_NS = `${run}-hks`;
+const namespaces = [SRC, LOC_NS];
+const contents: string[] = [];
+const SNAP = { group: "snapshot.storage.k8s.io", api: "snapshot.storage.k8s.io/v1" };
+
+const pvc = (name: string): FixtureObject => ({
+  group: "", resource: "persistentvolumeclaims",
+  object: {
+    apiVersion: "v1", kind: "PersistentVolumeClaim",
+    metadata: { name, namespace: SRC, annotations: { "pv.kubernetes.io/bind-completed": "yes" } },
+    spec: { accessModes: ["ReadWriteOnce"], storageClassName: "csi-hostpath-sc", volumeName: `pvc-${name}-source-pv`, resources: { requests: { storage: "1Gi" } } },
+  },
+});
+
+async function restore(name: string, mapping: Record<string, string>): Promise<RestoreResult> {
+  const rc = await openRestoreContext(kc, { storageLocation: "vol", namespace: LOC_NS, backupName: "b-vol" });
+  const r = await runRestore(rc.deps, { restoreName: name, backupName: "b-vol", namespaceMapping: mapping, restoreVolumes: true });
+  namespaces.push(...r.createdNamespaces.map((n) => n.name));
+  contents.push(...r.createdSnapshotContents);
+  return r;
+}
+
+beforeAll(async () => {
+  const { store } = await createTestLocation(kc, {
+    name: "vol", namespace: LOC_NS, bucket: "hks-it-restore", prefix: run,
+    s3: { endpoint: stack.s3Endpoint, region: stack.s3Region, accessKeyId: stack.s3AccessKeyId, secretAccessKey: stack.s3SecretAccessKey },
+  });
+  await cluster.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: SRC } });
+  // The backup's VolumeSnapshot of `data`, as the backup left it in the source namespace.
+  await cluster.create({ apiVersion: SNAP.api, kind: "VolumeSnapshot", metadata: { name: "data-snap", namespace: SRC }, spec: { volumeSnapshotClassName: "csi-hostpath-snapclass", source: { persistentVolumeClaimName: "data" } } });
+  await writeBackupFixture({
+    store, name: "b-vol", namespaces: [SRC], objects: [pvc("data"), pvc("scratch"), pvc("pending")],
+    volumeSnapshots: [
+      { namespace: SRC, persistentVolumeClaim: "data", volumeSnapshot: "data-snap", volumeSnapshotClass: "csi-hostpath-snapclass", volumeSnapshotContent: "snapcontent-1", snapshotHandle: "7bdd0de3-aaeb-11e8-9aae-0242ac110002", driver: "hostpath.csi.k8s.io", restoreSize: "1Gi", readyToUse: true },
+      { namespace: SRC, persistentVolumeClaim: "pending", volumeSnapshot: "pending-snap", readyToUse: false, error: "snapshot timed out" },
+    ],
+  });
+});
+
+afterAll(async () => {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  await Promise.all(namespaces.map((name) => core.deleteNamespace({ name }).catch(() => undefined)));
+  for (const name of contents) await cluster.delete({ apiVersion: SNAP.api, kind: "VolumeSnapshotContent", name }).catch(() => undefined);
+});
+
+describe("PVCs from snapshots", () => {
+  it("same namespace: the claim's dataSource is the backup's VolumeSnapshot; the source PV is never re-bound", async () => {
+    const r = await restore("same-ns", {});
+    expect(r.error).toBeUndefined();
+    expect(r.createdSnapshotContents).toEqual([]);
+    const claim = await cluster.get({ apiVersion: "v1", kind: "PersistentVolumeClaim", name: "data", namespace: SRC }) as any;
+    expect(claim.spec.dataSource).toEqual({ apiGroup: SNAP.group, kind: "VolumeSnapshot", name: "data-snap" });
+    expect(claim.spec.volumeName).toBeUndefined();
+    expect(claim.metadata.annotations?.["pv.kubernetes.io/bind-completed"]).toBeUndefined();
+    expect(r.volumes).toContainEqual({ claim: `${SRC}/data`, source: `VolumeSnapshot ${SRC}/data-snap` });
+  });
+
+  it("another namespace: a pre-bound VolumeSnapshotContent (Retain, same handle), a VolumeSnapshot bound to it, the claim from that", async () => {
+    const DST = `${run}-clone`;
+    const r = await restore("clone-vols", { [SRC]: DST });
+    expect(r.phase).toBe("Completed");
+    expect(r.createdNamespaces.map((n) => n.name)).toEqual([DST]);
+    expect(r.createdSnapshotContents).toHaveLength(1);
+    const content = await cluster.get({ apiVersion: SNAP.api, kind: "VolumeSnapshotContent", name: r.createdSnapshotContents[0] }) as any;
+    const snapshotName = content.spec.volumeSnapshotRef.name;
+    expect(content.spec).toEqual({
+      deletionPolicy: "Retain",
+      driver: "hostpath.csi.k8s.io",
+      source: { snapshotHandle: "7bdd0de3-aaeb-11e8-9aae-0242ac110002" },
+      volumeSnapshotClassName: "csi-hostpath-snapclass",
+      volumeSnapshotRef: { apiVersion: SNAP.api, kind: "VolumeSnapshot", name: snapshotName, namespace: DST },
+    });
+    const snap = await cluster.get({ apiVersion: SNAP.api, kind: "VolumeSnapshot", name: snapshotName, namespace: DST }) as any;
+    expect(snap.spec).toEqual({ volumeSnapshotClassName: "csi-hostpath-snapclass", source: { volumeSnapshotContentName: r.createdSnapshotContents[0] } });
+    const claim = await cluster.get({ apiVersion: "v1", kind: "PersistentVolumeClaim", name: "data", namespace: DST }) as any;
+    expect(claim.spec.dataSource).toEqual({ apiGroup: SNAP.group, kind: "VolumeSnapshot", name: snapshotName });
+    expect(claim.spec.dataSourceRef).toEqual({ apiGroup: SNAP.group, kind: "VolumeSnapshot", name: snapshotName });
+    expect(claim.spec.volumeName).toBeUndefined();
+  });
+
+  it("claims without a usable snapshot are restored empty, each with a warning saying why", async () => {
+    const DST = `${run}-clone2`;
+    const r = await restore("clone-vols-2", { [SRC]: DST });
+    expect(r.volumes).toEqual(expect.arrayContaining([
+      { claim: `${DST}/scratch`, source: "none: the backup holds no snapshot of it" },
+      { claim: `${DST}/pending`, source: "none: its snapshot pending-snap was not ready at backup time (snapshot timed out)" },
+    ]));
+    expect(r.warnings).toContain(`PVC ${DST}/scratch: the backup holds no snapshot of it; it gets a new empty volume`);
+    const scratch = await cluster.get({ apiVersion: "v1", kind: "PersistentVolumeClaim", name: "scratch", namespace: DST }) as any;
+    expect(scratch.spec.dataSource).toBeUndefined();
+  });
+});

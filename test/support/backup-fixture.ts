@@ -1,0 +1,191 @@
+/**
+ * Builds backups in the durable format (manifest.ts + layout + archive paths) for restore tests,
+ * without the backup engine: from objects read back from a real apiserver (`collectNamespaces`), or
+ * given directly. `rawArchive` writes tar entries the real writer refuses (absolute paths, `..`,
+ * links), for archive-safety tests. Everything goes through the real store port, so a test can
+ * then corrupt or truncate the stored bytes.
+ */
+import * as crypto from "node:crypto";
+import { Readable } from "node:stream";
+import * as zlib from "node:zlib";
+import * as tar from "tar-stream";
+import YAML from "yaml";
+import type * as k8s from "@kubernetes/client-node";
+import { archivePathFor } from "../../provider/engine/archive-paths";
+import { createArchiveWriter } from "../../provider/engine/archive";
+import { encryptStream, recipientFingerprint } from "../../provider/engine/encrypt";
+import { MANIFEST_FORMAT_VERSION, type BackupManifest, type VolumeSnapshotRecord } from "../../provider/engine/manifest";
+import { sanitizeObject } from "../../provider/engine/sanitize";
+import { apiVersionOf, collectionPath, createKubeReader, discoverResources } from "../../provider/kube/discovery";
+import { writeLocationConfig, type LocationConfig } from "../../provider/kube/location-config";
+import { openLocationStore } from "../../provider/location/store";
+import { createLayout, createS3Client, ensureBucket, type ObjectStore } from "../../provider/store";
+
+type Json = Record<string, any>;
+
+/** One object of a fixture backup, with the resource (plural) it is served as. */
+export interface FixtureObject {
+  readonly group: string;
+  readonly resource: string;
+  readonly object: Json;
+}
+
+/** What a fixture backup records. */
+export interface FixtureOptions {
+  readonly store: ObjectStore;
+  readonly name: string;
+  /** Namespaces recorded in `target.namespaces`. */
+  readonly namespaces: string[];
+  readonly objects: readonly FixtureObject[];
+  readonly recipients?: string[];
+  readonly plan?: string;
+  readonly phase?: "Completed" | "PartiallyFailed";
+  readonly completedAt?: Date;
+  readonly volumeSnapshots?: VolumeSnapshotRecord[];
+  readonly storageLocation?: string;
+}
+
+const layout = createLayout();
+
+/** Stores `archive` (already gzip'd tar, or age-encrypted) and a manifest describing it. */
+export async function storeBackup(opts: Omit<FixtureOptions, "objects">, archive: Buffer, objects: number, byResource: Record<string, number> = {}): Promise<BackupManifest> {
+  const encrypted = (opts.recipients?.length ?? 0) > 0;
+  const key = layout.backupResourcesKey(opts.name, { encrypted });
+  const put = await opts.store.put(key, archive);
+  const now = opts.completedAt ?? new Date();
+  const manifest: BackupManifest = {
+    formatVersion: MANIFEST_FORMAT_VERSION,
+    name: opts.name,
+    phase: opts.phase ?? "Completed",
+    ...(opts.plan ? { plan: opts.plan } : {}),
+    labels: {},
+    storageLocation: opts.storageLocation ?? "fixture",
+    sourceCluster: "https://fixture.invalid",
+    target: { namespaces: opts.namespaces },
+    startedAt: new Date(now.getTime() - 1000).toISOString(),
+    completedAt: now.toISOString(),
+    counts: { total: objects, byResource },
+    uncompressedBytes: 0,
+    artifacts: { resources: { key, bytes: put.bytes, sha256: put.sha256, encrypted, objects } },
+    ...(encrypted ? { encryption: { format: "age" as const, recipientFingerprints: opts.recipients!.map(recipientFingerprint) } } : {}),
+    volumeSnapshots: opts.volumeSnapshots ?? [],
+    hooks: [],
+    warnings: [],
+    errors: [],
+  };
+  await opts.store.put(layout.backupManifestKey(opts.name), JSON.stringify(manifest, null, 2));
+  return manifest;
+}
+
+async function drain(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The archive bytes (gzip'd tar, encrypted when `recipients` are given) of `objects`. */
+export async function archiveOf(objects: readonly FixtureObject[], recipients: string[] = []): Promise<Buffer> {
+  const w = createArchiveWriter();
+  const out = recipients.length ? w.stream.pipe(encryptStream(recipients)) : w.stream;
+  const done = drain(out);
+  for (const f of objects) {
+    const path = archivePathFor({ group: f.group, resource: f.resource, namespace: f.object.metadata?.namespace, name: f.object.metadata.name });
+    await w.addEntry(path, YAML.stringify(f.object));
+  }
+  await w.finish();
+  return done;
+}
+
+/** Writes a complete fixture backup (archive + manifest, manifest last) and returns its manifest. */
+export async function writeBackupFixture(opts: FixtureOptions): Promise<BackupManifest> {
+  const byResource: Record<string, number> = {};
+  for (const f of opts.objects) {
+    const k = f.group ? `${f.resource}.${f.group}` : f.resource;
+    byResource[k] = (byResource[k] ?? 0) + 1;
+  }
+  return storeBackup(opts, await archiveOf(opts.objects, opts.recipients), opts.objects.length, byResource);
+}
+
+/** One raw tar entry, for archives the real writer would refuse. */
+export interface RawEntry {
+  readonly name: string;
+  readonly type?: "file" | "symlink" | "link" | "directory";
+  readonly content?: string;
+  readonly linkname?: string;
+}
+
+/** A gzip'd tar of exactly `entries`, unchecked. */
+export async function rawArchive(entries: readonly RawEntry[]): Promise<Buffer> {
+  const pack = tar.pack();
+  const done = drain(pack.pipe(zlib.createGzip()));
+  for (const e of entries) {
+    const body = e.content === undefined ? undefined : Buffer.from(e.content);
+    await new Promise<void>((resolve, reject) =>
+      pack.entry({ name: e.name, type: e.type ?? "file", linkname: e.linkname, size: body?.length ?? 0 }, body ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve())));
+  }
+  pack.finalize();
+  return done;
+}
+
+/**
+ * Reads every object of `namespaces` (every listable namespaced type, plus the Namespace objects)
+ * back from the apiserver of `kc` as the backup would store it: sanitized, `status` kept only for
+ * types without a status subresource.
+ */
+export async function collectNamespaces(kc: k8s.KubeConfig, namespaces: string[]): Promise<FixtureObject[]> {
+  const reader = createKubeReader(kc);
+  const { resources } = await discoverResources(reader);
+  const out: FixtureObject[] = [];
+  for (const ns of namespaces) {
+    const nsObj = await reader.getJson<Json>(`/api/v1/namespaces/${ns}`);
+    out.push({ group: "", resource: "namespaces", object: sanitizeObject({ apiVersion: "v1", kind: "Namespace", ...nsObj }) });
+    for (const r of resources.filter((x) => x.namespaced && x.verbs.includes("list"))) {
+      const list = await reader.getJson<{ items?: Json[] }>(collectionPath(r, ns));
+      for (const item of list.items ?? []) {
+        const object = sanitizeObject({ ...item, apiVersion: apiVersionOf(r), kind: r.kind }, { keepStatus: !r.hasStatusSubresource });
+        out.push({ group: r.group, resource: r.resource, object });
+      }
+    }
+  }
+  return out;
+}
+
+/** A random suffix for unique names in tests. */
+export function uniq(prefix: string): string {
+  return `${prefix}-${crypto.randomBytes(3).toString("hex")}`;
+}
+
+/** Where a test's storage location points: the bucket on a stack's MinIO. */
+export interface TestLocationSpec {
+  readonly name: string;
+  readonly namespace: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly accessMode?: "ReadWrite" | "ReadOnly";
+  readonly s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
+  readonly recipients?: string[];
+}
+
+/**
+ * Creates the bucket (unless ReadOnly) and records the location in the cluster of `kc`, as a
+ * BackupStorageLocation would; returns its config and its store (rooted at the prefix).
+ */
+export async function createTestLocation(kc: k8s.KubeConfig, spec: TestLocationSpec): Promise<{ config: LocationConfig; store: ObjectStore }> {
+  const credentials = { accessKeyId: spec.s3.accessKeyId, secretAccessKey: spec.s3.secretAccessKey };
+  if (spec.accessMode !== "ReadOnly") {
+    const client = createS3Client({ region: spec.s3.region, endpoint: spec.s3.endpoint, credentials });
+    try {
+      await ensureBucket(client, { bucket: spec.bucket, region: spec.s3.region });
+    } finally {
+      client.destroy();
+    }
+  }
+  const config: LocationConfig = {
+    name: spec.name, namespace: spec.namespace, provider: "aws",
+    objectStorage: { bucket: spec.bucket, region: spec.s3.region, endpoint: spec.s3.endpoint, prefix: spec.prefix, forcePathStyle: true },
+    recipients: spec.recipients ?? [], accessMode: spec.accessMode ?? "ReadWrite", default: false,
+    credentials: { kind: "secret", name: `hks-location-${spec.name}-credentials`, namespace: spec.namespace, accessKeyIdKey: "AWS_ACCESS_KEY_ID", secretAccessKeyKey: "AWS_SECRET_ACCESS_KEY" },
+  };
+  await writeLocationConfig(kc, config, credentials);
+  return { config, store: await openLocationStore(kc, config) };
+}
