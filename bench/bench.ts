@@ -1,0 +1,140 @@
+/**
+ * `npm run bench [-- --json] [--sizes 1000,10000,50000]`: backup and restore speed and memory on the
+ * local stack, each beside its floor measured in the same run, plus `pulumi up` of a Backup beside
+ * `hks backup create` of the same target. Not part of `npm test`: numbers are printed, not asserted.
+ */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import { downStack, readStack, stackEnv, stackHealthy, upStack, type StackInfo } from "../cli/dev/stack";
+import { ensureTools, packageRoot } from "../cli/dev/tools";
+import { writeLocationConfig } from "../provider/kube/location-config";
+import { createS3Client, ensureBucket } from "../provider/store";
+import { createWorkload } from "./workload";
+
+interface Row {
+  case: "backup" | "restore" | "pulumi-vs-cli";
+  objects: number;
+  seconds: number;
+  floorSeconds: number;
+  objectsPerSecond: number;
+  peakRssMiB: number;
+  floorPeakRssMiB?: number;
+}
+
+const root = packageRoot();
+const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = root): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd, env, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(" ")} failed: ${stderr || err.message}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+async function worker(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ seconds: number; objects: number; peakRssMiB: number }> {
+  const out = await run(process.execPath, [path.join(root, "dist", "bench", "worker.js"), ...args], env);
+  return JSON.parse(out.trim().split("\n").pop()!);
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return (performance.now() - t) / 1000;
+}
+
+async function prepareLocation(info: StackInfo, kc: k8s.KubeConfig): Promise<void> {
+  const creds = { accessKeyId: info.s3AccessKeyId, secretAccessKey: info.s3SecretAccessKey };
+  const client = createS3Client({ region: info.s3Region, endpoint: info.s3Endpoint, forcePathStyle: true, credentials: creds });
+  await ensureBucket(client, { bucket: "hks-bench", region: info.s3Region });
+  await writeLocationConfig(kc, {
+    name: "bench", namespace: "hks-system", provider: "aws", recipients: [], accessMode: "ReadWrite", default: false,
+    objectStorage: { bucket: "hks-bench", region: info.s3Region, endpoint: info.s3Endpoint, prefix: `run-${Date.now()}`, forcePathStyle: true },
+    credentials: { kind: "secret", name: "hks-location-bench-credentials", namespace: "hks-system", accessKeyIdKey: "AWS_ACCESS_KEY_ID", secretAccessKeyKey: "AWS_SECRET_ACCESS_KEY" },
+  }, creds);
+}
+
+async function pulumiVsCli(env: NodeJS.ProcessEnv, ns: string, objects: number): Promise<Row> {
+  const work = fs.mkdtempSync(path.join(root, ".hks", "bench-pulumi-"));
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), "hks-bench-state-"));
+  fs.cpSync(path.join(root, "bench", "programs", "backup"), work, { recursive: true });
+  const penv = { ...env, PULUMI_BACKEND_URL: `file://${state}`, PULUMI_CONFIG_PASSPHRASE: "bench" };
+  const p = (...a: string[]) => run("pulumi", [...a, "--non-interactive"], penv, work);
+  await p("stack", "init", "bench");
+  await p("config", "set", "namespace", ns);
+  const seconds = await timed(() => p("up", "--yes", "--skip-preview"));
+  const floorSeconds = await timed(() => run(process.execPath, [path.join(root, "bin", "hks.js"), "backup", "create", `cli-${Date.now()}`,
+    "--include-namespaces", ns, "--storage-location", "bench"], env));
+  await p("destroy", "--yes", "--skip-preview").catch(() => undefined);
+  fs.rmSync(work, { recursive: true, force: true });
+  return { case: "pulumi-vs-cli", objects, seconds, floorSeconds, objectsPerSecond: objects / seconds, peakRssMiB: 0 };
+}
+
+function table(rows: Row[]): string {
+  const head = ["case", "objects", "ours s", "floor s", "ours/floor", "objects/s", "peak RSS MiB (floor)"];
+  const body = rows.map((r) => [
+    r.case, String(r.objects), r.seconds.toFixed(2), r.floorSeconds.toFixed(2), (r.seconds / r.floorSeconds).toFixed(2) + "x",
+    r.case === "pulumi-vs-cli" ? "-" : Math.round(r.objectsPerSecond).toString(),
+    r.case === "pulumi-vs-cli" ? "-" : `${r.peakRssMiB} (${r.floorPeakRssMiB ?? "-"})`,
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  return [head, ...body].map((cells) => cells.map((c, i) => c.padStart(i === 0 ? 0 : w[i]).padEnd(i === 0 ? w[i] : 0)).join("  ")).join("\n");
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const json = argv.includes("--json");
+  const sizesArg = argv[argv.indexOf("--sizes") + 1];
+  const sizes = argv.includes("--sizes") && sizesArg ? sizesArg.split(",").map(Number) : [1000, 10000, 50000];
+  let info = process.env.HKS_DEV_DIR ? readStack(process.env.HKS_DEV_DIR) : undefined;
+  let owned = false;
+  if (!info || !(await stackHealthy(info))) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hks-bench-"));
+    log(`starting a local stack in ${dir}`);
+    info = await upStack(dir, ensureTools(), log);
+    owned = true;
+  }
+  const env = { ...process.env, ...stackEnv(info) };
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(info.kubeconfig);
+  const rows: Row[] = [];
+  try {
+    await prepareLocation(info, kc);
+    for (const n of sizes) {
+      const ns = `bench-${n}`;
+      log(`seeding ${n} objects into ${ns}`);
+      await createWorkload(kc, ns, n, log);
+      log(`backup of ${n} objects: floor, then hks`);
+      const floor = await worker(env, "backup-floor", ns, "bench", `floor/${ns}-${Date.now()}.jsonl.gz`);
+      const ours = await worker(env, "backup", ns, "bench", `${ns}-${Date.now()}`);
+      rows.push({ case: "backup", objects: ours.objects, seconds: ours.seconds, floorSeconds: floor.seconds, objectsPerSecond: ours.objects / ours.seconds, peakRssMiB: ours.peakRssMiB, floorPeakRssMiB: floor.peakRssMiB });
+      const backupName = `${ns}-r${Date.now()}`;
+      await worker(env, "backup", ns, "bench", backupName);
+      log(`restore of ${n} objects into fresh namespaces: floor, then hks`);
+      const rfloor = await worker(env, "restore-floor", ns, `${ns}-floor`);
+      const rours = await worker(env, "restore", backupName, ns, `${ns}-restored`, "bench");
+      rows.push({ case: "restore", objects: rours.objects, seconds: rours.seconds, floorSeconds: rfloor.seconds, objectsPerSecond: rours.objects / rours.seconds, peakRssMiB: rours.peakRssMiB, floorPeakRssMiB: rfloor.peakRssMiB });
+      if (n === sizes[0]) {
+        log(`pulumi up of a Backup vs hks backup create (${n} objects)`);
+        rows.push(await pulumiVsCli(env, ns, n));
+      }
+    }
+  } finally {
+    if (owned) await downStack(info.runDir, log);
+  }
+  if (json) process.stdout.write(JSON.stringify(rows.map(({ floorPeakRssMiB: _f, ...r }) => r), null, 2) + "\n");
+  else {
+    process.stdout.write(`\nhks-backup benchmark — ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}\n\n`);
+    process.stdout.write(table(rows) + "\n\n");
+    process.stdout.write("floor = the same paginated LISTs + one gzip upload (backup); the same creates at the same concurrency (restore); `hks backup create` (pulumi-vs-cli)\n");
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});
