@@ -9,7 +9,7 @@
 # Stage 1: compile TypeScript to dist/ (dev dependencies stay in this stage).
 FROM node:24-slim AS build
 WORKDIR /src
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 # --ignore-scripts: the package's `prepare` script compiles, which needs the sources copied below.
 RUN npm ci --ignore-scripts
 COPY tsconfig.json ./
@@ -24,7 +24,7 @@ RUN node node_modules/typescript/bin/tsc -p tsconfig.json
 FROM node:24-slim
 ENV NODE_ENV=production
 WORKDIR /app
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY bin/ ./bin/
 COPY --from=build /src/dist/ ./dist/

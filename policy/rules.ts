@@ -144,7 +144,9 @@ const databaseHooks: RuleDefinition<{ patterns: string[] }> = {
     if (!hit) return [];
     const pre = obj(r.props.hooks).pre;
     if (Array.isArray(pre) && pre.length > 0) return [];
-    return [`${k} "${r.name}" targets what looks like a database ("${hit}") but declares no pre-backup hook: add hooks.pre (e.g. a CHECKPOINT or a flush), or annotate the pods with pre.hook.backup.hks.io/command`];
+    // The seed's hooks live on the pods (pre.hook.backup.hks.io/*), which a policy cannot see: a label says so.
+    if (obj(r.props.labels)["hks.io/hooks"] === "pod-annotations") return [];
+    return [`${k} "${r.name}" targets what looks like a database ("${hit}") but declares no pre-backup hook: add hooks.pre (e.g. a CHECKPOINT or a flush), or annotate the pods with pre.hook.backup.hks.io/command and label the ${k} "hks.io/hooks": "pod-annotations"`];
   },
 };
 

@@ -5,13 +5,18 @@ const { execFileSync } = require("child_process");
 const out = JSON.parse(execFileSync("pulumi", ["stack", "output", "--json", "--non-interactive"], { encoding: "utf8" }));
 const size = (n) => (n >= 1048576 ? `${(n / 1048576).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
 const lines = ["", "hks-backup demo: done", ""];
-if (out.location) {
-  const c = out.location.capabilities || {};
-  lines.push(`  storage location  ${out.location.name}  ${out.location.url}  ${out.location.phase}` +
-    `  (versioning ${c.versioning}${c.encryption ? `, ${c.encryption.type}` : ""}${c.clientSideEncryption ? ", age-encrypted" : ""})`);
+const l = out.location;
+if (l) {
+  const c = l.capabilities || {};
+  lines.push(`  storage location  ${l.name}  ${l.url}  ${l.phase} (versioning ${c.versioning}${c.encryption ? `, ${c.encryption.type}` : ""})`);
 }
-if (out.plan) lines.push(`  backup plan       ${out.plan.name}  "${out.plan.schedule}"  CronJob ${out.plan.cronJob}`);
-if (out.backup) lines.push(`  backup            ${out.backup.name}  ${out.backup.phase}  ${out.backup.items} objects, ${size(out.backup.bytes)}`);
-if (out.restore) lines.push(`  restore           ${out.restore.name}  ${out.restore.phase}  ${out.restore.restored} restored into ${(out.restore.namespaces || []).join(", ")}`);
-lines.push("", "  look at it:", '    eval "$(npx hks dev env)"', "    npx hks backup list", "    kubectl get all -A   (if you have kubectl)", "    npx hks dev down     (stop the local environment)", "");
+if (out.planInfo) lines.push(`  backup plan       ${out.planInfo.name}  "${out.planInfo.schedule}"  installed as CronJob hks-system/${out.planInfo.cronJob}`);
+if (out.backupInfo) lines.push(`  backup            ${out.backupInfo.name}  ${out.backupInfo.phase}  ${out.backupInfo.items} objects, ${size(out.backupInfo.bytes)}`);
+if (out.restoreInfo) {
+  const c = out.restoreInfo.restored || {};
+  const ns = (out.restoreInfo.namespaces || []).map((n) => n.name).join(", ");
+  lines.push(`  restore           ${out.restoreInfo.name}  ${out.restoreInfo.phase}  ${c.restored} objects restored, ${c.skipped} skipped${ns ? `, into new namespace ${ns}` : ""}`);
+}
+lines.push("", "  look at it:", '    eval "$(npx hks dev env)"', "    npx hks backup list", `    npx hks backup describe ${out.backupInfo ? out.backupInfo.name : "<name>"}`,
+  "    pulumi stack output", "    npx hks dev down        (stop the local environment)", "");
 process.stdout.write(lines.join("\n"));

@@ -9,6 +9,7 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 node bin/hks.js dev up
 eval "$(node bin/hks.js dev env)"
 say() { printf '[demo] %s\n' "$*" >&2; }
+node bin/hks.js dev sample-app production
 pulumi stack select demo --create --non-interactive >/dev/null 2>&1 || pulumi stack select demo --non-interactive
 pulumi config set s3Endpoint "$AWS_ENDPOINT_URL" --non-interactive
 pulumi config set --secret s3AccessKeyId "$AWS_ACCESS_KEY_ID" --non-interactive

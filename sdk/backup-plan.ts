@@ -135,7 +135,8 @@ export interface BackupPlanArgs {
 }
 
 function locationOf(l: PlanLocation | undefined): { name: pulumi.Input<string> | undefined; namespace?: pulumi.Output<string> } {
-  if (l && typeof l === "object" && pulumi.Resource.isInstance(l)) {
+  // A BackupStorageLocation resource, or anything with its outputs (never an Output of a name).
+  if (l && typeof l === "object" && (pulumi.Resource.isInstance(l) || (!pulumi.Output.isInstance(l) && "locationName" in l))) {
     const r = l as { locationName: pulumi.Output<string>; namespace: pulumi.Output<string> };
     return { name: r.locationName, namespace: r.namespace };
   }

@@ -235,7 +235,7 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log): Promi
     fs.writeFileSync(kubeconfig, kubeconfigText(apiserverUrl, pki), { mode: 0o600 });
     processes["kube-controller-manager"] = { pid: start("kube-controller-manager", tools.kubeControllerManager, [
       `--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
-      "--controllers=cronjob-controller,job-controller,garbage-collector-controller,namespace-controller,serviceaccount-controller,ttl-after-finished-controller",
+      "--controllers=cronjob-controller,job-controller,garbage-collector-controller,namespace-controller,serviceaccount-controller,ttl-after-finished-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller",
       "--leader-elect=false", "--bind-address=127.0.0.1", `--secure-port=${kcmPort}`,
       "--use-service-account-credentials=false", `--root-ca-file=${pki.caCert}`,
     ], runDir), bin: tools.kubeControllerManager, port: kcmPort };

@@ -34,9 +34,12 @@ const FLAG_OF: Record<string, string> = {
 };
 
 function flagOf(property: string): string {
-  const [head, ...rest] = property.split(/[.[]/);
+  const head = property.split(/[.[]/)[0];
   const flag = FLAG_OF[head] ?? head;
-  return rest.length ? `${flag} (${property.slice(head.length).replace(/^\./, "")})` : flag;
+  const rest = property.slice(head.length);
+  const index = /^\[(\d+)\]/.exec(rest);
+  if (index) return `${flag}, entry ${Number(index[1]) + 1}`;
+  return rest ? `${flag} (${rest.replace(/^\./, "")})` : flag;
 }
 
 /** `a:b,c:d` → `{ a: "b", c: "d" }`; throws an InputError naming the flag for a malformed pair. */

@@ -1,28 +1,41 @@
 /**
- * The quickstart: what `npm run demo` deploys on the embedded local environment.
- * A storage location on the local MinIO (the demo passes its endpoint and keys as stack config;
- * the keys are Pulumi secrets and reach the cluster only as a Kubernetes Secret).
+ * The quickstart (`npm run demo` deploys it on the embedded local environment): a storage location,
+ * the seed's nightly plan for the `production` namespace, an on-demand backup taken during
+ * `pulumi up`, and its restore into a `production-clone` namespace.
  */
-import * as pulumi from "@pulumi/pulumi";
 import * as hks from "hks-backup";
-
-const cfg = new pulumi.Config();
+import { credentials, objectStorage } from "../shared/local";
 
 const storage = new hks.BackupStorageLocation("s3-main-storage", {
   provider: "aws",
-  objectStorage: {
-    bucket: cfg.get("bucket") ?? "hks-quickstart-backups",
-    region: "us-east-1",
-    endpoint: cfg.require("s3Endpoint"),
-  },
-  credentials: {
-    accessKeyId: cfg.requireSecret("s3AccessKeyId"),
-    secretAccessKey: cfg.requireSecret("s3SecretAccessKey"),
-  },
+  objectStorage: objectStorage("hks-quickstart-backups"),
+  credentials: credentials(),
   versioning: true,
   serverSideEncryption: { type: "SSE-S3" },
   tags: { app: "hks-quickstart" },
   default: true,
 });
 
+const plan = new hks.BackupPlan("production-daily", {
+  target: { namespace: "production" },
+  storageLocation: storage,
+  schedule: { cron: "0 2 * * *", timeZone: "UTC" },
+  retention: { daily: 7, weekly: 4, monthly: 6 },
+  labels: { env: "production", "hks.io/hooks": "pod-annotations" },
+});
+
+const backup = new hks.Backup("pre-migration", {
+  storageLocation: storage,
+  target: { namespaces: ["production"] },
+  plan: plan.planName,
+});
+
+const restore = new hks.Restore("production-clone", {
+  backup,
+  namespaceMapping: { production: "production-clone" },
+});
+
 export const location = { name: storage.locationName, url: storage.url, phase: storage.phase, capabilities: storage.capabilities };
+export const planInfo = { name: plan.planName, schedule: "0 2 * * *", cronJob: plan.cronJobName };
+export const backupInfo = { name: backup.name, phase: backup.phase, items: backup.itemsBackedUp, bytes: backup.bytes };
+export const restoreInfo = { name: restore.restoreName, phase: restore.phase, restored: restore.counts, namespaces: restore.createdNamespaces };

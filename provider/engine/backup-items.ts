@@ -39,6 +39,7 @@ export class ItemBackupper implements CollectSink {
   /** Objects skipped because of the opt-out label. */
   excludedByLabel = 0;
   readonly errors: ItemError[] = [];
+  readonly warnings: string[] = [];
   readonly pvcs: PvcRef[] = [];
   /** Namespaces that had at least one object backed up. */
   readonly namespacesSeen = new Set<string>();
@@ -59,7 +60,11 @@ export class ItemBackupper implements CollectSink {
     if (items.length > 0) this.report();
   }
 
-  onListError(r: ApiResource, ns: string | undefined, reason: string): void {
+  onListError(r: ApiResource, ns: string | undefined, reason: string, gone: boolean): void {
+    if (gone) {
+      this.warnings.push(`${groupResourceKey(r)} is no longer served (deleted during the backup?); nothing of it was backed up`);
+      return;
+    }
     this.errors.push({ item: `${groupResourceKey(r)}${ns ? `/${ns}` : ""}`, reason: `listing failed: ${reason}` });
   }
 

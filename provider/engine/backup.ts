@@ -129,6 +129,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
     resources = await upload.finish();
     progress({ step: "upload", done: items.total, total: items.total, bytes: resources.bytes });
     errors.push(...items.errors);
+    warnings.push(...items.warnings);
 
     if (req.target.snapshotVolumes) snapshots = await takeSnapshots(req, deps, items, pods, hooks.failedPods, errors, progress);
   } catch (err) {

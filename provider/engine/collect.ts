@@ -32,8 +32,12 @@ export interface CollectSink {
    * Awaited before the next page of this request is fetched: that is the backpressure.
    */
   onPage(resource: ApiResource, namespace: string | undefined, items: KubeObject[], remaining: number | undefined): Promise<void>;
-  /** A resource type (in one namespace, or cluster-wide) could not be listed; the collector goes on. */
-  onListError(resource: ApiResource, namespace: string | undefined, reason: string): void;
+  /**
+   * A resource type (in one namespace, or cluster-wide) could not be listed; the collector goes on.
+   * `gone` is set when the type is no longer served (404: e.g. its CRD was deleted meanwhile), which
+   * means there is nothing to back up rather than something missing.
+   */
+  onListError(resource: ApiResource, namespace: string | undefined, reason: string, gone: boolean): void;
 }
 
 /** Options of {@link collectResources}. */
@@ -90,7 +94,7 @@ async function listAll(reader: KubeReader, r: ApiResource, ns: string | undefine
       if (opts.signal?.aborted) throw err;
       // 410: the continue token expired (the list took longer than the server keeps history).
       const hint = statusOf(err) === 410 ? " (the list took too long and its continue token expired; run the backup again)" : "";
-      sink.onListError(r, ns, `${(err as Error).message}${hint}`);
+      sink.onListError(r, ns, `${(err as Error).message}${hint}`, statusOf(err) === 404 && token === undefined);
       return;
     }
     // apiVersion and kind first, so every YAML file starts the way `kubectl get -o yaml` does.

@@ -11,8 +11,7 @@
  *    later run once the lock has expired, never retried in a loop.
  * 3. A delete that fails is reported and the backup is left for the next run; the other deletions go on.
  */
-import { listBackups } from "./catalog";
-import { deleteBackup } from "./catalog";
+import { deleteBackup, listBackups } from "./catalog";
 import type { ObjectStore } from "../store";
 import { selectRetention, type PrunedBackup, type RetainedBackup, type RetentionCandidate, type RetentionPolicy } from "../plan/retention";
 

@@ -84,7 +84,8 @@ export async function applyTiers(index: SpillIndex, d: TierDeps): Promise<void> 
         }
       }
       const out = await applyObject(s, d, obj);
-      if (key === CRD_KEY) crds.push(obj.metadata.name);
+      // A CRD that failed to apply will never be Established: do not wait for it.
+      if (key === CRD_KEY && out.action !== "failed") crds.push(obj.metadata.name);
       if (key === NAMESPACES_KEY && out.action === "created") d.created.push({ name: out.live.metadata.name, uid: String(out.live.metadata.uid) });
       progress({ step: "restore", done: ++done, total: index.total });
     });

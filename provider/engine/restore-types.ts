@@ -39,8 +39,6 @@ export interface RestoreOptions {
   readonly crdTimeoutMs?: number;
   readonly progress?: ProgressSink;
   readonly signal?: AbortSignal;
-  /** Lines for the person watching (skips, warnings); the engine never logs identities or Secret data. */
-  readonly log?: (line: string) => void;
 }
 
 export type RestorePhase = "Completed" | "PartiallyFailed" | "Failed";

@@ -15,7 +15,7 @@ import { cleanupRestore, openRestoreContext } from "../engine/restore-context";
 import { KubeRestoreCluster } from "../engine/restore-kube";
 import { deleteRestoreRecord, writeRestoreRecord } from "../engine/restore-record";
 import { formatRestoreResult } from "../engine/restore-report";
-import type { RestoreResult } from "../engine/restore-types";
+import type { RestoreOptions, RestoreResult } from "../engine/restore-types";
 import { loadKubeConfig } from "../kube/client";
 import { checkRestore, diffRestore, IN_PLACE_INPUTS, restoreConfigMapName } from "../plan/restore";
 import type { RestoreInputs as Inputs, RestoreOutputs as Outputs } from "../types";
@@ -60,11 +60,11 @@ async function restore(i: Inputs, ctx: HandlerContext): Promise<{ result: Restor
     existingResourcePolicy: i.existingResourcePolicy,
     restoreVolumes: i.restoreVolumes,
     preserveNodePorts: i.preserveNodePorts,
-    patches: i.patches as never,
+    // check validated every patch (patchProblem), so the inputs' loose op type is a JsonPatchOp here.
+    patches: i.patches as RestoreOptions["patches"],
     identities,
     progress: lineProgress(ctx.log, 5000),
     signal: ctx.signal,
-    log: ctx.log,
   });
   let configMap = restoreConfigMapName(i.restoreName);
   try {

@@ -16,7 +16,7 @@ export const REQUEST_TIMEOUT_MS = 60_000;
 
 /** An API error with the HTTP status and the server's message (works with `statusOf`/`kubeError`). */
 export class KubeHttpError extends KubernetesError {
-  constructor(readonly statusCode: number, readonly path: string, readonly body: unknown) {
+  constructor(readonly statusCode: number, readonly path: string, readonly body: unknown, readonly retryAfterSeconds?: number) {
     const msg = body && typeof body === "object" && "message" in body ? String((body as { message: unknown }).message) : String(body).slice(0, 500);
     super(`GET ${path}: HTTP ${statusCode}: ${msg}`);
   }
@@ -51,9 +51,35 @@ export function createKubeReader(kc: k8s.KubeConfig): KubeReader {
         : new http.Agent({ keepAlive: true, maxSockets: 16 });
       opts.agent = agent;
       const url = new URL(base.pathname.replace(/\/$/, "") + path, base);
-      return request<T>(secure ? https : http, url, opts, path, signal);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await request<T>(secure ? https : http, url, opts, path, signal);
+        } catch (err) {
+          const wait = retryDelayMs(err, attempt);
+          if (wait === undefined || signal?.aborted) throw err;
+          await new Promise((r) => setTimeout(r, wait));
+        }
+      }
     },
   };
+}
+
+/** Attempts of one request before its error is returned. */
+export const MAX_ATTEMPTS = 5;
+
+/**
+ * How long to wait before retrying, or undefined to give up. Retried: 429 (throttled, or a CRD's
+ * storage still initializing right after it was created), 5xx, and connection errors; the wait
+ * doubles from 250 ms, or follows Retry-After (at most 10 s).
+ */
+export function retryDelayMs(err: unknown, attempt: number): number | undefined {
+  if (attempt >= MAX_ATTEMPTS) return undefined;
+  const backoff = 250 * 2 ** (attempt - 1);
+  if (err instanceof KubeHttpError) {
+    if (err.statusCode !== 429 && err.statusCode < 500) return undefined;
+    return err.retryAfterSeconds !== undefined ? Math.min(err.retryAfterSeconds * 1000, 10_000) : backoff;
+  }
+  return err instanceof KubernetesError && !(err.cause instanceof Error && err.cause.name === "AbortError") ? backoff : undefined;
 }
 
 function request<T>(mod: typeof http | typeof https, url: URL, opts: https.RequestOptions, path: string, signal?: AbortSignal): Promise<T> {
@@ -68,7 +94,10 @@ function request<T>(mod: typeof http | typeof https, url: URL, opts: https.Reque
         try { body = JSON.parse(text); } catch { /* not JSON: keep the text for the message */ }
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) resolve(body as T);
-        else reject(new KubeHttpError(status, path, body));
+        else {
+          const retryAfter = Number(res.headers["retry-after"]);
+          reject(new KubeHttpError(status, path, body, Number.isFinite(retryAfter) ? retryAfter : undefined));
+        }
       });
     });
     req.on("timeout", () => req.destroy(new KubernetesError(`GET ${path}: no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));

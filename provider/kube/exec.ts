@@ -72,10 +72,31 @@ export function exitCodeOf(status: k8s.V1Status): number | undefined {
   return undefined;
 }
 
-/** Why the exec API refused, in a sentence: the server's message, without the websocket noise. */
-function startError(where: string, err: unknown): HookError {
-  const msg = err instanceof Error ? err.message : String(err);
-  return new HookError(`${where}: the exec request failed: ${msg}`, { cause: err });
+/** The message of whatever the websocket layer rejected with (an Error, or a ws ErrorEvent). */
+function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  const m = (err as { message?: unknown })?.message;
+  return typeof m === "string" ? m : String(err);
+}
+
+/**
+ * Why an exec could not start. The websocket handshake reports only the HTTP status ("Unexpected
+ * server response: 400"), not the server's reason, so the pod is read to say what is wrong with it.
+ */
+async function explainStartFailure(kc: k8s.KubeConfig, req: ExecRequest, err: unknown): Promise<string> {
+  const k8sMod = await import("@kubernetes/client-node");
+  const base = messageOf(err);
+  try {
+    const pod = await kc.makeApiClient(k8sMod.CoreV1Api).readNamespacedPod({ name: req.pod, namespace: req.namespace });
+    if (!pod.spec?.containers.some((c) => c.name === req.container)) return `${base}: the pod has no container "${req.container}"`;
+    if (!pod.spec?.nodeName) return `${base}: the pod is ${pod.status?.phase ?? "Pending"} and not scheduled to a node, so no kubelet can run the command`;
+    const cs = pod.status?.containerStatuses?.find((c) => c.name === req.container);
+    if (!cs?.state?.running) return `${base}: container "${req.container}" is not running (pod phase ${pod.status?.phase ?? "unknown"})`;
+    return base;
+  } catch (e) {
+    const status = (e as { code?: unknown }).code;
+    return status === 404 ? `${base}: pod ${req.namespace}/${req.pod} does not exist` : base;
+  }
 }
 
 /**
@@ -93,13 +114,14 @@ export function kubeExecutor(kc: k8s.KubeConfig, wsInterface?: ConstructorParame
       let ws: { close(): void; on(ev: string, fn: (...a: unknown[]) => void): void } | undefined;
       let timer: NodeJS.Timeout | undefined;
       const done = new Promise<ExecResult>((resolve, reject) => {
+        // Reject before closing: closing emits "close", which would otherwise report a missing status.
         timer = setTimeout(() => {
-          ws?.close();
           reject(new ExecTimeoutError(req.timeoutMs, where));
+          ws?.close();
         }, req.timeoutMs);
         req.signal?.addEventListener("abort", () => {
-          ws?.close();
           reject(new HookError(`${where}: aborted`, { cause: req.signal?.reason }));
+          ws?.close();
         }, { once: true });
         new k8sMod.Exec(kc, wsInterface)
           .exec(req.namespace, req.pod, req.container, [...req.command], out.stream, err.stream, null, false, (s) => { status = s; })
@@ -111,7 +133,9 @@ export function kubeExecutor(kc: k8s.KubeConfig, wsInterface?: ConstructorParame
               if (code === undefined) return reject(new HookError(`${where}: ${status.message ?? status.reason ?? "failed"}`));
               resolve({ exitCode: code, stdout: out.text(), stderr: err.text() });
             });
-          }, (e: unknown) => reject(startError(where, e)));
+          }, (e: unknown) => {
+            void explainStartFailure(kc, req, e).then((why) => reject(new HookError(`${where}: the exec request failed: ${why}`, { cause: e })));
+          });
       });
       try {
         return await done;

@@ -123,8 +123,21 @@ export function runnerEnv(i: BackupPlanInputs): Record<string, unknown>[] {
   ];
 }
 
-/** The CronJob `hks-plan-<name>` running `hks run-plan`. */
-export function renderCronJob(i: BackupPlanInputs): RenderedObject {
+/**
+ * NFS locations of the plan, mounted into the runner at the path the location's record names
+ * (`localPath`, else the export path), which is where the runner opens them (location/store.ts).
+ */
+export function nfsMounts(locations: readonly LocationConfig[]): { volumes: Record<string, unknown>[]; mounts: Record<string, unknown>[] } {
+  const nfs = locations.filter((l) => l.nfs);
+  return {
+    volumes: nfs.map((l, n) => ({ name: `nfs-${n}`, nfs: { server: l.nfs!.server, path: l.nfs!.path } })),
+    mounts: nfs.map((l, n) => ({ name: `nfs-${n}`, mountPath: l.nfs!.localPath ?? l.nfs!.path })),
+  };
+}
+
+/** The CronJob `hks-plan-<name>` running `hks run-plan`; `locations` adds the NFS mounts. */
+export function renderCronJob(i: BackupPlanInputs, locations: readonly LocationConfig[] = []): RenderedObject {
+  const nfs = nfsMounts(locations);
   const labels = planLabels(i.planName, i.namespace);
   const s = i.schedule;
   const r = i.runner;
@@ -137,7 +150,7 @@ export function renderCronJob(i: BackupPlanInputs): RenderedObject {
     env: runnerEnv(i),
     resources: r.resources ?? DEFAULT_RUNNER_RESOURCES,
     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-    volumeMounts: [{ name: "spill", mountPath: SPILL_MOUNT_PATH }],
+    volumeMounts: [{ name: "spill", mountPath: SPILL_MOUNT_PATH }, ...nfs.mounts],
   };
   return {
     apiVersion: "batch/v1", kind: "CronJob",
@@ -167,7 +180,7 @@ export function renderCronJob(i: BackupPlanInputs): RenderedObject {
               containers: [container],
               // The backup is spilled here in plaintext once, then encrypted per location (never
               // decrypted: the runner holds public keys only). Memory-backed would count against limits.
-              volumes: [{ name: "spill", emptyDir: {} }],
+              volumes: [{ name: "spill", emptyDir: {} }, ...nfs.volumes],
             },
           },
         },
@@ -182,6 +195,6 @@ export function renderPlanObjects(i: BackupPlanInputs, spec: PlanSpec, locations
     ...(runnerServiceAccount(i).created ? [renderServiceAccount(i)] : []),
     renderPlanConfigMap(i, spec),
     ...renderRbac(i, spec, locations),
-    renderCronJob(i),
+    renderCronJob(i, locations),
   ];
 }

@@ -9,7 +9,10 @@ import * as k8s from "@kubernetes/client-node";
 import * as YAML from "yaml";
 import { inject } from "vitest";
 import { readArchive } from "../../provider/engine/archive";
-import { groupResourceKey } from "../../provider/engine/archive-paths";
+import { groupResourceKey, parseArchivePath } from "../../provider/engine/archive-paths";
+import { objectYaml } from "../../provider/engine/backup-items";
+import { sanitizeObject } from "../../provider/engine/sanitize";
+import { collectionPath, discoverResources, type ApiResource, type KubeReader } from "../../provider/kube/discovery";
 import { decryptStream } from "../../provider/engine/encrypt";
 import type { BackupManifest } from "../../provider/engine/manifest";
 import { writeLocationConfig, type LocationConfig } from "../../provider/kube/location-config";
@@ -111,4 +114,16 @@ export async function createCrd(kc: k8s.KubeConfig, body: k8s.V1CustomResourceDe
 /** The resource key (archive folder) of an object's apiVersion + plural. */
 export function keyOf(group: string, resource: string): string {
   return groupResourceKey({ group, resource });
+}
+
+/** Reads live objects the way the backup writes them (sanitized, YAML round-tripped), by archive path. */
+export async function liveReader(reader: KubeReader): Promise<(archivePath: string) => Promise<unknown>> {
+  const resources = new Map<string, ApiResource>((await discoverResources(reader)).resources.map((r) => [keyOf(r.group, r.resource), r]));
+  return async (archivePath) => {
+    const ref = parseArchivePath(archivePath);
+    const r = resources.get(keyOf(ref.group, ref.resource));
+    if (!r) throw new Error(`no discovered resource for ${archivePath}`);
+    const live = await reader.getJson<Record<string, unknown>>(`${collectionPath(r, ref.namespace)}/${encodeURIComponent(ref.name)}`);
+    return YAML.parse(objectYaml(sanitizeObject(live, { keepStatus: !r.hasStatusSubresource })));
+  };
 }

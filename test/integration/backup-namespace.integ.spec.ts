@@ -11,19 +11,16 @@ import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import * as YAML from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseArchivePath } from "../../provider/engine/archive-paths";
-import { objectYaml } from "../../provider/engine/backup-items";
 import { openBackupContext } from "../../provider/engine/backup-deps";
 import { resolveBackupName } from "../../provider/engine/backup-name";
 import { runBackup } from "../../provider/engine/backup";
 import { deleteBackup, describeBackup, listBackups } from "../../provider/engine/catalog";
 import type { ProgressEvent } from "../../provider/engine/progress";
-import { sanitizeObject } from "../../provider/engine/sanitize";
-import { collectionPath, createKubeReader, discoverResources, type ApiResource } from "../../provider/kube/discovery";
+import { createKubeReader } from "../../provider/kube/discovery";
 import { parseIdentityFile } from "../../provider/engine/encrypt";
 import { ConflictError } from "../../provider/errors";
 import {
-  adminKubeConfig, BINARY, crdBody, createCrd, createLocation, keyOf, locationNamespace, rand, readBackupObjects, readManifest,
+  adminKubeConfig, BINARY, crdBody, createCrd, createLocation, liveReader, locationNamespace, rand, readBackupObjects, readManifest,
 } from "./backup-fixtures";
 
 const kc = adminKubeConfig();
@@ -75,12 +72,12 @@ async function seed(): Promise<void> {
   } } });
 }
 
-let resources: Map<string, ApiResource>;
+let liveAsArchived: (archivePath: string) => Promise<unknown>;
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hks-bk-"));
   await seed();
-  resources = new Map((await discoverResources(reader)).resources.map((r) => [keyOf(r.group, r.resource), r]));
+  liveAsArchived = await liveReader(reader);
 });
 
 afterAll(async () => {
@@ -89,15 +86,6 @@ afterAll(async () => {
   for (const p of ["widgets", "gadgets"]) await ext.deleteCustomResourceDefinition({ name: `${p}.${group}` }).catch(() => undefined);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
-
-/** The live object at an archive path, sanitized and YAML round-tripped the way the backup writes it. */
-async function liveAsArchived(archivePath: string): Promise<unknown> {
-  const ref = parseArchivePath(archivePath);
-  const r = resources.get(keyOf(ref.group, ref.resource));
-  if (!r) throw new Error(`no discovered resource for ${archivePath}`);
-  const live = await reader.getJson<Record<string, unknown>>(`${collectionPath(r, ref.namespace)}/${encodeURIComponent(ref.name)}`);
-  return YAML.parse(objectYaml(sanitizeObject(live, { keepStatus: !r.hasStatusSubresource })));
-}
 
 describe("namespace backup on the real stack", () => {
   it("backs up every object of the namespace exactly as the API server holds it, minus server-owned fields", async () => {

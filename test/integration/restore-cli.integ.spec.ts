@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { generateIdentity } from "../../provider/engine/encrypt";
 import { createLayout, type ObjectStore } from "../../provider/store";
 import { createTestLocation, uniq, writeBackupFixture, type FixtureObject } from "../support/backup-fixture";
+import { deleteNamespaces } from "../support/restore-source";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const stack = inject("stack");
@@ -68,7 +69,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(namespaces.map((name) => core.deleteNamespace({ name }).catch(() => undefined)));
+  await deleteNamespaces(kc, namespaces);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -17,7 +17,7 @@ import { KubeRestoreCluster } from "../../provider/engine/restore-kube";
 import type { RestoreResult } from "../../provider/engine/restore-types";
 import type { ObjectStore } from "../../provider/store";
 import { collectNamespaces, createTestLocation, uniq, writeBackupFixture, type FixtureObject } from "../support/backup-fixture";
-import { compareRestored, createCrd, createSource, widgetCrd } from "../support/restore-source";
+import { compareRestored, createCrd, createSource, deleteNamespaces, widgetCrd } from "../support/restore-source";
 import { comparable } from "../support/semantic-diff";
 
 const stack = inject("stack");
@@ -71,8 +71,7 @@ afterAll(async () => {
     await downStack(second.runDir, (l) => process.stderr.write(`[second stack] ${l}\n`));
     fs.rmSync(second.runDir, { recursive: true, force: true });
   }
-  const core = kc1.makeApiClient(k8s.CoreV1Api);
-  await Promise.all([SRC, LOC_NS].map((name) => core.deleteNamespace({ name }).catch(() => undefined)));
+  await deleteNamespaces(kc1, [SRC, LOC_NS]);
   await one.delete({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: `widgets.${CRD_GROUP}` }).catch(() => undefined);
 });
 

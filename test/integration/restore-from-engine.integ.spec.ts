@@ -12,14 +12,8 @@ import { runRestore } from "../../provider/engine/restore";
 import { openRestoreContext } from "../../provider/engine/restore-context";
 import { KubeRestoreCluster } from "../../provider/engine/restore-kube";
 import type { RestoreResult } from "../../provider/engine/restore-types";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { describeRef } from "../../provider/engine/transform";
-import { fetchVerifiedArchive, readBackupManifest, readVerifiedArchive } from "../../provider/engine/verify";
-import type { ObjectStore } from "../../provider/store";
-import { collectNamespaces, createTestLocation, uniq, type FixtureObject } from "../support/backup-fixture";
-import { compareRestored, createCrd, createSource, widgetCrd } from "../support/restore-source";
+import { archiveItems, collectNamespaces, createTestLocation, itemOf, uniq, type FixtureObject } from "../support/backup-fixture";
+import { compareRestored, createCrd, createSource, deleteNamespaces, widgetCrd } from "../support/restore-source";
 
 const stack = inject("stack");
 const kc = new k8s.KubeConfig();
@@ -34,19 +28,6 @@ const namespaces = [SRC, DST, LOC_NS];
 let objects: FixtureObject[];
 let result: RestoreResult;
 
-/** The objects the backup's archive holds, as `resource.group/namespace/name`. */
-async function archiveItems(store: ObjectStore, name: string, identities: string[]): Promise<Set<string>> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hks-test-archive-"));
-  try {
-    const m = await readBackupManifest(store, name);
-    const items = new Set<string>();
-    for await (const e of readVerifiedArchive(await fetchVerifiedArchive(store, m, tmp), m.artifacts.resources.encrypted, identities)) items.add(describeRef(e.ref));
-    return items;
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-}
-
 beforeAll(async () => {
   await createCrd(cluster, widgetCrd(CRD_GROUP));
   await createSource(kc, SRC, CRD_GROUP);
@@ -59,15 +40,14 @@ beforeAll(async () => {
   const backup = await runBackup({ name: "engine-backup", storageLocation: "main", target: { namespaces: [SRC] } }, ctx.deps);
   expect(backup.phase).toBe("Completed");
   const inArchive = await archiveItems(ctx.deps.store, "engine-backup", [identity]);
-  objects = (await collectNamespaces(kc, [SRC])).filter((f) => inArchive.has(describeRef({ ...f, namespace: f.object.metadata.namespace, name: f.object.metadata.name })));
+  objects = (await collectNamespaces(kc, [SRC])).filter((f) => inArchive.has(itemOf(f)));
   expect(objects.length).toBeGreaterThanOrEqual(21);
   const rc = await openRestoreContext(kc, { storageLocation: "main", namespace: LOC_NS, backupName: "engine-backup" });
   result = await runRestore(rc.deps, { restoreName: "from-engine", backupName: "engine-backup", namespaceMapping: { [SRC]: DST }, identities: [identity] });
 });
 
 afterAll(async () => {
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  await Promise.all(namespaces.map((name) => core.deleteNamespace({ name }).catch(() => undefined)));
+  await deleteNamespaces(kc, namespaces);
   await cluster.delete({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: `widgets.${CRD_GROUP}` }).catch(() => undefined);
 });
 

@@ -12,6 +12,7 @@ import { openRestoreContext } from "../../provider/engine/restore-context";
 import { KubeRestoreCluster } from "../../provider/engine/restore-kube";
 import type { RestoreResult } from "../../provider/engine/restore-types";
 import { createTestLocation, uniq, writeBackupFixture, type FixtureObject } from "../support/backup-fixture";
+import { deleteNamespaces } from "../support/restore-source";
 
 const stack = inject("stack");
 const kc = new k8s.KubeConfig();
@@ -59,8 +60,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  await Promise.all(namespaces.map((name) => core.deleteNamespace({ name }).catch(() => undefined)));
+  await deleteNamespaces(kc, namespaces);
   for (const name of contents) await cluster.delete({ apiVersion: SNAP.api, kind: "VolumeSnapshotContent", name }).catch(() => undefined);
 });
 

@@ -12,7 +12,7 @@ import { KubeRestoreCluster } from "../../provider/engine/restore-kube";
 import type { RestoreOptions, RestoreResult } from "../../provider/engine/restore-types";
 import { createLayout, type ObjectStore } from "../../provider/store";
 import { collectNamespaces, createTestLocation, uniq, writeBackupFixture, type FixtureObject } from "../support/backup-fixture";
-import { compareRestored, createCrd, createSource, widgetCrd } from "../support/restore-source";
+import { compareRestored, createCrd, createSource, deleteNamespaces, widgetCrd } from "../support/restore-source";
 import { comparable } from "../support/semantic-diff";
 
 const stack = inject("stack");
@@ -54,7 +54,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(namespaces.map((name) => core.deleteNamespace({ name }).catch(() => undefined)));
+  await deleteNamespaces(kc, namespaces);
   await cluster.delete({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: `widgets.${CRD_GROUP}` }).catch(() => undefined);
 });
 

@@ -6,6 +6,9 @@
  * then corrupt or truncate the stored bytes.
  */
 import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as nodePath from "node:path";
 import { Readable } from "node:stream";
 import * as zlib from "node:zlib";
 import * as tar from "tar-stream";
@@ -16,6 +19,8 @@ import { createArchiveWriter } from "../../provider/engine/archive";
 import { encryptStream, recipientFingerprint } from "../../provider/engine/encrypt";
 import { MANIFEST_FORMAT_VERSION, type BackupManifest, type VolumeSnapshotRecord } from "../../provider/engine/manifest";
 import { sanitizeObject } from "../../provider/engine/sanitize";
+import { describeRef } from "../../provider/engine/transform";
+import { fetchVerifiedArchive, readBackupManifest, readVerifiedArchive } from "../../provider/engine/verify";
 import { apiVersionOf, collectionPath, createKubeReader, discoverResources } from "../../provider/kube/discovery";
 import { writeLocationConfig, type LocationConfig } from "../../provider/kube/location-config";
 import { openLocationStore } from "../../provider/location/store";
@@ -188,4 +193,22 @@ export async function createTestLocation(kc: k8s.KubeConfig, spec: TestLocationS
   };
   await writeLocationConfig(kc, config, credentials);
   return { config, store: await openLocationStore(kc, config) };
+}
+
+/** The objects a stored backup's archive holds, as `resource.group/namespace/name` (read and verified). */
+export async function archiveItems(store: ObjectStore, name: string, identities: string[] = []): Promise<Set<string>> {
+  const tmp = fs.mkdtempSync(nodePath.join(os.tmpdir(), "hks-test-archive-"));
+  try {
+    const m = await readBackupManifest(store, name);
+    const items = new Set<string>();
+    for await (const e of readVerifiedArchive(await fetchVerifiedArchive(store, m, tmp), m.artifacts.resources.encrypted, identities)) items.add(describeRef(e.ref));
+    return items;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** `f`'s item name, as results and {@link archiveItems} write it. */
+export function itemOf(f: FixtureObject): string {
+  return describeRef({ group: f.group, resource: f.resource, namespace: f.object.metadata?.namespace, name: f.object.metadata.name });
 }

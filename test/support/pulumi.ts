@@ -34,12 +34,15 @@ export interface PulumiProject {
  * Copies the program in `programDir` to a fresh folder under the package (so `hks-backup` and
  * `@pulumi/pulumi` resolve from the package's node_modules) and initialises stack `test`.
  */
-export async function pulumiProject(programDir: string, extraEnv: Record<string, string> = {}): Promise<PulumiProject> {
+export async function pulumiProject(programDir: string, extraEnv: Record<string, string> = {}, opts: { copyRoot?: string } = {}): Promise<PulumiProject> {
   const info = inject("stack");
   const root = path.resolve(__dirname, "..", "..");
   fs.mkdirSync(path.join(root, ".hks"), { recursive: true });
-  const work = fs.mkdtempSync(path.join(root, ".hks", "programs-"));
-  fs.cpSync(programDir, work, { recursive: true });
+  // Copy the program (or, with `copyRoot`, the tree it imports from) so Pulumi's per-stack files
+  // stay out of the repository; node_modules still resolve from the package root above `.hks/`.
+  const copyDir = fs.mkdtempSync(path.join(root, ".hks", "programs-"));
+  fs.cpSync(opts.copyRoot ?? programDir, copyDir, { recursive: true });
+  const work = opts.copyRoot ? path.join(copyDir, path.relative(opts.copyRoot, programDir)) : copyDir;
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "hks-pulumi-state-"));
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -77,7 +80,7 @@ export async function pulumiProject(programDir: string, extraEnv: Record<string,
     },
     async dispose() {
       await run(["stack", "rm", "--yes", "--force"], { allowFailure: true });
-      fs.rmSync(work, { recursive: true, force: true });
+      fs.rmSync(copyDir, { recursive: true, force: true });
       fs.rmSync(state, { recursive: true, force: true });
     },
   };

@@ -2,8 +2,9 @@
  * A source namespace with one object of every kind restore treats specially, created through the
  * real apiserver, for restore tests: what the restore must reproduce, and what it must skip.
  */
-import type * as k8s from "@kubernetes/client-node";
+import * as k8s from "@kubernetes/client-node";
 import { KubeRestoreCluster } from "../../provider/engine/restore-kube";
+import { createKubeReader } from "../../provider/kube/discovery";
 import type { RestoreCluster, RestoreResult } from "../../provider/engine/restore-types";
 import type { FixtureObject } from "./backup-fixture";
 import { comparable, semanticDiff } from "./semantic-diff";
@@ -143,4 +144,57 @@ export async function createCrd(cluster: RestoreCluster, crd: Json): Promise<voi
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`CRD ${crd.metadata.name} was not Established within 30s`);
+}
+
+const PVC_PROTECTION = "kubernetes.io/pvc-protection";
+
+/**
+ * Plays the parts the local stack does not run, so deleted namespaces can go away:
+ * 1. the pvc-protection controller: a PVC being deleted keeps its `kubernetes.io/pvc-protection`
+ *    finalizer until that controller sees no pod using it (none does: no kubelet runs here);
+ * 2. the kubelet: a pod bound to a node (`nodeName`) is deleted gracefully, i.e. only once its
+ *    kubelet confirms; here the deletion is confirmed with a zero grace period.
+ * Runs until `stop` or until all `namespaces` are gone.
+ */
+export function releaseDeletedClaims(kc: k8s.KubeConfig, namespaces: () => readonly string[]): { stop: () => Promise<void>; done: Promise<void> } {
+  const cluster = new KubeRestoreCluster(kc);
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped) {
+      let remaining = 0;
+      for (const ns of namespaces()) {
+        const live = await cluster.get({ apiVersion: "v1", kind: "Namespace", name: ns }).catch(() => undefined);
+        if (!live) continue;
+        remaining++;
+        const core = kc.makeApiClient(k8s.CoreV1Api);
+        const pods = await core.listNamespacedPod({ namespace: ns }).catch(() => ({ items: [] as k8s.V1Pod[] }));
+        for (const pod of pods.items.filter((x) => x.metadata?.deletionTimestamp)) {
+          await core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: ns, gracePeriodSeconds: 0 }).catch(() => undefined);
+        }
+        const list = await listClaims(kc, ns);
+        for (const pvc of list) {
+          const fin = (pvc.metadata.finalizers as string[] | undefined) ?? [];
+          if (!pvc.metadata.deletionTimestamp || !fin.includes(PVC_PROTECTION)) continue;
+          await cluster.replace({ ...pvc, apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { ...pvc.metadata, finalizers: fin.filter((f) => f !== PVC_PROTECTION) } } as never).catch(() => undefined);
+        }
+      }
+      if (remaining === 0) return;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  })();
+  return { stop: async () => { stopped = true; await done; }, done };
+}
+
+async function listClaims(kc: k8s.KubeConfig, ns: string): Promise<Json[]> {
+  const list = await createKubeReader(kc).getJson<{ items?: Json[] }>(`/api/v1/namespaces/${ns}/persistentvolumeclaims`).catch(() => ({ items: [] }));
+  return list.items ?? [];
+}
+
+/** Deletes `namespaces` and waits (at most `timeoutMs`) until they are gone, releasing PVCs meanwhile. */
+export async function deleteNamespaces(kc: k8s.KubeConfig, namespaces: readonly string[], timeoutMs = 60_000): Promise<void> {
+  const cluster = new KubeRestoreCluster(kc);
+  await Promise.all(namespaces.map((name) => cluster.delete({ apiVersion: "v1", kind: "Namespace", name }).catch(() => undefined)));
+  const releaser = releaseDeletedClaims(kc, () => namespaces);
+  await Promise.race([releaser.done, new Promise((r) => setTimeout(r, timeoutMs))]);
+  await releaser.stop();
 }

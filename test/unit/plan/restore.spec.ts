@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { generateIdentity } from "../../../provider/engine/encrypt";
 import { UNKNOWN } from "../../../provider/kinds";
+import { restoreHandler } from "../../../provider/handlers/restore";
 import { checkRestore, diffRestore, MAX_RESTORE_NAME_LENGTH } from "../../../provider/plan/restore";
 import type { RestoreInputs } from "../../../provider/types";
 
@@ -114,5 +115,21 @@ describe("diffRestore", () => {
     const oldOutputs = { ...planned, backupName: "p-20260101020000" };
     expect(diffRestore(oldOutputs, planned)).toEqual({ changes: false, replaces: [], changed: [] });
     expect(diffRestore(oldOutputs, { ...planned, plan: "q" }).replaces).toEqual(["plan"]);
+  });
+});
+
+describe("restoreHandler check/diff (what the provider returns to Pulumi)", () => {
+  it("check returns defaulted inputs and field-named failures", async () => {
+    const ok = await restoreHandler.check({}, { ...base });
+    expect(ok.failures).toEqual([]);
+    expect(ok.inputs).toMatchObject({ existingResourcePolicy: "none", cleanupOnDelete: true });
+    const bad = await restoreHandler.check({}, { ...base, existingResourcePolicy: "merge" as never });
+    expect(bad.failures).toEqual([{ property: "existingResourcePolicy", reason: 'must be one of "none", "update", got "merge"' }]);
+  });
+
+  it("diff replaces, deleting the old restore first", async () => {
+    const olds = checkRestore(base).inputs;
+    const d = await restoreHandler.diff("id", olds as never, { ...olds, namespaceMapping: { a: "b" } });
+    expect(d).toEqual({ changes: true, replaces: ["namespaceMapping"], deleteBeforeReplace: true });
   });
 });

@@ -79,6 +79,7 @@ describe("hks-database-hooks", () => {
     ["string selector", { target: { selector: "app=redis-cache" } }, 1],
     ["web app", { target: { selector: { app: "web" } } }, 0],
     ["label says mysql", { target: { namespace: "x" }, labels: { tier: "mysql" } }, 1],
+    ["hooks declared on the pods", { target: { selector: { app: "postgres-db" } }, labels: { "hks.io/hooks": "pod-annotations" } }, 0],
   ])("%s", (_n, props, violations) => expect(check("hks-database-hooks", res("BackupPlan", "p", props))).toHaveLength(violations));
 });
 

@@ -1,0 +1,183 @@
+/**
+ * BackupPlan through the real Pulumi CLI on the real stack: `pulumi up` installs a plan with a
+ * one-minute schedule, kube-controller-manager turns its CronJob into a Job, and the test runs that
+ * Job's container (command, args and env taken from the Job object, the image entrypoint mapped to
+ * this checkout) as a local process, as a kubelet would, authenticated as the runner's
+ * ServiceAccount. Then: the backup in the location and its copy, retention over runs with a
+ * controlled clock, RBAC by SubjectAccessReview, update in place, drift (refresh + up) and destroy.
+ */
+import * as k8s from "@kubernetes/client-node";
+import * as crypto from "node:crypto";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { generateIdentity } from "../../provider/engine/encrypt";
+import { readLocationConfig } from "../../provider/kube/location-config";
+import { openLocationStore } from "../../provider/location/store";
+import { createLayout, type ObjectStore } from "../../provider/store";
+import { readBackupObjects, readManifest } from "../integration/backup-fixtures";
+import { can, containerProcess, runProcess, serviceAccountKubeconfig, waitFor, type ProcessSpec } from "../integration/plan-support";
+import { pulumiProject, type PulumiProject } from "../support/pulumi";
+
+const stack = inject("stack");
+const kc = new k8s.KubeConfig();
+kc.loadFromFile(stack.kubeconfig);
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const batch = kc.makeApiClient(k8s.BatchV1Api);
+const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+const id = crypto.randomBytes(3).toString("hex");
+const ns = `hks-e2e-plan-${id}`;
+const target = `plan-e2e-app-${id}`;
+const other = `plan-e2e-other-${id}`;
+const layout = createLayout();
+const PROGRAM = path.resolve(__dirname, "../fixtures/programs/plan");
+
+let p: PulumiProject;
+let offsiteIdentity: string;
+let primaryStore: ObjectStore;
+let offsiteStore: ObjectStore;
+let proc: ProcessSpec;
+let saKubeconfig: string;
+let firstBackup: string;
+
+const location = (bucket: string, extra: object = {}) => ({ name: bucket, namespace: ns, objectStorage: { bucket, endpoint: stack.s3Endpoint }, ...extra });
+const planArgs = (over: object = {}) => ({
+  name: "nightly", target: { namespace: target, selector: { app: "pg" } },
+  schedule: { cron: "* * * * *" }, retention: { daily: 3 }, labels: { suite: "e2e" }, ...over,
+});
+const cronJob = () => batch.readNamespacedCronJob({ name: "hks-plan-nightly", namespace: ns }).catch(() => undefined);
+
+async function backups(store: ObjectStore): Promise<string[]> {
+  const names = new Set<string>();
+  for await (const e of store.list(layout.backupsPrefix)) names.add(layout.parseBackupKey(e.key)!.backupName);
+  return [...names].sort();
+}
+
+beforeAll(async () => {
+  await core.createNamespace({ body: { metadata: { name: target } } });
+  await core.createNamespace({ body: { metadata: { name: other } } });
+  await core.createNamespacedConfigMap({ namespace: target, body: { metadata: { name: "pg-config", labels: { app: "pg" } }, data: { max_connections: "100" } } });
+  await core.createNamespacedSecret({ namespace: target, body: { metadata: { name: "pg-password", labels: { app: "pg" } }, stringData: { password: "hunter2" } } });
+  await core.createNamespacedSecret({ namespace: other, body: { metadata: { name: "other-secret" }, stringData: { k: "v" } } });
+  const ids = await generateIdentity();
+  offsiteIdentity = ids.identity;
+  p = await pulumiProject(PROGRAM);
+  await p.setConfig("s3AccessKeyId", stack.s3AccessKeyId, true);
+  await p.setConfig("s3SecretAccessKey", stack.s3SecretAccessKey, true);
+  await p.setConfig("primary", JSON.stringify(location(`e2e-plan-a-${id}`)));
+  await p.setConfig("offsite", JSON.stringify(location(`e2e-plan-b-${id}`, { encryption: { recipients: [ids.recipient] } })));
+  await p.setConfig("plan", JSON.stringify(planArgs()));
+  await p.setConfig("copyRetention", JSON.stringify({ last: 2 }));
+});
+
+afterAll(async () => {
+  await p?.dispose();
+  for (const n of [target, other, ns]) await core.deleteNamespace({ name: n }).catch(() => undefined);
+});
+
+describe("BackupPlan end to end", () => {
+  it("pulumi up installs the plan: CronJob, ServiceAccount, RBAC, ConfigMap", async () => {
+    const up = await p.up();
+    expect(up.stdout).toMatch(/BackupPlan plan created/);
+    const outs = await p.outputs();
+    expect(outs).toMatchObject({ planName: "nightly", namespace: ns, cronJobName: "hks-plan-nightly", serviceAccountName: "hks-plan-nightly", drift: [] });
+    expect((outs.installed as unknown[]).length).toBe(9);
+    const cj = (await cronJob())!;
+    expect(cj.spec).toMatchObject({ schedule: "* * * * *", timeZone: "UTC", suspend: false, concurrencyPolicy: "Forbid" });
+    const state = await p.exportState();
+    const res = state.deployment.resources.find((r) => r.type === "pulumi-nodejs:dynamic/hks:BackupPlan")!;
+    expect(String(res.inputs!.__provider)).toContain('require("hks-backup/provider")');
+    expect(JSON.stringify(state)).not.toContain(stack.s3SecretAccessKey);
+    const loc = (n: string) => readLocationConfig(kc, ns, n).then((c) => openLocationStore(kc, c!));
+    primaryStore = await loc(`e2e-plan-a-${id}`);
+    offsiteStore = await loc(`e2e-plan-b-${id}`);
+  });
+
+  it("the controller-manager creates a Job; its container, run as a kubelet would, backs up into the location and its copy", async () => {
+    const uid = (await cronJob())!.metadata!.uid;
+    const job = await waitFor("a Job of the plan's CronJob", 150_000, async () =>
+      (await batch.listNamespacedJob({ namespace: ns })).items.find((j) => j.metadata?.ownerReferences?.some((o) => o.uid === uid)));
+    const pod = await waitFor("the Job's Pod", 60_000, async () =>
+      (await core.listNamespacedPod({ namespace: ns, labelSelector: `job-name=${job.metadata!.name}` })).items[0]);
+    expect(pod.status?.phase).toBe("Pending"); // no kubelet here: the test is the kubelet
+    proc = await containerProcess(kc, job, pod);
+    expect(proc.argv.slice(2)).toEqual(["run-plan", "nightly", "--namespace", ns]);
+    expect(proc.env).toEqual({ HKS_POD_NAME: pod.metadata!.name, HKS_NAMESPACE: ns });
+    saKubeconfig = await serviceAccountKubeconfig(kc, ns, pod.spec!.serviceAccountName!);
+    const r = await runProcess(proc, { KUBECONFIG: saKubeconfig });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    firstBackup = /backup (nightly-\d{14}) Completed/.exec(r.stdout)![1]!;
+    const m = await readManifest(primaryStore, firstBackup);
+    expect(m).toMatchObject({ plan: "nightly", phase: "Completed", labels: { suite: "e2e" }, artifacts: { resources: { encrypted: false } } });
+    const copy = await readManifest(offsiteStore, firstBackup);
+    expect(copy).toMatchObject({ plan: "nightly", storageLocation: `e2e-plan-b-${id}`, artifacts: { resources: { encrypted: true } } });
+    const objects = await readBackupObjects(offsiteStore, copy, [offsiteIdentity]);
+    expect([...objects.keys()].sort()).toEqual([
+      `resources/configmaps/${target}/pg-config.yaml`, `resources/namespaces/_cluster/${target}.yaml`, `resources/secrets/${target}/pg-password.yaml`,
+    ]);
+  }, 240_000);
+
+  it("retention after a series of runs with a controlled clock removes exactly what it should", async () => {
+    for (const day of ["01", "02", "03", "04"]) {
+      const r = await runProcess(proc, { KUBECONFIG: saKubeconfig, HKS_NOW: `2025-01-${day}T02:00:00Z` });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+    }
+    // The first (real-time) run is the newest. Primary: daily 3 → today, Jan 4, Jan 3. Copy: last 2.
+    expect(await backups(primaryStore)).toEqual(["nightly-20250103020000", "nightly-20250104020000", firstBackup]);
+    expect(await backups(offsiteStore)).toEqual(["nightly-20250104020000", firstBackup]);
+  }, 120_000);
+
+  it("RBAC: the runner's ServiceAccount reads its target, not other namespaces' Secrets", async () => {
+    const sa = { namespace: ns, name: "hks-plan-nightly" };
+    expect(await can(kc, sa, { verb: "list", resource: "secrets", namespace: target })).toBe(true);
+    expect(await can(kc, sa, { verb: "get", resource: "secrets", namespace: other, name: "other-secret" })).toBe(false);
+    expect(await can(kc, sa, { verb: "list", resource: "secrets", namespace: other })).toBe(false);
+    expect(await can(kc, sa, { verb: "list", resource: "secrets" })).toBe(false);
+  });
+
+  it("update patches the CronJob in place (schedule, time zone, suspend)", async () => {
+    const uid = (await cronJob())!.metadata!.uid;
+    await p.setConfig("plan", JSON.stringify(planArgs({ schedule: { cron: "0 3 * * *", timeZone: "Europe/Berlin", suspend: true } })));
+    const up = await p.up();
+    expect(up.stdout).toMatch(/BackupPlan plan updated/);
+    expect(up.stdout).not.toMatch(/replaced/);
+    const cj = (await cronJob())!;
+    expect(cj.metadata!.uid).toBe(uid);
+    expect(cj.spec).toMatchObject({ schedule: "0 3 * * *", timeZone: "Europe/Berlin", suspend: true });
+    await p.preview(["--expect-no-changes"]);
+  });
+
+  it("refresh shows an out-of-band edit and a deleted CronJob; the next up repairs both", async () => {
+    await batch.patchNamespacedCronJob({ name: "hks-plan-nightly", namespace: ns, body: { spec: { schedule: "*/7 * * * *", suspend: false } } }, k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch));
+    await p.refresh();
+    const drifted = (await p.exportState()).deployment.resources.find((r) => r.type.endsWith(":BackupPlan"))!;
+    expect(drifted.inputs!.schedule).toMatchObject({ cron: "*/7 * * * *", suspend: false });
+    expect(drifted.outputs!.drift).toEqual(expect.arrayContaining([expect.stringMatching(/schedule is "\*\/7 \* \* \* \*"/)]));
+    expect(await p.preview(["--expect-no-changes"]).catch((e: Error) => e)).toBeInstanceOf(Error);
+    await p.up();
+    expect((await cronJob())!.spec).toMatchObject({ schedule: "0 3 * * *", suspend: true });
+    await p.preview(["--expect-no-changes"]);
+
+    await batch.deleteNamespacedCronJob({ name: "hks-plan-nightly", namespace: ns });
+    await p.refresh();
+    // Stack outputs are computed by the program (on up); the resource's own outputs show the refresh.
+    const missing = (await p.exportState()).deployment.resources.find((r) => r.type.endsWith(":BackupPlan"))!;
+    expect(missing.outputs!.drift).toEqual([`CronJob ${ns}/hks-plan-nightly is missing`]);
+    await p.up();
+    expect((await cronJob())?.spec).toMatchObject({ schedule: "0 3 * * *", timeZone: "Europe/Berlin" });
+    expect((await p.outputs()).drift).toEqual([]);
+  });
+
+  it("destroy removes what the plan installed (and its Jobs), keeps every backup", async () => {
+    const d = await p.destroy();
+    expect(d.stdout).toMatch(/every backup stays in its storage location/);
+    expect(await cronJob()).toBeUndefined();
+    await expect(core.readNamespacedServiceAccount({ name: "hks-plan-nightly", namespace: ns })).rejects.toMatchObject({ code: 404 });
+    await expect(core.readNamespacedConfigMap({ name: "hks-plan-nightly", namespace: ns })).rejects.toMatchObject({ code: 404 });
+    await expect(rbac.readNamespacedRole({ name: `hks-plan.${ns}.nightly`, namespace: target })).rejects.toMatchObject({ code: 404 });
+    await expect(rbac.readClusterRoleBinding({ name: `hks-plan.${ns}.nightly` })).rejects.toMatchObject({ code: 404 });
+    await waitFor("the garbage collector to remove the plan's Jobs", 60_000, async () =>
+      (await batch.listNamespacedJob({ namespace: ns })).items.length === 0 ? true : undefined);
+    expect(await backups(primaryStore)).toHaveLength(3);
+    expect(await backups(offsiteStore)).toHaveLength(2);
+  });
+});
