@@ -158,9 +158,9 @@ export async function stackHealthy(info: StackInfo): Promise<boolean> {
 export function stackEnv(info: StackInfo): Record<string, string> {
   const root = packageRoot();
   const nodeBin = path.join(root, "node_modules", ".bin");
-  const pulumiNodejs = path.join(root, "node_modules", "@pulumi", "pulumi");
   return {
-    PATH: [nodeBin, info.toolsDir, pulumiNodejs, process.env.PATH ?? ""].join(":"),
+    // pulumi-resource-pulumi-nodejs sits next to `pulumi` in the tools folder (build.sh).
+    PATH: [nodeBin, info.toolsDir, process.env.PATH ?? ""].join(":"),
     HKS_DEV_DIR: info.runDir,
     KUBECONFIG: info.kubeconfig,
     AWS_ENDPOINT_URL: info.s3Endpoint,

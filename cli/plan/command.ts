@@ -7,13 +7,20 @@ import { Option, type Command } from "commander";
 import { globalOptions, kubeConfigFor } from "../context";
 import { runPlanOnce } from "./run-plan";
 
-/** Parses `--now` / HKS_NOW into a clock that starts there and runs at real speed; undefined = real time. */
+/**
+ * Parses `--now` / HKS_NOW into a clock that reads exactly that instant on its FIRST call (the run's
+ * start, which names the backup) and runs at real speed from then on; undefined = real time.
+ * Starting on first use, not at parse time, keeps process start-up out of the backup's name.
+ */
 export function clockFrom(text: string | undefined, source: string): (() => Date) | undefined {
   if (text === undefined || text === "") return undefined;
   const start = Date.parse(text);
   if (Number.isNaN(start)) throw new Error(`${source}: "${text}" is not an ISO 8601 time such as 2025-01-31T02:00:00Z`);
-  const t0 = Date.now();
-  return () => new Date(start + (Date.now() - t0));
+  let t0: number | undefined;
+  return () => {
+    t0 ??= Date.now();
+    return new Date(start + (Date.now() - t0));
+  };
 }
 
 /** Registers `run-plan` on the root program. */

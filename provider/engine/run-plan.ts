@@ -92,6 +92,8 @@ async function freeBackupName(plan: string, now: Date, stores: readonly ObjectSt
 
 /** Runs `spec` once (see the module comment). Throws only when nothing could start (primary or lock). */
 export async function runPlan(spec: PlanSpec, deps: RunPlanDeps): Promise<RunPlanResult> {
+  // The backup is named after the instant the run started, whatever opening locations costs.
+  const runStart = deps.now();
   const primary = await deps.openLocation(spec.storageLocation);
   if (primary.config.accessMode === "ReadOnly") throw new Error(`storage location "${primary.config.name}" is ReadOnly (restore only): a plan writes to a ReadWrite location`);
   const outcomes: LocationOutcome[] = [{ location: primary.config.name, role: "primary", errors: [] }];
@@ -116,7 +118,7 @@ export async function runPlan(spec: PlanSpec, deps: RunPlanDeps): Promise<RunPla
   let result: RunPlanResult = { plan: spec.name, locations: outcomes, errors, warnings };
   try {
     const stores = [primary.store, ...copies.filter((c): c is OpenedLocation => !!c).map((c) => c.store)];
-    const name = await freeBackupName(spec.name, deps.now(), stores);
+    const name = await freeBackupName(spec.name, runStart, stores);
     deps.log(`plan ${spec.name}: backup ${name} (lock held by ${deps.holder} until ${lock.expiresAt})`);
     const spill = new FsObjectStore({ root: spillRoot });
     const backup = await runBackup(

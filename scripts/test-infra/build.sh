@@ -103,6 +103,18 @@ if [ ! -x "$BIN/pulumi-language-nodejs" ]; then
   done_ pulumi-language-nodejs "$BIN/pulumi-language-nodejs"
 else say "[skip] pulumi-language-nodejs (cached)"; fi
 
+# The dynamic-provider plugin next to `pulumi`, where the CLI looks for bundled plugins first (on PATH
+# it works too, with a warning on every run). It starts @pulumi/pulumi's dynamic provider resolved
+# from the project folder, so each project uses its own SDK version.
+if [ ! -x "$BIN/pulumi-resource-pulumi-nodejs" ]; then
+  cat > "$BIN/pulumi-resource-pulumi-nodejs" <<'SHIM'
+#!/bin/sh
+script=$(node -e "console.log(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))") || exit 1
+exec node "$script" "$@"
+SHIM
+  chmod 755 "$BIN/pulumi-resource-pulumi-nodejs"
+fi
+
 # The snapshot.storage.k8s.io/v1 CRDs, as a CSI-enabled cluster has them, from the external-snapshotter
 # client module (the same files its release installs). Installed by `hks dev up`.
 SNAPSHOTTER_VERSION=${SNAPSHOTTER_VERSION:-v8.7.0}

@@ -62,6 +62,15 @@ afterAll(async () => {
 });
 
 describe("Restore through pulumi up / destroy", () => {
+  it("pulumi preview rejects a bad input with the field's name, before anything runs", async () => {
+    await p.setConfig("existingResourcePolicy", "overwrite");
+    const preview = await p.run(["preview"], { allowFailure: true });
+    await p.run(["config", "rm", "existingResourcePolicy"]);
+    expect(preview.code).not.toBe(0);
+    expect(preview.stdout + preview.stderr).toMatch(/existingResourcePolicy: must be one of "none", "update", got "overwrite"/);
+    expect(await nsExists(DST)).toBe(false);
+  });
+
   it("pulumi up backs up the source and clones it into a new namespace; every object equals its source", async () => {
     const up = await p.up();
     expect(up.stdout).toMatch(/\+ {2}pulumi-nodejs:dynamic\/hks:Restore staging-clone created/);
