@@ -7,23 +7,20 @@
  * (snapshot.ts) → post hooks, always → volumes.json → manifest.json LAST (or failure.json).
  *
  * Returns the result for every phase, Failed included (its failure.json is written); throws only for
- * a request that cannot start (e.g. the name is taken), before anything is written.
+ * a request that cannot start (an invalid or taken name: InputError, ConflictError), before anything
+ * is written.
  */
+import { ConflictError } from "../errors";
 import type { KubeReader } from "../kube/discovery";
-import { discoverResources } from "../kube/discovery";
 import type { PodExecutor } from "../kube/exec";
-import { createLayout, type ObjectStore, type PutResult } from "../store";
-import { isResourceIncluded, listScopes, selectBackupResources } from "./collect-filter";
-import { collectResources } from "./collect";
-import { backupCrds, backupNamespaces } from "./collect-cluster";
-import { ItemBackupper } from "./backup-items";
+import { createLayout, type ObjectStore } from "../store";
+import { backupExists } from "./backup-name";
 import { buildFailure, buildManifest, type BackupIdentity } from "./backup-result";
-import { startArchiveUpload, type ArchiveUpload } from "./backup-upload";
-import type { PlanHook, PodSummary } from "./hooks-annotations";
-import { listTargetPods, mergeHookResults, planHookPodFinder, runPlanHooks, runPodHooks, type HookStageResult } from "./hooks";
-import type { BackupFailure, BackupManifest, BackupPhase, BackupTarget, ItemError, VolumeSnapshotRecord } from "./manifest";
-import { NO_PROGRESS, type ProgressSink } from "./progress";
-import { snapshotVolumes, type SnapshotApi } from "./snapshot";
+import { collectAndUpload, newRunState, runPostHooks, runPreHooks, takeSnapshots, type RunState } from "./backup-stages";
+import type { PlanHook } from "./hooks-annotations";
+import type { BackupFailure, BackupManifest, BackupPhase, BackupTarget } from "./manifest";
+import type { ProgressSink } from "./progress";
+import type { SnapshotApi } from "./snapshot";
 
 /** What to back up, and how. */
 export interface BackupRequest {
@@ -75,135 +72,80 @@ export interface BackupResult {
   readonly url: string;
 }
 
-/** Thrown inside the pipeline to stop it with a reason (a fatal hook, a broken upload). */
-class BackupStop extends Error {}
-
 /** Runs one backup. See the module comment for the stages and what each phase means. */
 export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<BackupResult> {
   const now = deps.now ?? (() => new Date());
-  const log = deps.log ?? (() => undefined);
-  const progress = deps.progress ?? NO_PROGRESS;
-  const layout = createLayout();
   const id: BackupIdentity = {
     name: req.name, plan: req.plan, labels: req.labels ?? {}, storageLocation: req.storageLocation,
     sourceCluster: deps.sourceCluster, target: req.target, startedAt: now(),
   };
-  const nowMs = () => now().getTime();
-  const errors: ItemError[] = [];
-  const warnings: string[] = [];
-  let hooks: HookStageResult = mergeHookResults();
-  let fatal: string | undefined;
-  let upload: ArchiveUpload | undefined;
-  let resources: PutResult | undefined;
-  let items: ItemBackupper | undefined;
-  let snapshots: VolumeSnapshotRecord[] = [];
-  const podsIncluded = isResourceIncluded({ group: "", resource: "pods" }, req.target);
-  let pods: PodSummary[] = [];
-  const encrypted = deps.recipients.length > 0;
-  const resourcesKey = layout.backupResourcesKey(req.name, { encrypted });
-  const findPods = planHookPodFinder(deps.reader, req.target, deps.signal);
-  try {
-    hooks = mergeHookResults(hooks, await runPlanHooks("pre", req.hooks?.pre ?? [], findPods, deps.executor, nowMs, deps.signal));
-    if (hooks.fatal) throw new BackupStop(`a pre hook failed (onError: Fail): ${hooks.fatal}`);
-    if (podsIncluded || req.target.snapshotVolumes) pods = await listTargetPods(deps.reader, req.target, deps.signal);
-    if (podsIncluded) hooks = mergeHookResults(hooks, await runPodHooks("pre", pods, deps.executor, nowMs, deps.signal));
-
-    progress({ step: "discover", done: 0 });
-    const disc = await discoverResources(deps.reader, deps.signal);
-    for (const g of disc.failedGroups) warnings.push(`API group ${g.group} could not be discovered, its resources are not in the backup: ${g.reason}`);
-    const { selected, skipped } = selectBackupResources(disc.resources, req.target);
-    for (const s of skipped) log(`skipped resource type ${s.resource}: ${s.reason}`);
-    progress({ step: "discover", done: selected.length, total: selected.length, message: `${selected.length} resource types to back up` });
-
-    upload = startArchiveUpload(deps.store, resourcesKey, {
-      recipients: deps.recipients, signal: deps.signal,
-      onProgress: (bytes) => progress({ step: "upload", done: items?.total ?? 0, bytes }),
-    });
-    items = new ItemBackupper(upload, req.target, progress, log);
-    await collectResources(deps.reader, selected, listScopes(req.target), items, {
-      labelSelector: req.target.selector, pageSize: deps.pageSize, concurrency: deps.listConcurrency, signal: deps.signal,
-    });
-    warnings.push(...(await backupNamespaces(deps.reader, items, req.target, deps.signal)));
-    await backupCrds(deps.reader, items, req.target, deps.signal);
-    items.reportDone();
-    resources = await upload.finish();
-    progress({ step: "upload", done: items.total, total: items.total, bytes: resources.bytes });
-    errors.push(...items.errors);
-    warnings.push(...items.warnings);
-
-    if (req.target.snapshotVolumes) snapshots = await takeSnapshots(req, deps, items, pods, hooks.failedPods, errors, progress);
-  } catch (err) {
-    fatal = err instanceof Error ? err.message : String(err);
-    if (upload && !resources) await upload.abort(err instanceof Error ? err : new Error(fatal));
+  // Guard here too, not only in resolveBackupName: the failure path deletes the folder's objects,
+  // which must never be another backup's.
+  if (await backupExists(deps.store, req.name)) {
+    throw new ConflictError(`a backup named "${req.name}" already exists in ${deps.store.describe()}; backups are never overwritten`);
   }
-  // Post hooks run whatever happened above (no abort signal either): a pre hook may have frozen something.
-  if (podsIncluded) hooks = mergeHookResults(hooks, await runPodHooks("post", pods, deps.executor, nowMs));
-  hooks = mergeHookResults(hooks, await runPlanHooks("post", req.hooks?.post ?? [], planHookPodFinder(deps.reader, req.target), deps.executor, nowMs));
-  errors.push(...hooks.errors);
-  warnings.push(...hooks.warnings);
-  const url = `${deps.store.describe()}/${layout.backupPrefix(req.name)}`;
-  const excludedByLabel = items?.excludedByLabel ?? 0;
-  if (fatal === undefined && resources && items) {
+  const st = newRunState(req, deps, now);
+  const resourcesKey = createLayout().backupResourcesKey(req.name, { encrypted: deps.recipients.length > 0 });
+  let fatal: { message: string; error: unknown } | undefined;
+  try {
+    await runPreHooks(st);
+    await collectAndUpload(st, resourcesKey);
+    if (req.target.snapshotVolumes) await takeSnapshots(st);
+  } catch (err) {
+    fatal = { message: err instanceof Error ? err.message : String(err), error: err };
+  }
+  await runPostHooks(st);
+  if (fatal === undefined) {
     try {
-      const volumesKey = layout.backupVolumesKey(req.name);
-      const volumes = snapshots.length
-        ? { key: volumesKey, ...(await deps.store.put(volumesKey, JSON.stringify({ backup: req.name, volumeSnapshots: snapshots }, null, 2), { contentType: "application/json" })) }
-        : undefined;
-      const manifest = buildManifest(id, {
-        completedAt: now(), counts: { total: items.total, byResource: items.byResource }, uncompressedBytes: items.uncompressedBytes,
-        resources: { key: resourcesKey, bytes: resources.bytes, sha256: resources.sha256, encrypted, objects: items.total },
-        volumes: volumes && { key: volumes.key, bytes: volumes.bytes, sha256: volumes.sha256 },
-        recipients: deps.recipients, volumeSnapshots: snapshots, hooks: hooks.records, warnings, errors,
-      });
-      // The commit marker, written last: its presence is what makes the backup complete.
-      await deps.store.put(layout.backupManifestKey(req.name), JSON.stringify(manifest, null, 2), { contentType: "application/json" });
-      log(`backup ${req.name}: ${manifest.phase}`);
-      return { name: req.name, phase: manifest.phase, record: manifest, excludedByLabel, url };
+      return await commit(st, id, resourcesKey, now);
     } catch (err) {
-      fatal = `writing the backup's records failed: ${(err as Error).message}`;
+      fatal = { message: `writing the backup's records failed: ${(err as Error).message}`, error: err };
     }
   }
-  const failure = buildFailure(id, now(), fatal ?? "the backup did not finish", { errors, hooks: hooks.records, warnings });
-  await discardArtifacts(deps.store, layout, req.name, log);
-  await deps.store.put(layout.backupFailureKey(req.name), JSON.stringify(failure, null, 2), { contentType: "application/json" })
+  return recordFailure(st, id, fatal, now);
+}
+
+/** Where a backup's folder is, for messages and outputs. */
+function urlOf(store: ObjectStore, name: string): string {
+  return `${store.describe()}/${createLayout().backupPrefix(name)}`;
+}
+
+/** Writes volumes.json (if any snapshots) and then the manifest, the commit marker, LAST. */
+async function commit(st: RunState, id: BackupIdentity, resourcesKey: string, now: () => Date): Promise<BackupResult> {
+  const { req, deps, items, resources } = st;
+  if (!items || !resources) throw new Error("the archive was not written");
+  const layout = createLayout();
+  const json = { contentType: "application/json" };
+  const volumesKey = layout.backupVolumesKey(req.name);
+  let volumes: { key: string; bytes: number; sha256: string } | undefined;
+  if (st.snapshots.length) {
+    volumes = { key: volumesKey, ...(await deps.store.put(volumesKey, JSON.stringify({ backup: req.name, volumeSnapshots: st.snapshots }, null, 2), json)) };
+    st.written.push(volumesKey);
+  }
+  const manifest = buildManifest(id, {
+    completedAt: now(), counts: { total: items.total, byResource: items.byResource }, uncompressedBytes: items.uncompressedBytes,
+    resources: { key: resourcesKey, bytes: resources.bytes, sha256: resources.sha256, encrypted: deps.recipients.length > 0, objects: items.total },
+    volumes: volumes && { key: volumes.key, bytes: volumes.bytes, sha256: volumes.sha256 },
+    recipients: deps.recipients, volumeSnapshots: st.snapshots, hooks: st.hooks.records, warnings: st.warnings, errors: st.errors,
+  });
+  await deps.store.put(layout.backupManifestKey(req.name), JSON.stringify(manifest, null, 2), json);
+  st.log(`backup ${req.name}: ${manifest.phase}`);
+  return { name: req.name, phase: manifest.phase, record: manifest, excludedByLabel: items.excludedByLabel, url: urlOf(deps.store, req.name) };
+}
+
+/**
+ * Compensation for a Failed backup (velero `PutBackup`): removes what this run wrote, then records
+ * why in failure.json, so the folder never looks complete and a listing still shows the failure.
+ * When the cause is a write conflict the folder belongs to another run: nothing is touched there.
+ */
+async function recordFailure(st: RunState, id: BackupIdentity, fatal: { message: string; error: unknown }, now: () => Date): Promise<BackupResult> {
+  const { req, deps, log } = st;
+  const failure = buildFailure(id, now(), fatal.message, { errors: st.errors, hooks: st.hooks.records, warnings: st.warnings });
+  const result: BackupResult = { name: req.name, phase: "Failed", record: failure, excludedByLabel: st.items?.excludedByLabel ?? 0, url: urlOf(deps.store, req.name) };
+  log(`backup ${req.name}: Failed: ${fatal.message}`);
+  if (fatal.error instanceof ConflictError) return result;
+  await deps.store.deleteMany(st.written).catch((err: Error) => log(`backup ${req.name}: cleanup failed: ${err.message}`));
+  await deps.store.put(createLayout().backupFailureKey(req.name), JSON.stringify(failure, null, 2), { contentType: "application/json" })
     .catch((err: Error) => log(`backup ${req.name}: could not write failure.json: ${err.message}`));
-  log(`backup ${req.name}: Failed: ${failure.errors[0]?.reason}`);
-  return { name: req.name, phase: "Failed", record: failure, excludedByLabel, url };
-}
-
-/** Snapshots the included PVCs, except those of pods whose pre hook failed. */
-async function takeSnapshots(
-  req: BackupRequest, deps: BackupDeps, items: ItemBackupper, pods: readonly PodSummary[],
-  failedPods: ReadonlySet<string>, errors: ItemError[], progress: ProgressSink,
-): Promise<VolumeSnapshotRecord[]> {
-  const blocked = new Map<string, string>();
-  for (const p of pods) {
-    if (!failedPods.has(`${p.namespace}/${p.name}`)) continue;
-    for (const c of p.pvcs) blocked.set(`${p.namespace}/${c}`, p.name);
-  }
-  const pvcs = items.pvcs.filter((p) => {
-    const pod = blocked.get(`${p.namespace}/${p.name}`);
-    if (pod) errors.push({ item: `snapshot/${p.namespace}/${p.name}`, reason: `not snapshotted: the pre hook of pod ${p.namespace}/${pod}, which uses it, failed` });
-    return !pod;
-  });
-  if (pvcs.length === 0) return [];
-  if (!deps.snapshots) throw new BackupStop("snapshotVolumes is set but no snapshot API was provided");
-  const api = await deps.snapshots();
-  const res = await snapshotVolumes(api, pvcs, {
-    backupName: req.name, volumeSnapshotClass: req.volumeSnapshotClass, timeoutMs: req.snapshotTimeoutMs, progress, signal: deps.signal,
-  });
-  errors.push(...res.errors);
-  return res.records;
-}
-
-/** Compensation for a Failed backup: removes what was written (and any incomplete upload). */
-async function discardArtifacts(store: ObjectStore, layout: ReturnType<typeof createLayout>, name: string, log: (l: string) => void): Promise<void> {
-  try {
-    const keys: string[] = [];
-    for await (const e of store.list(layout.backupPrefix(name))) keys.push(e.key);
-    await store.deleteMany(keys);
-  } catch (err) {
-    log(`backup ${name}: cleanup failed: ${(err as Error).message}`);
-  }
-  await store.abortIncompleteUploads(layout.backupPrefix(name)).catch(() => undefined);
+  return result;
 }

@@ -135,6 +135,13 @@ describe("runBackup", () => {
     expect(f.hooks.map((h) => [h.phase, h.pod, h.outcome])).toEqual([["post", "db", "Succeeded"]]);
   });
 
+  it("refuses a taken name before doing anything, so the failure path can never delete another backup", async () => {
+    const store = new MemoryObjectStore();
+    await store.put(createLayout().backupManifestKey("taken"), "{}");
+    await expect(runBackup({ name: "taken", storageLocation: "main", target: { namespaces: [NS] } }, deps(fakeApi({}), store))).rejects.toThrow(/ConflictError: a backup named "taken" already exists/);
+    expect(await store.tryGet(createLayout().backupManifestKey("taken"))).toEqual(Buffer.from("{}"));
+  });
+
   it("is Failed when aborted (the handler's deadline), leaving no manifest", async () => {
     const store = new MemoryObjectStore();
     const ac = new AbortController();
