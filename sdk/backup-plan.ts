@@ -1,3 +1,7 @@
+/**
+ * The BackupPlan resource class and its typed Args. No I/O here: the provider side lives in
+ * provider/handlers/backup-plan.ts and is reached through the serialized stub of sdk/dynamic.ts.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupPlanInputs, BackupPlanOutputs, InstalledObjectOutputs } from "../provider/types";
 import { dynamicProvider } from "./dynamic";
@@ -107,6 +111,7 @@ export interface BackupPlanRunnerArgs {
   readonly failedJobsHistoryLimit?: pulumi.Input<number>;
 }
 
+/** The arguments of a {@link BackupPlan}: the seed's `target`, `storageLocation`, `schedule` and `retention`, plus hooks, copies, labels and the runner. */
 export interface BackupPlanArgs {
   /** What to back up. */
   readonly target: pulumi.Input<BackupPlanTargetArgs>;

@@ -20,7 +20,7 @@ import { collectAndUpload, newRunState, runPostHooks, runPreHooks, takeSnapshots
 import type { PlanHook } from "./hooks-annotations";
 import type { BackupFailure, BackupManifest, BackupPhase, BackupTarget } from "./manifest";
 import type { ProgressSink } from "./progress";
-import type { SnapshotApi } from "./snapshot";
+import { deleteSnapshots, type SnapshotApi } from "./snapshot";
 
 /** What to back up, and how. */
 export interface BackupRequest {
@@ -145,6 +145,11 @@ async function recordFailure(st: RunState, id: BackupIdentity, fatal: { message:
   log(`backup ${req.name}: Failed: ${fatal.message}`);
   if (fatal.error instanceof ConflictError) return result;
   await deps.store.deleteMany(st.written).catch((err: Error) => log(`backup ${req.name}: cleanup failed: ${err.message}`));
+  if (st.snapshots.some((r) => r.readyToUse) && deps.snapshots) {
+    // Snapshots of a failed backup are referenced by nothing: leaving them would leak storage.
+    const res = await deleteSnapshots(await deps.snapshots(), st.snapshots).catch((err: Error) => ({ errors: [err.message] }));
+    for (const e of res.errors) log(`backup ${req.name}: deleting its VolumeSnapshots failed: ${e}`);
+  }
   await deps.store.put(createLayout().backupFailureKey(req.name), JSON.stringify(failure, null, 2), { contentType: "application/json" })
     .catch((err: Error) => log(`backup ${req.name}: could not write failure.json: ${err.message}`));
   return result;

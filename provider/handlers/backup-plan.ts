@@ -85,6 +85,7 @@ function inputsOf(o: Outputs): Inputs {
   return Object.fromEntries(Object.entries(o).filter(([k]) => !OUTPUT_ONLY.includes(k))) as unknown as Inputs;
 }
 
+/** The BackupPlan lifecycle (registered in provider/index.ts); see the module comment. */
 export const backupPlanHandler: ResourceHandler<Inputs, Outputs> = {
   applyDeadlineMs: 5 * 60_000,
 

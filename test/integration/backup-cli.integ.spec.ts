@@ -23,8 +23,12 @@ let locName: string;
 
 /** Runs `hks` with the stack env and the location namespace; resolves with exit code and output. */
 function hks(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return hksWith(process.env, ...args);
+}
+
+function hksWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, "bin", "hks.js"), "-n", locNs, ...args], { cwd: ROOT, env: process.env, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [path.join(ROOT, "bin", "hks.js"), "-n", locNs, ...args], { cwd: ROOT, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0, stdout, stderr });
     });
   });
@@ -128,6 +132,18 @@ describe("hks backup (CLI, real stack)", () => {
     const missing = await hks("backup", "describe", `missing-${suffix}`);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`backup "missing-${suffix}" not found`);
+  });
+
+  it("takes cluster access from --kubeconfig and --context instead of KUBECONFIG", async () => {
+    const { KUBECONFIG: kubeconfig, ...env } = process.env;
+    const noAccess = await hksWith({ ...env, KUBECONFIG: "/nonexistent/kubeconfig" }, "backup", "list", "-o", "json");
+    expect(noAccess.code).toBe(1);
+    const ok = await hksWith({ ...env, KUBECONFIG: "/nonexistent/kubeconfig" }, "--kubeconfig", kubeconfig!, "backup", "list", "-o", "json");
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((JSON.parse(ok.stdout) as BackupListJson[]).length).toBeGreaterThan(0);
+    const ctx = await hks("--context", "nope", "backup", "list");
+    expect(ctx.code).toBe(1);
+    expect(ctx.stderr).toMatch(/InputError: --context: context "nope" is not in the kubeconfig \(it has: /);
   });
 
   it("deletes a backup, printing what it removed", async () => {

@@ -60,6 +60,8 @@ beforeAll(async () => {
   await writeBackupFixture({ store, name: "b-enc", namespaces: [SRC], objects: OBJECTS, recipients: [keys.recipient] });
   fs.writeFileSync(path.join(tmp, "key.txt"), `# created: 2026-01-01T00:00:00Z\n# public key: ${keys.recipient}\n${identity}\n`, { mode: 0o600 });
   fs.writeFileSync(path.join(tmp, "wrong.txt"), `${(await generateIdentity()).identity}\n`, { mode: 0o600 });
+  await writeBackupFixture({ store, name: "daily-1", plan: "daily", namespaces: [SRC], objects: [cm("from-day-1")], completedAt: new Date("2026-01-01T02:00:00Z") });
+  await writeBackupFixture({ store, name: "daily-2", plan: "daily", namespaces: [SRC], objects: [cm("from-day-2")], completedAt: new Date("2026-01-02T02:00:00Z") });
   await writeBackupFixture({ store, name: "b-corrupt", namespaces: [SRC], objects: OBJECTS });
   const key = createLayout().backupResourcesKey("b-corrupt");
   const body = Buffer.from((await store.tryGet(key))!);
@@ -114,6 +116,14 @@ describe("hks restore create", () => {
     expect(u.code, u.stderr).toBe(0);
     expect(u.stdout).toContain("Completed: 2 restored (1 created, 1 updated), 1 skipped, 0 failed");
     expect((await core.readNamespacedConfigMap({ name: "web-settings", namespace: dst })).data).toEqual({ a: "1" });
+  });
+
+  it("--from-plan restores the plan's newest Completed backup", async () => {
+    const dst = target("latest");
+    const r = await hks(["restore", "create", "r-latest", "--from-plan", "daily", "--namespace-mapping", `${SRC}:${dst}`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("restore r-latest of backup daily-2 ");
+    expect((await core.listNamespacedConfigMap({ namespace: dst })).items.map((c) => c.metadata?.name)).toContain("from-day-2");
   });
 
   it("PartiallyFailed exits 2 and names the failed object with the server's reason", async () => {

@@ -135,6 +135,22 @@ describe("runBackup", () => {
     expect(f.hooks.map((h) => [h.phase, h.pod, h.outcome])).toEqual([["post", "db", "Succeeded"]]);
   });
 
+  it("is Failed when the manifest cannot be written: the archive this run wrote is removed, failure.json says why", async () => {
+    const store = new MemoryObjectStore();
+    const flaky: ObjectStore = Object.assign(Object.create(store) as ObjectStore, {
+      put: async (key: string, body: Buffer | string, opts?: PutOptions) => {
+        if (key.endsWith("manifest.json")) throw new Error("AccessDenied: s3:PutObject on manifest.json");
+        return store.put(key, body, opts);
+      },
+    });
+    const res = await runBackup({ name: "m1", storageLocation: "main", target: { namespaces: [NS] } }, deps(fakeApi({ configmaps: [cm("a")] }), flaky));
+    expect(res.phase).toBe("Failed");
+    expect(res.record.errors[0]).toEqual({ item: "backup", reason: "writing the backup's records failed: AccessDenied: s3:PutObject on manifest.json" });
+    const keys: string[] = [];
+    for await (const e of store.list("hks/")) keys.push(e.key);
+    expect(keys).toEqual(["hks/v1/backups/m1/failure.json"]);
+  });
+
   it("refuses a taken name before doing anything, so the failure path can never delete another backup", async () => {
     const store = new MemoryObjectStore();
     await store.put(createLayout().backupManifestKey("taken"), "{}");
