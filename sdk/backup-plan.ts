@@ -97,7 +97,7 @@ export interface BackupPlanRunnerArgs {
    * @default "ghcr.io/hks-backup/runner:<installed hks-backup version>"
    */
   readonly image?: pulumi.Input<string>;
-  /** @default "IfNotPresent" */
+  /** When the kubelet pulls the runner image. @default "IfNotPresent" */
   readonly imagePullPolicy?: pulumi.Input<"Always" | "IfNotPresent" | "Never">;
   /** Container requests/limits, e.g. `{ requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } }`. @default exactly that */
   readonly resources?: pulumi.Input<{ requests?: Record<string, pulumi.Input<string>>; limits?: Record<string, pulumi.Input<string>> }>;
@@ -157,6 +157,7 @@ function locationOf(l: PlanLocation | undefined): { name: pulumi.Input<string> |
 export class BackupPlan extends pulumi.dynamic.Resource {
   /** In-cluster name of the plan. */
   declare readonly planName: pulumi.Output<string>;
+  /** Namespace of the plan's CronJob, ServiceAccount, Roles and ConfigMap. */
   declare readonly namespace: pulumi.Output<string>;
   /** The CronJob running the plan (`hks-plan-<name>`). */
   declare readonly cronJobName: pulumi.Output<string>;

@@ -105,7 +105,9 @@ export class BackupStorageLocation extends pulumi.dynamic.Resource {
   declare readonly locationName: pulumi.Output<string>;
   /** Namespace holding the location's config. */
   declare readonly namespace: pulumi.Output<string>;
+  /** Bucket name, for object storage locations. */
   declare readonly bucket: pulumi.Output<string | undefined>;
+  /** Endpoint URL of a non-AWS service, when one was given. */
   declare readonly endpoint: pulumi.Output<string | undefined>;
   /** Capabilities found on the store: versioning, object lock, server-side and client-side encryption. */
   declare readonly capabilities: pulumi.Output<BackupStorageLocationOutputs["capabilities"]>;
