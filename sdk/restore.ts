@@ -46,6 +46,7 @@ export interface RestoreLocation {
   readonly namespace: pulumi.Output<string>;
 }
 
+/** Arguments of a {@link Restore}. */
 export interface RestoreArgs {
   /** The backup to restore: a `Backup` resource or a backup name. Exactly one of `backup` and `plan` + `latest`. */
   readonly backup?: pulumi.Input<string> | RestorableBackup;
@@ -106,6 +107,7 @@ export class Restore extends pulumi.dynamic.Resource {
   declare readonly phase: pulumi.Output<string>;
   /** The backup that was restored (resolved from the plan with `latest`). */
   declare readonly backupName: pulumi.Output<string>;
+  /** Name of the restore in the cluster (its result ConfigMap is `hks-restore-<restoreName>`). */
   declare readonly restoreName: pulumi.Output<string>;
   /** Objects restored (created, updated, unchanged), skipped and failed. */
   declare readonly counts: pulumi.Output<RestoreOutputs["counts"]>;
@@ -113,6 +115,7 @@ export class Restore extends pulumi.dynamic.Resource {
   declare readonly skipped: pulumi.Output<RestoreReasonGroupOutputs[]>;
   /** Failed objects grouped by reason. */
   declare readonly failed: pulumi.Output<RestoreReasonGroupOutputs[]>;
+  /** What the restore could not do fully (PVCs restored without data, owner references dropped, ...). */
   declare readonly warnings: pulumi.Output<string[]>;
   /** Namespaces this restore created: what `cleanupOnDelete` deletes. */
   declare readonly createdNamespaces: pulumi.Output<{ name: string; uid: string }[]>;

@@ -41,6 +41,7 @@ export interface RestoreOptions {
   readonly signal?: AbortSignal;
 }
 
+/** How a restore ended: Completed, PartiallyFailed (some objects failed), or Failed (stopped as a whole). */
 export type RestorePhase = "Completed" | "PartiallyFailed" | "Failed";
 
 /** Items that share one outcome reason: counted, with the first few named. */

@@ -23,6 +23,7 @@ export interface VolumeRestoreRecord {
   readonly source: string;
 }
 
+/** apiVersion of the snapshot objects a restore creates. */
 export const SNAPSHOT_API = "snapshot.storage.k8s.io/v1";
 /** Annotation naming the restore that created a snapshot object (restore names can exceed a label's 63). */
 export const RESTORE_ANNOTATION = "hks.io/restore";

@@ -75,6 +75,7 @@ async function restore(i: Inputs, ctx: HandlerContext): Promise<{ result: Restor
   return { result, configMap, kc };
 }
 
+/** The Restore resource handler, registered in provider/index.ts. */
 export const restoreHandler: ResourceHandler<Inputs, Outputs> = {
   applyDeadlineMs: 60 * 60_000,
 
