@@ -99,10 +99,13 @@ export class Backup extends pulumi.dynamic.Resource {
   declare readonly bytes: pulumi.Output<number>;
   /** `namespace/name` of each VolumeSnapshot taken. */
   declare readonly snapshots: pulumi.Output<string[]>;
+  /** Things worth knowing that did not make anything missing (e.g. a hook with onError Continue failed). */
   declare readonly warnings: pulumi.Output<string[]>;
   /** What failed in a PartiallyFailed backup, as `item: reason`. */
   declare readonly errors: pulumi.Output<string[]>;
+  /** When the backup started (ISO 8601, UTC). */
   declare readonly startedAt: pulumi.Output<string>;
+  /** When the manifest was written (ISO 8601, UTC). */
   declare readonly completedAt: pulumi.Output<string>;
 
   constructor(name: string, args: BackupArgs, opts?: pulumi.CustomResourceOptions) {
