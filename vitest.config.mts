@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 // kube-controller-manager, MinIO and the Pulumi CLI, started once per run by the global setup).
 export default defineConfig({
   test: {
-    reporters: ["default"],
+    reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [
       {
         test: {
