@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import * as fs from "node:fs";
 import type * as k8s from "@kubernetes/client-node";
+import { InputError } from "../provider/errors";
 import { loadKubeConfig } from "../provider/kube/client";
 import { DEFAULT_LOCATION_NAMESPACE } from "../provider/plan/location";
 import { lineProgress, type ProgressSink } from "../provider/engine/progress";
@@ -32,7 +33,12 @@ export function globalOptions(cmd: Command): GlobalOptions {
 
 /** Loads cluster access for a command, from its flags. */
 export function kubeConfigFor(opts: GlobalOptions): k8s.KubeConfig {
-  const kubeconfig = opts.kubeconfig ? fs.readFileSync(opts.kubeconfig, "utf8") : undefined;
+  let kubeconfig: string | undefined;
+  try {
+    kubeconfig = opts.kubeconfig ? fs.readFileSync(opts.kubeconfig, "utf8") : undefined;
+  } catch (err) {
+    throw new InputError("--kubeconfig", `cannot read ${opts.kubeconfig} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give the path of a kubeconfig file, or leave --kubeconfig out to use $KUBECONFIG`);
+  }
   return loadKubeConfig({ kubeconfig, context: opts.context }, "--context");
 }
 

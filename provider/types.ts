@@ -206,9 +206,16 @@ export interface BackupInputs {
   storageLocation?: string;
   /** Namespace where the location is recorded. */
   locationNamespace: string;
-  target: BackupTargetInputs;
-  /** A BackupPlan name, recorded as the backup's plan (and used as the name base when set). */
+  /** What to back up; without it, the installed plan's target (then `plan` is required). */
+  target?: BackupTargetInputs;
+  /**
+   * A BackupPlan name: recorded as the backup's plan and the base of a generated name. Without
+   * `target`, create reads the plan's `plan.json` and uses its target, storage location (unless
+   * `storageLocation` is given), hooks (unless `hooks` is given) and labels (merged under `labels`).
+   */
   plan?: string;
+  /** Namespace of the plan's ConfigMap `hks-plan-<plan>`; default `locationNamespace`. */
+  planNamespace?: string;
   labels?: Record<string, string>;
   hooks?: { pre?: BackupHookInputs[]; post?: BackupHookInputs[] };
   /** Deadline for each VolumeSnapshot to become readyToUse, in seconds; default 600. */

@@ -1,3 +1,7 @@
+/**
+ * The Backup resource class and its typed Args. No I/O here: the provider side lives in
+ * provider/handlers/backup.ts and is reached through the serialized stub of sdk/dynamic.ts.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupInputs, BackupOutputs } from "../provider/types";
 import { BackupStorageLocation } from "./backup-storage-location";
@@ -44,18 +48,27 @@ export interface BackupTargetArgs {
   readonly volumeSnapshotClass?: pulumi.Input<string>;
 }
 
+/** A `BackupPlan` resource (or anything with its `planName` and `namespace` outputs). */
+export interface BackupPlanLike {
+  readonly planName: pulumi.Output<string>;
+  readonly namespace: pulumi.Output<string>;
+}
+
 export interface BackupArgs {
-  /** Where to store the backup: a BackupStorageLocation resource or a location name recorded in the cluster. @default the default location */
+  /** Where to store the backup: a BackupStorageLocation resource or a location name recorded in the cluster. @default the plan's storage location when `target` is taken from `plan`, else the default location */
   readonly storageLocation?: pulumi.Input<string> | BackupStorageLocation;
-  /** Namespace where the location is recorded. @default the BackupStorageLocation's namespace, else "hks-system" */
+  /** Namespace where the location (and a plan given by name) is recorded. @default the BackupStorageLocation's namespace, else the BackupPlan's, else "hks-system" */
   readonly locationNamespace?: pulumi.Input<string>;
-  /** What to back up. */
-  readonly target: pulumi.Input<BackupTargetArgs>;
+  /** What to back up. Required unless `plan` is given. @default the plan's target */
+  readonly target?: pulumi.Input<BackupTargetArgs>;
   /**
-   * Name of the BackupPlan this backup belongs to. For now a plain name: it is recorded in the
-   * manifest (retention and listings group by it) and used as the base of a generated name. @default none
+   * The BackupPlan this backup belongs to: a `BackupPlan` resource or a plan name. It is recorded in
+   * the manifest (retention and listings group by it) and names the backup `<plan>-<YYYYMMDDHHMMSS>`.
+   * Without `target`, the backup takes the installed plan's target, storage location (unless
+   * `storageLocation` is given), hooks (unless `hooks` is given) and labels (under `labels`); the plan
+   * must then be installed when the backup runs, which passing the resource guarantees. @default none
    */
-  readonly plan?: pulumi.Input<string>;
+  readonly plan?: pulumi.Input<string> | BackupPlanLike;
   /** Labels recorded with the backup (tags for finding it later). @default none */
   readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Plan-level hooks, in addition to the pods' `pre.hook.backup.hks.io/*` annotations. Post hooks always run. @default none */
@@ -74,6 +87,16 @@ export interface BackupArgs {
   readonly kubeconfig?: pulumi.Input<string>;
   /** Context in the kubeconfig. @default its current context */
   readonly context?: pulumi.Input<string>;
+}
+
+/** A plan argument as a name and, for a BackupPlan resource, its namespace. */
+function planOf(p: BackupArgs["plan"]): { name?: pulumi.Input<string>; namespace?: pulumi.Output<string> } {
+  // A BackupPlan resource, or anything with its outputs (never an Output of a name).
+  if (p && typeof p === "object" && (pulumi.Resource.isInstance(p) || (!pulumi.Output.isInstance(p) && "planName" in p))) {
+    const r = p as BackupPlanLike;
+    return { name: r.planName, namespace: r.namespace };
+  }
+  return { name: p as pulumi.Input<string> | undefined };
 }
 
 /**
@@ -111,14 +134,16 @@ export class Backup extends pulumi.dynamic.Resource {
   constructor(name: string, args: BackupArgs, opts?: pulumi.CustomResourceOptions) {
     const loc = args.storageLocation;
     const isResource = loc instanceof BackupStorageLocation;
+    const plan = planOf(args.plan);
     const props: Record<keyof BackupInputs | keyof BackupOutputs, unknown> = {
       resourceKind: "Backup",
       resourceName: name,
       requestedName: args.name,
       storageLocation: isResource ? loc.locationName : loc,
-      locationNamespace: args.locationNamespace ?? (isResource ? loc.namespace : undefined),
+      locationNamespace: args.locationNamespace ?? (isResource ? loc.namespace : plan.namespace),
       target: args.target,
-      plan: args.plan,
+      plan: plan.name,
+      planNamespace: plan.namespace,
       labels: args.labels,
       hooks: args.hooks,
       snapshotTimeoutSeconds: args.snapshotTimeoutSeconds,

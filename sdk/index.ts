@@ -7,6 +7,6 @@ export type { BackupStorageLocationArgs, ObjectStorageArgs, NfsArgs, S3Credentia
 export { Restore } from "./restore";
 export type { RestoreArgs, RestorePatchArgs, JsonPatchOperationArgs, RestorableBackup, RestoreLocation } from "./restore";
 export { Backup } from "./backup";
-export type { BackupArgs, BackupTargetArgs, BackupHookArgs } from "./backup";
+export type { BackupArgs, BackupTargetArgs, BackupHookArgs, BackupPlanLike } from "./backup";
 export { BackupPlan } from "./backup-plan";
 export type { BackupPlanArgs, BackupPlanTargetArgs, BackupPlanScheduleArgs, BackupPlanRetentionArgs, BackupPlanHookArgs, BackupPlanCopyArgs, BackupPlanRunnerArgs, PlanLocation } from "./backup-plan";

@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import type * as k8s from "@kubernetes/client-node";
 import { InputError } from "../../provider/errors";
-import { deleteBackup, describeBackup, listBackups, type BackupDescription } from "../../provider/engine/catalog";
+import { abortBackupUploads, deleteBackup, describeBackup, listBackups, type BackupDescription } from "../../provider/engine/catalog";
 import { deleteSnapshots, kubeSnapshotApi } from "../../provider/engine/snapshot";
 import { formatBytes } from "../../provider/engine/progress";
 import { createKubeReader } from "../../provider/kube/discovery";
@@ -49,6 +49,19 @@ async function findBackup(kc: k8s.KubeConfig, namespace: string, flags: CatalogF
   return found[0]!;
 }
 
+/**
+ * A backup whose upload was cut short (the location went down, the process was killed) has no
+ * object yet, only an incomplete upload, so `findBackup` does not see it; with `--storage-location`,
+ * delete removes that upload. True when there was one.
+ */
+async function deleteUploadsOnly(kc: k8s.KubeConfig, namespace: string, flags: CatalogFlags, name: string): Promise<boolean> {
+  if (!flags.storageLocation) return false;
+  const location = await resolveLocationConfig(kc, namespace, flags.storageLocation, "--storage-location");
+  const n = await abortBackupUploads(await openLocationStore(kc, location), name);
+  if (n) process.stdout.write(`Deleted backup "${name}" from ${location.name}: 0 objects, ${n} incomplete upload${n === 1 ? "" : "s"}\n`);
+  return n > 0;
+}
+
 /** `hks backup list`. */
 export async function listAction(flags: CatalogFlags, cmd: Command): Promise<void> {
   const o = outputFormat(flags.output, ["table", "json"]);
@@ -83,7 +96,14 @@ export async function describeAction(name: string, flags: CatalogFlags, cmd: Com
 export async function deleteAction(name: string, flags: CatalogFlags, cmd: Command): Promise<void> {
   const g = globalOptions(cmd);
   const kc = kubeConfigFor(g);
-  const { location, store, desc } = await findBackup(kc, g.namespace, flags, name);
+  let found: Awaited<ReturnType<typeof findBackup>>;
+  try {
+    found = await findBackup(kc, g.namespace, flags, name);
+  } catch (err) {
+    if (err instanceof InputError && (await deleteUploadsOnly(kc, g.namespace, flags, name))) return;
+    throw err;
+  }
+  const { location, store, desc } = found;
   let snaps: string[] = [];
   if (!flags.keepSnapshots && desc.manifest?.volumeSnapshots.length) {
     const res = await deleteSnapshots(await kubeSnapshotApi(kc, createKubeReader(kc)), desc.manifest.volumeSnapshots);

@@ -8,8 +8,10 @@ import { InputError } from "../../provider/errors";
 import { openBackupContext } from "../../provider/engine/backup-deps";
 import { resolveBackupName } from "../../provider/engine/backup-name";
 import { runBackup } from "../../provider/engine/backup";
+import { assertTargetExists } from "../../provider/engine/backup-preflight";
 import { parseLabelPairs } from "../../provider/engine/collect-selector";
 import { backupRequestOf } from "../../provider/handlers/backup";
+import { readPlanSpec } from "../../provider/kube/plan-spec";
 import { checkBackup } from "../../provider/plan/backup";
 import type { BackupInputs } from "../../provider/types";
 import { cliProgress, globalOptions, kubeConfigFor } from "../context";
@@ -55,15 +57,19 @@ export function commaList(v: string, prev: string[] = []): string[] {
  * InputError naming the flag.
  */
 export function inputsFromFlags(name: string, f: CreateFlags, locationNamespace: string): BackupInputs {
-  const timeout = f.snapshotTimeout === undefined ? undefined : Number(f.snapshotTimeout);
+  // A number, or the text as typed, so that a message shows "abc" rather than NaN's "null".
+  const timeout = f.snapshotTimeout === undefined ? undefined : /^\s*-?\d+(\.\d+)?\s*$/.test(f.snapshotTimeout) ? Number(f.snapshotTimeout) : f.snapshotTimeout;
+  const targetFlags = [f.includeNamespaces, f.excludeNamespaces, f.selector, f.includeResources, f.excludeResources, f.snapshotVolumes, f.volumeSnapshotClass];
+  // `--plan` alone backs up the installed plan's target (as the Backup resource does with only `plan`).
+  const fromPlan = f.plan !== undefined && targetFlags.every((v) => v === undefined);
   const { inputs, failures } = checkBackup({
     resourceKind: "Backup", resourceName: name, requestedName: name, storageLocation: f.storageLocation, locationNamespace,
-    target: {
+    target: fromPlan ? undefined : {
       namespaces: f.includeNamespaces, excludeNamespaces: f.excludeNamespaces, selector: f.selector,
       includeResources: f.includeResources, excludeResources: f.excludeResources,
       snapshotVolumes: f.snapshotVolumes, volumeSnapshotClass: f.volumeSnapshotClass,
     },
-    plan: f.plan, labels: f.labels ? parseLabelPairs(f.labels, "--labels") : undefined, snapshotTimeoutSeconds: timeout,
+    plan: f.plan, labels: f.labels ? parseLabelPairs(f.labels, "--labels") : undefined, snapshotTimeoutSeconds: timeout as number | undefined,
   });
   if (failures.length) {
     const first = failures[0]!;
@@ -77,14 +83,19 @@ export async function createAction(name: string, flags: CreateFlags, cmd: Comman
   const g = globalOptions(cmd);
   const inputs = inputsFromFlags(name, flags, g.namespace);
   const kc = kubeConfigFor(g);
-  const bc = await openBackupContext(kc, { storageLocation: inputs.storageLocation, namespace: g.namespace, field: "--storage-location" });
+  const plan = inputs.target ? undefined : await readPlanSpec(kc, g.namespace, inputs.plan!, { field: "--plan", fix: "check the name and --namespace, or give --include-namespaces/--selector" });
+  const bc = await openBackupContext(kc, { storageLocation: inputs.storageLocation ?? plan?.storageLocation, namespace: g.namespace, field: "--storage-location" });
+  const request = backupRequestOf(inputs, name, bc.location.name, plan);
+  await assertTargetExists(bc.deps.reader, request.target, plan ? "plan" : "target").catch((e: unknown) => {
+    throw e instanceof InputError ? new InputError(flagOf(e.field), e.reason) : e;
+  });
   const resolved = await resolveBackupName(bc.deps.store, { given: name, base: name, now: new Date(), field: "<name>" });
   process.stderr.write(`hks: backing up to ${bc.location.name} (${bc.deps.store.describe()})\n`);
   const ac = new AbortController();
   const onSignal = () => ac.abort(new Error("interrupted"));
   process.once("SIGINT", onSignal);
   try {
-    const res = await runBackup(backupRequestOf(inputs, resolved, bc.location.name), { ...bc.deps, progress: cliProgress(), signal: ac.signal });
+    const res = await runBackup({ ...request, name: resolved }, { ...bc.deps, progress: cliProgress(), signal: ac.signal });
     process.stdout.write(flags.output === "json" ? JSON.stringify(res.record, null, 2) + "\n" : createdText(res, bc.location.name));
     process.exitCode = EXIT_CODE[res.phase];
   } finally {

@@ -3,16 +3,17 @@
  * kube-controller-manager and MinIO (with a KMS key, so SSE works), all on free loopback ports.
  * State lives in one run folder: `stack.json`, `env` (export lines), `kubeconfig`, `pki/`, `logs/`.
  * Only processes recorded in `stack.json` are ever stopped, and only if their command line still
- * names the binary that was started (a recycled PID is left alone).
+ * names the binary that was started (a recycled PID is left alone). One process can be stopped and
+ * started again identically (same port, data folder, arguments): {@link stopStackProcess},
+ * {@link startStackProcess} (stack-process.ts).
  */
-import { spawn } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as https from "node:https";
-import * as http from "node:http";
 import * as net from "node:net";
 import * as path from "node:path";
 import { ensurePki, type Pki } from "./pki";
+import { get, isOurs, spawnProcess, stopProcess, stopProcesses, waitHealthy, waitPortFree, type StackProcess } from "./stack-process";
 import { packageRoot, type ToolPaths } from "./tools";
 
 /** What `hks dev up` records about a running stack. */
@@ -29,7 +30,8 @@ export interface StackInfo {
   readonly kmsKeyId: string;
   readonly pulumiBackendUrl: string;
   readonly pulumiPassphrase: string;
-  readonly processes: Record<string, { pid: number; bin: string; port: number }>;
+  /** By name: `etcd`, `kube-apiserver`, `kube-controller-manager`, `minio`. */
+  readonly processes: Record<string, StackProcess>;
   readonly startedAt: string;
 }
 
@@ -46,52 +48,6 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-function isOurs(pid: number, bin: string): boolean {
-  try {
-    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    return cmd.split("\0")[0] === bin;
-  } catch {
-    return false;
-  }
-}
-
-function start(name: string, bin: string, args: string[], runDir: string, env: NodeJS.ProcessEnv = {}): number {
-  const logFile = path.join(runDir, "logs", `${name}.log`);
-  const fd = fs.openSync(logFile, "a");
-  const child = spawn(bin, args, { detached: true, stdio: ["ignore", fd, fd], env: { ...process.env, ...env } });
-  fs.closeSync(fd);
-  child.unref();
-  if (!child.pid) throw new Error(`could not start ${name} (${bin})`);
-  return child.pid;
-}
-
-function get(url: string, opts: https.RequestOptions = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const mod = url.startsWith("https:") ? https : http;
-    const req = mod.get(url, { timeout: 2000, ...opts }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-  });
-}
-
-async function waitFor(what: string, pid: number, bin: string, logFile: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!isOurs(pid, bin)) {
-      const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n") : "";
-      throw new Error(`${what} exited during start-up; last lines of ${logFile}:\n${tail}`);
-    }
-    if (await probe().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what} did not become healthy within ${timeoutMs / 1000}s; see ${logFile}`);
 }
 
 /** A minimal authenticated request to the local apiserver (admin client certificate). */
@@ -199,25 +155,27 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log): Promi
   const pki = ensurePki(path.join(runDir, "pki"));
   const [etcdPort, peerPort, apiPort, kcmPort, s3Port, consolePort] = await Promise.all(Array.from({ length: 6 }, freePort));
   const H = "http://127.0.0.1";
-  const processes: Record<string, { pid: number; bin: string; port: number }> = {};
-  const record = () => fs.writeFileSync(path.join(runDir, "stack.json.partial"), JSON.stringify({ processes }, null, 2));
-  const logOf = (n: string) => path.join(runDir, "logs", `${n}.log`);
+  const processes: Record<string, StackProcess> = {};
+  // Mode 600 from the first write: the records hold MinIO's root password.
+  const record = () => fs.writeFileSync(path.join(runDir, "stack.json.partial"), JSON.stringify({ processes }, null, 2), { mode: 0o600 });
+  const launch = (name: string, spec: Omit<StackProcess, "pid">) => {
+    processes[name] = spawnProcess(runDir, name, spec);
+    record();
+    return processes[name];
+  };
 
   try {
     // etcd: fsync off because this data is thrown away with the run folder.
-    processes.etcd = { pid: start("etcd", tools.etcd, [
+    await waitHealthy(runDir, "etcd", launch("etcd", { bin: tools.etcd, port: etcdPort, args: [
       "--name", "hks-dev", "--data-dir", path.join(runDir, "etcd"), "--unsafe-no-fsync",
       "--listen-client-urls", `${H}:${etcdPort}`, "--advertise-client-urls", `${H}:${etcdPort}`,
       "--listen-peer-urls", `${H}:${peerPort}`, "--initial-advertise-peer-urls", `${H}:${peerPort}`,
       "--initial-cluster", `hks-dev=${H}:${peerPort}`, "--log-level", "warn",
-    ], runDir), bin: tools.etcd, port: etcdPort };
-    record();
-    await waitFor("etcd", processes.etcd.pid, tools.etcd, logOf("etcd"), 30_000,
-      async () => (await get(`${H}:${etcdPort}/health`)).body.includes('"health":"true"'));
+    ], health: { url: `${H}:${etcdPort}/health`, bodyIncludes: '"health":"true"', timeoutMs: 30_000 } }));
     log(`  etcd             ready on 127.0.0.1:${etcdPort} (${secs()})`);
 
     const apiserverUrl = `https://127.0.0.1:${apiPort}`;
-    processes["kube-apiserver"] = { pid: start("kube-apiserver", tools.kubeApiserver, [
+    await waitHealthy(runDir, "kube-apiserver", launch("kube-apiserver", { bin: tools.kubeApiserver, port: apiPort, args: [
       `--etcd-servers=${H}:${etcdPort}`, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
       `--secure-port=${apiPort}`, `--cert-dir=${pki.dir}`, `--tls-cert-file=${pki.serverCert}`,
       `--tls-private-key-file=${pki.serverKey}`, `--client-ca-file=${pki.caCert}`,
@@ -225,38 +183,30 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log): Promi
       `--service-account-signing-key-file=${pki.saKey}`, "--service-cluster-ip-range=10.0.0.0/24",
       "--authorization-mode=RBAC", "--allow-privileged=true", "--disable-admission-plugins=ServiceAccount",
       "--endpoint-reconciler-type=none", "--enable-priority-and-fairness=false",
-    ], runDir), bin: tools.kubeApiserver, port: apiPort };
-    record();
-    await waitFor("kube-apiserver", processes["kube-apiserver"].pid, tools.kubeApiserver, logOf("kube-apiserver"), 120_000,
-      async () => (await get(`${apiserverUrl}/readyz`, { ca: fs.readFileSync(pki.caCert) })).status === 200);
+    ], health: { url: `${apiserverUrl}/readyz`, tls: "ca", timeoutMs: 120_000 } }));
     log(`  kube-apiserver   ready on ${apiserverUrl} (${secs()})`);
 
     const kubeconfig = path.join(runDir, "kubeconfig");
     fs.writeFileSync(kubeconfig, kubeconfigText(apiserverUrl, pki), { mode: 0o600 });
-    processes["kube-controller-manager"] = { pid: start("kube-controller-manager", tools.kubeControllerManager, [
+    const kcm = launch("kube-controller-manager", { bin: tools.kubeControllerManager, port: kcmPort, args: [
       `--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
       "--controllers=cronjob-controller,job-controller,garbage-collector-controller,namespace-controller,serviceaccount-controller,ttl-after-finished-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller",
       "--leader-elect=false", "--bind-address=127.0.0.1", `--secure-port=${kcmPort}`,
       "--use-service-account-credentials=false", `--root-ca-file=${pki.caCert}`,
-    ], runDir), bin: tools.kubeControllerManager, port: kcmPort };
-    record();
+    ], health: { url: `https://127.0.0.1:${kcmPort}/healthz`, tls: "insecure", timeoutMs: 60_000 } });
 
     const s3AccessKeyId = "hksdevadmin";
     const s3SecretAccessKey = crypto.randomBytes(18).toString("base64url");
-    processes.minio = { pid: start("minio", tools.minio, [
+    const s3Endpoint = `${H}:${s3Port}`;
+    const minio = launch("minio", { bin: tools.minio, port: s3Port, args: [
       "server", path.join(runDir, "minio"), "--address", `127.0.0.1:${s3Port}`, "--console-address", `127.0.0.1:${consolePort}`, "--quiet",
-    ], runDir, {
+    ], env: {
       MINIO_ROOT_USER: s3AccessKeyId, MINIO_ROOT_PASSWORD: s3SecretAccessKey, MINIO_BROWSER: "off", MINIO_UPDATE: "off",
       MINIO_CI_CD: "1", MINIO_KMS_SECRET_KEY: `${KMS_KEY_ID}:${crypto.randomBytes(32).toString("base64")}`,
-    }), bin: tools.minio, port: s3Port };
-    record();
-    await waitFor("kube-controller-manager", processes["kube-controller-manager"].pid, tools.kubeControllerManager,
-      logOf("kube-controller-manager"), 60_000,
-      async () => (await get(`https://127.0.0.1:${kcmPort}/healthz`, { rejectUnauthorized: false })).status === 200);
+    }, health: { url: `${s3Endpoint}/minio/health/ready`, timeoutMs: 60_000 } });
+    await waitHealthy(runDir, "kube-controller-manager", kcm);
     log(`  controller-mgr   ready on 127.0.0.1:${kcmPort} (${secs()})`);
-    const s3Endpoint = `${H}:${s3Port}`;
-    await waitFor("minio", processes.minio.pid, tools.minio, logOf("minio"), 60_000,
-      async () => (await get(`${s3Endpoint}/minio/health/ready`)).status === 200);
+    await waitHealthy(runDir, "minio", minio);
     log(`  minio            ready on ${s3Endpoint} (${secs()})`);
 
     const info: StackInfo = {
@@ -302,22 +252,41 @@ async function installSnapshotCrds(info: StackInfo, crdDir: string): Promise<voi
   }
 }
 
-async function stopProcesses(processes: Record<string, { pid: number; bin: string }>): Promise<string[]> {
-  const stopped: string[] = [];
-  // Reverse start order: clients before the stores they talk to.
-  for (const [name, p] of Object.entries(processes).reverse()) {
-    if (!isOurs(p.pid, p.bin)) continue;
-    try {
-      process.kill(p.pid, "SIGTERM");
-      stopped.push(name);
-    } catch { /* already gone */ }
-  }
-  const deadline = Date.now() + 10_000;
-  for (const p of Object.values(processes)) {
-    while (isOurs(p.pid, p.bin) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (isOurs(p.pid, p.bin)) try { process.kill(p.pid, "SIGKILL"); } catch { /* gone */ }
-  }
-  return stopped;
+/** The stack's record of `name`, with what a restart needs; throws a clear error otherwise. */
+function restartable(info: StackInfo, name: string): StackProcess & Required<Pick<StackProcess, "args" | "health">> {
+  const p = info.processes[name];
+  if (!p) throw new Error(`the stack in ${info.runDir} has no process "${name}" (it has: ${Object.keys(info.processes).join(", ")})`);
+  if (!p.args || !p.health) throw new Error(`the stack in ${info.runDir} was started by an older version that did not record how to restart ${name}: restart the stack (hks dev down; hks dev up)`);
+  return p as StackProcess & Required<Pick<StackProcess, "args" | "health">>;
+}
+
+/**
+ * Stops one process of a running stack (SIGKILL by default: a crash, not a shutdown) and waits
+ * until it has exited. Its record stays in `stack.json`, so {@link startStackProcess} can bring it
+ * back on the same port and data folder, and `downStack` still works meanwhile.
+ * @returns false when it was not running.
+ */
+export async function stopStackProcess(info: StackInfo, name: string, signal: "SIGTERM" | "SIGKILL" = "SIGKILL"): Promise<boolean> {
+  return stopProcess(restartable(info, name), signal);
+}
+
+/**
+ * Starts one process of the stack again exactly as `upStack` did (binary, arguments, added
+ * environment: same port, data folder and certificates), waits until it is healthy, and records its
+ * new PID in `stack.json`. Refuses when it is still running.
+ * @returns the stack's updated record.
+ */
+export async function startStackProcess(info: StackInfo, name: string): Promise<StackInfo> {
+  const old = restartable(info, name);
+  if (isOurs(old.pid, old.bin)) throw new Error(`${name} is still running (pid ${old.pid}); stop it first`);
+  const { pid: _pid, ...spec } = old;
+  await waitPortFree(old.port);
+  const p = spawnProcess(info.runDir, name, spec);
+  const updated: StackInfo = { ...info, processes: { ...info.processes, [name]: p } };
+  // Recorded before the wait, so downStack stops it even if it never becomes healthy.
+  fs.writeFileSync(path.join(info.runDir, "stack.json"), JSON.stringify(updated, null, 2), { mode: 0o600 });
+  await waitHealthy(info.runDir, name, p);
+  return updated;
 }
 
 /** Stops the processes this run folder started; keeps logs. Returns the names stopped. */

@@ -4,19 +4,18 @@
  * stderr as it happens; the summary goes to stdout at the end (both end up in the Job's log).
  */
 import * as os from "node:os";
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import { InputError } from "../../provider/errors";
 import { lineProgress } from "../../provider/engine/progress";
 import { objectLockChecker } from "../../provider/engine/prune-lock";
 import { runPlan } from "../../provider/engine/run-plan";
 import { RunLockedError } from "../../provider/engine/run-plan-lock";
 import { formatRunSummary, RUN_EXIT, runExitCode } from "../../provider/engine/run-plan-report";
-import { parsePlanSpec, PLAN_SPEC_KEY, planObjectName, type PlanSpec } from "../../provider/engine/run-plan-spec";
 import { kubeSnapshotApi } from "../../provider/engine/snapshot";
-import { isNotFound, kubeError } from "../../provider/kube/client";
 import { createKubeReader } from "../../provider/kube/discovery";
 import { kubeExecutor } from "../../provider/kube/exec";
 import { readLocationConfig } from "../../provider/kube/location-config";
+import { readPlanSpec } from "../../provider/kube/plan-spec";
 import { openLocationStore } from "../../provider/location/store";
 
 /** What one invocation needs. */
@@ -30,21 +29,6 @@ export interface RunPlanRequest {
   readonly err?: (line: string) => void;
 }
 
-/** Reads and parses the plan's ConfigMap. */
-export async function readPlanSpec(kc: k8s.KubeConfig, namespace: string, plan: string): Promise<PlanSpec> {
-  const name = planObjectName(plan);
-  let cm: k8s.V1ConfigMap;
-  try {
-    cm = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedConfigMap({ name, namespace });
-  } catch (err) {
-    if (isNotFound(err)) throw new InputError("plan", `plan "${plan}" is not installed in namespace ${namespace} (no ConfigMap ${name}): check the name and --namespace`);
-    throw kubeError(`reading ConfigMap ${namespace}/${name}`, err);
-  }
-  const text = cm.data?.[PLAN_SPEC_KEY];
-  if (!text) throw new InputError("plan", `ConfigMap ${namespace}/${name} has no ${PLAN_SPEC_KEY}: re-apply the plan with 'pulumi up'`);
-  return parsePlanSpec(text, `ConfigMap ${namespace}/${name}`);
-}
-
 /** Runs the plan once and returns the exit code (RUN_EXIT). Never throws. */
 export async function runPlanOnce(req: RunPlanRequest): Promise<number> {
   const out = req.out ?? ((l: string) => process.stdout.write(`${l}\n`));
@@ -56,7 +40,7 @@ export async function runPlanOnce(req: RunPlanRequest): Promise<number> {
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
   try {
-    const spec = await readPlanSpec(req.kc, req.namespace, req.plan);
+    const spec = await readPlanSpec(req.kc, req.namespace, req.plan, { field: "<plan>", fix: `check the name ('kubectl get configmaps -n ${req.namespace} -l hks.io/plan' lists the installed plans) and --namespace` });
     const kc = req.kc;
     const reader = createKubeReader(kc);
     const result = await runPlan(spec, {

@@ -6,13 +6,13 @@
  */
 import type { Command } from "commander";
 import { runRestore } from "../../provider/engine/restore";
-import { openRestoreContext } from "../../provider/engine/restore-context";
+import { assertRestorable, openRestoreContext } from "../../provider/engine/restore-context";
 import { readRestoreRecord, restoreRecordExists, writeRestoreRecord } from "../../provider/engine/restore-record";
 import { formatRestoreResult } from "../../provider/engine/restore-report";
 import type { RestorePhase } from "../../provider/engine/restore-types";
 import { ConflictError, InputError } from "../../provider/errors";
 import { cliProgress, globalOptions, kubeConfigFor } from "../context";
-import { readIdentities, restoreInputsFromFlags, type CreateFlags } from "./options";
+import { flagOf, readIdentities, restoreInputsFromFlags, type CreateFlags } from "./options";
 
 /** Exit code per phase: 0 only when the restore completed. */
 export const EXIT_CODES: Readonly<Record<RestorePhase, number>> = { Completed: 0, PartiallyFailed: 2, Failed: 1 };
@@ -28,7 +28,10 @@ async function create(name: string, flags: CreateFlags, cmd: Command): Promise<v
   if (await restoreRecordExists(kc, inputs.namespace, name)) {
     throw new ConflictError(`restore "${name}" already exists in ${inputs.namespace}; see it with 'hks restore describe ${name}' or pick another name`);
   }
-  const rc = await openRestoreContext(kc, { storageLocation: inputs.storageLocation, namespace: inputs.namespace, backupName: inputs.backupName, plan: inputs.plan });
+  // The context names resource fields (storageLocation, plan): report them as the flags typed.
+  const rc = await openRestoreContext(kc, { storageLocation: inputs.storageLocation, namespace: inputs.namespace, backupName: inputs.backupName, plan: inputs.plan })
+    .catch((e: unknown) => { throw e instanceof InputError ? new InputError(flagOf(e.field), e.reason) : e; });
+  if (inputs.backupName) await assertRestorable(rc.deps.store, rc.backupName, "--from-backup");
   process.stderr.write(`restoring backup ${rc.backupName} from ${rc.location.name} (${rc.deps.store.describe()}) into ${rc.deps.cluster.describe()}\n`);
   const result = await runRestore(rc.deps, {
     restoreName: name,

@@ -33,7 +33,8 @@ const FLAG_OF: Record<string, string> = {
   existingResourcePolicy: "--existing-resource-policy", namespace: "--namespace", identity: "--identity-file",
 };
 
-function flagOf(property: string): string {
+/** The flag a person typed for a Restore input path (`storageLocation` → `--storage-location`). */
+export function flagOf(property: string): string {
   const head = property.split(/[.[]/)[0];
   const flag = FLAG_OF[head] ?? head;
   const rest = property.slice(head.length);
@@ -48,7 +49,7 @@ export function parseMapping(text: string): Record<string, string> {
   for (const pair of text.split(",").map((p) => p.trim()).filter(Boolean)) {
     const m = /^([^:]+):([^:]+)$/.exec(pair);
     if (!m) throw new InputError("--namespace-mapping", `"${pair}" is not source:target (e.g. production:staging)`);
-    if (out[m[1]] !== undefined) throw new InputError("--namespace-mapping", `namespace ${m[1]} is mapped twice`);
+    if (out[m[1]] !== undefined) throw new InputError("--namespace-mapping", `namespace ${m[1]} is mapped twice (to ${out[m[1]]} and ${m[2]}): give one target per source namespace`);
     out[m[1]] = m[2];
   }
   return out;
@@ -66,9 +67,9 @@ export function readIdentities(identityFile: string | undefined, env: NodeJS.Pro
     try {
       text = fs.readFileSync(identityFile, "utf8");
     } catch (e) {
-      throw new InputError("--identity-file", `cannot read ${identityFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new InputError("--identity-file", `cannot read ${identityFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}: give the file age-keygen wrote (AGE-SECRET-KEY-1...), or set HKS_AGE_IDENTITY`);
     }
-    return { text, identities: parseIdentityFile(text, identityFile) };
+    return { text, identities: parseIdentityFile(text, `--identity-file ${identityFile}`) };
   }
   const text = env.HKS_AGE_IDENTITY;
   if (text) return { text, identities: parseIdentityFile(text, "HKS_AGE_IDENTITY") };

@@ -1,7 +1,8 @@
 /**
  * The quickstart (`npm run demo` deploys it on the embedded local environment): a storage location,
- * the seed's nightly plan for the `production` namespace, an on-demand backup taken during
- * `pulumi up`, and its restore into a `production-clone` namespace.
+ * the seed's nightly plan for the `production` namespace, an on-demand backup of that plan taken
+ * during `pulumi up` (the plan's target and location, named `production-daily-<timestamp>`), and
+ * its restore into a `production-clone` namespace.
  */
 import * as hks from "hks-backup";
 import { credentials, objectStorage } from "../shared/local";
@@ -24,18 +25,14 @@ const plan = new hks.BackupPlan("production-daily", {
   labels: { env: "production", "hks.io/hooks": "pod-annotations" },
 });
 
-const backup = new hks.Backup("pre-migration", {
-  storageLocation: storage,
-  target: { namespaces: ["production"] },
-  plan: plan.planName,
-});
+const before = new hks.Backup("pre-migration", { plan });
 
 const restore = new hks.Restore("production-clone", {
-  backup,
+  backup: before,
   namespaceMapping: { production: "production-clone" },
 });
 
 export const location = { name: storage.locationName, url: storage.url, phase: storage.phase, capabilities: storage.capabilities };
 export const planInfo = { name: plan.planName, schedule: "0 2 * * *", cronJob: plan.cronJobName };
-export const backupInfo = { name: backup.name, phase: backup.phase, items: backup.itemsBackedUp, bytes: backup.bytes };
+export const backupInfo = { name: before.name, phase: before.phase, items: before.itemsBackedUp, bytes: before.bytes };
 export const restoreInfo = { name: restore.restoreName, phase: restore.phase, restored: restore.counts, namespaces: restore.createdNamespaces };

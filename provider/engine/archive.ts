@@ -85,7 +85,11 @@ export function createArchiveWriter(options: ArchiveWriterOptions = {}): Archive
     try {
       await new Promise<void>((resolve, reject) => {
         // The callback fires once the entry has been pushed and drained: that is the backpressure.
-        pack.entry({ name: path, type: "file", mode: 0o644, size: body.length, mtime }, body, (err) => (err ? reject(failure ?? err) : resolve()));
+        const sink = pack.entry({ name: path, type: "file", mode: 0o644, size: body.length, mtime }, body, (err) => (err ? reject(failure ?? err) : resolve()));
+        // abort() destroys the entry being written too. Its error reaches us through the callback;
+        // the 'error' event itself needs a listener, or it crashes the process (issue 8, MinIO
+        // killed mid-upload: `hks backup create` died with an unhandled AbortError).
+        sink.on("error", () => undefined);
       });
     } finally {
       busy = false;

@@ -2,6 +2,7 @@
  * The stages of one backup run, over a shared {@link RunState} (backup.ts orders them). Each stage
  * throws only for a fatal error; item-level problems go into `errors`/`warnings`.
  */
+import { HksError } from "../errors";
 import { discoverResources } from "../kube/discovery";
 import type { PutResult } from "../store";
 import type { BackupDeps, BackupRequest } from "./backup";
@@ -84,8 +85,11 @@ export async function collectAndUpload(st: RunState, key: string): Promise<void>
     st.resources = await upload.finish();
     st.written.push(key);
   } catch (err) {
-    await upload.abort(err instanceof Error ? err : new Error(String(err)));
-    throw err;
+    const uploadError = await upload.abort(err instanceof Error ? err : new Error(String(err)));
+    // A failed upload tears the archive stream down, so add() may fail first with a bare stream
+    // AbortError; the upload's StorageError (which names the location) is the reason to report.
+    // A typed error (a failed LIST, a bad entry) is itself the cause and is kept.
+    throw err instanceof HksError || uploadError === undefined ? err : uploadError;
   }
   progress({ step: "upload", done: items.total, total: items.total, bytes: st.resources.bytes });
   st.errors.push(...items.errors);

@@ -20,8 +20,11 @@ export interface ArchiveUpload {
   add(path: string, content: string | Buffer): Promise<void>;
   /** Ends the archive and waits for the upload; resolves with its size and SHA-256. */
   finish(): Promise<PutResult>;
-  /** Abandons the archive; the store removes what it had written (multipart parts, temp file). */
-  abort(reason: Error): Promise<void>;
+  /**
+   * Abandons the archive; the store removes what it had written (multipart parts, temp file).
+   * Resolves once the upload has settled, with the upload's error if it failed (undefined if not).
+   */
+  abort(reason: Error): Promise<unknown>;
 }
 
 /** Options of {@link startArchiveUpload}. */
@@ -75,7 +78,7 @@ export function startArchiveUpload(store: ObjectStore, key: string, opts: Archiv
     async abort(reason) {
       closed = true;
       archive.abort(reason);
-      await upload.catch(() => undefined);
+      return upload.then(() => undefined, (e: unknown) => e);
     },
   };
 }

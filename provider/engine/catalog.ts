@@ -125,6 +125,18 @@ export async function describeBackup(store: ObjectStore, name: string, location?
   return describeGroup(store, name, objects, location);
 }
 
+/**
+ * Aborts the incomplete uploads of backup `name` (its archive is its only multipart object) and
+ * returns how many. The archive keys are also asked for one by one: MinIO, once restarted, lists
+ * the uploads of before the restart only by exact key, and a run cut short by an outage leaves
+ * exactly such an upload.
+ */
+export function abortBackupUploads(store: ObjectStore, name: string): Promise<number> {
+  const layout = createLayout();
+  const keys = [layout.backupResourcesKey(name), layout.backupResourcesKey(name, { encrypted: true })];
+  return store.abortIncompleteUploads(layout.backupPrefix(name), { keys });
+}
+
 /** What {@link deleteBackup} removed. */
 export interface DeletedBackup {
   readonly name: string;
@@ -143,7 +155,7 @@ export async function deleteBackup(store: ObjectStore, name: string): Promise<De
   const layout = createLayout();
   const objects: ObjectEntry[] = [];
   for await (const e of store.list(layout.backupPrefix(name))) objects.push(e);
-  const abortedUploads = await store.abortIncompleteUploads(layout.backupPrefix(name));
+  const abortedUploads = await abortBackupUploads(store, name);
   if (objects.length === 0 && abortedUploads === 0) return undefined;
   const manifestKey = layout.backupManifestKey(name);
   if (objects.some((o) => o.key === manifestKey)) await store.delete(manifestKey);

@@ -12,7 +12,7 @@
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import { createLayout, type ObjectStore } from "../store";
-import { parseBackupRecord } from "./catalog";
+import { abortBackupUploads, parseBackupRecord } from "./catalog";
 import { encryptStream, recipientFingerprint } from "./encrypt";
 import type { BackupFailure, BackupManifest } from "./manifest";
 
@@ -98,5 +98,5 @@ async function discard(store: ObjectStore, name: string): Promise<void> {
   } catch {
     // The original error matters more; a leftover without manifest never looks complete.
   }
-  await store.abortIncompleteUploads(prefix).catch(() => undefined);
+  await abortBackupUploads(store, name).catch(() => undefined);
 }

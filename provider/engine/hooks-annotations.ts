@@ -87,7 +87,9 @@ export function parseHookCommand(text: string): string[] {
     try {
       parsed = JSON.parse(t);
     } catch (e) {
-      throw new Error(`is not a valid JSON array (${(e as Error).message}); write it as '["/bin/sh", "-c", "..."]'`);
+      // JSON has no \' escape; shell and YAML habits (and the seed's own example) put one in.
+      const quote = t.includes("\\'") ? `; JSON has no \\' escape: write a single quote inside "..." as it is` : "";
+      throw new Error(`is not a valid JSON array (${(e as Error).message})${quote}; write it as '["/bin/sh", "-c", "..."]'`);
     }
     if (!Array.isArray(parsed) || parsed.length === 0 || parsed.some((a) => typeof a !== "string")) {
       throw new Error(`must be a non-empty JSON array of strings, e.g. '["/bin/sh", "-c", "sync"]'`);
@@ -98,15 +100,48 @@ export function parseHookCommand(text: string): string[] {
   return [t];
 }
 
+/** The annotation names a hook phase understands, after its prefix. */
+export const HOOK_ANNOTATION_KEYS = ["command", "container", "timeout", "on-error"] as const;
+
+/** How many leading characters `a` and `b` share. */
+function commonStart(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}
+
+/** The known key a misspelt one most likely meant: the longest shared start (2+), similar length. */
+function nearestKey(name: string): string | undefined {
+  const best = HOOK_ANNOTATION_KEYS.filter((k) => Math.abs(k.length - name.length) <= 2).sort((a, b) => commonStart(b, name) - commonStart(a, name))[0];
+  return best && commonStart(best, name) >= 2 ? best : undefined;
+}
+
+/**
+ * An annotation under the phase's prefix that is not one of {@link HOOK_ANNOTATION_KEYS} (a typo
+ * such as `comand`), or settings without a command: reported rather than ignored, since a hook the
+ * person believes runs but never does is worse than a failed one.
+ */
+function strayAnnotation(a: Readonly<Record<string, string>>, p: string): string | undefined {
+  for (const key of Object.keys(a).filter((k) => k.startsWith(p)).sort()) {
+    const name = key.slice(p.length);
+    if ((HOOK_ANNOTATION_KEYS as readonly string[]).includes(name)) continue;
+    const near = nearestKey(name);
+    return `${key} is not a hook annotation${near ? ` (did you mean ${p}${near}?)` : ""}; known: ${HOOK_ANNOTATION_KEYS.map((k) => p + k).join(", ")}`;
+  }
+  if (a[`${p}command`] !== undefined) return undefined;
+  const orphan = HOOK_ANNOTATION_KEYS.find((k) => a[`${p}${k}`] !== undefined);
+  return orphan ? `${p}${orphan} is set but ${p}command is missing` : undefined;
+}
+
 /** A pod's hook for `phase` from its annotations, an error explaining a bad annotation, or neither. */
 export function podHookFromAnnotations(pod: PodSummary, phase: HookPhase): { hook?: HookSpec; error?: string } {
   const p = HOOK_ANNOTATION_PREFIX[phase];
   const a = pod.annotations;
+  const stray = strayAnnotation(a, p);
+  if (stray) return { error: stray };
   const commandText = a[`${p}command`];
   const containerText = a[`${p}container`];
-  if (commandText === undefined) {
-    return containerText === undefined ? {} : { error: `${p}container is set but ${p}command is missing` };
-  }
+  if (commandText === undefined) return {};
   let command: string[];
   try {
     command = parseHookCommand(commandText);

@@ -6,13 +6,16 @@
  * clone, shared by the handler's delete.
  */
 import type * as k8s from "@kubernetes/client-node";
+import { InputError } from "../errors";
 import { resolveLocationConfig, type LocationConfig } from "../kube/location-config";
 import { openLocationStore } from "../location/store";
+import type { ObjectStore } from "../store";
 import { KubeRestoreCluster } from "./restore-kube";
 import { deleteCreatedNamespaces } from "./restore-namespaces";
 import { latestBackupOfPlan } from "./restore-resolve";
 import type { RestoreDeps } from "./restore";
 import { SNAPSHOT_API } from "./restore-volumes";
+import { BackupNotRestorableError, readBackupManifest } from "./verify";
 import type { CreatedNamespace, RestoreCluster } from "./restore-types";
 
 /** What a restore reads from and writes to. */
@@ -32,6 +35,20 @@ export async function openRestoreContext(kc: k8s.KubeConfig, opts: { storageLoca
   const store = await openLocationStore(kc, location);
   const backupName = opts.backupName ?? (await latestBackupOfPlan(store, opts.plan!));
   return { location, backupName, deps: { store, storageLocation: location.name, cluster: new KubeRestoreCluster(kc) } };
+}
+
+/**
+ * A named backup that is absent, incomplete or Failed is a bad input: the Restore resource and
+ * `hks restore create` refuse it on `field` before the restore starts, so nothing (not even a
+ * result record) is written. Integrity problems of a present manifest are left to the restore
+ * itself, which verifies and reports them.
+ */
+export async function assertRestorable(store: ObjectStore, name: string, field: string): Promise<void> {
+  try {
+    await readBackupManifest(store, name);
+  } catch (err) {
+    if (err instanceof BackupNotRestorableError) throw new InputError(field, err.message.replace(/^StorageError: /, ""));
+  }
 }
 
 /** How long a clean-up waits for deleted namespaces to be gone. */

@@ -11,14 +11,31 @@
  *    RBAC object names may hold upper case.
  * The same reasoning made provider/kube/discovery.ts read raw JSON for backups.
  */
+import * as crypto from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
 import type * as k8s from "@kubernetes/client-node";
+import { backoffMs, MAX_ATTEMPTS } from "../kube/discovery";
 import { ClusterCallError, type ApiResourceInfo, type RestoreCluster, type TargetRef } from "./restore-types";
 import type { KubeObject } from "./transform";
 
 /** Deadline of one API request. */
 export const RESTORE_REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * Whether a failed request is worth another attempt: connection errors (the apiserver restarting:
+ * refused, or cut mid-request), 429 and 5xx. Not our own deadline: a server that took a request and
+ * did not answer in a minute is not restarting.
+ */
+function retryable(e: { status?: number; error?: unknown }): boolean {
+  if (e.status !== undefined) return e.status === 429 || e.status >= 500;
+  return !(e.error instanceof Error && e.error.message.startsWith("no answer within"));
+}
+
+/** True when the server certainly did not act on the request (nothing reached it, or it said so). */
+function notApplied(e: { status?: number; error?: unknown }): boolean {
+  return e.status === 429 || e.status === 503 || (e.error as NodeJS.ErrnoException | undefined)?.code === "ECONNREFUSED";
+}
 /** Connections kept open to the API server; above the apply concurrency so none waits for a socket. */
 export const MAX_SOCKETS = 32;
 
@@ -40,6 +57,8 @@ export class KubeRestoreCluster implements RestoreCluster {
   private agent?: http.Agent;
   /** Resource lists per apiVersion; a promise, so concurrent lookups share one request. */
   private lists = new Map<string, Promise<ResourceList | undefined>>();
+  /** Field manager of the objects this instance creates, unique per instance (see `create`). */
+  private readonly fieldManager = `hks-restore-${crypto.randomBytes(4).toString("hex")}`;
 
   constructor(private readonly kc: k8s.KubeConfig) {
     const cluster = kc.getCurrentCluster();
@@ -80,18 +99,34 @@ export class KubeRestoreCluster implements RestoreCluster {
     });
   }
 
-  /** A request that must succeed (2xx); anything else is a ClusterCallError with the server's message. */
+  /**
+   * A request that must succeed (2xx); anything else is a ClusterCallError with the server's message.
+   * Connection errors, 429 and 5xx are retried with backoff (discovery.ts `backoffMs`, at most
+   * MAX_ATTEMPTS), so an apiserver restart during a restore delays it instead of failing objects.
+   */
   private async call(method: Method, path: string, doing: string, body?: unknown): Promise<unknown> {
-    let res: { status: number; body: unknown };
-    try {
-      res = await this.request(method, path, body);
-    } catch (e) {
-      throw new ClusterCallError(0, `${doing}: ${(e as Error).message}`, undefined, { cause: e });
+    let afterLostAnswer = false;
+    for (let attempt = 1; ; attempt++) {
+      let res: { status: number; body: unknown } | undefined;
+      let error: unknown;
+      try {
+        res = await this.request(method, path, body);
+        if (res.status >= 200 && res.status < 300) return res.body;
+      } catch (e) {
+        error = e;
+      }
+      const failed = { status: res?.status, error };
+      if (attempt < MAX_ATTEMPTS && retryable(failed)) {
+        afterLostAnswer ||= !notApplied(failed);
+        const retryAfter = Number((res?.body as { details?: { retryAfterSeconds?: number } } | undefined)?.details?.retryAfterSeconds);
+        await new Promise((r) => setTimeout(r, Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, 10_000) : backoffMs(attempt)));
+        continue;
+      }
+      if (!res) throw new ClusterCallError(0, `${doing}: ${(error as Error).message}`, undefined, { cause: error, afterLostAnswer });
+      const b = res.body as { message?: string; reason?: string } | string | undefined;
+      const message = typeof b === "object" && b?.message ? b.message : String(b ?? "").slice(0, 500);
+      throw new ClusterCallError(res.status, `${doing}: HTTP ${res.status}: ${message}`, typeof b === "object" ? b?.reason : undefined, { afterLostAnswer });
     }
-    if (res.status >= 200 && res.status < 300) return res.body;
-    const b = res.body as { message?: string; reason?: string } | string | undefined;
-    const message = typeof b === "object" && b?.message ? b.message : String(b ?? "").slice(0, 500);
-    throw new ClusterCallError(res.status, `${doing}: HTTP ${res.status}: ${message}`, typeof b === "object" ? b?.reason : undefined);
   }
 
   private resourceList(apiVersion: string): Promise<ResourceList | undefined> {
@@ -147,7 +182,18 @@ export class KubeRestoreCluster implements RestoreCluster {
 
   async create(obj: KubeObject): Promise<KubeObject> {
     const ref = refOf(obj);
-    return (await this.call("POST", await this.pathOf(ref, false), `creating ${describe(ref)}`, obj)) as KubeObject;
+    const path = `${await this.pathOf(ref, false)}?fieldManager=${this.fieldManager}`;
+    try {
+      return (await this.call("POST", path, `creating ${describe(ref)}`, obj)) as KubeObject;
+    } catch (e) {
+      // A create retried after its answer was lost (the connection cut mid-request) may meet the
+      // object its first attempt made: that one carries our field manager, so it counts as created
+      // by us, not as "already exists".
+      if (!(e instanceof ClusterCallError && e.status === 409 && e.afterLostAnswer)) throw e;
+      const live = await this.get(ref);
+      if (live && (live.metadata.managedFields as { manager?: string }[] | undefined)?.some((f) => f.manager === this.fieldManager)) return live;
+      throw e;
+    }
   }
 
   async replace(obj: KubeObject): Promise<KubeObject> {

@@ -98,9 +98,13 @@ export interface ApiResourceInfo {
 
 /** A failed API call: the HTTP status (0 when there was no response) and the server's message. */
 export class ClusterCallError extends Error {
-  constructor(readonly status: number, message: string, readonly reason?: string, options?: { cause?: unknown }) {
+  /** True when an earlier attempt of this request may have been applied: its answer was lost. */
+  readonly afterLostAnswer: boolean;
+
+  constructor(readonly status: number, message: string, readonly reason?: string, options?: { cause?: unknown; afterLostAnswer?: boolean }) {
     super(message, options);
     this.name = "ClusterCallError";
+    this.afterLostAnswer = options?.afterLostAnswer ?? false;
   }
 }
 

@@ -13,6 +13,8 @@
  *    lock at the same instant could both proceed. The CronJob's `concurrencyPolicy: Forbid` makes
  *    that window practically unreachable; the lock guards the rare overlap, not a hot race.
  * 4. Release deletes the lock only if it is still ours (same `runId`).
+ * 5. The lock names the backup its run writes, so the run that breaks it knows what the dead run
+ *    may have left half-written (run-plan.ts removes its incomplete uploads).
  */
 import { ConflictError } from "../errors";
 import { createLayout, type ObjectStore } from "../store";
@@ -27,6 +29,13 @@ export interface RunLock {
   readonly runId: string;
   readonly acquiredAt: string;
   readonly expiresAt: string;
+  /** The backup this run writes (absent in locks of older runners). */
+  readonly backup?: string;
+}
+
+/** A lock this run holds; `broken` is the expired lock it replaced, if any. */
+export interface AcquiredRunLock extends RunLock {
+  readonly broken?: RunLock;
 }
 
 /** Another run holds the plan's lock. */
@@ -45,6 +54,8 @@ export interface AcquireOptions {
   readonly now: Date;
   /** Lock lifetime in seconds (the Job's deadline). */
   readonly ttlSeconds: number;
+  /** The backup the run will write, recorded in the lock. */
+  readonly backup?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -59,17 +70,19 @@ function parseLock(buf: Buffer | undefined): RunLock | undefined {
 }
 
 /** Takes the plan's run lock in `store`, breaking an expired one (see the module comment). */
-export async function acquireRunLock(store: ObjectStore, plan: string, opts: AcquireOptions): Promise<RunLock> {
+export async function acquireRunLock(store: ObjectStore, plan: string, opts: AcquireOptions): Promise<AcquiredRunLock> {
   const key = createLayout().lockKey(plan);
   const log = opts.log ?? (() => undefined);
   const lock: RunLock = {
     formatVersion: 1, plan, holder: opts.holder, runId: opts.runId,
     acquiredAt: opts.now.toISOString(), expiresAt: new Date(opts.now.getTime() + opts.ttlSeconds * 1000).toISOString(),
+    ...(opts.backup ? { backup: opts.backup } : {}),
   };
+  let broken: RunLock | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await store.put(key, JSON.stringify(lock, null, 2), { contentType: "application/json" });
-      return lock;
+      return broken ? { ...lock, broken } : lock;
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
     }
@@ -84,6 +97,7 @@ export async function acquireRunLock(store: ObjectStore, plan: string, opts: Acq
     const again = await store.tryGet(key);
     if (again !== undefined && !again.equals(raw)) continue;
     await store.delete(key);
+    broken = held;
   }
   throw new ConflictError(`could not take the run lock of plan "${plan}" in ${store.describe()} after 3 attempts: another run keeps taking it`);
 }

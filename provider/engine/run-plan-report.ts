@@ -28,7 +28,12 @@ export function runExitCode(r: RunPlanResult): number {
 
 /** The summary lines: the backup, each location (published, retention), warnings and errors. */
 export function formatRunSummary(r: RunPlanResult): string[] {
-  const lines = [`plan ${r.plan}: backup ${r.backupName ?? "(none)"} ${r.phase ?? "not taken"}${r.backupSummary ? `: ${r.backupSummary}` : ""}`];
+  // The backup is taken into a local spill first: "Completed" there is not a stored backup until
+  // the primary holds it (issue 8: MinIO killed mid-publish printed "Completed" for nothing stored).
+  const primary = r.locations.find((l) => l.role === "primary");
+  const unstored = r.phase !== undefined && r.phase !== "Failed" && !primary?.published?.manifest;
+  const state = unstored ? `NOT STORED (taken ${r.phase}, but publishing it to ${primary?.location ?? "the primary location"} failed)` : r.phase ?? "not taken";
+  const lines = [`plan ${r.plan}: backup ${r.backupName ?? "(none)"} ${state}${r.backupSummary ? `: ${r.backupSummary}` : ""}`];
   for (const l of r.locations) {
     const parts: string[] = [];
     if (l.published) parts.push(l.published.manifest ? `stored at ${l.published.url}` : `failure recorded at ${l.published.url}`);

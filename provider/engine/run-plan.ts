@@ -2,7 +2,9 @@
  * The plan runner behind `hks run-plan` (the CronJob's command): one scheduled run of a plan.
  *
  * 1. Open the primary location and every copy location (records in the plan's namespace).
- * 2. Take the run lock in the primary location (run-plan-lock.ts); a held lock stops here.
+ * 2. Take the run lock in the primary location (run-plan-lock.ts); a held lock stops here. When
+ *    it breaks the expired lock of a run that died, it first removes that run's incomplete uploads
+ *    in every location (a kill or an outage mid-publish leaves one; nothing else would remove it).
  * 3. Back up ONCE with the shared engine (backup.ts) into a private spill folder, unencrypted,
  *    named `<plan>-YYYYMMDDHHMMSS` (unique in every location).
  * 4. Publish it to the primary, then to each copy, each encrypted for its own recipients (copy.ts).
@@ -22,6 +24,7 @@ import type { LocationConfig } from "../kube/location-config";
 import { FsObjectStore, type ObjectStore } from "../store";
 import { runBackup, type BackupDeps } from "./backup";
 import { backupExists, generateBackupName } from "./backup-name";
+import { abortBackupUploads } from "./catalog";
 import { publishBackup, type PublishedBackup } from "./copy";
 import { summarizeCounts } from "./backup-result";
 import type { BackupManifest, BackupPhase } from "./manifest";
@@ -90,6 +93,23 @@ async function freeBackupName(plan: string, now: Date, stores: readonly ObjectSt
   throw new Error(`no free backup name for ${first} in ${stores.map((s) => s.describe()).join(", ")}`);
 }
 
+/**
+ * Aborts the incomplete uploads of `backup`, written by a run that died holding the lock, in every
+ * store. Returns warnings for stores where that failed (the backup itself goes on).
+ */
+async function removeDeadRunUploads(stores: readonly ObjectStore[], backup: string, log: (line: string) => void): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const store of stores) {
+    try {
+      const n = await abortBackupUploads(store, backup);
+      if (n) log(`removed ${n} incomplete upload(s) of backup ${backup} from ${store.describe()}: left by the run that died`);
+    } catch (err) {
+      warnings.push(`could not remove the incomplete uploads of backup ${backup} (left by a run that died) from ${store.describe()}: ${message(err)}`);
+    }
+  }
+  return warnings;
+}
+
 /** Runs `spec` once (see the module comment). Throws only when nothing could start (primary or lock). */
 export async function runPlan(spec: PlanSpec, deps: RunPlanDeps): Promise<RunPlanResult> {
   // The backup is named after the instant the run started, whatever opening locations costs.
@@ -109,16 +129,18 @@ export async function runPlan(spec: PlanSpec, deps: RunPlanDeps): Promise<RunPla
       outcomes.push({ location: c.storageLocation, role: "copy", errors: [`cannot open: ${message(err)}`] });
     }
   }
+  const stores = [primary.store, ...copies.filter((c): c is OpenedLocation => !!c).map((c) => c.store)];
+  // Named before locking, so the lock records which backup this run writes.
+  const name = await freeBackupName(spec.name, runStart, stores);
   const lock = await acquireRunLock(primary.store, spec.name, {
-    holder: deps.holder, runId: crypto.randomBytes(8).toString("hex"), now: deps.now(), ttlSeconds: spec.lockTtlSeconds, log: deps.log,
+    holder: deps.holder, runId: crypto.randomBytes(8).toString("hex"), now: deps.now(), ttlSeconds: spec.lockTtlSeconds, backup: name, log: deps.log,
   });
   const errors: string[] = [];
   const warnings: string[] = [];
   const spillRoot = fs.mkdtempSync(path.join(deps.spillDir ?? os.tmpdir(), "hks-run-"));
   let result: RunPlanResult = { plan: spec.name, locations: outcomes, errors, warnings };
   try {
-    const stores = [primary.store, ...copies.filter((c): c is OpenedLocation => !!c).map((c) => c.store)];
-    const name = await freeBackupName(spec.name, runStart, stores);
+    if (lock.broken?.backup) warnings.push(...(await removeDeadRunUploads(stores, lock.broken.backup, deps.log)));
     deps.log(`plan ${spec.name}: backup ${name} (lock held by ${deps.holder} until ${lock.expiresAt})`);
     const spill = new FsObjectStore({ root: spillRoot });
     const backup = await runBackup(

@@ -6,8 +6,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError, StorageError } from "../errors";
+import { s3Code } from "../store/s3-errors";
 import { loadKubeConfig } from "../kube/client";
-import { configMapName, credentialsSecretName, deleteLocationConfig, writeLocationConfig } from "../kube/location-config";
+import { configMapName, credentialsSecretName, deleteLocationConfig, readLocationCredentials, writeLocationConfig } from "../kube/location-config";
 import { locationConfigOf, storeConfigOf } from "../location/store";
 import { checkLocation, diffLocation } from "../plan/location";
 import {
@@ -19,9 +20,19 @@ import type { HandlerContext, ResourceHandler } from "./handler";
 
 const idOf = (i: Inputs) => `${i.namespace}/${i.locationName}`;
 
-function storeConfigFor(i: Inputs): StoreConfig {
+function storeConfigFor(i: Inputs, credentials: Inputs["credentials"] = i.credentials): StoreConfig {
   const cfg = locationConfigOf(i);
-  return storeConfigOf(cfg, i.credentials);
+  return storeConfigOf(cfg, credentials);
+}
+
+/**
+ * The keys the location will use: inline, else those in `credentialsSecretRef`'s Secret, read
+ * before anything is created so a missing Secret or key is an input error on that field (not a
+ * recorded location whose every backup later fails), and so the access probe tests those keys.
+ */
+async function credentialsFor(kc: ReturnType<typeof loadKubeConfig>, i: Inputs): Promise<Inputs["credentials"]> {
+  if (i.credentials || !i.credentialsSecretRef || !i.objectStorage) return i.credentials;
+  return readLocationCredentials(kc, locationConfigOf(i));
 }
 
 /** The folder an NFS location is read and written through on this machine. */
@@ -38,10 +49,23 @@ function capabilitiesOf(i: Inputs, b?: BucketInspection): Outputs["capabilities"
   };
 }
 
+/** Network failures that mean nothing answers at the endpoint the inputs point to. */
+const NETWORK_CODES = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ECONNRESET"];
+
+/**
+ * A network failure while provisioning is a bad `objectStorage.endpoint` (or, without one, a
+ * region whose AWS endpoint is unreachable): reported on that field; anything else as it is.
+ */
+function unreachableEndpoint(i: Inputs, err: unknown): unknown {
+  const code = s3Code((err as { cause?: unknown }).cause ?? err);
+  if (!code || !NETWORK_CODES.includes(code)) return err;
+  return new InputError(i.objectStorage?.endpoint ? "objectStorage.endpoint" : "objectStorage.region", (err as Error).message.replace(/^StorageError: /, ""));
+}
+
 /** Creates or re-applies the bucket settings; returns what the bucket looks like afterwards. */
-async function provisionBucket(i: Inputs, ctx: HandlerContext): Promise<{ inspection: BucketInspection; created: boolean }> {
+async function provisionBucket(i: Inputs, ctx: HandlerContext, credentials: Inputs["credentials"]): Promise<{ inspection: BucketInspection; created: boolean }> {
   const os = i.objectStorage!;
-  const client = createS3Client(storeConfigFor(i) as Extract<StoreConfig, { kind: "s3" }>);
+  const client = createS3Client(storeConfigFor(i, credentials) as Extract<StoreConfig, { kind: "s3" }>);
   const where = `s3://${os.bucket}`;
   if (i.accessMode === "ReadOnly" || !i.createBucket) {
     const found = await inspectBucket(client, os.bucket);
@@ -66,10 +90,11 @@ async function provisionBucket(i: Inputs, ctx: HandlerContext): Promise<{ inspec
 /** Provision (or check), probe access, record in the cluster; returns the outputs. */
 async function apply(i: Inputs, ctx: HandlerContext, bucketCreatedBefore: boolean): Promise<Outputs> {
   const kc = loadKubeConfig({ kubeconfig: i.kubeconfig, context: i.context });
+  const credentials = await credentialsFor(kc, i);
   let inspection: BucketInspection | undefined;
   let created = bucketCreatedBefore;
   if (i.objectStorage) {
-    const r = await provisionBucket(i, ctx);
+    const r = await provisionBucket(i, ctx, credentials).catch((err: unknown) => { throw unreachableEndpoint(i, err); });
     inspection = r.inspection;
     created = created || r.created;
   } else {
@@ -78,7 +103,7 @@ async function apply(i: Inputs, ctx: HandlerContext, bucketCreatedBefore: boolea
       throw new InputError(i.nfs!.localPath ? "nfs.localPath" : "nfs.path", `${dir} is not a folder on this machine: mount ${i.nfs!.server}:${i.nfs!.path} there, or set nfs.localPath to where it is mounted`);
     }
   }
-  const store = storeFromConfig(storeConfigFor(i));
+  const store = storeFromConfig(storeConfigFor(i, credentials));
   if (i.accessMode === "ReadOnly") {
     for await (const _ of store.list("hks/")) break; // reading is all a ReadOnly location needs
     ctx.log(`${store.describe()}: readable (ReadOnly: nothing written)`);

@@ -11,7 +11,7 @@
 import { parseIdentityFile } from "../engine/encrypt";
 import { lineProgress } from "../engine/progress";
 import { runRestore } from "../engine/restore";
-import { cleanupRestore, openRestoreContext } from "../engine/restore-context";
+import { assertRestorable, cleanupRestore, openRestoreContext } from "../engine/restore-context";
 import { KubeRestoreCluster } from "../engine/restore-kube";
 import { deleteRestoreRecord, writeRestoreRecord } from "../engine/restore-record";
 import { formatRestoreResult } from "../engine/restore-report";
@@ -49,6 +49,7 @@ async function restore(i: Inputs, ctx: HandlerContext): Promise<{ result: Restor
   const identities = i.identity ? parseIdentityFile(i.identity, "identity") : [];
   const rc = await openRestoreContext(kc, { storageLocation: i.storageLocation, namespace: i.namespace, backupName: i.plan ? undefined : i.backupName, plan: i.plan });
   if (i.plan) ctx.log(`plan ${i.plan}: newest Completed backup is ${rc.backupName}`);
+  else await assertRestorable(rc.deps.store, rc.backupName, "backup");
   const result = await runRestore(rc.deps, {
     restoreName: i.restoreName,
     backupName: rc.backupName,

@@ -100,6 +100,7 @@ export async function deletePlanObjects(kc: k8s.KubeConfig, installed: readonly 
   const api = k8s.KubernetesObjectApi.makeApiClient(kc);
   const order = [...installed.filter((o) => o.kind === "CronJob"), ...[...installed].reverse().filter((o) => o.kind !== "CronJob")];
   const errors: string[] = [];
+  let removed = 0;
   for (const o of order) {
     try {
       const live = await readObject(reader, o);
@@ -110,12 +111,14 @@ export async function deletePlanObjects(kc: k8s.KubeConfig, installed: readonly 
       }
       await api.delete({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.name, namespace: o.namespace } }, undefined, undefined, undefined, undefined, "Background")
         .catch((err: unknown) => { if (!isNotFound(err)) throw kubeError(`deleting ${describeObject(o)}`, err); });
+      removed++;
     } catch (err) {
       errors.push((err as Error).message);
     }
   }
   if (errors.length) throw new ConflictError(`plan ${plan.namespace}/${plan.name}: ${errors.length} object(s) could not be deleted:\n  ${errors.join("\n  ")}`);
-  log(`plan ${plan.namespace}/${plan.name}: removed ${order.length} object(s); backups are kept`);
+  // Count what was there: after a create that failed before applying anything, that is none.
+  log(`plan ${plan.namespace}/${plan.name}: removed ${removed} object(s); backups are kept`);
 }
 
 /** Removes objects of an earlier install that the new install no longer has (e.g. a dropped target namespace's Role). */

@@ -55,8 +55,10 @@ function checkPatterns(c: Checker, field: string, v: unknown): void {
   });
 }
 
-function checkTarget(c: Checker, t: unknown): BackupTargetInputs | undefined {
-  if (!c.required("target", t, `what to back up, e.g. { namespaces: ["production"] } or { selector: { app: "mission-critical" } }`)) return t as undefined;
+/** `target`, required unless a plan supplies it (`fromPlan`: a plan name, possibly unknown, is given). */
+function checkTarget(c: Checker, t: unknown, fromPlan: boolean): BackupTargetInputs | undefined {
+  if (fromPlan && (t === undefined || t === null)) return undefined;
+  if (!c.required("target", t, `what to back up, e.g. { namespaces: ["production"] } or { selector: { app: "mission-critical" } }, or give a plan (its target is used)`)) return t as undefined;
   if (typeof t !== "object" || Array.isArray(t)) {
     c.fail("target", "must be an object { namespaces?, selector?, includeResources?, ... }");
     return undefined;
@@ -135,11 +137,12 @@ export function checkBackup(news: Partial<BackupInputs>): { inputs: BackupInputs
   c.dnsLabel("storageLocation", n.storageLocation, "a storage location name");
   const locationNamespace = n.locationNamespace ?? DEFAULT_LOCATION_NAMESPACE;
   c.dnsLabel("locationNamespace", locationNamespace, "the namespace of the storage location");
-  const target = checkTarget(c, n.target);
+  const target = checkTarget(c, n.target, c.present(n.plan) || n.plan === UNKNOWN);
   if (c.present(n.plan)) {
     const p = typeof n.plan === "string" ? nameProblem(n.plan) : "must be a string";
     if (p) c.fail("plan", p);
   }
+  c.dnsLabel("planNamespace", n.planNamespace, "the namespace of the plan");
   c.labels("labels", n.labels);
   const hooks = checkHooks(c, n.hooks);
   c.integer("snapshotTimeoutSeconds", n.snapshotTimeoutSeconds, 1, MAX_SNAPSHOT_TIMEOUT_SECONDS, "seconds");
@@ -157,7 +160,7 @@ export function checkBackup(news: Partial<BackupInputs>): { inputs: BackupInputs
 
 /** Every input of a Backup; a change in any of them replaces it. */
 export const BACKUP_INPUT_KEYS: readonly (keyof BackupInputs)[] = [
-  "resourceName", "requestedName", "storageLocation", "locationNamespace", "target", "plan", "labels", "hooks",
+  "resourceName", "requestedName", "storageLocation", "locationNamespace", "target", "plan", "planNamespace", "labels", "hooks",
   "snapshotTimeoutSeconds", "deletionPolicy", "kubeconfig", "context",
 ];
 

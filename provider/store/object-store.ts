@@ -56,6 +56,12 @@ export interface AbortIncompleteOptions {
    * (e.g. under the plan's run lock).
    */
   readonly olderThan?: Date;
+  /**
+   * Keys (relative to the store root, under the prefix) to look up one by one as well. Some services
+   * list an incomplete upload only under its exact key: MinIO, once restarted, no longer shows the
+   * uploads of before the restart in a listing of the bucket.
+   */
+  readonly keys?: readonly string[];
 }
 
 /** The storage port. See the module comment for the rules every implementation keeps. */

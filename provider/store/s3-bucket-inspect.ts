@@ -59,7 +59,7 @@ async function optional<T>(fn: () => Promise<T>, absentCode: string): Promise<T 
 
 /**
  * True when `bucket` exists and is reachable with these credentials; false on 404.
- * Throws a StorageError for 403 (it exists, but is not ours or the credentials lack access).
+ * Throws a StorageError for 403 (wrong credentials, no access, or another account's bucket).
  */
 export async function bucketExists(client: S3Client, bucket: string): Promise<boolean> {
   try {
@@ -68,7 +68,8 @@ export async function bucketExists(client: S3Client, bucket: string): Promise<bo
   } catch (err) {
     if (s3Status(err) === 404 || s3Code(err) === "NoSuchBucket" || s3Code(err) === "NotFound") return false;
     if (s3Status(err) === 403) {
-      throw new StorageError(`bucket "${bucket}" exists but these credentials may not use it (HTTP 403); it may belong to another account (choose another name) or the credentials lack s3:ListBucket on it`, { cause: err });
+      // HEAD has no error body: wrong keys and someone else's bucket look the same here.
+      throw new StorageError(`access to bucket "${bucket}" was denied (HTTP 403): check the credentials (access key id and secret access key); if they are right, they lack s3:ListBucket on it, or the bucket belongs to another account (choose another bucket name)`, { cause: err });
     }
     throw s3Error(err, "checking the bucket", `s3://${bucket}`);
   }

@@ -8,7 +8,7 @@
  */
 import {
   AbortMultipartUploadCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand,
-  HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client,
+  HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, type MultipartUpload, type S3Client,
 } from "@aws-sdk/client-s3";
 import type { Readable } from "node:stream";
 import { StorageError } from "../errors";
@@ -175,32 +175,42 @@ export class S3ObjectStore implements ObjectStore {
 
   async abortIncompleteUploads(prefix: string, opts: AbortIncompleteOptions = {}): Promise<number> {
     assertValidPrefix(prefix, this.describe());
+    const exact = (opts.keys ?? []).map((k) => this.fullKey(k));
+    const seen = new Set<string>();
     let aborted = 0;
-    let keyMarker: string | undefined;
-    let uploadIdMarker: string | undefined;
+    const abort = async (u: MultipartUpload) => {
+      if (!u.Key?.startsWith(this.rootPrefix + prefix) || !u.UploadId || seen.has(u.UploadId)) return;
+      seen.add(u.UploadId);
+      if (opts.olderThan && u.Initiated && u.Initiated >= opts.olderThan) return;
+      try {
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
+        aborted++;
+      } catch (err) {
+        // Completed or aborted by someone else since the listing: nothing left to remove.
+        if (s3Code(err) !== "NoSuchUpload") throw err;
+      }
+    };
     try {
-      do {
-        // No Prefix in the request: MinIO treats a non-empty prefix as an exact object name, so the
-        // listing covers the bucket and is filtered here (incomplete uploads are few).
-        const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
-        for (const u of page.Uploads ?? []) {
-          if (!u.Key?.startsWith(this.rootPrefix + prefix) || !u.UploadId) continue;
-          if (opts.olderThan && u.Initiated && u.Initiated >= opts.olderThan) continue;
-          try {
-            await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
-            aborted++;
-          } catch (err) {
-            // Completed or aborted by someone else since the listing: nothing left to remove.
-            if (s3Code(err) !== "NoSuchUpload") throw err;
-          }
-        }
-        keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-        uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
-      } while (keyMarker);
+      // No Prefix for the bucket listing: MinIO treats a non-empty prefix as an exact object name, so
+      // the listing covers the bucket and is filtered here (incomplete uploads are few).
+      for await (const u of this.listUploads()) await abort(u);
+      for (const key of exact) for await (const u of this.listUploads(key)) if (u.Key === key) await abort(u);
     } catch (err) {
       throw s3Error(err, `aborting incomplete uploads under "${prefix}"`, this.describe());
     }
     return aborted;
+  }
+
+  /** Every incomplete multipart upload of the bucket, or under one exact key. */
+  private async *listUploads(exactKey?: string): AsyncIterable<MultipartUpload> {
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: exactKey, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+      yield* page.Uploads ?? [];
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
   }
 
   /** Deletes up to 1000 keys in one request; returns the keys that failed (absent keys are success). */

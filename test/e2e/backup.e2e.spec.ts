@@ -4,7 +4,9 @@
  * program takes no new one, a changed input replaces it (a new backup; the old one is retained),
  * refresh notices a backup deleted from storage, bad inputs fail at check, a Failed backup fails
  * `pulumi up`, a PartiallyFailed one succeeds with its errors printed, and destroy honours
- * deletionPolicy. Needs `npx tsc -p .` first (the program loads dist/ via hks-backup).
+ * deletionPolicy. And design.md's `new hks.Backup("pre-migration", { plan })`: a backup of a
+ * BackupPlan resource takes the plan's target, location and labels, records the plan and is named
+ * after it. Needs `npx tsc -p .` first (the program loads dist/ via hks-backup).
  */
 import * as k8s from "@kubernetes/client-node";
 import * as path from "node:path";
@@ -25,6 +27,7 @@ const NS = `e2e-bk-${id}`;
 const LOC_NS = `e2e-bk-loc-${id}`;
 const LOC = "offsite";
 let p: PulumiProject;
+let fromPlan: PulumiProject | undefined;
 let store: ObjectStore;
 
 const setBackup = (args: object) => p.setConfig("backup", JSON.stringify(args));
@@ -44,11 +47,12 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  if (p) {
-    await p.destroy().catch(() => undefined);
-    await p.dispose();
+  for (const project of [p, fromPlan]) {
+    if (!project) continue;
+    await project.destroy().catch(() => undefined);
+    await project.dispose();
   }
-  for (const name of [NS, LOC_NS]) await core.deleteNamespace({ name }).catch(() => undefined);
+  for (const name of [NS, LOC_NS, `${LOC_NS}-plan`]) await core.deleteNamespace({ name }).catch(() => undefined);
 });
 
 describe("Backup through pulumi up", () => {
@@ -141,5 +145,38 @@ describe("Backup through pulumi up", () => {
     const d = await p.destroy();
     expect(d.stdout).toMatch(new RegExp(`backup ${outs.name}: deleted 3 objects`)); // archive, volumes.json, manifest
     expect(await names()).not.toContain(outs.name);
+  });
+});
+
+describe("Backup of a BackupPlan: new hks.Backup(\"pre-migration\", { plan })", () => {
+  it("backs up the plan's target to the plan's location, records the plan and is named after it; up again changes nothing", async () => {
+    const locNs = `${LOC_NS}-plan`;
+    fromPlan = await pulumiProject(path.resolve(__dirname, "../fixtures/programs/backup"));
+    const config: Record<string, string> = {
+      locationName: "plan-offsite", locationNamespace: locNs, bucket: `hks-e2e-backup-plan-${id}`, endpoint: stack.s3Endpoint,
+      // Suspended: only the on-demand Backup runs in this test, never the CronJob.
+      plan: JSON.stringify({ target: { namespace: NS, selector: { app: "web" } }, schedule: { cron: "0 2 * * *", suspend: true }, retention: { daily: 7 }, labels: { tier: "web" } }),
+      backup: JSON.stringify({ labels: { reason: "pre-migration" } }),
+    };
+    for (const [k, v] of Object.entries(config)) await fromPlan.setConfig(k, v);
+    await fromPlan.setConfig("s3AccessKeyId", stack.s3AccessKeyId, true);
+    await fromPlan.setConfig("s3SecretAccessKey", stack.s3SecretAccessKey, true);
+
+    const preview = await fromPlan.preview();
+    expect(preview.stdout).toMatch(/\+ pulumi-nodejs:dynamic\/hks:Backup: \(create\)/);
+    const up = await fromPlan.up();
+    expect(up.stdout).toMatch(/backup of plan nightly: its target, storage location, hooks and labels/);
+    const outs = await fromPlan.outputs();
+    expect(outs.name).toMatch(/^nightly-\d{14}$/);
+    expect(outs).toMatchObject({ phase: "Completed", storageLocationName: "plan-offsite", itemsByResource: { configmaps: 1, namespaces: 1 } });
+
+    const planStore = await openLocationStore(kc, (await readLocationConfig(kc, locNs, "plan-offsite"))!);
+    const m = await readManifest(planStore, outs.name as string);
+    expect(m).toMatchObject({ plan: "nightly", storageLocation: "plan-offsite", labels: { tier: "web", reason: "pre-migration" }, target: { namespaces: [NS], selector: "app=web" } });
+    expect([...(await readBackupObjects(planStore, m)).keys()].sort()).toEqual([`resources/configmaps/${NS}/app-config.yaml`, `resources/namespaces/_cluster/${NS}.yaml`]);
+    // The Backup's inputs are what the program gave: no diff, so no new backup on the next up.
+    await fromPlan.preview(["--expect-no-changes"]);
+    await fromPlan.destroy();
+    expect((await listBackups(planStore)).map((b) => b.name)).toEqual([outs.name]); // deletionPolicy Retain
   });
 });

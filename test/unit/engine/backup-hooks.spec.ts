@@ -49,7 +49,12 @@ describe("hook annotations (the seed's contract)", () => {
   });
   it.each([
     { name: "container without command", a: { "pre.hook.backup.hks.io/container": "postgres" }, why: "pre.hook.backup.hks.io/container is set but pre.hook.backup.hks.io/command is missing" },
+    { name: "timeout without command", a: { "pre.hook.backup.hks.io/timeout": "2m" }, why: "pre.hook.backup.hks.io/timeout is set but pre.hook.backup.hks.io/command is missing" },
+    { name: "a misspelt annotation (not ignored)", a: { "pre.hook.backup.hks.io/comand": `["sync"]` }, why: "pre.hook.backup.hks.io/comand is not a hook annotation (did you mean pre.hook.backup.hks.io/command?)" },
+    { name: "a misspelt container annotation", a: { "pre.hook.backup.hks.io/command": "x", "pre.hook.backup.hks.io/containr": "postgres" }, why: "pre.hook.backup.hks.io/containr is not a hook annotation (did you mean pre.hook.backup.hks.io/container?)" },
+    { name: "an unknown annotation next to a valid hook", a: { "pre.hook.backup.hks.io/command": "x", "pre.hook.backup.hks.io/retries": "3" }, why: "pre.hook.backup.hks.io/retries is not a hook annotation; known: pre.hook.backup.hks.io/command," },
     { name: "broken JSON", a: { "pre.hook.backup.hks.io/command": `["a",` }, why: "pre.hook.backup.hks.io/command is not a valid JSON array" },
+    { name: "a \\' escape (not JSON)", a: { "pre.hook.backup.hks.io/command": `["/bin/psql", "-c", "SELECT pg_start_backup(\\'hks\\');"]` }, why: `JSON has no \\' escape: write a single quote inside "..." as it is` },
     { name: "JSON that is not argv", a: { "pre.hook.backup.hks.io/command": `[1, 2]` }, why: "must be a non-empty JSON array of strings" },
     { name: "unknown container", a: { "pre.hook.backup.hks.io/command": "x", "pre.hook.backup.hks.io/container": "mysql" }, why: `"mysql" is not a container of the pod (it has: postgres, sidecar)` },
     { name: "bad timeout", a: { "pre.hook.backup.hks.io/command": "x", "pre.hook.backup.hks.io/timeout": "soon" }, why: `timeout "soon" is not a duration` },

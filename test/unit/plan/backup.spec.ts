@@ -1,7 +1,12 @@
-/** Backup check (field-named failures, defaults, unknowns) and diff (every change replaces). */
+/**
+ * Backup check (field-named failures, defaults, unknowns; a target or a plan), the request of a
+ * backup taken from a plan, and diff (every change replaces).
+ */
 import { describe, expect, it } from "vitest";
 import { UNKNOWN } from "../../../provider/kinds";
 import { BACKUP_INPUT_KEYS, checkBackup, diffBackup } from "../../../provider/plan/backup";
+import type { PlanSpec } from "../../../provider/engine/run-plan-spec";
+import { backupRequestOf } from "../../../provider/handlers/backup";
 import type { BackupInputs } from "../../../provider/types";
 
 const base: Partial<BackupInputs> = { resourceKind: "Backup", resourceName: "pre-migration", target: { namespaces: ["production"] } };
@@ -65,6 +70,68 @@ describe("checkBackup: bad inputs are named by field", () => {
     expect(checkBackup({ ...base, storageLocation: UNKNOWN, target: { namespaces: [UNKNOWN, "b"], selector: UNKNOWN } }).failures).toEqual([]);
     expect(checkBackup({ ...base, target: { namespaces: UNKNOWN as never } }).failures).toEqual([]);
     expect(checkBackup({ ...base, hooks: { pre: [UNKNOWN as never] }, labels: { a: UNKNOWN } }).failures).toEqual([]);
+  });
+});
+
+describe("checkBackup: a target or a plan", () => {
+  it.each([
+    { name: "neither", over: { target: undefined }, property: "target", reason: /is required: .*or give a plan/ },
+    { name: "a plan with a bad name and no target", over: { target: undefined, plan: "Nightly_DB" }, property: "plan", reason: /DNS-1123/ },
+    { name: "a plan in a bad namespace", over: { target: undefined, plan: "nightly", planNamespace: "Hks_System" }, property: "planNamespace", reason: /DNS-1123 label/ },
+  ])("refuses $name → $property", ({ over, property, reason }) => {
+    const f = fails(over);
+    expect(f.map((x) => x.property)).toEqual([property]);
+    expect(f[0]!.reason).toMatch(reason);
+  });
+
+  it("accepts a plan without a target: the target stays absent (create reads it from the plan)", () => {
+    const { inputs, failures } = checkBackup({ resourceKind: "Backup", resourceName: "pre-migration", plan: "production-db-daily" });
+    expect(failures).toEqual([]);
+    expect(inputs).toEqual({ resourceKind: "Backup", resourceName: "pre-migration", plan: "production-db-daily", locationNamespace: "hks-system", deletionPolicy: "Retain" });
+  });
+
+  it("accepts both: the target overrides the plan's, the plan is recorded", () => {
+    const { inputs, failures } = checkBackup({ ...base, plan: "production-db-daily", planNamespace: "backups" });
+    expect(failures).toEqual([]);
+    expect(inputs).toMatchObject({ plan: "production-db-daily", planNamespace: "backups", target: { namespaces: ["production"] } });
+  });
+
+  it("accepts an unknown plan (a BackupPlan resource during preview) without a target", () => {
+    expect(checkBackup({ resourceKind: "Backup", resourceName: "b", plan: UNKNOWN, planNamespace: UNKNOWN, locationNamespace: UNKNOWN }).failures).toEqual([]);
+  });
+});
+
+describe("backupRequestOf: what a backup of a plan runs", () => {
+  const spec: PlanSpec = {
+    formatVersion: 1, name: "production-db-daily", namespace: "backups", storageLocation: "offsite", copies: [],
+    target: { namespaces: ["production"], selector: "app=postgres-db", snapshotVolumes: true }, volumeSnapshotClass: "csi-snap",
+    retention: { last: 0, hourly: 0, daily: 7, weekly: 0, monthly: 0, yearly: 0, keepFailed: 1 } as PlanSpec["retention"],
+    schedule: { cron: "0 2 * * *", timeZone: "UTC" },
+    hooks: { pre: [{ name: "checkpoint", selector: "app=postgres-db", container: "postgres", command: ["psql", "-c", "CHECKPOINT"] }], post: [] },
+    labels: { env: "production", tier: "db" }, lockTtlSeconds: 3600,
+  };
+  const planOnly = checkBackup({ resourceKind: "Backup", resourceName: "pre-migration", plan: spec.name, labels: { tier: "migration" } }).inputs;
+
+  it("takes the plan's target, snapshot class and hooks, and its labels under the backup's", () => {
+    const r = backupRequestOf(planOnly, "production-db-daily-20250101020000", "offsite", spec);
+    expect(r).toMatchObject({
+      name: "production-db-daily-20250101020000", storageLocation: "offsite", plan: "production-db-daily",
+      target: spec.target, volumeSnapshotClass: "csi-snap", hooks: spec.hooks, labels: { env: "production", tier: "migration" },
+    });
+  });
+
+  it("the backup's own hooks replace the plan's", () => {
+    const own = checkBackup({ ...planOnly, hooks: { post: [{ selector: { app: "web" }, container: "nginx", command: ["true"] }] } }).inputs;
+    expect(backupRequestOf(own, "n", "offsite", spec).hooks).toEqual({ pre: [], post: [{ selector: "app=web", container: "nginx", command: ["true"] }] });
+  });
+
+  it("a given target wins and the plan is only recorded", () => {
+    const both = checkBackup({ ...base, plan: spec.name }).inputs;
+    expect(backupRequestOf(both, "n", "main")).toMatchObject({ plan: spec.name, target: { namespaces: ["production"], snapshotVolumes: false } });
+  });
+
+  it("without a target and without the plan's spec there is nothing to back up", () => {
+    expect(() => backupRequestOf(planOnly, "n", "offsite")).toThrow(/target: is required/);
   });
 });
 
