@@ -2,6 +2,7 @@
  * Provider-side input and output shapes of each resource, shared with sdk/ through `import type`
  * only. These are plain values: Pulumi has resolved every Input/Output before a handler sees them.
  */
+import type { RetentionPolicy } from "./plan/retention";
 
 /** S3-compatible object storage. */
 export interface ObjectStorageInputs {
@@ -280,16 +281,8 @@ export interface BackupPlanHookInputs {
   onError?: "Fail" | "Continue";
 }
 
-/** GFS retention counts (see provider/plan/retention.ts). */
-export interface BackupPlanRetentionInputs {
-  last?: number;
-  hourly?: number;
-  daily?: number;
-  weekly?: number;
-  monthly?: number;
-  yearly?: number;
-  keepFailed?: number;
-}
+/** GFS retention counts: the policy `selectRetention` applies (provider/plan/retention.ts). */
+export type BackupPlanRetentionInputs = RetentionPolicy;
 
 /** A secondary location every backup is copied to (3-2-1), with its own retention. */
 export interface BackupPlanCopyInputs {
