@@ -87,8 +87,9 @@ export async function collectAndUpload(st: RunState, key: string): Promise<void>
   } catch (err) {
     const uploadError = await upload.abort(err instanceof Error ? err : new Error(String(err)));
     // A failed upload tears the archive stream down, so add() may fail first with a bare stream
-    // AbortError; the upload's StorageError (which names the location) is the reason to report.
-    // A typed error (a failed LIST, a bad entry) is itself the cause and is kept.
+    // AbortError (issue 8: MinIO killed mid-upload was reported as "The operation was aborted");
+    // the upload's own StorageError, naming the location, is the reason to report. A typed error
+    // (a failed LIST, a bad entry) is itself the cause and is kept.
     throw err instanceof HksError || uploadError === undefined ? err : uploadError;
   }
   progress({ step: "upload", done: items.total, total: items.total, bytes: st.resources.bytes });

@@ -22,9 +22,16 @@ export interface ArchiveUpload {
   finish(): Promise<PutResult>;
   /**
    * Abandons the archive; the store removes what it had written (multipart parts, temp file).
-   * Resolves once the upload has settled, with the upload's error if it failed (undefined if not).
+   * Resolves once the upload has settled: with the upload's own error when it had failed for a
+   * reason other than this abort (the root cause to report), else undefined.
    */
   abort(reason: Error): Promise<unknown>;
+}
+
+/** True when `err` is `reason` or wraps it (stores wrap a body's error in a StorageError). */
+function causedBy(err: unknown, reason: Error): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) if (e === reason) return true;
+  return false;
 }
 
 /** Options of {@link startArchiveUpload}. */
@@ -78,7 +85,7 @@ export function startArchiveUpload(store: ObjectStore, key: string, opts: Archiv
     async abort(reason) {
       closed = true;
       archive.abort(reason);
-      return upload.then(() => undefined, (e: unknown) => e);
+      return upload.then(() => undefined, (e: unknown) => (causedBy(e, reason) ? undefined : e));
     },
   };
 }

@@ -30,6 +30,11 @@ export class KubeHttpError extends KubernetesError {
 export interface KubeReader {
   /** GETs `path` (with query) and parses the JSON body. Non-2xx throws {@link KubeHttpError}. */
   getJson<T = unknown>(path: string, signal?: AbortSignal): Promise<T>;
+  /**
+   * Resolves once the apiserver says it is ready (`/readyz`), so that discovery sees every API
+   * group; throws a KubernetesError when it stays unready. Optional: test doubles are always ready.
+   */
+  waitReady?(signal?: AbortSignal): Promise<void>;
 }
 
 /**
@@ -42,7 +47,7 @@ export function createKubeReader(kc: k8s.KubeConfig): KubeReader {
   const base = new URL(cluster.server);
   const secure = base.protocol === "https:";
   let agent: http.Agent | undefined;
-  return {
+  const reader: KubeReader = {
     async getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
       const opts: https.RequestOptions = { method: "GET", headers: { Accept: "application/json" } };
       await kc.applyToHTTPSOptions(opts);
@@ -61,7 +66,21 @@ export function createKubeReader(kc: k8s.KubeConfig): KubeReader {
         }
       }
     },
+    // A starting apiserver answers before it has registered its API groups: measured on the local
+    // stack, `/apis` listed 1 group of 21 for a moment, and a backup discovering then left every
+    // Deployment out and still said Completed (issue 8, apiserver restart). /readyz turns 200 only
+    // once they are all registered; until then it answers 500, which getJson retries (bounded).
+    async waitReady(signal?: AbortSignal): Promise<void> {
+      try {
+        await reader.getJson("/readyz", signal);
+      } catch (err) {
+        // Not allowed to ask (RBAC without system:public-info-viewer) or no such endpoint: go on.
+        if (err instanceof KubeHttpError && err.statusCode < 500 && err.statusCode !== 429) return;
+        throw new KubernetesError(`the apiserver ${base.origin} is not ready (${(err as Error).message}); nothing was read: try again once it is`, { cause: err });
+      }
+    },
   };
+  return reader;
 }
 
 /**
@@ -99,7 +118,9 @@ function request<T>(mod: typeof http | typeof https, url: URL, opts: https.Reque
     const req = mod.request(url, { ...opts, signal, timeout: REQUEST_TIMEOUT_MS }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("error", reject);
+      // The connection cut while the body arrives (an apiserver killed mid-answer: "aborted") is a
+      // connection error like any other, and retried as one.
+      res.on("error", (e) => reject(new KubernetesError(`GET ${path}: ${e.message}`, { cause: e })));
       res.on("end", () => {
         const text = Buffer.concat(chunks).toString("utf8");
         let body: unknown = text;
@@ -162,9 +183,11 @@ export interface DiscoveryResult {
  * Discovers every resource of the preferred version of every group (custom resources included).
  * Subresources (`pods/log`) are folded into their parent (`hasStatusSubresource`). A group whose
  * resource list cannot be read is reported in `failedGroups`, not thrown: one broken aggregated API
- * must not stop a backup of everything else.
+ * must not stop a backup of everything else. Waits first until the apiserver is ready
+ * ({@link KubeReader.waitReady}): before that, its group list is incomplete.
  */
 export async function discoverResources(reader: KubeReader, signal?: AbortSignal): Promise<DiscoveryResult> {
+  await reader.waitReady?.(signal);
   const groups = await reader.getJson<RawGroupList>("/apis", signal);
   const targets: { group: string; version: string; path: string }[] = [{ group: "", version: "v1", path: "/api/v1" }];
   for (const g of groups.groups ?? []) {
