@@ -8,13 +8,11 @@
  * Expected: the backup fails with a StorageError naming the location, no manifest is written,
  * nothing claims success (exit code, `hks backup list`), and after the restart the next run succeeds.
  */
-import * as k8s from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { BackupListJson } from "../../cli/backup/format";
 import { startStackProcess, stopStackProcess, type StackInfo } from "../../cli/dev/stack";
 import { createLayout, type ObjectStore } from "../../provider/store";
-import { createTestLocation } from "../support/backup-fixture";
-import { adminKc, ensureRunning, freeze, hks, incompleteUploads, installPlan, pollUntil, s3Of, seedConfigMaps, spawnHks, startPrivateStack, stopPrivateStack } from "../support/faults";
+import { ensureRunning, freeze, hks, incompleteUploads, pollUntil, spawnHks, stopPrivateStack, startUploadFaultScene } from "../support/faults";
 
 const SRC = "big-app";
 const LOC_NS = "hks-faults";
@@ -35,14 +33,7 @@ async function killMinio(): Promise<void> {
 }
 
 beforeAll(async () => {
-  info = await startPrivateStack("faults-minio");
-  const kc = adminKc(info);
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  for (const ns of [SRC, LOC_NS]) await core.createNamespace({ body: { metadata: { name: ns } } });
-  // 64 × 768 KiB of random bytes: ~48 MiB of gzip that does not shrink, six 8 MiB parts.
-  await seedConfigMaps(kc, SRC, 64, 768 * 1024);
-  ({ store } = await createTestLocation(kc, { name: "main", namespace: LOC_NS, bucket: BUCKET, prefix: "team-a", s3: s3Of(info) }));
-  await installPlan(info, { plan: "nightly", namespace: LOC_NS, targetNamespace: SRC, storageLocation: "main" });
+  ({ info, store } = await startUploadFaultScene("faults-minio", { src: SRC, locationNamespace: LOC_NS, bucket: BUCKET }));
 }, 300_000);
 
 // A test that failed half-way must not leave MinIO down for the next one.

@@ -13,13 +13,11 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackupListJson } from "../../cli/backup/format";
 import type { StackInfo } from "../../cli/dev/stack";
 import { createLayout, type ObjectStore } from "../../provider/store";
-import { createTestLocation } from "../support/backup-fixture";
-import { adminKc, hks, incompleteUploads, installPlan, pollUntil, s3Of, seedConfigMaps, spawnHks, startPrivateStack, stopPrivateStack, type HksRun } from "../support/faults";
+import { hks, incompleteUploads, pollUntil, spawnHks, stopPrivateStack, type HksRun, startUploadFaultScene } from "../support/faults";
 
 const SRC = "big-app";
 const LOC_NS = "hks-faults";
@@ -43,15 +41,8 @@ async function kill(run: HksRun): Promise<void> {
 }
 
 beforeAll(async () => {
-  info = await startPrivateStack("faults-kill");
+  ({ info, store } = await startUploadFaultScene("faults-kill", { src: SRC, locationNamespace: LOC_NS, bucket: BUCKET }));
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hks-faults-kill-tmp-"));
-  const kc = adminKc(info);
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  for (const ns of [SRC, LOC_NS]) await core.createNamespace({ body: { metadata: { name: ns } } });
-  // 64 × 768 KiB of random bytes: ~48 MiB of gzip that does not shrink, six 8 MiB parts.
-  await seedConfigMaps(kc, SRC, 64, 768 * 1024);
-  ({ store } = await createTestLocation(kc, { name: "main", namespace: LOC_NS, bucket: BUCKET, prefix: "team-a", s3: s3Of(info) }));
-  await installPlan(info, { plan: "nightly", namespace: LOC_NS, targetNamespace: SRC, storageLocation: "main" });
 }, 300_000);
 
 afterAll(async () => {

@@ -15,6 +15,8 @@ import * as k8s from "@kubernetes/client-node";
 import pLimit from "p-limit";
 import { downStack, stackEnv, startStackProcess, upStack, type StackInfo } from "../../cli/dev/stack";
 import { isOurs } from "../../cli/dev/stack-process";
+import type { ObjectStore } from "../../provider/store";
+import { createTestLocation } from "./backup-fixture";
 import { ensureTools } from "../../cli/dev/tools";
 import { backupPlanHandler } from "../../provider/handlers/backup-plan";
 import { checkBackupPlan } from "../../provider/plan/plan";
@@ -182,4 +184,26 @@ export async function installPlan(info: StackInfo, p: { plan: string; namespace:
   } as Partial<BackupPlanInputs>);
   if (failures.length) throw new Error(`invalid test plan: ${JSON.stringify(failures)}`);
   await backupPlanHandler.create(inputs, { signal: new AbortController().signal, log: () => undefined });
+}
+
+/** The scene both upload-fault files use: a private stack, a namespace worth several multipart parts, a location and a plan. */
+export interface UploadFaultScene {
+  info: StackInfo;
+  store: ObjectStore;
+}
+
+/**
+ * Starts a private stack with namespace `src` holding 64 ConfigMaps of 768 KiB random bytes
+ * (~48 MiB of gzip that does not shrink: six 8 MiB parts), location "main" (bucket `bucket`, prefix
+ * team-a) recorded in `locationNamespace`, and plan "nightly" backing up `src` there.
+ */
+export async function startUploadFaultScene(label: string, o: { src: string; locationNamespace: string; bucket: string }): Promise<UploadFaultScene> {
+  const info = await startPrivateStack(label);
+  const kc = adminKc(info);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  for (const ns of [o.src, o.locationNamespace]) await core.createNamespace({ body: { metadata: { name: ns } } });
+  await seedConfigMaps(kc, o.src, 64, 768 * 1024);
+  const { store } = await createTestLocation(kc, { name: "main", namespace: o.locationNamespace, bucket: o.bucket, prefix: "team-a", s3: s3Of(info) });
+  await installPlan(info, { plan: "nightly", namespace: o.locationNamespace, targetNamespace: o.src, storageLocation: "main" });
+  return { info, store };
 }
