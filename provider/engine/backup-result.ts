@@ -11,7 +11,7 @@
  */
 import { recipientFingerprint } from "./encrypt";
 import {
-  MANIFEST_FORMAT_VERSION, type ArtifactRecord, type BackupFailure, type BackupManifest, type BackupPhase,
+  MANIFEST_FORMAT_VERSION, type ArtifactRecord, type BackupFailure, type BackupManifest, type BackupPhase, type BackupRecordIdentity,
   type BackupTarget, type HookRecord, type ItemError, type VolumeSnapshotRecord,
 } from "./manifest";
 
@@ -55,43 +55,40 @@ function sortedRecord(r: Record<string, number>): Record<string, number> {
 export function buildManifest(id: BackupIdentity, o: BackupOutcome): BackupManifest {
   const phase = computePhase(undefined, o.errors) as Exclude<BackupPhase, "Failed">;
   return {
-    formatVersion: MANIFEST_FORMAT_VERSION,
-    name: id.name,
+    ...recordIdentity(id, o),
     phase,
-    ...(id.plan ? { plan: id.plan } : {}),
-    labels: id.labels,
-    storageLocation: id.storageLocation,
-    sourceCluster: id.sourceCluster,
-    target: id.target,
-    startedAt: id.startedAt.toISOString(),
     completedAt: o.completedAt.toISOString(),
     counts: { total: o.counts.total, byResource: sortedRecord(o.counts.byResource) },
     uncompressedBytes: o.uncompressedBytes,
     artifacts: { resources: o.resources, ...(o.volumes ? { volumes: o.volumes } : {}) },
     ...(o.recipients.length ? { encryption: { format: "age" as const, recipientFingerprints: o.recipients.map(recipientFingerprint) } } : {}),
     volumeSnapshots: o.volumeSnapshots,
-    hooks: o.hooks,
-    warnings: o.warnings,
-    errors: o.errors,
   };
 }
 
-/** The record of a Failed backup: the fatal cause first, then every other error. */
-export function buildFailure(id: BackupIdentity, failedAt: Date, fatal: string, rest: { errors: ItemError[]; hooks: HookRecord[]; warnings: string[] }): BackupFailure {
+/** The fields a manifest and a failure record share. */
+function recordIdentity(id: BackupIdentity, r: { errors: ItemError[]; hooks: HookRecord[]; warnings: string[] }): BackupRecordIdentity {
   return {
     formatVersion: MANIFEST_FORMAT_VERSION,
     name: id.name,
-    phase: "Failed",
     ...(id.plan ? { plan: id.plan } : {}),
     labels: id.labels,
     storageLocation: id.storageLocation,
     sourceCluster: id.sourceCluster,
     target: id.target,
     startedAt: id.startedAt.toISOString(),
+    hooks: r.hooks,
+    warnings: r.warnings,
+    errors: r.errors,
+  };
+}
+
+/** The record of a Failed backup: the fatal cause first, then every other error. */
+export function buildFailure(id: BackupIdentity, failedAt: Date, fatal: string, rest: { errors: ItemError[]; hooks: HookRecord[]; warnings: string[] }): BackupFailure {
+  return {
+    ...recordIdentity(id, { ...rest, errors: [{ item: "backup", reason: fatal }, ...rest.errors] }),
+    phase: "Failed",
     failedAt: failedAt.toISOString(),
-    errors: [{ item: "backup", reason: fatal }, ...rest.errors],
-    hooks: rest.hooks,
-    warnings: rest.warnings,
   };
 }
 

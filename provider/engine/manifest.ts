@@ -72,10 +72,10 @@ export interface ItemError {
   reason: string;
 }
 
-export interface BackupManifest {
+/** What every backup record (manifest or failure) says about the backup itself. */
+export interface BackupRecordIdentity {
   formatVersion: typeof MANIFEST_FORMAT_VERSION;
   name: string;
-  phase: Exclude<BackupPhase, "Failed">;
   /** The plan that took it, if any. */
   plan?: string;
   /** Tags carried from the plan or the Backup resource. */
@@ -85,6 +85,13 @@ export interface BackupManifest {
   sourceCluster: string;
   target: BackupTarget;
   startedAt: string;
+  hooks: HookRecord[];
+  warnings: string[];
+  errors: ItemError[];
+}
+
+export interface BackupManifest extends BackupRecordIdentity {
+  phase: Exclude<BackupPhase, "Failed">;
   completedAt: string;
   /** Objects written, in total and per `resource.group`. */
   counts: { total: number; byResource: Record<string, number> };
@@ -94,24 +101,11 @@ export interface BackupManifest {
   /** Fingerprints (first 16 hex of SHA-256) of the age recipients; never keys. */
   encryption?: { format: "age"; recipientFingerprints: string[] };
   volumeSnapshots: VolumeSnapshotRecord[];
-  hooks: HookRecord[];
-  warnings: string[];
-  errors: ItemError[];
 }
 
-export interface BackupFailure {
-  formatVersion: typeof MANIFEST_FORMAT_VERSION;
-  name: string;
+export interface BackupFailure extends BackupRecordIdentity {
   phase: "Failed";
-  plan?: string;
-  labels: Record<string, string>;
-  storageLocation: string;
-  sourceCluster: string;
-  target: BackupTarget;
-  startedAt: string;
   failedAt: string;
   /** Why it failed, first the cause that stopped it. */
   errors: ItemError[];
-  hooks: HookRecord[];
-  warnings: string[];
 }
