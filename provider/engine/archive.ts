@@ -13,6 +13,7 @@ import * as zlib from "node:zlib";
 import * as tar from "tar-stream";
 import { HksError, InputError, IntegrityError } from "../errors";
 import { parseArchivePath, type ArchiveObjectRef } from "./archive-paths";
+import { createCoalescer } from "./coalesce";
 
 /**
  * Largest entry accepted, written or read: 64 MiB. A Kubernetes object cannot exceed etcd's request
@@ -36,13 +37,21 @@ export interface ArchiveWriterOptions {
   readonly gzipLevel?: number;
 }
 
+/**
+ * Bytes of entries (content plus a 512-byte header each) that may wait for the consumer before
+ * `addEntry` waits: 1 MiB. One object at a time kept the serialiser and gzip (on libuv's pool) in
+ * lockstep, each idle while the other worked; a window lets them overlap while memory stays bounded.
+ */
+export const ARCHIVE_WRITE_WINDOW_BYTES = 1024 * 1024;
+
 /** A single-use writer of one gzip'd tar archive. */
 export interface ArchiveWriter {
   /** The gzip'd tar bytes. Consume it (e.g. pipe it into the upload) while adding entries. */
   readonly stream: Readable;
   /**
-   * Appends one object's file. Resolves once the bytes have been taken up by `stream`'s consumer
-   * (backpressure), so await each call before the next; a concurrent call is refused.
+   * Appends one object's file. Resolves when the archive has room for more: at most
+   * {@link ARCHIVE_WRITE_WINDOW_BYTES} of entries wait for `stream`'s consumer (backpressure), so
+   * await each call before the next; a concurrent call is refused.
    * Throws InputError for a path outside the archive scheme or content over {@link MAX_ENTRY_BYTES}.
    */
   addEntry(path: string, content: string | Buffer): Promise<void>;
@@ -52,21 +61,28 @@ export interface ArchiveWriter {
   abort(reason?: Error): void;
 }
 
+/** Entry headers are 512 bytes, and so is the padding unit of their content. */
+const TAR_BLOCK = 512;
+
 /**
  * Creates a streaming tar+gzip writer.
  * @param options see {@link ArchiveWriterOptions}.
  */
 export function createArchiveWriter(options: ArchiveWriterOptions = {}): ArchiveWriter {
   const mtime = options.mtime ?? new Date();
-  const pack = tar.pack();
-  const gzip = zlib.createGzip({ level: options.gzipLevel ?? 6 });
+  const pack = tar.pack({ highWaterMark: ARCHIVE_WRITE_WINDOW_BYTES });
+  // Joined chunks (coalesce.ts) and 64 KiB zlib output: few hand-offs to libuv's thread pool.
+  const gzip = zlib.createGzip({ level: options.gzipLevel ?? 6, chunkSize: 64 * 1024 });
   let failure: unknown;
-  const compressed = pipeline(pack, gzip);
+  const compressed = pipeline(pack, createCoalescer(), gzip);
   compressed.catch((e: unknown) => {
     failure ??= e;
   });
   let busy = false;
   let finished = false;
+  // Entries handed to tar-stream and not yet drained, oldest first (they drain in order).
+  const waiting: { drained: Promise<void>; bytes: number }[] = [];
+  let waitingBytes = 0;
 
   const addEntry = async (path: string, content: string | Buffer): Promise<void> => {
     if (finished) throw new Error("ArchiveWriter.addEntry: the archive is already finished; create a new writer");
@@ -81,16 +97,24 @@ export function createArchiveWriter(options: ArchiveWriterOptions = {}): Archive
     if (body.length > MAX_ENTRY_BYTES) {
       throw new InputError("archive entry", `${path} is ${body.length} bytes; the limit is ${MAX_ENTRY_BYTES} (MAX_ENTRY_BYTES)`);
     }
+    const drained = new Promise<void>((resolve, reject) => {
+      // The callback fires once the entry has been pushed and drained.
+      const sink = pack.entry({ name: path, type: "file", mode: 0o644, size: body.length, mtime }, body, (err) => (err ? reject(failure ?? err) : resolve()));
+      // abort() destroys the entry being written too. Its error reaches us through the callback;
+      // the 'error' event itself needs a listener, or it crashes the process (issue 8, MinIO
+      // killed mid-upload: `hks backup create` died with an unhandled AbortError).
+      sink.on("error", () => undefined);
+    });
+    drained.catch(() => undefined); // awaited below or through `compressed`; never unhandled
+    waiting.push({ drained, bytes: body.length + TAR_BLOCK });
+    waitingBytes += body.length + TAR_BLOCK;
     busy = true;
     try {
-      await new Promise<void>((resolve, reject) => {
-        // The callback fires once the entry has been pushed and drained: that is the backpressure.
-        const sink = pack.entry({ name: path, type: "file", mode: 0o644, size: body.length, mtime }, body, (err) => (err ? reject(failure ?? err) : resolve()));
-        // abort() destroys the entry being written too. Its error reaches us through the callback;
-        // the 'error' event itself needs a listener, or it crashes the process (issue 8, MinIO
-        // killed mid-upload: `hks backup create` died with an unhandled AbortError).
-        sink.on("error", () => undefined);
-      });
+      while (waitingBytes > ARCHIVE_WRITE_WINDOW_BYTES) {
+        const oldest = waiting.shift()!;
+        await oldest.drained;
+        waitingBytes -= oldest.bytes;
+      }
     } finally {
       busy = false;
     }
@@ -101,6 +125,7 @@ export function createArchiveWriter(options: ArchiveWriterOptions = {}): Archive
     if (busy) throw new Error("ArchiveWriter.finish: an addEntry has not resolved; await it first");
     finished = true;
     pack.finalize();
+    for (const entry of waiting.splice(0)) await entry.drained;
     await compressed;
   };
 

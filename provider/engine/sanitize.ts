@@ -51,6 +51,40 @@ function isObject(v: unknown): v is JsonObject {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** A shallow copy of `o` without the keys in `drop`; built key by key so it keeps V8's fast shape. */
+function copyWithout(o: JsonObject, drop: ReadonlySet<string>): JsonObject {
+  const out: JsonObject = {};
+  for (const key in o) if (Object.hasOwn(o, key) && !drop.has(key)) out[key] = o[key];
+  return out;
+}
+
+const METADATA_DROP: ReadonlySet<string> = new Set(SANITIZED_METADATA_FIELDS);
+const ANNOTATIONS_DROP: ReadonlySet<string> = new Set(SANITIZED_ANNOTATIONS);
+const STATUS_DROP: ReadonlySet<string> = new Set(["status"]);
+const NOTHING: ReadonlySet<string> = new Set();
+
+/**
+ * The sanitized object as a view: new top-level, `metadata` and `annotations` objects, every other
+ * value shared with `obj`. For callers that only read the result (the backup serialises it straight
+ * away): it costs three small copies instead of a deep one, which at 50,000 objects is the
+ * difference the benchmark sees. Neither `obj` nor the view may be mutated while the other is in use.
+ * Removes what {@link sanitizeObject} removes.
+ */
+export function sanitizedView<T extends object>(obj: T, options: SanitizeOptions = {}): T {
+  const top = copyWithout(obj as JsonObject, options.keepStatus ? NOTHING : STATUS_DROP);
+  const metadata = top.metadata;
+  if (!isObject(metadata)) return top as T;
+  const md = copyWithout(metadata, METADATA_DROP);
+  const annotations = md.annotations;
+  if (isObject(annotations)) {
+    const kept = copyWithout(annotations, ANNOTATIONS_DROP);
+    if (Object.keys(kept).length === 0) delete md.annotations;
+    else md.annotations = kept;
+  }
+  top.metadata = md;
+  return top as T;
+}
+
 /**
  * Returns a copy of `obj` without the fields listed in {@link SANITIZED_METADATA_FIELDS} and
  * {@link SANITIZED_ANNOTATIONS}, and without `status` unless `options.keepStatus` is set.
@@ -60,16 +94,7 @@ function isObject(v: unknown): v is JsonObject {
  * @param options see {@link SanitizeOptions}.
  */
 export function sanitizeObject<T extends object>(obj: T, options: SanitizeOptions = {}): T {
-  // structuredClone: a deep copy, so callers may keep using (or have frozen) the original.
-  const copy = structuredClone(obj) as T & JsonObject;
-  if (!options.keepStatus) delete copy.status;
-  const metadata = copy.metadata;
-  if (!isObject(metadata)) return copy;
-  for (const field of SANITIZED_METADATA_FIELDS) delete metadata[field];
-  const annotations = metadata.annotations;
-  if (isObject(annotations)) {
-    for (const key of SANITIZED_ANNOTATIONS) delete annotations[key];
-    if (Object.keys(annotations).length === 0) delete metadata.annotations;
-  }
-  return copy;
+  // A deep copy, so callers may mutate the result (restore transforms do) or have frozen the input.
+  // Cloned after the removal: managedFields, often the largest part, is never copied.
+  return structuredClone(sanitizedView(obj, options));
 }

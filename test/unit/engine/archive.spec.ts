@@ -4,7 +4,7 @@ import { PassThrough, Readable } from "node:stream";
 import * as tar from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { InputError, IntegrityError, StorageError } from "../../../provider/errors";
-import { createArchiveWriter, MAX_ENTRY_BYTES, readArchive, type ArchiveEntry } from "../../../provider/engine/archive";
+import { ARCHIVE_WRITE_WINDOW_BYTES, createArchiveWriter, MAX_ENTRY_BYTES, readArchive, type ArchiveEntry } from "../../../provider/engine/archive";
 import { archivePathFor } from "../../../provider/engine/archive-paths";
 
 async function collect(stream: Readable): Promise<Buffer> {
@@ -101,13 +101,36 @@ describe("createArchiveWriter + readArchive", () => {
   it("refuses concurrent addEntry, a second finish and addEntry after finish", async () => {
     const w = createArchiveWriter();
     const bytes = collect(w.stream);
-    const first = w.addEntry(deploy, "a");
+    // Larger than the window: the call waits for the consumer, and meanwhile another is refused.
+    const first = w.addEntry(deploy, "a".repeat(ARCHIVE_WRITE_WINDOW_BYTES + 1));
     await expect(w.addEntry(secret, "b")).rejects.toThrow(/previous addEntry has not resolved/);
     await first;
     await w.finish();
     await expect(w.finish()).rejects.toThrow(/already called/);
     await expect(w.addEntry(secret, "b")).rejects.toThrow(/already finished/);
     expect((await readAll(await bytes)).map((e) => e.path)).toEqual([deploy]);
+  });
+
+  it("holds at most the window of entries for a consumer that does not read (backpressure)", async () => {
+    const w = createArchiveWriter();
+    const entry = "x".repeat(64 * 1024);
+    let added = 0;
+    let pending: Promise<void> | undefined;
+    // Add until a call waits; with nobody reading, that must happen within a few windows.
+    for (let i = 0; i < 100 && !pending; i++) {
+      const call = w.addEntry(`resources/configmaps/ns/cm-${i}.yaml`, entry);
+      const settled = await Promise.race([call.then(() => true), new Promise<false>((r) => setImmediate(() => r(false)))]);
+      if (settled) added++;
+      else pending = call;
+    }
+    expect(pending).toBeDefined();
+    // Bounded: the entries taken in are the window plus what the streams' own buffers hold (the
+    // tar stream's is the window too; gzip and the joiner add a few hundred KiB), far below 100.
+    expect(added * entry.length).toBeLessThan(4 * ARCHIVE_WRITE_WINDOW_BYTES);
+    const bytes = collect(w.stream); // a reader arrives: the waiting call goes through
+    await pending;
+    await w.finish();
+    expect(await readAll(await bytes)).toHaveLength(added + 1);
   });
 
   it("abort() makes the stream fail, so an upload reading it aborts", async () => {

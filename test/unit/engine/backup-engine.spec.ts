@@ -117,7 +117,17 @@ describe("runBackup", () => {
       putStream: async (key: string, body: Readable, opts?: PutOptions) => {
         if (!key.includes("resources.tar")) return store.putStream(key, body, opts);
         let seen = 0;
-        await new Promise<void>((_, reject) => body.pipe(new Writable({ write(c: Buffer, _e, cb) { seen += c.length; cb(seen > 10 ? new Error("S3 said: SlowDown") : null); } })).on("error", reject));
+        // As the S3 client does: the request fails, and the body it was reading is torn down.
+        await new Promise<void>((_, reject) => body.pipe(new Writable({
+          write(c: Buffer, _e, cb) {
+            seen += c.length;
+            if (seen > 10) {
+              reject(new Error("S3 said: SlowDown"));
+              body.destroy();
+            }
+            cb();
+          },
+        })));
         return store.putStream(key, body, opts);
       },
     });

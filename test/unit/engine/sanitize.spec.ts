@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SANITIZED_ANNOTATIONS, SANITIZED_METADATA_FIELDS, sanitizeObject } from "../../../provider/engine/sanitize";
+import { SANITIZED_ANNOTATIONS, SANITIZED_METADATA_FIELDS, sanitizedView, sanitizeObject as deepSanitize } from "../../../provider/engine/sanitize";
 
 /** A Deployment as the API server returns it, with every server-assigned field set. */
 function liveDeployment(): Record<string, any> {
@@ -39,7 +39,11 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-describe("sanitizeObject", () => {
+// Both forms remove exactly the same fields; they differ only in what they copy (tests at the end).
+describe.each([
+  { form: "sanitizeObject (deep copy)", sanitizeObject: deepSanitize },
+  { form: "sanitizedView (shares unchanged subtrees)", sanitizeObject: sanitizedView },
+])("$form", ({ sanitizeObject }) => {
   it.each(SANITIZED_METADATA_FIELDS.map((field) => ({ field })))("drops metadata.$field", ({ field }) => {
     const out = sanitizeObject(liveDeployment());
     expect(out.metadata).not.toHaveProperty(field);
@@ -118,5 +122,34 @@ describe("sanitizeObject", () => {
       },
       spec: { replicas: 2, template: { metadata: { labels: { app: "web" }, creationTimestamp: null } } },
     });
+  });
+});
+
+describe("copy semantics", () => {
+  it("sanitizeObject returns a deep copy: mutating it leaves the input alone", () => {
+    const input = liveDeployment();
+    const out = deepSanitize(input);
+    out.spec.replicas = 9;
+    out.metadata.labels.app = "changed";
+    expect(input.spec.replicas).toBe(2);
+    expect(input.metadata.labels.app).toBe("web");
+  });
+
+  it("sanitizedView shares every subtree it does not change, and copies the ones it does", () => {
+    const input = liveDeployment();
+    const view = sanitizedView(input);
+    expect(view.spec).toBe(input.spec);
+    expect(view.metadata.labels).toBe(input.metadata.labels);
+    expect(view.metadata.ownerReferences).toBe(input.metadata.ownerReferences);
+    expect(view.metadata).not.toBe(input.metadata);
+    expect(view.metadata.annotations).not.toBe(input.metadata.annotations);
+    expect(input.metadata.uid).toBe("5f0c-uid");
+    expect(input.metadata.annotations).toHaveProperty(["kubectl.kubernetes.io/last-applied-configuration"]);
+  });
+
+  it("both keep the key order of the input (YAML files start with apiVersion and kind)", () => {
+    const order = (o: object) => JSON.stringify(o);
+    expect(order(sanitizedView(liveDeployment()))).toBe(order(deepSanitize(liveDeployment())));
+    expect(Object.keys(sanitizedView(liveDeployment()))).toEqual(["apiVersion", "kind", "metadata", "spec"]);
   });
 });
