@@ -29,4 +29,4 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY bin/ ./bin/
 COPY --from=build /src/dist/ ./dist/
 USER node
-ENTRYPOINT ["node", "/app/bin/hks.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=8", "--heap-growing-percent=50", "/app/bin/hks.js"]

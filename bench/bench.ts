@@ -11,6 +11,7 @@ import * as k8s from "@kubernetes/client-node";
 import { downStack, readStack, stackEnv, stackHealthy, upStack, type StackInfo } from "../cli/dev/stack";
 import { ensureTools, packageRoot } from "../cli/dev/tools";
 import { writeLocationConfig } from "../provider/kube/location-config";
+import { ENGINE_NODE_FLAGS } from "../provider/node-flags";
 import { createS3Client, ensureBucket } from "../provider/store";
 import { createWorkload } from "./workload";
 
@@ -37,7 +38,8 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = root): P
 }
 
 async function worker(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ seconds: number; objects: number; peakRssMiB: number }> {
-  const out = await run(process.execPath, [path.join(root, "dist", "bench", "worker.js"), ...args], env);
+  // With the heap sizing the runner and the CLI run with: peak RSS is what a user's process sees.
+  const out = await run(process.execPath, [...ENGINE_NODE_FLAGS, path.join(root, "dist", "bench", "worker.js"), ...args], env);
   return JSON.parse(out.trim().split("\n").pop()!);
 }
 

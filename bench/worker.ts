@@ -11,6 +11,7 @@ import * as zlib from "node:zlib";
 import pLimit from "p-limit";
 import { runBackup } from "../provider/engine/backup";
 import { openBackupContext } from "../provider/engine/backup-deps";
+import { createCoalescer } from "../provider/engine/coalesce";
 import { runRestore, DEFAULT_RESTORE_CONCURRENCY } from "../provider/engine/restore";
 import { openRestoreContext } from "../provider/engine/restore-context";
 import { KubeRestoreCluster } from "../provider/engine/restore-kube";
@@ -48,16 +49,19 @@ async function* listAll(reader: ReturnType<typeof createKubeReader>, ns: string)
 async function backupFloor(kc: k8s.KubeConfig, ns: string, location: string, key: string): Promise<number> {
   const store = await openLocationStore(kc, (await resolveLocationConfig(kc, LOCATION_NAMESPACE, location))!);
   const reader = createKubeReader(kc);
-  const gzip = zlib.createGzip();
+  // Lines are joined into large chunks before gzip, as the engine's archive does (coalesce.ts):
+  // one zlib call per line would make the floor slower than it needs to be.
+  const lines = createCoalescer();
+  const gzip = zlib.createGzip({ chunkSize: 64 * 1024 });
   const body = new PassThrough();
-  gzip.pipe(body);
+  lines.pipe(gzip).pipe(body);
   const upload = store.putStream(key, body);
   let n = 0;
   for await (const item of listAll(reader, ns)) {
     n++;
-    if (!gzip.write(JSON.stringify(item) + "\n")) await new Promise((r) => gzip.once("drain", r));
+    if (!lines.write(JSON.stringify(item) + "\n")) await new Promise((r) => lines.once("drain", r));
   }
-  gzip.end();
+  lines.end();
   await upload;
   return n;
 }

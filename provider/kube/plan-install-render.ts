@@ -7,6 +7,7 @@
  * `hks-plan-<name>` (plan.json), Roles + RoleBindings, ClusterRole + ClusterRoleBinding, and the
  * CronJob LAST, so its first Job finds everything it needs.
  */
+import { ENGINE_NODE_FLAGS } from "../node-flags";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { PLAN_LABEL, PLAN_NAMESPACE_LABEL, PLAN_SPEC_KEY, planObjectName, type PlanSpec } from "../engine/run-plan-spec";
 import type { BackupPlanInputs } from "../types";
@@ -19,9 +20,10 @@ export type RenderedObject = KubernetesObject & { apiVersion: string; kind: stri
 
 /**
  * The runner image's entrypoint (the repo Dockerfile's `ENTRYPOINT`), written into the container's
- * `command` so the Job spells out exactly what runs; a unit test keeps the two equal.
+ * `command` so the Job spells out exactly what runs; a unit test keeps the two equal. Node runs with
+ * the engine's heap sizing (node-flags.ts).
  */
-export const RUNNER_COMMAND: readonly string[] = ["node", "/app/bin/hks.js"];
+export const RUNNER_COMMAND: readonly string[] = ["node", ...ENGINE_NODE_FLAGS, "/app/bin/hks.js"];
 
 /** Container name of the runner in the Job's Pod. */
 export const RUNNER_CONTAINER = "runner";

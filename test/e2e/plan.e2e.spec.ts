@@ -16,6 +16,7 @@ import { openLocationStore } from "../../provider/location/store";
 import { createLayout, type ObjectStore } from "../../provider/store";
 import { readBackupObjects, readManifest } from "../integration/backup-fixtures";
 import { can, containerProcess, runProcess, serviceAccountKubeconfig, waitFor, type ProcessSpec } from "../integration/plan-support";
+import { ENGINE_NODE_FLAGS } from "../../provider/node-flags";
 import { pulumiProject, type PulumiProject } from "../support/pulumi";
 
 const stack = inject("stack");
@@ -100,7 +101,9 @@ describe("BackupPlan end to end", () => {
       (await core.listNamespacedPod({ namespace: ns, labelSelector: `job-name=${job.metadata!.name}` })).items[0]);
     expect(pod.status?.phase).toBe("Pending"); // no kubelet here: the test is the kubelet
     proc = await containerProcess(kc, job, pod);
-    expect(proc.argv.slice(2)).toEqual(["run-plan", "nightly", "--namespace", ns]);
+    // node, the engine's heap flags (as the container command has them), the CLI, the args
+    expect(proc.argv.slice(1, -5)).toEqual([...ENGINE_NODE_FLAGS]);
+    expect(proc.argv.slice(-4)).toEqual(["run-plan", "nightly", "--namespace", ns]);
     expect(proc.env).toEqual({ HKS_POD_NAME: pod.metadata!.name, HKS_NAMESPACE: ns });
     saKubeconfig = await serviceAccountKubeconfig(kc, ns, pod.spec!.serviceAccountName!);
     const r = await runProcess(proc, { KUBECONFIG: saKubeconfig });

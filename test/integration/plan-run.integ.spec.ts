@@ -14,6 +14,7 @@ import { createLayout, type ObjectStore } from "../../provider/store";
 import type { BackupPlanInputs } from "../../provider/types";
 import { adminKubeConfig, createLocation, rand, readBackupObjects, readManifest } from "./backup-fixtures";
 import { containerProcess, runProcess, serviceAccountKubeconfig, type ProcessSpec } from "./plan-support";
+import { ENGINE_NODE_FLAGS } from "../../provider/node-flags";
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -65,7 +66,9 @@ afterAll(async () => {
 
 describe("hks run-plan as the CronJob's container, with the runner's ServiceAccount", () => {
   it("backs up the selected objects into the primary and into the copy (encrypted for the copy's key)", async () => {
-    expect(proc.argv.slice(2)).toEqual(["run-plan", "db", "--namespace", planNs]);
+    // node, the engine's heap flags (as the container command has them), the CLI, the args
+    expect(proc.argv.slice(1, -5)).toEqual([...ENGINE_NODE_FLAGS]);
+    expect(proc.argv.slice(-4)).toEqual(["run-plan", "db", "--namespace", planNs]);
     const r = await run("2025-01-01T02:00:00Z");
     expect(r.stderr).not.toMatch(/Forbidden|HTTP 403/);
     expect(r.code, r.stdout + r.stderr).toBe(0);

@@ -61,7 +61,8 @@ export async function containerProcess(admin: k8s.KubeConfig, job: k8s.V1Job, po
   const command = c.command ?? [];
   // The image's entrypoint is this repository's CLI, installed at /app: run the local checkout instead.
   if (JSON.stringify(command) !== JSON.stringify(RUNNER_COMMAND)) throw new Error(`unexpected container command ${JSON.stringify(command)}`);
-  const argv = [process.execPath, path.join(ROOT, "bin", "hks.js"), ...(c.args ?? [])];
+  // Node's own flags (the heap sizing) are kept: the runner runs as the container would run it.
+  const argv = [process.execPath, ...command.slice(1, -1), path.join(ROOT, "bin", "hks.js"), ...(c.args ?? [])];
   const core = admin.makeApiClient(k8s.CoreV1Api);
   const ns = job.metadata!.namespace!;
   const env: Record<string, string> = {};

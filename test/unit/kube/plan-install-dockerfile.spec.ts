@@ -43,7 +43,7 @@ describe("Dockerfile ↔ CronJob", () => {
     expect(copies.some((x) => /\/dist\/ \.\/dist\/$/.test(x))).toBe(true);
     const script = fs.readFileSync(path.join(ROOT, "bin", "hks.js"), "utf8");
     expect(script).toContain('require("../dist/cli/main.js")');
-    expect(RUNNER_COMMAND[1]).toBe("/app/bin/hks.js");
+    expect(RUNNER_COMMAND.at(-1)).toBe("/app/bin/hks.js");
   });
 
   it("the args are `run-plan <plan> --namespace <ns>`, a command the CLI has", async () => {

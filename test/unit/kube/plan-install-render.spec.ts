@@ -45,7 +45,7 @@ describe("renderCronJob: default configuration", () => {
     expect(c.name).toBe("runner");
     expect(c.image).toMatch(/^ghcr\.io\/hks-backup\/runner:\d+\.\d+\.\d+/);
     expect(c.imagePullPolicy).toBe("IfNotPresent");
-    expect(c.command).toEqual(["node", "/app/bin/hks.js"]);
+    expect(c.command).toEqual(["node", "--max-semi-space-size=8", "--heap-growing-percent=50", "/app/bin/hks.js"]);
     expect(c.command).toEqual([...RUNNER_COMMAND]);
     expect(c.args).toEqual(["run-plan", "production-db-daily", "--namespace", "hks-system"]);
   });
