@@ -76,6 +76,13 @@ async function pulumiVsCli(env: NodeJS.ProcessEnv, ns: string, objects: number):
   return { case: "pulumi-vs-cli", objects, seconds, floorSeconds, objectsPerSecond: objects / seconds, peakRssMiB: 0 };
 }
 
+/** Removes this run's restore targets from a stack that outlives the run (best effort: not awaited to completion). */
+async function deleteNamespaces(kc: k8s.KubeConfig, names: readonly string[]): Promise<void> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  for (const name of names) await core.deleteNamespace({ name }).catch(() => undefined);
+  if (names.length) log(`deleting ${names.length} restored namespaces (${names.join(", ")})`);
+}
+
 function table(rows: Row[]): string {
   const head = ["case", "objects", "ours s", "floor s", "ours/floor", "objects/s", "peak RSS MiB (floor)"];
   const body = rows.map((r) => [
@@ -104,6 +111,8 @@ async function main(): Promise<void> {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(info.kubeconfig);
   const rows: Row[] = [];
+  const runTag = Date.now().toString(36);
+  const restoredNamespaces: string[] = [];
   try {
     await prepareLocation(info, kc);
     for (const n of sizes) {
@@ -117,8 +126,11 @@ async function main(): Promise<void> {
       const backupName = `${ns}-r${Date.now()}`;
       await worker(env, "backup", ns, "bench", backupName);
       log(`restore of ${n} objects into fresh namespaces: floor, then hks`);
-      const rfloor = await worker(env, "restore-floor", ns, `${ns}-floor`);
-      const rours = await worker(env, "restore", backupName, ns, `${ns}-restored`, "bench");
+      // Fresh target namespaces per run, so a bench can run again on the same stack.
+      const [floorNs, oursNs] = [`${ns}-floor-${runTag}`, `${ns}-restored-${runTag}`];
+      restoredNamespaces.push(floorNs, oursNs);
+      const rfloor = await worker(env, "restore-floor", ns, floorNs);
+      const rours = await worker(env, "restore", backupName, ns, oursNs, "bench");
       rows.push({ case: "restore", objects: rours.objects, seconds: rours.seconds, floorSeconds: rfloor.seconds, objectsPerSecond: rours.objects / rours.seconds, peakRssMiB: rours.peakRssMiB, floorPeakRssMiB: rfloor.peakRssMiB });
       if (n === sizes[0]) {
         log(`pulumi up of a Backup vs hks backup create (${n} objects)`);
@@ -127,6 +139,7 @@ async function main(): Promise<void> {
     }
   } finally {
     if (owned) await downStack(info.runDir, log);
+    else await deleteNamespaces(kc, restoredNamespaces);
   }
   if (json) process.stdout.write(JSON.stringify(rows.map(({ floorPeakRssMiB: _f, ...r }) => r), null, 2) + "\n");
   else {

@@ -8,6 +8,7 @@ import { InputError } from "../../provider/errors";
 import { openBackupContext } from "../../provider/engine/backup-deps";
 import { resolveBackupName } from "../../provider/engine/backup-name";
 import { runBackup } from "../../provider/engine/backup";
+import { DEFAULT_PAGE_SIZE } from "../../provider/engine/collect";
 import { assertTargetExists } from "../../provider/engine/backup-preflight";
 import { parseLabelPairs } from "../../provider/engine/collect-selector";
 import { backupRequestOf } from "../../provider/handlers/backup";
@@ -29,6 +30,7 @@ export interface CreateFlags {
   volumeSnapshotClass?: string;
   snapshotTimeout?: string;
   labels?: string;
+  pageSize?: string;
   plan?: string;
   wait?: boolean;
   output?: string;
@@ -78,10 +80,24 @@ export function inputsFromFlags(name: string, f: CreateFlags, locationNamespace:
   return inputs;
 }
 
+/** `--page-size` as a number; undefined when not given. Throws an InputError naming the flag. */
+export function pageSizeFromFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= MAX_PAGE_SIZE)) {
+    throw new InputError("--page-size", `must be a whole number from 1 to ${MAX_PAGE_SIZE} (objects per LIST request), got ${JSON.stringify(value)}; leave it out for ${DEFAULT_PAGE_SIZE}`);
+  }
+  return n;
+}
+
+/** Largest `--page-size`: the apiserver caps nothing, but a page is held in memory whole. */
+const MAX_PAGE_SIZE = 10_000;
+
 /** Runs `hks backup create`; sets the exit code from the phase. */
 export async function createAction(name: string, flags: CreateFlags, cmd: Command): Promise<void> {
   const g = globalOptions(cmd);
   const inputs = inputsFromFlags(name, flags, g.namespace);
+  const pageSize = pageSizeFromFlag(flags.pageSize);
   const kc = kubeConfigFor(g);
   const plan = inputs.target ? undefined : await readPlanSpec(kc, g.namespace, inputs.plan!, { field: "--plan", fix: "check the name and --namespace, or give --include-namespaces/--selector" });
   const bc = await openBackupContext(kc, { storageLocation: inputs.storageLocation ?? plan?.storageLocation, namespace: g.namespace, field: "--storage-location" });
@@ -95,7 +111,7 @@ export async function createAction(name: string, flags: CreateFlags, cmd: Comman
   const onSignal = () => ac.abort(new Error("interrupted"));
   process.once("SIGINT", onSignal);
   try {
-    const res = await runBackup({ ...request, name: resolved }, { ...bc.deps, progress: cliProgress(), signal: ac.signal });
+    const res = await runBackup({ ...request, name: resolved }, { ...bc.deps, pageSize, progress: cliProgress(), signal: ac.signal });
     process.stdout.write(flags.output === "json" ? JSON.stringify(res.record, null, 2) + "\n" : createdText(res, bc.location.name));
     process.exitCode = EXIT_CODE[res.phase];
   } finally {

@@ -40,7 +40,9 @@ async function restartApiserverDuring(run: HksRun, progress: RegExp, downMs = 20
 
 /** `hks backup create <name>` of SRC, with the apiserver restarted once `progress` is printed. */
 async function backupAcrossRestart(name: string, progress: RegExp, downMs?: number): Promise<{ manifest: BackupManifest; back: number }> {
-  const run = spawnHks(info, ["-n", LOC_NS, "backup", "create", name, "--include-namespaces", SRC, "--storage-location", "main"]);
+  // Pages of 10: 300 LISTs, so the backup is still listing when the apiserver goes down (with the
+  // default 500 it finishes 3,000 objects before the kill lands).
+  const run = spawnHks(info, ["-n", LOC_NS, "backup", "create", name, "--include-namespaces", SRC, "--storage-location", "main", "--page-size", "10"]);
   const back = await restartApiserverDuring(run, progress, downMs);
   const { code } = await run.exit;
   expect(code, run.stdout() + run.stderr()).toBe(0);
