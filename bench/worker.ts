@@ -17,7 +17,9 @@ import { openRestoreContext } from "../provider/engine/restore-context";
 import { KubeRestoreCluster } from "../provider/engine/restore-kube";
 import { sanitizeObject } from "../provider/engine/sanitize";
 import type { KubeObject } from "../provider/engine/transform";
-import { createKubeReader } from "../provider/kube/discovery";
+import { collectResources } from "../provider/engine/collect";
+import { listScopes, selectBackupResources } from "../provider/engine/collect-filter";
+import { createKubeReader, discoverResources } from "../provider/kube/discovery";
 import { resolveLocationConfig } from "../provider/kube/location-config";
 import { openLocationStore } from "../provider/location/store";
 import { MIX_RESOURCES } from "./workload";
@@ -46,9 +48,17 @@ async function* listAll(reader: ReturnType<typeof createKubeReader>, ns: string)
   }
 }
 
+/**
+ * The backup floor: the engine's own LISTs (discovery, then every namespaced type of the namespace,
+ * paged, at the engine's concurrency, through collectResources) written as raw JSON lines into one
+ * gzip upload. What it leaves out is what the engine adds: YAML files in a tar, sanitizing, the
+ * namespace and CRDs, hooks, the write-once checks and the manifest.
+ */
 async function backupFloor(kc: k8s.KubeConfig, ns: string, location: string, key: string): Promise<number> {
   const store = await openLocationStore(kc, (await resolveLocationConfig(kc, LOCATION_NAMESPACE, location))!);
   const reader = createKubeReader(kc);
+  const target = { namespaces: [ns] };
+  const { selected } = selectBackupResources((await discoverResources(reader)).resources, target);
   // Lines are joined into large chunks before gzip, as the engine's archive does (coalesce.ts):
   // one zlib call per line would make the floor slower than it needs to be.
   const lines = createCoalescer();
@@ -57,10 +67,17 @@ async function backupFloor(kc: k8s.KubeConfig, ns: string, location: string, key
   lines.pipe(gzip).pipe(body);
   const upload = store.putStream(key, body);
   let n = 0;
-  for await (const item of listAll(reader, ns)) {
-    n++;
-    if (!lines.write(JSON.stringify(item) + "\n")) await new Promise((r) => lines.once("drain", r));
-  }
+  await collectResources(reader, selected, listScopes(target), {
+    async onPage(_r, _ns, items) {
+      for (const item of items) {
+        n++;
+        if (!lines.write(JSON.stringify(item) + "\n")) await new Promise((r) => lines.once("drain", r));
+      }
+    },
+    onListError(r, _ns, reason) {
+      throw new Error(`listing ${r.resource} failed: ${reason}`);
+    },
+  });
   lines.end();
   await upload;
   return n;

@@ -12,6 +12,7 @@ export interface ObjectStorageInputs {
   prefix?: string;
   forcePathStyle?: boolean;
   caBundle?: string;
+  idleTimeoutSeconds?: number;
 }
 
 /** An NFS share (or any directory) holding backups. */

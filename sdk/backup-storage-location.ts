@@ -16,6 +16,13 @@ export interface ObjectStorageArgs {
   readonly forcePathStyle?: pulumi.Input<boolean>;
   /** PEM bundle of the CA that signed the endpoint's certificate, for private CAs. @default the system CAs */
   readonly caBundle?: pulumi.Input<string>;
+  /**
+   * Seconds a request to the service may go without a byte sent or received (or a connection may
+   * take to open) before it is abandoned; the S3 client retries it up to 3 times, then the backup or
+   * restore fails naming the location. Without it, a frozen endpoint would hang a backup forever.
+   * Whole seconds, 1-3600. @default 60
+   */
+  readonly idleTimeoutSeconds?: pulumi.Input<number>;
 }
 
 /** An NFS share holding backups (the same layout as in a bucket). */

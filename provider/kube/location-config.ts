@@ -23,7 +23,7 @@ export interface LocationConfig {
   name: string;
   namespace: string;
   provider: "aws" | "generic";
-  objectStorage?: { bucket: string; region: string; endpoint?: string; prefix: string; forcePathStyle?: boolean; caBundle?: string };
+  objectStorage?: { bucket: string; region: string; endpoint?: string; prefix: string; forcePathStyle?: boolean; caBundle?: string; idleTimeoutSeconds?: number };
   nfs?: { server: string; path: string; localPath?: string };
   serverSideEncryption?: { type: "SSE-S3" } | { type: "SSE-KMS"; kmsKeyId: string };
   /** age recipients (public keys) every backup here is encrypted to. */

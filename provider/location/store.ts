@@ -24,6 +24,7 @@ export function storeConfigOf(cfg: Pick<LocationConfig, "objectStorage" | "nfs" 
     endpoint: os.endpoint,
     forcePathStyle: os.forcePathStyle ?? (os.endpoint ? true : undefined),
     caBundle: os.caBundle,
+    idleTimeoutMs: os.idleTimeoutSeconds === undefined ? undefined : os.idleTimeoutSeconds * 1000,
     credentials,
     sse: sse ? (sse.type === "SSE-KMS" ? { type: "aws:kms", kmsKeyId: sse.kmsKeyId } : { type: "AES256" }) : undefined,
   };
@@ -43,6 +44,7 @@ export function locationConfigOf(inputs: BackupStorageLocationInputs): LocationC
       prefix: inputs.objectStorage.prefix ?? "",
       forcePathStyle: inputs.objectStorage.forcePathStyle,
       caBundle: inputs.objectStorage.caBundle,
+      idleTimeoutSeconds: inputs.objectStorage.idleTimeoutSeconds,
     } : undefined,
     nfs: inputs.nfs,
     serverSideEncryption: inputs.serverSideEncryption,

@@ -80,6 +80,9 @@ export function checkLocation(news: Partial<BackupStorageLocationInputs>): { inp
       if (c.present(os.caBundle) && (typeof os.caBundle !== "string" || !os.caBundle.includes("-----BEGIN CERTIFICATE-----"))) {
         c.fail("objectStorage.caBundle", "must be PEM text containing at least one '-----BEGIN CERTIFICATE-----' block");
       }
+      if (c.present(os.idleTimeoutSeconds) && !(Number.isInteger(os.idleTimeoutSeconds) && (os.idleTimeoutSeconds as number) >= 1 && (os.idleTimeoutSeconds as number) <= 3600)) {
+        c.fail("objectStorage.idleTimeoutSeconds", `must be a whole number of seconds from 1 to 3600, got ${JSON.stringify(os.idleTimeoutSeconds)}; leave it out for 60`);
+      }
     }
   }
   if (hasNfs && nfs) {
@@ -194,7 +197,7 @@ const REPLACE_PATHS = [
 
 /** Inputs changed in place by `update`. */
 const UPDATE_PATHS = [
-  "objectStorage.forcePathStyle", "objectStorage.caBundle", "nfs.localPath", "credentials", "credentialsSecretRef",
+  "objectStorage.forcePathStyle", "objectStorage.caBundle", "objectStorage.idleTimeoutSeconds", "nfs.localPath", "credentials", "credentialsSecretRef",
   "createBucket", "versioning", "serverSideEncryption", "objectLock.days", "lifecycle", "tags", "encryption",
   "accessMode", "deletionPolicy", "default", "kubeconfig", "context",
 ] as const;

@@ -5,7 +5,7 @@
  */
 import * as https from "node:https";
 import { S3Client } from "@aws-sdk/client-s3";
-import type { S3ClientConfig } from "./s3-config";
+import { DEFAULT_S3_IDLE_TIMEOUT_MS, type S3ClientConfig } from "./s3-config";
 
 /**
  * Creates an S3 client for `config`. Without `config.credentials` the SDK's default chain applies
@@ -29,7 +29,14 @@ export function createS3Client(config: S3ClientConfig): S3Client {
       : undefined,
     // A bucket in another region answers with a redirect; follow it rather than fail the backup.
     followRegionRedirects: true,
-    // Passing agent options (not an agent instance) lets the SDK keep its own pooling defaults.
-    requestHandler: config.caBundle ? { httpsAgent: new https.Agent({ ca: config.caBundle, keepAlive: true }) } : undefined,
+    requestHandler: {
+      // An endpoint that stops answering (frozen, or a network path dropping packets) would otherwise
+      // hold a request, and the backup, forever: no byte for this long is a TimeoutError, which the
+      // SDK's retry strategy retries and then reports (issue 8, "Faults": MinIO frozen mid-upload).
+      connectionTimeout: config.idleTimeoutMs ?? DEFAULT_S3_IDLE_TIMEOUT_MS,
+      socketTimeout: config.idleTimeoutMs ?? DEFAULT_S3_IDLE_TIMEOUT_MS,
+      // Passing agent options (not an agent instance) lets the SDK keep its own pooling defaults.
+      ...(config.caBundle ? { httpsAgent: new https.Agent({ ca: config.caBundle, keepAlive: true }) } : {}),
+    },
   });
 }

@@ -29,7 +29,15 @@ export interface S3ClientConfig {
   readonly credentials?: S3Credentials;
   /** Extra trusted CA certificates, PEM text, for an endpoint with a private CA. @default the system roots */
   readonly caBundle?: string;
+  /**
+   * Milliseconds a request may go without a byte moving (and a connection may take to open) before
+   * it is abandoned as a TimeoutError, which the SDK retries. @default DEFAULT_S3_IDLE_TIMEOUT_MS (60 s)
+   */
+  readonly idleTimeoutMs?: number;
 }
+
+/** A request to S3 with no byte moving for this long is abandoned (and retried): 60 s. */
+export const DEFAULT_S3_IDLE_TIMEOUT_MS = 60_000;
 
 /** A storage location on S3: a client configuration plus the bucket, prefix and write options. */
 export interface S3StoreConfig extends S3ClientConfig {

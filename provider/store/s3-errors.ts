@@ -39,6 +39,7 @@ const FIXES: Record<string, string> = {
   ECONNREFUSED: "nothing listens at the endpoint; check the endpoint URL and that the service runs",
   ENOTFOUND: "the endpoint's host name does not resolve; check the endpoint URL",
   ETIMEDOUT: "the endpoint did not answer in time; check the network and the endpoint URL",
+  TimeoutError: "the endpoint stopped answering (no byte moved within objectStorage.idleTimeoutSeconds, 3 attempts); check that the service runs and the network path to it, or raise idleTimeoutSeconds for a very slow link",
 };
 
 // A HEAD response has no body, so its error carries only the status: HTTP 403 may be wrong keys as

@@ -7,12 +7,15 @@
  *
  * Expected: the backup fails with a StorageError naming the location, no manifest is written,
  * nothing claims success (exit code, `hks backup list`), and after the restart the next run succeeds.
+ * MinIO frozen and left frozen (a hung endpoint, not a dead one): the location's idle timeout ends
+ * the requests, and the backup fails the same way instead of hanging.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { BackupListJson } from "../../cli/backup/format";
 import { startStackProcess, stopStackProcess, type StackInfo } from "../../cli/dev/stack";
 import { createLayout, type ObjectStore } from "../../provider/store";
-import { ensureRunning, freeze, hks, incompleteUploads, pollUntil, spawnHks, stopPrivateStack, startUploadFaultScene } from "../support/faults";
+import { createTestLocation } from "../support/backup-fixture";
+import { adminKc, ensureRunning, freeze, hks, incompleteUploads, pollUntil, s3Of, spawnHks, stopPrivateStack, startUploadFaultScene, thaw } from "../support/faults";
 
 const SRC = "big-app";
 const LOC_NS = "hks-faults";
@@ -32,12 +35,17 @@ async function killMinio(): Promise<void> {
   await stopStackProcess(info, "minio", "SIGKILL");
 }
 
+/** A second location on the same bucket whose requests give up after 2 s without a byte moving. */
+const QUICK = { name: "quick", prefix: "team-b", idleTimeoutSeconds: 2 };
+
 beforeAll(async () => {
   ({ info, store } = await startUploadFaultScene("faults-minio", { src: SRC, locationNamespace: LOC_NS, bucket: BUCKET }));
+  await createTestLocation(adminKc(info), { ...QUICK, namespace: LOC_NS, bucket: BUCKET, s3: s3Of(info) });
 }, 300_000);
 
-// A test that failed half-way must not leave MinIO down for the next one.
+// A test that failed half-way must not leave MinIO frozen or down for the next one.
 afterEach(async () => {
+  thaw(info, "minio");
   info = await ensureRunning(info, "minio");
 });
 
@@ -99,5 +107,31 @@ describe("MinIO killed in the middle of an upload", () => {
     expect(next.stderr).toContain(`removed 1 incomplete upload(s) of backup ${first} from s3://faults-minio/team-a: left by the run that died`);
     expect(await phasesOf("nightly-20250102020000")).toEqual(["Completed"]);
     expect(await incompleteUploads(info, BUCKET, archiveKey(first))).toBe(0);
+  });
+
+  it("MinIO frozen and left frozen: the idle timeout ends every request, the backup fails naming the location instead of hanging; thawed, the next backup completes", async () => {
+    const run = spawnHks(info, ["-n", LOC_NS, "backup", "create", "while-frozen", "--include-namespaces", SRC, "--storage-location", QUICK.name]);
+    await run.waitForOutput(/upload: \d+, [\d.]+ MiB/);
+    freeze(info, "minio");
+    // Without the timeout this never returns (the test's own timeout would fail it).
+    const { code } = await run.exit;
+    thaw(info, "minio");
+    expect(code, run.stderr()).toBe(1);
+    expect(run.stdout(), run.stderr()).toMatch(/^Backup "while-frozen" Failed after [\d.]+s \(location quick\):\n {2}error: backup: StorageError: writing "hks\/v1\/backups\/while-frozen\/resources.tar.gz" in s3:\/\/faults-minio\/team-b failed \(TimeoutError\)/);
+    expect(run.stdout()).toContain("the endpoint stopped answering (no byte moved within objectStorage.idleTimeoutSeconds, 3 attempts)");
+    expect(await phasesOf("while-frozen")).toEqual([]);
+
+    const next = await hksIn(["backup", "create", "after-thaw", "--include-namespaces", SRC, "--storage-location", QUICK.name]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toMatch(/^Backup "after-thaw" Completed: 6\d objects/);
+    // The frozen run's abort was sent but timed out; MinIO may still act on it once thawed (the
+    // request sat in its socket buffer). Whatever is left goes with an explicit delete.
+    const leftKey = `${QUICK.prefix}/${layout.backupResourcesKey("while-frozen")}`;
+    if ((await incompleteUploads(info, BUCKET, leftKey)) > 0) {
+      const del = await hksIn(["backup", "delete", "while-frozen", "--storage-location", QUICK.name]);
+      expect(del.code, del.stderr).toBe(0);
+      expect(del.stdout).toBe('Deleted backup "while-frozen" from quick: 0 objects, 1 incomplete upload\n');
+    }
+    expect(await incompleteUploads(info, BUCKET, leftKey)).toBe(0);
   });
 });

@@ -169,6 +169,8 @@ export interface TestLocationSpec {
   readonly accessMode?: "ReadWrite" | "ReadOnly";
   readonly s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
   readonly recipients?: string[];
+  /** objectStorage.idleTimeoutSeconds of the location. @default unset (60 s) */
+  readonly idleTimeoutSeconds?: number;
 }
 
 /**
@@ -187,7 +189,7 @@ export async function createTestLocation(kc: k8s.KubeConfig, spec: TestLocationS
   }
   const config: LocationConfig = {
     name: spec.name, namespace: spec.namespace, provider: "aws",
-    objectStorage: { bucket: spec.bucket, region: spec.s3.region, endpoint: spec.s3.endpoint, prefix: spec.prefix, forcePathStyle: true },
+    objectStorage: { bucket: spec.bucket, region: spec.s3.region, endpoint: spec.s3.endpoint, prefix: spec.prefix, forcePathStyle: true, idleTimeoutSeconds: spec.idleTimeoutSeconds },
     recipients: spec.recipients ?? [], accessMode: spec.accessMode ?? "ReadWrite", default: false,
     credentials: { kind: "secret", name: `hks-location-${spec.name}-credentials`, namespace: spec.namespace, accessKeyIdKey: "AWS_ACCESS_KEY_ID", secretAccessKeyKey: "AWS_SECRET_ACCESS_KEY" },
   };

@@ -57,6 +57,12 @@ export function freeze(info: StackInfo, name: string): void {
   process.kill(p.pid, "SIGSTOP");
 }
 
+/** Lets a frozen process of the stack run again (a no-op for a running one, or one that is gone). */
+export function thaw(info: StackInfo, name: string): void {
+  const p = info.processes[name];
+  if (p && isOurs(p.pid, p.bin)) process.kill(p.pid, "SIGCONT");
+}
+
 /** A running `hks` command: its output so far, a way to wait for a line, and its end. */
 export interface HksRun {
   readonly child: ChildProcess;
