@@ -98,20 +98,20 @@ export class ItemBackupper implements CollectSink {
     const key = groupResourceKey(r);
     const name = String(obj.metadata?.name ?? "");
     let path: string;
-    let text: string;
+    let body: Buffer;
     try {
       path = archivePathFor({ group: r.group, resource: r.resource, namespace: ns, name });
       // Without a /status subresource, status is user data written through the main endpoint.
-      text = objectYaml(sanitizedView(obj, { keepStatus: !r.hasStatusSubresource }));
+      body = Buffer.from(objectYaml(sanitizedView(obj, { keepStatus: !r.hasStatusSubresource })), "utf8");
     } catch (err) {
       this.errors.push({ item: `${key}/${ns ? `${ns}/` : ""}${name}`, reason: (err as Error).message });
       return false;
     }
-    await this.upload.add(path, text); // an upload failure is fatal: let it propagate
+    await this.upload.add(path, body); // an upload failure is fatal: let it propagate
     this.byResource[key] = (this.byResource[key] ?? 0) + 1;
     this.typesSeen.add(key);
     this.total++;
-    this.uncompressedBytes += Buffer.byteLength(text);
+    this.uncompressedBytes += body.length;
     return true;
   }
 

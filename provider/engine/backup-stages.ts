@@ -3,7 +3,7 @@
  * throws only for a fatal error; item-level problems go into `errors`/`warnings`.
  */
 import { HksError } from "../errors";
-import { discoverResources } from "../kube/discovery";
+import { discoverResources, type DiscoveryResult } from "../kube/discovery";
 import type { PutResult } from "../store";
 import type { BackupDeps, BackupRequest } from "./backup";
 import { ItemBackupper } from "./backup-items";
@@ -35,6 +35,17 @@ export interface RunState {
   snapshots: VolumeSnapshotRecord[];
   /** Keys this run wrote (the only ones a failed run may delete). */
   readonly written: string[];
+  /**
+   * Discovery, started with the run: it is read-only and independent of the pre hooks, so its
+   * requests overlap theirs (and the pod listing) instead of following them.
+   */
+  readonly discovery: Promise<DiscoveryResult>;
+}
+
+/** `p`, marked as handled until someone awaits it (a run that fails before discovery never does). */
+function settledLater<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }
 
 /** A fresh state for `req`. */
@@ -43,6 +54,7 @@ export function newRunState(req: BackupRequest, deps: BackupDeps, now: () => Dat
     req, deps, log: deps.log ?? (() => undefined), progress: deps.progress ?? NO_PROGRESS, nowMs: () => now().getTime(),
     podsIncluded: isResourceIncluded({ group: "", resource: "pods" }, req.target),
     hooks: mergeHookResults(), errors: [], warnings: [], pods: [], snapshots: [], written: [],
+    discovery: settledLater(discoverResources(deps.reader, deps.signal)),
   };
 }
 
@@ -63,7 +75,7 @@ export async function runPreHooks(st: RunState): Promise<void> {
 export async function collectAndUpload(st: RunState, key: string): Promise<void> {
   const { req, deps, progress, log } = st;
   progress({ step: "discover", done: 0 });
-  const disc = await discoverResources(deps.reader, deps.signal);
+  const disc = await st.discovery;
   for (const g of disc.failedGroups) st.warnings.push(`API group ${g.group} could not be discovered, its resources are not in the backup: ${g.reason}`);
   const { selected, skipped } = selectBackupResources(disc.resources, req.target);
   for (const s of skipped) log(`skipped resource type ${s.resource}: ${s.reason}`);

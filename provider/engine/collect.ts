@@ -97,8 +97,13 @@ async function listAll(reader: KubeReader, r: ApiResource, ns: string | undefine
       sink.onListError(r, ns, `${(err as Error).message}${hint}`, statusOf(err) === 404 && token === undefined);
       return;
     }
-    // apiVersion and kind first, so every YAML file starts the way `kubectl get -o yaml` does.
-    const items = (page.items ?? []).map((o) => Object.assign({ apiVersion, kind: r.kind }, o, { apiVersion, kind: r.kind }));
+    // Set in place: the page is ours, fresh from JSON.parse, and a copy per object is measurable at
+    // 50,000 objects. (The item backupper's sanitized view puts them first again, as kubectl prints.)
+    const items = page.items ?? [];
+    for (const o of items) {
+      o.apiVersion = apiVersion;
+      o.kind = r.kind;
+    }
     token = page.metadata?.continue || undefined;
     await sink.onPage(r, ns, items, token ? page.metadata?.remainingItemCount : 0);
   } while (token);

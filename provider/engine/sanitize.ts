@@ -63,15 +63,26 @@ const ANNOTATIONS_DROP: ReadonlySet<string> = new Set(SANITIZED_ANNOTATIONS);
 const STATUS_DROP: ReadonlySet<string> = new Set(["status"]);
 const NOTHING: ReadonlySet<string> = new Set();
 
+/** Top-level keys written first, in this order, the way `kubectl get -o yaml` prints an object. */
+const LEADING_KEYS = ["apiVersion", "kind"] as const;
+
+/** The top level without `drop`, `apiVersion` and `kind` first. */
+function topLevelCopy(o: JsonObject, drop: ReadonlySet<string>): JsonObject {
+  const out: JsonObject = {};
+  for (const key of LEADING_KEYS) if (Object.hasOwn(o, key)) out[key] = o[key];
+  for (const key in o) if (Object.hasOwn(o, key) && !drop.has(key) && key !== "apiVersion" && key !== "kind") out[key] = o[key];
+  return out;
+}
+
 /**
  * The sanitized object as a view: new top-level, `metadata` and `annotations` objects, every other
- * value shared with `obj`. For callers that only read the result (the backup serialises it straight
+ * value shared with `obj`; `apiVersion` and `kind` come first whatever their place in `obj`. For callers that only read the result (the backup serialises it straight
  * away): it costs three small copies instead of a deep one, which at 50,000 objects is the
  * difference the benchmark sees. Neither `obj` nor the view may be mutated while the other is in use.
  * Removes what {@link sanitizeObject} removes.
  */
 export function sanitizedView<T extends object>(obj: T, options: SanitizeOptions = {}): T {
-  const top = copyWithout(obj as JsonObject, options.keepStatus ? NOTHING : STATUS_DROP);
+  const top = topLevelCopy(obj as JsonObject, options.keepStatus ? NOTHING : STATUS_DROP);
   const metadata = top.metadata;
   if (!isObject(metadata)) return top as T;
   const md = copyWithout(metadata, METADATA_DROP);

@@ -152,4 +152,11 @@ describe("copy semantics", () => {
     expect(order(sanitizedView(liveDeployment()))).toBe(order(deepSanitize(liveDeployment())));
     expect(Object.keys(sanitizedView(liveDeployment()))).toEqual(["apiVersion", "kind", "metadata", "spec"]);
   });
+
+  it("both put apiVersion and kind first when the input has them last (the collector sets them on LIST items)", () => {
+    const { apiVersion, kind, ...rest } = liveDeployment();
+    const listed = { ...rest, apiVersion, kind };
+    expect(Object.keys(sanitizedView(listed))).toEqual(["apiVersion", "kind", "metadata", "spec"]);
+    expect(Object.keys(deepSanitize(listed))).toEqual(["apiVersion", "kind", "metadata", "spec"]);
+  });
 });
