@@ -72,7 +72,7 @@ export interface RestoreArgs {
   readonly selector?: pulumi.Input<Record<string, pulumi.Input<string>> | string>;
   /** An object that already exists: `"none"` skips it (reported with a count and reason), `"update"` replaces the live object. @default "none" */
   readonly existingResourcePolicy?: pulumi.Input<"none" | "update">;
-  /** Create PVCs from the backup's VolumeSnapshots (a pre-bound VolumeSnapshotContent for another namespace). @default false: new empty volumes */
+  /** Create PVCs from the backup's VolumeSnapshots (a pre-bound VolumeSnapshotContent for another namespace); a claim asking for less than its snapshot's restoreSize is raised to it. @default false: new empty volumes */
   readonly restoreVolumes?: pulumi.Input<boolean>;
   /** Keep Services' nodePorts (e.g. into another cluster); by default the target assigns new ones so a clone does not collide. @default false */
   readonly preserveNodePorts?: pulumi.Input<boolean>;

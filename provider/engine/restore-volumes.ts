@@ -11,6 +11,7 @@
  */
 import * as crypto from "node:crypto";
 import type { VolumeSnapshotRecord } from "./manifest";
+import { largerQuantity, quantityToUnits } from "./quantity";
 import type { RestoreOutcomes } from "./restore-result";
 import { ClusterCallError, type RestoreCluster } from "./restore-types";
 import type { KubeObject } from "./transform";
@@ -34,6 +35,22 @@ export function boundedName(base: string, max = 253): string {
   if (clean.length <= max) return clean;
   const hash = crypto.createHash("sha256").update(base).digest("hex").slice(0, 10);
   return `${clean.slice(0, max - 11).replace(/[^a-z0-9]+$/, "")}-${hash}`;
+}
+
+/**
+ * A claim from a snapshot must ask for at least the snapshot's `restoreSize`, or the CSI provisioner
+ * refuses it ("requested volume size is less than the size of the source snapshot"): the source
+ * volume may have been expanded after its claim was written, or rounded up by the driver. Raises
+ * `spec.resources.requests.storage` in place when needed; returns a note saying so, else undefined.
+ */
+export function raiseToRestoreSize(spec: Record<string, unknown>, restoreSize: string | undefined): string | undefined {
+  if (!restoreSize || quantityToUnits(restoreSize) === undefined) return undefined;
+  const resources = (spec.resources ??= {}) as { requests?: Record<string, string> };
+  const requests = (resources.requests ??= {});
+  const requested = requests.storage;
+  if (requested !== undefined && largerQuantity(requested, restoreSize) === requested) return undefined;
+  requests.storage = restoreSize;
+  return `storage request raised from ${requested ?? "none"} to ${restoreSize}, the snapshot's restoreSize`;
 }
 
 function recordKey(ns: string, pvc: string): string {
@@ -69,21 +86,24 @@ export class VolumeRestorer {
     if (!rec) return (this.noData(claim, "the backup holds no snapshot of it"), pvc);
     if (!rec.readyToUse || rec.error) return (this.noData(claim, `its snapshot ${rec.volumeSnapshot} was not ready at backup time${rec.error ? ` (${rec.error})` : ""}`), pvc);
     let snapshot: string;
+    let source: string;
     if (ns === sourceNamespace && (await this.cluster.get({ apiVersion: SNAPSHOT_API, kind: "VolumeSnapshot", name: rec.volumeSnapshot, namespace: ns }))) {
       snapshot = rec.volumeSnapshot;
-      this.volumes.push({ claim, source: `VolumeSnapshot ${ns}/${snapshot}` });
+      source = `VolumeSnapshot ${ns}/${snapshot}`;
     } else {
       if (!rec.snapshotHandle || !rec.driver) return (this.noData(claim, `its snapshot record lacks the snapshot handle or driver needed to bind it here`), pvc);
       snapshot = boundedName(`${name}-${this.restoreName}`);
       const content = boundedName(`hks-${this.restoreName}-${ns}-${name}`);
       await this.ensureContent(content, rec, ns, snapshot);
       await this.ensureSnapshot(snapshot, ns, content, rec);
-      this.volumes.push({ claim, source: `VolumeSnapshotContent ${content} (pre-bound, handle ${rec.snapshotHandle}) via VolumeSnapshot ${ns}/${snapshot}` });
+      source = `VolumeSnapshotContent ${content} (pre-bound, handle ${rec.snapshotHandle}) via VolumeSnapshot ${ns}/${snapshot}`;
     }
     const out = structuredClone(pvc);
     const spec = (out.spec ??= {}) as Record<string, unknown>;
     delete spec.dataSourceRef; // the server derives it from dataSource; a stale one would conflict
     spec.dataSource = { apiGroup: "snapshot.storage.k8s.io", kind: "VolumeSnapshot", name: snapshot };
+    const raised = raiseToRestoreSize(spec, rec.restoreSize);
+    this.volumes.push({ claim, source: raised ? `${source}; ${raised}` : source });
     return out;
   }
 

@@ -162,7 +162,10 @@ export const backupStorageLocationHandler: ResourceHandler<Inputs, Outputs> = {
       if (!dir || !fs.existsSync(dir)) return {};
       return { id, props };
     }
-    const client = createS3Client(storeConfigFor(props) as Extract<StoreConfig, { kind: "s3" }>);
+    // The keys the location uses (its credentialsSecretRef's Secret too), never the ambient ones of
+    // whoever runs `pulumi refresh`: other keys could see another account, or nothing at all.
+    const kc = loadKubeConfig({ kubeconfig: props.kubeconfig, context: props.context });
+    const client = createS3Client(storeConfigFor(props, await credentialsFor(kc, props)) as Extract<StoreConfig, { kind: "s3" }>);
     const found = await inspectBucket(client, props.objectStorage.bucket);
     if (!found.exists) return {}; // deleted out of band: the resource is gone
     // Reflect out-of-band changes in the inputs so the next `pulumi up` shows and repairs them.
@@ -189,7 +192,8 @@ export const backupStorageLocationHandler: ResourceHandler<Inputs, Outputs> = {
     if (props.deletionPolicy === "Delete" && props.accessMode !== "ReadOnly") {
       if (props.objectStorage) {
         const os = props.objectStorage;
-        const client = createS3Client(storeConfigFor(props) as Extract<StoreConfig, { kind: "s3" }>);
+        // As in read: the location's own keys (a missing Secret is an error naming it, not a guess).
+        const client = createS3Client(storeConfigFor(props, await credentialsFor(kc, props)) as Extract<StoreConfig, { kind: "s3" }>);
         // Only what this resource created: the whole bucket if it made it, else its hks/ tree.
         const prefix = props.bucketCreated ? "" : `${os.prefix ? `${os.prefix}/` : ""}hks/`;
         const found = await inspectBucket(client, os.bucket);

@@ -136,6 +136,31 @@ describe("BackupStorageLocation on S3 (MinIO)", () => {
     expect(await bucketExists(bucket)).toBe(false);
   });
 
+  it("credentialsSecretRef: up, refresh and destroy all use the Secret's keys, not the ambient ones of the shell", async () => {
+    const bucket = unique("e2e-ref");
+    const secret = unique("e2e-ref-keys");
+    await core.createNamespacedSecret({ namespace: "hks-system", body: {
+      metadata: { name: secret }, stringData: { AWS_ACCESS_KEY_ID: stack.s3AccessKeyId, AWS_SECRET_ACCESS_KEY: stack.s3SecretAccessKey },
+    } });
+    const p = await project({ name: unique("ref"), objectStorage: { bucket, endpoint: stack.s3Endpoint }, credentialsSecretRef: { name: secret }, versioning: true, deletionPolicy: "Delete" }, { inlineCredentials: "false" });
+    // Keys that MinIO does not know, where the SDK's default chain would find them.
+    const wrongAmbient = { env: { AWS_ACCESS_KEY_ID: "not-the-location-key", AWS_SECRET_ACCESS_KEY: "not-the-location-secret" } };
+    await p.run(["up", "--yes", "--skip-preview"], wrongAmbient);
+    expect(await bucketExists(bucket)).toBe(true);
+
+    // refresh reads the bucket with the Secret's keys: it sees the out-of-band change, and keeps the resource.
+    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Suspended" } }));
+    await p.run(["refresh", "--yes", "--skip-preview"], wrongAmbient);
+    const refreshed = (await p.exportState()).deployment.resources.find((r) => r.type.endsWith(":BackupStorageLocation"));
+    expect(refreshed?.outputs).toMatchObject({ versioning: false });
+
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "hks/v1/backups/b1/manifest.json", Body: "{}" }));
+    const d = await p.run(["destroy", "--yes", "--skip-preview"], wrongAmbient);
+    expect(d.stdout).toMatch(/deleted \d+ object versions/);
+    expect(await bucketExists(bucket)).toBe(false);
+    await core.deleteNamespacedSecret({ name: secret, namespace: "hks-system" });
+  });
+
   it("object lock: created with a default retention; Delete is refused while locked objects remain", async () => {
     const bucket = unique("e2e-lock");
     const p = await project({ name: unique("lock"), objectStorage: { bucket, endpoint: stack.s3Endpoint }, objectLock: { mode: "GOVERNANCE", days: 1 }, deletionPolicy: "Delete" });

@@ -48,13 +48,17 @@ beforeAll(async () => {
     s3: { endpoint: stack.s3Endpoint, region: stack.s3Region, accessKeyId: stack.s3AccessKeyId, secretAccessKey: stack.s3SecretAccessKey },
   });
   await cluster.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: SRC } });
-  // The backup's VolumeSnapshot of `data`, as the backup left it in the source namespace.
-  await cluster.create({ apiVersion: SNAP.api, kind: "VolumeSnapshot", metadata: { name: "data-snap", namespace: SRC }, spec: { volumeSnapshotClassName: "csi-hostpath-snapclass", source: { persistentVolumeClaimName: "data" } } });
+  // The backup's VolumeSnapshots of `data` and `grown`, as the backup left them in the source namespace.
+  for (const claim of ["data", "grown"]) {
+    await cluster.create({ apiVersion: SNAP.api, kind: "VolumeSnapshot", metadata: { name: `${claim}-snap`, namespace: SRC }, spec: { volumeSnapshotClassName: "csi-hostpath-snapclass", source: { persistentVolumeClaimName: claim } } });
+  }
   await writeBackupFixture({
-    store, name: "b-vol", namespaces: [SRC], objects: [pvc("data"), pvc("scratch"), pvc("pending")],
+    store, name: "b-vol", namespaces: [SRC], objects: [pvc("data"), pvc("scratch"), pvc("pending"), pvc("grown")],
     volumeSnapshots: [
       { namespace: SRC, persistentVolumeClaim: "data", volumeSnapshot: "data-snap", volumeSnapshotClass: "csi-hostpath-snapclass", volumeSnapshotContent: "snapcontent-1", snapshotHandle: "7bdd0de3-aaeb-11e8-9aae-0242ac110002", driver: "hostpath.csi.k8s.io", restoreSize: "1Gi", readyToUse: true },
       { namespace: SRC, persistentVolumeClaim: "pending", volumeSnapshot: "pending-snap", readyToUse: false, error: "snapshot timed out" },
+      // Its volume was expanded after the claim was written: the snapshot restores 2Gi, the claim asks 1Gi.
+      { namespace: SRC, persistentVolumeClaim: "grown", volumeSnapshot: "grown-snap", volumeSnapshotClass: "csi-hostpath-snapclass", snapshotHandle: "8cee1ef4-aaeb-11e8-9aae-0242ac110002", driver: "hostpath.csi.k8s.io", restoreSize: "2Gi", readyToUse: true },
     ],
   });
 });
@@ -74,6 +78,10 @@ describe("PVCs from snapshots", () => {
     expect(claim.spec.volumeName).toBeUndefined();
     expect(claim.metadata.annotations?.["pv.kubernetes.io/bind-completed"]).toBeUndefined();
     expect(r.volumes).toContainEqual({ claim: `${SRC}/data`, source: `VolumeSnapshot ${SRC}/data-snap` });
+    // Raised from the backup's own VolumeSnapshot too.
+    const grown = await cluster.get({ apiVersion: "v1", kind: "PersistentVolumeClaim", name: "grown", namespace: SRC }) as any;
+    expect(grown.spec.resources.requests.storage).toBe("2Gi");
+    expect(r.volumes).toContainEqual({ claim: `${SRC}/grown`, source: `VolumeSnapshot ${SRC}/grown-snap; storage request raised from 1Gi to 2Gi, the snapshot's restoreSize` });
   });
 
   it("another namespace: a pre-bound VolumeSnapshotContent (Retain, same handle), a VolumeSnapshot bound to it, the claim from that", async () => {
@@ -81,8 +89,9 @@ describe("PVCs from snapshots", () => {
     const r = await restore("clone-vols", { [SRC]: DST });
     expect(r.phase).toBe("Completed");
     expect(r.createdNamespaces.map((n) => n.name)).toEqual([DST]);
-    expect(r.createdSnapshotContents).toHaveLength(1);
-    const content = await cluster.get({ apiVersion: SNAP.api, kind: "VolumeSnapshotContent", name: r.createdSnapshotContents[0] }) as any;
+    expect(r.createdSnapshotContents).toHaveLength(2);
+    const dataContent = r.createdSnapshotContents.find((c) => c.endsWith("-data"))!;
+    const content = await cluster.get({ apiVersion: SNAP.api, kind: "VolumeSnapshotContent", name: dataContent }) as any;
     const snapshotName = content.spec.volumeSnapshotRef.name;
     expect(content.spec).toEqual({
       deletionPolicy: "Retain",
@@ -92,11 +101,17 @@ describe("PVCs from snapshots", () => {
       volumeSnapshotRef: { apiVersion: SNAP.api, kind: "VolumeSnapshot", name: snapshotName, namespace: DST },
     });
     const snap = await cluster.get({ apiVersion: SNAP.api, kind: "VolumeSnapshot", name: snapshotName, namespace: DST }) as any;
-    expect(snap.spec).toEqual({ volumeSnapshotClassName: "csi-hostpath-snapclass", source: { volumeSnapshotContentName: r.createdSnapshotContents[0] } });
+    expect(snap.spec).toEqual({ volumeSnapshotClassName: "csi-hostpath-snapclass", source: { volumeSnapshotContentName: dataContent } });
     const claim = await cluster.get({ apiVersion: "v1", kind: "PersistentVolumeClaim", name: "data", namespace: DST }) as any;
     expect(claim.spec.dataSource).toEqual({ apiGroup: SNAP.group, kind: "VolumeSnapshot", name: snapshotName });
     expect(claim.spec.dataSourceRef).toEqual({ apiGroup: SNAP.group, kind: "VolumeSnapshot", name: snapshotName });
     expect(claim.spec.volumeName).toBeUndefined();
+    expect(claim.spec.resources.requests.storage).toBe("1Gi"); // the snapshot restores 1Gi: as asked
+
+    // The expanded volume's claim asks for what its snapshot restores, or the provisioner refuses it.
+    const grown = await cluster.get({ apiVersion: "v1", kind: "PersistentVolumeClaim", name: "grown", namespace: DST }) as any;
+    expect(grown.spec.resources.requests.storage).toBe("2Gi");
+    expect(r.volumes.find((v) => v.claim === `${DST}/grown`)?.source).toMatch(/; storage request raised from 1Gi to 2Gi, the snapshot's restoreSize$/);
   });
 
   it("claims without a usable snapshot are restored empty, each with a warning saying why", async () => {
