@@ -1,5 +1,5 @@
 /**
- * `hks backup create | list | describe | delete`. The seed's lines work as written:
+ * `hks backup create | list | describe | verify | delete`. The seed's lines work as written:
  * `hks backup create my-namespace-backup --include-namespaces production` and
  * `hks backup create critical-app-backup --selector app=mission-critical`.
  *
@@ -9,6 +9,7 @@
 import type { Command } from "commander";
 import { deleteAction, describeAction, listAction } from "./catalog";
 import { commaList, createAction } from "./create";
+import { verifyAction } from "./verify";
 
 /** Adds the `backup` command group to the program. */
 export function registerBackupCommands(program: Command): void {
@@ -40,6 +41,12 @@ export function registerBackupCommands(program: Command): void {
     .option("--storage-location <name>", "the backup's location (default: search every location)")
     .option("-o, --output <format>", "text or json", "text")
     .action(describeAction);
+  backup.command("verify <name>")
+    .description("check a stored backup without touching a cluster: checksums, then every object read back (encrypted: with --identity-file)")
+    .option("--storage-location <name>", "the backup's location (default: search every location)")
+    .option("--identity-file <file>", "age identity file to read an encrypted backup's objects (or set HKS_AGE_IDENTITY)")
+    .option("-o, --output <format>", "text or json", "text")
+    .action(verifyAction);
   backup.command("delete <name>")
     .description("delete a backup's objects and the VolumeSnapshots it took")
     .option("--storage-location <name>", "the backup's location (default: search every location)")

@@ -9,7 +9,7 @@ import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackupListJson } from "../../cli/backup/format";
 import { adminKubeConfig, createLocation, locationNamespace, rand, readBackupObjects, readManifest } from "./backup-fixtures";
-import type { ObjectStore } from "../../provider/store";
+import { createLayout, type ObjectStore } from "../../provider/store";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const kc = adminKubeConfig();
@@ -144,6 +144,29 @@ describe("hks backup (CLI, real stack)", () => {
     const ctx = await hks("--context", "nope", "backup", "list");
     expect(ctx.code).toBe(1);
     expect(ctx.stderr).toMatch(/InputError: --context: context "nope" is not in the kubeconfig \(it has: /);
+  });
+
+  it("verifies a stored backup without a cluster change: every object read back; a flipped byte in the bucket fails it", async () => {
+    const good = `my-namespace-backup-${suffix}`;
+    const m = await readManifest(store, good);
+    const r = await hks("backup", "verify", good);
+    expect(r.code, r.stderr).toBe(0);
+    const types = Object.keys(m.counts.byResource).length;
+    expect(r.stdout).toMatch(new RegExp(`^Backup "${good}" verified \\(location ${locName}\\): ${m.counts.total} objects in ${types} types \\([\\d.]+ (B|KiB) of YAML\\), each read back and named as its path says, counts as in the manifest; archive [\\d.]+ (B|KiB), SHA-256 ${m.artifacts.resources.sha256} matches the manifest\\.\\n$`));
+    const json = JSON.parse((await hks("backup", "verify", good, "-o", "json")).stdout);
+    expect(json).toMatchObject({ name: good, storageLocation: locName, verified: true, contentsChecked: true, objects: m.counts.total, byResource: m.counts.byResource });
+
+    const bad = `verify-me-${suffix}`;
+    expect((await hks("backup", "create", bad, "--include-namespaces", production)).code).toBe(0);
+    const key = createLayout().backupResourcesKey(bad);
+    const body = Buffer.from((await store.tryGet(key))!);
+    body[body.length >> 1] ^= 0x01;
+    await store.delete(key);
+    await store.put(key, body);
+    const v = await hks("backup", "verify", bad);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toBe("");
+    expect(v.stderr).toMatch(new RegExp(`IntegrityError: archive hks/v1/backups/${bad}/resources.tar.gz of backup ${bad} does not match its manifest: .* The stored archive is corrupt`));
   });
 
   it("deletes a backup, printing what it removed", async () => {
