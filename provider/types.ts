@@ -325,6 +325,8 @@ export interface BackupPlanInputs {
   hooks?: { pre?: BackupPlanHookInputs[]; post?: BackupPlanHookInputs[] };
   copies?: BackupPlanCopyInputs[];
   labels?: Record<string, string>;
+  /** Read every location's copy back after publishing. @default false */
+  verifyAfterBackup?: boolean;
   runner: BackupPlanRunnerInputs;
   kubeconfig?: string;
   context?: string;

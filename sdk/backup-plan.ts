@@ -127,6 +127,13 @@ export interface BackupPlanArgs {
   readonly copies?: BackupPlanCopyArgs[];
   /** Tags written into every backup's manifest (`hks backup list` shows and filters them). @default none */
   readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * After publishing, read every location's copy back as `hks backup verify` does: size and SHA-256
+   * of what the location stores, and (unencrypted) every object parsed against the manifest's counts.
+   * A mismatch fails the run (exit 1) naming the location. Costs one download per location per run.
+   * @default false
+   */
+  readonly verifyAfterBackup?: pulumi.Input<boolean>;
   /** The Job's image, resources, ServiceAccount and deadline. @default see each field */
   readonly runner?: pulumi.Input<BackupPlanRunnerArgs>;
   /** Name of the plan in the cluster (CronJob `hks-plan-<name>`, backups `<name>-YYYYMMDDHHMMSS`); at most 43 characters. @default the resource name */
@@ -183,6 +190,7 @@ export class BackupPlan extends pulumi.dynamic.Resource {
       hooks: args.hooks,
       copies: args.copies?.map((c) => ({ storageLocation: locationOf(c.storageLocation).name, retention: c.retention })),
       labels: args.labels,
+      verifyAfterBackup: args.verifyAfterBackup,
       runner: args.runner,
       kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
       context: args.context,

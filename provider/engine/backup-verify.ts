@@ -107,7 +107,10 @@ export async function verifyBackup(store: ObjectStore, name: string, opts: Verif
   const volumesChecked = await verifyVolumes(store, manifest);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hks-verify-"));
   try {
-    const file = await fetchVerifiedArchive(store, manifest, tmp, { progress, signal: opts.signal });
+    const file = await fetchVerifiedArchive(store, manifest, tmp, {
+      progress, signal: opts.signal,
+      advice: "this backup cannot be restored from this location. Use a replica of it (a plan's copy location) or another backup, and check the storage",
+    });
     const base = { name, manifest, archiveBytes: manifest.artifacts.resources.bytes, sha256: manifest.artifacts.resources.sha256, volumesChecked };
     if (!readContents) return { ...base, contentsChecked: false, byResource: {}, objects: 0, uncompressedBytes: 0 };
     const byResource: Record<string, number> = {};

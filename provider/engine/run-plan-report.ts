@@ -37,6 +37,7 @@ export function formatRunSummary(r: RunPlanResult): string[] {
   for (const l of r.locations) {
     const parts: string[] = [];
     if (l.published) parts.push(l.published.manifest ? `stored at ${l.published.url}` : `failure recorded at ${l.published.url}`);
+    if (l.verified) parts.push(l.verified.contentsChecked ? `verified (${l.verified.objects} objects read back)` : "verified (size and SHA-256; encrypted, contents not read)");
     if (l.retention) {
       const pruned = l.retention.pruned.map((p) => p.name);
       parts.push(`retention kept ${l.retention.kept.length}, pruned ${pruned.length}${pruned.length ? ` (${pruned.join(", ")})` : ""}`);

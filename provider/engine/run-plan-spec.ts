@@ -51,6 +51,8 @@ export interface PlanSpec {
   readonly labels: Readonly<Record<string, string>>;
   /** How long a run lock is valid; matches the Job's `activeDeadlineSeconds`. */
   readonly lockTtlSeconds: number;
+  /** Read every location's copy back after publishing (backup-verify.ts). @default false */
+  readonly verifyAfterBackup?: boolean;
 }
 
 /**

@@ -7,7 +7,8 @@
  *    in every location (a kill or an outage mid-publish leaves one; nothing else would remove it).
  * 3. Back up ONCE with the shared engine (backup.ts) into a private spill folder, unencrypted,
  *    named `<plan>-YYYYMMDDHHMMSS` (unique in every location).
- * 4. Publish it to the primary, then to each copy, each encrypted for its own recipients (copy.ts).
+ * 4. Publish it to the primary, then to each copy, each encrypted for its own recipients (copy.ts);
+ *    with `verifyAfterBackup`, read each published copy back (backup-verify.ts).
  *    A Failed backup publishes its failure record to the primary only: a copy holds restorable
  *    backups, and the primary's history shows the failure.
  * 5. Apply retention in every location with its own policy (prune.ts), also after a failed backup:
@@ -24,6 +25,7 @@ import type { LocationConfig } from "../kube/location-config";
 import { FsObjectStore, type ObjectStore } from "../store";
 import { runBackup, type BackupDeps } from "./backup";
 import { backupExists, generateBackupName } from "./backup-name";
+import { verifyBackup } from "./backup-verify";
 import { abortBackupUploads } from "./catalog";
 import { publishBackup, type PublishedBackup } from "./copy";
 import { summarizeCounts } from "./backup-result";
@@ -63,6 +65,8 @@ export interface LocationOutcome {
   readonly location: string;
   readonly role: "primary" | "copy";
   readonly published?: PublishedBackup;
+  /** The copy read back after publishing (`verifyAfterBackup`). */
+  readonly verified?: { readonly objects: number; readonly contentsChecked: boolean };
   readonly retention?: PruneResult;
   readonly errors: string[];
 }
@@ -160,6 +164,17 @@ export async function runPlan(spec: PlanSpec, deps: RunPlanDeps): Promise<RunPla
         deps.log(`${outcome.role} ${loc.config.name}: ${published.url}${loc.config.recipients?.length ? ` (encrypted for ${loc.config.recipients.length} recipient(s))` : ""}`);
       } catch (err) {
         outcome.errors.push(`publishing ${name}: ${message(err)}`);
+        continue;
+      }
+      if (spec.verifyAfterBackup && backup.phase !== "Failed") {
+        try {
+          // The runner holds no identity: an encrypted copy is checked by size and SHA-256 only.
+          const v = await verifyBackup(loc.store, name, { signal: deps.signal });
+          Object.assign(outcome, { verified: { objects: v.objects, contentsChecked: v.contentsChecked } });
+          deps.log(`${outcome.role} ${loc.config.name}: verified ${v.contentsChecked ? `${v.objects} objects read back` : "size and SHA-256 (encrypted; contents not read)"}`);
+        } catch (err) {
+          outcome.errors.push(`verifying ${name} after publishing: ${message(err)}`);
+        }
       }
     }
     const policies = [spec.retention, ...spec.copies.map((c) => c.retention)];

@@ -106,7 +106,10 @@ class HashingCounter extends Transform {
  * against the manifest. Returns the local file's path. A mismatch (a flipped byte, a truncated
  * upload) throws an IntegrityError, and nothing has been applied yet.
  */
-export async function fetchVerifiedArchive(store: ObjectStore, manifest: BackupManifest, dir: string, opts: { progress?: ProgressSink; signal?: AbortSignal } = {}): Promise<string> {
+export async function fetchVerifiedArchive(
+  store: ObjectStore, manifest: BackupManifest, dir: string,
+  opts: { progress?: ProgressSink; signal?: AbortSignal; /** What the caller did not do, and what to do instead. @default the restore's */ advice?: string } = {},
+): Promise<string> {
   const rec = manifest.artifacts.resources;
   const file = path.join(dir, path.basename(rec.key));
   const progress = opts.progress ?? NO_PROGRESS;
@@ -117,7 +120,7 @@ export async function fetchVerifiedArchive(store: ObjectStore, manifest: BackupM
   if (counter.bytes !== rec.bytes || sha !== rec.sha256) {
     throw new IntegrityError(
       `archive ${rec.key} of backup ${manifest.name} does not match its manifest: ${counter.bytes} bytes with SHA-256 ${sha}, expected ${rec.bytes} bytes with SHA-256 ${rec.sha256}. ` +
-        `The stored archive is ${counter.bytes < rec.bytes ? "truncated" : "corrupt"}; nothing was restored. Restore another backup, or a replica of this one`,
+        `The stored archive is ${counter.bytes < rec.bytes ? "truncated" : "corrupt"}; ${opts.advice ?? "nothing was restored. Restore another backup, or a replica of this one"}`,
     );
   }
   progress({ step: "verify", done: rec.bytes, total: rec.bytes, bytes: rec.bytes, message: "SHA-256 verified" });

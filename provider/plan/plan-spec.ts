@@ -53,5 +53,6 @@ export function planSpecOf(i: BackupPlanInputs): PlanSpec {
     },
     labels: i.labels ?? {},
     lockTtlSeconds: i.runner.timeoutSeconds,
+    ...(i.verifyAfterBackup ? { verifyAfterBackup: true } : {}),
   };
 }

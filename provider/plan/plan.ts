@@ -107,6 +107,7 @@ export function checkBackupPlan(news: Partial<BackupPlanInputs>): { inputs: Back
   }
   const hooks = checkHooks(c, n.hooks);
   c.labels("labels", n.labels);
+  c.boolean("verifyAfterBackup", n.verifyAfterBackup);
   const runner = checkRunner(c, n.runner);
   if (c.present(n.kubeconfig) && typeof n.kubeconfig !== "string") c.fail("kubeconfig", "must be the content of a kubeconfig file");
   if (c.present(n.context) && typeof n.context !== "string") c.fail("context", "must be a context name");
@@ -120,7 +121,7 @@ export function checkBackupPlan(news: Partial<BackupPlanInputs>): { inputs: Back
 export const REPLACE_PATHS = ["planName", "namespace", "context"] as const;
 
 /** Inputs changed in place by `update` (the CronJob, ConfigMap and RBAC are re-applied). */
-export const UPDATE_PATHS = ["target", "storageLocation", "schedule", "retention", "hooks", "copies", "labels", "runner", "kubeconfig"] as const;
+export const UPDATE_PATHS = ["target", "storageLocation", "schedule", "retention", "hooks", "copies", "labels", "verifyAfterBackup", "runner", "kubeconfig"] as const;
 
 /** What {@link diffBackupPlan} found. */
 export interface PlanDiff {

@@ -45,6 +45,7 @@ export const BAD_INPUT_ROWS: readonly BadInputRow[] = [
   create("BackupStorageLocation", location({ objectStorage: { bucket: "bi-absent", endpoint: "$S3" }, createBucket: false }), { name: "missing bucket with createBucket: false", topic: "bucket name", field: "objectStorage.bucket", fix: /create it, or set createBucket: true/ }),
   create("BackupStorageLocation", location({ context: "staging" }), { name: "unknown kubeconfig context", topic: "unknown context", field: "context", fix: /is not in the kubeconfig \(it has: / }),
   // BackupPlan: check
+  check("BackupPlan", plan({ verifyAfterBackup: "yes" }), { name: "verifyAfterBackup as text", topic: "policy value", field: "verifyAfterBackup", fix: /must be true or false, got "yes"/ }),
   check("BackupPlan", plan({ schedule: { cron: "0 25 * * *" } }), { name: "cron hour 25", topic: "cron", field: "schedule.cron", fix: /out of range 0-23/ }),
   check("BackupPlan", plan({ schedule: { cron: "0 0 2 * * *" } }), { name: "cron with a seconds field", topic: "cron", field: "schedule.cron", fix: /use 5 fields/ }),
   check("BackupPlan", plan({ schedule: { cron: "@fortnightly" } }), { name: "unknown cron macro", topic: "cron", field: "schedule.cron", fix: /use @yearly, .*@daily/ }),

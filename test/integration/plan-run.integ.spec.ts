@@ -49,7 +49,7 @@ beforeAll(async () => {
   const { inputs, failures } = checkBackupPlan({
     planName: "db", namespace: planNs, target: { namespace: target, selector: { app: "pg" } }, storageLocation: "main",
     copies: [{ storageLocation: "offsite", retention: { last: 2 } }],
-    schedule: { cron: "0 2 * * *", suspend: true }, retention: { daily: 3 }, labels: { team: "db" },
+    schedule: { cron: "0 2 * * *", suspend: true }, retention: { daily: 3 }, labels: { team: "db" }, verifyAfterBackup: true,
   } as Partial<BackupPlanInputs>);
   expect(failures).toEqual([]);
   await handler.create(inputs, { signal: new AbortController().signal, log: () => undefined });
@@ -73,6 +73,9 @@ describe("hks run-plan as the CronJob's container, with the runner's ServiceAcco
     expect(r.stderr).not.toMatch(/Forbidden|HTTP 403/);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^plan db: backup db-20250101020000 Completed: 3 objects \(3 types\)$/m);
+    // verifyAfterBackup: each copy read back from MinIO (the runner holds no identity for the encrypted one).
+    expect(r.stdout).toMatch(/^ {2}primary main: stored at s3:\/\/\S+; verified \(3 objects read back\); retention kept 1, pruned 0$/m);
+    expect(r.stdout).toMatch(/^ {2}copy offsite: stored at s3:\/\/\S+; verified \(size and SHA-256; encrypted, contents not read\); retention kept 1, pruned 0$/m);
     expect(r.stdout).toMatch(/result: success \(exit 0\)/);
     const m = await readManifest(main, "db-20250101020000");
     expect(m).toMatchObject({ plan: "db", phase: "Completed", storageLocation: "main", labels: { team: "db" }, startedAt: expect.stringMatching(/^2025-01-01T02:00:0\d/) });

@@ -124,6 +124,37 @@ describe("runPlan", () => {
     ]);
   });
 
+  it("verifyAfterBackup reads each published copy back: every object where it can, size and SHA-256 where encrypted", async () => {
+    const b = await generateIdentity();
+    const w = world({ main: [], offsite: [b.recipient] });
+    const r = await runPlan(spec({ verifyAfterBackup: true }), w.deps("2025-03-01T02:00:00Z"));
+    expect(runExitCode(r)).toBe(RUN_EXIT.ok);
+    expect(r.locations.map((l) => l.verified)).toEqual([{ objects: 3, contentsChecked: true }, { objects: 0, contentsChecked: false }]);
+    expect(formatRunSummary(r).slice(1, 3)).toEqual([
+      "  primary main: stored at memory://main/hks/v1/backups/daily-20250301020000/; verified (3 objects read back); retention kept 1, pruned 0",
+      "  copy offsite: stored at memory://offsite/hks/v1/backups/daily-20250301020000/; verified (size and SHA-256; encrypted, contents not read); retention kept 1, pruned 0",
+    ]);
+  });
+
+  it("verifyAfterBackup: a location that returns other bytes than it stored fails the run, naming it", async () => {
+    const w = world({ main: [], offsite: [] });
+    // Bit rot in the copy location: every archive read comes back with one byte flipped.
+    const rotten = w.stores.offsite!;
+    const read = rotten.getStream.bind(rotten);
+    rotten.getStream = async (key, opts) => {
+      const body = Buffer.concat(await (await read(key, opts)).toArray() as Buffer[]);
+      if (key.endsWith(".tar.gz")) body[body.length >> 1] ^= 0x01;
+      return Readable.from([body]);
+    };
+    const r = await runPlan(spec({ verifyAfterBackup: true }), w.deps("2025-03-01T02:00:00Z"));
+    expect(runExitCode(r)).not.toBe(RUN_EXIT.ok);
+    expect(r.locations[0]).toMatchObject({ location: "main", errors: [], verified: { objects: 3, contentsChecked: true } });
+    expect(r.locations[1]!.errors).toEqual([expect.stringMatching(/^verifying daily-20250301020000 after publishing: IntegrityError: archive hks\/v1\/backups\/daily-20250301020000\/resources\.tar\.gz of backup daily-20250301020000 does not match its manifest/)]);
+    // Without the option nothing is read back, so nothing notices.
+    const quiet = world({ main: [], offsite: [] });
+    expect(runExitCode(await runPlan(spec(), quiet.deps("2025-03-01T02:00:00Z")))).toBe(RUN_EXIT.ok);
+  });
+
   it("an unencrypted location gets a plain archive and no encryption record", async () => {
     const w = world({ main: [], offsite: [] });
     await runPlan(spec(), w.deps("2025-03-01T02:00:00Z"));
