@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackupListJson } from "../../cli/backup/format";
 import { adminKubeConfig, createLocation, locationNamespace, rand, readBackupObjects, readManifest } from "./backup-fixtures";
 import { createLayout, type ObjectStore } from "../../provider/store";
+import { rewriteStored } from "../support/backup-fixture";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const kc = adminKubeConfig();
@@ -158,11 +159,10 @@ describe("hks backup (CLI, real stack)", () => {
 
     const bad = `verify-me-${suffix}`;
     expect((await hks("backup", "create", bad, "--include-namespaces", production)).code).toBe(0);
-    const key = createLayout().backupResourcesKey(bad);
-    const body = Buffer.from((await store.tryGet(key))!);
-    body[body.length >> 1] ^= 0x01;
-    await store.delete(key);
-    await store.put(key, body);
+    await rewriteStored(store, createLayout().backupResourcesKey(bad), (b) => {
+      b[b.length >> 1] ^= 0x01;
+      return b;
+    });
     const v = await hks("backup", "verify", bad);
     expect(v.code).toBe(1);
     expect(v.stdout).toBe("");

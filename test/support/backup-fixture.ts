@@ -101,6 +101,14 @@ export async function archiveOf(objects: readonly FixtureObject[], recipients: s
   return done;
 }
 
+/** Replaces a stored object's bytes with `f` of them (stores are write-once: delete, then write). */
+export async function rewriteStored(store: ObjectStore, key: string, f: (b: Buffer) => Buffer): Promise<void> {
+  const body = await store.tryGet(key);
+  if (!body) throw new Error(`rewriteStored: ${key} is not in ${store.describe()}`);
+  await store.delete(key);
+  await store.put(key, f(Buffer.from(body)));
+}
+
 /** Writes a complete fixture backup (archive + manifest, manifest last) and returns its manifest. */
 export async function writeBackupFixture(opts: FixtureOptions): Promise<BackupManifest> {
   const byResource: Record<string, number> = {};

@@ -8,7 +8,7 @@ import { countMismatches, entryProblem, verifyBackup } from "../../../provider/e
 import { generateIdentity } from "../../../provider/engine/encrypt";
 import { BackupNotRestorableError } from "../../../provider/engine/verify";
 import { createLayout, MemoryObjectStore } from "../../../provider/store";
-import { rawArchive, storeBackup, writeBackupFixture, type FixtureObject } from "../../support/backup-fixture";
+import { rawArchive, rewriteStored, storeBackup, writeBackupFixture, type FixtureObject } from "../../support/backup-fixture";
 
 const layout = createLayout();
 const cm = (name: string, ns = "prod"): FixtureObject => ({ group: "", resource: "configmaps", object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns }, data: { k: name } } });
@@ -20,11 +20,6 @@ beforeEach(() => {
   store = new MemoryObjectStore("verify");
 });
 
-async function rewrite(key: string, f: (b: Buffer) => Buffer): Promise<void> {
-  const body = (await store.tryGet(key))!;
-  await store.delete(key);
-  await store.put(key, f(body));
-}
 
 describe("verifyBackup", () => {
   it("reads every object back and agrees with the manifest", async () => {
@@ -45,7 +40,7 @@ describe("verifyBackup", () => {
 
   it("a flipped byte in the stored archive", async () => {
     await writeBackupFixture({ store, name: "b1", namespaces: ["prod"], objects: OBJECTS });
-    await rewrite(layout.backupResourcesKey("b1"), (b) => {
+    await rewriteStored(store, layout.backupResourcesKey("b1"), (b) => {
       const c = Buffer.from(b);
       c[c.length >> 1] ^= 0x01;
       return c;
@@ -83,7 +78,7 @@ describe("verifyBackup", () => {
     const key = layout.backupVolumesKey("vol");
     await store.put(key, JSON.stringify({ backup: "vol", volumeSnapshots: [] }));
     const withVolumes = { ...m, artifacts: { ...m.artifacts, volumes: { key, bytes: 10, sha256: "0".repeat(64) } } };
-    await rewrite(layout.backupManifestKey("vol"), () => Buffer.from(JSON.stringify(withVolumes)));
+    await rewriteStored(store, layout.backupManifestKey("vol"), () => Buffer.from(JSON.stringify(withVolumes)));
     await expect(verifyBackup(store, "vol")).rejects.toThrow(/volumes\.json of backup vol does not match its manifest/);
   });
 

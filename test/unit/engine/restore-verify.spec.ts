@@ -14,7 +14,7 @@ import { BackupNotRestorableError, checkIdentities, fetchVerifiedArchive, readBa
 import { readArchive } from "../../../provider/engine/archive";
 import { Readable } from "node:stream";
 import { createLayout, MemoryObjectStore } from "../../../provider/store";
-import { rawArchive, storeBackup, writeBackupFixture, type FixtureObject } from "../../support/backup-fixture";
+import { rawArchive, rewriteStored, storeBackup, writeBackupFixture, type FixtureObject } from "../../support/backup-fixture";
 
 const layout = createLayout();
 const cm = (name: string, ns = "prod"): FixtureObject => ({ group: "", resource: "configmaps", object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns }, data: { k: name } } });
@@ -27,12 +27,6 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** Replaces a stored object's bytes (stores are write-once: delete, then write). */
-async function rewrite(key: string, f: (b: Buffer) => Buffer): Promise<void> {
-  const body = (await store.tryGet(key))!;
-  await store.delete(key);
-  await store.put(key, f(body));
-}
 
 describe("readBackupManifest", () => {
   it("reads a complete backup's manifest", async () => {
@@ -99,7 +93,7 @@ describe("fetchVerifiedArchive", () => {
     { name: "extra bytes", damage: (b: Buffer) => Buffer.concat([b, Buffer.from("x")]), error: /is corrupt/ },
   ])("refuses $name with an IntegrityError", async ({ damage, error }) => {
     const m = await writeBackupFixture({ store, name: "b1", namespaces: ["prod"], objects: [cm("a")] });
-    await rewrite(m.artifacts.resources.key, damage);
+    await rewriteStored(store, m.artifacts.resources.key, damage);
     const err = await fetchVerifiedArchive(store, m, tmp).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IntegrityError);
     expect((err as Error).message).toMatch(error);
