@@ -219,9 +219,22 @@ const complianceObjectLock: RuleDefinition<{ tag: string; value: string; require
   },
 };
 
+const verifiedBackups: RuleDefinition<Record<string, never>> = {
+  name: "hks-verified-backups",
+  description: "An untested backup is no backup: every plan reads each backup back after writing it (verifyAfterBackup).",
+  enforcementLevel: "advisory",
+  defaults: {},
+  configSchema: { properties: {} },
+  validateResource(r) {
+    if (kindOf(r) !== "BackupPlan" || r.props.verifyAfterBackup === true) return [];
+    return [`plan "${r.name}" never reads its backups back: set verifyAfterBackup: true (checksums and every object, each run), or run 'hks backup verify' on its backups`];
+  },
+};
+
 /** Every rule of the pack, in the order they are reported. */
 export const RULES: readonly RuleDefinition<any>[] = [ // eslint-disable-line @typescript-eslint/no-explicit-any
   locationEncryption, retentionMinimum, offsiteCopy, databaseHooks, protectedNamespaces, schedulePolicy, requiredLabels, complianceObjectLock,
+  verifiedBackups,
 ];
 
 /** The rule's config: its defaults overridden by the keys a pack config gives. */

@@ -21,6 +21,8 @@ const plan = new hks.BackupPlan("production-db-daily", {
   schedule: { cron: "0 2 * * *", timeZone: "UTC" },
   retention: { daily: 7, weekly: 4, monthly: 6 },
   labels: { app: "postgres-db", "hks.io/hooks": "pod-annotations" },
+  // Each run reads the stored backup back (checksums and every object): a bad copy fails the run.
+  verifyAfterBackup: true,
 });
 
 export const cronJob = plan.cronJobName;

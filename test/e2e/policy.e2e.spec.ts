@@ -36,6 +36,9 @@ describe("policy pack", () => {
       expect(out).toMatch(/runs every 5 minute\(s\)/);
       expect(out).toMatch(/\[mandatory\]\s+hks-protected-namespaces/);
       expect(out).toMatch(/writes into protected namespace "production"/);
+      // Advisories are printed too, without failing on their own.
+      expect(out).toMatch(/\[advisory\]\s+hks-verified-backups/);
+      expect(out).toMatch(/never reads its backups back: set verifyAfterBackup: true/);
     } finally {
       await p.dispose();
     }

@@ -121,11 +121,24 @@ describe("hks-offsite-copy (stack rule)", () => {
   it("fails when the copy's location is not in the stack", () => expect(run(stack([{ storageLocation: "elsewhere" }], {}))).toHaveLength(1));
 });
 
+describe("hks-verified-backups", () => {
+  it.each([
+    ["a plan without verifyAfterBackup", "BackupPlan", {}, 1],
+    ["a plan with verifyAfterBackup: false", "BackupPlan", { verifyAfterBackup: false }, 1],
+    ["a plan with verifyAfterBackup: true", "BackupPlan", { verifyAfterBackup: true }, 0],
+    ["a location (not a plan)", "BackupStorageLocation", {}, 0],
+  ] as const)("%s", (_n, kind, props, violations) => {
+    const out = check("hks-verified-backups", res(kind, "daily", props));
+    expect(out).toHaveLength(violations);
+    if (violations) expect(out[0]).toBe(`plan "daily" never reads its backups back: set verifyAfterBackup: true (checksums and every object, each run), or run 'hks backup verify' on its backups`);
+  });
+});
+
 describe("the pack wiring", () => {
   it("exposes every rule once, each with a description and a valid enforcement level", () => {
     const names = RULES.map((r) => r.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toHaveLength(8);
+    expect(names).toHaveLength(9);
     for (const r of RULES) {
       expect(r.description.length).toBeGreaterThan(20);
       expect(["advisory", "mandatory"]).toContain(r.enforcementLevel);
