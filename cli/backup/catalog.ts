@@ -22,7 +22,8 @@ export interface CatalogFlags {
   keepSnapshots?: boolean;
 }
 
-function outputFormat(v: string | undefined, allowed: readonly string[]): string {
+/** The `-o` value, `allowed[0]` when not given; InputError naming `-o` for another. */
+export function outputFormat(v: string | undefined, allowed: readonly string[]): string {
   const o = v ?? allowed[0]!;
   if (!allowed.includes(o)) throw new InputError("-o", `"${o}" is not an output format: use ${allowed.join(" or ")}`);
   return o;
@@ -37,7 +38,7 @@ async function locationsFor(kc: k8s.KubeConfig, namespace: string, name: string 
 }
 
 /** Finds a backup by name in the candidate locations; InputError when absent or ambiguous. */
-async function findBackup(kc: k8s.KubeConfig, namespace: string, flags: CatalogFlags, name: string): Promise<{ location: LocationConfig; store: ObjectStore; desc: BackupDescription }> {
+export async function findBackup(kc: k8s.KubeConfig, namespace: string, flags: CatalogFlags, name: string): Promise<{ location: LocationConfig; store: ObjectStore; desc: BackupDescription }> {
   const found: { location: LocationConfig; store: ObjectStore; desc: BackupDescription }[] = [];
   for (const location of await locationsFor(kc, namespace, flags.storageLocation)) {
     const store = await openLocationStore(kc, location);

@@ -159,7 +159,7 @@ export interface ReadArchiveOptions {
 
 /**
  * Reads a gzip'd tar archive entry by entry. Directory entries are skipped; links, devices, FIFOs and
- * any other non-regular entry, paths outside the scheme and oversized entries are refused, as is a
+ * any other non-regular entry, paths outside the scheme, a path seen twice and oversized entries are refused, as is a
  * truncated or corrupt gzip or tar: all with an IntegrityError. Errors of `source` itself (e.g. a
  * failed download, or an IntegrityError from decryption) pass through unchanged.
  * Stopping early (break) destroys `source`.
@@ -178,10 +178,15 @@ export async function* readArchive(source: Readable, options: ReadArchiveOptions
   const done = pipeline(source, gunzip, extract);
   done.catch(() => undefined); // awaited below; this only avoids an unhandled rejection on early exit
   let completed = false;
+  // tar allows one path twice, and the later copy would silently win: refused here, for every reader.
+  const seen = new Set<string>();
   try {
     for await (const entry of extract) {
       const item = await readEntry(entry, maxEntryBytes);
-      if (item) yield item;
+      if (!item) continue;
+      if (seen.has(item.path)) throw new IntegrityError(`archive entry ${item.path} appears twice; the archive was not written by hks-backup or has been tampered with`);
+      seen.add(item.path);
+      yield item;
     }
     await done;
     completed = true;

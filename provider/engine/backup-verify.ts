@@ -2,8 +2,9 @@
  * Verifies a stored backup without touching any cluster ("an untested backup is no backup", velero
  * #1688, #9543): the manifest is readable, the archive's size and SHA-256 match it, volumes.json
  * matches its record, and, when the archive can be read (unencrypted, or an identity is given),
- * every entry is a regular file on the path scheme holding one YAML object that names itself as
- * its path says, with exactly the counts the manifest claims.
+ * every entry is a regular file on the path scheme (archive.ts, which also refuses a path seen
+ * twice) holding one YAML object that is what its path names (the restore's own check,
+ * `checkArchivedIdentity`), with exactly the counts the manifest claims.
  *
  * Stages reuse the restore's own checks (verify.ts, archive.ts), so a backup that verifies is one
  * the restore will read.
@@ -15,10 +16,10 @@ import * as path from "node:path";
 import YAML from "yaml";
 import { IntegrityError } from "../errors";
 import type { ObjectStore } from "../store";
-import { groupResourceKey, type ArchiveObjectRef } from "./archive-paths";
+import { groupResourceKey } from "./archive-paths";
 import type { BackupManifest } from "./manifest";
 import { NO_PROGRESS, type ProgressSink } from "./progress";
-import { describeRef } from "./transform";
+import { checkArchivedIdentity, describeRef } from "./transform";
 import { checkIdentities, fetchVerifiedArchive, readBackupManifest, readVerifiedArchive } from "./verify";
 
 /** Options of {@link verifyBackup}. */
@@ -50,20 +51,6 @@ export interface VerifyResult {
   readonly uncompressedBytes: number;
   /** volumes.json checked against its record (false when the backup has none). */
   readonly volumesChecked: boolean;
-}
-
-/**
- * Checks that what an archive entry holds is the object its path names: a mapping with that
- * name and, for a namespaced path, that namespace. Returns the problem, or undefined.
- */
-export function entryProblem(ref: ArchiveObjectRef, parsed: unknown): string | undefined {
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return "does not hold a YAML mapping (one Kubernetes object)";
-  const metadata = (parsed as { metadata?: { name?: unknown; namespace?: unknown } }).metadata;
-  if (metadata?.name !== ref.name) return `holds an object named ${JSON.stringify(metadata?.name)}, not ${JSON.stringify(ref.name)}`;
-  if (ref.namespace !== undefined && metadata?.namespace !== ref.namespace) {
-    return `holds an object in namespace ${JSON.stringify(metadata?.namespace)}, not ${JSON.stringify(ref.namespace)}`;
-  }
-  return undefined;
 }
 
 /** Compares the counts read with the manifest's; returns the differences, or [] when they agree. */
@@ -114,21 +101,17 @@ export async function verifyBackup(store: ObjectStore, name: string, opts: Verif
     const base = { name, manifest, archiveBytes: manifest.artifacts.resources.bytes, sha256: manifest.artifacts.resources.sha256, volumesChecked };
     if (!readContents) return { ...base, contentsChecked: false, byResource: {}, objects: 0, uncompressedBytes: 0 };
     const byResource: Record<string, number> = {};
-    const seen = new Set<string>();
     let objects = 0;
     let uncompressedBytes = 0;
     for await (const entry of readVerifiedArchive(file, encrypted, identities)) {
       opts.signal?.throwIfAborted();
-      if (seen.has(entry.path)) throw new IntegrityError(`archive entry ${entry.path} appears twice; the archive was not written by hks-backup or has been tampered with`);
-      seen.add(entry.path);
       let parsed: unknown;
       try {
         parsed = YAML.parse(entry.content.toString("utf8"));
       } catch (e) {
         throw new IntegrityError(`archive entry ${entry.path} (${describeRef(entry.ref)}) does not parse as YAML: ${(e as Error).message.split("\n")[0]}`);
       }
-      const problem = entryProblem(entry.ref, parsed);
-      if (problem) throw new IntegrityError(`archive entry ${entry.path} ${problem}`);
+      checkArchivedIdentity(parsed, entry.ref); // the restore's own check: what verifies, restores
       const key = groupResourceKey(entry.ref);
       byResource[key] = (byResource[key] ?? 0) + 1;
       objects++;

@@ -10,7 +10,6 @@ import * as path from "node:path";
 import * as readline from "node:readline";
 import { once } from "node:events";
 import YAML from "yaml";
-import { IntegrityError } from "../errors";
 import type { ArchiveEntry } from "./archive";
 import { groupResourceKey, type GroupResource } from "./archive-paths";
 import { NO_PROGRESS, type ProgressSink } from "./progress";
@@ -55,13 +54,9 @@ async function write(w: Writer, line: string): Promise<void> {
 export async function spillArchive(entries: AsyncIterable<ArchiveEntry>, opts: TransformOptions, dir: string, outcomes: RestoreOutcomes, progress: ProgressSink = NO_PROGRESS): Promise<SpillIndex> {
   const index: SpillIndex = { types: new Map(), sourceNamespaces: new Set(), targetNamespaces: new Set(), total: 0, entries: 0 };
   const writers = new Map<string, Writer>();
-  const seen = new Set<string>();
   try {
     for await (const entry of entries) {
       index.entries++;
-      // tar allows one path twice; the later copy would silently win, so refuse it.
-      if (seen.has(entry.path)) throw new IntegrityError(`archive entry ${entry.path} appears twice; the archive was not written by hks-backup or has been tampered with`);
-      seen.add(entry.path);
       const ref = entry.ref;
       const key = groupResourceKey(ref);
       const item = describeRef(ref);

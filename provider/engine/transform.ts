@@ -94,8 +94,12 @@ export function matchesResourceFilter(entry: string, ref: ArchiveObjectRef): boo
   return e === "*" || e === groupResourceKey(ref) || (!e.includes(".") && e === ref.resource);
 }
 
-/** Step 1: the content must be the object its path names; anything else is a tampered archive. */
-function checkIdentity(raw: unknown, ref: ArchiveObjectRef, where: string): KubeObject {
+/**
+ * Step 1: the content must be the object its path names; anything else is a tampered archive.
+ * Shared with `hks backup verify` (backup-verify.ts), so what verifies is what restores.
+ * @throws IntegrityError naming the entry and what contradicts its path.
+ */
+export function checkArchivedIdentity(raw: unknown, ref: ArchiveObjectRef, where: string = describeRef(ref)): KubeObject {
   const o = raw as Partial<KubeObject> | null;
   const bad = (why: string): never => {
     throw new IntegrityError(`archive entry ${where} is refused: ${why}; the archive was not written by hks-backup or has been tampered with`);
@@ -124,7 +128,7 @@ function patchesFor(o: KubeObject, ref: ArchiveObjectRef, patches: readonly Rest
  */
 export function transformObject(raw: unknown, ref: ArchiveObjectRef, opts: TransformOptions): TransformDecision {
   const where = describeRef(ref);
-  const source = checkIdentity(raw, ref, where);
+  const source = checkArchivedIdentity(raw, ref, where);
   const key = groupResourceKey(ref);
   // For a Namespace object, the namespace it "is in" is itself.
   const scopeNs = ref.namespace ?? (key === "namespaces" ? ref.name : undefined);

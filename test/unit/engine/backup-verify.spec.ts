@@ -4,8 +4,9 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { IntegrityError } from "../../../provider/errors";
-import { countMismatches, entryProblem, verifyBackup } from "../../../provider/engine/backup-verify";
+import { countMismatches, verifyBackup } from "../../../provider/engine/backup-verify";
 import { generateIdentity } from "../../../provider/engine/encrypt";
+import { checkArchivedIdentity } from "../../../provider/engine/transform";
 import { BackupNotRestorableError } from "../../../provider/engine/verify";
 import { createLayout, MemoryObjectStore } from "../../../provider/store";
 import { rawArchive, rewriteStored, storeBackup, writeBackupFixture, type FixtureObject } from "../../support/backup-fixture";
@@ -14,6 +15,7 @@ const layout = createLayout();
 const cm = (name: string, ns = "prod"): FixtureObject => ({ group: "", resource: "configmaps", object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns }, data: { k: name } } });
 const deploy = (name: string): FixtureObject => ({ group: "apps", resource: "deployments", object: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: "prod" }, spec: { replicas: 1 } } });
 const OBJECTS = [cm("a"), cm("b"), deploy("web")];
+const CM_HEAD = "apiVersion: v1\nkind: ConfigMap\n";
 
 let store: MemoryObjectStore;
 beforeEach(() => {
@@ -56,10 +58,10 @@ describe("verifyBackup", () => {
   });
 
   it.each([
-    { name: "an entry holding another object than its path names", content: "metadata:\n  name: b\n  namespace: prod\n", error: /resources\/configmaps\/prod\/a\.yaml holds an object named "b", not "a"/ },
-    { name: "an entry in another namespace than its path", content: "metadata:\n  name: a\n  namespace: dev\n", error: /holds an object in namespace "dev", not "prod"/ },
+    { name: "an entry holding another object than its path names", content: `${CM_HEAD}metadata:\n  name: b\n  namespace: prod\n`, error: /archive entry configmaps\/prod\/a is refused: its metadata\.name is "b", the path says "a"/ },
+    { name: "an entry in another namespace than its path", content: `${CM_HEAD}metadata:\n  name: a\n  namespace: dev\n`, error: /its metadata\.namespace is "dev", the path says "prod"/ },
     { name: "an entry that is not YAML", content: "metadata: [unclosed\n", error: /resources\/configmaps\/prod\/a\.yaml \(configmaps\/prod\/a\) does not parse as YAML/ },
-    { name: "an entry that is a list, not an object", content: "- a\n- b\n", error: /does not hold a YAML mapping/ },
+    { name: "an entry that is a list, not an object", content: "- a\n- b\n", error: /it is not a YAML mapping \(a Kubernetes object\)/ },
   ])("$name", async ({ content, error }) => {
     const archive = await rawArchive([{ name: "resources/configmaps/prod/a.yaml", content }]);
     await storeBackup({ store, name: "bad", namespaces: ["prod"] }, archive, 1, { configmaps: 1 });
@@ -67,7 +69,7 @@ describe("verifyBackup", () => {
   });
 
   it("an entry that appears twice", async () => {
-    const content = "metadata:\n  name: a\n  namespace: prod\n";
+    const content = `${CM_HEAD}metadata:\n  name: a\n  namespace: prod\n`;
     const archive = await rawArchive([{ name: "resources/configmaps/prod/a.yaml", content }, { name: "resources/configmaps/prod/a.yaml", content }]);
     await storeBackup({ store, name: "dup", namespaces: ["prod"] }, archive, 2, { configmaps: 2 });
     await expect(verifyBackup(store, "dup")).rejects.toThrow(/appears twice/);
@@ -93,21 +95,27 @@ describe("verifyBackup", () => {
   });
 });
 
-describe("entryProblem", () => {
+// verifyBackup uses the restore's own identity check (transform.ts); these are its cases from verify's side.
+describe("checkArchivedIdentity, as verify uses it", () => {
   const ref = { group: "", resource: "configmaps", namespace: "prod", name: "a" };
+  const cmWith = (metadata: object) => ({ apiVersion: "v1", kind: "ConfigMap", metadata });
+  it("accepts the object its path names", () => {
+    expect(() => checkArchivedIdentity(cmWith({ name: "a", namespace: "prod" }), ref)).not.toThrow();
+  });
+
   it.each([
-    { parsed: { metadata: { name: "a", namespace: "prod" } }, problem: undefined },
-    { parsed: { metadata: { name: "a" } }, problem: 'holds an object in namespace undefined, not "prod"' },
-    { parsed: { metadata: { name: "x", namespace: "prod" } }, problem: 'holds an object named "x", not "a"' },
-    { parsed: {}, problem: 'holds an object named undefined, not "a"' },
-    { parsed: null, problem: "does not hold a YAML mapping (one Kubernetes object)" },
-    { parsed: "text", problem: "does not hold a YAML mapping (one Kubernetes object)" },
+    { parsed: cmWith({ name: "a" }), problem: /its metadata\.namespace is null, the path says "prod"/ },
+    { parsed: cmWith({ name: "x", namespace: "prod" }), problem: /its metadata\.name is "x", the path says "a"/ },
+    { parsed: {}, problem: /it lacks apiVersion, kind or metadata\.name/ },
+    { parsed: null, problem: /it is not a YAML mapping \(a Kubernetes object\)/ },
+    { parsed: "text", problem: /it is not a YAML mapping \(a Kubernetes object\)/ },
   ])("$parsed → $problem", ({ parsed, problem }) => {
-    expect(entryProblem(ref, parsed)).toBe(problem);
+    expect(() => checkArchivedIdentity(parsed, ref)).toThrow(IntegrityError);
+    expect(() => checkArchivedIdentity(parsed, ref)).toThrow(problem);
   });
 
   it("a cluster-scoped path names no namespace", () => {
-    expect(entryProblem({ group: "", resource: "namespaces", name: "prod" }, { metadata: { name: "prod" } })).toBeUndefined();
+    expect(() => checkArchivedIdentity({ apiVersion: "v1", kind: "Namespace", metadata: { name: "prod" } }, { group: "", resource: "namespaces", name: "prod" })).not.toThrow();
   });
 });
 
