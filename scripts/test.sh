@@ -6,4 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/node_modules/.bin:$PATH"
+# vitest strips types without checking them: a type error in a test would otherwise go unseen.
+tsc -p tsconfig.test.json
 exec vitest run "$@"

@@ -18,6 +18,7 @@ import type { BackupManifest } from "../../provider/engine/manifest";
 import { writeLocationConfig, type LocationConfig } from "../../provider/kube/location-config";
 import { openLocationStore } from "../../provider/location/store";
 import { createLayout, createS3Client, ensureBucket, type ObjectStore } from "../../provider/store";
+import { waitFor } from "../support/wait";
 
 export const stack = inject("stack");
 
@@ -71,16 +72,6 @@ export async function readBackupObjects(store: ObjectStore, manifest: BackupMani
   return out;
 }
 
-/** Waits until `probe` returns a value. */
-export async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms / 1000}s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 /** Bytes that are not valid UTF-8 (and a NUL), for binary Secret/ConfigMap data. */
 export const BINARY = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x28, 0xa1, 0xf0, 0x90, 0x28, 0xbc]);
@@ -105,7 +96,7 @@ export function crdBody(group: string, plural: string, kind: string, statusSubre
 export async function createCrd(kc: k8s.KubeConfig, body: k8s.V1CustomResourceDefinition): Promise<void> {
   const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
   await ext.createCustomResourceDefinition({ body });
-  await until(`CRD ${body.metadata!.name} Established`, 30_000, async () => {
+  await waitFor(`CRD ${body.metadata!.name} Established`, 30_000, async () => {
     const c = await ext.readCustomResourceDefinition({ name: body.metadata!.name! });
     return c.status?.conditions?.some((x) => x.type === "Established" && x.status === "True") ? true : undefined;
   });

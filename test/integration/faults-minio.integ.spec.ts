@@ -15,7 +15,8 @@ import type { BackupListJson } from "../../cli/backup/format";
 import { startStackProcess, stopStackProcess, type StackInfo } from "../../cli/dev/stack";
 import { createLayout, type ObjectStore } from "../../provider/store";
 import { createTestLocation } from "../support/backup-fixture";
-import { adminKc, ensureRunning, freeze, hks, incompleteUploads, pollUntil, s3Of, spawnHks, stopPrivateStack, startUploadFaultScene, thaw } from "../support/faults";
+import { adminKc, ensureRunning, freeze, hks, incompleteUploads, s3Of, spawnHks, stopPrivateStack, startUploadFaultScene, thaw } from "../support/faults";
+import { waitFor } from "../support/wait";
 
 const SRC = "big-app";
 const LOC_NS = "hks-faults";
@@ -86,7 +87,7 @@ describe("MinIO killed in the middle of an upload", () => {
     const run = spawnHks(info, ["-n", LOC_NS, "run-plan", "nightly"], { HKS_NOW: "2025-01-01T02:00:00Z" });
     // The backup is taken into the runner's local spill first; publishing to MinIO follows at once.
     await run.waitForOutput(new RegExp(`backup ${first}: Completed`));
-    await pollUntil("the publish's multipart upload", 30_000, async () => (await incompleteUploads(info, BUCKET, archiveKey(first))) > 0);
+    await waitFor("the publish's multipart upload", 30_000, async () => ((await incompleteUploads(info, BUCKET, archiveKey(first))) > 0 ? true : undefined), 50);
     await killMinio();
     const { code } = await run.exit;
     expect(code, run.stderr()).toBe(1);

@@ -17,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackupListJson } from "../../cli/backup/format";
 import type { StackInfo } from "../../cli/dev/stack";
 import { createLayout, type ObjectStore } from "../../provider/store";
-import { hks, incompleteUploads, pollUntil, spawnHks, stopPrivateStack, type HksRun, startUploadFaultScene } from "../support/faults";
+import { hks, incompleteUploads, spawnHks, stopPrivateStack, type HksRun, startUploadFaultScene } from "../support/faults";
+import { waitFor } from "../support/wait";
 
 const SRC = "big-app";
 const LOC_NS = "hks-faults";
@@ -91,7 +92,7 @@ describe("the backup process killed with SIGKILL mid-backup", () => {
     const dead = "nightly-20250102020000";
     const run = runPlan("2025-01-02T02:00:00Z");
     await run.waitForOutput(new RegExp(`backup ${dead}: Completed`)); // in the spill; publishing follows
-    await pollUntil("the publish's multipart upload", 30_000, async () => (await incompleteUploads(info, BUCKET, archiveKey(dead))) > 0);
+    await waitFor("the publish's multipart upload", 30_000, async () => ((await incompleteUploads(info, BUCKET, archiveKey(dead))) > 0 ? true : undefined), 50);
     await kill(run);
     expect(await store.tryGet(layout.backupManifestKey(dead))).toBeUndefined();
     expect(await phasesOf(dead)).toEqual([]);

@@ -30,7 +30,7 @@ function inputs(over: Record<string, unknown> = {}): BackupPlanInputs {
     copies: [{ storageLocation: "offsite", retention: { last: 2 } }],
     schedule: { cron: "0 2 * * *", suspend: true }, retention: { daily: 7 },
     ...over,
-  } as Partial<BackupPlanInputs>);
+  } as unknown as Partial<BackupPlanInputs>);
   expect(failures).toEqual([]);
   return i;
 }

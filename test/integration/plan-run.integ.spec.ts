@@ -50,7 +50,7 @@ beforeAll(async () => {
     planName: "db", namespace: planNs, target: { namespace: target, selector: { app: "pg" } }, storageLocation: "main",
     copies: [{ storageLocation: "offsite", retention: { last: 2 } }],
     schedule: { cron: "0 2 * * *", suspend: true }, retention: { daily: 3 }, labels: { team: "db" }, verifyAfterBackup: true,
-  } as Partial<BackupPlanInputs>);
+  } as unknown as Partial<BackupPlanInputs>);
   expect(failures).toEqual([]);
   await handler.create(inputs, { signal: new AbortController().signal, log: () => undefined });
   // The Job the controller would create from this template; its Pod supplies the Downward API fields.

@@ -108,13 +108,4 @@ export function runProcess(spec: ProcessSpec, extra: Record<string, string>): Pr
   });
 }
 
-/** Polls until `probe` returns a value. */
-export async function waitFor<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms / 1000}s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+export { waitFor } from "../support/wait";

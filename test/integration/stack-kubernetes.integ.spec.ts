@@ -4,6 +4,7 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../support/wait";
 
 const kc = new k8s.KubeConfig();
 kc.loadFromDefault();
@@ -21,16 +22,6 @@ function cronJob(name: string, schedule: string): k8s.V1CronJob {
       jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "busybox", command: ["true"] }] } } } },
     },
   };
-}
-
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms / 1000}s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 describe("local Kubernetes (kube-apiserver + etcd + kube-controller-manager)", () => {
@@ -57,12 +48,12 @@ describe("local Kubernetes (kube-apiserver + etcd + kube-controller-manager)", (
 
   it("runs the CronJob controller: a one-minute schedule produces a Job, and the Job controller makes its Pod", async () => {
     const cj = await batch.createNamespacedCronJob({ namespace: ns, body: cronJob("every-minute", "* * * * *") });
-    const job = await until("a Job owned by the CronJob", 130_000, async () => {
+    const job = await waitFor("a Job owned by the CronJob", 130_000, async () => {
       const jobs = await batch.listNamespacedJob({ namespace: ns });
       return jobs.items.find((j) => j.metadata?.ownerReferences?.some((o) => o.uid === cj.metadata?.uid));
     });
     expect(job.metadata?.name).toMatch(/^every-minute-\d+$/);
-    const pod = await until("the Job's Pod", 30_000, async () => {
+    const pod = await waitFor("the Job's Pod", 30_000, async () => {
       const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: `job-name=${job.metadata!.name}` });
       return pods.items[0];
     });

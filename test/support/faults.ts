@@ -170,15 +170,6 @@ function randomBase64(bytes: number): string {
   return crypto.randomBytes(bytes).toString("base64");
 }
 
-/** Polls `probe` every 50 ms until it returns true (throws after `ms`). */
-export async function pollUntil(what: string, ms: number, probe: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms / 1000}s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /**
  * Installs a BackupPlan in the stack of `info` through the resource's own handler (CronJob
  * suspended: the tests run `hks run-plan` themselves, as the Job would).

@@ -125,7 +125,7 @@ describe("countMismatches", () => {
     { total: 3, byResource: { configmaps: 2, secrets: 1 }, out: [] },
     { total: 2, byResource: { configmaps: 2 }, out: ["2 objects, the manifest says 3", "secrets: 0, the manifest says 1"] },
     { total: 3, byResource: { configmaps: 2, services: 1 }, out: ["secrets: 0, the manifest says 1", "services: 1, the manifest says 0"] },
-  ])("$byResource", ({ total, byResource, out }) => {
+  ] as { total: number; byResource: Record<string, number>; out: string[] }[])("$byResource", ({ total, byResource, out }) => {
     expect(countMismatches(manifest, total, byResource)).toEqual(out);
   });
 });

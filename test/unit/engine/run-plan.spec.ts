@@ -141,8 +141,8 @@ describe("runPlan", () => {
     // Bit rot in the copy location: every archive read comes back with one byte flipped.
     const rotten = w.stores.offsite!;
     const read = rotten.getStream.bind(rotten);
-    rotten.getStream = async (key, opts) => {
-      const body = Buffer.concat(await (await read(key, opts)).toArray() as Buffer[]);
+    rotten.getStream = async (key: string) => {
+      const body = Buffer.concat(await (await read(key)).toArray() as Buffer[]);
       if (key.endsWith(".tar.gz")) body[body.length >> 1] ^= 0x01;
       return Readable.from([body]);
     };

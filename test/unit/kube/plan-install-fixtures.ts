@@ -12,7 +12,7 @@ export function planInputs(over: Record<string, unknown> = {}): BackupPlanInputs
     schedule: { cron: "0 2 * * *" },
     retention: { daily: 7, weekly: 4, monthly: 6 },
     ...over,
-  } as Partial<BackupPlanInputs>);
+  } as unknown as Partial<BackupPlanInputs>);
   if (failures.length) throw new Error(`fixture does not check: ${JSON.stringify(failures)}`);
   return inputs;
 }

@@ -117,6 +117,6 @@ describe("plan RBAC: variations", () => {
       expect(b.subjects).toEqual([{ kind: "ServiceAccount", name: "hks-plan-production-db-daily", namespace: "team-a" }]);
       expect(b.roleRef.name).toBe(b.metadata.name);
     }
-    expect(objs.find((o) => o.kind === "ClusterRole").metadata.name).toBe("hks-plan.team-a.production-db-daily");
+    expect(objs.find((o) => o.kind === "ClusterRole")!.metadata.name).toBe("hks-plan.team-a.production-db-daily");
   });
 });

@@ -52,7 +52,7 @@ const BAD: Array<[string, Partial<BackupStorageLocationInputs>, string, RegExp]>
   ["caBundle not PEM", base({ objectStorage: { bucket: "abc", caBundle: "hello" } }), "objectStorage.caBundle", /BEGIN CERTIFICATE/],
   ["idle timeout 0", base({ objectStorage: { bucket: "abc", idleTimeoutSeconds: 0 } }), "objectStorage.idleTimeoutSeconds", /whole number of seconds from 1 to 3600, got 0; leave it out for 60/],
   ["idle timeout 1.5", base({ objectStorage: { bucket: "abc", idleTimeoutSeconds: 1.5 } }), "objectStorage.idleTimeoutSeconds", /whole number of seconds from 1 to 3600, got 1\.5/],
-  ["idle timeout as text", base({ objectStorage: { bucket: "abc", idleTimeoutSeconds: "60s" } }), "objectStorage.idleTimeoutSeconds", /got "60s"/],
+  ["idle timeout as text", base({ objectStorage: { bucket: "abc", idleTimeoutSeconds: "60s" as never } }), "objectStorage.idleTimeoutSeconds", /got "60s"/],
   ["nfs relative path", { locationName: "x", nfs: { server: "h", path: "exports" } }, "nfs.path", /absolute/],
   ["nfs missing server", { locationName: "x", nfs: { path: "/exports" } as never }, "nfs.server", /is required/],
   ["nfs localPath relative", { locationName: "x", nfs: { server: "h", path: "/e", localPath: "mnt" } }, "nfs.localPath", /absolute/],
