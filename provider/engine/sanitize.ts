@@ -51,10 +51,14 @@ function isObject(v: unknown): v is JsonObject {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** A shallow copy of `o` without the keys in `drop`; built key by key so it keeps V8's fast shape. */
-function copyWithout(o: JsonObject, drop: ReadonlySet<string>): JsonObject {
+/**
+ * A shallow copy of `o` without the keys in `drop`, the `leading` keys (those present) first; built
+ * key by key so it keeps V8's fast shape.
+ */
+function copyWithout(o: JsonObject, drop: ReadonlySet<string>, leading: readonly string[] = []): JsonObject {
   const out: JsonObject = {};
-  for (const key in o) if (Object.hasOwn(o, key) && !drop.has(key)) out[key] = o[key];
+  for (const key of leading) if (Object.hasOwn(o, key)) out[key] = o[key];
+  for (const key in o) if (Object.hasOwn(o, key) && !drop.has(key) && !Object.hasOwn(out, key)) out[key] = o[key];
   return out;
 }
 
@@ -66,14 +70,6 @@ const NOTHING: ReadonlySet<string> = new Set();
 /** Top-level keys written first, in this order, the way `kubectl get -o yaml` prints an object. */
 const LEADING_KEYS = ["apiVersion", "kind"] as const;
 
-/** The top level without `drop`, `apiVersion` and `kind` first. */
-function topLevelCopy(o: JsonObject, drop: ReadonlySet<string>): JsonObject {
-  const out: JsonObject = {};
-  for (const key of LEADING_KEYS) if (Object.hasOwn(o, key)) out[key] = o[key];
-  for (const key in o) if (Object.hasOwn(o, key) && !drop.has(key) && key !== "apiVersion" && key !== "kind") out[key] = o[key];
-  return out;
-}
-
 /**
  * The sanitized object as a view: new top-level, `metadata` and `annotations` objects, every other
  * value shared with `obj`; `apiVersion` and `kind` come first whatever their place in `obj`. For callers that only read the result (the backup serialises it straight
@@ -82,7 +78,7 @@ function topLevelCopy(o: JsonObject, drop: ReadonlySet<string>): JsonObject {
  * Removes what {@link sanitizeObject} removes.
  */
 export function sanitizedView<T extends object>(obj: T, options: SanitizeOptions = {}): T {
-  const top = topLevelCopy(obj as JsonObject, options.keepStatus ? NOTHING : STATUS_DROP);
+  const top = copyWithout(obj as JsonObject, options.keepStatus ? NOTHING : STATUS_DROP, LEADING_KEYS);
   const metadata = top.metadata;
   if (!isObject(metadata)) return top as T;
   const md = copyWithout(metadata, METADATA_DROP);
