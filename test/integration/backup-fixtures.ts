@@ -118,3 +118,21 @@ export async function liveReader(reader: KubeReader): Promise<(archivePath: stri
     return YAML.parse(objectYaml(sanitizeObject(live, { keepStatus: !r.hasStatusSubresource })));
   };
 }
+
+/**
+ * A StorageClass `sc-<id>` and a VolumeSnapshotClass `vsc-<id>` for a made-up CSI `driver` (no
+ * driver runs here: tests play its snapshot controller). Returns their removal, for afterAll.
+ */
+export async function createCsiClasses(kc: k8s.KubeConfig, id: string, driver: string): Promise<() => Promise<void>> {
+  const storage = kc.makeApiClient(k8s.StorageV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const vsc = { group: "snapshot.storage.k8s.io", version: "v1", plural: "volumesnapshotclasses" };
+  await storage.createStorageClass({ body: { metadata: { name: `sc-${id}` }, provisioner: driver } });
+  await custom.createClusterCustomObject({ ...vsc, body: {
+    apiVersion: "snapshot.storage.k8s.io/v1", kind: "VolumeSnapshotClass", metadata: { name: `vsc-${id}` }, driver, deletionPolicy: "Delete",
+  } });
+  return async () => {
+    await storage.deleteStorageClass({ name: `sc-${id}` }).catch(() => undefined);
+    await custom.deleteClusterCustomObject({ ...vsc, name: `vsc-${id}` }).catch(() => undefined);
+  };
+}

@@ -11,11 +11,11 @@ import { openBackupContext } from "../../provider/engine/backup-deps";
 import { runBackup } from "../../provider/engine/backup";
 import type { BackupFailure } from "../../provider/engine/manifest";
 import { createLayout } from "../../provider/store";
-import { adminKubeConfig, createLocation, locationNamespace, rand, readManifest } from "./backup-fixtures";
+import { adminKubeConfig, createCsiClasses, createLocation, locationNamespace, rand, readManifest } from "./backup-fixtures";
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
-const storage = kc.makeApiClient(k8s.StorageV1Api);
+let removeCsiClasses: (() => Promise<void>) | undefined;
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const ns = `bk-hooks-${rand()}`;
 const locNs = locationNamespace();
@@ -56,10 +56,7 @@ async function snapshotClaims(): Promise<string[]> {
 
 beforeAll(async () => {
   await core.createNamespace({ body: { metadata: { name: ns } } });
-  await storage.createStorageClass({ body: { metadata: { name: `sc-${id}` }, provisioner: `csi-${id}.example.com` } });
-  await custom.createClusterCustomObject({ ...SNAP, plural: "volumesnapshotclasses", body: {
-    apiVersion: "snapshot.storage.k8s.io/v1", kind: "VolumeSnapshotClass", metadata: { name: `vsc-${id}` }, driver: `csi-${id}.example.com`, deletionPolicy: "Delete",
-  } });
+  removeCsiClasses = await createCsiClasses(kc, id, `csi-${id}.example.com`);
   for (const c of ["db-data", "plain-data"]) {
     await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: { metadata: { name: c }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } }, storageClassName: `sc-${id}` } } });
   }
@@ -78,8 +75,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await core.deleteNamespace({ name: ns }).catch(() => undefined);
   await core.deleteNamespace({ name: locNs }).catch(() => undefined);
-  await storage.deleteStorageClass({ name: `sc-${id}` }).catch(() => undefined);
-  await custom.deleteClusterCustomObject({ ...SNAP, plural: "volumesnapshotclasses", name: `vsc-${id}` }).catch(() => undefined);
+  await removeCsiClasses?.();
 });
 
 describe("backup hooks through the real exec API (no kubelet: every exec fails at the API server)", () => {

@@ -10,11 +10,11 @@ import { runBackup } from "../../provider/engine/backup";
 import type { BackupManifest } from "../../provider/engine/manifest";
 import { BACKUP_LABEL, BACKUP_NAME_ANNOTATION } from "../../provider/engine/snapshot";
 import { createLayout } from "../../provider/store";
-import { adminKubeConfig, createLocation, locationNamespace, rand, readManifest } from "./backup-fixtures";
+import { adminKubeConfig, createCsiClasses, createLocation, locationNamespace, rand, readManifest } from "./backup-fixtures";
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
-const storage = kc.makeApiClient(k8s.StorageV1Api);
+let removeCsiClasses: (() => Promise<void>) | undefined;
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const ns = `bk-snap-${rand()}`;
 const locNs = locationNamespace();
@@ -62,18 +62,14 @@ function fakeSnapshotController(): { stop: () => Promise<void>; seen: Set<string
 
 beforeAll(async () => {
   await core.createNamespace({ body: { metadata: { name: ns } } });
-  await storage.createStorageClass({ body: { metadata: { name: `sc-${id}` }, provisioner: driver } });
-  await custom.createClusterCustomObject({ ...SNAP, plural: "volumesnapshotclasses", body: {
-    apiVersion: "snapshot.storage.k8s.io/v1", kind: "VolumeSnapshotClass", metadata: { name: `vsc-${id}` }, driver, deletionPolicy: "Delete",
-  } });
+  removeCsiClasses = await createCsiClasses(kc, id, driver);
   for (const name of ["ok", "broken", "slow"]) await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: pvc(name, `sc-${id}`) });
 });
 
 afterAll(async () => {
   await core.deleteNamespace({ name: ns }).catch(() => undefined);
   await core.deleteNamespace({ name: locNs }).catch(() => undefined);
-  await storage.deleteStorageClass({ name: `sc-${id}` }).catch(() => undefined);
-  await custom.deleteClusterCustomObject({ ...SNAP, plural: "volumesnapshotclasses", name: `vsc-${id}` }).catch(() => undefined);
+  await removeCsiClasses?.();
 });
 
 describe("volume snapshots (the test plays the CSI snapshot controller)", () => {
