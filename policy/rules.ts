@@ -4,7 +4,7 @@
  * Resources are matched on their type token (`pulumi-nodejs:dynamic/hks:<Kind>`) and, for SDKs that
  * predate module tokens, on the `resourceKind` input every hks resource carries.
  */
-import { minIntervalSeconds, validateCron, validateTimeZone } from "../provider/plan/schedule";
+import { minIntervalSeconds, validateCron, validateTimeZone } from "../provider/format/schedule";
 
 /** A resource as CrossGuard shows it to a rule. */
 export interface PolicyResource {

@@ -5,12 +5,13 @@
 import type { Command } from "commander";
 import type * as k8s from "@kubernetes/client-node";
 import { InputError } from "../../provider/errors";
-import { abortBackupUploads, deleteBackup, describeBackup, listBackups, type BackupDescription } from "../../provider/engine/catalog";
-import { deleteSnapshots, kubeSnapshotApi } from "../../provider/engine/snapshot";
+import { abortBackupUploads, deleteBackup, describeBackup, listBackups, type BackupDescription } from "../../provider/engine/catalog/catalog";
+import { deleteSnapshots } from "../../provider/engine/snapshot/snapshot";
+import { kubeSnapshotApi } from "../../provider/kube/snapshot-api";
 import { formatBytes } from "../../provider/engine/progress";
 import { createKubeReader } from "../../provider/kube/discovery";
 import { listLocationConfigs, resolveLocationConfig, type LocationConfig } from "../../provider/kube/location-config";
-import { openLocationStore } from "../../provider/location/store";
+import { openLocationStore } from "../../provider/prepare/location-store";
 import type { ObjectStore } from "../../provider/store";
 import { globalOptions, kubeConfigFor, printTable } from "../context";
 import { describeText, summaryJson, summaryRows } from "./format";

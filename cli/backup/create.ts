@@ -5,14 +5,10 @@
  */
 import type { Command } from "commander";
 import { InputError } from "../../provider/errors";
-import { openBackupContext } from "../../provider/engine/backup-deps";
-import { resolveBackupName } from "../../provider/engine/backup-name";
-import { runBackup } from "../../provider/engine/backup";
-import { DEFAULT_PAGE_SIZE } from "../../provider/engine/collect";
-import { assertTargetExists } from "../../provider/engine/backup-preflight";
-import { parseLabelPairs } from "../../provider/engine/collect-selector";
-import { backupRequestOf } from "../../provider/handlers/backup";
-import { readPlanSpec } from "../../provider/kube/plan-spec";
+import { runBackup } from "../../provider/engine/backup/backup";
+import { DEFAULT_PAGE_SIZE } from "../../provider/kube/list-objects";
+import { parseLabelPairs } from "../../provider/format/label-selector";
+import { prepareBackup } from "../../provider/prepare/backup";
 import { checkBackup } from "../../provider/plan/backup";
 import type { BackupInputs } from "../../provider/types";
 import { cliProgress, globalOptions, kubeConfigFor } from "../context";
@@ -99,20 +95,17 @@ export async function createAction(name: string, flags: CreateFlags, cmd: Comman
   const inputs = inputsFromFlags(name, flags, g.namespace);
   const pageSize = pageSizeFromFlag(flags.pageSize);
   const kc = kubeConfigFor(g);
-  const plan = inputs.target ? undefined : await readPlanSpec(kc, g.namespace, inputs.plan!, { field: "--plan", fix: "check the name and --namespace, or give --include-namespaces/--selector" });
-  const bc = await openBackupContext(kc, { storageLocation: inputs.storageLocation ?? plan?.storageLocation, namespace: g.namespace, field: "--storage-location" });
-  const request = backupRequestOf(inputs, name, bc.location.name, plan);
-  await assertTargetExists(bc.deps.reader, request.target, plan ? "plan" : "target").catch((e: unknown) => {
-    throw e instanceof InputError ? new InputError(flagOf(e.field), e.reason) : e;
+  const { location, deps, request } = await prepareBackup(kc, inputs, {
+    fieldOf: (path) => (path === "planStorageLocation" ? "--storage-location" : flagOf(path)),
+    planFix: "check the name and --namespace, or give --include-namespaces/--selector",
   });
-  const resolved = await resolveBackupName(bc.deps.store, { given: name, base: name, now: new Date(), field: "<name>" });
-  process.stderr.write(`hks: backing up to ${bc.location.name} (${bc.deps.store.describe()})\n`);
+  process.stderr.write(`hks: backing up to ${location.name} (${deps.store.describe()})\n`);
   const ac = new AbortController();
   const onSignal = () => ac.abort(new Error("interrupted"));
   process.once("SIGINT", onSignal);
   try {
-    const res = await runBackup({ ...request, name: resolved }, { ...bc.deps, pageSize, progress: cliProgress(), signal: ac.signal });
-    process.stdout.write(flags.output === "json" ? JSON.stringify(res.record, null, 2) + "\n" : createdText(res, bc.location.name));
+    const res = await runBackup(request, { ...deps, pageSize, progress: cliProgress(), signal: ac.signal });
+    process.stdout.write(flags.output === "json" ? JSON.stringify(res.record, null, 2) + "\n" : createdText(res, location.name));
     process.exitCode = EXIT_CODE[res.phase];
   } finally {
     process.off("SIGINT", onSignal);

@@ -2,9 +2,9 @@
  * What `hks backup` prints. Pure: every function returns text, so the output is tested exactly.
  * Results go to stdout, short and exact (counts and sizes); progress goes to stderr elsewhere.
  */
-import type { BackupResult } from "../../provider/engine/backup";
-import type { BackupDescription, BackupSummary } from "../../provider/engine/catalog";
-import type { BackupFailure, BackupManifest } from "../../provider/engine/manifest";
+import type { BackupResult } from "../../provider/engine/backup/types";
+import type { BackupDescription, BackupSummary } from "../../provider/engine/catalog/catalog";
+import type { BackupFailure, BackupManifest } from "../../provider/format/manifest";
 import { formatBytes } from "../../provider/engine/progress";
 
 /** Exit code per phase: 0 only when everything asked for is in the backup. */

@@ -3,7 +3,7 @@
  * (provider/engine/backup-verify.ts). Exit 0 when it verified, 1 with the mismatch otherwise.
  */
 import type { Command } from "commander";
-import { verifyBackup, type VerifyResult } from "../../provider/engine/backup-verify";
+import { verifyBackup, type VerifyResult } from "../../provider/engine/catalog/verify-backup";
 import { formatBytes } from "../../provider/engine/progress";
 import { cliProgress, globalOptions, kubeConfigFor } from "../context";
 import { readIdentities } from "../restore/options";

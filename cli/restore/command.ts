@@ -5,11 +5,11 @@
  * stdout, progress to stderr. Exit codes: 0 Completed, 2 PartiallyFailed, 1 Failed or an error.
  */
 import type { Command } from "commander";
-import { runRestore } from "../../provider/engine/restore";
-import { assertRestorable, openRestoreContext } from "../../provider/engine/restore-context";
-import { readRestoreRecord, restoreRecordExists, writeRestoreRecord } from "../../provider/engine/restore-record";
-import { formatRestoreResult } from "../../provider/engine/restore-report";
-import type { RestorePhase } from "../../provider/engine/restore-types";
+import { runRestore } from "../../provider/engine/restore/restore";
+import { prepareRestore } from "../../provider/prepare/restore";
+import { readRestoreRecord, restoreRecordExists, writeRestoreRecord } from "../../provider/prepare/restore-record";
+import { formatRestoreResult } from "../../provider/engine/restore/report";
+import type { RestorePhase, RestoreResult } from "../../provider/engine/restore/types";
 import { ConflictError, InputError } from "../../provider/errors";
 import { cliProgress, globalOptions, kubeConfigFor } from "../context";
 import { flagOf, readIdentities, restoreInputsFromFlags, type CreateFlags } from "./options";
@@ -28,25 +28,18 @@ async function create(name: string, flags: CreateFlags, cmd: Command): Promise<v
   if (await restoreRecordExists(kc, inputs.namespace, name)) {
     throw new ConflictError(`restore "${name}" already exists in ${inputs.namespace}; see it with 'hks restore describe ${name}' or pick another name`);
   }
-  // The context names resource fields (storageLocation, plan): report them as the flags typed.
-  const rc = await openRestoreContext(kc, { storageLocation: inputs.storageLocation, namespace: inputs.namespace, backupName: inputs.backupName, plan: inputs.plan })
-    .catch((e: unknown) => { throw e instanceof InputError ? new InputError(flagOf(e.field), e.reason) : e; });
-  if (inputs.backupName) await assertRestorable(rc.deps.store, rc.backupName, "--from-backup");
-  process.stderr.write(`restoring backup ${rc.backupName} from ${rc.location.name} (${rc.deps.store.describe()}) into ${rc.deps.cluster.describe()}\n`);
-  const result = await runRestore(rc.deps, {
-    restoreName: name,
-    backupName: rc.backupName,
-    namespaceMapping: inputs.namespaceMapping,
-    includeNamespaces: inputs.includeNamespaces,
-    includeResources: inputs.includeResources,
-    excludeResources: inputs.excludeResources,
-    selector: inputs.selector,
-    existingResourcePolicy: inputs.existingResourcePolicy,
-    restoreVolumes: inputs.restoreVolumes,
-    preserveNodePorts: inputs.preserveNodePorts,
-    identities,
-    progress: cliProgress(),
-  });
+  // The preparation names resource fields (storageLocation, plan, backup): report them as the flags typed.
+  const ac = new AbortController();
+  const onSignal = () => ac.abort(new Error("interrupted"));
+  process.once("SIGINT", onSignal);
+  let result: RestoreResult;
+  try {
+    const { location, backupName, deps, options } = await prepareRestore(kc, inputs, { identities, progress: cliProgress(), signal: ac.signal, fieldOf: flagOf });
+    process.stderr.write(`restoring backup ${backupName} from ${location.name} (${deps.store.describe()}) into ${deps.cluster.describe()}\n`);
+    result = await runRestore(deps, options);
+  } finally {
+    process.off("SIGINT", onSignal);
+  }
   try {
     await writeRestoreRecord(kc, inputs.namespace, result, false);
   } catch (e) {

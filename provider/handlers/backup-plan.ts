@@ -6,7 +6,7 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import { InputError } from "../errors";
-import { planObjectName } from "../engine/run-plan-spec";
+import { planObjectName } from "../format/plan-spec";
 import { loadKubeConfig } from "../kube/client";
 import { createKubeReader } from "../kube/discovery";
 import { readLocationConfig, type LocationConfig } from "../kube/location-config";
@@ -14,8 +14,8 @@ import { applyPlanObjects, deletePlanObjects, installedOf, pruneStaleObjects, re
 import { cronJobDrift, objectDrift, reflectCronJob } from "../kube/plan-install-drift";
 import { renderCronJob, renderPlanConfigMap, renderPlanObjects, runnerServiceAccount, type RenderedObject } from "../kube/plan-install-render";
 import { checkBackupPlan, diffBackupPlan } from "../plan/plan";
-import { planSpecOf } from "../plan/plan-spec";
-import { nextRuns } from "../plan/schedule";
+import { planSpecOf } from "../plan/to-plan-spec";
+import { nextRuns } from "../format/schedule";
 import type { BackupPlanInputs as Inputs, BackupPlanOutputs as Outputs } from "../types";
 import type { HandlerContext, ResourceHandler } from "./handler";
 

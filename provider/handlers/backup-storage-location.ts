@@ -9,7 +9,7 @@ import { InputError, StorageError } from "../errors";
 import { s3Code } from "../store/s3-errors";
 import { loadKubeConfig } from "../kube/client";
 import { configMapName, credentialsSecretName, deleteLocationConfig, readLocationCredentials, writeLocationConfig } from "../kube/location-config";
-import { locationConfigOf, storeConfigOf } from "../location/store";
+import { locationConfigOf, storeConfigOf } from "../prepare/location-store";
 import { checkLocation, diffLocation } from "../plan/location";
 import {
   createS3Client, deleteBucketContents, ensureBucket, inspectBucket, probeAccess, storeFromConfig,

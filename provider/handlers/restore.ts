@@ -8,14 +8,14 @@
  * usable, and the outputs say which objects are missing); Failed fails `pulumi up` after removing
  * what this attempt created, so create stays all-or-nothing.
  */
-import { parseIdentityFile } from "../engine/encrypt";
+import { parseIdentityFile } from "../engine/archive/encrypt";
 import { lineProgress } from "../engine/progress";
-import { runRestore } from "../engine/restore";
-import { assertRestorable, cleanupRestore, openRestoreContext } from "../engine/restore-context";
-import { KubeRestoreCluster } from "../engine/restore-kube";
-import { deleteRestoreRecord, writeRestoreRecord } from "../engine/restore-record";
-import { formatRestoreResult } from "../engine/restore-report";
-import type { RestoreOptions, RestoreResult } from "../engine/restore-types";
+import { runRestore } from "../engine/restore/restore";
+import { cleanupRestore, prepareRestore } from "../prepare/restore";
+import { KubeRestoreCluster } from "../kube/restore-cluster";
+import { deleteRestoreRecord, writeRestoreRecord } from "../prepare/restore-record";
+import { formatRestoreResult } from "../engine/restore/report";
+import type { RestoreResult } from "../engine/restore/types";
 import { loadKubeConfig } from "../kube/client";
 import { checkRestore, diffRestore, IN_PLACE_INPUTS, restoreConfigMapName } from "../plan/restore";
 import type { RestoreInputs as Inputs, RestoreOutputs as Outputs } from "../types";
@@ -47,26 +47,8 @@ function outputsOf(i: Inputs, r: RestoreResult, resultConfigMap: string): Output
 async function restore(i: Inputs, ctx: HandlerContext): Promise<{ result: RestoreResult; configMap: string; kc: ReturnType<typeof loadKubeConfig> }> {
   const kc = loadKubeConfig({ kubeconfig: i.kubeconfig, context: i.context });
   const identities = i.identity ? parseIdentityFile(i.identity, "identity") : [];
-  const rc = await openRestoreContext(kc, { storageLocation: i.storageLocation, namespace: i.namespace, backupName: i.plan ? undefined : i.backupName, plan: i.plan });
-  if (i.plan) ctx.log(`plan ${i.plan}: newest Completed backup is ${rc.backupName}`);
-  else await assertRestorable(rc.deps.store, rc.backupName, "backup");
-  const result = await runRestore(rc.deps, {
-    restoreName: i.restoreName,
-    backupName: rc.backupName,
-    namespaceMapping: i.namespaceMapping,
-    includeNamespaces: i.includeNamespaces,
-    includeResources: i.includeResources,
-    excludeResources: i.excludeResources,
-    selector: i.selector,
-    existingResourcePolicy: i.existingResourcePolicy,
-    restoreVolumes: i.restoreVolumes,
-    preserveNodePorts: i.preserveNodePorts,
-    // check validated every patch (patchProblem), so the inputs' loose op type is a JsonPatchOp here.
-    patches: i.patches as RestoreOptions["patches"],
-    identities,
-    progress: lineProgress(ctx.log, 5000),
-    signal: ctx.signal,
-  });
+  const { deps, options } = await prepareRestore(kc, i, { identities, progress: lineProgress(ctx.log, 5000), signal: ctx.signal, log: ctx.log });
+  const result = await runRestore(deps, options);
   let configMap = restoreConfigMapName(i.restoreName);
   try {
     configMap = await writeRestoreRecord(kc, i.namespace, result, true);

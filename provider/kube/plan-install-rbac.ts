@@ -12,8 +12,8 @@
  * Excluded resource types cannot be subtracted in RBAC (it has no deny), so `excludeResources`
  * narrows nothing; `includeResources` does.
  */
-import type { PlanSpec } from "../engine/run-plan-spec";
-import { planObjectName } from "../engine/run-plan-spec";
+import type { PlanSpec } from "../format/plan-spec";
+import { planObjectName } from "../format/plan-spec";
 import { configMapName, type LocationConfig } from "./location-config";
 
 /** One RBAC rule with the reason it is granted. */

@@ -9,7 +9,7 @@
  */
 import { ENGINE_NODE_FLAGS } from "../node-flags";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { PLAN_LABEL, PLAN_NAMESPACE_LABEL, PLAN_SPEC_KEY, planObjectName, type PlanSpec } from "../engine/run-plan-spec";
+import { PLAN_LABEL, PLAN_NAMESPACE_LABEL, PLAN_SPEC_KEY, planObjectName, type PlanSpec } from "../format/plan-spec";
 import type { BackupPlanInputs } from "../types";
 import type { LocationConfig } from "./location-config";
 import { MANAGED_BY } from "./location-config";

@@ -12,7 +12,7 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { ConflictError } from "../errors";
-import { PLAN_LABEL, PLAN_NAMESPACE_LABEL } from "../engine/run-plan-spec";
+import { PLAN_LABEL, PLAN_NAMESPACE_LABEL } from "../format/plan-spec";
 import type { InstalledObjectOutputs } from "../types";
 import { isNotFound, kubeError } from "./client";
 import { createKubeReader, type KubeReader } from "./discovery";

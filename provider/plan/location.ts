@@ -6,6 +6,7 @@ import type { BackupStorageLocationInputs } from "../types";
 import { containsUnknown, UNKNOWN } from "../kinds";
 import { bucketNameProblem as s3BucketNameProblem } from "../store/s3-config";
 import { Checker, type CheckFailure } from "./validate";
+import { canonical, valueAt } from "../format/json-path";
 
 /** Where a location's config and credentials live in the cluster unless told otherwise. */
 export const DEFAULT_LOCATION_NAMESPACE = "hks-system";
@@ -202,16 +203,6 @@ const UPDATE_PATHS = [
   "accessMode", "deletionPolicy", "default", "kubeconfig", "context",
 ] as const;
 
-function at(obj: unknown, p: string): unknown {
-  return p.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), obj);
-}
-
-/** Canonical JSON (sorted keys) so that key order never counts as a change. */
-export function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, val) =>
-    val && typeof val === "object" && !Array.isArray(val) ? Object.fromEntries(Object.entries(val).sort(([a], [b]) => a.localeCompare(b))) : val) ?? "undefined";
-}
-
 export interface FieldDiff {
   changes: boolean;
   replaces: string[];
@@ -221,8 +212,8 @@ export interface FieldDiff {
 /** Compares `paths` of olds and news; an unknown new value counts as a change. */
 export function diffPaths(olds: unknown, news: unknown, replacePaths: readonly string[], updatePaths: readonly string[]): FieldDiff {
   const changed = (p: string) => {
-    const nv = at(news, p);
-    return containsUnknown(nv) || canonical(at(olds, p)) !== canonical(nv);
+    const nv = valueAt(news, p);
+    return containsUnknown(nv) || canonical(valueAt(olds, p)) !== canonical(nv);
   };
   const replaces = replacePaths.filter(changed);
   const updates = updatePaths.filter(changed);

@@ -9,8 +9,8 @@
  * surfaces only when a restore needs a backup that was never kept (or one that was kept too long).
  * Coarser rules (`monthly` with an hourly cron) are what GFS is for and always pass.
  */
-import { minIntervalSeconds } from "./schedule";
-import type { NormalizedRetentionPolicy, PeriodRule } from "./retention";
+import { minIntervalSeconds } from "../format/schedule";
+import type { NormalizedRetentionPolicy, PeriodRule } from "../format/retention";
 import type { Checker } from "./validate";
 
 const HOUR = 3600;

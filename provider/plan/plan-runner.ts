@@ -7,7 +7,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { BackupPlanRunnerInputs } from "../types";
 import { isObject, isQuantity, rejectUnknownKeys } from "./plan-fields";
-import { DNS_SUBDOMAIN, type Checker } from "./validate";
+import { DNS_SUBDOMAIN } from "../format/names";
+import type { Checker } from "./validate";
 
 /** Repository of the runner image built from the repo's Dockerfile. */
 export const RUNNER_IMAGE_REPOSITORY = "ghcr.io/hks-backup/runner";

@@ -12,14 +12,14 @@
  * 4. All of a plan's locations are looked up in the plan's `namespace` (as `hks -n` does).
  */
 import { containsUnknown, UNKNOWN } from "../kinds";
-import type { BackupPlanCopyInputs, BackupPlanInputs } from "../types";
+import type { BackupHookInputs, BackupPlanCopyInputs, BackupPlanInputs, BackupTargetInputs } from "../types";
 import { DEFAULT_LOCATION_NAMESPACE, diffPaths } from "./location";
 import { capture, isObject, rejectUnknownKeys } from "./plan-fields";
 import { checkRetentionFitsSchedule } from "./plan-retention";
 import { checkRunner } from "./plan-runner";
-import { checkHooks, checkTarget } from "./plan-target";
-import { validateRetentionPolicy, type NormalizedRetentionPolicy } from "./retention";
-import { DEFAULT_TIME_ZONE, validateCron, validateSchedule, validateTimeZone } from "./schedule";
+import { checkHooks, checkTarget } from "./target";
+import { validateRetentionPolicy, type NormalizedRetentionPolicy } from "../format/retention";
+import { DEFAULT_TIME_ZONE, validateCron, validateSchedule, validateTimeZone } from "../format/schedule";
 import { Checker, type CheckFailure } from "./validate";
 
 /**
@@ -79,6 +79,21 @@ function checkCopies(c: Checker, v: unknown, primary: unknown): BackupPlanCopyIn
   return v as BackupPlanCopyInputs[];
 }
 
+/** A plan's target with its defaults (no namespaces, no snapshots), the form `plan.json` is built from. */
+function withTargetDefaults(t: BackupTargetInputs | undefined): BackupTargetInputs {
+  if (t === undefined || t === null) return {};
+  if (!isObject(t)) return t; // unknown during preview, or reported as missing
+  const target = t as BackupTargetInputs;
+  return { ...target, namespaces: target.namespaces ?? [], snapshotVolumes: target.snapshotVolumes ?? false };
+}
+
+/** A plan's hooks with their defaults: 30 s, onError Fail. */
+function withHookDefaults(hooks: { pre?: BackupHookInputs[]; post?: BackupHookInputs[] } | undefined) {
+  if (!hooks) return undefined;
+  const fill = (h: BackupHookInputs): BackupHookInputs => (isObject(h) ? { ...h, onError: h.onError ?? "Fail", timeoutSeconds: h.timeoutSeconds ?? 30 } : h);
+  return { ...(hooks.pre ? { pre: hooks.pre.map(fill) } : {}), ...(hooks.post ? { post: hooks.post.map(fill) } : {}) };
+}
+
 /**
  * Validates BackupPlan inputs and applies defaults. Failures name the input path (e.g.
  * `schedule.cron`, `retention.daily`, `copies[0].storageLocation`); unknown values are accepted.
@@ -94,7 +109,7 @@ export function checkBackupPlan(news: Partial<BackupPlanInputs>): { inputs: Back
   }
   const namespace = n.namespace ?? DEFAULT_LOCATION_NAMESPACE;
   c.dnsLabel("namespace", namespace, "the namespace");
-  const target = checkTarget(c, n.target);
+  const target = withTargetDefaults(checkTarget(c, n.target, `what to back up, e.g. { namespace: "production", selector: { app: "postgres-db" } }`));
   if (c.required("storageLocation", n.storageLocation, "a BackupStorageLocation resource or its name")) c.dnsLabel("storageLocation", n.storageLocation, "the location name");
   const { schedule, valid: scheduleValid } = checkPlanSchedule(c, n.schedule);
   c.required("retention", n.retention, "how long to keep backups, e.g. { daily: 7, weekly: 4, monthly: 6 }");
@@ -105,7 +120,7 @@ export function checkBackupPlan(news: Partial<BackupPlanInputs>): { inputs: Back
     if (retention) checkRetentionFitsSchedule(c, "retention", retention, schedule.cron, schedule.timeZone);
     copyPolicies.forEach((p, i) => p && checkRetentionFitsSchedule(c, `copies[${i}].retention`, p, schedule.cron, schedule.timeZone));
   }
-  const hooks = checkHooks(c, n.hooks);
+  const hooks = withHookDefaults(checkHooks(c, n.hooks));
   c.labels("labels", n.labels);
   c.boolean("verifyAfterBackup", n.verifyAfterBackup);
   const runner = checkRunner(c, n.runner);

@@ -3,9 +3,9 @@
  * event, so a change of what or where to restore replaces it; see {@link diffRestore} for the few
  * fields that change in place and why replacement deletes first.
  */
-import { parseIdentityFile } from "../engine/encrypt";
-import { parseSelector, selectorFromLabels, SelectorError } from "../engine/transform-selector";
-import { patchProblem } from "../engine/transform-patch";
+import { parseIdentityFile } from "../engine/archive/encrypt";
+import { parseLabelSelector, selectorFromLabels, SelectorError } from "../format/label-selector";
+import { patchProblem } from "../engine/transform/patch";
 import { nameProblem } from "../store/layout";
 import { containsUnknown, UNKNOWN } from "../kinds";
 import type { RestoreInputs } from "../types";
@@ -63,9 +63,9 @@ function checkSelector(c: Checker, v: unknown): string | undefined {
   }
   if (typeof v !== "string") return (c.fail("selector", `must be a label map ({ app: "web" }) or a selector string ("app=web,tier!=cache")`), undefined);
   try {
-    parseSelector(v);
+    parseLabelSelector(v);
   } catch (e) {
-    if (e instanceof SelectorError) c.fail("selector", e.message);
+    if (e instanceof SelectorError) c.fail("selector", e.reason);
     else throw e;
   }
   return v;

@@ -4,16 +4,12 @@
  * are unknown during preview.
  */
 import { UNKNOWN } from "../kinds";
+import { DNS_LABEL, isLabelKey, isLabelValue } from "../format/names";
 
 export interface CheckFailure {
   property: string;
   reason: string;
 }
-
-/** DNS-1123 label: what Kubernetes accepts for namespaces and most names of ours. */
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** DNS-1123 subdomain, for object names. */
-export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export class Checker {
   readonly failures: CheckFailure[] = [];
@@ -80,18 +76,4 @@ export class Checker {
       if (typeof val !== "string" || !isLabelValue(val)) this.fail(`${property}.${k}`, `${JSON.stringify(val)} is not a valid label value (at most 63 of [A-Za-z0-9-_.], starting and ending alphanumeric, or empty)`);
     }
   }
-}
-
-const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
-
-export function isLabelKey(k: string): boolean {
-  const slash = k.lastIndexOf("/");
-  const prefix = slash >= 0 ? k.slice(0, slash) : undefined;
-  const name = slash >= 0 ? k.slice(slash + 1) : k;
-  if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return false;
-  return name.length > 0 && name.length <= 63 && LABEL_NAME.test(name);
-}
-
-export function isLabelValue(v: string): boolean {
-  return v === "" || (v.length <= 63 && LABEL_NAME.test(v));
 }

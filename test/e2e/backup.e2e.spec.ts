@@ -11,9 +11,9 @@
 import * as k8s from "@kubernetes/client-node";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { deleteBackup, listBackups } from "../../provider/engine/catalog";
+import { deleteBackup, listBackups } from "../../provider/engine/catalog/catalog";
 import { readLocationConfig } from "../../provider/kube/location-config";
-import { openLocationStore } from "../../provider/location/store";
+import { openLocationStore } from "../../provider/prepare/location-store";
 import type { ObjectStore } from "../../provider/store";
 import { pulumiProject, type PulumiProject } from "../support/pulumi";
 import { rand, readBackupObjects, readManifest } from "../integration/backup-fixtures";

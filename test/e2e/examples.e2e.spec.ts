@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createSampleApp } from "../../cli/dev/sample-app";
-import { generateIdentity } from "../../provider/engine/encrypt";
+import { generateIdentity } from "../../provider/engine/archive/encrypt";
 import { pulumiProject, type PulumiProject } from "../support/pulumi";
 
 const stack = inject("stack");

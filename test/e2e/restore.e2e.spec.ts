@@ -7,10 +7,10 @@
 import * as k8s from "@kubernetes/client-node";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { generateIdentity } from "../../provider/engine/encrypt";
-import { KubeRestoreCluster } from "../../provider/engine/restore-kube";
-import type { RestoreResult } from "../../provider/engine/restore-types";
-import { openLocationStore } from "../../provider/location/store";
+import { generateIdentity } from "../../provider/engine/archive/encrypt";
+import { KubeRestoreCluster } from "../../provider/kube/restore-cluster";
+import type { RestoreResult } from "../../provider/engine/restore/types";
+import { openLocationStore } from "../../provider/prepare/location-store";
 import { readLocationConfig } from "../../provider/kube/location-config";
 import { archiveItems, collectNamespaces, itemOf, uniq } from "../support/backup-fixture";
 import { pulumiProject, type PulumiProject } from "../support/pulumi";

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { stackEnv } from "../../cli/dev/stack";
 import { createSampleApp } from "../../cli/dev/sample-app";
-import { generateIdentity } from "../../provider/engine/encrypt";
+import { generateIdentity } from "../../provider/engine/archive/encrypt";
 import { pulumiProject } from "../support/pulumi";
 
 const stack = inject("stack");

@@ -12,9 +12,9 @@ import * as path from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createArchiveWriter } from "../../provider/engine/archive";
-import { archivePathFor } from "../../provider/engine/archive-paths";
-import { decryptStream, encryptStream, generateIdentity, parseIdentityFile } from "../../provider/engine/encrypt";
+import { createArchiveWriter } from "../../provider/engine/archive/archive";
+import { archivePathFor } from "../../provider/format/archive-paths";
+import { decryptStream, encryptStream, generateIdentity, parseIdentityFile } from "../../provider/engine/archive/encrypt";
 
 let dir: string;
 let ours: { identity: string; recipient: string; file: string };

@@ -7,9 +7,9 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openBackupContext } from "../../provider/engine/backup-deps";
-import { runBackup } from "../../provider/engine/backup";
-import type { BackupFailure } from "../../provider/engine/manifest";
+import { openBackupContext } from "../../provider/prepare/backup";
+import { runBackup } from "../../provider/engine/backup/backup";
+import type { BackupFailure } from "../../provider/format/manifest";
 import { createLayout } from "../../provider/store";
 import { adminKubeConfig, createCsiClasses, createLocation, locationNamespace, rand, readManifest } from "./backup-fixtures";
 

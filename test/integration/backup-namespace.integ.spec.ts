@@ -11,13 +11,13 @@ import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import * as YAML from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openBackupContext } from "../../provider/engine/backup-deps";
-import { resolveBackupName } from "../../provider/engine/backup-name";
-import { runBackup } from "../../provider/engine/backup";
-import { deleteBackup, describeBackup, listBackups } from "../../provider/engine/catalog";
+import { openBackupContext } from "../../provider/prepare/backup";
+import { resolveBackupName } from "../../provider/engine/backup/name";
+import { runBackup } from "../../provider/engine/backup/backup";
+import { deleteBackup, describeBackup, listBackups } from "../../provider/engine/catalog/catalog";
 import type { ProgressEvent } from "../../provider/engine/progress";
 import { createKubeReader } from "../../provider/kube/discovery";
-import { parseIdentityFile } from "../../provider/engine/encrypt";
+import { parseIdentityFile } from "../../provider/engine/archive/encrypt";
 import { ConflictError } from "../../provider/errors";
 import {
   adminKubeConfig, BINARY, crdBody, createCrd, createLocation, liveReader, locationNamespace, rand, readBackupObjects, readManifest,

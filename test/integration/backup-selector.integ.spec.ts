@@ -5,9 +5,9 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openBackupContext, type BackupContext } from "../../provider/engine/backup-deps";
-import { runBackup } from "../../provider/engine/backup";
-import type { BackupTarget } from "../../provider/engine/manifest";
+import { openBackupContext, type BackupContext } from "../../provider/prepare/backup";
+import { runBackup } from "../../provider/engine/backup/backup";
+import type { BackupTarget } from "../../provider/format/manifest";
 import { createKubeReader } from "../../provider/kube/discovery";
 import { adminKubeConfig, createLocation, liveReader, locationNamespace, rand, readBackupObjects, readManifest } from "./backup-fixtures";
 

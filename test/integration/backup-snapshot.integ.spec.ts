@@ -5,10 +5,10 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openBackupContext } from "../../provider/engine/backup-deps";
-import { runBackup } from "../../provider/engine/backup";
-import type { BackupManifest } from "../../provider/engine/manifest";
-import { BACKUP_LABEL, BACKUP_NAME_ANNOTATION } from "../../provider/engine/snapshot";
+import { openBackupContext } from "../../provider/prepare/backup";
+import { runBackup } from "../../provider/engine/backup/backup";
+import type { BackupManifest } from "../../provider/format/manifest";
+import { BACKUP_LABEL, BACKUP_NAME_ANNOTATION } from "../../provider/engine/snapshot/snapshot";
 import { createLayout } from "../../provider/store";
 import { adminKubeConfig, createCsiClasses, createLocation, locationNamespace, rand, readManifest } from "./backup-fixtures";
 

@@ -12,8 +12,8 @@
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startStackProcess, stopStackProcess, type StackInfo } from "../../cli/dev/stack";
-import type { BackupManifest } from "../../provider/engine/manifest";
-import { readRestoreRecord } from "../../provider/engine/restore-record";
+import type { BackupManifest } from "../../provider/format/manifest";
+import { readRestoreRecord } from "../../provider/prepare/restore-record";
 import type { ObjectStore } from "../../provider/store";
 import { createTestLocation } from "../support/backup-fixture";
 import { adminKc, ensureRunning, s3Of, seedConfigMaps, spawnHks, startPrivateStack, stopPrivateStack, type HksRun } from "../support/faults";

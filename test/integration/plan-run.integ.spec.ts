@@ -7,7 +7,7 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateIdentity } from "../../provider/engine/encrypt";
+import { generateIdentity } from "../../provider/engine/archive/encrypt";
 import { backupPlanHandler as handler } from "../../provider/handlers/backup-plan";
 import { checkBackupPlan } from "../../provider/plan/plan";
 import { createLayout, type ObjectStore } from "../../provider/store";

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { generateIdentity } from "../../provider/engine/encrypt";
+import { generateIdentity } from "../../provider/engine/archive/encrypt";
 import { createLayout, type ObjectStore } from "../../provider/store";
 import { createTestLocation, uniq, writeBackupFixture, type FixtureObject } from "../support/backup-fixture";
 import { deleteNamespaces } from "../support/restore-source";

@@ -5,13 +5,13 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { runBackup } from "../../provider/engine/backup";
-import { openBackupContext } from "../../provider/engine/backup-deps";
-import { generateIdentity } from "../../provider/engine/encrypt";
-import { runRestore } from "../../provider/engine/restore";
-import { openRestoreContext } from "../../provider/engine/restore-context";
-import { KubeRestoreCluster } from "../../provider/engine/restore-kube";
-import type { RestoreResult } from "../../provider/engine/restore-types";
+import { runBackup } from "../../provider/engine/backup/backup";
+import { openBackupContext } from "../../provider/prepare/backup";
+import { generateIdentity } from "../../provider/engine/archive/encrypt";
+import { runRestore } from "../../provider/engine/restore/restore";
+import { openRestoreContext } from "../../provider/prepare/restore";
+import { KubeRestoreCluster } from "../../provider/kube/restore-cluster";
+import type { RestoreResult } from "../../provider/engine/restore/types";
 import { archiveItems, collectNamespaces, createTestLocation, itemOf, uniq, type FixtureObject } from "../support/backup-fixture";
 import { compareRestored, createCrd, createSource, deleteNamespaces, widgetCrd } from "../support/restore-source";
 

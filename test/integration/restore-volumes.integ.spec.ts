@@ -7,10 +7,10 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { runRestore } from "../../provider/engine/restore";
-import { openRestoreContext } from "../../provider/engine/restore-context";
-import { KubeRestoreCluster } from "../../provider/engine/restore-kube";
-import type { RestoreResult } from "../../provider/engine/restore-types";
+import { runRestore } from "../../provider/engine/restore/restore";
+import { openRestoreContext } from "../../provider/prepare/restore";
+import { KubeRestoreCluster } from "../../provider/kube/restore-cluster";
+import type { RestoreResult } from "../../provider/engine/restore/types";
 import { createTestLocation, uniq, writeBackupFixture, type FixtureObject } from "../support/backup-fixture";
 import { deleteNamespaces } from "../support/restore-source";
 

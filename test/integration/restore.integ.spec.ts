@@ -5,11 +5,11 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { generateIdentity } from "../../provider/engine/encrypt";
-import { runRestore } from "../../provider/engine/restore";
-import { openRestoreContext } from "../../provider/engine/restore-context";
-import { KubeRestoreCluster } from "../../provider/engine/restore-kube";
-import type { RestoreOptions, RestoreResult } from "../../provider/engine/restore-types";
+import { generateIdentity } from "../../provider/engine/archive/encrypt";
+import { runRestore } from "../../provider/engine/restore/restore";
+import { openRestoreContext } from "../../provider/prepare/restore";
+import { KubeRestoreCluster } from "../../provider/kube/restore-cluster";
+import type { RestoreOptions, RestoreResult } from "../../provider/engine/restore/types";
 import { createLayout, type ObjectStore } from "../../provider/store";
 import { collectNamespaces, createTestLocation, uniq, writeBackupFixture, type FixtureObject } from "../support/backup-fixture";
 import { compareRestored, createCrd, createSource, deleteNamespaces, widgetCrd } from "../support/restore-source";

@@ -3,9 +3,10 @@
  * real apiserver, for restore tests: what the restore must reproduce, and what it must skip.
  */
 import * as k8s from "@kubernetes/client-node";
-import { KubeRestoreCluster } from "../../provider/engine/restore-kube";
+import { KubeRestoreCluster } from "../../provider/kube/restore-cluster";
 import { createKubeReader } from "../../provider/kube/discovery";
-import type { RestoreCluster, RestoreResult } from "../../provider/engine/restore-types";
+import type { RestoreResult } from "../../provider/engine/restore/types";
+import type { RestoreCluster } from "../../provider/kube/target-cluster";
 import type { FixtureObject } from "./backup-fixture";
 import { comparable, semanticDiff } from "./semantic-diff";
 

@@ -3,7 +3,7 @@
  * a failing comparison says exactly which field differs, not just "not equal". Object key order is
  * irrelevant; a missing key and an `undefined` value are the same; arrays compare element-wise.
  */
-import { sanitizeObject } from "../../provider/engine/sanitize";
+import { sanitizeObject } from "../../provider/engine/collect/sanitize";
 
 type Json = Record<string, unknown>;
 

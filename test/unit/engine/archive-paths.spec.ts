@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InputError, IntegrityError } from "../../../provider/errors";
-import { archivePathFor, groupResourceKey, parseArchivePath } from "../../../provider/engine/archive-paths";
+import { archivePathFor, groupResourceKey, parseArchivePath } from "../../../provider/format/archive-paths";
 
 describe("archivePathFor", () => {
   it.each([

@@ -4,8 +4,8 @@ import { PassThrough, Readable } from "node:stream";
 import * as tar from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { InputError, IntegrityError, StorageError } from "../../../provider/errors";
-import { ARCHIVE_WRITE_WINDOW_BYTES, createArchiveWriter, MAX_ENTRY_BYTES, readArchive, type ArchiveEntry } from "../../../provider/engine/archive";
-import { archivePathFor } from "../../../provider/engine/archive-paths";
+import { ARCHIVE_WRITE_WINDOW_BYTES, createArchiveWriter, MAX_ENTRY_BYTES, readArchive, type ArchiveEntry } from "../../../provider/engine/archive/archive";
+import { archivePathFor } from "../../../provider/format/archive-paths";
 
 async function collect(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];

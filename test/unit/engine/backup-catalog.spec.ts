@@ -1,6 +1,6 @@
 /** The catalog over a store: phases from the records (Incomplete when neither), describe, delete. */
 import { describe, expect, it } from "vitest";
-import { deleteBackup, describeBackup, listBackups, parseBackupRecord } from "../../../provider/engine/catalog";
+import { deleteBackup, describeBackup, listBackups, parseBackupRecord } from "../../../provider/engine/catalog/catalog";
 import { IntegrityError } from "../../../provider/errors";
 import { createLayout, MemoryObjectStore } from "../../../provider/store";
 

@@ -6,10 +6,11 @@
 import { Readable, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
-import { readArchive } from "../../../provider/engine/archive";
-import { runBackup, type BackupDeps } from "../../../provider/engine/backup";
-import { decryptStream, generateIdentity } from "../../../provider/engine/encrypt";
-import type { BackupFailure, BackupManifest } from "../../../provider/engine/manifest";
+import { readArchive } from "../../../provider/engine/archive/archive";
+import { runBackup } from "../../../provider/engine/backup/backup";
+import type { BackupDeps } from "../../../provider/engine/backup/types";
+import { decryptStream, generateIdentity } from "../../../provider/engine/archive/encrypt";
+import type { BackupFailure, BackupManifest } from "../../../provider/format/manifest";
 import type { ProgressEvent } from "../../../provider/engine/progress";
 import { KubeHttpError, type KubeReader } from "../../../provider/kube/discovery";
 import type { PodExecutor } from "../../../provider/kube/exec";

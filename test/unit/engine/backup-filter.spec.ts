@@ -1,9 +1,7 @@
 /** What a backup includes: resource type patterns, namespaces, the opt-out label, list scopes. */
 import { describe, expect, it } from "vitest";
-import {
-  EXCLUDE_LABEL, isNamespaceIncluded, isOptedOut, isResourceIncluded, listScopes, parseResourcePatterns,
-  resourceMatches, selectBackupResources, targetProblem,
-} from "../../../provider/engine/collect-filter";
+import { EXCLUDE_LABEL, isNamespaceIncluded, isOptedOut, isResourceIncluded, listScopes, resourceMatches, selectBackupResources } from "../../../provider/engine/collect/filter";
+import { parseResourcePatterns, targetProblem } from "../../../provider/format/backup-target";
 import type { ApiResource } from "../../../provider/kube/discovery";
 
 const res = (group: string, resource: string, o: Partial<ApiResource> = {}): ApiResource => ({

@@ -1,8 +1,8 @@
 /** What `hks backup` prints: exact text for create, list rows and JSON, describe. */
 import { describe, expect, it } from "vitest";
 import { createdText, describeText, EXIT_CODE, summaryJson, summaryRows } from "../../../cli/backup/format";
-import type { BackupResult } from "../../../provider/engine/backup";
-import type { BackupManifest } from "../../../provider/engine/manifest";
+import type { BackupResult } from "../../../provider/engine/backup/types";
+import type { BackupManifest } from "../../../provider/format/manifest";
 
 const m: BackupManifest = {
   formatVersion: 1, name: "critical-app-backup", phase: "PartiallyFailed", labels: {}, storageLocation: "main", sourceCluster: "https://api:6443",

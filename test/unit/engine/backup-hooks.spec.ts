@@ -6,8 +6,8 @@
 import { describe, expect, it } from "vitest";
 import {
   DEFAULT_HOOK_TIMEOUT_MS, parseDuration, parseHookCommand, podHookFromAnnotations, type PlanHook, type PodSummary,
-} from "../../../provider/engine/hooks-annotations";
-import { mergeHookResults, runHook, runPlanHooks, runPodHooks } from "../../../provider/engine/hooks";
+} from "../../../provider/format/hook-annotations";
+import { mergeHookResults, runHook, runPlanHooks, runPodHooks } from "../../../provider/engine/hooks/hooks";
 import { HookError } from "../../../provider/errors";
 import { ExecTimeoutError, type ExecRequest, type ExecResult, type PodExecutor } from "../../../provider/kube/exec";
 

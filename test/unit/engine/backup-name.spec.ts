@@ -1,6 +1,6 @@
 /** Backup names: `<base>-YYYYMMDDHHMMSS` (UTC), sortable, valid; given names used as is; taken names refused. */
 import { describe, expect, it } from "vitest";
-import { formatStamp, generateBackupName, nameBase, resolveBackupName } from "../../../provider/engine/backup-name";
+import { formatStamp, generateBackupName, nameBase, resolveBackupName } from "../../../provider/engine/backup/name";
 import { ConflictError, InputError } from "../../../provider/errors";
 import { createLayout, MemoryObjectStore, nameProblem } from "../../../provider/store";
 

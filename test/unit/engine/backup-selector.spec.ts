@@ -1,6 +1,6 @@
 /** Label selectors: parsing, canonical spelling, and refusals that name the field and the bad part. */
 import { describe, expect, it } from "vitest";
-import { formatLabelSelector, normalizeSelector, parseLabelPairs, parseLabelSelector } from "../../../provider/engine/collect-selector";
+import { formatLabelSelector, normalizeSelector, parseLabelPairs, parseLabelSelector } from "../../../provider/format/label-selector";
 import { InputError } from "../../../provider/errors";
 
 describe("parseLabelSelector", () => {

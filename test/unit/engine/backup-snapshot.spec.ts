@@ -1,10 +1,11 @@
 /** Snapshot class choice, naming, and the wait for readyToUse against a scripted snapshot API. */
 import { describe, expect, it } from "vitest";
-import { backupLabelValue, chooseSnapshotClass, snapshotName } from "../../../provider/engine/snapshot-class";
-import { deleteSnapshots, snapshotVolumes, type SnapshotApi } from "../../../provider/engine/snapshot";
-import type { KubeObject } from "../../../provider/engine/collect";
+import { backupLabelValue, chooseSnapshotClass, snapshotName } from "../../../provider/engine/snapshot/snapshot-class";
+import { deleteSnapshots, snapshotVolumes } from "../../../provider/engine/snapshot/snapshot";
+import type { SnapshotApi } from "../../../provider/kube/snapshot-api";
+import type { ListedObject } from "../../../provider/format/kube-object";
 import { nameProblem } from "../../../provider/store";
-import { isLabelValue } from "../../../provider/plan/validate";
+import { isLabelValue } from "../../../provider/format/names";
 
 const sc = (name: string, provisioner: string, isDefault = false) => ({ name, provisioner, isDefault });
 const vsc = (name: string, driver: string, isDefault = false) => ({ name, driver, isDefault });
@@ -46,9 +47,9 @@ describe("chooseSnapshotClass", () => {
 });
 
 /** A snapshot API whose controller answers per PVC after `delay` polls: ready, error, or never. */
-function scriptedApi(plan: Record<string, "ready" | "error" | "never">, delay = 2): SnapshotApi & { created: KubeObject[]; deleted: string[] } {
+function scriptedApi(plan: Record<string, "ready" | "error" | "never">, delay = 2): SnapshotApi & { created: ListedObject[]; deleted: string[] } {
   const polls = new Map<string, number>();
-  const created: KubeObject[] = [];
+  const created: ListedObject[] = [];
   const deleted: string[] = [];
   return {
     created, deleted,

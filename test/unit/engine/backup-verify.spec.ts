@@ -4,10 +4,10 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { IntegrityError } from "../../../provider/errors";
-import { countMismatches, verifyBackup } from "../../../provider/engine/backup-verify";
-import { generateIdentity } from "../../../provider/engine/encrypt";
-import { checkArchivedIdentity } from "../../../provider/engine/transform";
-import { BackupNotRestorableError } from "../../../provider/engine/verify";
+import { countMismatches, verifyBackup } from "../../../provider/engine/catalog/verify-backup";
+import { generateIdentity } from "../../../provider/engine/archive/encrypt";
+import { checkArchivedIdentity } from "../../../provider/engine/transform/transform";
+import { BackupNotRestorableError } from "../../../provider/engine/catalog/read-verified";
 import { createLayout, MemoryObjectStore } from "../../../provider/store";
 import { rawArchive, rewriteStored, storeBackup, writeBackupFixture, type FixtureObject } from "../../support/backup-fixture";
 

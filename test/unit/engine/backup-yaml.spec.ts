@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { objectYaml } from "../../../provider/engine/backup-items";
+import { objectYaml } from "../../../provider/engine/backup/items";
 
 const TRICKY = ["yes", "no", "on", "off", "y", "n", "~", "null", "true", "1e3", "0x1f", "0o17", "017", ".inf", "-.inf", ".nan", "2026-11-26",
   "2026-11-26T05:00:00Z", "<<", "=", "- a", "a: b", "#x", "@x", "`x", "|", ">", "'", "\"", " lead", "trail ", "multi\nline\n", "tab\tx",

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createCoalescer } from "../../../provider/engine/coalesce";
+import { createCoalescer } from "../../../provider/engine/archive/coalesce";
 
 async function chunksThrough(input: Buffer[], chunkBytes: number): Promise<Buffer[]> {
   // 'data' events, not async iteration: read() would join whatever is buffered and hide the chunking.

@@ -3,8 +3,8 @@ import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { beforeAll, describe, expect, it } from "vitest";
 import { InputError, IntegrityError } from "../../../provider/errors";
-import { createArchiveWriter, readArchive } from "../../../provider/engine/archive";
-import { archivePathFor } from "../../../provider/engine/archive-paths";
+import { createArchiveWriter, readArchive } from "../../../provider/engine/archive/archive";
+import { archivePathFor } from "../../../provider/format/archive-paths";
 import {
   decryptStream,
   encryptStream,
@@ -13,7 +13,7 @@ import {
   parseRecipient,
   parseRecipients,
   recipientFingerprint,
-} from "../../../provider/engine/encrypt";
+} from "../../../provider/engine/archive/encrypt";
 
 async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];

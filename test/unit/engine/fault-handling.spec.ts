@@ -8,11 +8,11 @@ import * as crypto from "node:crypto";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { StorageError } from "../../../provider/errors";
-import { createArchiveWriter } from "../../../provider/engine/archive";
-import { startArchiveUpload } from "../../../provider/engine/backup-upload";
-import { abortBackupUploads } from "../../../provider/engine/catalog";
-import { acquireRunLock } from "../../../provider/engine/run-plan-lock";
-import { formatRunSummary } from "../../../provider/engine/run-plan-report";
+import { createArchiveWriter } from "../../../provider/engine/archive/archive";
+import { startArchiveUpload } from "../../../provider/engine/backup/upload";
+import { abortBackupUploads } from "../../../provider/engine/catalog/catalog";
+import { acquireRunLock } from "../../../provider/engine/run-plan/lock";
+import { formatRunSummary } from "../../../provider/engine/run-plan/report";
 import { backoffMs, MAX_ATTEMPTS, MAX_BACKOFF_MS } from "../../../provider/kube/discovery";
 import { MemoryObjectStore, type AbortIncompleteOptions, type PutOptions, type PutResult } from "../../../provider/store";
 

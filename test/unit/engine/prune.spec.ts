@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyRetention } from "../../../provider/engine/prune";
+import { applyRetention } from "../../../provider/engine/catalog/prune";
 import { createLayout, MemoryObjectStore } from "../../../provider/store";
 
 const layout = createLayout();

@@ -1,7 +1,7 @@
 import * as fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { largerQuantity, quantityToUnits } from "../../../provider/engine/quantity";
-import { raiseToRestoreSize } from "../../../provider/engine/restore-volumes";
+import { largerQuantity, quantityToUnits } from "../../../provider/format/quantity";
+import { raiseToRestoreSize } from "../../../provider/engine/restore/volumes";
 
 describe("quantityToUnits", () => {
   it.each([

@@ -5,9 +5,9 @@
  * real apiserver in test/integration/restore*.integ.spec.ts.
  */
 import { describe, expect, it } from "vitest";
-import { runRestore } from "../../../provider/engine/restore";
-import { ClusterCallError, type ApiResourceInfo, type RestoreCluster, type TargetRef } from "../../../provider/engine/restore-types";
-import type { KubeObject } from "../../../provider/engine/transform";
+import { runRestore } from "../../../provider/engine/restore/restore";
+import { ClusterCallError, type ApiResourceInfo, type RestoreCluster, type TargetRef } from "../../../provider/kube/target-cluster";
+import type { KubeObject } from "../../../provider/format/kube-object";
 import { createLayout, MemoryObjectStore } from "../../../provider/store";
 import { writeBackupFixture, type FixtureObject } from "../../support/backup-fixture";
 

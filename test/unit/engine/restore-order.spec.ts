@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { groupResourceKey, type GroupResource } from "../../../provider/engine/archive-paths";
-import { HIGH_PRIORITY_TIERS, LOW_PRIORITY_TIERS, orderForRestore } from "../../../provider/engine/restore-order";
+import { groupResourceKey, type GroupResource } from "../../../provider/format/archive-paths";
+import { HIGH_PRIORITY_TIERS, LOW_PRIORITY_TIERS, orderForRestore } from "../../../provider/engine/restore/order";
 
 const gr = (key: string): GroupResource => {
   const dot = key.indexOf(".");

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../../provider/errors";
-import { formatRestoreResult } from "../../../provider/engine/restore-report";
-import { latestBackupOfPlan } from "../../../provider/engine/restore-resolve";
-import { MAX_WARNINGS, restorePhase, RestoreOutcomes, summarizeCounts } from "../../../provider/engine/restore-result";
-import { MAX_ITEMS_PER_REASON, type RestoreResult } from "../../../provider/engine/restore-types";
-import { boundedName } from "../../../provider/engine/restore-volumes";
+import { formatRestoreResult } from "../../../provider/engine/restore/report";
+import { latestBackupOfPlan } from "../../../provider/engine/catalog/latest-of-plan";
+import { MAX_WARNINGS, restorePhase, RestoreOutcomes, summarizeCounts } from "../../../provider/engine/restore/result";
+import { MAX_ITEMS_PER_REASON, type RestoreResult } from "../../../provider/engine/restore/types";
+import { boundedName } from "../../../provider/engine/restore/volumes";
 import { MemoryObjectStore } from "../../../provider/store";
 import { writeBackupFixture } from "../../support/backup-fixture";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConflictError } from "../../../provider/errors";
-import { acquireRunLock, releaseRunLock, RunLockedError, type RunLock } from "../../../provider/engine/run-plan-lock";
+import { acquireRunLock, releaseRunLock, RunLockedError, type RunLock } from "../../../provider/engine/run-plan/lock";
 import { createLayout, MemoryObjectStore } from "../../../provider/store";
 
 const KEY = createLayout().lockKey("daily");

@@ -5,17 +5,17 @@
  */
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { readArchive } from "../../../provider/engine/archive";
-import { decryptStream, generateIdentity } from "../../../provider/engine/encrypt";
-import type { BackupManifest } from "../../../provider/engine/manifest";
-import { runPlan, type RunPlanDeps } from "../../../provider/engine/run-plan";
-import { acquireRunLock, RunLockedError } from "../../../provider/engine/run-plan-lock";
-import { formatRunSummary, RUN_EXIT, runExitCode } from "../../../provider/engine/run-plan-report";
-import type { PlanSpec } from "../../../provider/engine/run-plan-spec";
+import { readArchive } from "../../../provider/engine/archive/archive";
+import { decryptStream, generateIdentity } from "../../../provider/engine/archive/encrypt";
+import type { BackupManifest } from "../../../provider/format/manifest";
+import { runPlan, type RunPlanDeps } from "../../../provider/engine/run-plan/run-plan";
+import { acquireRunLock, RunLockedError } from "../../../provider/engine/run-plan/lock";
+import { formatRunSummary, RUN_EXIT, runExitCode } from "../../../provider/engine/run-plan/report";
+import type { PlanSpec } from "../../../provider/format/plan-spec";
 import { KubeHttpError, type KubeReader } from "../../../provider/kube/discovery";
 import type { LocationConfig } from "../../../provider/kube/location-config";
 import { createLayout, MemoryObjectStore, type ObjectStore } from "../../../provider/store";
-import { validateRetentionPolicy } from "../../../provider/plan/retention";
+import { validateRetentionPolicy } from "../../../provider/format/retention";
 
 const layout = createLayout();
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SANITIZED_ANNOTATIONS, SANITIZED_METADATA_FIELDS, sanitizedView, sanitizeObject as deepSanitize } from "../../../provider/engine/sanitize";
+import { SANITIZED_ANNOTATIONS, SANITIZED_METADATA_FIELDS, sanitizedView, sanitizeObject as deepSanitize } from "../../../provider/engine/collect/sanitize";
 
 /** A Deployment as the API server returns it, with every server-assigned field set. */
 function liveDeployment(): Record<string, any> {

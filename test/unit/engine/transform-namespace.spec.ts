@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { transformObject, type KubeObject, type TransformOptions } from "../../../provider/engine/transform";
-import { NAMESPACE_FIELD_RULES } from "../../../provider/engine/transform-namespace";
+import { transformObject, type TransformOptions } from "../../../provider/engine/transform/transform";
+import type { KubeObject } from "../../../provider/format/kube-object";
+import { NAMESPACE_FIELD_RULES } from "../../../provider/engine/transform/namespace";
 
 type Obj = Record<string, any>;
 const OPTS: TransformOptions = { namespaceMapping: { production: "staging", shared: "shared-clone" } };

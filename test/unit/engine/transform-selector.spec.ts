@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchesSelector, parseSelector, SelectorError, selectorFromLabels } from "../../../provider/engine/transform-selector";
+import { matchesSelector, parseLabelSelector, SelectorError, selectorFromLabels } from "../../../provider/format/label-selector";
 
 const labels = { app: "web", tier: "frontend", "example.com/team": "a" };
 
@@ -24,12 +24,12 @@ describe("label selectors", () => {
     { selector: "app=web,tier=backend", match: false },
     { selector: "app in (web,api),!missing,tier!=x", match: true },
   ])("$selector → $match", ({ selector, match }) => {
-    expect(matchesSelector(parseSelector(selector), labels)).toBe(match);
+    expect(matchesSelector(parseLabelSelector(selector), labels)).toBe(match);
   });
 
   it("an object without labels matches only requirements that allow absence", () => {
-    expect(matchesSelector(parseSelector("!app,app!=x,app notin (y)"), undefined)).toBe(true);
-    expect(matchesSelector(parseSelector("app"), undefined)).toBe(false);
+    expect(matchesSelector(parseLabelSelector("!app,app!=x,app notin (y)"), undefined)).toBe(true);
+    expect(matchesSelector(parseLabelSelector("app"), undefined)).toBe(false);
   });
 
   it.each([
@@ -39,12 +39,12 @@ describe("label selectors", () => {
     { selector: "app=-x", problem: /not a valid label value/ },
     { selector: "app in (a b)", problem: /not a valid label value/ },
   ])("refuses $selector", ({ selector, problem }) => {
-    expect(() => parseSelector(selector)).toThrow(SelectorError);
-    expect(() => parseSelector(selector)).toThrow(problem);
+    expect(() => parseLabelSelector(selector)).toThrow(SelectorError);
+    expect(() => parseLabelSelector(selector)).toThrow(problem);
   });
 
   it("turns a label map into a sorted selector string", () => {
     expect(selectorFromLabels({ tier: "db", app: "postgres-db" })).toBe("app=postgres-db,tier=db");
-    expect(parseSelector(selectorFromLabels({ app: "x" }))).toEqual([{ key: "app", op: "=", value: "x" }]);
+    expect(parseLabelSelector(selectorFromLabels({ app: "x" }))).toEqual([{ key: "app", op: "=", value: "x" }]);
   });
 });

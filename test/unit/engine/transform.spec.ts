@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { IntegrityError } from "../../../provider/errors";
-import type { ArchiveObjectRef } from "../../../provider/engine/archive-paths";
-import { transformObject, type KubeObject, type TransformDecision, type TransformOptions } from "../../../provider/engine/transform";
-import { parseSelector } from "../../../provider/engine/transform-selector";
+import type { ArchiveObjectRef } from "../../../provider/format/archive-paths";
+import { transformObject, type TransformDecision, type TransformOptions } from "../../../provider/engine/transform/transform";
+import type { KubeObject } from "../../../provider/format/kube-object";
+import { parseLabelSelector } from "../../../provider/format/label-selector";
 
 type Obj = Record<string, any>;
 const NO_OPTS: TransformOptions = { namespaceMapping: {} };
@@ -153,9 +154,9 @@ describe("transformObject: filters", () => {
     { name: "includeResources wrong group", opts: { includeResources: ["deployments.example.com"] }, which: dep, action: "skip" },
     { name: "includeResources *", opts: { includeResources: ["*"] }, which: dep, action: "restore" },
     { name: "excludeResources wins over include", opts: { includeResources: ["*"], excludeResources: ["configmaps"] }, which: cm, action: "skip", reason: /in excludeResources/ },
-    { name: "selector matches", opts: { selector: parseSelector("app=web") }, which: cm, action: "restore" },
-    { name: "selector does not match", opts: { selector: parseSelector("app=web") }, which: dep, action: "skip", reason: /labels do not match the selector/ },
-    { name: "set-based selector", opts: { selector: parseSelector("app in (db,api),!tier") }, which: dep, action: "restore" },
+    { name: "selector matches", opts: { selector: parseLabelSelector("app=web") }, which: cm, action: "restore" },
+    { name: "selector does not match", opts: { selector: parseLabelSelector("app=web") }, which: dep, action: "skip", reason: /labels do not match the selector/ },
+    { name: "set-based selector", opts: { selector: parseLabelSelector("app in (db,api),!tier") }, which: dep, action: "restore" },
     { name: "includeNamespaces misses", opts: { includeNamespaces: ["other"], backupNamespaces: ["prod", "other"] }, which: cm, action: "skip", reason: /namespace not included/ },
     { name: "includeNamespaces names it", opts: { includeNamespaces: ["prod"] }, which: cm, action: "restore" },
   ])("$name", ({ opts, which, action, reason }) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cronJobDrift, objectDrift, reflectCronJob } from "../../../provider/kube/plan-install-drift";
 import { renderCronJob, renderPlanObjects } from "../../../provider/kube/plan-install-render";
-import { planSpecOf } from "../../../provider/plan/plan-spec";
+import { planSpecOf } from "../../../provider/plan/to-plan-spec";
 import { locationRecord, planInputs } from "./plan-install-fixtures";
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { clusterRules, planRuleSets, targetRules } from "../../../provider/kube/plan-install-rbac";
 import { renderRbac } from "../../../provider/kube/plan-install-render";
-import { planSpecOf } from "../../../provider/plan/plan-spec";
+import { planSpecOf } from "../../../provider/plan/to-plan-spec";
 import { locationRecord, planInputs } from "./plan-install-fixtures";
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { parsePlanSpec } from "../../../provider/engine/run-plan-spec";
+import { parsePlanSpec } from "../../../provider/format/plan-spec";
 import {
   renderCronJob, renderPlanConfigMap, renderPlanObjects, renderRbac, renderServiceAccount, RUNNER_COMMAND,
 } from "../../../provider/kube/plan-install-render";
-import { planSpecOf } from "../../../provider/plan/plan-spec";
+import { planSpecOf } from "../../../provider/plan/to-plan-spec";
 import { locationRecord, planInputs } from "./plan-install-fixtures";
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

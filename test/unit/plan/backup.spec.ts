@@ -5,8 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { UNKNOWN } from "../../../provider/kinds";
 import { BACKUP_INPUT_KEYS, checkBackup, diffBackup } from "../../../provider/plan/backup";
-import type { PlanSpec } from "../../../provider/engine/run-plan-spec";
-import { backupRequestOf } from "../../../provider/handlers/backup";
+import type { PlanSpec } from "../../../provider/format/plan-spec";
+import { backupRequestOf } from "../../../provider/prepare/backup";
 import type { BackupInputs } from "../../../provider/types";
 
 const base: Partial<BackupInputs> = { resourceKind: "Backup", resourceName: "pre-migration", target: { namespaces: ["production"] } };

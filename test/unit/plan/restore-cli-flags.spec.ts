@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseMapping, readIdentities, restoreInputsFromFlags } from "../../../cli/restore/options";
-import { generateIdentity } from "../../../provider/engine/encrypt";
+import { generateIdentity } from "../../../provider/engine/archive/encrypt";
 
 describe("parseMapping", () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { generateIdentity } from "../../../provider/engine/encrypt";
+import { generateIdentity } from "../../../provider/engine/archive/encrypt";
 import { UNKNOWN } from "../../../provider/kinds";
 import { restoreHandler } from "../../../provider/handlers/restore";
 import { checkRestore, diffRestore, MAX_RESTORE_NAME_LENGTH } from "../../../provider/plan/restore";

@@ -12,7 +12,7 @@ import {
   RETENTION_RULES,
   selectRetention,
   validateRetentionPolicy,
-} from "../../../provider/plan/retention";
+} from "../../../provider/format/retention";
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;

@@ -9,7 +9,7 @@ import {
   validateSchedule,
   validateTimeZone,
   zonedDateTime,
-} from "../../../provider/plan/schedule";
+} from "../../../provider/format/schedule";
 
 /** Calls `fn` and returns the InputError it throws (fails the test otherwise). */
 function inputError(fn: () => unknown): InputError {
