@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import { InputError } from "../../provider/errors";
-import { parseIdentityFile } from "../../provider/engine/archive/encrypt";
+import { parseIdentityFile } from "../../provider/format/age-keys";
 import { checkRestore } from "../../provider/plan/restore";
 import type { RestoreInputs } from "../../provider/types";
 

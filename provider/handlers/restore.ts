@@ -8,7 +8,7 @@
  * usable, and the outputs say which objects are missing); Failed fails `pulumi up` after removing
  * what this attempt created, so create stays all-or-nothing.
  */
-import { parseIdentityFile } from "../engine/archive/encrypt";
+import { parseIdentityFile } from "../format/age-keys";
 import { lineProgress } from "../engine/progress";
 import { runRestore } from "../engine/restore/restore";
 import { cleanupRestore, prepareRestore } from "../prepare/restore";

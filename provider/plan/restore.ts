@@ -3,9 +3,9 @@
  * event, so a change of what or where to restore replaces it; see {@link diffRestore} for the few
  * fields that change in place and why replacement deletes first.
  */
-import { parseIdentityFile } from "../engine/archive/encrypt";
+import { parseIdentityFile } from "../format/age-keys";
 import { parseLabelSelector, selectorFromLabels, SelectorError } from "../format/label-selector";
-import { patchProblem } from "../engine/transform/patch";
+import { patchProblem } from "../format/json-patch";
 import { nameProblem } from "../store/layout";
 import { containsUnknown, UNKNOWN } from "../kinds";
 import type { RestoreInputs } from "../types";

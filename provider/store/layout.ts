@@ -182,3 +182,9 @@ export function createLayout(prefix = ""): StoreLayout {
     isValidLayoutKey: (key: string) => parseBackupKey(key) !== undefined || isLockKey(key),
   });
 }
+
+/**
+ * The layout inside every store. A store is rooted at its location's prefix (S3 `prefix`, the NFS
+ * folder), so keys are relative to it and one layout serves every location.
+ */
+export const STORE_LAYOUT: StoreLayout = createLayout();

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { generateIdentity } from "../../provider/engine/archive/encrypt";
 import { readLocationConfig } from "../../provider/kube/location-config";
 import { openLocationStore } from "../../provider/prepare/location-store";
-import { createLayout, type ObjectStore } from "../../provider/store";
+import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
 import { readBackupObjects, readManifest } from "../integration/backup-fixtures";
 import { can, containerProcess, runProcess, serviceAccountKubeconfig, waitFor, type ProcessSpec } from "../integration/plan-support";
 import { ENGINE_NODE_FLAGS } from "../../provider/node-flags";
@@ -29,7 +29,6 @@ const id = crypto.randomBytes(3).toString("hex");
 const ns = `hks-e2e-plan-${id}`;
 const target = `plan-e2e-app-${id}`;
 const other = `plan-e2e-other-${id}`;
-const layout = createLayout();
 const PROGRAM = path.resolve(__dirname, "../fixtures/programs/plan");
 
 let p: PulumiProject;
@@ -49,7 +48,7 @@ const cronJob = () => batch.readNamespacedCronJob({ name: "hks-plan-nightly", na
 
 async function backups(store: ObjectStore): Promise<string[]> {
   const names = new Set<string>();
-  for await (const e of store.list(layout.backupsPrefix)) names.add(layout.parseBackupKey(e.key)!.backupName);
+  for await (const e of store.list(STORE_LAYOUT.backupsPrefix)) names.add(STORE_LAYOUT.parseBackupKey(e.key)!.backupName);
   return [...names].sort();
 }
 

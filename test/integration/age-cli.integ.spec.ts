@@ -14,7 +14,8 @@ import { pipeline } from "node:stream/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createArchiveWriter } from "../../provider/engine/archive/archive";
 import { archivePathFor } from "../../provider/format/archive-paths";
-import { decryptStream, encryptStream, generateIdentity, parseIdentityFile } from "../../provider/engine/archive/encrypt";
+import { decryptStream, encryptStream, generateIdentity } from "../../provider/engine/archive/encrypt";
+import { parseIdentityFile } from "../../provider/format/age-keys";
 
 let dir: string;
 let ours: { identity: string; recipient: string; file: string };

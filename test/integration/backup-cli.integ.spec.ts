@@ -9,7 +9,7 @@ import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackupListJson } from "../../cli/backup/format";
 import { adminKubeConfig, createLocation, locationNamespace, rand, readBackupObjects, readManifest } from "./backup-fixtures";
-import { createLayout, type ObjectStore } from "../../provider/store";
+import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
 import { rewriteStored } from "../support/backup-fixture";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -159,7 +159,7 @@ describe("hks backup (CLI, real stack)", () => {
 
     const bad = `verify-me-${suffix}`;
     expect((await hks("backup", "create", bad, "--include-namespaces", production)).code).toBe(0);
-    await rewriteStored(store, createLayout().backupResourcesKey(bad), (b) => {
+    await rewriteStored(store, STORE_LAYOUT.backupResourcesKey(bad), (b) => {
       b[b.length >> 1] ^= 0x01;
       return b;
     });

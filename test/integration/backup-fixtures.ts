@@ -17,7 +17,7 @@ import { decryptStream } from "../../provider/engine/archive/encrypt";
 import type { BackupManifest } from "../../provider/format/manifest";
 import { writeLocationConfig, type LocationConfig } from "../../provider/kube/location-config";
 import { openLocationStore } from "../../provider/prepare/location-store";
-import { createLayout, createS3Client, ensureBucket, type ObjectStore } from "../../provider/store";
+import { STORE_LAYOUT, createS3Client, ensureBucket, type ObjectStore } from "../../provider/store";
 import { waitFor } from "../support/wait";
 
 export const stack = inject("stack");
@@ -58,7 +58,7 @@ export async function createLocation(kc: k8s.KubeConfig, opts: { namespace: stri
 
 /** Reads a backup's manifest from the store. */
 export async function readManifest(store: ObjectStore, name: string): Promise<BackupManifest> {
-  const buf = await store.tryGet(createLayout().backupManifestKey(name));
+  const buf = await store.tryGet(STORE_LAYOUT.backupManifestKey(name));
   if (!buf) throw new Error(`backup ${name} has no manifest`);
   return JSON.parse(buf.toString("utf8")) as BackupManifest;
 }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openBackupContext } from "../../provider/prepare/backup";
 import { runBackup } from "../../provider/engine/backup/backup";
 import type { BackupFailure } from "../../provider/format/manifest";
-import { createLayout } from "../../provider/store";
+import { STORE_LAYOUT } from "../../provider/store";
 import { adminKubeConfig, createCsiClasses, createLocation, locationNamespace, rand, readManifest } from "./backup-fixtures";
 
 const kc = adminKubeConfig();
@@ -113,12 +113,11 @@ describe("backup hooks through the real exec API (no kubelet: every exec fails a
       },
     }, ctx.deps);
     expect(res.phase).toBe("Failed");
-    const layout = createLayout();
-    expect(await loc.store.tryGet(layout.backupManifestKey(name))).toBeUndefined();
+    expect(await loc.store.tryGet(STORE_LAYOUT.backupManifestKey(name))).toBeUndefined();
     const keys: string[] = [];
-    for await (const e of loc.store.list(layout.backupPrefix(name))) keys.push(e.key);
-    expect(keys).toEqual([layout.backupFailureKey(name)]);
-    const f = JSON.parse((await loc.store.tryGet(layout.backupFailureKey(name)))!.toString()) as BackupFailure;
+    for await (const e of loc.store.list(STORE_LAYOUT.backupPrefix(name))) keys.push(e.key);
+    expect(keys).toEqual([STORE_LAYOUT.backupFailureKey(name)]);
+    const f = JSON.parse((await loc.store.tryGet(STORE_LAYOUT.backupFailureKey(name)))!.toString()) as BackupFailure;
     expect(f.phase).toBe("Failed");
     expect(f.errors[0]).toEqual({ item: "backup", reason: expect.stringMatching(new RegExp(`^a pre hook failed \\(onError: Fail\\): freeze failed in ${ns}/plain: .*not scheduled to a node`)) });
     expect(f.hooks.map((h) => [h.phase, h.scope, h.pod, h.outcome])).toEqual([["pre", "plan", "plain", "Failed"], ["post", "plan", "plain", "Failed"]]);

@@ -17,7 +17,7 @@ import { runBackup } from "../../provider/engine/backup/backup";
 import { deleteBackup, describeBackup, listBackups } from "../../provider/engine/catalog/catalog";
 import type { ProgressEvent } from "../../provider/engine/progress";
 import { createKubeReader } from "../../provider/kube/discovery";
-import { parseIdentityFile } from "../../provider/engine/archive/encrypt";
+import { parseIdentityFile } from "../../provider/format/age-keys";
 import { ConflictError } from "../../provider/errors";
 import {
   adminKubeConfig, BINARY, crdBody, createCrd, createLocation, liveReader, locationNamespace, rand, readBackupObjects, readManifest,

@@ -9,7 +9,7 @@ import { openBackupContext } from "../../provider/prepare/backup";
 import { runBackup } from "../../provider/engine/backup/backup";
 import type { BackupManifest } from "../../provider/format/manifest";
 import { BACKUP_LABEL, BACKUP_NAME_ANNOTATION } from "../../provider/engine/snapshot/snapshot";
-import { createLayout } from "../../provider/store";
+import { STORE_LAYOUT } from "../../provider/store";
 import { adminKubeConfig, createCsiClasses, createLocation, locationNamespace, rand, readManifest } from "./backup-fixtures";
 
 const kc = adminKubeConfig();
@@ -97,9 +97,9 @@ describe("volume snapshots (the test plays the CSI snapshot controller)", () => 
       { item: `snapshot/${ns}/slow`, reason: "not readyToUse within 6s (snapshotTimeoutSeconds); the VolumeSnapshot was deleted" },
     ]);
     // volumes.json holds the same references, and the manifest records its checksum.
-    const volumes = JSON.parse((await loc.store.tryGet(createLayout().backupVolumesKey(name)))!.toString());
+    const volumes = JSON.parse((await loc.store.tryGet(STORE_LAYOUT.backupVolumesKey(name)))!.toString());
     expect(volumes.volumeSnapshots).toEqual(m.volumeSnapshots);
-    expect(m.artifacts.volumes?.key).toBe(createLayout().backupVolumesKey(name));
+    expect(m.artifacts.volumes?.key).toBe(STORE_LAYOUT.backupVolumesKey(name));
     // Only the ready snapshot is left in the cluster, labelled with the backup.
     const left = await custom.listNamespacedCustomObject({ ...SNAP, namespace: ns, plural: "volumesnapshots" }) as { items: { metadata: { name: string; labels: Record<string, string>; annotations: Record<string, string> }; spec: Record<string, unknown> }[] };
     expect(left.items.map((i) => i.metadata.name)).toEqual([`${name}-ok`]);

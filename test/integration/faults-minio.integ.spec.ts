@@ -13,17 +13,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { BackupListJson } from "../../cli/backup/format";
 import { startStackProcess, stopStackProcess, type StackInfo } from "../../cli/dev/stack";
-import { createLayout, type ObjectStore } from "../../provider/store";
+import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
 import { createTestLocation } from "../support/backup-fixture";
 import { adminKc, ensureRunning, freeze, hks, incompleteUploads, s3Of, spawnHks, stopPrivateStack, startUploadFaultScene, thaw } from "../support/faults";
 import { waitFor } from "../support/wait";
 
 const SRC = "big-app";
 const LOC_NS = "hks-faults";
-const layout = createLayout();
 const BUCKET = "faults-minio";
 /** The archive's key in the bucket: where a multipart upload of backup `name` lives. */
-const archiveKey = (name: string) => `team-a/${layout.backupResourcesKey(name)}`;
+const archiveKey = (name: string) => `team-a/${STORE_LAYOUT.backupResourcesKey(name)}`;
 let info: StackInfo;
 let store: ObjectStore;
 
@@ -64,7 +63,7 @@ describe("MinIO killed in the middle of an upload", () => {
     expect(run.stdout(), run.stderr()).toMatch(/^Backup "during-outage" Failed after [\d.]+s \(location main\):\n {2}error: backup: StorageError: writing "hks\/v1\/backups\/during-outage\/resources.tar.gz" in s3:\/\/faults-minio\/team-a failed \(ECONN\w+\)/);
 
     info = await startStackProcess(info, "minio");
-    expect(await store.tryGet(layout.backupManifestKey("during-outage"))).toBeUndefined();
+    expect(await store.tryGet(STORE_LAYOUT.backupManifestKey("during-outage"))).toBeUndefined();
     // Nothing was stored, so nothing lists it at all; in particular not as Completed.
     expect(await phasesOf("during-outage")).toEqual([]);
     // The parts already sent stay as an incomplete upload (its abort could not reach MinIO).
@@ -96,11 +95,11 @@ describe("MinIO killed in the middle of an upload", () => {
     expect(run.stdout()).toMatch(/result: failed \(exit 1\)/);
 
     info = await startStackProcess(info, "minio");
-    expect(await store.tryGet(layout.backupManifestKey(first))).toBeUndefined();
+    expect(await store.tryGet(STORE_LAYOUT.backupManifestKey(first))).toBeUndefined();
     expect(await phasesOf(first)).toEqual([]);
     expect(await incompleteUploads(info, BUCKET, archiveKey(first))).toBe(1);
     // Releasing the lock needed MinIO too: it is still there, naming the backup it was writing.
-    expect(JSON.parse((await store.tryGet(layout.lockKey("nightly")))!.toString())).toMatchObject({ backup: first });
+    expect(JSON.parse((await store.tryGet(STORE_LAYOUT.lockKey("nightly")))!.toString())).toMatchObject({ backup: first });
 
     const next = await hksIn(["run-plan", "nightly"], { HKS_NOW: "2025-01-02T02:00:00Z" });
     expect(next.code, next.stdout + next.stderr).toBe(0);
@@ -127,7 +126,7 @@ describe("MinIO killed in the middle of an upload", () => {
     expect(next.stdout).toMatch(/^Backup "after-thaw" Completed: 6\d objects/);
     // The frozen run's abort was sent but timed out; MinIO may still act on it once thawed (the
     // request sat in its socket buffer). Whatever is left goes with an explicit delete.
-    const leftKey = `${QUICK.prefix}/${layout.backupResourcesKey("while-frozen")}`;
+    const leftKey = `${QUICK.prefix}/${STORE_LAYOUT.backupResourcesKey("while-frozen")}`;
     if ((await incompleteUploads(info, BUCKET, leftKey)) > 0) {
       const del = await hksIn(["backup", "delete", "while-frozen", "--storage-location", QUICK.name]);
       expect(del.code, del.stderr).toBe(0);

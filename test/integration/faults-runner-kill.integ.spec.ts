@@ -16,15 +16,14 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackupListJson } from "../../cli/backup/format";
 import type { StackInfo } from "../../cli/dev/stack";
-import { createLayout, type ObjectStore } from "../../provider/store";
+import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
 import { hks, incompleteUploads, spawnHks, stopPrivateStack, type HksRun, startUploadFaultScene } from "../support/faults";
 import { waitFor } from "../support/wait";
 
 const SRC = "big-app";
 const LOC_NS = "hks-faults";
 const BUCKET = "faults-kill";
-const layout = createLayout();
-const archiveKey = (name: string) => `team-a/${layout.backupResourcesKey(name)}`;
+const archiveKey = (name: string) => `team-a/${STORE_LAYOUT.backupResourcesKey(name)}`;
 let info: StackInfo;
 let store: ObjectStore;
 /** TMPDIR of the runners, so a killed run's spill folder can be seen. */
@@ -33,7 +32,7 @@ let tmp: string;
 const hksIn = (args: string[], env?: Record<string, string>) => hks(info, ["-n", LOC_NS, ...args], env);
 const runPlan = (now: string) => spawnHks(info, ["-n", LOC_NS, "run-plan", "nightly"], { HKS_NOW: now, TMPDIR: tmp });
 const phasesOf = async (name: string) => (JSON.parse((await hksIn(["backup", "list", "-o", "json"])).stdout) as BackupListJson[]).filter((b) => b.name === name).map((b) => b.phase);
-const lockDoc = async () => JSON.parse((await store.tryGet(layout.lockKey("nightly")))?.toString() ?? "null") as Record<string, string> | null;
+const lockDoc = async () => JSON.parse((await store.tryGet(STORE_LAYOUT.lockKey("nightly")))?.toString() ?? "null") as Record<string, string> | null;
 
 /** SIGKILLs `run` and waits until it is gone. */
 async function kill(run: HksRun): Promise<void> {
@@ -56,7 +55,7 @@ describe("the backup process killed with SIGKILL mid-backup", () => {
     const run = spawnHks(info, ["-n", LOC_NS, "backup", "create", "killed", "--include-namespaces", SRC, "--storage-location", "main"]);
     await run.waitForOutput(/upload: \d+, [\d.]+ MiB/);
     await kill(run);
-    expect(await store.tryGet(layout.backupManifestKey("killed"))).toBeUndefined();
+    expect(await store.tryGet(STORE_LAYOUT.backupManifestKey("killed"))).toBeUndefined();
     // No object was completed, so nothing lists it (a folder with objects but no record would be Incomplete).
     expect(await phasesOf("killed")).toEqual([]);
     expect(await incompleteUploads(info, BUCKET, archiveKey("killed"))).toBe(1);
@@ -94,7 +93,7 @@ describe("the backup process killed with SIGKILL mid-backup", () => {
     await run.waitForOutput(new RegExp(`backup ${dead}: Completed`)); // in the spill; publishing follows
     await waitFor("the publish's multipart upload", 30_000, async () => ((await incompleteUploads(info, BUCKET, archiveKey(dead))) > 0 ? true : undefined), 50);
     await kill(run);
-    expect(await store.tryGet(layout.backupManifestKey(dead))).toBeUndefined();
+    expect(await store.tryGet(STORE_LAYOUT.backupManifestKey(dead))).toBeUndefined();
     expect(await phasesOf(dead)).toEqual([]);
     expect(await incompleteUploads(info, BUCKET, archiveKey(dead))).toBe(1);
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateIdentity } from "../../provider/engine/archive/encrypt";
 import { backupPlanHandler as handler } from "../../provider/handlers/backup-plan";
 import { checkBackupPlan } from "../../provider/plan/plan";
-import { createLayout, type ObjectStore } from "../../provider/store";
+import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
 import type { BackupPlanInputs } from "../../provider/types";
 import { adminKubeConfig, createLocation, rand, readBackupObjects, readManifest } from "./backup-fixtures";
 import { containerProcess, runProcess, serviceAccountKubeconfig, type ProcessSpec } from "./plan-support";
@@ -22,7 +22,6 @@ const batch = kc.makeApiClient(k8s.BatchV1Api);
 const id = rand();
 const planNs = `hks-run-it-${id}`;
 const target = `run-it-app-${id}`;
-const layout = createLayout();
 let proc: ProcessSpec;
 let saKubeconfig: string;
 let main: ObjectStore;
@@ -31,7 +30,7 @@ let offsiteIdentity: string;
 
 async function backups(store: ObjectStore): Promise<string[]> {
   const names = new Set<string>();
-  for await (const e of store.list(layout.backupsPrefix)) names.add(layout.parseBackupKey(e.key)!.backupName);
+  for await (const e of store.list(STORE_LAYOUT.backupsPrefix)) names.add(STORE_LAYOUT.parseBackupKey(e.key)!.backupName);
   return [...names].sort();
 }
 
@@ -85,12 +84,12 @@ describe("hks run-plan as the CronJob's container, with the runner's ServiceAcco
     expect([...objects.keys()].sort()).toEqual([
       `resources/configmaps/${target}/settings.yaml`, `resources/namespaces/_cluster/${target}.yaml`, `resources/secrets/${target}/pg-password.yaml`,
     ]);
-    expect(await main.tryGet(layout.lockKey("db"))).toBeUndefined();
+    expect(await main.tryGet(STORE_LAYOUT.lockKey("db"))).toBeUndefined();
   });
 
   it("a held run lock stops a second run (exit 4) naming its holder; an expired one is broken with a warning", async () => {
     const lock = { formatVersion: 1, plan: "db", holder: "hks-plan-db-29000001-abcde", runId: "r1", acquiredAt: "2025-01-02T01:59:00.000Z", expiresAt: "2025-01-02T07:59:00.000Z" };
-    await main.put(layout.lockKey("db"), JSON.stringify(lock));
+    await main.put(STORE_LAYOUT.lockKey("db"), JSON.stringify(lock));
     const held = await run("2025-01-02T02:00:00Z");
     expect(held.code).toBe(4);
     expect(held.stderr).toMatch(/plan "db" is already running: .* holds its run lock for hks-plan-db-29000001-abcde \(run r1\) since 2025-01-02T01:59:00.000Z/);
@@ -98,7 +97,7 @@ describe("hks run-plan as the CronJob's container, with the runner's ServiceAcco
     const expired = await run("2025-01-02T08:00:00Z");
     expect(expired.code, expired.stdout + expired.stderr).toBe(0);
     expect(expired.stderr).toMatch(/warning: breaking the expired run lock of plan "db" held by hks-plan-db-29000001-abcde/);
-    expect(await main.tryGet(layout.lockKey("db"))).toBeUndefined();
+    expect(await main.tryGet(STORE_LAYOUT.lockKey("db"))).toBeUndefined();
   });
 
   it("retention after a series of daily runs keeps exactly what each location's policy says", async () => {

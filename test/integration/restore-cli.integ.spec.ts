@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { generateIdentity } from "../../provider/engine/archive/encrypt";
-import { createLayout, type ObjectStore } from "../../provider/store";
+import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
 import { createTestLocation, uniq, writeBackupFixture, type FixtureObject } from "../support/backup-fixture";
 import { deleteNamespaces } from "../support/restore-source";
 
@@ -63,7 +63,7 @@ beforeAll(async () => {
   await writeBackupFixture({ store, name: "daily-1", plan: "daily", namespaces: [SRC], objects: [cm("from-day-1")], completedAt: new Date("2026-01-01T02:00:00Z") });
   await writeBackupFixture({ store, name: "daily-2", plan: "daily", namespaces: [SRC], objects: [cm("from-day-2")], completedAt: new Date("2026-01-02T02:00:00Z") });
   await writeBackupFixture({ store, name: "b-corrupt", namespaces: [SRC], objects: OBJECTS });
-  const key = createLayout().backupResourcesKey("b-corrupt");
+  const key = STORE_LAYOUT.backupResourcesKey("b-corrupt");
   const body = Buffer.from((await store.tryGet(key))!);
   body[body.length - 20] ^= 0xff;
   await store.delete(key);

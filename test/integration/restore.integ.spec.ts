@@ -10,7 +10,7 @@ import { runRestore } from "../../provider/engine/restore/restore";
 import { openRestoreContext } from "../../provider/prepare/restore";
 import { KubeRestoreCluster } from "../../provider/kube/restore-cluster";
 import type { RestoreOptions, RestoreResult } from "../../provider/engine/restore/types";
-import { createLayout, type ObjectStore } from "../../provider/store";
+import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
 import { collectNamespaces, createTestLocation, uniq, writeBackupFixture, type FixtureObject } from "../support/backup-fixture";
 import { compareRestored, createCrd, createSource, deleteNamespaces, widgetCrd } from "../support/restore-source";
 import { comparable } from "../support/semantic-diff";
@@ -152,11 +152,10 @@ describe("existing objects", () => {
 });
 
 describe("failures that change nothing in the cluster", () => {
-  const layout = createLayout();
 
   async function damaged(name: string, damage: (b: Buffer) => Buffer): Promise<void> {
     await writeBackupFixture({ store, name, namespaces: [SRC], objects: backup });
-    const key = layout.backupResourcesKey(name);
+    const key = STORE_LAYOUT.backupResourcesKey(name);
     const body = (await store.tryGet(key))!;
     await store.delete(key);
     await store.put(key, damage(body));
@@ -195,7 +194,7 @@ describe("failures that change nothing in the cluster", () => {
   });
 
   it("a backup without manifest.json is refused as incomplete", async () => {
-    await store.put(layout.backupResourcesKey("b-incomplete"), "partial");
+    await store.put(STORE_LAYOUT.backupResourcesKey("b-incomplete"), "partial");
     const r = await restore("r-incomplete", { backupName: "b-incomplete", namespaceMapping: { [SRC]: `${run}-inc` } });
     expect(r.phase).toBe("Failed");
     expect(r.error).toMatch(/backup "b-incomplete" in s3:\/\/hks-it-restore\/.* is incomplete \(no manifest.json/);

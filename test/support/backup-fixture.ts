@@ -16,7 +16,8 @@ import YAML from "yaml";
 import type * as k8s from "@kubernetes/client-node";
 import { archivePathFor } from "../../provider/format/archive-paths";
 import { createArchiveWriter } from "../../provider/engine/archive/archive";
-import { encryptStream, recipientFingerprint } from "../../provider/engine/archive/encrypt";
+import { encryptStream } from "../../provider/engine/archive/encrypt";
+import { recipientFingerprint } from "../../provider/format/age-keys";
 import { MANIFEST_FORMAT_VERSION, type BackupManifest, type VolumeSnapshotRecord } from "../../provider/format/manifest";
 import { sanitizeObject } from "../../provider/engine/collect/sanitize";
 import { describeRef } from "../../provider/engine/transform/transform";
@@ -24,7 +25,7 @@ import { fetchVerifiedArchive, readBackupManifest, readVerifiedArchive } from ".
 import { apiVersionOf, collectionPath, createKubeReader, discoverResources } from "../../provider/kube/discovery";
 import { writeLocationConfig, type LocationConfig } from "../../provider/kube/location-config";
 import { openLocationStore } from "../../provider/prepare/location-store";
-import { createLayout, createS3Client, ensureBucket, type ObjectStore } from "../../provider/store";
+import { STORE_LAYOUT, createS3Client, ensureBucket, type ObjectStore } from "../../provider/store";
 
 type Json = Record<string, any>;
 
@@ -50,12 +51,10 @@ export interface FixtureOptions {
   readonly storageLocation?: string;
 }
 
-const layout = createLayout();
-
 /** Stores `archive` (already gzip'd tar, or age-encrypted) and a manifest describing it. */
 export async function storeBackup(opts: Omit<FixtureOptions, "objects">, archive: Buffer, objects: number, byResource: Record<string, number> = {}): Promise<BackupManifest> {
   const encrypted = (opts.recipients?.length ?? 0) > 0;
-  const key = layout.backupResourcesKey(opts.name, { encrypted });
+  const key = STORE_LAYOUT.backupResourcesKey(opts.name, { encrypted });
   const put = await opts.store.put(key, archive);
   const now = opts.completedAt ?? new Date();
   const manifest: BackupManifest = {
@@ -78,7 +77,7 @@ export async function storeBackup(opts: Omit<FixtureOptions, "objects">, archive
     warnings: [],
     errors: [],
   };
-  await opts.store.put(layout.backupManifestKey(opts.name), JSON.stringify(manifest, null, 2));
+  await opts.store.put(STORE_LAYOUT.backupManifestKey(opts.name), JSON.stringify(manifest, null, 2));
   return manifest;
 }
 

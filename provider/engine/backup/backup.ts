@@ -11,7 +11,7 @@
  * is written.
  */
 import { ConflictError } from "../../errors";
-import { createLayout, type ObjectStore } from "../../store";
+import { STORE_LAYOUT, type ObjectStore } from "../../store";
 import { backupExists } from "./name";
 import { buildFailure, buildManifest, type BackupIdentity } from "./result";
 import type { BackupDeps, BackupRequest, BackupResult } from "./types";
@@ -31,7 +31,7 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
     throw new ConflictError(`a backup named "${req.name}" already exists in ${deps.store.describe()}; backups are never overwritten`);
   }
   const st = newRunState(req, deps, now);
-  const resourcesKey = createLayout().backupResourcesKey(req.name, { encrypted: deps.recipients.length > 0 });
+  const resourcesKey = STORE_LAYOUT.backupResourcesKey(req.name, { encrypted: deps.recipients.length > 0 });
   let fatal: { message: string; error: unknown } | undefined;
   try {
     await runPreHooks(st);
@@ -53,16 +53,15 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
 
 /** Where a backup's folder is, for messages and outputs. */
 function urlOf(store: ObjectStore, name: string): string {
-  return `${store.describe()}/${createLayout().backupPrefix(name)}`;
+  return `${store.describe()}/${STORE_LAYOUT.backupPrefix(name)}`;
 }
 
 /** Writes volumes.json (if any snapshots) and then the manifest, the commit marker, LAST. */
 async function commit(st: RunState, id: BackupIdentity, resourcesKey: string, now: () => Date): Promise<BackupResult> {
   const { req, deps, items, resources } = st;
   if (!items || !resources) throw new Error("the archive was not written");
-  const layout = createLayout();
   const json = { contentType: "application/json" };
-  const volumesKey = layout.backupVolumesKey(req.name);
+  const volumesKey = STORE_LAYOUT.backupVolumesKey(req.name);
   let volumes: { key: string; bytes: number; sha256: string } | undefined;
   if (st.snapshots.length) {
     volumes = { key: volumesKey, ...(await deps.store.put(volumesKey, JSON.stringify({ backup: req.name, volumeSnapshots: st.snapshots }, null, 2), json)) };
@@ -74,7 +73,7 @@ async function commit(st: RunState, id: BackupIdentity, resourcesKey: string, no
     volumes: volumes && { key: volumes.key, bytes: volumes.bytes, sha256: volumes.sha256 },
     recipients: deps.recipients, volumeSnapshots: st.snapshots, hooks: st.hooks.records, warnings: st.warnings, errors: st.errors,
   });
-  await deps.store.put(layout.backupManifestKey(req.name), JSON.stringify(manifest, null, 2), json);
+  await deps.store.put(STORE_LAYOUT.backupManifestKey(req.name), JSON.stringify(manifest, null, 2), json);
   st.log(`backup ${req.name}: ${manifest.phase}`);
   return { name: req.name, phase: manifest.phase, record: manifest, excludedByLabel: items.excludedByLabel, url: urlOf(deps.store, req.name) };
 }
@@ -96,7 +95,7 @@ async function recordFailure(st: RunState, id: BackupIdentity, fatal: { message:
     const res = await deleteSnapshots(await deps.snapshots(), st.snapshots).catch((err: Error) => ({ errors: [err.message] }));
     for (const e of res.errors) log(`backup ${req.name}: deleting its VolumeSnapshots failed: ${e}`);
   }
-  await deps.store.put(createLayout().backupFailureKey(req.name), JSON.stringify(failure, null, 2), { contentType: "application/json" })
+  await deps.store.put(STORE_LAYOUT.backupFailureKey(req.name), JSON.stringify(failure, null, 2), { contentType: "application/json" })
     .catch((err: Error) => log(`backup ${req.name}: could not write failure.json: ${err.message}`));
   return result;
 }

@@ -5,7 +5,7 @@
  * are write-once, and a second backup under one name would mix two backups' files.
  */
 import { ConflictError } from "../../errors";
-import { assertValidName, createLayout, MAX_NAME_LENGTH, type ObjectStore } from "../../store";
+import { assertValidName, STORE_LAYOUT, MAX_NAME_LENGTH, type ObjectStore } from "../../store";
 
 /** Length of the timestamp suffix, `-YYYYMMDDHHMMSS`. */
 const STAMP_LENGTH = 15;
@@ -33,7 +33,7 @@ export function generateBackupName(base: string, now: Date): string {
 
 /** True when anything is stored under the backup's folder. */
 export async function backupExists(store: ObjectStore, name: string): Promise<boolean> {
-  const prefix = createLayout().backupPrefix(name);
+  const prefix = STORE_LAYOUT.backupPrefix(name);
   for await (const _ of store.list(prefix)) return true;
   return false;
 }

@@ -9,7 +9,7 @@
  *    one is listed with its reason in `errors`.
  * 3. `Completed`: everything asked for is in the backup. Warnings do not change the phase.
  */
-import { recipientFingerprint } from "../archive/encrypt";
+import { recipientFingerprint } from "../../format/age-keys";
 import {
   MANIFEST_FORMAT_VERSION, type ArtifactRecord, type BackupFailure, type BackupManifest, type BackupPhase, type BackupRecordIdentity,
   type BackupTarget, type HookRecord, type ItemError, type VolumeSnapshotRecord,

@@ -5,7 +5,7 @@
  * died). Missing records are answers, not errors (velero `tryGet`).
  */
 import { IntegrityError } from "../../errors";
-import { createLayout, type ObjectEntry, type ObjectStore } from "../../store";
+import { STORE_LAYOUT, type ObjectEntry, type ObjectStore } from "../../store";
 import { MANIFEST_FORMAT_VERSION, type BackupFailure, type BackupManifest, type BackupPhase } from "../../format/manifest";
 
 /** A backup's phase as the catalog sees it. */
@@ -58,12 +58,11 @@ export function parseBackupRecord<T extends BackupManifest | BackupFailure>(body
 }
 
 async function describeGroup(store: ObjectStore, name: string, objects: ObjectEntry[], location?: string): Promise<BackupDescription> {
-  const layout = createLayout();
   const has = (key: string) => objects.some((o) => o.key === key);
   const bytes = objects.reduce((n, o) => n + o.size, 0);
   const base = { name, labels: {}, bytes, errors: 0, warnings: 0, storageLocation: location };
   try {
-    const mKey = layout.backupManifestKey(name);
+    const mKey = STORE_LAYOUT.backupManifestKey(name);
     if (has(mKey)) {
       const buf = await store.tryGet(mKey);
       if (buf) {
@@ -74,7 +73,7 @@ async function describeGroup(store: ObjectStore, name: string, objects: ObjectEn
         } };
       }
     }
-    const fKey = layout.backupFailureKey(name);
+    const fKey = STORE_LAYOUT.backupFailureKey(name);
     if (has(fKey)) {
       const buf = await store.tryGet(fKey);
       if (buf) {
@@ -96,15 +95,14 @@ async function describeGroup(store: ObjectStore, name: string, objects: ObjectEn
  * @param location the location's name, reported when a folder has no record naming it.
  */
 export async function listBackups(store: ObjectStore, location?: string): Promise<BackupSummary[]> {
-  const layout = createLayout();
   const out: BackupSummary[] = [];
   let current: { name: string; objects: ObjectEntry[] } | undefined;
   const flush = async () => {
     if (current) out.push((await describeGroup(store, current.name, current.objects, location)).summary);
   };
   // Keys come sorted, so each backup's objects are consecutive: one group in memory at a time.
-  for await (const e of store.list(layout.backupsPrefix)) {
-    const parsed = layout.parseBackupKey(e.key);
+  for await (const e of store.list(STORE_LAYOUT.backupsPrefix)) {
+    const parsed = STORE_LAYOUT.parseBackupKey(e.key);
     if (!parsed) continue;
     if (current?.name !== parsed.backupName) {
       await flush();
@@ -118,9 +116,8 @@ export async function listBackups(store: ObjectStore, location?: string): Promis
 
 /** One backup's records and objects; `undefined` when the store holds nothing under its name. */
 export async function describeBackup(store: ObjectStore, name: string, location?: string): Promise<BackupDescription | undefined> {
-  const layout = createLayout();
   const objects: ObjectEntry[] = [];
-  for await (const e of store.list(layout.backupPrefix(name))) objects.push(e);
+  for await (const e of store.list(STORE_LAYOUT.backupPrefix(name))) objects.push(e);
   if (objects.length === 0) return undefined;
   return describeGroup(store, name, objects, location);
 }
@@ -132,9 +129,8 @@ export async function describeBackup(store: ObjectStore, name: string, location?
  * exactly such an upload.
  */
 export function abortBackupUploads(store: ObjectStore, name: string): Promise<number> {
-  const layout = createLayout();
-  const keys = [layout.backupResourcesKey(name), layout.backupResourcesKey(name, { encrypted: true })];
-  return store.abortIncompleteUploads(layout.backupPrefix(name), { keys });
+  const keys = [STORE_LAYOUT.backupResourcesKey(name), STORE_LAYOUT.backupResourcesKey(name, { encrypted: true })];
+  return store.abortIncompleteUploads(STORE_LAYOUT.backupPrefix(name), { keys });
 }
 
 /** What {@link deleteBackup} removed. */
@@ -152,12 +148,11 @@ export interface DeletedBackup {
  * Refusing to delete a plan's last good backup is retention's rule, not this function's.
  */
 export async function deleteBackup(store: ObjectStore, name: string): Promise<DeletedBackup | undefined> {
-  const layout = createLayout();
   const objects: ObjectEntry[] = [];
-  for await (const e of store.list(layout.backupPrefix(name))) objects.push(e);
+  for await (const e of store.list(STORE_LAYOUT.backupPrefix(name))) objects.push(e);
   const abortedUploads = await abortBackupUploads(store, name);
   if (objects.length === 0 && abortedUploads === 0) return undefined;
-  const manifestKey = layout.backupManifestKey(name);
+  const manifestKey = STORE_LAYOUT.backupManifestKey(name);
   if (objects.some((o) => o.key === manifestKey)) await store.delete(manifestKey);
   const rest = objects.map((o) => o.key).filter((k) => k !== manifestKey);
   await store.deleteMany(rest);

@@ -4,17 +4,15 @@
  * backup is never picked implicitly (name it explicitly to restore it).
  */
 import { InputError } from "../../errors";
-import { createLayout, type ObjectStore } from "../../store";
+import { STORE_LAYOUT, type ObjectStore } from "../../store";
 import type { BackupManifest } from "../../format/manifest";
-
-const layout = createLayout();
 
 /** Returns the name of the newest Completed backup of `plan` in `store`; InputError when none. */
 export async function latestBackupOfPlan(store: ObjectStore, plan: string): Promise<string> {
   let best: { name: string; completedAt: string } | undefined;
   let seen = 0;
-  for await (const entry of store.list(layout.backupsPrefix)) {
-    const parsed = layout.parseBackupKey(entry.key);
+  for await (const entry of store.list(STORE_LAYOUT.backupsPrefix)) {
+    const parsed = STORE_LAYOUT.parseBackupKey(entry.key);
     if (!parsed || parsed.file !== "manifest.json") continue;
     const body = await store.tryGet(entry.key);
     if (!body) continue;

@@ -9,7 +9,7 @@
  * Stores other than S3 have no object lock: no checker.
  */
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
-import { createLayout, S3ObjectStore, type ObjectStore } from "../../store";
+import { STORE_LAYOUT, S3ObjectStore, type ObjectStore } from "../../store";
 
 /**
  * A lock checker for `store`, or undefined when the store cannot be locked (filesystem, memory).
@@ -17,7 +17,6 @@ import { createLayout, S3ObjectStore, type ObjectStore } from "../../store";
  */
 export function objectLockChecker(store: ObjectStore, now: () => Date): ((backupName: string) => Promise<boolean>) | undefined {
   if (!(store instanceof S3ObjectStore)) return undefined;
-  const layout = createLayout();
   const head = async (key: string) => {
     try {
       return await store.client.send(new HeadObjectCommand({ Bucket: store.bucket, Key: store.rootPrefix + key }));
@@ -26,7 +25,7 @@ export function objectLockChecker(store: ObjectStore, now: () => Date): ((backup
     }
   };
   return async (name) => {
-    const res = (await head(layout.backupManifestKey(name))) ?? (await head(layout.backupFailureKey(name)));
+    const res = (await head(STORE_LAYOUT.backupManifestKey(name))) ?? (await head(STORE_LAYOUT.backupFailureKey(name)));
     if (!res) return false;
     const until = res.ObjectLockRetainUntilDate;
     return res.ObjectLockLegalHoldStatus === "ON" || (until !== undefined && until.getTime() > now().getTime());

@@ -11,9 +11,10 @@
  */
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
-import { createLayout, type ObjectStore } from "../../store";
+import { STORE_LAYOUT, type ObjectStore } from "../../store";
 import { abortBackupUploads, parseBackupRecord } from "./catalog";
-import { encryptStream, recipientFingerprint } from "../archive/encrypt";
+import { encryptStream } from "../archive/encrypt";
+import { recipientFingerprint } from "../../format/age-keys";
 import type { BackupFailure, BackupManifest } from "../../format/manifest";
 
 /** Where to publish and how. */
@@ -42,20 +43,19 @@ export interface PublishedBackup {
  * retention (`keepFailed`) see the failed run too.
  */
 export async function publishBackup(spill: ObjectStore, name: string, to: PublishTarget): Promise<PublishedBackup> {
-  const layout = createLayout();
-  const url = `${to.store.describe()}/${layout.backupPrefix(name)}`;
-  const manifestBuf = await spill.tryGet(layout.backupManifestKey(name));
+  const url = `${to.store.describe()}/${STORE_LAYOUT.backupPrefix(name)}`;
+  const manifestBuf = await spill.tryGet(STORE_LAYOUT.backupManifestKey(name));
   if (!manifestBuf) {
-    const failureBuf = await spill.tryGet(layout.backupFailureKey(name));
+    const failureBuf = await spill.tryGet(STORE_LAYOUT.backupFailureKey(name));
     if (!failureBuf) throw new Error(`backup ${name} left neither manifest.json nor failure.json in the spill folder ${spill.describe()}`);
-    const failure = parseBackupRecord<BackupFailure>(failureBuf, layout.backupFailureKey(name));
+    const failure = parseBackupRecord<BackupFailure>(failureBuf, STORE_LAYOUT.backupFailureKey(name));
     const body = JSON.stringify({ ...failure, storageLocation: to.location }, null, 2);
-    await to.store.put(layout.backupFailureKey(name), body, { contentType: "application/json", signal: to.signal });
+    await to.store.put(STORE_LAYOUT.backupFailureKey(name), body, { contentType: "application/json", signal: to.signal });
     return { location: to.location, url, manifest: null, bytes: Buffer.byteLength(body) };
   }
-  const source = parseBackupRecord<BackupManifest>(manifestBuf, layout.backupManifestKey(name));
+  const source = parseBackupRecord<BackupManifest>(manifestBuf, STORE_LAYOUT.backupManifestKey(name));
   const encrypted = to.recipients.length > 0;
-  const resourcesKey = layout.backupResourcesKey(name, { encrypted });
+  const resourcesKey = STORE_LAYOUT.backupResourcesKey(name, { encrypted });
   try {
     let body: Readable = await spill.getStream(source.artifacts.resources.key, { signal: to.signal });
     if (encrypted) {
@@ -69,8 +69,8 @@ export async function publishBackup(spill: ObjectStore, name: string, to: Publis
     if (volumes) {
       const buf = await spill.tryGet(volumes.key);
       if (!buf) throw new Error(`volumes.json of backup ${name} is missing from the spill folder`);
-      const v = await to.store.put(layout.backupVolumesKey(name), buf, { contentType: "application/json", signal: to.signal });
-      volumes = { key: layout.backupVolumesKey(name), bytes: v.bytes, sha256: v.sha256 };
+      const v = await to.store.put(STORE_LAYOUT.backupVolumesKey(name), buf, { contentType: "application/json", signal: to.signal });
+      volumes = { key: STORE_LAYOUT.backupVolumesKey(name), bytes: v.bytes, sha256: v.sha256 };
     }
     const manifest: BackupManifest = {
       ...source,
@@ -80,7 +80,7 @@ export async function publishBackup(spill: ObjectStore, name: string, to: Publis
     if (encrypted) manifest.encryption = { format: "age", recipientFingerprints: to.recipients.map(recipientFingerprint) };
     else delete manifest.encryption;
     // The commit marker, last.
-    await to.store.put(layout.backupManifestKey(name), JSON.stringify(manifest, null, 2), { contentType: "application/json", signal: to.signal });
+    await to.store.put(STORE_LAYOUT.backupManifestKey(name), JSON.stringify(manifest, null, 2), { contentType: "application/json", signal: to.signal });
     return { location: to.location, url, manifest, bytes: put.bytes + (volumes?.bytes ?? 0) };
   } catch (err) {
     await discard(to.store, name);
@@ -90,7 +90,7 @@ export async function publishBackup(spill: ObjectStore, name: string, to: Publis
 
 /** Compensation: removes everything under the backup's folder in `store` (best effort). */
 async function discard(store: ObjectStore, name: string): Promise<void> {
-  const prefix = createLayout().backupPrefix(name);
+  const prefix = STORE_LAYOUT.backupPrefix(name);
   try {
     const keys: string[] = [];
     for await (const e of store.list(prefix)) keys.push(e.key);

@@ -12,16 +12,15 @@ import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { identityToRecipient } from "age-encryption";
 import { IntegrityError, StorageError } from "../../errors";
-import { createLayout, type ObjectStore } from "../../store";
+import { STORE_LAYOUT, type ObjectStore } from "../../store";
 import { readArchive, type ArchiveEntry } from "../archive/archive";
-import { decryptStream, recipientFingerprint } from "../archive/encrypt";
+import { decryptStream } from "../archive/encrypt";
+import { recipientFingerprint } from "../../format/age-keys";
 import { MANIFEST_FORMAT_VERSION, type BackupFailure, type BackupManifest } from "../../format/manifest";
 import { NO_PROGRESS, type ProgressSink } from "../progress";
 
 /** A backup that cannot be restored: absent, incomplete or failed. The message says which and why. */
 export class BackupNotRestorableError extends StorageError {}
-
-const layout = createLayout();
 
 function parseJson(text: Buffer, what: string): unknown {
   try {
@@ -33,13 +32,13 @@ function parseJson(text: Buffer, what: string): unknown {
 
 /** Explains why a backup without a manifest cannot be restored (failed, incomplete or absent). */
 async function missingManifest(store: ObjectStore, name: string): Promise<never> {
-  const failure = await store.tryGet(layout.backupFailureKey(name));
+  const failure = await store.tryGet(STORE_LAYOUT.backupFailureKey(name));
   if (failure) {
     const f = parseJson(failure, `failure.json of backup ${name}`) as Partial<BackupFailure>;
     const reasons = (f.errors ?? []).slice(0, 10).map((e) => `${e.item}: ${e.reason}`);
     throw new BackupNotRestorableError(`backup "${name}" in ${store.describe()} failed${f.failedAt ? ` at ${f.failedAt}` : ""} and cannot be restored${reasons.length ? `:\n  ${reasons.join("\n  ")}` : ""}\nRestore an earlier backup of the plan (hks backup list).`);
   }
-  for await (const _ of store.list(layout.backupPrefix(name))) {
+  for await (const _ of store.list(STORE_LAYOUT.backupPrefix(name))) {
     throw new BackupNotRestorableError(`backup "${name}" in ${store.describe()} is incomplete (no manifest.json: still running, or its run died); wait for it to finish or restore another backup`);
   }
   throw new BackupNotRestorableError(`backup "${name}" does not exist in ${store.describe()}; check the name (hks backup list) and the storage location`);
@@ -51,7 +50,7 @@ async function missingManifest(store: ObjectStore, name: string): Promise<never>
  * this backup, and naming its archive at the key the layout expects.
  */
 export async function readBackupManifest(store: ObjectStore, name: string): Promise<BackupManifest> {
-  const body = await store.tryGet(layout.backupManifestKey(name));
+  const body = await store.tryGet(STORE_LAYOUT.backupManifestKey(name));
   if (!body) return missingManifest(store, name);
   const m = parseJson(body, `manifest.json of backup ${name}`) as Partial<BackupManifest>;
   if (typeof m.formatVersion !== "number") throw new IntegrityError(`manifest.json of backup ${name} has no formatVersion; it was not written by hks-backup`);
@@ -63,7 +62,7 @@ export async function readBackupManifest(store: ObjectStore, name: string): Prom
   if (!res || typeof res.sha256 !== "string" || typeof res.bytes !== "number") {
     throw new IntegrityError(`manifest.json of backup ${name} lacks artifacts.resources (key, bytes, sha256)`);
   }
-  const expected = layout.backupResourcesKey(name, { encrypted: res.encrypted });
+  const expected = STORE_LAYOUT.backupResourcesKey(name, { encrypted: res.encrypted });
   if (res.key !== expected) throw new IntegrityError(`manifest.json of backup ${name} names archive ${JSON.stringify(res.key)}, expected ${expected}`);
   return m as BackupManifest;
 }

@@ -17,7 +17,7 @@
  *    may have left half-written (run-plan.ts removes its incomplete uploads).
  */
 import { ConflictError } from "../../errors";
-import { createLayout, type ObjectStore } from "../../store";
+import { STORE_LAYOUT, type ObjectStore } from "../../store";
 
 /** The lock document. Never holds secrets. */
 export interface RunLock {
@@ -71,7 +71,7 @@ function parseLock(buf: Buffer | undefined): RunLock | undefined {
 
 /** Takes the plan's run lock in `store`, breaking an expired one (see the module comment). */
 export async function acquireRunLock(store: ObjectStore, plan: string, opts: AcquireOptions): Promise<AcquiredRunLock> {
-  const key = createLayout().lockKey(plan);
+  const key = STORE_LAYOUT.lockKey(plan);
   const log = opts.log ?? (() => undefined);
   const lock: RunLock = {
     formatVersion: 1, plan, holder: opts.holder, runId: opts.runId,
@@ -107,7 +107,7 @@ export async function acquireRunLock(store: ObjectStore, plan: string, opts: Acq
  * expired lock broken by a later run belongs to that run now). Never throws for a missing lock.
  */
 export async function releaseRunLock(store: ObjectStore, lock: RunLock, log: (line: string) => void = () => undefined): Promise<void> {
-  const key = createLayout().lockKey(lock.plan);
+  const key = STORE_LAYOUT.lockKey(lock.plan);
   const held = parseLock(await store.tryGet(key));
   if (!held) {
     log(`warning: the run lock of plan "${lock.plan}" was already gone at release`);

@@ -19,7 +19,7 @@
 import { IntegrityError } from "../../errors";
 import { groupResourceKey, type ArchiveObjectRef } from "../../format/archive-paths";
 import { sanitizeObject } from "../collect/sanitize";
-import { applyJsonPatch, type JsonPatchOp } from "./patch";
+import { applyJsonPatch, type JsonPatchOp } from "../../format/json-patch";
 import { dropSourceClusterFields, skipReason } from "./rules";
 import { mapNamespaces } from "./namespace";
 import { matchesSelector, type LabelRequirement } from "../../format/label-selector";

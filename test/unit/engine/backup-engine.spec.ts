@@ -14,7 +14,7 @@ import type { BackupFailure, BackupManifest } from "../../../provider/format/man
 import type { ProgressEvent } from "../../../provider/engine/progress";
 import { KubeHttpError, type KubeReader } from "../../../provider/kube/discovery";
 import type { PodExecutor } from "../../../provider/kube/exec";
-import { createLayout, MemoryObjectStore, type ObjectStore, type PutOptions } from "../../../provider/store";
+import { STORE_LAYOUT, MemoryObjectStore, type ObjectStore, type PutOptions } from "../../../provider/store";
 
 const NS = "shop";
 const cm = (name: string, labels: Record<string, string> = {}) => ({ metadata: { name, namespace: NS, uid: "u", resourceVersion: "1", labels }, data: { k: name } });
@@ -88,7 +88,7 @@ describe("runBackup", () => {
       artifacts: { resources: { key: "hks/v1/backups/b1/resources.tar.gz", encrypted: false, objects: 6 } }, volumeSnapshots: [], errors: [], warnings: [],
     });
     expect(m.artifacts.resources.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(JSON.parse((await store.tryGet(createLayout().backupManifestKey("b1")))!.toString())).toEqual(m);
+    expect(JSON.parse((await store.tryGet(STORE_LAYOUT.backupManifestKey("b1")))!.toString())).toEqual(m);
     const last = events.filter((e) => e.step === "backup").at(-1);
     expect(last).toEqual({ step: "backup", done: 6, total: 6, bytes: m.uncompressedBytes });
   });
@@ -109,7 +109,7 @@ describe("runBackup", () => {
     const res = await runBackup({ name: "p1", storageLocation: "main", target: { namespaces: [NS] } }, deps(fakeApi({ configmaps: [cm("a")] }, { secrets: 403 }), store));
     expect(res.phase).toBe("PartiallyFailed");
     expect(res.record.errors).toEqual([{ item: `secrets/${NS}`, reason: `listing failed: KubernetesError: GET /api/v1/namespaces/${NS}/secrets?limit=2: HTTP 403: forbidden by test` }]);
-    expect(await store.tryGet(createLayout().backupManifestKey("p1"))).toBeDefined();
+    expect(await store.tryGet(STORE_LAYOUT.backupManifestKey("p1"))).toBeDefined();
   });
 
   it("is Failed when the upload breaks: failure.json only, no archive, no manifest; post hooks still ran", async () => {
@@ -164,9 +164,9 @@ describe("runBackup", () => {
 
   it("refuses a taken name before doing anything, so the failure path can never delete another backup", async () => {
     const store = new MemoryObjectStore();
-    await store.put(createLayout().backupManifestKey("taken"), "{}");
+    await store.put(STORE_LAYOUT.backupManifestKey("taken"), "{}");
     await expect(runBackup({ name: "taken", storageLocation: "main", target: { namespaces: [NS] } }, deps(fakeApi({}), store))).rejects.toThrow(/ConflictError: a backup named "taken" already exists/);
-    expect(await store.tryGet(createLayout().backupManifestKey("taken"))).toEqual(Buffer.from("{}"));
+    expect(await store.tryGet(STORE_LAYOUT.backupManifestKey("taken"))).toEqual(Buffer.from("{}"));
   });
 
   it("is Failed when aborted (the handler's deadline), leaving no manifest", async () => {
@@ -176,6 +176,6 @@ describe("runBackup", () => {
     const res = await runBackup({ name: "a1", storageLocation: "main", target: { namespaces: [NS] } }, deps(fakeApi({ configmaps: [cm("a")] }), store, { signal: ac.signal }));
     expect(res.phase).toBe("Failed");
     expect(res.record.errors[0]!.reason).toContain("did not finish within 7200s");
-    expect(await store.tryGet(createLayout().backupManifestKey("a1"))).toBeUndefined();
+    expect(await store.tryGet(STORE_LAYOUT.backupManifestKey("a1"))).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { formatStamp, generateBackupName, nameBase, resolveBackupName } from "../../../provider/engine/backup/name";
 import { ConflictError, InputError } from "../../../provider/errors";
-import { createLayout, MemoryObjectStore, nameProblem } from "../../../provider/store";
+import { STORE_LAYOUT, MemoryObjectStore, nameProblem } from "../../../provider/store";
 
 const at = new Date("2026-03-04T05:06:07.890Z");
 
@@ -30,7 +30,7 @@ describe("resolveBackupName", () => {
   it("uses a free given name as is, and refuses a taken one (even a failed or incomplete backup)", async () => {
     const store = new MemoryObjectStore();
     expect(await resolveBackupName(store, { given: "my-backup", base: "x", now: at })).toBe("my-backup");
-    await store.put(createLayout().backupFailureKey("my-backup"), "{}");
+    await store.put(STORE_LAYOUT.backupFailureKey("my-backup"), "{}");
     await expect(resolveBackupName(store, { given: "my-backup", base: "x", now: at, field: "<name>" })).rejects.toThrow(ConflictError);
     await expect(resolveBackupName(store, { given: "my-backup", base: "x", now: at, field: "<name>" })).rejects.toThrow(/<name>: a backup named "my-backup" already exists in memory:\/\/test.*hks backup delete my-backup/);
   });
@@ -41,10 +41,10 @@ describe("resolveBackupName", () => {
     const store = new MemoryObjectStore();
     const first = await resolveBackupName(store, { base: "daily", now: at });
     expect(first).toBe("daily-20260304050607");
-    await store.put(createLayout().backupResourcesKey(first), "x");
+    await store.put(STORE_LAYOUT.backupResourcesKey(first), "x");
     const second = await resolveBackupName(store, { base: "daily", now: at });
     expect(second).toBe("daily-20260304050607-2");
-    await store.put(createLayout().backupResourcesKey(second), "x");
+    await store.put(STORE_LAYOUT.backupResourcesKey(second), "x");
     expect(await resolveBackupName(store, { base: "daily", now: at })).toBe("daily-20260304050607-3");
     expect([first, second].sort()).toEqual([first, second]);
   });

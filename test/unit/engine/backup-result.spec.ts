@@ -1,7 +1,7 @@
 /** Phases and the durable records (manifest.json, failure.json) built from a backup's outcome. */
 import { describe, expect, it } from "vitest";
 import { buildFailure, buildManifest, computePhase, summarizeCounts } from "../../../provider/engine/backup/result";
-import { recipientFingerprint } from "../../../provider/engine/archive/encrypt";
+import { recipientFingerprint } from "../../../provider/format/age-keys";
 
 const id = {
   name: "b", labels: { a: "1" }, storageLocation: "main", sourceCluster: "https://api", target: { namespaces: ["x"] },

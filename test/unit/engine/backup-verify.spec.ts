@@ -8,10 +8,8 @@ import { countMismatches, verifyBackup } from "../../../provider/engine/catalog/
 import { generateIdentity } from "../../../provider/engine/archive/encrypt";
 import { checkArchivedIdentity } from "../../../provider/engine/transform/transform";
 import { BackupNotRestorableError } from "../../../provider/engine/catalog/read-verified";
-import { createLayout, MemoryObjectStore } from "../../../provider/store";
+import { STORE_LAYOUT, MemoryObjectStore } from "../../../provider/store";
 import { rawArchive, rewriteStored, storeBackup, writeBackupFixture, type FixtureObject } from "../../support/backup-fixture";
-
-const layout = createLayout();
 const cm = (name: string, ns = "prod"): FixtureObject => ({ group: "", resource: "configmaps", object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns }, data: { k: name } } });
 const deploy = (name: string): FixtureObject => ({ group: "apps", resource: "deployments", object: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: "prod" }, spec: { replicas: 1 } } });
 const OBJECTS = [cm("a"), cm("b"), deploy("web")];
@@ -42,7 +40,7 @@ describe("verifyBackup", () => {
 
   it("a flipped byte in the stored archive", async () => {
     await writeBackupFixture({ store, name: "b1", namespaces: ["prod"], objects: OBJECTS });
-    await rewriteStored(store, layout.backupResourcesKey("b1"), (b) => {
+    await rewriteStored(store, STORE_LAYOUT.backupResourcesKey("b1"), (b) => {
       const c = Buffer.from(b);
       c[c.length >> 1] ^= 0x01;
       return c;
@@ -77,16 +75,16 @@ describe("verifyBackup", () => {
 
   it("volumes.json that does not match its record", async () => {
     const m = await writeBackupFixture({ store, name: "vol", namespaces: ["prod"], objects: OBJECTS });
-    const key = layout.backupVolumesKey("vol");
+    const key = STORE_LAYOUT.backupVolumesKey("vol");
     await store.put(key, JSON.stringify({ backup: "vol", volumeSnapshots: [] }));
     const withVolumes = { ...m, artifacts: { ...m.artifacts, volumes: { key, bytes: 10, sha256: "0".repeat(64) } } };
-    await rewriteStored(store, layout.backupManifestKey("vol"), () => Buffer.from(JSON.stringify(withVolumes)));
+    await rewriteStored(store, STORE_LAYOUT.backupManifestKey("vol"), () => Buffer.from(JSON.stringify(withVolumes)));
     await expect(verifyBackup(store, "vol")).rejects.toThrow(/volumes\.json of backup vol does not match its manifest/);
   });
 
   it.each([
-    { name: "a failed backup", setup: () => store.put(layout.backupFailureKey("f1"), JSON.stringify({ formatVersion: 1, name: "f1", phase: "Failed", failedAt: "2026-01-01T00:00:00Z", errors: [{ item: "backup", reason: "S3 said: SlowDown" }] })), error: /backup "f1" in memory:\/\/verify failed .* cannot be restored:\n {2}backup: S3 said: SlowDown/ },
-    { name: "an incomplete backup", setup: () => store.put(layout.backupResourcesKey("f1"), "x"), error: /is incomplete \(no manifest.json/ },
+    { name: "a failed backup", setup: () => store.put(STORE_LAYOUT.backupFailureKey("f1"), JSON.stringify({ formatVersion: 1, name: "f1", phase: "Failed", failedAt: "2026-01-01T00:00:00Z", errors: [{ item: "backup", reason: "S3 said: SlowDown" }] })), error: /backup "f1" in memory:\/\/verify failed .* cannot be restored:\n {2}backup: S3 said: SlowDown/ },
+    { name: "an incomplete backup", setup: () => store.put(STORE_LAYOUT.backupResourcesKey("f1"), "x"), error: /is incomplete \(no manifest.json/ },
     { name: "an absent backup", setup: async () => undefined, error: /backup "f1" does not exist/ },
   ])("$name is refused, saying why", async ({ setup, error }) => {
     await setup();

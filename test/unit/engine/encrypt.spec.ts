@@ -5,15 +5,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { InputError, IntegrityError } from "../../../provider/errors";
 import { createArchiveWriter, readArchive } from "../../../provider/engine/archive/archive";
 import { archivePathFor } from "../../../provider/format/archive-paths";
-import {
-  decryptStream,
-  encryptStream,
-  generateIdentity,
-  parseIdentityFile,
-  parseRecipient,
-  parseRecipients,
-  recipientFingerprint,
-} from "../../../provider/engine/archive/encrypt";
+import { decryptStream, encryptStream, generateIdentity } from "../../../provider/engine/archive/encrypt";
+import { parseIdentityFile, parseRecipient, parseRecipients, recipientFingerprint } from "../../../provider/format/age-keys";
 
 async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];

@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { applyRetention } from "../../../provider/engine/catalog/prune";
-import { createLayout, MemoryObjectStore } from "../../../provider/store";
-
-const layout = createLayout();
+import { STORE_LAYOUT, MemoryObjectStore } from "../../../provider/store";
 type Phase = "Completed" | "PartiallyFailed" | "Failed";
 
 /** Writes a backup of `plan` the way runBackup/publish do: archive + manifest, or failure.json. */
@@ -10,17 +8,17 @@ async function backup(store: MemoryObjectStore, plan: string, at: string, phase:
   const name = `${plan}-${at.replace(/[-:TZ]/g, "").slice(0, 14)}`;
   const base = { formatVersion: 1, name, plan, labels: {}, storageLocation: "loc", sourceCluster: "https://k", target: { namespaces: ["production"] }, startedAt: at, hooks: [], warnings: [] };
   if (phase === "Failed") {
-    await store.put(layout.backupFailureKey(name), JSON.stringify({ ...base, phase, failedAt: at, errors: [{ item: "backup", reason: "boom" }] }));
+    await store.put(STORE_LAYOUT.backupFailureKey(name), JSON.stringify({ ...base, phase, failedAt: at, errors: [{ item: "backup", reason: "boom" }] }));
   } else {
-    await store.put(layout.backupResourcesKey(name), "archive");
-    await store.put(layout.backupManifestKey(name), JSON.stringify({ ...base, phase, completedAt: at, counts: { total: 1, byResource: {} }, errors: [] }));
+    await store.put(STORE_LAYOUT.backupResourcesKey(name), "archive");
+    await store.put(STORE_LAYOUT.backupManifestKey(name), JSON.stringify({ ...base, phase, completedAt: at, counts: { total: 1, byResource: {} }, errors: [] }));
   }
   return name;
 }
 
 async function names(store: MemoryObjectStore): Promise<string[]> {
   const out = new Set<string>();
-  for await (const e of store.list(layout.backupsPrefix)) out.add(layout.parseBackupKey(e.key)!.backupName);
+  for await (const e of store.list(STORE_LAYOUT.backupsPrefix)) out.add(STORE_LAYOUT.parseBackupKey(e.key)!.backupName);
   return [...out].sort();
 }
 
@@ -52,8 +50,8 @@ describe("applyRetention on a memory store", () => {
     const s = new MemoryObjectStore();
     for (let d = 1; d <= 3; d++) await backup(s, "daily", day(d));
     for (let d = 1; d <= 3; d++) await backup(s, "other", day(d));
-    await s.put(layout.backupResourcesKey("daily-20250304020000"), "a run that died");
-    await s.put(layout.backupResourcesKey("manual-backup"), "someone's");
+    await s.put(STORE_LAYOUT.backupResourcesKey("daily-20250304020000"), "a run that died");
+    await s.put(STORE_LAYOUT.backupResourcesKey("manual-backup"), "someone's");
     const r = await applyRetention(s, { plan: "daily", policy: { last: 1 }, timeZone: "UTC" });
     expect(r.pruned.map((p) => p.name)).toEqual(["daily-20250302020000", "daily-20250301020000"]);
     expect(await names(s)).toEqual(["daily-20250303020000", "daily-20250304020000", "manual-backup", "other-20250301020000", "other-20250302020000", "other-20250303020000"]);
@@ -86,7 +84,7 @@ describe("applyRetention on a memory store", () => {
   });
 
   it("a delete that fails is reported, the others go on", async () => {
-    const s = new MemoryObjectStore("test", new Set([layout.backupManifestKey("daily-20250301020000")]));
+    const s = new MemoryObjectStore("test", new Set([STORE_LAYOUT.backupManifestKey("daily-20250301020000")]));
     for (let d = 1; d <= 3; d++) await backup(s, "daily", day(d));
     const r = await applyRetention(s, { plan: "daily", policy: { last: 1 }, timeZone: "UTC" });
     expect(r.pruned.map((p) => p.name)).toEqual(["daily-20250302020000"]);

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { runRestore } from "../../../provider/engine/restore/restore";
 import { ClusterCallError, type ApiResourceInfo, type RestoreCluster, type TargetRef } from "../../../provider/kube/target-cluster";
 import type { KubeObject } from "../../../provider/format/kube-object";
-import { createLayout, MemoryObjectStore } from "../../../provider/store";
+import { STORE_LAYOUT, MemoryObjectStore } from "../../../provider/store";
 import { writeBackupFixture, type FixtureObject } from "../../support/backup-fixture";
 
 const TYPES: Record<string, Omit<ApiResourceInfo, "kind">> = {
@@ -102,7 +102,7 @@ describe("runRestore", () => {
     { name: "a truncated archive", damage: (b: Buffer) => b.subarray(0, 20), error: /IntegrityError: .*truncated/ },
   ])("$name: Failed, and not a single call reached the cluster", async ({ damage, error }) => {
     const { store, cluster } = await setup();
-    const key = createLayout().backupResourcesKey("b1");
+    const key = STORE_LAYOUT.backupResourcesKey("b1");
     const body = (await store.tryGet(key))!;
     await store.delete(key);
     await store.put(key, damage(body));

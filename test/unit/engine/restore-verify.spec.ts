@@ -13,10 +13,8 @@ import { spillArchive } from "../../../provider/engine/restore/spill";
 import { BackupNotRestorableError, checkIdentities, fetchVerifiedArchive, readBackupManifest, readVerifiedArchive } from "../../../provider/engine/catalog/read-verified";
 import { readArchive } from "../../../provider/engine/archive/archive";
 import { Readable } from "node:stream";
-import { createLayout, MemoryObjectStore } from "../../../provider/store";
+import { STORE_LAYOUT, MemoryObjectStore } from "../../../provider/store";
 import { rawArchive, rewriteStored, storeBackup, writeBackupFixture, type FixtureObject } from "../../support/backup-fixture";
-
-const layout = createLayout();
 const cm = (name: string, ns = "prod"): FixtureObject => ({ group: "", resource: "configmaps", object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns }, data: { k: name } } });
 
 let store: MemoryObjectStore;
@@ -44,13 +42,13 @@ describe("readBackupManifest", () => {
     },
     {
       name: "incomplete backup (archive, no manifest)",
-      setup: async () => { await store.put(layout.backupResourcesKey("b1"), "x"); },
+      setup: async () => { await store.put(STORE_LAYOUT.backupResourcesKey("b1"), "x"); },
       error: /backup "b1" in memory:\/\/verify is incomplete \(no manifest.json/,
     },
     {
       name: "failed backup (failure.json with reasons)",
       setup: async () => {
-        await store.put(layout.backupFailureKey("b1"), JSON.stringify({ formatVersion: 1, name: "b1", phase: "Failed", failedAt: "2026-01-01T02:00:00Z", errors: [{ item: "hook", reason: "pg_dump exited 1" }] }));
+        await store.put(STORE_LAYOUT.backupFailureKey("b1"), JSON.stringify({ formatVersion: 1, name: "b1", phase: "Failed", failedAt: "2026-01-01T02:00:00Z", errors: [{ item: "hook", reason: "pg_dump exited 1" }] }));
       },
       error: /backup "b1" in memory:\/\/verify failed at 2026-01-01T02:00:00Z and cannot be restored:\n {2}hook: pg_dump exited 1/,
     },
@@ -73,7 +71,7 @@ describe("readBackupManifest", () => {
       error: /names archive "hks\/v1\/backups\/b2\/resources.tar.gz", expected hks\/v1\/backups\/b1\/resources.tar.gz/,
     },
   ])("refuses a manifest that is $name (IntegrityError)", async ({ manifest, error }) => {
-    await store.put(layout.backupManifestKey("b1"), manifest);
+    await store.put(STORE_LAYOUT.backupManifestKey("b1"), manifest);
     const err = await readBackupManifest(store, "b1").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IntegrityError);
     expect((err as Error).message).toMatch(error);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ConflictError } from "../../../provider/errors";
 import { acquireRunLock, releaseRunLock, RunLockedError, type RunLock } from "../../../provider/engine/run-plan/lock";
-import { createLayout, MemoryObjectStore } from "../../../provider/store";
+import { STORE_LAYOUT, MemoryObjectStore } from "../../../provider/store";
 
-const KEY = createLayout().lockKey("daily");
+const KEY = STORE_LAYOUT.lockKey("daily");
 const T0 = new Date("2025-03-01T02:00:00Z");
 const opts = (over: Partial<Parameters<typeof acquireRunLock>[2]> = {}) => ({ holder: "hks-plan-daily-29000000-abcde", runId: "run-a", now: T0, ttlSeconds: 3600, ...over });
 const read = async (s: MemoryObjectStore) => JSON.parse((await s.tryGet(KEY))!.toString()) as RunLock;

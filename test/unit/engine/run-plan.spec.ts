@@ -14,10 +14,8 @@ import { formatRunSummary, RUN_EXIT, runExitCode } from "../../../provider/engin
 import type { PlanSpec } from "../../../provider/format/plan-spec";
 import { KubeHttpError, type KubeReader } from "../../../provider/kube/discovery";
 import type { LocationConfig } from "../../../provider/kube/location-config";
-import { createLayout, MemoryObjectStore, type ObjectStore } from "../../../provider/store";
+import { STORE_LAYOUT, MemoryObjectStore, type ObjectStore } from "../../../provider/store";
 import { validateRetentionPolicy } from "../../../provider/format/retention";
-
-const layout = createLayout();
 
 /** A tiny API server: one namespace with two ConfigMaps, no pods, no CRDs. */
 function cannedReader(): KubeReader {
@@ -79,7 +77,7 @@ function world(recipients: Record<string, string[]>): World {
 }
 
 async function manifestOf(store: ObjectStore, name: string): Promise<BackupManifest> {
-  return JSON.parse((await store.tryGet(layout.backupManifestKey(name)))!.toString());
+  return JSON.parse((await store.tryGet(STORE_LAYOUT.backupManifestKey(name)))!.toString());
 }
 
 async function archivePaths(store: ObjectStore, m: BackupManifest, identity?: string): Promise<string[]> {
@@ -92,7 +90,7 @@ async function archivePaths(store: ObjectStore, m: BackupManifest, identity?: st
 
 async function backupNames(store: ObjectStore): Promise<string[]> {
   const out = new Set<string>();
-  for await (const e of store.list(layout.backupsPrefix)) out.add(layout.parseBackupKey(e.key)!.backupName);
+  for await (const e of store.list(STORE_LAYOUT.backupsPrefix)) out.add(STORE_LAYOUT.parseBackupKey(e.key)!.backupName);
   return [...out].sort();
 }
 
@@ -115,7 +113,7 @@ describe("runPlan", () => {
     expect(await archivePaths(w.stores.offsite!, off, b.identity)).toEqual(expected);
     // Each location's key opens only its own copy.
     await expect(archivePaths(w.stores.offsite!, off, a.identity)).rejects.toThrow(/none of the given identities/);
-    expect(await w.stores.main!.tryGet(layout.lockKey("daily"))).toBeUndefined();
+    expect(await w.stores.main!.tryGet(STORE_LAYOUT.lockKey("daily"))).toBeUndefined();
     expect(formatRunSummary(r)).toEqual([
       "plan daily: backup daily-20250301020000 Completed: 3 objects (2 types)",
       "  primary main: stored at memory://main/hks/v1/backups/daily-20250301020000/; retention kept 1, pruned 0",
@@ -176,7 +174,7 @@ describe("runPlan", () => {
 
   it("a name taken in any location moves to -2", async () => {
     const w = world({ main: [], offsite: [] });
-    await w.stores.offsite!.put(layout.backupResourcesKey("daily-20250301020000"), "someone else's");
+    await w.stores.offsite!.put(STORE_LAYOUT.backupResourcesKey("daily-20250301020000"), "someone else's");
     const r = await runPlan(spec({ copies: [{ storageLocation: "offsite", retention: validateRetentionPolicy({ last: 5 }) }] }), w.deps("2025-03-01T02:00:00Z"));
     expect(r.backupName).toBe("daily-20250301020000-2");
   });
@@ -208,7 +206,7 @@ describe("runPlan", () => {
     const r = await runPlan(failing, { ...deps, backup: { ...deps.backup, executor: { exec: async () => ({ exitCode: 1, stdout: "", stderr: "frozen" }) }, reader: podReader(deps.backup.reader) } });
     expect(r.phase).toBe("Failed");
     expect(runExitCode(r)).toBe(RUN_EXIT.failed);
-    expect(await w.stores.main!.tryGet(layout.backupFailureKey("daily-20250302020000"))).toBeDefined();
+    expect(await w.stores.main!.tryGet(STORE_LAYOUT.backupFailureKey("daily-20250302020000"))).toBeDefined();
     expect(await backupNames(w.stores.offsite!)).toEqual(["daily-20250301020000"]);
     expect(await backupNames(w.stores.main!)).toEqual(["daily-20250301020000", "daily-20250302020000"]);
     expect(formatRunSummary(r).join("\n")).toMatch(/backup daily-20250302020000 Failed[\s\S]*failure recorded at memory:\/\/main[\s\S]*result: failed \(exit 1\)/);

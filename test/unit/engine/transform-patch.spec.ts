@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyJsonPatch, jsonEqual, parsePointer, PatchError, patchProblem, type JsonPatchOp } from "../../../provider/engine/transform/patch";
+import { applyJsonPatch, jsonEqual, parsePointer, PatchError, patchProblem, type JsonPatchOp } from "../../../provider/format/json-patch";
 
 /** RFC 6902 Appendix A: each example's document, patch and result (or error). */
 const RFC_EXAMPLES: { name: string; doc: unknown; patch: JsonPatchOp[]; result?: unknown; error?: RegExp }[] = [
