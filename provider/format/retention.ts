@@ -33,7 +33,8 @@
  *   failed, locked.
  */
 import { InputError } from "../errors";
-import { utcMillis, validateTimeZone, zonedDateTime } from "./schedule";
+import { DateTime } from "luxon";
+import { validateTimeZone } from "./schedule";
 
 /** Phase of a backup, from its manifest. `Completed` and `PartiallyFailed` are restorable ("good"). */
 export type BackupPhase = "Completed" | "PartiallyFailed" | "Failed";
@@ -110,7 +111,6 @@ export const DEFAULT_KEEP_FAILED = 1;
 
 const POLICY_KEYS = [...RETENTION_RULES, "keepFailed"] as const;
 const PERIOD_RULES: readonly PeriodRule[] = ["hourly", "daily", "weekly", "monthly", "yearly"];
-const DAY_MS = 86_400_000;
 
 function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
@@ -162,22 +162,16 @@ export function validateRetentionPolicy(policy: unknown, field = "retention"): N
  * @param timeZone a valid IANA time zone (see `validateTimeZone`).
  */
 export function periodKeys(startedAt: Date, timeZone: string): Record<PeriodRule, string> {
-  const z = zonedDateTime(startedAt, timeZone);
+  const z = DateTime.fromJSDate(startedAt, { zone: timeZone });
   const pad = (n: number, width = 2) => String(n).padStart(width, "0");
   const year = pad(z.year, 4);
   const date = `${year}-${pad(z.month)}-${pad(z.day)}`;
-  const offset = Math.abs(z.offsetMinutes);
-  const sign = z.offsetMinutes < 0 ? "-" : "+";
-  // ISO week: the week (Monday..Sunday) belongs to the year of its Thursday.
-  const day = utcMillis(z.year, z.month, z.day);
-  const mondayBased = (new Date(day).getUTCDay() + 6) % 7;
-  const thursday = day + (3 - mondayBased) * DAY_MS;
-  const isoYear = new Date(thursday).getUTCFullYear();
-  const week = Math.floor((thursday - utcMillis(isoYear, 1, 1)) / (7 * DAY_MS)) + 1;
+  const offset = Math.abs(z.offset);
+  const sign = z.offset < 0 ? "-" : "+";
   return {
     hourly: `${date}T${pad(z.hour)}${sign}${pad(Math.floor(offset / 60))}:${pad(offset % 60)}`,
     daily: date,
-    weekly: `${pad(isoYear, 4)}-W${pad(week)}`,
+    weekly: `${pad(z.weekYear, 4)}-W${pad(z.weekNumber)}`,
     monthly: `${year}-${pad(z.month)}`,
     yearly: year,
   };

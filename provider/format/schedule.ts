@@ -13,6 +13,7 @@
  * No function in this module reads the clock or the machine's time zone.
  */
 import { CronExpressionParser } from "cron-parser";
+import { DateTime } from "luxon";
 import { InputError } from "../errors";
 
 /** The time zone used when `schedule.timeZone` is omitted: `"UTC"`. The plan should always write it
@@ -369,10 +370,10 @@ function scanMinutes(expression: string, timeZone: string, after: number, until:
     [ParsedField, ParsedField, ParsedField, ParsedField, ParsedField];
   const sets = [minute, hour, dom, month, dow].map((f) => new Set(f.values)) as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
   for (let t = Math.floor(after / 60_000) * 60_000 + 60_000; t <= until; t += 60_000) {
-    const z = zonedDateTime(t, timeZone);
+    const z = DateTime.fromMillis(t, { zone: timeZone });
     if (!sets[0].has(z.minute) || !sets[1].has(z.hour) || !sets[3].has(z.month)) continue;
     const domMatch = sets[2].has(z.day);
-    const dowMatch = sets[4].has(new Date(utcMillis(z.year, z.month, z.day)).getUTCDay());
+    const dowMatch = sets[4].has(z.weekday % 7); // luxon: Monday 1 .. Sunday 7; cron: Sunday 0
     if (dom.star || dow.star ? domMatch && dowMatch : domMatch || dowMatch) return t;
   }
   return undefined;
@@ -491,16 +492,17 @@ export function minIntervalSeconds(cron: string, timeZone: string = DEFAULT_TIME
 function offsetChanges(timeZone: string, from: number, to: number): number[] {
   const changes: number[] = [];
   let t = from;
-  let offset = zonedDateTime(t, timeZone).offsetMinutes;
+  const offsetAt = (at: number) => DateTime.fromMillis(at, { zone: timeZone }).offset;
+  let offset = offsetAt(t);
   while (t < to) {
     const next = Math.min(t + DAY_MS, to);
-    const nextOffset = zonedDateTime(next, timeZone).offsetMinutes;
+    const nextOffset = offsetAt(next);
     if (nextOffset !== offset) {
       let lo = t;
       let hi = next;
       while (hi - lo > 60_000) {
         const mid = lo + Math.floor((hi - lo) / 2);
-        if (zonedDateTime(mid, timeZone).offsetMinutes === offset) lo = mid;
+        if (offsetAt(mid) === offset) lo = mid;
         else hi = mid;
       }
       changes.push(hi);
@@ -529,47 +531,13 @@ export interface ZonedDateTime {
   offsetMinutes: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-US", {
-      timeZone, calendar: "gregory", numberingSystem: "latn", hourCycle: "h23",
-      year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
-/** Milliseconds since the epoch of a wall-clock date read as UTC (years below 100 included). */
-export function utcMillis(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, 0);
-  return date.getTime();
-}
-
 /**
- * The wall-clock date and time of `instant` in `timeZone`, computed with `Intl.DateTimeFormat`
- * (never the machine's zone). `timeZone` must be valid (see {@link validateTimeZone}).
+ * The wall-clock date and time of `instant` in `timeZone` (luxon; never the machine's zone).
+ * `timeZone` must be valid (see {@link validateTimeZone}).
  *
  * @param instant a Date or milliseconds since the epoch.
  */
 export function zonedDateTime(instant: Date | number, timeZone: string): ZonedDateTime {
-  const t = typeof instant === "number" ? instant : instant.getTime();
-  const fields: Record<string, number> = {};
-  for (const part of formatterFor(timeZone).formatToParts(t)) {
-    if (part.type !== "literal") fields[part.type] = Number(part.value);
-  }
-  const year = fields.year!;
-  const month = fields.month!;
-  const day = fields.day!;
-  const hour = fields.hour! % 24;
-  const minute = fields.minute!;
-  const second = fields.second!;
-  const wholeSeconds = Math.floor(t / 1000) * 1000;
-  const offsetMinutes = Math.round((utcMillis(year, month, day, hour, minute, second) - wholeSeconds) / 60_000);
-  return { year, month, day, hour, minute, second, offsetMinutes };
+  const d = DateTime.fromMillis(typeof instant === "number" ? instant : instant.getTime(), { zone: timeZone });
+  return { year: d.year, month: d.month, day: d.day, hour: d.hour, minute: d.minute, second: d.second, offsetMinutes: d.offset };
 }
