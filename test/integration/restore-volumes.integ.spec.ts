@@ -11,6 +11,7 @@ import { runRestore } from "../../provider/engine/restore/restore";
 import { openRestoreContext } from "../../provider/prepare/restore";
 import { KubeRestoreCluster } from "../../provider/kube/restore-cluster";
 import type { RestoreResult } from "../../provider/engine/restore/types";
+import type { TargetRef } from "../../provider/kube/target-cluster";
 import { createTestLocation, uniq, writeBackupFixture, type FixtureObject } from "../support/backup-fixture";
 import { deleteNamespaces } from "../support/restore-source";
 
@@ -18,6 +19,21 @@ const stack = inject("stack");
 const kc = new k8s.KubeConfig();
 kc.loadFromDefault();
 const cluster = new KubeRestoreCluster(kc);
+
+/** The fields of live PVCs, VolumeSnapshots and VolumeSnapshotContents that the assertions read. */
+interface Live {
+  metadata: { annotations?: Record<string, string> };
+  spec: {
+    dataSource?: unknown;
+    dataSourceRef?: unknown;
+    volumeName?: string;
+    resources: { requests: { storage: string } };
+    volumeSnapshotRef: { name: string };
+  };
+}
+
+/** The live object; its absence fails the test at the first field read. */
+const live = async (ref: TargetRef) => (await cluster.get(ref)) as unknown as Live;
 const run = uniq("vol");
 const SRC = `${run}-db`;
 const LOC_NS = `${run}-hks`;
@@ -73,13 +89,13 @@ describe("PVCs from snapshots", () => {
     const r = await restore("same-ns", {});
     expect(r.error).toBeUndefined();
     expect(r.createdSnapshotContents).toEqual([]);
-    const claim = await cluster.get({ apiVersion: "v1", kind: "PersistentVolumeClaim", name: "data", namespace: SRC }) as any;
+    const claim = await live({ apiVersion: "v1", kind: "PersistentVolumeClaim", name: "data", namespace: SRC });
     expect(claim.spec.dataSource).toEqual({ apiGroup: SNAP.group, kind: "VolumeSnapshot", name: "data-snap" });
     expect(claim.spec.volumeName).toBeUndefined();
     expect(claim.metadata.annotations?.["pv.kubernetes.io/bind-completed"]).toBeUndefined();
     expect(r.volumes).toContainEqual({ claim: `${SRC}/data`, source: `VolumeSnapshot ${SRC}/data-snap` });
     // Raised from the backup's own VolumeSnapshot too.
-    const grown = await cluster.get({ apiVersion: "v1", kind: "PersistentVolumeClaim", name: "grown", namespace: SRC }) as any;
+    const grown = await live({ apiVersion: "v1", kind: "PersistentVolumeClaim", name: "grown", namespace: SRC });
     expect(grown.spec.resources.requests.storage).toBe("2Gi");
     expect(r.volumes).toContainEqual({ claim: `${SRC}/grown`, source: `VolumeSnapshot ${SRC}/grown-snap; storage request raised from 1Gi to 2Gi, the snapshot's restoreSize` });
   });
@@ -91,7 +107,7 @@ describe("PVCs from snapshots", () => {
     expect(r.createdNamespaces.map((n) => n.name)).toEqual([DST]);
     expect(r.createdSnapshotContents).toHaveLength(2);
     const dataContent = r.createdSnapshotContents.find((c) => c.endsWith("-data"))!;
-    const content = await cluster.get({ apiVersion: SNAP.api, kind: "VolumeSnapshotContent", name: dataContent }) as any;
+    const content = await live({ apiVersion: SNAP.api, kind: "VolumeSnapshotContent", name: dataContent });
     const snapshotName = content.spec.volumeSnapshotRef.name;
     expect(content.spec).toEqual({
       deletionPolicy: "Retain",
@@ -100,16 +116,16 @@ describe("PVCs from snapshots", () => {
       volumeSnapshotClassName: "csi-hostpath-snapclass",
       volumeSnapshotRef: { apiVersion: SNAP.api, kind: "VolumeSnapshot", name: snapshotName, namespace: DST },
     });
-    const snap = await cluster.get({ apiVersion: SNAP.api, kind: "VolumeSnapshot", name: snapshotName, namespace: DST }) as any;
+    const snap = await live({ apiVersion: SNAP.api, kind: "VolumeSnapshot", name: snapshotName, namespace: DST });
     expect(snap.spec).toEqual({ volumeSnapshotClassName: "csi-hostpath-snapclass", source: { volumeSnapshotContentName: dataContent } });
-    const claim = await cluster.get({ apiVersion: "v1", kind: "PersistentVolumeClaim", name: "data", namespace: DST }) as any;
+    const claim = await live({ apiVersion: "v1", kind: "PersistentVolumeClaim", name: "data", namespace: DST });
     expect(claim.spec.dataSource).toEqual({ apiGroup: SNAP.group, kind: "VolumeSnapshot", name: snapshotName });
     expect(claim.spec.dataSourceRef).toEqual({ apiGroup: SNAP.group, kind: "VolumeSnapshot", name: snapshotName });
     expect(claim.spec.volumeName).toBeUndefined();
     expect(claim.spec.resources.requests.storage).toBe("1Gi"); // the snapshot restores 1Gi: as asked
 
     // The expanded volume's claim asks for what its snapshot restores, or the provisioner refuses it.
-    const grown = await cluster.get({ apiVersion: "v1", kind: "PersistentVolumeClaim", name: "grown", namespace: DST }) as any;
+    const grown = await live({ apiVersion: "v1", kind: "PersistentVolumeClaim", name: "grown", namespace: DST });
     expect(grown.spec.resources.requests.storage).toBe("2Gi");
     expect(r.volumes.find((v) => v.claim === `${DST}/grown`)?.source).toMatch(/; storage request raised from 1Gi to 2Gi, the snapshot's restoreSize$/);
   });
@@ -122,7 +138,7 @@ describe("PVCs from snapshots", () => {
       { claim: `${DST}/pending`, source: "none: its snapshot pending-snap was not ready at backup time (snapshot timed out)" },
     ]));
     expect(r.warnings).toContain(`PVC ${DST}/scratch: the backup holds no snapshot of it; it gets a new empty volume`);
-    const scratch = await cluster.get({ apiVersion: "v1", kind: "PersistentVolumeClaim", name: "scratch", namespace: DST }) as any;
+    const scratch = await live({ apiVersion: "v1", kind: "PersistentVolumeClaim", name: "scratch", namespace: DST });
     expect(scratch.spec.dataSource).toBeUndefined();
   });
 });

@@ -14,6 +14,7 @@ import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
 import { collectNamespaces, createTestLocation, uniq, writeBackupFixture, type FixtureObject } from "../support/backup-fixture";
 import { compareRestored, createCrd, createSource, deleteNamespaces, widgetCrd } from "../support/restore-source";
 import { comparable } from "../support/semantic-diff";
+import { waitFor } from "../support/wait";
 
 const stack = inject("stack");
 const kc = new k8s.KubeConfig();
@@ -46,8 +47,13 @@ beforeAll(async () => {
     name: "main", namespace: LOC_NS, bucket: "hks-it-restore", prefix: run,
     s3: { endpoint: stack.s3Endpoint, region: stack.s3Region, accessKeyId: stack.s3AccessKeyId, secretAccessKey: stack.s3SecretAccessKey },
   }));
-  // Let the Job controller act (it creates nothing for a suspended Job) and the SA controller add `default`.
-  await new Promise((r) => setTimeout(r, 1000));
+  // Wait for the controllers to settle what the backup captures: the SA controller adds `default`,
+  // the Job controller marks the suspended Job (it creates nothing for it).
+  await waitFor(`ServiceAccount ${SRC}/default`, 60_000, () => cluster.get({ apiVersion: "v1", kind: "ServiceAccount", name: "default", namespace: SRC }));
+  await waitFor(`the Suspended condition of Job ${SRC}/migrate`, 60_000, async () => {
+    const job = (await cluster.get({ apiVersion: "batch/v1", kind: "Job", name: "migrate", namespace: SRC })) as { status?: { conditions?: { type: string }[] } } | undefined;
+    return job?.status?.conditions?.some((c) => c.type === "Suspended") ? job : undefined;
+  });
   const liveCrd = await cluster.get({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: crd.metadata.name });
   backup = [...(await collectNamespaces(kc, [SRC])), { group: "apiextensions.k8s.io", resource: "customresourcedefinitions", object: comparable(liveCrd) }];
   await writeBackupFixture({ store, name: BACKUP, namespaces: [SRC], objects: backup });
