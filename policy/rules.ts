@@ -232,7 +232,8 @@ const verifiedBackups: RuleDefinition<Record<string, never>> = {
 };
 
 /** Every rule of the pack, in the order they are reported. */
-export const RULES: readonly RuleDefinition<any>[] = [ // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rules over different resource shapes
+export const RULES: readonly RuleDefinition<any>[] = [
   locationEncryption, retentionMinimum, offsiteCopy, databaseHooks, protectedNamespaces, schedulePolicy, requiredLabels, complianceObjectLock,
   verifiedBackups,
 ];

@@ -152,7 +152,11 @@ export async function deleteBucketContents(
         }));
         const failed = new Set((res.Errors ?? []).map((e) => `${e.Key}\0${e.VersionId ?? "null"}`));
         for (const e of res.Errors ?? []) failures.push({ key: `${e.Key} (version ${e.VersionId})`, reason: `${e.Code}: ${e.Message ?? ""}`, cause: e });
-        for (const v of batch) if (!failed.has(`${v.Key}\0${v.VersionId}`)) v.marker ? deleteMarkers++ : versions++;
+        for (const v of batch) {
+          if (failed.has(`${v.Key}\0${v.VersionId}`)) continue;
+          if (v.marker) deleteMarkers++;
+          else versions++;
+        }
       }
     }
     const uploads = await abortUploads(client, bucket, prefix);

@@ -11,7 +11,7 @@ import { main } from "../../../cli/main";
 import { renderCronJob, RUNNER_COMMAND, RUNNER_UID, SPILL_MOUNT_PATH } from "../../../provider/kube/plan-install-render";
 import { planInputs } from "./plan-install-fixtures";
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Any = Record<string, any>;
 const ROOT = path.resolve(__dirname, "../../..");
 const dockerfile = fs.readFileSync(path.join(ROOT, "Dockerfile"), "utf8");
 /** Instructions of the final stage (after the last FROM), comments and continuations folded. */

@@ -4,7 +4,7 @@ import { renderCronJob, renderPlanObjects } from "../../../provider/kube/plan-in
 import { planSpecOf } from "../../../provider/plan/to-plan-spec";
 import { locationRecord, planInputs } from "./plan-install-fixtures";
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Any = Record<string, any>;
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
 
 describe("cronJobDrift", () => {

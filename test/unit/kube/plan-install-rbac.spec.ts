@@ -4,7 +4,7 @@ import { renderRbac } from "../../../provider/kube/plan-install-render";
 import { planSpecOf } from "../../../provider/plan/to-plan-spec";
 import { locationRecord, planInputs } from "./plan-install-fixtures";
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Any = Record<string, any>;
 const strip = (rules: readonly Any[]) => rules.map(({ why: _why, ...r }) => r);
 const specOf = (over: Record<string, unknown> = {}) => planSpecOf(planInputs(over));
 

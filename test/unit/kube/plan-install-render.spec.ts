@@ -6,7 +6,7 @@ import {
 import { planSpecOf } from "../../../provider/plan/to-plan-spec";
 import { locationRecord, planInputs } from "./plan-install-fixtures";
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Any = Record<string, any>;
 
 const LABELS = { "app.kubernetes.io/managed-by": "hks-backup", "hks.io/plan": "production-db-daily", "hks.io/plan-namespace": "hks-system" };
 
