@@ -168,9 +168,9 @@ async function main(): Promise<void> {
   }
   if (json) process.stdout.write(JSON.stringify(rows.map(({ floorPeakRssMiB: _f, ...r }) => r), null, 2) + "\n");
   else {
-    process.stdout.write(`\nhks-backup benchmark — ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}\n\n`);
+    process.stdout.write(`\nhks-backup benchmark — ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` + `${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}\n\n`);
     process.stdout.write(table(rows) + "\n\n");
-    process.stdout.write(`floor = the same discovery and paginated LISTs + one gzip upload of the raw JSON (backup; median of ${repeat}); the same creates at the same concurrency (restore); \`hks backup create\` (pulumi-vs-cli)\n`);
+    process.stdout.write(`floor = the same discovery and paginated LISTs + one gzip upload of the raw JSON (backup; median of ` + `${repeat}); the same creates at the same concurrency (restore); \`hks backup create\` (pulumi-vs-cli)\n`);
   }
 }
 

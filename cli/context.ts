@@ -37,7 +37,7 @@ export function kubeConfigFor(opts: GlobalOptions): k8s.KubeConfig {
   try {
     kubeconfig = opts.kubeconfig ? fs.readFileSync(opts.kubeconfig, "utf8") : undefined;
   } catch (err) {
-    throw new InputError("--kubeconfig", `cannot read ${opts.kubeconfig} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give the path of a kubeconfig file, or leave --kubeconfig out to use $KUBECONFIG`);
+    throw new InputError("--kubeconfig", `cannot read ${opts.kubeconfig} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give ` + `the path of a kubeconfig file, or leave --kubeconfig out to use $KUBECONFIG`);
   }
   return loadKubeConfig({ kubeconfig, context: opts.context }, "--context");
 }

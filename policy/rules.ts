@@ -58,7 +58,7 @@ const locationEncryption: RuleDefinition<{ allowServerSideEncryption: boolean }>
     const recipients = obj(r.props.encryption).recipients;
     if (Array.isArray(recipients) && recipients.length > 0) return [];
     if (c.allowServerSideEncryption && r.props.serverSideEncryption && r.props.objectStorage) return [];
-    return [`location "${r.name}" stores backups unencrypted: set encryption.recipients to age public keys${c.allowServerSideEncryption ? " (or serverSideEncryption for object storage)" : ""}`];
+    return [`location "${r.name}" stores backups unencrypted: set encryption.recipients to age public ` + `keys${c.allowServerSideEncryption ? " (or serverSideEncryption for object storage)" : ""}`];
   },
 };
 
@@ -86,7 +86,7 @@ const retentionMinimum: RuleDefinition<RetentionMinimums> = {
 
 const schedulePolicy: RuleDefinition<{ minIntervalMinutes: number }> = {
   name: "hks-schedule",
-  description: "Plan schedules are valid cron expressions and run no more often than the configured minimum interval (default 60 minutes).",
+  description: "Plan schedules are valid cron expressions and run no more often than the configured minimum interval " + "(default 60 minutes).",
   enforcementLevel: "mandatory",
   defaults: { minIntervalMinutes: 60 },
   configSchema: { properties: { minIntervalMinutes: { type: "integer", minimum: 1 } } },
@@ -100,7 +100,7 @@ const schedulePolicy: RuleDefinition<{ minIntervalMinutes: number }> = {
       validateCron(cron);
       const gap = minIntervalSeconds(cron, tz);
       if (gap < c.minIntervalMinutes * 60) {
-        return [`plan "${r.name}" runs every ${Math.round(gap / 60)} minute(s) ("${cron}"); policy allows at most one run per ${c.minIntervalMinutes} minutes`];
+        return [`plan "${r.name}" runs every ${Math.round(gap / 60)} minute(s) ("${cron}"); policy allows at most ` + `one run per ${c.minIntervalMinutes} minutes`];
       }
       return [];
     } catch (err) {
@@ -127,7 +127,7 @@ const requiredLabels: RuleDefinition<{ labels: string[] }> = {
 const DB_PATTERN_DEFAULT = ["postgres", "mysql", "mariadb", "mongo", "redis", "cassandra", "elasticsearch", "opensearch", "etcd", "kafka", "rabbitmq", "cockroach", "clickhouse"];
 const databaseHooks: RuleDefinition<{ patterns: string[] }> = {
   name: "hks-database-hooks",
-  description: "Plans whose target looks like a database (by its label selector or labels) declare pre-backup hooks for application consistency.",
+  description: "Plans whose target looks like a database (by its label selector or labels) declare pre-backup hooks for " + "application consistency.",
   enforcementLevel: "advisory",
   defaults: { patterns: DB_PATTERN_DEFAULT },
   configSchema: { properties: { patterns: { type: "array", items: { type: "string" } } } },
@@ -146,7 +146,7 @@ const databaseHooks: RuleDefinition<{ patterns: string[] }> = {
     if (Array.isArray(pre) && pre.length > 0) return [];
     // The seed's hooks live on the pods (pre.hook.backup.hks.io/*), which a policy cannot see: a label says so.
     if (obj(r.props.labels)["hks.io/hooks"] === "pod-annotations") return [];
-    return [`${k} "${r.name}" targets what looks like a database ("${hit}") but declares no pre-backup hook: add hooks.pre (e.g. a CHECKPOINT or a flush), or annotate the pods with pre.hook.backup.hks.io/command and label the ${k} "hks.io/hooks": "pod-annotations"`];
+    return [`${k} "${r.name}" targets what looks like a database ("${hit}") but declares no pre-backup hook: add ` + `hooks.pre (e.g. a CHECKPOINT or a flush), or annotate the pods with pre.hook.backup.hks.io/command and ` + `label the ${k} "hks.io/hooks": "pod-annotations"`];
   },
 };
 
@@ -163,9 +163,9 @@ const protectedNamespaces: RuleDefinition<{ protected: string[]; allow: string[]
     const inPlace = Array.isArray(r.props.includeNamespaces) ? (r.props.includeNamespaces as unknown[]).filter((v): v is string => typeof v === "string" && !(v in mapping)) : [];
     const targets = [...mapped, ...inPlace];
     const isProtected = (ns: string) => c.protected.some((p) => glob(p).test(ns)) && !c.allow.some((p) => glob(p).test(ns));
-    const out = targets.filter(isProtected).map((ns) => `restore "${r.name}" writes into protected namespace "${ns}": map it elsewhere with namespaceMapping, or add it to the policy's allow list`);
+    const out = targets.filter(isProtected).map((ns) => `restore "${r.name}" writes into protected namespace "${ns}": map it elsewhere with ` + `namespaceMapping, or add it to the policy's allow list`);
     if (c.requireMapping && mapped.length === 0 && inPlace.length === 0 && r.props.namespaceMapping === undefined && r.props.includeNamespaces === undefined) {
-      out.push(`restore "${r.name}" restores into the backup's own namespaces, which may be protected: give a namespaceMapping (e.g. { production: "staging" })`);
+      out.push(`restore "${r.name}" restores into the backup's own namespaces, which may be protected: give a ` + `namespaceMapping (e.g. { production: "staging" })`);
     }
     return out;
   },
@@ -191,12 +191,12 @@ const offsiteCopy: RuleDefinition<Record<string, never>> = {
       const primary = site(primaryName ? locations.get(primaryName) : undefined);
       const copies = Array.isArray(plan.props.copies) ? (plan.props.copies as unknown[]).map((c) => str(obj(c).storageLocation)) : [];
       if (copies.length === 0) {
-        out.push({ resource: plan, message: `plan "${plan.name}" keeps every backup in one location: add copies: [{ storageLocation: <a location in another region or provider> }]` });
+        out.push({ resource: plan, message: `plan "${plan.name}" keeps every backup in one location: add copies: [{ storageLocation: <a location ` + `in another region or provider> }]` });
         continue;
       }
       const offsite = copies.some((n) => n !== undefined && site(locations.get(n)) !== undefined && site(locations.get(n)) !== primary);
       if (!offsite) {
-        out.push({ resource: plan, message: `plan "${plan.name}" copies only to locations in the same region and provider as "${primaryName}" (or not declared in this stack): copy to another region or provider` });
+        out.push({ resource: plan, message: `plan "${plan.name}" copies only to locations in the same region and provider as "${primaryName}" ` + `(or not declared in this stack): copy to another region or provider` });
       }
     }
     return out;
@@ -213,7 +213,7 @@ const complianceObjectLock: RuleDefinition<{ tag: string; value: string; require
     if (kindOf(r) !== "BackupStorageLocation") return [];
     if (obj(r.props.tags)[c.tag] !== c.value) return [];
     const lock = obj(r.props.objectLock);
-    if (!r.props.objectLock) return [`location "${r.name}" is tagged ${c.tag}=${c.value} but has no objectLock: set objectLock: { mode: "COMPLIANCE", days: <retention> } (only possible on a new bucket)`];
+    if (!r.props.objectLock) return [`location "${r.name}" is tagged ${c.tag}=${c.value} but has no objectLock: set objectLock: { mode: ` + `"COMPLIANCE", days: <retention> } (only possible on a new bucket)`];
     if (c.requireComplianceMode && lock.mode !== "COMPLIANCE") return [`location "${r.name}" uses objectLock mode ${String(lock.mode)}; policy requires COMPLIANCE`];
     return [];
   },
@@ -227,7 +227,7 @@ const verifiedBackups: RuleDefinition<Record<string, never>> = {
   configSchema: { properties: {} },
   validateResource(r) {
     if (kindOf(r) !== "BackupPlan" || r.props.verifyAfterBackup === true) return [];
-    return [`plan "${r.name}" never reads its backups back: set verifyAfterBackup: true (checksums and every object, each run), or run 'hks backup verify' on its backups`];
+    return [`plan "${r.name}" never reads its backups back: set verifyAfterBackup: true (checksums and every object, ` + `each run), or run 'hks backup verify' on its backups`];
   },
 };
 

@@ -165,7 +165,8 @@ export interface RestoreOutputs extends RestoreInputs {
   resultConfigMap: string;
 }
 
-/** A backup hook (of a Backup or a BackupPlan): a command run in every pod its selector matches, before or after the backup. */
+/** A backup hook (of a Backup or a BackupPlan): a command run in every pod its selector matches, before or after the
+ * backup. */
 export interface BackupHookInputs {
   /** A label for messages and records. */
   name?: string;

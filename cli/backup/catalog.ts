@@ -34,7 +34,7 @@ export function outputFormat(v: string | undefined, allowed: readonly string[]):
 async function locationsFor(kc: k8s.KubeConfig, namespace: string, name: string | undefined): Promise<LocationConfig[]> {
   if (name) return [await resolveLocationConfig(kc, namespace, name, "--storage-location")];
   const all = await listLocationConfigs(kc, namespace);
-  if (all.length === 0) throw new InputError("--storage-location", `no storage locations are recorded in namespace ${namespace}: create a BackupStorageLocation, or pass -n <namespace>`);
+  if (all.length === 0) throw new InputError("--storage-location", `no storage locations are recorded in namespace ${namespace}: create a BackupStorageLocation, or pass -n ` + `<namespace>`);
   return all;
 }
 
@@ -46,7 +46,10 @@ export async function findBackup(kc: k8s.KubeConfig, namespace: string, flags: C
     const desc = await describeBackup(store, name, location.name);
     if (desc) found.push({ location, store, desc });
   }
-  if (found.length === 0) throw new InputError("<name>", `backup "${name}" not found${flags.storageLocation ? ` in location ${flags.storageLocation}` : ` in any location of namespace ${namespace}`}: see 'hks backup list'`);
+  if (found.length === 0) {
+    const where = flags.storageLocation ? `in location ${flags.storageLocation}` : `in any location of namespace ${namespace}`;
+    throw new InputError("<name>", `backup "${name}" not found ${where}: see 'hks backup list'`);
+  }
   if (found.length > 1) throw new InputError("--storage-location", `backup "${name}" exists in several locations (${found.map((f) => f.location.name).join(", ")}): name one`);
   return found[0]!;
 }
@@ -114,8 +117,10 @@ export async function deleteAction(name: string, flags: CatalogFlags, cmd: Comma
   }
   const del = await deleteBackup(store, name);
   const n = del?.keys.length ?? 0;
-  process.stdout.write(`Deleted backup "${name}" from ${location.name}: ${n} object${n === 1 ? "" : "s"} (${formatBytes(del?.bytes ?? 0)})` +
-    `${snaps.length ? `, ${snaps.length} VolumeSnapshot${snaps.length === 1 ? "" : "s"} (${snaps.join(", ")})` : ""}` +
-    `${del?.abortedUploads ? `, ${del.abortedUploads} incomplete upload${del.abortedUploads === 1 ? "" : "s"}` : ""}\n`);
+  const plural = (k: number, what: string) => `${k} ${what}${k === 1 ? "" : "s"}`;
+  const snapshots = snaps.length ? `, ${plural(snaps.length, "VolumeSnapshot")} (${snaps.join(", ")})` : "";
+  const uploads = del?.abortedUploads ? `, ${plural(del.abortedUploads, "incomplete upload")}` : "";
+  const size = formatBytes(del?.bytes ?? 0);
+  process.stdout.write(`Deleted backup "${name}" from ${location.name}: ${plural(n, "object")} (${size})${snapshots}${uploads}\n`);
   for (const k of del?.keys ?? []) process.stdout.write(`  ${k}\n`);
 }

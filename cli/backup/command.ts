@@ -27,7 +27,7 @@ export function registerBackupCommands(program: Command): void {
     .option("--snapshot-timeout <seconds>", "how long each snapshot may take to become ready (default: 600)")
     .option("--labels <k=v[,k2=v2]>", "labels recorded with the backup")
     .option("--page-size <n>", "objects per LIST request, 1-10000 (default: 500); smaller pages hold less in memory when objects are very large")
-    .option("--plan <name>", "the backup plan this backup belongs to (recorded in the manifest); alone, without target flags, back up the installed plan's target to its location")
+    .option("--plan <name>", "the backup plan this backup belongs to (recorded in the manifest); alone, without target flags, back up " + "the installed plan's target to its location")
     .option("--wait", "wait for the backup to finish (always: it runs in this process)", true)
     .option("-o, --output <format>", "text or json (the manifest, or the failure record)", "text")
     .action(createAction);
@@ -42,7 +42,7 @@ export function registerBackupCommands(program: Command): void {
     .option("-o, --output <format>", "text or json", "text")
     .action(describeAction);
   backup.command("verify <name>")
-    .description("check a stored backup without touching a cluster: checksums, then every object read back (encrypted: with --identity-file)")
+    .description("check a stored backup without touching a cluster: checksums, then every object read back (encrypted: " + "with --identity-file)")
     .option("--storage-location <name>", "the backup's location (default: search every location)")
     .option("--identity-file <file>", "age identity file to read an encrypted backup's objects (or set HKS_AGE_IDENTITY)")
     .option("-o, --output <format>", "text or json", "text")

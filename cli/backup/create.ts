@@ -81,7 +81,7 @@ export function pageSizeFromFlag(value: string | undefined): number | undefined 
   if (value === undefined) return undefined;
   const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   if (!(n >= 1 && n <= MAX_PAGE_SIZE)) {
-    throw new InputError("--page-size", `must be a whole number from 1 to ${MAX_PAGE_SIZE} (objects per LIST request), got ${JSON.stringify(value)}; leave it out for ${DEFAULT_PAGE_SIZE}`);
+    throw new InputError("--page-size", `must be a whole number from 1 to ${MAX_PAGE_SIZE} (objects per LIST request), got ` + `${JSON.stringify(value)}; leave it out for ${DEFAULT_PAGE_SIZE}`);
   }
   return n;
 }

@@ -59,12 +59,12 @@ export function createdText(res: BackupResult, location: string): string {
   } else {
     const m = res.record as BackupManifest;
     const types = Object.keys(m.counts.byResource).length;
-    lines.push(`Backup "${res.name}" ${m.phase}: ${m.counts.total} objects (${types} types), ${formatBytes(m.artifacts.resources.bytes)} stored (${formatBytes(m.uncompressedBytes)} YAML${m.encryption ? ", encrypted" : ""}) in ${seconds(m.startedAt, m.completedAt)}`);
+    lines.push(`Backup "${res.name}" ${m.phase}: ${m.counts.total} objects (${types} types), ` + `${formatBytes(m.artifacts.resources.bytes)} stored (${formatBytes(m.uncompressedBytes)} ` + `YAML${m.encryption ? ", encrypted" : ""}) in ${seconds(m.startedAt, m.completedAt)}`);
     lines.push(`  location: ${location} ${res.url}`);
     if (res.excludedByLabel) lines.push(`  excluded by label hks.io/exclude-from-backup: ${res.excludedByLabel}`);
     if (m.volumeSnapshots.length) {
       const ready = m.volumeSnapshots.filter((s) => s.readyToUse);
-      lines.push(`  snapshots: ${ready.length}/${m.volumeSnapshots.length} ready${ready.length ? ` (${ready.map((s) => `${s.namespace}/${s.volumeSnapshot}`).join(", ")})` : ""}`);
+      lines.push(`  snapshots: ${ready.length}/${m.volumeSnapshots.length} ` + `ready${ready.length ? ` (${ready.map((s) => `${s.namespace}/${s.volumeSnapshot}`).join(", ")})` : ""}`);
     }
     for (const h of m.hooks) if (h.outcome !== "Succeeded") lines.push(`  hook: ${h.phase} ${h.namespace}/${h.pod} ${h.container}: ${h.outcome}${h.error ? ` (${h.error})` : ""}`);
     for (const w of m.warnings) lines.push(`  warning: ${w}`);
@@ -89,12 +89,14 @@ export function describeText(d: BackupDescription): string {
   const m = d.manifest;
   if (m) {
     lines.push(`Source:       ${m.sourceCluster}`);
-    lines.push(`Target:       namespaces=${m.target.namespaces.join(",") || "*"}${m.target.selector ? ` selector=${m.target.selector}` : ""}`);
+    const selector = m.target.selector ? ` selector=${m.target.selector}` : "";
+    lines.push(`Target:       namespaces=${m.target.namespaces.join(",") || "*"}${selector}`);
     lines.push(`Items:        ${m.counts.total} (${formatBytes(m.uncompressedBytes)} YAML)`);
     for (const [k, n] of Object.entries(m.counts.byResource)) lines.push(`  ${k}: ${n}`);
-    lines.push(`Archive:      ${m.artifacts.resources.key} sha256:${m.artifacts.resources.sha256}${m.encryption ? ` (age, recipients ${m.encryption.recipientFingerprints.join(",")})` : ""}`);
-    for (const v of m.volumeSnapshots) lines.push(`Snapshot:     ${v.namespace}/${v.persistentVolumeClaim} -> ${v.volumeSnapshot} ${v.readyToUse ? "ready" : `failed: ${v.error}`}`);
-    for (const h of m.hooks) lines.push(`Hook:         ${h.phase} ${h.scope} ${h.namespace}/${h.pod} ${h.container}: ${h.outcome} (${h.durationMs}ms)${h.error ? ` ${h.error}` : ""}`);
+    const age = m.encryption ? ` (age, recipients ${m.encryption.recipientFingerprints.join(",")})` : "";
+    lines.push(`Archive:      ${m.artifacts.resources.key} sha256:${m.artifacts.resources.sha256}${age}`);
+    for (const v of m.volumeSnapshots) lines.push(`Snapshot:     ${v.namespace}/${v.persistentVolumeClaim} -> ${v.volumeSnapshot} ` + `${v.readyToUse ? "ready" : `failed: ${v.error}`}`);
+    for (const h of m.hooks) lines.push(`Hook:         ${h.phase} ${h.scope} ${h.namespace}/${h.pod} ${h.container}: ${h.outcome} ` + `(${h.durationMs}ms)${h.error ? ` ${h.error}` : ""}`);
   }
   const issues = m ?? d.failure;
   for (const w of issues?.warnings ?? []) lines.push(`Warning:      ${w}`);

@@ -26,7 +26,7 @@ async function create(name: string, flags: CreateFlags, cmd: Command): Promise<v
   const kc = kubeConfigFor(g);
   // A restore name is used once: its record is what `describe` shows.
   if (await restoreRecordExists(kc, inputs.namespace, name)) {
-    throw new ConflictError(`restore "${name}" already exists in ${inputs.namespace}; see it with 'hks restore describe ${name}' or pick another name`);
+    throw new ConflictError(`restore "${name}" already exists in ${inputs.namespace}; see it with 'hks restore describe ${name}' or ` + `pick another name`);
   }
   // The preparation names resource fields (storageLocation, plan, backup): report them as the flags typed.
   const ac = new AbortController();
@@ -35,7 +35,7 @@ async function create(name: string, flags: CreateFlags, cmd: Command): Promise<v
   let result: RestoreResult;
   try {
     const { location, backupName, deps, options } = await prepareRestore(kc, inputs, { identities, progress: cliProgress(), signal: ac.signal, fieldOf: flagOf });
-    process.stderr.write(`restoring backup ${backupName} from ${location.name} (${deps.store.describe()}) into ${deps.cluster.describe()}\n`);
+    process.stderr.write(`restoring backup ${backupName} from ${location.name} (${deps.store.describe()}) into ` + `${deps.cluster.describe()}\n`);
     result = await runRestore(deps, options);
   } finally {
     process.off("SIGINT", onSignal);
@@ -52,7 +52,7 @@ async function create(name: string, flags: CreateFlags, cmd: Command): Promise<v
 async function describe(name: string, cmd: Command): Promise<void> {
   const g = globalOptions(cmd);
   const result = await readRestoreRecord(kubeConfigFor(g), g.namespace, name);
-  if (!result) throw new InputError("<name>", `no restore "${name}" is recorded in namespace ${g.namespace} (ConfigMap hks-restore-${name}); check the name and --namespace`);
+  if (!result) throw new InputError("<name>", `no restore "${name}" is recorded in namespace ${g.namespace} (ConfigMap hks-restore-${name}); check the ` + `name and --namespace`);
   out(formatRestoreResult(result, true));
 }
 

@@ -67,7 +67,7 @@ export function readIdentities(identityFile: string | undefined, env: NodeJS.Pro
     try {
       text = fs.readFileSync(identityFile, "utf8");
     } catch (e) {
-      throw new InputError("--identity-file", `cannot read ${identityFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}: give the file age-keygen wrote (AGE-SECRET-KEY-1...), or set HKS_AGE_IDENTITY`);
+      throw new InputError("--identity-file", `cannot read ${identityFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}: give the ` + `file age-keygen wrote (AGE-SECRET-KEY-1...), or set HKS_AGE_IDENTITY`);
     }
     return { text, identities: parseIdentityFile(text, `--identity-file ${identityFile}`) };
   }

@@ -84,10 +84,10 @@ function objectNameProblem(name: string): string | undefined {
 /** Why `gr` (plus namespace) cannot be encoded, naming the offending field, or `undefined`. */
 function refProblem(ref: ArchiveObjectRef): { field: string; reason: string } | undefined {
   if (!DNS1123_LABEL.test(ref.resource)) {
-    return { field: "resource", reason: `${JSON.stringify(ref.resource)} is not a lowercase plural resource name (a DNS-1123 label such as "deployments")` };
+    return { field: "resource", reason: `${JSON.stringify(ref.resource)} is not a lowercase plural resource name (a DNS-1123 label such as ` + `"deployments")` };
   }
   if (ref.group !== "" && (ref.group.length > 253 || !DNS1123_SUBDOMAIN.test(ref.group))) {
-    return { field: "group", reason: `${JSON.stringify(ref.group)} is not an API group (a DNS-1123 subdomain such as "apps"; "" for the core group)` };
+    return { field: "group", reason: `${JSON.stringify(ref.group)} is not an API group (a DNS-1123 subdomain such as "apps"; "" for the core ` + `group)` };
   }
   if (ref.namespace !== undefined && ref.namespace !== "" && !DNS1123_LABEL.test(ref.namespace)) {
     return { field: "namespace", reason: `${JSON.stringify(ref.namespace)} is not a namespace name (a DNS-1123 label)` };
@@ -114,7 +114,7 @@ function refuse(path: string, reason: string): never {
   // A hostile pax header can carry a path of up to a megabyte; keep the message readable.
   const shown = path.length > 200 ? `${path.slice(0, 200)}...` : path;
   throw new IntegrityError(
-    `archive entry ${JSON.stringify(shown)} is refused: ${reason}. Expected resources/<resource>.<group>/<namespace or _cluster>/<name>.yaml; ` +
+    `archive entry ${JSON.stringify(shown)} is refused: ${reason}. Expected ` + `resources/<resource>.<group>/<namespace or _cluster>/<name>.yaml; ` +
       "the archive was not written by hks-backup or has been tampered with",
   );
 }

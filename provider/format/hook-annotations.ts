@@ -126,7 +126,7 @@ function strayAnnotation(a: Readonly<Record<string, string>>, p: string): string
     const name = key.slice(p.length);
     if ((HOOK_ANNOTATION_KEYS as readonly string[]).includes(name)) continue;
     const near = nearestKey(name);
-    return `${key} is not a hook annotation${near ? ` (did you mean ${p}${near}?)` : ""}; known: ${HOOK_ANNOTATION_KEYS.map((k) => p + k).join(", ")}`;
+    return `${key} is not a hook annotation${near ? ` (did you mean ${p}${near}?)` : ""}; known: ` + `${HOOK_ANNOTATION_KEYS.map((k) => p + k).join(", ")}`;
   }
   if (a[`${p}command`] !== undefined) return undefined;
   const orphan = HOOK_ANNOTATION_KEYS.find((k) => a[`${p}${k}`] !== undefined);

@@ -33,7 +33,7 @@ export function parseLabelSelector(text: string, field = "selector"): LabelRequi
   let rest = text.trim();
   if (rest === "") return reqs;
   const fail = (why: string): never => {
-    throw new SelectorError(field, `${JSON.stringify(text)} is not a label selector: ${why} (expected e.g. "app=postgres-db", "tier in (web,api)", "!legacy")`);
+    throw new SelectorError(field, `${JSON.stringify(text)} is not a label selector: ${why} (expected e.g. "app=postgres-db", "tier in ` + `(web,api)", "!legacy")`);
   };
   const key = (): string => {
     rest = rest.trimStart();
@@ -108,8 +108,8 @@ export function normalizeSelector(selector: string | Record<string, string> | un
   if (typeof selector === "string") return formatLabelSelector(parseLabelSelector(selector, field));
   const reqs: LabelRequirement[] = [];
   for (const [k, v] of Object.entries(selector).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (!isLabelKey(k)) throw new InputError(`${field}.${k}`, `"${k}" is not a valid label key: use an optional DNS prefix and '/', then at most 63 of [A-Za-z0-9-_.], starting and ending alphanumeric`);
-    if (typeof v !== "string" || !isLabelValue(v)) throw new InputError(`${field}.${k}`, `${JSON.stringify(v)} is not a valid label value: use at most 63 of [A-Za-z0-9-_.], starting and ending alphanumeric (no spaces), or ""`);
+    if (!isLabelKey(k)) throw new InputError(`${field}.${k}`, `"${k}" is not a valid label key: use an optional DNS prefix and '/', then at most 63 of ` + `[A-Za-z0-9-_.], starting and ending alphanumeric`);
+    if (typeof v !== "string" || !isLabelValue(v)) throw new InputError(`${field}.${k}`, `${JSON.stringify(v)} is not a valid label value: use at most 63 of [A-Za-z0-9-_.], starting and ` + `ending alphanumeric (no spaces), or ""`);
     reqs.push({ key: k, op: "=", value: v });
   }
   return formatLabelSelector(reqs);

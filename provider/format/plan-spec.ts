@@ -67,7 +67,7 @@ export function parsePlanSpec(text: string, where: string): PlanSpec {
     throw new StorageError(`${where}: ${PLAN_SPEC_KEY} is not valid JSON (${(err as Error).message}); re-apply the plan with 'pulumi up'`, { cause: err });
   }
   if (typeof spec?.formatVersion !== "number" || spec.formatVersion > PLAN_SPEC_FORMAT_VERSION) {
-    throw new InputError("runner.image", `${where} has plan format ${JSON.stringify(spec?.formatVersion)}, but this runner reads up to ${PLAN_SPEC_FORMAT_VERSION}: use a runner image of the same hks-backup version as the Pulumi program`);
+    throw new InputError("runner.image", `${where} has plan format ${JSON.stringify(spec?.formatVersion)}, but this runner reads up to ` + `${PLAN_SPEC_FORMAT_VERSION}: use a runner image of the same hks-backup version as the Pulumi program`);
   }
   for (const key of ["name", "namespace", "storageLocation", "target", "retention", "schedule"] as const) {
     if (spec[key] === undefined) throw new StorageError(`${where}: ${PLAN_SPEC_KEY} lacks "${key}"; re-apply the plan with 'pulumi up'`);

@@ -289,7 +289,7 @@ export function selectRetention(backups: readonly RetentionCandidate[], policy: 
     else reason = `failed, beyond keepFailed=${counts.keepFailed}`;
     if (e.locked) {
       keep.push({ name: e.name, reasons: ["locked: object lock has not expired (would otherwise be pruned)"] });
-      warnings.push(`backup ${JSON.stringify(e.name)} would be pruned (${reason}) but its object lock has not expired; it is kept and will be pruned by a later run`);
+      warnings.push(`backup ${JSON.stringify(e.name)} would be pruned (${reason}) but its object lock has not expired; it ` + `is kept and will be pruned by a later run`);
       continue;
     }
     prune.push({ name: e.name, reason });

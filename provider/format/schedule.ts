@@ -118,7 +118,7 @@ function parseNumberOrName(token: string, spec: FieldSpec, field: string, part: 
   if (named !== undefined) return named;
   if (!/^\d+$/.test(token)) {
     const names = spec.names ? ` or a name ${Object.keys(spec.names).map((n) => n.toUpperCase()).join(", ")}` : "";
-    throw new InputError(field, `${spec.label} field ${JSON.stringify(part)}: ${JSON.stringify(token)} is not a number${names}; ${FIVE_FIELDS_HINT}`);
+    throw new InputError(field, `${spec.label} field ${JSON.stringify(part)}: ${JSON.stringify(token)} is not a number${names}; ` + `${FIVE_FIELDS_HINT}`);
   }
   const value = Number(token);
   if (value < spec.min || value > spec.max) {
@@ -163,14 +163,14 @@ function parseField(text: string, spec: FieldSpec, field: string): ParsedField {
       end = spec.max;
       partStar = true;
     } else if (lowHigh.includes("*") || lowHigh.includes("?")) {
-      throw new InputError(field, `${spec.label} field ${JSON.stringify(part)}: "*" cannot be part of a range; use "*" alone or a range such as "1-5"`);
+      throw new InputError(field, `${spec.label} field ${JSON.stringify(part)}: "*" cannot be part of a range; use "*" alone or a range ` + `such as "1-5"`);
     } else if (lowHigh.length > 2) {
       throw new InputError(field, `${spec.label} field ${JSON.stringify(part)} has more than one "-"; write a range as "1-5"`);
     } else {
       start = parseNumberOrName(lowHigh[0]!, spec, field, part);
       end = lowHigh.length === 2 ? parseNumberOrName(lowHigh[1]!, spec, field, part) : start;
       if (start > end) {
-        throw new InputError(field, `${spec.label} field ${JSON.stringify(part)}: the range goes backwards (${start} > ${end}); Kubernetes does not wrap ranges, use a list such as "${start}-${spec.max},${spec.min}-${end}"`);
+        throw new InputError(field, `${spec.label} field ${JSON.stringify(part)}: the range goes backwards (${start} > ${end}); ` + `Kubernetes does not wrap ranges, use a list such as "${start}-${spec.max},${spec.min}-${end}"`);
       }
     }
     let step = 1;
@@ -218,7 +218,7 @@ export function validateCron(cron: unknown, field = "schedule.cron"): CronSpec {
   const tzPrefix = /^(CRON_TZ|TZ)=(\S*)/.exec(source);
   if (tzPrefix) {
     const zone = tzPrefix[2] ? `"${tzPrefix[2]}"` : '"Europe/Berlin"';
-    throw new InputError(field, `Kubernetes does not accept a ${tzPrefix[1]}= prefix in the schedule; remove it and set schedule.timeZone: ${zone}`);
+    throw new InputError(field, `Kubernetes does not accept a ${tzPrefix[1]}= prefix in the schedule; remove it and set ` + `schedule.timeZone: ${zone}`);
   }
   if (source.includes("TZ")) {
     throw new InputError(field, 'Kubernetes rejects a schedule containing "TZ"; set the time zone in schedule.timeZone instead');
@@ -230,13 +230,13 @@ export function validateCron(cron: unknown, field = "schedule.cron"): CronSpec {
       throw new InputError(field, `macros are case-sensitive; write ${JSON.stringify(source.toLowerCase())}`);
     }
     if (source.startsWith("@every")) {
-      throw new InputError(field, `"@every" is not supported (it counts from when the controller started, not from the clock); use a step such as "*/15 * * * *" (every 15 minutes) or "0 */6 * * *" (every 6 hours)`);
+      throw new InputError(field, `"@every" is not supported (it counts from when the controller started, not from the clock); use a ` + `step such as "*/15 * * * *" (every 15 minutes) or "0 */6 * * *" (every 6 hours)`);
     }
     throw new InputError(field, `unknown macro ${JSON.stringify(source)}; use ${MACROS_HINT}, or ${FIVE_FIELDS_HINT}`);
   }
   const parts = source.split(/\s+/);
   if (parts.length === 6) {
-    throw new InputError(field, `6 fields given, but Kubernetes CronJob has no seconds field; ${FIVE_FIELDS_HINT} (without the leading seconds this would be ${JSON.stringify(parts.slice(1).join(" "))})`);
+    throw new InputError(field, `6 fields given, but Kubernetes CronJob has no seconds field; ${FIVE_FIELDS_HINT} (without the leading ` + `seconds this would be ${JSON.stringify(parts.slice(1).join(" "))})`);
   }
   if (parts.length !== 5) {
     throw new InputError(field, `expected 5 fields, got ${parts.length} in ${JSON.stringify(source)}; ${FIVE_FIELDS_HINT}`);
@@ -248,7 +248,7 @@ export function validateCron(cron: unknown, field = "schedule.cron"): CronSpec {
   if (!dom.star && dow.star) {
     const longest = Math.max(...month.values.map((m) => MAX_DAYS_IN_MONTH[m - 1]!));
     if (dom.values[0]! > longest) {
-      throw new InputError(field, `${JSON.stringify(source)} never runs: day ${dom.values[0]} does not exist in the selected month(s); choose a day that exists, e.g. "28"`);
+      throw new InputError(field, `${JSON.stringify(source)} never runs: day ${dom.values[0]} does not exist in the selected month(s); ` + `choose a day that exists, e.g. "28"`);
     }
   }
   return { source, expression: parsed.map((p, i) => formatField(p, FIELD_SPECS[i]!)).join(" ") };
@@ -273,7 +273,7 @@ export function validateTimeZone(timeZone: unknown, field = "schedule.timeZone")
     throw new InputError(field, `"Local" is not allowed (it depends on the controller's machine); use ${example}`);
   }
   if (/^[+\-\u2212\d]/.test(timeZone) || /^(UTC|GMT)[+\-\u2212]/i.test(timeZone)) {
-    throw new InputError(field, `${JSON.stringify(timeZone)} is an offset, not a time zone name; use ${example}, or "Etc/GMT-1" for a fixed UTC+1 (the sign is inverted in Etc names)`);
+    throw new InputError(field, `${JSON.stringify(timeZone)} is an offset, not a time zone name; use ${example}, or "Etc/GMT-1" for a ` + `fixed UTC+1 (the sign is inverted in Etc names)`);
   }
   let resolved: string;
   try {
@@ -300,7 +300,7 @@ export function validateTimeZone(timeZone: unknown, field = "schedule.timeZone")
  */
 export function validateSchedule(schedule: unknown): ValidatedSchedule {
   if (typeof schedule !== "object" || schedule === null || Array.isArray(schedule)) {
-    throw new InputError("schedule", `required: an object { cron, timeZone?, suspend?, startingDeadlineSeconds? }, e.g. { cron: "0 2 * * *", timeZone: "UTC" } (got ${describe(schedule)})`);
+    throw new InputError("schedule", `required: an object { cron, timeZone?, suspend?, startingDeadlineSeconds? }, e.g. { cron: "0 2 * * *", ` + `timeZone: "UTC" } (got ${describe(schedule)})`);
   }
   const input = schedule as Record<string, unknown>;
   for (const key of Object.keys(input)) {
@@ -324,7 +324,7 @@ export function validateSchedule(schedule: unknown): ValidatedSchedule {
       throw new InputError("schedule.startingDeadlineSeconds", `must be a positive whole number of seconds, e.g. 300 (got ${describe(deadline)}); omit it for no deadline`);
     }
     if (deadline < MIN_STARTING_DEADLINE_SECONDS) {
-      throw new InputError("schedule.startingDeadlineSeconds", `${deadline} is less than ${MIN_STARTING_DEADLINE_SECONDS}: the CronJob controller checks about every 10 seconds, so the job might never start; use at least ${MIN_STARTING_DEADLINE_SECONDS}, e.g. 300`);
+      throw new InputError("schedule.startingDeadlineSeconds", `${deadline} is less than ${MIN_STARTING_DEADLINE_SECONDS}: the CronJob controller checks about every ` + `10 seconds, so the job might never start; use at least ${MIN_STARTING_DEADLINE_SECONDS}, e.g. 300`);
     }
     result.startingDeadlineSeconds = deadline;
   }

@@ -28,7 +28,7 @@ async function readPlanLocations(kc: k8s.KubeConfig, i: Inputs): Promise<Locatio
   const out: LocationConfig[] = [];
   for (const [field, name] of wanted) {
     const cfg = await readLocationConfig(kc, i.namespace, name);
-    if (!cfg) throw new InputError(field, `storage location "${name}" is not recorded in namespace ${i.namespace}: create it with a BackupStorageLocation in that namespace (all of a plan's locations are looked up in the plan's namespace)`);
+    if (!cfg) throw new InputError(field, `storage location "${name}" is not recorded in namespace ${i.namespace}: create it with a ` + `BackupStorageLocation in that namespace (all of a plan's locations are looked up in the plan's ` + `namespace)`);
     if (cfg.accessMode === "ReadOnly") throw new InputError(field, `storage location "${name}" is ReadOnly (restore only); a plan writes backups and prunes them`);
     out.push(cfg);
   }
@@ -46,7 +46,7 @@ async function checkPrerequisites(kc: k8s.KubeConfig, i: Inputs): Promise<void> 
   }
   const sa = runnerServiceAccount(i);
   if (!sa.created && !(await readObject(reader, { kind: "ServiceAccount", namespace: i.namespace, name: sa.name }))) {
-    throw new InputError("runner.serviceAccountName", `ServiceAccount ${i.namespace}/${sa.name} does not exist: create it, or omit runner.serviceAccountName to let the plan create hks-plan-${i.planName}`);
+    throw new InputError("runner.serviceAccountName", `ServiceAccount ${i.namespace}/${sa.name} does not exist: create it, or omit runner.serviceAccountName ` + `to let the plan create hks-plan-${i.planName}`);
   }
 }
 
@@ -57,7 +57,7 @@ async function install(i: Inputs, ctx: HandlerContext): Promise<{ outs: Outputs;
   await checkPrerequisites(kc, i);
   const installed = await applyPlanObjects(kc, objects, planRef(i), ctx.log);
   const runs = nextRuns({ cron: i.schedule.cron, timeZone: i.schedule.timeZone }, new Date(), 3).map((d) => d.toISOString());
-  ctx.log(`plan ${idOf(i)}: CronJob ${planObjectName(i.planName)} "${i.schedule.cron}" (${i.schedule.timeZone})${i.schedule.suspend ? " suspended" : `, next runs ${runs.join(", ")}`}`);
+  ctx.log(`plan ${idOf(i)}: CronJob ${planObjectName(i.planName)} "${i.schedule.cron}" ` + `(${i.schedule.timeZone})${i.schedule.suspend ? " suspended" : `, next runs ${runs.join(", ")}`}`);
   const outs: Outputs = {
     ...i,
     cronJobName: planObjectName(i.planName),

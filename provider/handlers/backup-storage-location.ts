@@ -70,7 +70,10 @@ async function provisionBucket(i: Inputs, ctx: HandlerContext, credentials: Inpu
   if (i.accessMode === "ReadOnly" || !i.createBucket) {
     const found = await inspectBucket(client, os.bucket);
     if (!found.exists) {
-      throw new InputError("objectStorage.bucket", `bucket "${os.bucket}" does not exist${i.accessMode === "ReadOnly" ? " (a ReadOnly location never creates it)" : " and createBucket is false: create it, or set createBucket: true"}`);
+      const why = i.accessMode === "ReadOnly"
+        ? " (a ReadOnly location never creates it)"
+        : " and createBucket is false: create it, or set createBucket: true";
+      throw new InputError("objectStorage.bucket", `bucket "${os.bucket}" does not exist${why}`);
     }
     if (i.accessMode === "ReadOnly") return { inspection: found, created: false };
   }
@@ -100,7 +103,7 @@ async function apply(i: Inputs, ctx: HandlerContext, bucketCreatedBefore: boolea
   } else {
     const dir = localFolder(i);
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-      throw new InputError(i.nfs!.localPath ? "nfs.localPath" : "nfs.path", `${dir} is not a folder on this machine: mount ${i.nfs!.server}:${i.nfs!.path} there, or set nfs.localPath to where it is mounted`);
+      throw new InputError(i.nfs!.localPath ? "nfs.localPath" : "nfs.path", `${dir} is not a folder on this machine: mount ${i.nfs!.server}:${i.nfs!.path} there, or set ` + `nfs.localPath to where it is mounted`);
     }
   }
   const store = storeFromConfig(storeConfigFor(i, credentials));
@@ -116,7 +119,7 @@ async function apply(i: Inputs, ctx: HandlerContext, bucketCreatedBefore: boolea
     // Credentials were removed (or never inline): no Secret of ours may linger with old keys.
     await deleteStaleCredentials(kc, i);
   }
-  ctx.log(`location "${i.locationName}" recorded in ConfigMap ${i.namespace}/${written.configMap}${written.secret ? ` (credentials in Secret ${written.secret})` : ""}`);
+  ctx.log(`location "${i.locationName}" recorded in ConfigMap ` + `${i.namespace}/${written.configMap}${written.secret ? ` (credentials in Secret ${written.secret})` : ""}`);
   return {
     ...i,
     phase: "Available",
@@ -214,7 +217,7 @@ export const backupStorageLocationHandler: ResourceHandler<Inputs, Outputs> = {
         ctx.log(`${dir}: deleted (deletionPolicy Delete)`);
       }
     } else {
-      ctx.log(`${props.url}: kept with its backups (deletionPolicy ${props.deletionPolicy}${props.accessMode === "ReadOnly" ? ", ReadOnly" : ""})`);
+      ctx.log(`${props.url}: kept with its backups (deletionPolicy ` + `${props.deletionPolicy}${props.accessMode === "ReadOnly" ? ", ReadOnly" : ""})`);
     }
     await deleteLocationConfig(kc, props.namespace, props.locationName);
   },

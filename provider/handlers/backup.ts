@@ -21,7 +21,7 @@ import type { HandlerContext, ResourceHandler } from "./handler";
 
 /** What a Backup given only `plan` should do when that plan is not installed. */
 function planFix(i: Inputs): string {
-  return `create it first with a BackupPlan (pass the BackupPlan resource as \`plan\` so Pulumi creates it before this Backup), fix \`plan\`${i.planNamespace ? "" : " or `locationNamespace`"}, or give \`target\``;
+  return `create it first with a BackupPlan (pass the BackupPlan resource as \`plan\` so Pulumi creates it before ` + `this Backup), fix \`plan\`${i.planNamespace ? "" : " or `locationNamespace`"}, or give \`target\``;
 }
 
 /** The outputs of a finished backup. */
@@ -38,7 +38,7 @@ function outputsOf(i: Inputs, location: string, url: string, m: BackupManifest):
 
 function failureMessage(f: BackupFailure, url: string): string {
   const reasons = f.errors.slice(0, 10).map((e) => `  - ${e.item}: ${e.reason}`).join("\n");
-  return `Backup "${f.name}" Failed (record: ${url}failure.json):\n${reasons}${f.errors.length > 10 ? `\n  ... and ${f.errors.length - 10} more` : ""}`;
+  return `Backup "${f.name}" Failed (record: ` + `${url}failure.json):\n${reasons}${f.errors.length > 10 ? `\n  ... and ${f.errors.length - 10} more` : ""}`;
 }
 
 /** Opens the store of the location recorded in props; undefined when the location is gone. */
@@ -58,7 +58,10 @@ async function create(i: Inputs, ctx: HandlerContext): Promise<Outputs> {
   });
   if (res.phase === "Failed") throw new Error(failureMessage(res.record as BackupFailure, res.url));
   const m = res.record as BackupManifest;
-  ctx.log(`backup ${name}: ${m.phase}: ${m.counts.total} objects, ${formatBytes(m.artifacts.resources.bytes)} stored${m.volumeSnapshots.length ? `, ${m.volumeSnapshots.filter((s) => s.readyToUse).length}/${m.volumeSnapshots.length} snapshots` : ""}`);
+  const snaps = m.volumeSnapshots;
+  const snapshots = snaps.length ? `, ${snaps.filter((s) => s.readyToUse).length}/${snaps.length} snapshots` : "";
+  const stored = formatBytes(m.artifacts.resources.bytes);
+  ctx.log(`backup ${name}: ${m.phase}: ${m.counts.total} objects, ${stored} stored${snapshots}`);
   for (const w of m.warnings) ctx.log(`backup ${name}: warning: ${w}`);
   for (const e of m.errors) ctx.log(`backup ${name}: error: ${e.item}: ${e.reason}`);
   return outputsOf(i, location.name, res.url, m);
@@ -103,7 +106,7 @@ export const backupHandler: ResourceHandler<Inputs, Outputs> = {
     }
     const opened = await storeOf(props);
     if (!opened) {
-      ctx.log(`backup ${props.name}: location ${props.locationNamespace}/${props.storageLocationName} is gone; nothing to delete`);
+      ctx.log(`backup ${props.name}: location ${props.locationNamespace}/${props.storageLocationName} is gone; ` + `nothing to delete`);
       return;
     }
     const desc = await describeBackup(opened.store, props.name);
@@ -114,6 +117,6 @@ export const backupHandler: ResourceHandler<Inputs, Outputs> = {
       if (snaps.deleted.length) ctx.log(`backup ${props.name}: deleted VolumeSnapshots ${snaps.deleted.join(", ")}`);
     }
     const del = await deleteBackup(opened.store, props.name);
-    ctx.log(`backup ${props.name}: ${del ? `deleted ${del.keys.length} objects (${formatBytes(del.bytes)})` : "already gone"} (deletionPolicy Delete)`);
+    ctx.log(`backup ${props.name}: ` + `${del ? `deleted ${del.keys.length} objects (${formatBytes(del.bytes)})` : "already gone"} ` + `(deletionPolicy Delete)`);
   },
 };

@@ -78,7 +78,7 @@ export const restoreHandler: ResourceHandler<Inputs, Outputs> = {
     if (result.phase !== "Failed") return { id: idOf(inputs), outs };
     // Failed: undo this attempt so create stays all-or-nothing; if that fails, tell Pulumi what
     // exists (a partial create), so `pulumi destroy` can finish the job.
-    const message = `restore ${inputs.restoreName} failed: ${result.error ?? `all ${result.counts.failed} objects failed`}`;
+    const message = `restore ${inputs.restoreName} failed: ` + `${result.error ?? `all ${result.counts.failed} objects failed`}`;
     try {
       await cleanupRestore(new KubeRestoreCluster(kc), { namespaces: result.createdNamespaces, snapshotContents: result.createdSnapshotContents }, undefined, ctx.signal);
     } catch (e) {
@@ -104,9 +104,12 @@ export const restoreHandler: ResourceHandler<Inputs, Outputs> = {
     const created = props.createdNamespaces ?? [];
     if (props.cleanupOnDelete && (created.length || props.createdSnapshotContents?.length)) {
       const removed = await cleanupRestore(new KubeRestoreCluster(kc), { namespaces: created, snapshotContents: props.createdSnapshotContents ?? [] }, undefined, ctx.signal);
-      ctx.log(`restore ${props.restoreName}: deleted the namespaces it created (${removed.join(", ") || "none"})${props.createdSnapshotContents?.length ? ` and ${props.createdSnapshotContents.length} VolumeSnapshotContent(s)` : ""}`);
+      const contents = props.createdSnapshotContents?.length;
+      const andContents = contents ? ` and ${contents} VolumeSnapshotContent(s)` : "";
+      const namespaces = removed.join(", ") || "none";
+      ctx.log(`restore ${props.restoreName}: deleted the namespaces it created (${namespaces})${andContents}`);
     } else {
-      ctx.log(`restore ${props.restoreName}: restored objects kept (${props.cleanupOnDelete ? "it created no namespace" : "cleanupOnDelete is false"})`);
+      ctx.log(`restore ${props.restoreName}: restored objects kept ` + `(${props.cleanupOnDelete ? "it created no namespace" : "cleanupOnDelete is false"})`);
     }
     await deleteRestoreRecord(kc, props.namespace, props.restoreName);
   },

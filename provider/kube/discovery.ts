@@ -76,7 +76,7 @@ export function createKubeReader(kc: k8s.KubeConfig): KubeReader {
       } catch (err) {
         // Not allowed to ask (RBAC without system:public-info-viewer) or no such endpoint: go on.
         if (err instanceof KubeHttpError && err.statusCode < 500 && err.statusCode !== 429) return;
-        throw new KubernetesError(`the apiserver ${base.origin} is not ready (${(err as Error).message}); nothing was read: try again once it is`, { cause: err });
+        throw new KubernetesError(`the apiserver ${base.origin} is not ready (${(err as Error).message}); nothing was read: try again ` + `once it is`, { cause: err });
       }
     },
   };

@@ -89,7 +89,7 @@ async function explainStartFailure(kc: k8s.KubeConfig, req: ExecRequest, err: un
   try {
     const pod = await kc.makeApiClient(k8sMod.CoreV1Api).readNamespacedPod({ name: req.pod, namespace: req.namespace });
     if (!pod.spec?.containers.some((c) => c.name === req.container)) return `${base}: the pod has no container "${req.container}"`;
-    if (!pod.spec?.nodeName) return `${base}: the pod is ${pod.status?.phase ?? "Pending"} and not scheduled to a node, so no kubelet can run the command`;
+    if (!pod.spec?.nodeName) return `${base}: the pod is ${pod.status?.phase ?? "Pending"} and not scheduled to a node, so no kubelet can ` + `run the command`;
     const cs = pod.status?.containerStatuses?.find((c) => c.name === req.container);
     if (!cs?.state?.running) return `${base}: container "${req.container}" is not running (pod phase ${pod.status?.phase ?? "unknown"})`;
     return base;

@@ -141,15 +141,20 @@ export async function resolveLocationConfig(kc: k8s.KubeConfig, namespace: strin
     if (cfg) return cfg;
   }
   const all = await listLocationConfigs(kc, namespace);
+  const names = `locations: ${all.map((l) => l.name).join(", ")}`;
   if (!name) {
+    const noDefaultFix = all.length ? ` (${names})` : ": create a BackupStorageLocation first";
     const defaults = all.filter((l) => l.default);
     if (defaults.length === 1) return defaults[0];
     if (all.length === 1) return all[0];
     throw new InputError(field, defaults.length > 1
       ? `several default locations in ${namespace} (${defaults.map((l) => l.name).join(", ")}): name one`
-      : `no storage location given and no default in ${namespace}${all.length ? ` (locations: ${all.map((l) => l.name).join(", ")})` : ": create a BackupStorageLocation first"}`);
+      : `no storage location given and no default in ${namespace}${noDefaultFix}`);
   }
-  throw new InputError(field, `storage location "${name}" not found in namespace ${namespace}${all.length ? ` (locations: ${all.map((l) => l.name).join(", ")}): use one of them, or create it with a BackupStorageLocation` : ": create it with a BackupStorageLocation resource"}`);
+  const fix = all.length
+    ? ` (${names}): use one of them, or create it with a BackupStorageLocation`
+    : ": create it with a BackupStorageLocation resource";
+  throw new InputError(field, `storage location "${name}" not found in namespace ${namespace}${fix}`);
 }
 
 /** Reads the S3 credentials a location refers to; undefined for the ambient chain. */
@@ -161,14 +166,14 @@ export async function readLocationCredentials(kc: k8s.KubeConfig, config: Locati
   try {
     secret = await core.readNamespacedSecret({ name: src.name, namespace: src.namespace });
   } catch (err) {
-    if (isNotFound(err)) throw new InputError("credentialsSecretRef", `Secret ${src.namespace}/${src.name} of location "${config.name}" does not exist: create it (keys ${src.accessKeyIdKey} and ${src.secretAccessKeyKey}), or fix credentialsSecretRef`);
+    if (isNotFound(err)) throw new InputError("credentialsSecretRef", `Secret ${src.namespace}/${src.name} of location "${config.name}" does not exist: create it (keys ` + `${src.accessKeyIdKey} and ${src.secretAccessKeyKey}), or fix credentialsSecretRef`);
     throw kubeError(`reading credentials Secret ${src.namespace}/${src.name}`, err);
   }
   const get = (key: string | undefined) => (key && secret.data?.[key] ? Buffer.from(secret.data[key], "base64").toString("utf8") : undefined);
   const accessKeyId = get(src.accessKeyIdKey);
   const secretAccessKey = get(src.secretAccessKeyKey);
   if (!accessKeyId || !secretAccessKey) {
-    throw new InputError("credentialsSecretRef", `Secret ${src.namespace}/${src.name} lacks key "${!accessKeyId ? src.accessKeyIdKey : src.secretAccessKeyKey}": add it, or name the key with credentialsSecretRef.${!accessKeyId ? "accessKeyIdKey" : "secretAccessKeyKey"}`);
+    throw new InputError("credentialsSecretRef", `Secret ${src.namespace}/${src.name} lacks key ` + `"${!accessKeyId ? src.accessKeyIdKey : src.secretAccessKeyKey}": add it, or name the key with ` + `credentialsSecretRef.${!accessKeyId ? "accessKeyIdKey" : "secretAccessKeyKey"}`);
   }
   return { accessKeyId, secretAccessKey, sessionToken: get(src.sessionTokenKey) };
 }

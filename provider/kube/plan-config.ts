@@ -19,7 +19,7 @@ export async function readPlanSpec(kc: k8s.KubeConfig, namespace: string, plan: 
   try {
     cm = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedConfigMap({ name, namespace });
   } catch (err) {
-    if (isNotFound(err)) throw new InputError(field, `plan "${plan}" is not installed in namespace ${namespace} (no ConfigMap ${name}): ${opts.fix ?? "check the name and --namespace"}`);
+    if (isNotFound(err)) throw new InputError(field, `plan "${plan}" is not installed in namespace ${namespace} (no ConfigMap ${name}): ` + `${opts.fix ?? "check the name and --namespace"}`);
     throw kubeError(`reading ConfigMap ${namespace}/${name}`, err);
   }
   const text = cm.data?.[PLAN_SPEC_KEY];

@@ -59,7 +59,7 @@ export function cronJobDrift(expected: RenderedObject, live: unknown): CronJobDr
     }
   }
   for (const path of ["spec.concurrencyPolicy", "spec.jobTemplate.spec.template.spec.serviceAccountName"]) {
-    if (canonical(valueAt(expected, path)) !== canonical(valueAt(live, path))) messages.push(`${name}: ${path.slice(5)} is ${JSON.stringify(valueAt(live, path))}, the plan says ${JSON.stringify(valueAt(expected, path))}`);
+    if (canonical(valueAt(expected, path)) !== canonical(valueAt(live, path))) messages.push(`${name}: ${path.slice(5)} is ${JSON.stringify(valueAt(live, path))}, the plan says ` + `${JSON.stringify(valueAt(expected, path))}`);
   }
   return { messages, schedule, ...(image !== undefined ? { image } : {}) };
 }

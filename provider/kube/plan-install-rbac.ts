@@ -66,13 +66,13 @@ export function targetRules(spec: PlanSpec): ExplainedRule[] {
   if (podsIncluded(spec) || planHooks) {
     rules.push({
       apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"],
-      why: "pre/post hooks (pod annotations and plan hooks) run commands in containers; create is the exec verb, get is what API servers before 1.31 check for the websocket upgrade",
+      why: "pre/post hooks (pod annotations and plan hooks) run commands in containers; create is the exec verb, " + "get is what API servers before 1.31 check for the websocket upgrade",
     });
   }
   if (spec.target.snapshotVolumes) {
     rules.push({
       apiGroups: ["snapshot.storage.k8s.io"], resources: ["volumesnapshots"], verbs: ["create", "get", "delete"],
-      why: "snapshotVolumes: create a VolumeSnapshot per included PVC, poll it until readyToUse, delete one that failed or timed out",
+      why: "snapshotVolumes: create a VolumeSnapshot per included PVC, poll it until readyToUse, delete one that " + "failed or timed out",
     });
   }
   return rules;
@@ -87,7 +87,7 @@ export function clusterRules(spec: PlanSpec): ExplainedRule[] {
     rules.push({
       apiGroups: [""], resources: ["namespaces"], verbs: ["get"],
       ...(clusterWide ? {} : { resourceNames: sorted(named) }),
-      why: "the backup stores the Namespace objects it covers (their labels and annotations carry policy such as pod security)",
+      why: "the backup stores the Namespace objects it covers (their labels and annotations carry policy such as " + "pod security)",
     });
   }
   if (!(spec.target.excludeResources ?? []).includes("customresourcedefinitions.apiextensions.k8s.io")) {

@@ -75,7 +75,7 @@ export async function applyPlanObjects(kc: k8s.KubeConfig, objects: readonly Ren
   for (const o of objects) {
     const live = await readObject(reader, { kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
     if (live && !ownedBy(live, plan.name, plan.namespace)) {
-      throw new ConflictError(`${describeObject({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })} already exists and was not installed by plan ${plan.namespace}/${plan.name}: rename the plan (name), or delete that object if it is a leftover`);
+      throw new ConflictError(`${describeObject({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })} already ` + `exists and was not installed by plan ${plan.namespace}/${plan.name}: rename the plan (name), or ` + `delete that object if it is a leftover`);
     }
   }
   const api = k8s.KubernetesObjectApi.makeApiClient(kc);
@@ -121,7 +121,8 @@ export async function deletePlanObjects(kc: k8s.KubeConfig, installed: readonly 
   log(`plan ${plan.namespace}/${plan.name}: removed ${removed} object(s); backups are kept`);
 }
 
-/** Removes objects of an earlier install that the new install no longer has (e.g. a dropped target namespace's Role). */
+/** Removes objects of an earlier install that the new install no longer has (e.g. a dropped target namespace's Role).
+ * */
 export async function pruneStaleObjects(kc: k8s.KubeConfig, before: readonly InstalledObjectOutputs[], now: readonly InstalledObjectOutputs[], plan: { name: string; namespace: string }, log: (l: string) => void): Promise<void> {
   const key = (o: InstalledObjectOutputs) => describeObject(o);
   const keep = new Set(now.map(key));

@@ -163,7 +163,7 @@ export class KubeRestoreCluster implements RestoreCluster {
 
   private async pathOf(ref: TargetRef, withName: boolean): Promise<string> {
     const info = await this.resourceFor(ref.apiVersion, ref.kind);
-    if (!info) throw new ClusterCallError(404, `the target cluster serves no ${ref.apiVersion} ${ref.kind}: install its CRD (or include the CRD in the backup)`, "NoKind");
+    if (!info) throw new ClusterCallError(404, `the target cluster serves no ${ref.apiVersion} ${ref.kind}: install its CRD (or include the CRD in ` + `the backup)`, "NoKind");
     if (info.namespaced && !ref.namespace) throw new ClusterCallError(400, `${ref.kind} ${ref.name} is namespaced but has no namespace`);
     const root = info.group ? `/apis/${info.group}/${info.version}` : `/api/${info.version}`;
     const ns = info.namespaced ? `/namespaces/${encodeURIComponent(ref.namespace!)}` : "";

@@ -26,7 +26,7 @@ export function checkBackup(news: Partial<BackupInputs>): { inputs: BackupInputs
   c.dnsLabel("locationNamespace", locationNamespace, "the namespace of the storage location");
   const fromPlan = c.present(n.plan) || n.plan === UNKNOWN;
   const target = fromPlan && (n.target === undefined || n.target === null) ? undefined
-    : checkTarget(c, n.target, `what to back up, e.g. { namespaces: ["production"] } or { selector: { app: "mission-critical" } }, or give a plan (its target is used)`);
+    : checkTarget(c, n.target, `what to back up, e.g. { namespaces: ["production"] } or { selector: { app: "mission-critical" } }, ` + `or give a plan (its target is used)`);
   if (c.present(n.plan)) {
     const p = typeof n.plan === "string" ? nameProblem(n.plan) : "must be a string";
     if (p) c.fail("plan", p);

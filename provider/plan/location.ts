@@ -82,7 +82,7 @@ export function checkLocation(news: Partial<BackupStorageLocationInputs>): { inp
         c.fail("objectStorage.caBundle", "must be PEM text containing at least one '-----BEGIN CERTIFICATE-----' block");
       }
       if (c.present(os.idleTimeoutSeconds) && !(Number.isInteger(os.idleTimeoutSeconds) && (os.idleTimeoutSeconds as number) >= 1 && (os.idleTimeoutSeconds as number) <= 3600)) {
-        c.fail("objectStorage.idleTimeoutSeconds", `must be a whole number of seconds from 1 to 3600, got ${JSON.stringify(os.idleTimeoutSeconds)}; leave it out for 60`);
+        c.fail("objectStorage.idleTimeoutSeconds", `must be a whole number of seconds from 1 to 3600, got ${JSON.stringify(os.idleTimeoutSeconds)}; ` + `leave it out for 60`);
       }
     }
   }
@@ -98,7 +98,7 @@ export function checkLocation(news: Partial<BackupStorageLocationInputs>): { inp
         c.fail("nfs.path", `must be an absolute path without "..", got ${JSON.stringify(nfs.path)}`);
       }
       if (c.present(nfs.localPath) && (typeof nfs.localPath !== "string" || !nfs.localPath.startsWith("/") || nfs.localPath.split("/").includes(".."))) {
-        c.fail("nfs.localPath", `must be an absolute path (where this machine mounts the share) without "..", got ${JSON.stringify(nfs.localPath)}`);
+        c.fail("nfs.localPath", `must be an absolute path (where this machine mounts the share) without "..", got ` + `${JSON.stringify(nfs.localPath)}`);
       }
     }
   }
@@ -140,7 +140,7 @@ export function checkLocation(news: Partial<BackupStorageLocationInputs>): { inp
     c.integer("lifecycle.expireDays", lc.expireDays, 1, 36500, "days");
     c.integer("lifecycle.abortIncompleteUploadDays", lc.abortIncompleteUploadDays, 1, 365, "days");
     if (lock && typeof lc.expireDays === "number" && typeof lock.days === "number" && lc.expireDays < lock.days) {
-      c.fail("lifecycle.expireDays", `(${lc.expireDays}) is shorter than objectLock.days (${lock.days}): locked objects cannot expire before their retention ends`);
+      c.fail("lifecycle.expireDays", `(${lc.expireDays}) is shorter than objectLock.days (${lock.days}): locked objects cannot expire ` + `before their retention ends`);
     }
   }
   const tags = n.tags;

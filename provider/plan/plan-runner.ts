@@ -86,7 +86,7 @@ export function checkRunner(c: Checker, v: unknown): BackupPlanRunnerInputs {
   c.oneOf("runner.imagePullPolicy", given.imagePullPolicy, ["Always", "IfNotPresent", "Never"] as const);
   checkResources(c, given.resources);
   if (c.present(given.serviceAccountName) && (typeof given.serviceAccountName !== "string" || given.serviceAccountName.length > 253 || !DNS_SUBDOMAIN.test(given.serviceAccountName))) {
-    c.fail("runner.serviceAccountName", `must be the name of an existing ServiceAccount in the plan's namespace, got ${JSON.stringify(given.serviceAccountName)}`);
+    c.fail("runner.serviceAccountName", `must be the name of an existing ServiceAccount in the plan's namespace, got ` + `${JSON.stringify(given.serviceAccountName)}`);
   }
   c.integer("runner.timeoutSeconds", given.timeoutSeconds, MIN_RUNNER_TIMEOUT_SECONDS, MAX_RUNNER_TIMEOUT_SECONDS, "seconds");
   c.integer("runner.successfulJobsHistoryLimit", given.successfulJobsHistoryLimit, 0, 100);

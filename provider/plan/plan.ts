@@ -71,7 +71,7 @@ function checkCopies(c: Checker, v: unknown, primary: unknown): BackupPlanCopyIn
     const loc = copy.storageLocation;
     if (!c.required(`${f}.storageLocation`, loc, "a BackupStorageLocation resource or its name")) return;
     c.dnsLabel(`${f}.storageLocation`, loc, "the location name");
-    if (loc === primary) c.fail(`${f}.storageLocation`, `"${loc}" is the plan's storageLocation; a copy must go to a different location (3-2-1: another bucket, region or provider)`);
+    if (loc === primary) c.fail(`${f}.storageLocation`, `"${loc}" is the plan's storageLocation; a copy must go to a different location (3-2-1: another ` + `bucket, region or provider)`);
     const before = seen.get(loc as string);
     if (before !== undefined) c.fail(`${f}.storageLocation`, `"${loc}" is already copies[${before}]; each copy needs its own location`);
     seen.set(loc as string, i);
@@ -104,7 +104,7 @@ export function checkBackupPlan(news: Partial<BackupPlanInputs>): { inputs: Back
   if (c.required("name", n.planName, "the plan's name")) {
     c.dnsLabel("name", n.planName, "the plan name");
     if (typeof n.planName === "string" && n.planName.length > MAX_PLAN_NAME_LENGTH) {
-      c.fail("name", `is ${n.planName.length} characters long; the limit is ${MAX_PLAN_NAME_LENGTH} (the CronJob "hks-plan-<name>" may have at most 52)`);
+      c.fail("name", `is ${n.planName.length} characters long; the limit is ${MAX_PLAN_NAME_LENGTH} (the CronJob ` + `"hks-plan-<name>" may have at most 52)`);
     }
   }
   const namespace = n.namespace ?? DEFAULT_LOCATION_NAMESPACE;

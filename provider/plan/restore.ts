@@ -113,7 +113,7 @@ export function checkRestore(news: Partial<RestoreInputs>): { inputs: RestoreInp
   checkStringList(c, "includeNamespaces", n.includeNamespaces, (s, f) => c.dnsLabel(f, s, "a namespace"));
   for (const field of ["includeResources", "excludeResources"] as const) {
     checkStringList(c, field, n[field], (s, f) => {
-      if (!RESOURCE_FILTER.test(s)) c.fail(f, `must be a lowercase plural resource, optionally with its group ("configmaps", "deployments.apps") or "*", got ${JSON.stringify(s)}`);
+      if (!RESOURCE_FILTER.test(s)) c.fail(f, `must be a lowercase plural resource, optionally with its group ("configmaps", "deployments.apps") ` + `or "*", got ${JSON.stringify(s)}`);
     });
   }
   const selector = checkSelector(c, n.selector);

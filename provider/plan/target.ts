@@ -23,7 +23,7 @@ export function checkSelector(c: Checker, field: string, v: unknown): string | R
   if (!c.present(v)) return undefined;
   if (containsUnknown(v)) return v as Record<string, string>;
   if (typeof v !== "string" && !isObject(v)) {
-    c.fail(field, `must be a label map ({ app: "postgres-db" }) or selector text ("app=postgres-db,tier!=cache"), got ${JSON.stringify(v)}`);
+    c.fail(field, `must be a label map ({ app: "postgres-db" }) or selector text ("app=postgres-db,tier!=cache"), got ` + `${JSON.stringify(v)}`);
     return undefined;
   }
   return capture(c, () => normalizeSelector(v as string | Record<string, string>, field));
@@ -110,7 +110,7 @@ function checkHook(c: Checker, field: string, v: unknown): BackupHookInputs | un
   if (c.required(`${field}.container`, v.container, `the container to run in, e.g. "postgres"`)) c.dnsLabel(`${field}.container`, v.container, "the container name");
   if (c.required(`${field}.command`, v.command, `argv, e.g. ["/bin/sh", "-c", "sync"]`) && !containsUnknown(v.command)) {
     if (!Array.isArray(v.command) || v.command.length === 0 || v.command.some((a) => typeof a !== "string")) {
-      c.fail(`${field}.command`, `must be a non-empty list of strings (argv, no shell unless you call one), e.g. ["/bin/psql", "-c", "CHECKPOINT"]`);
+      c.fail(`${field}.command`, `must be a non-empty list of strings (argv, no shell unless you call one), e.g. ["/bin/psql", "-c", ` + `"CHECKPOINT"]`);
     }
   }
   c.integer(`${field}.timeoutSeconds`, v.timeoutSeconds, 1, MAX_HOOK_TIMEOUT_MS / 1000, "seconds");

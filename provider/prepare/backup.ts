@@ -119,7 +119,7 @@ export async function prepareBackup(kc: k8s.KubeConfig, inputs: BackupInputs, op
     const bc = await openBackupContext(kc, inputs.storageLocation || !plan
       ? { storageLocation: inputs.storageLocation, namespace: inputs.locationNamespace, field: fieldOf("storageLocation") }
       : { storageLocation: plan.storageLocation, namespace: plan.namespace, field: fieldOf("planStorageLocation") });
-    if (plan) opts.log?.(`backup of plan ${plan.name}: its target${inputs.storageLocation ? "" : ", storage location"}${inputs.hooks ? "" : ", hooks"} and labels`);
+    if (plan) opts.log?.(`backup of plan ${plan.name}: its ` + `target${inputs.storageLocation ? "" : ", storage location"}${inputs.hooks ? "" : ", hooks"} and labels`);
     const request = backupRequestOf(inputs, "", bc.location.name, plan);
     await assertTargetExists(bc.deps.reader, request.target, plan ? "plan" : "target", opts.signal);
     // The name is resolved here, not in check, so that a preview is stable and shows no timestamp.

@@ -39,7 +39,7 @@ export async function writeRestoreRecord(kc: k8s.KubeConfig, namespace: string, 
     await core.createNamespacedConfigMap({ namespace, body: cm });
   } catch (err) {
     if (!isConflict(err)) throw kubeError(`recording restore ${result.restoreName} in ConfigMap ${namespace}/${name}`, err);
-    if (!overwrite) throw new ConflictError(`restore "${result.restoreName}" already exists (ConfigMap ${namespace}/${name}); see it with 'hks restore describe ${result.restoreName}' or pick another name`);
+    if (!overwrite) throw new ConflictError(`restore "${result.restoreName}" already exists (ConfigMap ${namespace}/${name}); see it with 'hks ` + `restore describe ${result.restoreName}' or pick another name`);
     await core.replaceNamespacedConfigMap({ name, namespace, body: cm }).catch((e) => { throw kubeError(`updating ConfigMap ${namespace}/${name}`, e); });
   }
   return name;

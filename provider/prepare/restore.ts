@@ -116,6 +116,6 @@ export const CLEANUP_TIMEOUT_MS = 5 * 60_000;
 export async function cleanupRestore(cluster: RestoreCluster, created: { namespaces: readonly CreatedNamespace[]; snapshotContents: readonly string[] }, timeoutMs = CLEANUP_TIMEOUT_MS, signal?: AbortSignal): Promise<string[]> {
   const left = await deleteCreatedNamespaces(cluster, created.namespaces, timeoutMs, signal);
   for (const name of created.snapshotContents) await cluster.delete({ apiVersion: SNAPSHOT_API, kind: "VolumeSnapshotContent", name });
-  if (left.length) throw new Error(`namespaces ${left.join(", ")} were asked to be deleted but still exist after ${Math.round(timeoutMs / 1000)}s (finalizers?); check 'kubectl get ns ${left[0]} -o yaml' and retry`);
+  if (left.length) throw new Error(`namespaces ${left.join(", ")} were asked to be deleted but still exist after ` + `${Math.round(timeoutMs / 1000)}s (finalizers?); check 'kubectl get ns ${left[0]} -o yaml' and retry`);
   return created.namespaces.map((n) => n.name);
 }

@@ -25,7 +25,8 @@ import {
 
 /** Options of the filesystem store. */
 export interface FsStoreOptions {
-  /** The store root: an existing folder (e.g. an NFS mount point). It is never created, so an unmounted volume is an error, not a silent local write. */
+  /** The store root: an existing folder (e.g. an NFS mount point). It is never created, so an unmounted volume is an
+   * error, not a silent local write. */
   readonly root: string;
   /** Permission bits of written files; backups hold Secrets, hence owner-only. @default 0o600 */
   readonly fileMode?: number;
@@ -199,7 +200,7 @@ export class FsObjectStore implements ObjectStore {
       } catch (err) {
         if (errno(err) === "ENOENT" && attempt < 2) continue;
         if (errno(err) === "ENOTDIR" || errno(err) === "EEXIST") {
-          throw new StorageError(`cannot write "${key}" in ${this.describe()}: a parent of it is a file, not a folder; use a key whose parents are folders`, { cause: err });
+          throw new StorageError(`cannot write "${key}" in ${this.describe()}: a parent of it is a file, not a folder; use a key ` + `whose parents are folders`, { cause: err });
         }
         throw this.wrap(err, `writing "${key}"`);
       }
@@ -212,7 +213,7 @@ export class FsObjectStore implements ObjectStore {
     } catch (err) {
       if (errno(err) === "EEXIST") throw writeOnceConflict(key, this.describe());
       if (["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"].includes(errno(err) ?? "")) {
-        throw new StorageError(`cannot write "${key}" in ${this.describe()}: the filesystem refused a hard link (${errno(err)}), which write-once storage needs; use a local filesystem or NFS mount that supports hard links`, { cause: err });
+        throw new StorageError(`cannot write "${key}" in ${this.describe()}: the filesystem refused a hard link (${errno(err)}), ` + `which write-once storage needs; use a local filesystem or NFS mount that supports hard links`, { cause: err });
       }
       throw err;
     }
@@ -244,7 +245,7 @@ export class FsObjectStore implements ObjectStore {
     if (this.rootChecked) return;
     const st = await fsp.stat(this.root).catch(() => undefined);
     if (!st?.isDirectory()) {
-      throw new StorageError(`the filesystem store root ${this.root} does not exist or is not a folder; mount the volume or create the folder first`);
+      throw new StorageError(`the filesystem store root ${this.root} does not exist or is not a folder; mount the volume or create ` + `the folder first`);
     }
     this.rootChecked = true;
   }
@@ -263,6 +264,6 @@ export class FsObjectStore implements ObjectStore {
     if (err instanceof HksError || (err as Error | undefined)?.name === "AbortError") return err;
     const e = err as NodeJS.ErrnoException;
     if (!e?.syscall) return err;
-    return new StorageError(`${what} in ${this.describe()} failed: ${e.code ?? ""} ${e.message}; check that the folder is mounted, writable and not full`, { cause: err });
+    return new StorageError(`${what} in ${this.describe()} failed: ${e.code ?? ""} ${e.message}; check that the folder is mounted, ` + `writable and not full`, { cause: err });
   }
 }

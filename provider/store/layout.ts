@@ -59,7 +59,7 @@ export function nameProblem(name: string): string | undefined {
   if (name.length > MAX_NAME_LENGTH) return `is ${name.length} characters long; the limit is ${MAX_NAME_LENGTH}`;
   if (name.includes("/")) return `"${name}" contains '/'; use lowercase letters, digits, '-' and '.'`;
   if (!DNS1123_SUBDOMAIN.test(name)) {
-    return `"${name}" is not a DNS-1123 name: use lowercase letters, digits, '-' and '.', start and end with a letter or digit, no '..'`;
+    return `"${name}" is not a DNS-1123 name: use lowercase letters, digits, '-' and '.', start and end with a letter ` + `or digit, no '..'`;
   }
   return undefined;
 }

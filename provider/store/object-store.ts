@@ -15,7 +15,8 @@ import { ConflictError, StorageError } from "../errors";
 
 /** Options for a write. */
 export interface PutOptions {
-  /** MIME type recorded with the object (S3 `Content-Type`; ignored by the filesystem store). @default "application/octet-stream" */
+  /** MIME type recorded with the object (S3 `Content-Type`; ignored by the filesystem store). @default
+   * "application/octet-stream" */
   readonly contentType?: string;
   /**
    * Called with the number of bytes the store has accepted so far (S3: bytes of uploaded parts;
@@ -148,5 +149,5 @@ export function deleteManyError(where: string, failures: readonly { key: string;
  * @param where the store's `describe()`.
  */
 export function writeOnceConflict(key: string, where: string, cause?: unknown): ConflictError {
-  return new ConflictError(`object "${key}" already exists in ${where} and objects are never overwritten; write under a new key (e.g. a new backup name) or delete the old object first`, { cause });
+  return new ConflictError(`object "${key}" already exists in ${where} and objects are never overwritten; write under a new key (e.g. ` + `a new backup name) or delete the old object first`, { cause });
 }

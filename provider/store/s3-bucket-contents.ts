@@ -40,15 +40,20 @@ export class ObjectLockedError extends StorageError {
    * @param locked every protected version found.
    */
   constructor(readonly bucket: string, readonly locked: readonly LockedVersion[]) {
-    const lines = locked.slice(0, MAX_KEYS_IN_MESSAGE).map((v) =>
-      `  ${v.key} (version ${v.versionId}): ${[v.retainUntil ? `${v.mode ?? "retained"} until ${v.retainUntil.toISOString()}` : "", v.legalHold ? "legal hold" : ""].filter(Boolean).join(", ")}`);
+    const GOVERNANCE_NOTE =
+      "; GOVERNANCE retention can only be bypassed out of band by someone with s3:BypassGovernanceRetention";
+    const lines = locked.slice(0, MAX_KEYS_IN_MESSAGE).map((v) => {
+      const retained = v.retainUntil ? `${v.mode ?? "retained"} until ${v.retainUntil.toISOString()}` : "";
+      const why = [retained, v.legalHold ? "legal hold" : ""].filter(Boolean).join(", ");
+      return `  ${v.key} (version ${v.versionId}): ${why}`;
+    });
     if (locked.length > lines.length) lines.push(`  ... and ${locked.length - lines.length} more`);
     const until = locked.map((v) => v.retainUntil?.getTime() ?? 0).reduce((a, b) => Math.max(a, b), 0);
     super(
-      `refusing to empty bucket "${bucket}": object lock still protects ${locked.length} object version(s), and nothing was deleted:\n${lines.join("\n")}\n` +
-        `Keep the data (set deletionPolicy to Retain)${until ? `, or delete again after ${new Date(until).toISOString()}` : ""}` +
+      `refusing to empty bucket "${bucket}": object lock still protects ${locked.length} object version(s), ` + `and nothing was deleted:\n${lines.join("\n")}\n` +
+        `Keep the data (set deletionPolicy to ` + `Retain)${until ? `, or delete again after ${new Date(until).toISOString()}` : ""}` +
         `${locked.some((v) => v.legalHold) ? "; legal holds must be lifted first" : ""}` +
-        `${locked.some((v) => v.mode === "GOVERNANCE") ? "; GOVERNANCE retention can only be bypassed out of band by someone with s3:BypassGovernanceRetention" : ""}.`,
+        `${locked.some((v) => v.mode === "GOVERNANCE") ? GOVERNANCE_NOTE : ""}.`,
     );
   }
 }

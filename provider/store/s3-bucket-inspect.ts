@@ -69,7 +69,7 @@ export async function bucketExists(client: S3Client, bucket: string): Promise<bo
     if (s3Status(err) === 404 || s3Code(err) === "NoSuchBucket" || s3Code(err) === "NotFound") return false;
     if (s3Status(err) === 403) {
       // HEAD has no error body: wrong keys and someone else's bucket look the same here.
-      throw new StorageError(`access to bucket "${bucket}" was denied (HTTP 403): check the credentials (access key id and secret access key); if they are right, they lack s3:ListBucket on it, or the bucket belongs to another account (choose another bucket name)`, { cause: err });
+      throw new StorageError(`access to bucket "${bucket}" was denied (HTTP 403): check the credentials (access key id and secret ` + `access key); if they are right, they lack s3:ListBucket on it, or the bucket belongs to another ` + `account (choose another bucket name)`, { cause: err });
     }
     throw s3Error(err, "checking the bucket", `s3://${bucket}`);
   }

@@ -8,7 +8,8 @@ import { s3Code } from "./s3-errors";
 
 /** What the lifecycle of a backup bucket does. */
 export interface LifecycleSpec {
-  /** Expire objects this many days after they were written (and noncurrent versions as long after they became noncurrent). @default no expiry */
+  /** Expire objects this many days after they were written (and noncurrent versions as long after they became
+   * noncurrent). @default no expiry */
   readonly expireDays?: number;
   /** Abort multipart uploads left incomplete this many days after they started. @default no rule */
   readonly abortIncompleteUploadDays?: number;

@@ -102,7 +102,7 @@ export async function ensureBucket(client: S3Client, spec: EnsureBucketSpec): Pr
     before = await inspectBucket(client, spec.bucket);
   }
   if (spec.objectLock && !before.objectLock) {
-    throw new InputError("objectLock", `bucket "${spec.bucket}" already exists without Object Lock, and Object Lock can only be enabled when a bucket is created; use a new bucket name, or remove objectLock to use this bucket as it is`);
+    throw new InputError("objectLock", `bucket "${spec.bucket}" already exists without Object Lock, and Object Lock can only be enabled when a ` + `bucket is created; use a new bucket name, or remove objectLock to use this bucket as it is`);
   }
   const applied: BucketSetting[] = [];
   const unchanged: BucketSetting[] = [];
@@ -148,7 +148,7 @@ async function applySettings(client: S3Client, spec: EnsureBucketSpec, before: B
       // MinIO, for one, rejects a rule whose only action is AbortIncompleteMultipartUpload
       // (InvalidArgument: it removes stale uploads itself); say which setting to drop.
       if (spec.lifecycle?.abortIncompleteUploadDays !== undefined && ["MalformedXML", "InvalidArgument", "NotImplemented", "InvalidRequest"].includes(s3Code(err) ?? "")) {
-        throw new StorageError(`bucket "${Bucket}" rejected the lifecycle rules (${s3Code(err)}: ${(err as Error).message}); many S3-compatible services do not support AbortIncompleteMultipartUpload rules (MinIO removes stale uploads itself after 24 hours by default): remove lifecycle.abortIncompleteUploadDays for this service`, { cause: err });
+        throw new StorageError(`bucket "${Bucket}" rejected the lifecycle rules (${s3Code(err)}: ${(err as Error).message}); many ` + `S3-compatible services do not support AbortIncompleteMultipartUpload rules (MinIO removes stale ` + `uploads itself after 24 hours by default): remove lifecycle.abortIncompleteUploadDays for this ` + `service`, { cause: err });
       }
       throw err;
     }));

@@ -23,7 +23,8 @@ export interface S3ClientConfig {
   readonly region: string;
   /** Endpoint URL of an S3-compatible service (e.g. `http://127.0.0.1:9000`). @default the AWS endpoint of `region` */
   readonly endpoint?: string;
-  /** Address buckets as `endpoint/bucket` rather than `bucket.endpoint`. @default true when `endpoint` is set, else false */
+  /** Address buckets as `endpoint/bucket` rather than `bucket.endpoint`. @default true when `endpoint` is set, else
+   * false */
   readonly forcePathStyle?: boolean;
   /** Static credentials. @default the SDK's default credential chain */
   readonly credentials?: S3Credentials;
@@ -75,11 +76,11 @@ export const DEFAULT_QUEUE_SIZE = 4;
 export function bucketNameProblem(bucket: string, prefixField = "prefix"): string | undefined {
   if (bucket.includes("/")) {
     const [name, ...rest] = bucket.split("/");
-    return `"${bucket}" contains '/'; put only the bucket name here ("${name}") and the path in ${prefixField} ("${rest.filter(Boolean).join("/")}")`;
+    return `"${bucket}" contains '/'; put only the bucket name here ("${name}") and the path in ${prefixField} ` + `("${rest.filter(Boolean).join("/")}")`;
   }
   if (bucket.length < 3 || bucket.length > 63) return `"${bucket}" is ${bucket.length} characters long; bucket names have 3 to 63`;
   if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(bucket)) {
-    return `"${bucket}" is not a valid bucket name: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit`;
+    return `"${bucket}" is not a valid bucket name: use lowercase letters, digits, '-' and '.', starting and ` + `ending with a letter or digit`;
   }
   if (bucket.includes("..")) return `"${bucket}" must not contain two adjacent periods`;
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(bucket)) return `"${bucket}" must not be formatted as an IP address`;

@@ -239,7 +239,7 @@ export class S3ObjectStore implements ObjectStore {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (err) {
       if (isNoSuchKey(err) || s3Code(err) === "NoSuchBucket") {
-        throw new StorageError(`bucket "${this.bucket}" does not exist (${this.describe()}); create it (a BackupStorageLocation does) or fix the bucket name`, { cause: err });
+        throw new StorageError(`bucket "${this.bucket}" does not exist (${this.describe()}); create it (a BackupStorageLocation ` + `does) or fix the bucket name`, { cause: err });
       }
       throw s3Error(err, "checking the bucket", this.describe());
     }

@@ -56,7 +56,7 @@ afterAll(async () => {
 });
 
 describe("Backup through pulumi up", () => {
-  it("previews without backing up, then takes the backup during up; an unchanged program takes no new one", async () => {
+  it("previews without backing up, then takes the backup during up; an unchanged program takes no " + "new one", async () => {
     await setBackup({ target: { namespace: NS }, labels: { reason: "pre-migration" } });
     const preview = await p.preview();
     expect(preview.stdout).toMatch(/\+ pulumi-nodejs:dynamic\/hks:Backup: \(create\)\s+\[urn=[^\]]*::pre-migration\]/);
@@ -133,7 +133,7 @@ describe("Backup through pulumi up", () => {
     expect((await listBackups(store)).filter((b) => b.phase === "Failed")).toHaveLength(1);
   });
 
-  it("succeeds with a PartiallyFailed backup and prints what is missing; destroy deletes it (deletionPolicy Delete)", async () => {
+  it("succeeds with a PartiallyFailed backup and prints what is missing; destroy deletes it (deletionPolicy " + "Delete)", async () => {
     await setBackup({ target: { namespace: NS, snapshotVolumes: true }, deletionPolicy: "Delete" });
     const up = await p.up();
     expect(up.stdout).toMatch(/backup pre-migration-\d{14}: PartiallyFailed: 6 objects/);
@@ -149,7 +149,7 @@ describe("Backup through pulumi up", () => {
 });
 
 describe("Backup of a BackupPlan: new hks.Backup(\"pre-migration\", { plan })", () => {
-  it("backs up the plan's target to the plan's location, records the plan and is named after it; up again changes nothing", async () => {
+  it("backs up the plan's target to the plan's location, records the plan and is named after it; up again changes " + "nothing", async () => {
     const locNs = `${LOC_NS}-plan`;
     fromPlan = await pulumiProject(path.resolve(__dirname, "../fixtures/programs/backup"));
     const config: Record<string, string> = {

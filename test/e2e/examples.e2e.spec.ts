@@ -70,7 +70,8 @@ describe("examples", () => {
       const byResource = o.itemsByResource as Record<string, number>;
       expect(byResource["deployments.apps"]).toBe(1);
       expect(byResource["statefulsets.apps"]).toBe(1);
-      expect(byResource.configmaps).toBeGreaterThanOrEqual(1); // web-config (+ kube-root-ca.crt); scratch is excluded by label
+      // web-config (+ kube-root-ca.crt); scratch is excluded by label
+      expect(byResource.configmaps).toBeGreaterThanOrEqual(1);
     });
   });
 

@@ -136,7 +136,7 @@ describe("BackupStorageLocation on S3 (MinIO)", () => {
     expect(await bucketExists(bucket)).toBe(false);
   });
 
-  it("credentialsSecretRef: up, refresh and destroy all use the Secret's keys, not the ambient ones of the shell", async () => {
+  it("credentialsSecretRef: up, refresh and destroy all use the Secret's keys, not the ambient " + "ones of the shell", async () => {
     const bucket = unique("e2e-ref");
     const secret = unique("e2e-ref-keys");
     await core.createNamespacedSecret({ namespace: "hks-system", body: {

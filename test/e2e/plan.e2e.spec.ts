@@ -92,7 +92,7 @@ describe("BackupPlan end to end", () => {
     offsiteStore = await loc(`e2e-plan-b-${id}`);
   });
 
-  it("the controller-manager creates a Job; its container, run as a kubelet would, backs up into the location and its copy", async () => {
+  it("the controller-manager creates a Job; its container, run as a kubelet would, backs up into the location and " + "its copy", async () => {
     const uid = (await cronJob())!.metadata!.uid;
     const job = await waitFor("a Job of the plan's CronJob", 150_000, async () =>
       (await batch.listNamespacedJob({ namespace: ns })).items.find((j) => j.metadata?.ownerReferences?.some((o) => o.uid === uid)));

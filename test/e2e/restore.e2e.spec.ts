@@ -67,7 +67,7 @@ describe("Restore through pulumi up / destroy", () => {
     const preview = await p.run(["preview"], { allowFailure: true });
     await p.run(["config", "rm", "existingResourcePolicy"]);
     expect(preview.code).not.toBe(0);
-    expect(preview.stdout + preview.stderr).toContain(`Restore resource 'staging-clone': property existingResourcePolicy value {overwrite} has a problem: must be one of "none", "update", got "overwrite"`);
+    expect(preview.stdout + preview.stderr).toContain(`Restore resource 'staging-clone': property existingResourcePolicy value {overwrite} has a problem: must ` + `be one of "none", "update", got "overwrite"`);
     expect(await nsExists(DST)).toBe(false);
   });
 

@@ -23,7 +23,7 @@ function hks(args: string[]): Promise<string> {
 }
 
 describe("secrets stay secret", () => {
-  it("keys and the age identity are absent from state, cluster objects other than Secrets, and all output", async () => {
+  it("keys and the age identity are absent from state, cluster objects other than Secrets, and " + "all output", async () => {
     const ns = `sec-${crypto.randomBytes(3).toString("hex")}`;
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(stack.kubeconfig);

@@ -56,7 +56,8 @@ beforeAll(async () => {
   const cliFile = path.join(dir, "cli.key");
   run("age-keygen", ["-o", cliFile]);
   cli = {
-    identities: parseIdentityFile(fs.readFileSync(cliFile, "utf8"), cliFile), // the file exactly as age-keygen writes it
+    // the file exactly as age-keygen writes it
+    identities: parseIdentityFile(fs.readFileSync(cliFile, "utf8"), cliFile),
     recipient: run("age-keygen", ["-y", cliFile]).toString().trim(),
     file: cliFile,
   };

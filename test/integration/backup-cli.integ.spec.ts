@@ -147,13 +147,13 @@ describe("hks backup (CLI, real stack)", () => {
     expect(ctx.stderr).toMatch(/InputError: --context: context "nope" is not in the kubeconfig \(it has: /);
   });
 
-  it("verifies a stored backup without a cluster change: every object read back; a flipped byte in the bucket fails it", async () => {
+  it("verifies a stored backup without a cluster change: every object read back; a flipped byte in the bucket " + "fails it", async () => {
     const good = `my-namespace-backup-${suffix}`;
     const m = await readManifest(store, good);
     const r = await hks("backup", "verify", good);
     expect(r.code, r.stderr).toBe(0);
     const types = Object.keys(m.counts.byResource).length;
-    expect(r.stdout).toMatch(new RegExp(`^Backup "${good}" verified \\(location ${locName}\\): ${m.counts.total} objects in ${types} types \\([\\d.]+ (B|KiB) of YAML\\), each read back and named as its path says, counts as in the manifest; archive [\\d.]+ (B|KiB), SHA-256 ${m.artifacts.resources.sha256} matches the manifest\\.\\n$`));
+    expect(r.stdout).toMatch(new RegExp(`^Backup "${good}" verified \\(location ${locName}\\): ${m.counts.total} objects in ${types} types ` + `\\([\\d.]+ (B|KiB) of YAML\\), each read back and named as its path says, counts as in the manifest; ` + `archive [\\d.]+ (B|KiB), SHA-256 ${m.artifacts.resources.sha256} matches the manifest\\.\\n$`));
     const json = JSON.parse((await hks("backup", "verify", good, "-o", "json")).stdout);
     expect(json).toMatchObject({ name: good, storageLocation: locName, verified: true, contentsChecked: true, objects: m.counts.total, byResource: m.counts.byResource });
 
@@ -166,14 +166,14 @@ describe("hks backup (CLI, real stack)", () => {
     const v = await hks("backup", "verify", bad);
     expect(v.code).toBe(1);
     expect(v.stdout).toBe("");
-    expect(v.stderr).toMatch(new RegExp(`IntegrityError: archive hks/v1/backups/${bad}/resources.tar.gz of backup ${bad} does not match its manifest: .* The stored archive is corrupt`));
+    expect(v.stderr).toMatch(new RegExp(`IntegrityError: archive hks/v1/backups/${bad}/resources.tar.gz of backup ${bad} does not match its ` + `manifest: .* The stored archive is corrupt`));
   });
 
   it("deletes a backup, printing what it removed", async () => {
     const name = `my-namespace-backup-${suffix}`;
     const r = await hks("backup", "delete", name);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^Deleted backup "${name}" from ${locName}: 2 objects \\([\\d.]+ (B|KiB)\\)\\n  hks/v1/backups/${name}/manifest.json\\n  hks/v1/backups/${name}/resources.tar.gz\\n$`));
+    expect(r.stdout).toMatch(new RegExp(`^Deleted backup "${name}" from ${locName}: 2 objects \\([\\d.]+ (B|KiB)\\)\\n  ` + `hks/v1/backups/${name}/manifest.json\\n  hks/v1/backups/${name}/resources.tar.gz\\n$`));
     const list = JSON.parse((await hks("backup", "list", "-o", "json")).stdout) as BackupListJson[];
     expect(list.map((b) => b.name)).not.toContain(name);
     expect((await hks("backup", "delete", name)).code).toBe(1);

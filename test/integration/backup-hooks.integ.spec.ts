@@ -79,7 +79,7 @@ afterAll(async () => {
 });
 
 describe("backup hooks through the real exec API (no kubelet: every exec fails at the API server)", () => {
-  it("records each pod hook's real failure, runs post hooks anyway, and skips the volumes of a pod whose pre hook failed", async () => {
+  it("records each pod hook's real failure, runs post hooks anyway, and skips the volumes of a pod whose pre hook " + "failed", async () => {
     const loc = await createLocation(kc, { namespace: locNs });
     const ctx = await openBackupContext(kc, { storageLocation: loc.config.name, namespace: locNs });
     const stop = readySnapshots();
@@ -101,7 +101,7 @@ describe("backup hooks through the real exec API (no kubelet: every exec fails a
     expect(await snapshotClaims()).toEqual(["plain-data"]);
   });
 
-  it("fails the whole backup when a plan-level pre hook with onError Fail fails: failure.json only, post hooks still run", async () => {
+  it("fails the whole backup when a plan-level pre hook with onError Fail fails: failure.json only, post hooks " + "still run", async () => {
     const loc = await createLocation(kc, { namespace: locNs });
     const ctx = await openBackupContext(kc, { storageLocation: loc.config.name, namespace: locNs });
     const name = `plan-hook-${id}`;

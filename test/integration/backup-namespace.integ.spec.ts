@@ -88,7 +88,7 @@ afterAll(async () => {
 });
 
 describe("namespace backup on the real stack", () => {
-  it("backs up every object of the namespace exactly as the API server holds it, minus server-owned fields", async () => {
+  it("backs up every object of the namespace exactly as the API server holds it, minus " + "server-owned fields", async () => {
     const loc = await createLocation(kc, { namespace: locNs });
     const ctx = await openBackupContext(kc, { storageLocation: loc.config.name, namespace: locNs });
     const name = await resolveBackupName(ctx.deps.store, { base: "ns-backup", now: new Date() });

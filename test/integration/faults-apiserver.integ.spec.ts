@@ -81,7 +81,7 @@ describe("kube-apiserver restarted mid-operation", () => {
     expect(m.counts.byResource).toMatchObject({ configmaps: CONFIGMAPS, "deployments.apps": 1 });
   });
 
-  it("as a backup starts: discovery waits until the apiserver is ready, so no API group is silently left out", async () => {
+  it("as a backup starts: discovery waits until the apiserver is ready, so no API group is " + "silently left out", async () => {
     // Killed just before discovery and back at once: discovery meets the apiserver starting up.
     const { manifest: m, back } = await backupAcrossRestart("at-start", /backing up to/, 300);
     expect(Date.parse(m.completedAt)).toBeGreaterThan(back);

@@ -54,7 +54,7 @@ afterAll(async () => {
 });
 
 describe("MinIO killed in the middle of an upload", () => {
-  it("hks backup create: Failed with a StorageError naming the location, no manifest, not listed as Completed; after a restart the next backup completes and delete removes the leftover upload", async () => {
+  it("hks backup create: Failed with a StorageError naming the location, no manifest, not listed as Completed; " + "after a restart the next backup completes and delete removes the leftover upload", async () => {
     const run = spawnHks(info, ["-n", LOC_NS, "backup", "create", "during-outage", "--include-namespaces", SRC, "--storage-location", "main"]);
     await run.waitForOutput(/upload: \d+, [\d.]+ MiB/);
     await killMinio();
@@ -81,7 +81,7 @@ describe("MinIO killed in the middle of an upload", () => {
     expect(await incompleteUploads(info, BUCKET, archiveKey("during-outage"))).toBe(0);
   });
 
-  it("hks run-plan: MinIO killed while publishing; the run fails saying nothing was stored; the next run breaks the stale lock, removes the leftover upload and succeeds", async () => {
+  it("hks run-plan: MinIO killed while publishing; the run fails saying nothing was stored; the next run breaks " + "the stale lock, removes the leftover upload and succeeds", async () => {
     const first = "nightly-20250101020000";
     const run = spawnHks(info, ["-n", LOC_NS, "run-plan", "nightly"], { HKS_NOW: "2025-01-01T02:00:00Z" });
     // The backup is taken into the runner's local spill first; publishing to MinIO follows at once.
@@ -109,7 +109,7 @@ describe("MinIO killed in the middle of an upload", () => {
     expect(await incompleteUploads(info, BUCKET, archiveKey(first))).toBe(0);
   });
 
-  it("MinIO frozen and left frozen: the idle timeout ends every request, the backup fails naming the location instead of hanging; thawed, the next backup completes", async () => {
+  it("MinIO frozen and left frozen: the idle timeout ends every request, the backup fails naming the location " + "instead of hanging; thawed, the next backup completes", async () => {
     const run = spawnHks(info, ["-n", LOC_NS, "backup", "create", "while-frozen", "--include-namespaces", SRC, "--storage-location", QUICK.name]);
     await run.waitForOutput(/upload: \d+, [\d.]+ MiB/);
     freeze(info, "minio");

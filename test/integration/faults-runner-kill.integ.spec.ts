@@ -51,7 +51,7 @@ afterAll(async () => {
 });
 
 describe("the backup process killed with SIGKILL mid-backup", () => {
-  it("hks backup create: no manifest, not listed, the upload left is removed by delete; the next backup completes", async () => {
+  it("hks backup create: no manifest, not listed, the upload left is removed by delete; the next " + "backup completes", async () => {
     const run = spawnHks(info, ["-n", LOC_NS, "backup", "create", "killed", "--include-namespaces", SRC, "--storage-location", "main"]);
     await run.waitForOutput(/upload: \d+, [\d.]+ MiB/);
     await kill(run);
@@ -66,7 +66,7 @@ describe("the backup process killed with SIGKILL mid-backup", () => {
     expect(await phasesOf("after-kill")).toEqual(["Completed"]);
   });
 
-  it("hks run-plan killed while taking the backup: its lock stops the next run naming holder and expiry; once expired it is broken with a warning and the run succeeds", async () => {
+  it("hks run-plan killed while taking the backup: its lock stops the next run naming holder and expiry; once " + "expired it is broken with a warning and the run succeeds", async () => {
     const run = runPlan("2025-01-01T02:00:00Z");
     await run.waitForOutput(/upload: \d+/); // streaming into the local spill
     await kill(run);
@@ -87,7 +87,7 @@ describe("the backup process killed with SIGKILL mid-backup", () => {
     expect(await lockDoc()).toBeNull();
   });
 
-  it("hks run-plan killed while publishing: no manifest; the next run removes the dead run's incomplete upload and succeeds", async () => {
+  it("hks run-plan killed while publishing: no manifest; the next run removes the dead run's incomplete upload " + "and succeeds", async () => {
     const dead = "nightly-20250102020000";
     const run = runPlan("2025-01-02T02:00:00Z");
     await run.waitForOutput(new RegExp(`backup ${dead}: Completed`)); // in the spill; publishing follows

@@ -120,7 +120,7 @@ describe("BackupPlan handler on the real API server", () => {
     expect(await cronJob()).toBeDefined();
   });
 
-  it("update moves the target: the new namespace gets a Role, the old one loses it; schedule and image change in place", async () => {
+  it("update moves the target: the new namespace gets a Role, the old one loses it; schedule and image change in " + "place", async () => {
     const before = (await cronJob())!.metadata!.uid;
     const news = inputs({ target: { namespace: target2 }, schedule: { cron: "15 3 * * *", timeZone: "Europe/Berlin", suspend: true }, runner: { image: "registry.local/hks-runner:dev" } });
     outs = (await handler.update(`${planNs}/nightly`, outs, news, ctx)).outs!;

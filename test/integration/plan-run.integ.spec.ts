@@ -87,7 +87,7 @@ describe("hks run-plan as the CronJob's container, with the runner's ServiceAcco
     expect(await main.tryGet(STORE_LAYOUT.lockKey("db"))).toBeUndefined();
   });
 
-  it("a held run lock stops a second run (exit 4) naming its holder; an expired one is broken with a warning", async () => {
+  it("a held run lock stops a second run (exit 4) naming its holder; an expired one is broken " + "with a warning", async () => {
     const lock = { formatVersion: 1, plan: "db", holder: "hks-plan-db-29000001-abcde", runId: "r1", acquiredAt: "2025-01-02T01:59:00.000Z", expiresAt: "2025-01-02T07:59:00.000Z" };
     await main.put(STORE_LAYOUT.lockKey("db"), JSON.stringify(lock));
     const held = await run("2025-01-02T02:00:00Z");

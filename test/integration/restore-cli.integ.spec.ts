@@ -76,7 +76,7 @@ afterAll(async () => {
 });
 
 describe("hks restore create", () => {
-  it("restores with a namespace mapping: exit 0, counts on stdout, progress on stderr; describe shows the record", async () => {
+  it("restores with a namespace mapping: exit 0, counts on stdout, progress on stderr; describe " + "shows the record", async () => {
     const dst = target("clone");
     const r = await hks(["restore", "create", "r-clone", "--from-backup", "b-ok", "--namespace-mapping", `${SRC}:${dst}`, "--wait"]);
     expect(r.code, r.stderr + r.stdout).toBe(0);
@@ -104,7 +104,7 @@ describe("hks restore create", () => {
     expect(await exists(`${run}-never`)).toBe(false);
   });
 
-  it("filters by selector and resource type, and updates existing objects with --existing-resource-policy update", async () => {
+  it("filters by selector and resource type, and updates existing objects with " + "--existing-resource-policy update", async () => {
     const dst = target("filtered");
     const r = await hks(["restore", "create", "r-filtered", "--from-backup", "b-ok", "--namespace-mapping", `${SRC}:${dst}`, "--selector", "app=web", "--include-resources", "configmaps"]);
     expect(r.code, r.stderr).toBe(0);
@@ -144,7 +144,7 @@ describe("hks restore create", () => {
     expect((await hks(["restore", "describe", "r-corrupt"])).stdout).toContain("error: IntegrityError");
   });
 
-  it("decrypts with --identity-file (read as age -i does) or HKS_AGE_IDENTITY; a wrong identity exits 1 and creates nothing", async () => {
+  it("decrypts with --identity-file (read as age -i does) or HKS_AGE_IDENTITY; a wrong identity exits 1 and " + "creates nothing", async () => {
     const wrongNs = `${run}-wrong`;
     const wrong = await hks(["restore", "create", "r-wrong", "--from-backup", "b-enc", "--namespace-mapping", `${SRC}:${wrongNs}`, "--identity-file", path.join(tmp, "wrong.txt")]);
     expect(wrong.code).toBe(1);

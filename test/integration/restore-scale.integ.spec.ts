@@ -55,7 +55,7 @@ describe(`restore of ${COUNT} objects`, () => {
     const secrets = await core.listNamespacedSecret({ namespace: DST, labelSelector: "i" });
     expect(cms.items.length + secrets.items.length).toBe(COUNT);
     const overall = Math.round((COUNT / wallMs) * 1000);
-    process.stderr.write(`[restore-scale] ${COUNT + 1} objects: apply ${result.objectsPerSecond} objects/s; end to end (download, verify, spill, apply) ${(wallMs / 1000).toFixed(1)}s = ${overall} objects/s\n`);
+    process.stderr.write(`[restore-scale] ${COUNT + 1} objects: apply ${result.objectsPerSecond} objects/s; end to end (download, ` + `verify, spill, apply) ${(wallMs / 1000).toFixed(1)}s = ${overall} objects/s\n`);
     expect(result.objectsPerSecond).toBeGreaterThan(10);
   });
 });

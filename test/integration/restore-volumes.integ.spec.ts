@@ -85,7 +85,7 @@ afterAll(async () => {
 });
 
 describe("PVCs from snapshots", () => {
-  it("same namespace: the claim's dataSource is the backup's VolumeSnapshot; the source PV is never re-bound", async () => {
+  it("same namespace: the claim's dataSource is the backup's VolumeSnapshot; the source PV is " + "never re-bound", async () => {
     const r = await restore("same-ns", {});
     expect(r.error).toBeUndefined();
     expect(r.createdSnapshotContents).toEqual([]);
@@ -100,7 +100,7 @@ describe("PVCs from snapshots", () => {
     expect(r.volumes).toContainEqual({ claim: `${SRC}/grown`, source: `VolumeSnapshot ${SRC}/grown-snap; storage request raised from 1Gi to 2Gi, the snapshot's restoreSize` });
   });
 
-  it("another namespace: a pre-bound VolumeSnapshotContent (Retain, same handle), a VolumeSnapshot bound to it, the claim from that", async () => {
+  it("another namespace: a pre-bound VolumeSnapshotContent (Retain, same handle), a VolumeSnapshot bound to it, " + "the claim from that", async () => {
     const DST = `${run}-clone`;
     const r = await restore("clone-vols", { [SRC]: DST });
     expect(r.phase).toBe("Completed");

@@ -94,7 +94,8 @@ describe("restore into a new namespace (a clone)", () => {
     const { compared, diffs, missing } = await compareRestored(cluster, cluster, backup, result, SRC, DST);
     expect(missing).toEqual([]);
     expect(diffs).toEqual([]);
-    expect(compared).toBeGreaterThanOrEqual(21); // namespace + 20 kinds of objects (+ `default` SA when the restore won the race)
+    // namespace + 20 kinds of objects (+ `default` SA when the restore won the race)
+    expect(compared).toBeGreaterThanOrEqual(21);
     expect(compared).toBe(result.counts.restored); // every restored object was compared
   });
 
@@ -141,7 +142,7 @@ describe("existing objects", () => {
     expect(after.items.map((c) => c.metadata?.resourceVersion)).toEqual(before.items.map((c) => c.metadata?.resourceVersion));
   });
 
-  it("policy update replaces changed live objects at their resourceVersion and leaves equal ones unchanged", async () => {
+  it("policy update replaces changed live objects at their resourceVersion and leaves equal ones " + "unchanged", async () => {
     const cm = await core.readNamespacedConfigMap({ name: "settings", namespace: DST });
     await core.replaceNamespacedConfigMap({ name: "settings", namespace: DST, body: { ...cm, data: { a: "changed" } } });
     const r = await restore("existing-3", { namespaceMapping: { [SRC]: DST }, includeResources: ["configmaps", "services"], existingResourcePolicy: "update" });
@@ -181,7 +182,7 @@ describe("failures that change nothing in the cluster", () => {
     expect(await cluster.get({ apiVersion: "v1", kind: "Namespace", name: target })).toBeUndefined();
   });
 
-  it("a wrong identity: Failed with an IntegrityError naming the fix, target namespace never created; the right one restores", async () => {
+  it("a wrong identity: Failed with an IntegrityError naming the fix, target namespace never created; the right " + "one restores", async () => {
     const [right, wrong] = [await generateIdentity(), await generateIdentity()];
     await writeBackupFixture({ store, name: "b-encrypted", namespaces: [SRC], objects: backup, recipients: [right.recipient] });
     const target = `${run}-enc`;

@@ -46,7 +46,7 @@ describe("local Kubernetes (kube-apiserver + etcd + kube-controller-manager)", (
     expect(ok.spec?.schedule).toBe("0 2 * * *");
   });
 
-  it("runs the CronJob controller: a one-minute schedule produces a Job, and the Job controller makes its Pod", async () => {
+  it("runs the CronJob controller: a one-minute schedule produces a Job, and the Job controller " + "makes its Pod", async () => {
     const cj = await batch.createNamespacedCronJob({ namespace: ns, body: cronJob("every-minute", "* * * * *") });
     const job = await waitFor("a Job owned by the CronJob", 130_000, async () => {
       const jobs = await batch.listNamespacedJob({ namespace: ns });

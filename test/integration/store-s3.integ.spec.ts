@@ -116,7 +116,7 @@ describe("S3ObjectStore against MinIO", () => {
     expect(await incompleteUploads(mainBucket, "team-a/big/")).toBe(0);
   });
 
-  it("write-once, single part: a writer that passed the HEAD check loses on the server's If-None-Match (412)", async () => {
+  it("write-once, single part: a writer that passed the HEAD check loses on the server's " + "If-None-Match (412)", async () => {
     const rec = recordingClient();
     const racing = new S3ObjectStore(rec.client, storeConfig);
     const body = new PassThrough();
@@ -129,7 +129,7 @@ describe("S3ObjectStore against MinIO", () => {
     expect((await store.tryGet("race/single.json"))?.toString()).toBe("winner");
   });
 
-  it("write-once, multipart: a conflicting Complete is refused (412), the parts are aborted and the winner stays", async () => {
+  it("write-once, multipart: a conflicting Complete is refused (412), the parts are aborted and " + "the winner stays", async () => {
     const rec = recordingClient();
     const racing = new S3ObjectStore(rec.client, storeConfig);
     const body = new PassThrough();
@@ -197,7 +197,7 @@ describe("S3ObjectStore against MinIO", () => {
 });
 
 describe("bucket provisioning against MinIO", () => {
-  it("ensureBucket creates with versioning, SSE-S3, tags and lifecycle; a second call finds it all in place", async () => {
+  it("ensureBucket creates with versioning, SSE-S3, tags and lifecycle; a second call finds it " + "all in place", async () => {
     const bucket = bucketName("full");
     const spec = { bucket, region: stack.s3Region, versioning: true, sse: { type: "AES256" as const }, tags: { team: "a", app: "hks" }, lifecycle: { expireDays: 30 } };
     expect(await ensureBucket(client, spec)).toEqual({ created: true, applied: ["versioning", "encryption", "lifecycle", "tags"], unchanged: [] });
@@ -236,7 +236,7 @@ describe("bucket provisioning against MinIO", () => {
     expect((await readAll(await s.getStream("enc.bin"))).equals(data)).toBe(true);
   });
 
-  it("object lock: a locked version cannot be deleted, deleteBucketContents refuses and deletes nothing, probe writes nothing", async () => {
+  it("object lock: a locked version cannot be deleted, deleteBucketContents refuses and deletes nothing, probe " + "writes nothing", async () => {
     const bucket = bucketName("lock");
     const res = await ensureBucket(client, { bucket, region: stack.s3Region, objectLock: { mode: "GOVERNANCE", days: 1 } });
     expect(res).toEqual({ created: true, applied: ["objectLock"], unchanged: [] });
@@ -290,7 +290,7 @@ describe("bucket provisioning against MinIO", () => {
     expect(await inspectBucket(client, "hks-it-absent-bucket")).toEqual({ exists: false, versioning: "Off", tags: {} });
   });
 
-  it("probeAccess on a normal versioned bucket writes, reads, lists and deletes, leaving no version behind", async () => {
+  it("probeAccess on a normal versioned bucket writes, reads, lists and deletes, leaving no " + "version behind", async () => {
     const bucket = bucketName("probe");
     await ensureBucket(client, { bucket, region: stack.s3Region, versioning: true });
     const s = new S3ObjectStore(client, { ...clientConfig, bucket, prefix: "loc" });

@@ -24,7 +24,7 @@ type Listed = { items: Array<{ metadata?: k8s.V1ObjectMeta }> };
 function lines(kind: string, list: Listed, withVersion = true): string[] {
   return list.items.map((o) => {
     const m = o.metadata ?? {};
-    return `${kind} ${m.namespace ? `${m.namespace}/` : ""}${m.name} uid=${m.uid}${withVersion ? ` rv=${m.resourceVersion}` : ""}`;
+    return `${kind} ${m.namespace ? `${m.namespace}/` : ""}${m.name} ` + `uid=${m.uid}${withVersion ? ` rv=${m.resourceVersion}` : ""}`;
   });
 }
 

@@ -183,7 +183,8 @@ export async function installPlan(info: StackInfo, p: { plan: string; namespace:
   await backupPlanHandler.create(inputs, { signal: new AbortController().signal, log: () => undefined });
 }
 
-/** The scene both upload-fault files use: a private stack, a namespace worth several multipart parts, a location and a plan. */
+/** The scene both upload-fault files use: a private stack, a namespace worth several multipart parts, a location and
+ * a plan. */
 export interface UploadFaultScene {
   info: StackInfo;
   store: ObjectStore;

@@ -111,7 +111,8 @@ export async function compareRestored(
   let compared = 0;
   for (const f of objects) {
     const md = f.object.metadata;
-    const item = `${f.group ? `${f.resource}.${f.group}` : f.resource}/${md.namespace ? `${md.namespace}/` : ""}${md.name}`;
+    const resource = f.group ? `${f.resource}.${f.group}` : f.resource;
+    const item = `${resource}/${md.namespace ? `${md.namespace}/` : ""}${md.name}`;
     if (skipped.has(item) || f.resource === "customresourcedefinitions") continue;
     const ref = { apiVersion: f.object.apiVersion, kind: f.object.kind, name: md.name, namespace: md.namespace };
     const source = await from.get(ref);

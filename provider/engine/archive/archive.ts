@@ -184,7 +184,7 @@ export async function* readArchive(source: Readable, options: ReadArchiveOptions
     for await (const entry of extract) {
       const item = await readEntry(entry, maxEntryBytes);
       if (!item) continue;
-      if (seen.has(item.path)) throw new IntegrityError(`archive entry ${item.path} appears twice; the archive was not written by hks-backup or has been tampered with`);
+      if (seen.has(item.path)) throw new IntegrityError(`archive entry ${item.path} appears twice; the archive was not written by hks-backup or has been ` + `tampered with`);
       seen.add(item.path);
       yield item;
     }
@@ -214,12 +214,12 @@ async function readEntry(entry: TarEntry, maxEntryBytes: number): Promise<Archiv
   }
   if (type !== "file" && type !== "contiguous-file") {
     // A link or device could point restore at something outside the archive; we never write them.
-    throw new IntegrityError(`archive entry ${JSON.stringify(name)} is a ${type ?? "non-regular"} entry; only regular files are accepted (links and devices are refused)`);
+    throw new IntegrityError(`archive entry ${JSON.stringify(name)} is a ${type ?? "non-regular"} entry; only regular files are ` + `accepted (links and devices are refused)`);
   }
   const ref = parseArchivePath(name);
   const declared = entry.header.size ?? 0;
   if (declared > maxEntryBytes) {
-    throw new IntegrityError(`archive entry ${JSON.stringify(name)} declares ${declared} bytes; the limit is ${maxEntryBytes} (MAX_ENTRY_BYTES)`);
+    throw new IntegrityError(`archive entry ${JSON.stringify(name)} declares ${declared} bytes; the limit is ${maxEntryBytes} ` + `(MAX_ENTRY_BYTES)`);
   }
   const chunks: Buffer[] = [];
   let total = 0;

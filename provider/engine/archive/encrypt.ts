@@ -1,6 +1,7 @@
 /**
  * age encryption (https://age-encryption.org/v1) of backup archives to X25519 recipients, streaming,
- * using FiloSottile's `age-encryption` (typage); the keys' format is format/age-keys.ts. The output is a standard age file: `age -d -i key.txt`
+ * using FiloSottile's `age-encryption` (typage); the keys' format is format/age-keys.ts. The output is a standard age
+ * file: `age -d -i key.txt`
  * decrypts it, and files from `age -r age1...` decrypt here, so a restore never depends on this tool.
  *
  * Only public keys (`age1...`) are needed to back up; the identity (`AGE-SECRET-KEY-1...`) is needed
@@ -73,7 +74,7 @@ function decryptionError(e: unknown, phase: Phase): Error {
     reason = `the ciphertext is damaged, truncated or was modified (${m})`;
   } else if (m.includes("no identity matched")) {
     // A modified recipient stanza looks the same as a foreign key, so the message names both.
-    reason = "none of the given identities can open this file: it was encrypted to other recipients (wrong identity file?) or its header was modified. Compare the recipient fingerprints in manifest.json with `age-keygen -y <identity file>`";
+    reason = "none of the given identities can open this file: it was encrypted to other recipients (wrong identity " + "file?) or its header was modified. Compare the recipient fingerprints in manifest.json with `age-keygen " + "-y <identity file>`";
   } else if (m.startsWith("invalid version") || m.includes("non-ASCII byte in header")) {
     reason = "the input is not an age file (was the archive stored unencrypted, or is this the wrong object?)";
   } else if (m.includes("stream ended")) {

@@ -49,7 +49,7 @@ export async function resolveBackupName(store: ObjectStore, opts: { given?: stri
   if (opts.given) {
     assertValidName(opts.given, field);
     if (await backupExists(store, opts.given)) {
-      throw new ConflictError(`${field}: a backup named "${opts.given}" already exists in ${store.describe()}; backups are never overwritten: choose another name, or delete the old one (hks backup delete ${opts.given})`);
+      throw new ConflictError(`${field}: a backup named "${opts.given}" already exists in ${store.describe()}; backups are never ` + `overwritten: choose another name, or delete the old one (hks backup delete ${opts.given})`);
     }
     return opts.given;
   }

@@ -49,7 +49,7 @@ async function unservedTypes(reader: KubeReader, target: BackupTarget, signal?: 
     if (p === "*" || resources.some((r) => resourceMatches(p, r))) continue;
     const stem = p.split(".")[0]!.slice(0, 4);
     const near = [...new Set(resources.filter((r) => r.resource.startsWith(stem)).map((r) => (r.group ? `${r.resource}.${r.group}` : r.resource)))];
-    out.push({ subject: `includeResources[${i}]`, reason: `no resource type "${p}" is served by the cluster${near.length ? ` (did you mean ${near.slice(0, 3).join(", ")}?)` : ""}: use the lowercase plural, optionally with its group (see kubectl api-resources)` });
+    out.push({ subject: `includeResources[${i}]`, reason: `no resource type "${p}" is served by the ` + `cluster${near.length ? ` (did you mean ${near.slice(0, 3).join(", ")}?)` : ""}: use the lowercase ` + `plural, optionally with its group (see kubectl api-resources)` });
   }
   return out;
 }
@@ -65,7 +65,7 @@ export async function targetProblems(reader: KubeReader, target: BackupTarget, s
   for (const pod of await listTargetPods(reader, target, signal)) {
     for (const phase of ["pre", "post"] as const) {
       const { error } = podHookFromAnnotations(pod, phase);
-      if (error) out.push({ subject: `pod ${pod.namespace}/${pod.name}`, reason: `${error}; fix or remove the annotation (kubectl annotate pod -n ${pod.namespace} ${pod.name} ...), or leave the pod out of the target` });
+      if (error) out.push({ subject: `pod ${pod.namespace}/${pod.name}`, reason: `${error}; fix or remove the annotation (kubectl annotate pod -n ${pod.namespace} ${pod.name} ...), ` + `or leave the pod out of the target` });
     }
   }
   return out;

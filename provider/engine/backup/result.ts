@@ -96,5 +96,5 @@ export function buildFailure(id: BackupIdentity, failedAt: Date, fatal: string, 
 export function summarizeCounts(m: Pick<BackupManifest, "counts" | "volumeSnapshots">): string {
   const types = Object.keys(m.counts.byResource).length;
   const snaps = m.volumeSnapshots.filter((s) => s.readyToUse).length;
-  return `${m.counts.total} objects (${types} types)${snaps ? `, ${snaps} volume snapshot${snaps === 1 ? "" : "s"}` : ""}`;
+  return `${m.counts.total} objects (${types} ` + `types)${snaps ? `, ${snaps} volume snapshot${snaps === 1 ? "" : "s"}` : ""}`;
 }

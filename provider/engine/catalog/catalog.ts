@@ -52,7 +52,7 @@ export function parseBackupRecord<T extends BackupManifest | BackupFailure>(body
     throw new IntegrityError(`${what} is not valid JSON (${(err as Error).message}); the backup's records are damaged`, { cause: err });
   }
   if (typeof rec?.formatVersion !== "number" || rec.formatVersion > MANIFEST_FORMAT_VERSION) {
-    throw new IntegrityError(`${what} has format version ${JSON.stringify(rec?.formatVersion)}; this hks-backup reads up to ${MANIFEST_FORMAT_VERSION}: upgrade hks-backup`);
+    throw new IntegrityError(`${what} has format version ${JSON.stringify(rec?.formatVersion)}; this hks-backup reads up to ` + `${MANIFEST_FORMAT_VERSION}: upgrade hks-backup`);
   }
   return rec;
 }

@@ -32,7 +32,7 @@ export async function latestBackupOfPlan(store: ObjectStore, plan: string): Prom
   }
   if (!best) {
     throw new InputError("plan", seen
-      ? `plan "${plan}" has ${seen} backup(s) in ${store.describe()} but none Completed; name a backup explicitly with the backup input`
+      ? `plan "${plan}" has ${seen} backup(s) in ${store.describe()} but none Completed; name a backup ` + `explicitly with the backup input`
       : `plan "${plan}" has no backups in ${store.describe()}; check the plan name and the storage location`);
   }
   return best.name;

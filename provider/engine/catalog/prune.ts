@@ -63,7 +63,7 @@ export async function retentionCandidates(store: ObjectStore, plan: string): Pro
     candidates.push({ name: b.name, startedAt, phase: b.phase });
   }
   if (incomplete.length) {
-    warnings.push(`${incomplete.length} incomplete backup folder(s) without manifest or failure record (a run that died?), left alone: ${incomplete.join(", ")}`);
+    warnings.push(`${incomplete.length} incomplete backup folder(s) without manifest or failure record (a run that died?), ` + `left alone: ${incomplete.join(", ")}`);
   }
   return { candidates, warnings };
 }

@@ -70,10 +70,10 @@ async function verifyVolumes(store: ObjectStore, manifest: BackupManifest): Prom
   const rec = manifest.artifacts.volumes;
   if (!rec) return false;
   const body = await store.tryGet(rec.key);
-  if (!body) throw new IntegrityError(`${rec.key} of backup ${manifest.name} is missing; its VolumeSnapshot references are lost (the manifest records ${rec.bytes} bytes)`);
+  if (!body) throw new IntegrityError(`${rec.key} of backup ${manifest.name} is missing; its VolumeSnapshot references are lost (the manifest ` + `records ${rec.bytes} bytes)`);
   const sha = crypto.createHash("sha256").update(body).digest("hex");
   if (body.length !== rec.bytes || sha !== rec.sha256) {
-    throw new IntegrityError(`${rec.key} of backup ${manifest.name} does not match its manifest: ${body.length} bytes with SHA-256 ${sha}, expected ${rec.bytes} bytes with SHA-256 ${rec.sha256}`);
+    throw new IntegrityError(`${rec.key} of backup ${manifest.name} does not match its manifest: ${body.length} bytes with SHA-256 ` + `${sha}, expected ${rec.bytes} bytes with SHA-256 ${rec.sha256}`);
   }
   return true;
 }
@@ -96,7 +96,7 @@ export async function verifyBackup(store: ObjectStore, name: string, opts: Verif
   try {
     const file = await fetchVerifiedArchive(store, manifest, tmp, {
       progress, signal: opts.signal,
-      advice: "this backup cannot be restored from this location. Use a replica of it (a plan's copy location) or another backup, and check the storage",
+      advice: "this backup cannot be restored from this location. Use a replica of it (a plan's copy location) or " + "another backup, and check the storage",
     });
     const base = { name, manifest, archiveBytes: manifest.artifacts.resources.bytes, sha256: manifest.artifacts.resources.sha256, volumesChecked };
     if (!readContents) return { ...base, contentsChecked: false, byResource: {}, objects: 0, uncompressedBytes: 0 };
@@ -109,7 +109,7 @@ export async function verifyBackup(store: ObjectStore, name: string, opts: Verif
       try {
         parsed = YAML.parse(entry.content.toString("utf8"));
       } catch (e) {
-        throw new IntegrityError(`archive entry ${entry.path} (${describeRef(entry.ref)}) does not parse as YAML: ${(e as Error).message.split("\n")[0]}`);
+        throw new IntegrityError(`archive entry ${entry.path} (${describeRef(entry.ref)}) does not parse as YAML: ` + `${(e as Error).message.split("\n")[0]}`);
       }
       checkArchivedIdentity(parsed, entry.ref); // the restore's own check: what verifies, restores
       const key = groupResourceKey(entry.ref);

@@ -72,7 +72,8 @@ const LEADING_KEYS = ["apiVersion", "kind"] as const;
 
 /**
  * The sanitized object as a view: new top-level, `metadata` and `annotations` objects, every other
- * value shared with `obj`; `apiVersion` and `kind` come first whatever their place in `obj`. For callers that only read the result (the backup serialises it straight
+ * value shared with `obj`; `apiVersion` and `kind` come first whatever their place in `obj`. For callers that only
+ * read the result (the backup serialises it straight
  * away): it costs three small copies instead of a deep one, which at 50,000 objects is the
  * difference the benchmark sees. Neither `obj` nor the view may be mutated while the other is in use.
  * Removes what {@link sanitizeObject} removes.

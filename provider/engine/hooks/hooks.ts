@@ -92,7 +92,7 @@ export async function runHook(executor: PodExecutor, spec: HookSpec, now: () => 
 /** The issue a failed record raises: an error (`Fail`) or a warning (`Continue`). */
 function recordIssue(r: HookRecord, result: HookStageResult): void {
   if (r.outcome === "Succeeded" || r.outcome === "Skipped") return;
-  const what = `${r.phase} hook${r.scope === "plan" ? " (plan)" : ""} in ${r.namespace}/${r.pod} container ${r.container || "?"}`;
+  const what = `${r.phase} hook${r.scope === "plan" ? " (plan)" : ""} in ${r.namespace}/${r.pod} container ` + `${r.container || "?"}`;
   const reason = `${r.outcome === "TimedOut" ? "timed out" : "failed"}: ${r.error ?? "unknown error"}`;
   if (r.onError === "Continue") result.warnings.push(`${what} ${reason} (onError: Continue)`);
   else result.errors.push({ item: `hook/${r.phase}/${r.namespace}/${r.pod}`, reason: `${what} ${reason}` });
@@ -141,7 +141,7 @@ export async function runPlanHooks(
       if (phase === "pre" && (hook.onError ?? "Fail") === "Fail") result.fatal ??= reason;
       continue;
     }
-    if (pods.length === 0) result.warnings.push(`${label}: no pod matches selector "${hook.selector}"${hook.namespace ? ` in ${hook.namespace}` : ""}; nothing ran`);
+    if (pods.length === 0) result.warnings.push(`${label}: no pod matches selector "${hook.selector}"${hook.namespace ? ` in ${hook.namespace}` : ""}; ` + `nothing ran`);
     const records = await runSpecs(executor, planHookSpecs(hook, phase, pods), now, signal);
     for (const r of records) {
       result.records.push(r);

@@ -38,7 +38,7 @@ export async function waitForCrds(cluster: RestoreCluster, names: readonly strin
       const crd = await cluster.get({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name });
       if (established(crd)) break;
       if (Date.now() > deadline) {
-        outcomes.warn(`CustomResourceDefinition ${name} was not Established within ${Math.round(timeoutMs / 1000)}s; its custom resources may fail to restore`);
+        outcomes.warn(`CustomResourceDefinition ${name} was not Established within ${Math.round(timeoutMs / 1000)}s; its ` + `custom resources may fail to restore`);
         break;
       }
       await sleep(POLL_INTERVAL_MS, signal);
@@ -58,7 +58,7 @@ export async function ensureNamespaces(cluster: RestoreCluster, names: Iterable<
     const live = await cluster.get(ref);
     if (live) {
       if ((live.status as { phase?: string } | undefined)?.phase === "Terminating") {
-        throw new KubernetesError(`target namespace ${name} is being deleted; wait until it is gone (kubectl get ns ${name}) and restore again, or map to another namespace`);
+        throw new KubernetesError(`target namespace ${name} is being deleted; wait until it is gone (kubectl get ns ${name}) and ` + `restore again, or map to another namespace`);
       }
       continue;
     }

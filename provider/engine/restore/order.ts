@@ -33,18 +33,18 @@ export const HIGH_PRIORITY_TIERS: readonly RestoreTier[] = [
   { resources: ["volumesnapshots.snapshot.storage.k8s.io"], why: "restored PVCs use a VolumeSnapshot as their dataSource" },
   { resources: ["persistentvolumes"], why: "a PVC pre-bound to a PV (volumeName) binds only once that PV exists" },
   { resources: ["persistentvolumeclaims"], why: "pods mount them, and a StatefulSet would otherwise create empty claims of the same name" },
-  { resources: ["serviceaccounts"], why: "token Secrets of a missing ServiceAccount are deleted by the token controller (velero orders them the same way)" },
+  { resources: ["serviceaccounts"], why: "token Secrets of a missing ServiceAccount are deleted by the token controller (velero orders them the " + "same way)" },
   { resources: ["secrets", "configmaps"], why: "pods mounting or reading a missing one fail to start" },
   { resources: ["roles.rbac.authorization.k8s.io", "clusterroles.rbac.authorization.k8s.io"], why: "the RBAC escalation check on a binding must resolve the role it grants" },
   { resources: ["rolebindings.rbac.authorization.k8s.io", "clusterrolebindings.rbac.authorization.k8s.io"], why: "workloads' ServiceAccounts need their permissions when they start" },
   {
     resources: ["limitranges", "resourcequotas", "priorityclasses.scheduling.k8s.io", "networkpolicies.networking.k8s.io"],
-    why: "admission applies defaults, quotas and priority when a pod is created, and pods must not start without their network isolation",
+    why: "admission applies defaults, quotas and priority when a pod is created, and pods must not start without " + "their network isolation",
   },
   { resources: ["services"], why: "pods get service environment variables only for Services that exist when they start" },
   {
     resources: ["pods", "replicasets.apps", "deployments.apps", "statefulsets.apps", "daemonsets.apps", "jobs.batch", "cronjobs.batch"],
-    why: "workloads need everything above; objects a controller owns are dropped before ordering, so these do not depend on each other",
+    why: "workloads need everything above; objects a controller owns are dropped before ordering, so these do not " + "depend on each other",
   },
   { resources: ["ingresses.networking.k8s.io"], why: "an Ingress routes to Services and backends that should already exist" },
 ];
@@ -62,7 +62,7 @@ export const LOW_PRIORITY_TIERS: readonly RestoreTier[] = [
       "validatingadmissionpolicybindings.admissionregistration.k8s.io",
       "apiservices.apiregistration.k8s.io",
     ],
-    why: "a webhook or aggregated API whose backing Service is not running yet would reject or break the restore of everything after it",
+    why: "a webhook or aggregated API whose backing Service is not running yet would reject or break the restore of " + "everything after it",
   },
 ];
 

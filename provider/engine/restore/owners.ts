@@ -80,7 +80,7 @@ export class OwnerTracker {
       for (const o of d.owners) {
         const uid = await this.lookup(o, d.target.namespace).catch(() => undefined);
         if (uid) found.push({ ...o, uid });
-        else outcomes.warn(`${d.item}: owner ${o.kind}/${o.name} is not in the target cluster; the owner reference was dropped (the object will not be garbage-collected with it)`);
+        else outcomes.warn(`${d.item}: owner ${o.kind}/${o.name} is not in the target cluster; the owner reference was ` + `dropped (the object will not be garbage-collected with it)`);
       }
       if (found.length === 0) continue;
       for (let attempt = 0; ; attempt++) {

@@ -18,7 +18,7 @@ function groupLine(g: ReasonGroup): string {
 export function formatRestoreResult(r: RestoreResult, verbose = false): string[] {
   const mapping = Object.entries(r.namespaceMapping).map(([a, b]) => `${a}→${b}`).join(", ");
   const lines = [
-    `restore ${r.restoreName} of backup ${r.backupName} (location ${r.storageLocation}${mapping ? `, ${mapping}` : ""}) into ${r.targetCluster}`,
+    `restore ${r.restoreName} of backup ${r.backupName} (location ` + `${r.storageLocation}${mapping ? `, ${mapping}` : ""}) into ${r.targetCluster}`,
     `  ${summarizeCounts(r.phase, r.counts)}`,
   ];
   if (r.error) lines.push(`  error: ${r.error}`);

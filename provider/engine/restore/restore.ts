@@ -99,7 +99,7 @@ export async function runRestore(deps: RestoreDeps, opts: RestoreOptions): Promi
     // ---- Nothing in the cluster has been touched up to here. ----
     if (opts.restoreVolumes) volumes = new VolumeRestorer(deps.cluster, opts.restoreName, manifest.volumeSnapshots ?? [], outcomes);
     const pvcs = index.types.get("persistentvolumeclaims")?.count ?? 0;
-    if (pvcs && !opts.restoreVolumes) outcomes.warn(`${pvcs} PVC(s) restored without their data (restoreVolumes is off): each gets a new empty volume from its StorageClass`);
+    if (pvcs && !opts.restoreVolumes) outcomes.warn(`${pvcs} PVC(s) restored without their data (restoreVolumes is off): each gets a new empty volume from ` + `its StorageClass`);
     const t0 = Date.now();
     await applyTiers(index, {
       cluster: deps.cluster,

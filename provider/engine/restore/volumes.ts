@@ -89,7 +89,7 @@ export class VolumeRestorer {
       const content = boundedName(`hks-${this.restoreName}-${ns}-${name}`);
       await this.ensureContent(content, rec, ns, snapshot);
       await this.ensureSnapshot(snapshot, ns, content, rec);
-      source = `VolumeSnapshotContent ${content} (pre-bound, handle ${rec.snapshotHandle}) via VolumeSnapshot ${ns}/${snapshot}`;
+      source = `VolumeSnapshotContent ${content} (pre-bound, handle ${rec.snapshotHandle}) via VolumeSnapshot ` + `${ns}/${snapshot}`;
     }
     const out = structuredClone(pvc);
     const spec = (out.spec ??= {}) as Record<string, unknown>;
@@ -122,7 +122,7 @@ export class VolumeRestorer {
       const live = await this.cluster.get({ apiVersion: SNAPSHOT_API, kind: "VolumeSnapshotContent", name });
       const spec = live?.spec as { source?: { snapshotHandle?: string }; volumeSnapshotRef?: { name?: string; namespace?: string } } | undefined;
       if (spec?.source?.snapshotHandle !== rec.snapshotHandle || spec?.volumeSnapshotRef?.name !== snapshot || spec?.volumeSnapshotRef?.namespace !== ns) {
-        throw new ClusterCallError(409, `VolumeSnapshotContent ${name} exists with another snapshot handle or reference; delete it or restore under another name`);
+        throw new ClusterCallError(409, `VolumeSnapshotContent ${name} exists with another snapshot handle or reference; delete it or ` + `restore under another name`);
       }
     }
   }

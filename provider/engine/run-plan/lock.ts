@@ -41,8 +41,8 @@ export interface AcquiredRunLock extends RunLock {
 /** Another run holds the plan's lock. */
 export class RunLockedError extends ConflictError {
   constructor(readonly lock: RunLock, where: string) {
-    super(`plan "${lock.plan}" is already running: ${where} holds its run lock for ${lock.holder} (run ${lock.runId}) since ${lock.acquiredAt}, valid until ${lock.expiresAt}. ` +
-      "Wait for that run to finish; if it died, the lock is broken automatically once it expires (or delete the lock object)");
+    super(`plan "${lock.plan}" is already running: ${where} holds its run lock for ${lock.holder} (run ` + `${lock.runId}) since ${lock.acquiredAt}, valid until ${lock.expiresAt}. ` +
+      "Wait for that run to finish; if it died, the lock is broken automatically once it expires (or delete " + "the lock object)");
   }
 }
 
@@ -91,7 +91,7 @@ export async function acquireRunLock(store: ObjectStore, plan: string, opts: Acq
     const held = parseLock(raw);
     if (held && Date.parse(held.expiresAt) > opts.now.getTime()) throw new RunLockedError(held, store.describe());
     log(held
-      ? `warning: breaking the expired run lock of plan "${plan}" held by ${held.holder} (run ${held.runId}) since ${held.acquiredAt}, expired at ${held.expiresAt}: that run died without releasing it`
+      ? `warning: breaking the expired run lock of plan "${plan}" held by ${held.holder} (run ${held.runId}) ` + `since ${held.acquiredAt}, expired at ${held.expiresAt}: that run died without releasing it`
       : `warning: breaking the run lock of plan "${plan}": ${key} is not a readable lock document`);
     // Re-read right before deleting, so a lock renewed meanwhile by someone else is not removed.
     const again = await store.tryGet(key);
@@ -99,7 +99,7 @@ export async function acquireRunLock(store: ObjectStore, plan: string, opts: Acq
     await store.delete(key);
     broken = held;
   }
-  throw new ConflictError(`could not take the run lock of plan "${plan}" in ${store.describe()} after 3 attempts: another run keeps taking it`);
+  throw new ConflictError(`could not take the run lock of plan "${plan}" in ${store.describe()} after 3 attempts: another run keeps ` + `taking it`);
 }
 
 /**
@@ -114,7 +114,7 @@ export async function releaseRunLock(store: ObjectStore, lock: RunLock, log: (li
     return;
   }
   if (held.runId !== lock.runId) {
-    log(`warning: the run lock of plan "${lock.plan}" now belongs to ${held.holder} (run ${held.runId}); it is left in place`);
+    log(`warning: the run lock of plan "${lock.plan}" now belongs to ${held.holder} (run ${held.runId}); it is ` + `left in place`);
     return;
   }
   await store.delete(key);

@@ -40,7 +40,7 @@ export function formatRunSummary(r: RunPlanResult): string[] {
     if (l.verified) parts.push(l.verified.contentsChecked ? `verified (${l.verified.objects} objects read back)` : "verified (size and SHA-256; encrypted, contents not read)");
     if (l.retention) {
       const pruned = l.retention.pruned.map((p) => p.name);
-      parts.push(`retention kept ${l.retention.kept.length}, pruned ${pruned.length}${pruned.length ? ` (${pruned.join(", ")})` : ""}`);
+      parts.push(`retention kept ${l.retention.kept.length}, pruned ` + `${pruned.length}${pruned.length ? ` (${pruned.join(", ")})` : ""}`);
     }
     lines.push(`  ${l.role} ${l.location}: ${parts.join("; ") || "nothing done"}`);
     for (const e of l.errors) lines.push(`    error: ${e}`);
@@ -49,6 +49,6 @@ export function formatRunSummary(r: RunPlanResult): string[] {
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   for (const e of r.errors) lines.push(`  error: ${e}`);
   const code = runExitCode(r);
-  lines.push(`result: ${code === RUN_EXIT.ok ? "success" : code === RUN_EXIT.partiallyFailed ? "partially failed" : "failed"} (exit ${code})`);
+  lines.push(`result: ` + `${code === RUN_EXIT.ok ? "success" : code === RUN_EXIT.partiallyFailed ? "partially failed" : "failed"} ` + `(exit ${code})`);
   return lines;
 }

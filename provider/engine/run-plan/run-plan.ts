@@ -109,7 +109,7 @@ async function removeDeadRunUploads(stores: readonly ObjectStore[], backup: stri
       const n = await abortBackupUploads(store, backup);
       if (n) log(`removed ${n} incomplete upload(s) of backup ${backup} from ${store.describe()}: left by the run that died`);
     } catch (err) {
-      warnings.push(`could not remove the incomplete uploads of backup ${backup} (left by a run that died) from ${store.describe()}: ${message(err)}`);
+      warnings.push(`could not remove the incomplete uploads of backup ${backup} (left by a run that died) from ` + `${store.describe()}: ${message(err)}`);
     }
   }
   return warnings;
@@ -162,7 +162,9 @@ export async function runPlan(spec: PlanSpec, deps: RunPlanDeps): Promise<RunPla
       try {
         const published = await publishBackup(spill, name, { location: loc.config.name, store: loc.store, recipients: loc.config.recipients ?? [], signal: deps.signal });
         Object.assign(outcome, { published });
-        deps.log(`${outcome.role} ${loc.config.name}: ${published.url}${loc.config.recipients?.length ? ` (encrypted for ${loc.config.recipients.length} recipient(s))` : ""}`);
+        const recipients = loc.config.recipients?.length;
+        const encrypted = recipients ? ` (encrypted for ${recipients} recipient(s))` : "";
+        deps.log(`${outcome.role} ${loc.config.name}: ${published.url}${encrypted}`);
       } catch (err) {
         outcome.errors.push(`publishing ${name}: ${message(err)}`);
         continue;
@@ -172,7 +174,8 @@ export async function runPlan(spec: PlanSpec, deps: RunPlanDeps): Promise<RunPla
           // The runner holds no identity: an encrypted copy is checked by size and SHA-256 only.
           const v = await verifyBackup(loc.store, name, { signal: deps.signal });
           Object.assign(outcome, { verified: { objects: v.objects, contentsChecked: v.contentsChecked } });
-          deps.log(`${outcome.role} ${loc.config.name}: verified ${v.contentsChecked ? `${v.objects} objects read back` : "size and SHA-256 (encrypted; contents not read)"}`);
+          const how = v.contentsChecked ? `${v.objects} objects read back` : "size and SHA-256 (encrypted; contents not read)";
+          deps.log(`${outcome.role} ${loc.config.name}: verified ${how}`);
         } catch (err) {
           outcome.errors.push(`verifying ${name} after publishing: ${message(err)}`);
         }

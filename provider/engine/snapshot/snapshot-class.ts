@@ -32,7 +32,7 @@ export function chooseSnapshotClass(
   const sc = scName ? storageClasses.find((s) => s.name === scName) : undefined;
   if (given) {
     const c = classes.find((x) => x.name === given);
-    if (!c) return { error: `VolumeSnapshotClass "${given}" (target.volumeSnapshotClass) does not exist${classes.length ? ` (classes: ${classes.map((x) => x.name).join(", ")})` : ""}`, storageClass: scName };
+    if (!c) return { error: `VolumeSnapshotClass "${given}" (target.volumeSnapshotClass) does not ` + `exist${classes.length ? ` (classes: ${classes.map((x) => x.name).join(", ")})` : ""}`, storageClass: scName };
     return { className: c.name, driver: c.driver, storageClass: scName };
   }
   if (sc) {
@@ -45,7 +45,7 @@ export function chooseSnapshotClass(
     ? `no VolumeSnapshotClass has driver "${sc.provisioner}" (the provisioner of StorageClass "${sc.name}")`
     : scName ? `its StorageClass "${scName}" does not exist` : "it has no StorageClass";
   const def = defaults.length > 1 ? `, and ${defaults.length} classes claim to be the default` : ", and no class is marked default";
-  return { error: `cannot choose a VolumeSnapshotClass: ${why}${def}; set target.volumeSnapshotClass (--volume-snapshot-class)`, storageClass: scName };
+  return { error: `cannot choose a VolumeSnapshotClass: ${why}${def}; set target.volumeSnapshotClass ` + `(--volume-snapshot-class)`, storageClass: scName };
 }
 
 /**

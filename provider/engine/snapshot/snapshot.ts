@@ -122,7 +122,7 @@ async function waitForSnapshots(
     if (pending.length === 0) break;
     if (now() >= deadline) {
       for (const p of pending) {
-        fail(p.record, `not readyToUse within ${Math.round(timeoutMs / 1000)}s (snapshotTimeoutSeconds); the VolumeSnapshot was deleted`);
+        fail(p.record, `not readyToUse within ${Math.round(timeoutMs / 1000)}s (snapshotTimeoutSeconds); the VolumeSnapshot ` + `was deleted`);
         await api.delete(p.record.namespace, p.record.volumeSnapshot).catch(() => undefined);
       }
       return;

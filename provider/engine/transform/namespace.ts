@@ -102,7 +102,7 @@ export const NAMESPACE_FIELD_RULES: readonly NamespaceFieldRule[] = [
   },
   {
     resources: ["networkpolicies.networking.k8s.io"],
-    fields: `spec.ingress[].from[].namespaceSelector, spec.egress[].to[].namespaceSelector (by "${NAMESPACE_NAME_LABEL}")`,
+    fields: `spec.ingress[].from[].namespaceSelector, spec.egress[].to[].namespaceSelector (by ` + `"${NAMESPACE_NAME_LABEL}")`,
     why: "a policy admitting its own namespace by name must admit the clone, not the source",
     apply: (o, map) => {
       for (const r of arr(at(o, "spec")?.ingress)) arr(r.from).forEach((p) => mapNamespaceSelector(obj(p.namespaceSelector), map));

@@ -61,7 +61,7 @@ export const SKIP_RULES: readonly SkipRule[] = [
     // Restoring a PV would point the clone at the source's disk (two claims, one volume). Claims
     // get new volumes: from their snapshot (restoreVolumes) or from their StorageClass.
     resources: ["persistentvolumes"],
-    reason: always("a PersistentVolume is the source's disk; restored claims get new volumes (from snapshots with restoreVolumes, else from their StorageClass)"),
+    reason: always("a PersistentVolume is the source's disk; restored claims get new volumes (from snapshots with " + "restoreVolumes, else from their StorageClass)"),
   },
 ];
 

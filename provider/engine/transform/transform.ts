@@ -82,7 +82,8 @@ export function groupOf(apiVersion: string): string {
   return slash < 0 ? "" : apiVersion.slice(0, slash);
 }
 
-/** True when a resource-type filter entry names `ref`'s type: `*`, `<resource>.<group>`, or `<resource>` of any group. */
+/** True when a resource-type filter entry names `ref`'s type: `*`, `<resource>.<group>`, or `<resource>` of any
+ * group. */
 export function matchesResourceFilter(entry: string, ref: ArchiveObjectRef): boolean {
   const e = entry.toLowerCase();
   return e === "*" || e === groupResourceKey(ref) || (!e.includes(".") && e === ref.resource);
@@ -104,7 +105,7 @@ export function checkArchivedIdentity(raw: unknown, ref: ArchiveObjectRef, where
   }
   const md = o!.metadata!;
   if (md.name !== ref.name) bad(`its metadata.name is ${JSON.stringify(md.name)}, the path says ${JSON.stringify(ref.name)}`);
-  if ((md.namespace || undefined) !== ref.namespace) bad(`its metadata.namespace is ${JSON.stringify(md.namespace ?? null)}, the path says ${JSON.stringify(ref.namespace ?? null)}`);
+  if ((md.namespace || undefined) !== ref.namespace) bad(`its metadata.namespace is ${JSON.stringify(md.namespace ?? null)}, the path says ` + `${JSON.stringify(ref.namespace ?? null)}`);
   if (groupOf(o!.apiVersion!) !== ref.group) bad(`its apiVersion ${o!.apiVersion} is not in group ${JSON.stringify(ref.group)} of the path`);
   return o as KubeObject;
 }
@@ -127,7 +128,7 @@ export function transformObject(raw: unknown, ref: ArchiveObjectRef, opts: Trans
   // For a Namespace object, the namespace it "is in" is itself.
   const scopeNs = ref.namespace ?? (key === "namespaces" ? ref.name : undefined);
   if (scopeNs !== undefined && opts.backupNamespaces?.length && !opts.backupNamespaces.includes(scopeNs)) {
-    throw new IntegrityError(`archive entry ${where} is refused: namespace ${scopeNs} is not one the backup recorded (${opts.backupNamespaces.join(", ")}); the archive does not match its manifest`);
+    throw new IntegrityError(`archive entry ${where} is refused: namespace ${scopeNs} is not one the backup recorded ` + `(${opts.backupNamespaces.join(", ")}); the archive does not match its manifest`);
   }
   if (scopeNs !== undefined && opts.includeNamespaces && !opts.includeNamespaces.includes(scopeNs)) {
     return { action: "skip", reason: "namespace not included in this restore" };
@@ -151,13 +152,13 @@ export function transformObject(raw: unknown, ref: ArchiveObjectRef, opts: Trans
     try {
       out = applyJsonPatch(out, p.patch);
     } catch (e) {
-      return { action: "fail", reason: `patch for ${p.group || "core"}/${p.kind}${p.name ? `/${p.name}` : ""} does not apply: ${(e as Error).message}` };
+      return { action: "fail", reason: `patch for ${p.group || "core"}/${p.kind}${p.name ? `/${p.name}` : ""} does not apply: ` + `${(e as Error).message}` };
     }
   }
   const targetNamespace = ref.namespace === undefined ? undefined : map(ref.namespace);
   const md = out.metadata as KubeObject["metadata"] | undefined;
   if (!md || md.name !== o.metadata.name || (md.namespace || undefined) !== targetNamespace || out.kind !== source.kind || out.apiVersion !== source.apiVersion) {
-    return { action: "fail", reason: "a patch changed the object's apiVersion, kind, name or namespace; patches may change content only (use namespaceMapping to move objects)" };
+    return { action: "fail", reason: "a patch changed the object's apiVersion, kind, name or namespace; patches may change content only " + "(use namespaceMapping to move objects)" };
   }
   return { action: "restore", object: out, targetNamespace, owners };
 }

@@ -90,7 +90,7 @@ describe("the run lock names its backup", () => {
 });
 
 describe("abortBackupUploads", () => {
-  it("asks for the backup's folder and, one by one, both archive keys (MinIO lists them only so after a restart)", async () => {
+  it("asks for the backup's folder and, one by one, both archive keys (MinIO lists them only so " + "after a restart)", async () => {
     const calls: [string, AbortIncompleteOptions | undefined][] = [];
     const store = Object.assign(new MemoryObjectStore(), {
       async abortIncompleteUploads(prefix: string, o?: AbortIncompleteOptions) {
@@ -111,7 +111,7 @@ describe("formatRunSummary", () => {
       plan: "daily", backupName: "daily-20250301020000", phase: "Completed", backupSummary: "3 objects (2 types)",
       locations: [{ location: "main", role: "primary", errors: ["publishing daily-20250301020000: StorageError: ..."] }], errors: [], warnings: [],
     });
-    expect(lines[0]).toBe("plan daily: backup daily-20250301020000 NOT STORED (taken Completed, but publishing it to main failed): 3 objects (2 types)");
+    expect(lines[0]).toBe("plan daily: backup daily-20250301020000 NOT STORED (taken Completed, but publishing it to main failed): " + "3 objects (2 types)");
     expect(lines.at(-1)).toBe("result: failed (exit 1)");
   });
 });

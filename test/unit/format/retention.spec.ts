@@ -350,8 +350,8 @@ describe("selectRetention: object lock", () => {
     ]);
     expect(r.prune).toEqual([{ name: "unlocked-old", reason: "not selected by any retention rule (last=1)" }]);
     expect(r.warnings).toEqual([
-      'backup "locked-old" would be pruned (not selected by any retention rule (last=1)) but its object lock has not expired; it is kept and will be pruned by a later run',
-      'backup "locked-failed" would be pruned (failed, and not newer than the newest good backup "new") but its object lock has not expired; it is kept and will be pruned by a later run',
+      'backup "locked-old" would be pruned (not selected by any retention rule (last=1)) but its object lock ' + 'has not expired; it is kept and will be pruned by a later run',
+      'backup "locked-failed" would be pruned (failed, and not newer than the newest good backup "new") but ' + 'its object lock has not expired; it is kept and will be pruned by a later run',
     ]);
   });
 
@@ -507,7 +507,7 @@ describe("selectRetention properties", () => {
     }));
   });
 
-  it("with last=N only, exactly the N newest good backups are kept, plus the always-kept one, failed rules and locks", () => {
+  it("with last=N only, exactly the N newest good backups are kept, plus the always-kept one, failed rules and " + "locks", () => {
     fc.assert(fc.property(backupsArb, fc.integer({ min: 1, max: 10 }), fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }), zoneArb, (backups, n, keepFailed, zone) => {
       const policy: RetentionPolicy = keepFailed === undefined ? { last: n } : { last: n, keepFailed };
       const sorted = newestFirst(backups);

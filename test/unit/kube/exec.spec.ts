@@ -37,7 +37,10 @@ describe("kubeExecutor", () => {
     const ws = fakeWs([[1, "hi\n"], [3, JSON.stringify({ status: "Success" })]]);
     const res = await kubeExecutor(kc, ws).exec(req);
     expect(res).toEqual({ exitCode: 0, stdout: "hi\n", stderr: "" });
-    expect(ws.paths[0]).toBe("/api/v1/namespaces/prod/pods/db/exec?stdout=true&stderr=true&stdin=false&tty=false&command=%2Fbin%2Fsh&command=-c&command=echo%20hi&container=postgres");
+    expect(ws.paths[0]).toBe(
+      "/api/v1/namespaces/prod/pods/db/exec?stdout=true&stderr=true&stdin=false&tty=false" +
+        "&command=%2Fbin%2Fsh&command=-c&command=echo%20hi&container=postgres",
+    );
   });
   it("reads a non-zero exit code from the NonZeroExitCode status", async () => {
     const status = { status: "Failure", reason: "NonZeroExitCode", details: { causes: [{ reason: "ExitCode", message: "42" }] } };

@@ -20,7 +20,7 @@ describe("plan RBAC: the seed's plan (one namespace, a selector)", () => {
     ]);
   });
 
-  it("target namespace: read everything there (to back it up) and exec for annotation hooks; nothing cluster-wide", () => {
+  it("target namespace: read everything there (to back it up) and exec for annotation hooks; nothing " + "cluster-wide", () => {
     expect(sets[1]!.namespace).toBe("production");
     expect(strip(sets[1]!.rules)).toEqual([
       { apiGroups: ["*"], resources: ["*"], verbs: ["get", "list"] },

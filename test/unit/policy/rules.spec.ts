@@ -130,7 +130,7 @@ describe("hks-verified-backups", () => {
   ] as const)("%s", (_n, kind, props, violations) => {
     const out = check("hks-verified-backups", res(kind, "daily", props));
     expect(out).toHaveLength(violations);
-    if (violations) expect(out[0]).toBe(`plan "daily" never reads its backups back: set verifyAfterBackup: true (checksums and every object, each run), or run 'hks backup verify' on its backups`);
+    if (violations) expect(out[0]).toBe(`plan "daily" never reads its backups back: set verifyAfterBackup: true (checksums and every object, ` + `each run), or run 'hks backup verify' on its backups`);
   });
 });
 

@@ -40,7 +40,7 @@ const names = (calls: Call[]) => calls.map((c) => c.command.replace(/Command$/, 
 const MiB = 1024 * 1024;
 
 describe("S3ObjectStore commands", () => {
-  it("small put: HEAD pre-check (and a one-time bucket check), then one PutObject with If-None-Match: * and the SSE headers", async () => {
+  it("small put: HEAD pre-check (and a one-time bucket check), then one PutObject with If-None-Match: * and the " + "SSE headers", async () => {
     const { client, calls } = fakeClient({ HeadObjectCommand: notFound });
     const store = new S3ObjectStore(client, { bucket: "bkt", region: "us-east-1", prefix: "p", sse: { type: "aws:kms", kmsKeyId: "k1" } });
     const res = await store.putStream("a/manifest.json", Readable.from([Buffer.from("{}")]), { contentType: "application/json" });
@@ -53,7 +53,7 @@ describe("S3ObjectStore commands", () => {
     });
   });
 
-  it("multipart put: If-None-Match reaches CompleteMultipartUpload; a 412 there is a ConflictError and the upload is aborted", async () => {
+  it("multipart put: If-None-Match reaches CompleteMultipartUpload; a 412 there is a ConflictError and the upload " + "is aborted", async () => {
     const { client, calls } = fakeClient({
       HeadObjectCommand: notFound,
       CreateMultipartUploadCommand: () => ({ UploadId: "u1" }),

@@ -108,7 +108,7 @@ describe("runBackup", () => {
     const store = new MemoryObjectStore();
     const res = await runBackup({ name: "p1", storageLocation: "main", target: { namespaces: [NS] } }, deps(fakeApi({ configmaps: [cm("a")] }, { secrets: 403 }), store));
     expect(res.phase).toBe("PartiallyFailed");
-    expect(res.record.errors).toEqual([{ item: `secrets/${NS}`, reason: `listing failed: KubernetesError: GET /api/v1/namespaces/${NS}/secrets?limit=2: HTTP 403: forbidden by test` }]);
+    expect(res.record.errors).toEqual([{ item: `secrets/${NS}`, reason: `listing failed: KubernetesError: GET /api/v1/namespaces/${NS}/secrets?limit=2: HTTP 403: forbidden by ` + `test` }]);
     expect(await store.tryGet(STORE_LAYOUT.backupManifestKey("p1"))).toBeDefined();
   });
 
@@ -146,7 +146,7 @@ describe("runBackup", () => {
     expect(f.hooks.map((h) => [h.phase, h.pod, h.outcome])).toEqual([["post", "db", "Succeeded"]]);
   });
 
-  it("is Failed when the manifest cannot be written: the archive this run wrote is removed, failure.json says why", async () => {
+  it("is Failed when the manifest cannot be written: the archive this run wrote is removed, " + "failure.json says why", async () => {
     const store = new MemoryObjectStore();
     const flaky: ObjectStore = Object.assign(Object.create(store) as ObjectStore, {
       put: async (key: string, body: Buffer | string, opts?: PutOptions) => {

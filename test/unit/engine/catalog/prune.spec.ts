@@ -35,7 +35,7 @@ describe("applyRetention on a memory store", () => {
     expect(r.failed).toEqual([]);
   });
 
-  it("every run failed for a week: the last good backup survives, and keepFailed keeps the newest failure", async () => {
+  it("every run failed for a week: the last good backup survives, and keepFailed keeps the newest " + "failure", async () => {
     const s = new MemoryObjectStore();
     await backup(s, "daily", day(1));
     const good = await backup(s, "daily", day(2));

@@ -111,7 +111,7 @@ describe("identities", () => {
     await expect(checkIdentities(m, [wrong.identity, right.identity])).resolves.toBeUndefined();
   });
 
-  it("a wrong identity also fails decryption (when the manifest has no fingerprints) before any object is read", async () => {
+  it("a wrong identity also fails decryption (when the manifest has no fingerprints) before any " + "object is read", async () => {
     const right = await generateIdentity();
     const wrong = await generateIdentity();
     const m = await writeBackupFixture({ store, name: "b1", namespaces: ["prod"], objects: [cm("a")], recipients: [right.recipient] });

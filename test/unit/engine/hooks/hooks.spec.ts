@@ -98,7 +98,7 @@ describe("pod hooks: what failures mean", () => {
   ];
   const exec = scripted({ fails: 1, slow: "timeout", down: "unreachable" });
 
-  it("pre: Fail → error, Continue → warning; every failed pod is marked (its volumes are not snapshotted)", async () => {
+  it("pre: Fail → error, Continue → warning; every failed pod is marked (its volumes are not " + "snapshotted)", async () => {
     const r = await runPodHooks("pre", pods, exec, clock);
     expect(exec.calls.map((c) => [c.pod, c.timeoutMs])).toEqual([["ok", 30_000], ["fails", 30_000], ["slow", 2000], ["down", 30_000]]);
     expect(r.records.map((x) => [x.pod, x.outcome])).toEqual([["typo", "Failed"], ["ok", "Succeeded"], ["fails", "Failed"], ["slow", "TimedOut"], ["down", "Failed"]]);

@@ -71,7 +71,7 @@ async function setup(): Promise<{ store: MemoryObjectStore; cluster: FakeCluster
 }
 
 describe("runRestore", () => {
-  it("applies CRDs first (then refreshes discovery), namespaces, then the rest; owners re-attached with new uids", async () => {
+  it("applies CRDs first (then refreshes discovery), namespaces, then the rest; owners " + "re-attached with new uids", async () => {
     const { store, cluster } = await setup();
     const r = await runRestore({ store, storageLocation: "mem", cluster }, { restoreName: "r", backupName: "b1", namespaceMapping: { prod: "staging" } });
     expect(r.error).toBeUndefined();

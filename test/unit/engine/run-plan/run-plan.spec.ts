@@ -122,7 +122,7 @@ describe("runPlan", () => {
     ]);
   });
 
-  it("verifyAfterBackup reads each published copy back: every object where it can, size and SHA-256 where encrypted", async () => {
+  it("verifyAfterBackup reads each published copy back: every object where it can, size and SHA-256 where " + "encrypted", async () => {
     const b = await generateIdentity();
     const w = world({ main: [], offsite: [b.recipient] });
     const r = await runPlan(spec({ verifyAfterBackup: true }), w.deps("2025-03-01T02:00:00Z"));
@@ -197,7 +197,7 @@ describe("runPlan", () => {
     expect(r.locations[0]!.retention).toBeDefined();
   });
 
-  it("a failed backup is recorded in the primary only, exits 1, and retention still never drops the last good backup", async () => {
+  it("a failed backup is recorded in the primary only, exits 1, and retention still never drops the last good " + "backup", async () => {
     const w = world({ main: [], offsite: [] });
     await runPlan(spec(), w.deps("2025-03-01T02:00:00Z"));
     const failing = spec({ hooks: { pre: [{ name: "freeze", selector: "app=pg", container: "pg", command: ["freeze"], onError: "Fail" }], post: [] } });

@@ -25,7 +25,7 @@ describe("chooseSnapshotClass", () => {
 
   it.each([
     { name: "given class missing", pvc: "fast", classes: [vsc("ebs", "ebs.csi.aws.com")], given: "nope", why: `VolumeSnapshotClass "nope" (target.volumeSnapshotClass) does not exist (classes: ebs)` },
-    { name: "no driver match and no default", pvc: "legacy", classes: [vsc("efs", "efs.csi.aws.com")], why: `no VolumeSnapshotClass has driver "kubernetes.io/aws-ebs" (the provisioner of StorageClass "legacy"), and no class is marked default; set target.volumeSnapshotClass` },
+    { name: "no driver match and no default", pvc: "legacy", classes: [vsc("efs", "efs.csi.aws.com")], why: `no VolumeSnapshotClass has driver "kubernetes.io/aws-ebs" (the provisioner of StorageClass "legacy"), ` + `and no class is marked default; set target.volumeSnapshotClass` },
     { name: "unknown StorageClass, two defaults", pvc: "gone", classes: [vsc("a", "x", true), vsc("b", "y", true)], why: `its StorageClass "gone" does not exist, and 2 classes claim to be the default` },
     { name: "explicitly no StorageClass", pvc: "", classes: [], why: "it has no StorageClass" },
   ])("explains why not: $name", ({ pvc, classes, given, why }) => {
@@ -73,7 +73,7 @@ function scriptedApi(plan: Record<string, "ready" | "error" | "never">, delay = 
 }
 
 describe("snapshotVolumes", () => {
-  it("waits for each snapshot, records ready ones with their handle, deletes and reports failed and timed-out ones", async () => {
+  it("waits for each snapshot, records ready ones with their handle, deletes and reports failed " + "and timed-out ones", async () => {
     const api = scriptedApi({ a: "ready", b: "error", c: "never" });
     let now = 0;
     const pvcs = ["a", "b", "c"].map((name) => ({ namespace: "db", name, storageClassName: "fast" }));

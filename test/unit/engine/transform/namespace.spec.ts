@@ -25,7 +25,7 @@ describe("namespace mapping", () => {
     expect(ns.metadata).toEqual({ name: "staging", labels: { "kubernetes.io/metadata.name": "staging", team: "a" } });
   });
 
-  it("maps RoleBinding subjects: ServiceAccounts of mapped namespaces; Users, Groups and other namespaces untouched", () => {
+  it("maps RoleBinding subjects: ServiceAccounts of mapped namespaces; Users, Groups and other namespaces " + "untouched", () => {
     const rb = run("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings", "app-reader", "production", {
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "reader" },
       subjects: [
