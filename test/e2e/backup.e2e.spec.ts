@@ -16,7 +16,7 @@ import { readLocationConfig } from "../../provider/kube/location-config";
 import { openLocationStore } from "../../provider/prepare/location-store";
 import type { ObjectStore } from "../../provider/store";
 import { pulumiProject, type PulumiProject } from "../support/pulumi";
-import { rand, readBackupObjects, readManifest } from "../integration/backup-fixtures";
+import { rand, readBackupObjects, readManifest } from "../support/backup-fixture";
 
 const stack = inject("stack");
 const kc = new k8s.KubeConfig();

@@ -14,7 +14,7 @@ import { generateIdentity } from "../../provider/engine/archive/encrypt";
 import { readLocationConfig } from "../../provider/kube/location-config";
 import { openLocationStore } from "../../provider/prepare/location-store";
 import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
-import { readBackupObjects, readManifest } from "../integration/backup-fixtures";
+import { readBackupObjects, readManifest } from "../support/backup-fixture";
 import { can, containerProcess, runProcess, serviceAccountKubeconfig, waitFor, type ProcessSpec } from "../integration/plan-support";
 import { ENGINE_NODE_FLAGS } from "../../provider/node-flags";
 import { pulumiProject, type PulumiProject } from "../support/pulumi";

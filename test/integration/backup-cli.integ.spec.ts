@@ -8,7 +8,7 @@ import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackupListJson } from "../../cli/backup/format";
-import { adminKubeConfig, createLocation, locationNamespace, rand, readBackupObjects, readManifest } from "./backup-fixtures";
+import { adminKubeConfig, createLocation, locationNamespace, rand, readBackupObjects, readManifest } from "../support/backup-fixture";
 import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
 import { rewriteStored } from "../support/backup-fixture";
 

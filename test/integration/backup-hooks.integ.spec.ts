@@ -11,7 +11,7 @@ import { openBackupContext } from "../../provider/prepare/backup";
 import { runBackup } from "../../provider/engine/backup/backup";
 import type { BackupFailure } from "../../provider/format/manifest";
 import { STORE_LAYOUT } from "../../provider/store";
-import { adminKubeConfig, createCsiClasses, createLocation, locationNamespace, rand, readManifest } from "./backup-fixtures";
+import { adminKubeConfig, createCsiClasses, createLocation, locationNamespace, rand, readManifest } from "../support/backup-fixture";
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);

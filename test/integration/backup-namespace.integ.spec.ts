@@ -19,9 +19,7 @@ import type { ProgressEvent } from "../../provider/engine/progress";
 import { createKubeReader } from "../../provider/kube/discovery";
 import { parseIdentityFile } from "../../provider/format/age-keys";
 import { ConflictError } from "../../provider/errors";
-import {
-  adminKubeConfig, BINARY, crdBody, createCrd, createLocation, liveReader, locationNamespace, rand, readBackupObjects, readManifest,
-} from "./backup-fixtures";
+import { adminKubeConfig, BINARY, crdBody, createCrd, createLocation, liveReader, locationNamespace, rand, readBackupObjects, readManifest } from "../support/backup-fixture";
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);

@@ -9,7 +9,7 @@ import { openBackupContext, type BackupContext } from "../../provider/prepare/ba
 import { runBackup } from "../../provider/engine/backup/backup";
 import type { BackupTarget } from "../../provider/format/manifest";
 import { createKubeReader } from "../../provider/kube/discovery";
-import { adminKubeConfig, createLocation, liveReader, locationNamespace, rand, readBackupObjects, readManifest } from "./backup-fixtures";
+import { adminKubeConfig, createLocation, liveReader, locationNamespace, rand, readBackupObjects, readManifest } from "../support/backup-fixture";
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);

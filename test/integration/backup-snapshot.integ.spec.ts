@@ -10,7 +10,7 @@ import { runBackup } from "../../provider/engine/backup/backup";
 import type { BackupManifest } from "../../provider/format/manifest";
 import { BACKUP_LABEL, BACKUP_NAME_ANNOTATION } from "../../provider/engine/snapshot/snapshot";
 import { STORE_LAYOUT } from "../../provider/store";
-import { adminKubeConfig, createCsiClasses, createLocation, locationNamespace, rand, readManifest } from "./backup-fixtures";
+import { adminKubeConfig, createCsiClasses, createLocation, locationNamespace, rand, readManifest } from "../support/backup-fixture";
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);

@@ -17,7 +17,7 @@ import { readRestoreRecord } from "../../provider/prepare/restore-record";
 import type { ObjectStore } from "../../provider/store";
 import { createTestLocation } from "../support/backup-fixture";
 import { adminKc, ensureRunning, s3Of, seedConfigMaps, spawnHks, startPrivateStack, stopPrivateStack, type HksRun } from "../support/faults";
-import { readManifest } from "./backup-fixtures";
+import { readManifest } from "../support/backup-fixture";
 
 const SRC = "busy-app";
 const LOC_NS = "hks-faults";

@@ -9,7 +9,7 @@ import { backupPlanHandler as handler } from "../../provider/handlers/backup-pla
 import type { HandlerContext } from "../../provider/handlers/handler";
 import { checkBackupPlan } from "../../provider/plan/plan";
 import type { BackupPlanInputs, BackupPlanOutputs } from "../../provider/types";
-import { adminKubeConfig, createLocation, rand } from "./backup-fixtures";
+import { adminKubeConfig, createLocation, rand } from "../support/backup-fixture";
 import { can } from "./plan-support";
 
 const kc = adminKubeConfig();

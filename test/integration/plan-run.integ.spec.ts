@@ -12,7 +12,7 @@ import { backupPlanHandler as handler } from "../../provider/handlers/backup-pla
 import { checkBackupPlan } from "../../provider/plan/plan";
 import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
 import type { BackupPlanInputs } from "../../provider/types";
-import { adminKubeConfig, createLocation, rand, readBackupObjects, readManifest } from "./backup-fixtures";
+import { adminKubeConfig, createLocation, rand, readBackupObjects, readManifest } from "../support/backup-fixture";
 import { containerProcess, runProcess, serviceAccountKubeconfig, type ProcessSpec } from "./plan-support";
 import { ENGINE_NODE_FLAGS } from "../../provider/node-flags";
 

@@ -3,7 +3,8 @@
  * without the backup engine: from objects read back from a real apiserver (`collectNamespaces`), or
  * given directly. `rawArchive` writes tar entries the real writer refuses (absolute paths, `..`,
  * links), for archive-safety tests. Everything goes through the real store port, so a test can
- * then corrupt or truncate the stored bytes.
+ * then corrupt or truncate the stored bytes. Also the integration tests' shared setup: the stack,
+ * locations on its MinIO, CRDs, CSI classes, and readers of what a backup stored.
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -13,19 +14,22 @@ import { Readable } from "node:stream";
 import * as zlib from "node:zlib";
 import * as tar from "tar-stream";
 import YAML from "yaml";
-import type * as k8s from "@kubernetes/client-node";
-import { archivePathFor } from "../../provider/format/archive-paths";
-import { createArchiveWriter } from "../../provider/engine/archive/archive";
-import { encryptStream } from "../../provider/engine/archive/encrypt";
+import * as k8s from "@kubernetes/client-node";
+import { inject } from "vitest";
+import { archivePathFor, groupResourceKey, parseArchivePath } from "../../provider/format/archive-paths";
+import { createArchiveWriter, readArchive } from "../../provider/engine/archive/archive";
+import { decryptStream, encryptStream } from "../../provider/engine/archive/encrypt";
 import { recipientFingerprint } from "../../provider/format/age-keys";
 import { MANIFEST_FORMAT_VERSION, type BackupManifest, type VolumeSnapshotRecord } from "../../provider/format/manifest";
 import { sanitizeObject } from "../../provider/engine/collect/sanitize";
 import { describeRef } from "../../provider/engine/transform/transform";
 import { fetchVerifiedArchive, readBackupManifest, readVerifiedArchive } from "../../provider/engine/catalog/read-verified";
-import { apiVersionOf, collectionPath, createKubeReader, discoverResources } from "../../provider/kube/discovery";
+import { objectYaml } from "../../provider/engine/backup/items";
+import { apiVersionOf, collectionPath, createKubeReader, discoverResources, type ApiResource, type KubeReader } from "../../provider/kube/discovery";
 import { writeLocationConfig, type LocationConfig } from "../../provider/kube/location-config";
 import { openLocationStore } from "../../provider/prepare/location-store";
 import { STORE_LAYOUT, createS3Client, ensureBucket, type ObjectStore } from "../../provider/store";
+import { waitFor } from "./wait";
 
 type Json = Record<string, any>;
 
@@ -162,9 +166,9 @@ export async function collectNamespaces(kc: k8s.KubeConfig, namespaces: string[]
   return out;
 }
 
-/** A random suffix for unique names in tests. */
+/** A name with a random suffix, unique in tests. */
 export function uniq(prefix: string): string {
-  return `${prefix}-${crypto.randomBytes(3).toString("hex")}`;
+  return `${prefix}-${rand()}`;
 }
 
 /** Where a test's storage location points: the bucket on a stack's MinIO. */
@@ -178,6 +182,8 @@ export interface TestLocationSpec {
   readonly recipients?: string[];
   /** objectStorage.idleTimeoutSeconds of the location. @default unset (60 s) */
   readonly idleTimeoutSeconds?: number;
+  /** The namespace's default location. @default false */
+  readonly isDefault?: boolean;
 }
 
 /**
@@ -197,7 +203,7 @@ export async function createTestLocation(kc: k8s.KubeConfig, spec: TestLocationS
   const config: LocationConfig = {
     name: spec.name, namespace: spec.namespace, provider: "aws",
     objectStorage: { bucket: spec.bucket, region: spec.s3.region, endpoint: spec.s3.endpoint, prefix: spec.prefix, forcePathStyle: true, idleTimeoutSeconds: spec.idleTimeoutSeconds },
-    recipients: spec.recipients ?? [], accessMode: spec.accessMode ?? "ReadWrite", default: false,
+    recipients: spec.recipients ?? [], accessMode: spec.accessMode ?? "ReadWrite", default: spec.isDefault ?? false,
     credentials: { kind: "secret", name: `hks-location-${spec.name}-credentials`, namespace: spec.namespace, accessKeyIdKey: "AWS_ACCESS_KEY_ID", secretAccessKeyKey: "AWS_SECRET_ACCESS_KEY" },
   };
   await writeLocationConfig(kc, config, credentials);
@@ -220,4 +226,119 @@ export async function archiveItems(store: ObjectStore, name: string, identities:
 /** `f`'s item name, as results and {@link archiveItems} write it. */
 export function itemOf(f: FixtureObject): string {
   return describeRef({ group: f.group, resource: f.resource, namespace: f.object.metadata?.namespace, name: f.object.metadata.name });
+}
+
+export const stack = inject("stack");
+
+/** The stack's admin kubeconfig. */
+export function adminKubeConfig(): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(stack.kubeconfig);
+  return kc;
+}
+
+/** A short random suffix for unique names. */
+export const rand = () => crypto.randomBytes(3).toString("hex");
+
+/** The namespace where test locations are recorded (each test file uses its own). */
+export function locationNamespace(): string {
+  return `hks-loc-${rand()}`;
+}
+
+/**
+ * Creates a real bucket on the stack's MinIO and records a location for it in the cluster, exactly as
+ * the BackupStorageLocation resource does (ConfigMap + credentials Secret). Returns config and store.
+ */
+export async function createLocation(
+  kc: k8s.KubeConfig,
+  opts: { namespace: string; name?: string; recipients?: string[]; isDefault?: boolean },
+): Promise<{ config: LocationConfig; store: ObjectStore; bucket: string }> {
+  const bucket = `hks-it-backup-${rand()}`;
+  const s3 = { endpoint: stack.s3Endpoint, region: stack.s3Region, accessKeyId: stack.s3AccessKeyId, secretAccessKey: stack.s3SecretAccessKey };
+  const name = opts.name ?? `loc-${rand()}`;
+  const location = await createTestLocation(kc, {
+    name, namespace: opts.namespace, bucket, prefix: "team-a", s3, recipients: opts.recipients, isDefault: opts.isDefault,
+  });
+  return { ...location, bucket };
+}
+
+/** Reads a backup's manifest from the store. */
+export async function readManifest(store: ObjectStore, name: string): Promise<BackupManifest> {
+  const buf = await store.tryGet(STORE_LAYOUT.backupManifestKey(name));
+  if (!buf) throw new Error(`backup ${name} has no manifest`);
+  return JSON.parse(buf.toString("utf8")) as BackupManifest;
+}
+
+/** Every entry of a backup's archive, parsed: path → object. Decrypts with `identities` when given. */
+export async function readBackupObjects(store: ObjectStore, manifest: BackupManifest, identities?: string[]): Promise<Map<string, Record<string, unknown>>> {
+  let source: Readable = await store.getStream(manifest.artifacts.resources.key);
+  if (identities) source = source.pipe(decryptStream(identities));
+  const out = new Map<string, Record<string, unknown>>();
+  for await (const e of readArchive(source)) out.set(e.path, YAML.parse(e.content.toString("utf8")) as Record<string, unknown>);
+  return out;
+}
+
+
+/** Bytes that are not valid UTF-8 (and a NUL), for binary Secret/ConfigMap data. */
+export const BINARY = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x28, 0xa1, 0xf0, 0x90, 0x28, 0xbc]);
+
+/** A CRD for `plural.group` with an open schema; `statusSubresource` decides who owns status. */
+export function crdBody(group: string, plural: string, kind: string, statusSubresource: boolean): k8s.V1CustomResourceDefinition {
+  return {
+    metadata: { name: `${plural}.${group}` },
+    spec: {
+      group, scope: "Namespaced",
+      names: { plural, singular: plural.replace(/s$/, ""), kind, listKind: `${kind}List` },
+      versions: [{
+        name: "v1", served: true, storage: true,
+        schema: { openAPIV3Schema: { type: "object", x_kubernetes_preserve_unknown_fields: true } },
+        ...(statusSubresource ? { subresources: { status: {} } } : {}),
+      }],
+    },
+  };
+}
+
+/** Creates a CRD and waits until it is Established (custom resources are refused before). */
+export async function createCrd(kc: k8s.KubeConfig, body: k8s.V1CustomResourceDefinition): Promise<void> {
+  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  await ext.createCustomResourceDefinition({ body });
+  await waitFor(`CRD ${body.metadata!.name} Established`, 30_000, async () => {
+    const c = await ext.readCustomResourceDefinition({ name: body.metadata!.name! });
+    return c.status?.conditions?.some((x) => x.type === "Established" && x.status === "True") ? true : undefined;
+  });
+}
+
+/** The resource key (archive folder) of an object's apiVersion + plural. */
+export function keyOf(group: string, resource: string): string {
+  return groupResourceKey({ group, resource });
+}
+
+/** Reads live objects the way the backup writes them (sanitized, YAML round-tripped), by archive path. */
+export async function liveReader(reader: KubeReader): Promise<(archivePath: string) => Promise<unknown>> {
+  const resources = new Map<string, ApiResource>((await discoverResources(reader)).resources.map((r) => [keyOf(r.group, r.resource), r]));
+  return async (archivePath) => {
+    const ref = parseArchivePath(archivePath);
+    const r = resources.get(keyOf(ref.group, ref.resource));
+    if (!r) throw new Error(`no discovered resource for ${archivePath}`);
+    const live = await reader.getJson<Record<string, unknown>>(`${collectionPath(r, ref.namespace)}/${encodeURIComponent(ref.name)}`);
+    return YAML.parse(objectYaml(sanitizeObject(live, { keepStatus: !r.hasStatusSubresource })));
+  };
+}
+
+/**
+ * A StorageClass `sc-<id>` and a VolumeSnapshotClass `vsc-<id>` for a made-up CSI `driver` (no
+ * driver runs here: tests play its snapshot controller). Returns their removal, for afterAll.
+ */
+export async function createCsiClasses(kc: k8s.KubeConfig, id: string, driver: string): Promise<() => Promise<void>> {
+  const storage = kc.makeApiClient(k8s.StorageV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const vsc = { group: "snapshot.storage.k8s.io", version: "v1", plural: "volumesnapshotclasses" };
+  await storage.createStorageClass({ body: { metadata: { name: `sc-${id}` }, provisioner: driver } });
+  await custom.createClusterCustomObject({ ...vsc, body: {
+    apiVersion: "snapshot.storage.k8s.io/v1", kind: "VolumeSnapshotClass", metadata: { name: `vsc-${id}` }, driver, deletionPolicy: "Delete",
+  } });
+  return async () => {
+    await storage.deleteStorageClass({ name: `sc-${id}` }).catch(() => undefined);
+    await custom.deleteClusterCustomObject({ ...vsc, name: `vsc-${id}` }).catch(() => undefined);
+  };
 }
