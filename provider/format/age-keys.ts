@@ -29,11 +29,19 @@ export function parseRecipient(value: unknown, index?: number): string {
   if (typeof value !== "string") throw new InputError(field, `must be a string "age1...", got ${typeof value}`);
   const s = value.trim();
   if (s.toUpperCase().startsWith("AGE-SECRET-KEY-")) {
-    throw new InputError(field, "is an age SECRET key (identity), not a recipient: give the public key printed by `age-keygen -y " + "<identity file>` and keep the secret key out of the program");
+    throw new InputError(
+      field,
+      "is an age SECRET key (a private identity), not a recipient: give the public key printed by " +
+        "`age-keygen -y <identity file>` and keep the secret key out of the program",
+    );
   }
   if (!X25519_RECIPIENT.test(s)) {
     const shown = s.length > 24 ? `${s.slice(0, 24)}...` : s;
-    throw new InputError(field, `${JSON.stringify(shown)} is not an X25519 age recipient: expected "age1" followed by 58 lowercase ` + `bech32 characters, as printed by \`age-keygen\` ("Public key: age1...")`);
+    throw new InputError(
+      field,
+      `${JSON.stringify(shown)} is not an X25519 age recipient: expected "age1" followed by 58 characters ` +
+        `(lowercase bech32), an X25519 recipient from age-keygen ("Public key: age1...")`,
+    );
   }
   try {
     new Encrypter().addRecipient(s); // decodes the bech32 payload: catches a typo via the checksum

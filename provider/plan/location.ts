@@ -7,14 +7,14 @@ import { containsUnknown, UNKNOWN } from "../kinds";
 import { bucketNameProblem as s3BucketNameProblem } from "../store/s3-config";
 import { Checker, type CheckFailure } from "./validate";
 import { canonical, valueAt } from "../format/json-path";
+import { parseRecipient } from "../format/age-keys";
+import { capture } from "./plan-fields";
 
 /** Where a location's config and credentials live in the cluster unless told otherwise. */
 export const DEFAULT_LOCATION_NAMESPACE = "hks-system";
 /** Region used when an S3-compatible service does not care (MinIO) and none is given. */
 export const DEFAULT_REGION = "us-east-1";
 
-/** age X25519 recipient: "age1" + 58 bech32 characters. */
-const AGE_RECIPIENT = /^age1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$/;
 const REGION = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 /** S3 bucket naming rules; the one implementation lives with the store. */
@@ -42,67 +42,66 @@ function endpointProblem(e: string): string | undefined {
   return undefined;
 }
 
-/** Validates and defaults BackupStorageLocation inputs. Pure; tolerates unknowns. */
-export function checkLocation(news: Partial<BackupStorageLocationInputs>): { inputs: BackupStorageLocationInputs; failures: CheckFailure[] } {
-  const c = new Checker();
-  const n = news as Record<string, unknown> & Partial<BackupStorageLocationInputs>;
-  const os = n.objectStorage;
-  const nfs = n.nfs;
-  const hasOs = c.present(os);
-  const hasNfs = c.present(nfs);
+/** `objectStorage` or `nfs` (exactly one) and the provider that goes with it. */
+function checkPlace(c: Checker, n: Partial<BackupStorageLocationInputs>): { provider: unknown; hasOs: boolean; hasNfs: boolean } {
+  const hasOs = c.present(n.objectStorage);
+  const hasNfs = c.present(n.nfs);
   if (hasOs && hasNfs) c.fail("nfs", "give either objectStorage or nfs, not both: a location is one place");
-  if (!hasOs && !hasNfs && (os as unknown) !== UNKNOWN && (nfs as unknown) !== UNKNOWN) {
+  if (!hasOs && !hasNfs && (n.objectStorage as unknown) !== UNKNOWN && (n.nfs as unknown) !== UNKNOWN) {
     c.fail("objectStorage", `is required (or nfs): e.g. objectStorage: { bucket: "my-hexabase-backups", region: "us-east-1" }`);
   }
   const provider = n.provider ?? (hasNfs ? "generic" : "aws");
   if (c.oneOf("provider", provider, ["aws", "generic"] as const) && provider === "aws" && hasNfs) {
     c.fail("provider", `"aws" stores in S3; an nfs location needs provider "generic"`);
   }
+  if (hasOs && n.objectStorage) checkObjectStorage(c, n.objectStorage);
+  if (hasNfs && n.nfs) checkNfs(c, n.nfs);
+  return { provider, hasOs, hasNfs };
+}
 
-  if (hasOs && os) {
-    if (typeof os !== "object") c.fail("objectStorage", "must be an object with at least { bucket }");
-    else {
-      if (c.required("objectStorage.bucket", os.bucket, `the bucket name, e.g. "my-hexabase-backups"`)) {
-        const p = typeof os.bucket === "string" ? bucketNameProblem(os.bucket) : "must be a string";
-        if (p) c.fail("objectStorage.bucket", p);
-      }
-      if (c.present(os.region) && (typeof os.region !== "string" || !REGION.test(os.region))) {
-        c.fail("objectStorage.region", `must look like "us-east-1" (lowercase letters, digits, '-'), got ${JSON.stringify(os.region)}`);
-      }
-      if (c.present(os.endpoint)) {
-        const p = typeof os.endpoint === "string" ? endpointProblem(os.endpoint) : "must be a string";
-        if (p) c.fail("objectStorage.endpoint", p);
-      }
-      if (c.present(os.prefix) && os.prefix !== "") {
-        const p = typeof os.prefix === "string" ? prefixProblem(os.prefix) : "must be a string";
-        if (p) c.fail("objectStorage.prefix", p);
-      }
-      c.boolean("objectStorage.forcePathStyle", os.forcePathStyle);
-      if (c.present(os.caBundle) && (typeof os.caBundle !== "string" || !os.caBundle.includes("-----BEGIN CERTIFICATE-----"))) {
-        c.fail("objectStorage.caBundle", "must be PEM text containing at least one '-----BEGIN CERTIFICATE-----' block");
-      }
-      if (c.present(os.idleTimeoutSeconds) && !(Number.isInteger(os.idleTimeoutSeconds) && (os.idleTimeoutSeconds as number) >= 1 && (os.idleTimeoutSeconds as number) <= 3600)) {
-        c.fail("objectStorage.idleTimeoutSeconds", `must be a whole number of seconds from 1 to 3600, got ${JSON.stringify(os.idleTimeoutSeconds)}; ` + `leave it out for 60`);
-      }
-    }
+function checkObjectStorage(c: Checker, os: NonNullable<BackupStorageLocationInputs["objectStorage"]>): void {
+  if (typeof os !== "object") return c.fail("objectStorage", "must be an object with at least { bucket }");
+  if (c.required("objectStorage.bucket", os.bucket, `the bucket name, e.g. "my-hexabase-backups"`)) {
+    const p = typeof os.bucket === "string" ? bucketNameProblem(os.bucket) : "must be a string";
+    if (p) c.fail("objectStorage.bucket", p);
   }
-  if (hasNfs && nfs) {
-    if (typeof nfs !== "object") c.fail("nfs", "must be an object { server, path, localPath? }");
-    else {
-      if (c.required("nfs.server", nfs.server, `the NFS server's host name or IP, e.g. "192.168.1.100"`) &&
-          (typeof nfs.server !== "string" || !/^[A-Za-z0-9.:\-[\]]+$/.test(nfs.server))) {
-        c.fail("nfs.server", `must be a host name or IP address, got ${JSON.stringify(nfs.server)}`);
-      }
-      if (c.required("nfs.path", nfs.path, `the exported path, e.g. "/exports/backups"`) &&
-          (typeof nfs.path !== "string" || !nfs.path.startsWith("/") || nfs.path.split("/").includes(".."))) {
-        c.fail("nfs.path", `must be an absolute path without "..", got ${JSON.stringify(nfs.path)}`);
-      }
-      if (c.present(nfs.localPath) && (typeof nfs.localPath !== "string" || !nfs.localPath.startsWith("/") || nfs.localPath.split("/").includes(".."))) {
-        c.fail("nfs.localPath", `must be an absolute path (where this machine mounts the share) without "..", got ` + `${JSON.stringify(nfs.localPath)}`);
-      }
-    }
+  if (c.present(os.region) && (typeof os.region !== "string" || !REGION.test(os.region))) {
+    c.fail("objectStorage.region", `must look like "us-east-1" (lowercase letters, digits, '-'), got ${JSON.stringify(os.region)}`);
   }
+  if (c.present(os.endpoint)) {
+    const p = typeof os.endpoint === "string" ? endpointProblem(os.endpoint) : "must be a string";
+    if (p) c.fail("objectStorage.endpoint", p);
+  }
+  if (c.present(os.prefix) && os.prefix !== "") {
+    const p = typeof os.prefix === "string" ? prefixProblem(os.prefix) : "must be a string";
+    if (p) c.fail("objectStorage.prefix", p);
+  }
+  c.boolean("objectStorage.forcePathStyle", os.forcePathStyle);
+  if (c.present(os.caBundle) && (typeof os.caBundle !== "string" || !os.caBundle.includes("-----BEGIN CERTIFICATE-----"))) {
+    c.fail("objectStorage.caBundle", "must be PEM text containing at least one '-----BEGIN CERTIFICATE-----' block");
+  }
+  const idle = os.idleTimeoutSeconds;
+  if (c.present(idle) && !(Number.isInteger(idle) && (idle as number) >= 1 && (idle as number) <= 3600)) {
+    c.fail("objectStorage.idleTimeoutSeconds", `must be a whole number of seconds from 1 to 3600, got ${JSON.stringify(idle)}; leave it out for 60`);
+  }
+}
 
+function checkNfs(c: Checker, nfs: NonNullable<BackupStorageLocationInputs["nfs"]>): void {
+  if (typeof nfs !== "object") return c.fail("nfs", "must be an object { server, path, localPath? }");
+  const absolute = (p: unknown) => typeof p === "string" && p.startsWith("/") && !p.split("/").includes("..");
+  if (c.required("nfs.server", nfs.server, `the NFS server's host name or IP, e.g. "192.168.1.100"`) &&
+      (typeof nfs.server !== "string" || !/^[A-Za-z0-9.:\-[\]]+$/.test(nfs.server))) {
+    c.fail("nfs.server", `must be a host name or IP address, got ${JSON.stringify(nfs.server)}`);
+  }
+  if (c.required("nfs.path", nfs.path, `the exported path, e.g. "/exports/backups"`) && !absolute(nfs.path)) {
+    c.fail("nfs.path", `must be an absolute path without "..", got ${JSON.stringify(nfs.path)}`);
+  }
+  if (c.present(nfs.localPath) && !absolute(nfs.localPath)) {
+    c.fail("nfs.localPath", `must be an absolute path (where this machine mounts the share) without "..", got ${JSON.stringify(nfs.localPath)}`);
+  }
+}
+
+function checkCredentials(c: Checker, n: Partial<BackupStorageLocationInputs>, hasNfs: boolean): void {
   const creds = n.credentials;
   if (c.present(creds) && c.present(n.credentialsSecretRef)) {
     c.fail("credentialsSecretRef", "give either credentials or credentialsSecretRef, not both");
@@ -117,9 +116,10 @@ export function checkLocation(news: Partial<BackupStorageLocationInputs>): { inp
     if (c.required("credentialsSecretRef.name", ref.name, "the name of an existing Kubernetes Secret")) c.dnsLabel("credentialsSecretRef.name", ref.name, "a Secret name");
     c.dnsLabel("credentialsSecretRef.namespace", ref.namespace, "a namespace");
   }
-  c.boolean("createBucket", n.createBucket);
-  c.boolean("versioning", n.versioning);
-  c.boolean("default", n.default);
+}
+
+/** The bucket's own settings: server-side encryption, object lock, lifecycle and tags (S3 only). */
+function checkBucketSettings(c: Checker, n: Partial<BackupStorageLocationInputs>, hasNfs: boolean): void {
   const sse = n.serverSideEncryption;
   if (c.present(sse) && sse) {
     if (hasNfs) c.fail("serverSideEncryption", "applies to object storage only; use encryption.recipients for an nfs location");
@@ -140,7 +140,7 @@ export function checkLocation(news: Partial<BackupStorageLocationInputs>): { inp
     c.integer("lifecycle.expireDays", lc.expireDays, 1, 36500, "days");
     c.integer("lifecycle.abortIncompleteUploadDays", lc.abortIncompleteUploadDays, 1, 365, "days");
     if (lock && typeof lc.expireDays === "number" && typeof lock.days === "number" && lc.expireDays < lock.days) {
-      c.fail("lifecycle.expireDays", `(${lc.expireDays}) is shorter than objectLock.days (${lock.days}): locked objects cannot expire ` + `before their retention ends`);
+      c.fail("lifecycle.expireDays", `(${lc.expireDays}) is shorter than objectLock.days (${lock.days}): locked objects cannot expire before their retention ends`);
     }
   }
   const tags = n.tags;
@@ -152,20 +152,31 @@ export function checkLocation(news: Partial<BackupStorageLocationInputs>): { inp
       if (v !== UNKNOWN && (typeof v !== "string" || v.length > 256)) c.fail(`tags.${k}`, "tag values must be strings of at most 256 characters");
     }
   }
-  const enc = n.encryption;
-  if (c.present(enc) && enc) {
-    const r = enc.recipients as unknown;
-    if (r !== UNKNOWN) {
-      if (!Array.isArray(r) || r.length === 0) c.fail("encryption.recipients", `must be a non-empty list of age public keys ("age1..."); generate one with 'age-keygen'`);
-      else r.forEach((x, i) => {
-        if (x === UNKNOWN) return;
-        if (typeof x !== "string" || !AGE_RECIPIENT.test(x)) {
-          const hint = typeof x === "string" && x.startsWith("AGE-SECRET-KEY-") ? "this is a private identity: give its public key (age-keygen -y) and keep the identity secret" : `expected "age1" followed by 58 characters (an X25519 recipient from age-keygen)`;
-          c.fail(`encryption.recipients[${i}]`, hint);
-        }
-      });
-    }
+}
+
+/** `encryption.recipients`: age public keys, checked by the one recipient parser (format/age-keys.ts). */
+function checkRecipients(c: Checker, enc: BackupStorageLocationInputs["encryption"]): void {
+  if (!c.present(enc) || !enc) return;
+  const r = enc.recipients as unknown;
+  if (r === UNKNOWN) return;
+  if (!Array.isArray(r) || r.length === 0) {
+    c.fail("encryption.recipients", `must be a non-empty list of age public keys ("age1..."); generate one with 'age-keygen'`);
+    return;
   }
+  r.forEach((x, i) => x !== UNKNOWN && capture(c, () => parseRecipient(x, i)));
+}
+
+/** Validates and defaults BackupStorageLocation inputs. Pure; tolerates unknowns. */
+export function checkLocation(news: Partial<BackupStorageLocationInputs>): { inputs: BackupStorageLocationInputs; failures: CheckFailure[] } {
+  const c = new Checker();
+  const n = news as Record<string, unknown> & Partial<BackupStorageLocationInputs>;
+  const { provider, hasOs, hasNfs } = checkPlace(c, n);
+  checkCredentials(c, n, hasNfs);
+  c.boolean("createBucket", n.createBucket);
+  c.boolean("versioning", n.versioning);
+  c.boolean("default", n.default);
+  checkBucketSettings(c, n, hasNfs);
+  checkRecipients(c, n.encryption);
   const accessMode = n.accessMode ?? "ReadWrite";
   c.oneOf("accessMode", accessMode, ["ReadWrite", "ReadOnly"] as const);
   const deletionPolicy = n.deletionPolicy ?? "Retain";
@@ -176,6 +187,7 @@ export function checkLocation(news: Partial<BackupStorageLocationInputs>): { inp
   if (c.required("locationName", n.locationName, "the location's name in the cluster")) c.dnsLabel("locationName", n.locationName, "a location name");
   if (c.present(n.kubeconfig) && typeof n.kubeconfig !== "string") c.fail("kubeconfig", "must be the content of a kubeconfig file (a string)");
 
+  const os = n.objectStorage;
   const inputs = {
     ...n,
     resourceKind: "BackupStorageLocation",
