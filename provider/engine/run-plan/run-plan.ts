@@ -119,22 +119,10 @@ async function removeDeadRunUploads(stores: readonly ObjectStore[], backup: stri
 export async function runPlan(spec: PlanSpec, deps: RunPlanDeps): Promise<RunPlanResult> {
   // The backup is named after the instant the run started, whatever opening locations costs.
   const runStart = deps.now();
-  const primary = await deps.openLocation(spec.storageLocation);
-  if (primary.config.accessMode === "ReadOnly") throw new Error(`storage location "${primary.config.name}" is ReadOnly (restore only): a plan writes to a ReadWrite location`);
-  const outcomes: LocationOutcome[] = [{ location: primary.config.name, role: "primary", errors: [] }];
-  const copies: (OpenedLocation | undefined)[] = [];
-  for (const c of spec.copies) {
-    try {
-      const opened = await deps.openLocation(c.storageLocation);
-      if (opened.config.accessMode === "ReadOnly") throw new Error(`storage location "${c.storageLocation}" is ReadOnly: a copy needs a ReadWrite location`);
-      copies.push(opened);
-      outcomes.push({ location: c.storageLocation, role: "copy", errors: [] });
-    } catch (err) {
-      copies.push(undefined);
-      outcomes.push({ location: c.storageLocation, role: "copy", errors: [`cannot open: ${message(err)}`] });
-    }
-  }
-  const stores = [primary.store, ...copies.filter((c): c is OpenedLocation => !!c).map((c) => c.store)];
+  const targets = await openTargets(spec, deps);
+  const [[, primary]] = targets as [[LocationOutcome, OpenedLocation], ...Target[]];
+  const outcomes = targets.map(([outcome]) => outcome);
+  const stores = targets.flatMap(([, loc]) => (loc ? [loc.store] : []));
   // Named before locking, so the lock records which backup this run writes.
   const name = await freeBackupName(spec.name, runStart, stores);
   const lock = await acquireRunLock(primary.store, spec.name, {
@@ -156,44 +144,8 @@ export async function runPlan(spec: PlanSpec, deps: RunPlanDeps): Promise<RunPla
     warnings.push(...backup.record.warnings);
     const backupSummary = backup.phase === "Failed" ? undefined : summarizeCounts(backup.record as BackupManifest);
     result = { ...result, backupName: name, phase: backup.phase, backupSummary };
-    const targets: [LocationOutcome, OpenedLocation | undefined][] = [[outcomes[0]!, primary], ...copies.map((c, i) => [outcomes[i + 1]!, c] as [LocationOutcome, OpenedLocation | undefined])];
-    for (const [outcome, loc] of targets) {
-      if (!loc || (backup.phase === "Failed" && outcome.role === "copy")) continue;
-      try {
-        const published = await publishBackup(spill, name, { location: loc.config.name, store: loc.store, recipients: loc.config.recipients ?? [], signal: deps.signal });
-        Object.assign(outcome, { published });
-        const recipients = loc.config.recipients?.length;
-        const encrypted = recipients ? ` (encrypted for ${recipients} recipient(s))` : "";
-        deps.log(`${outcome.role} ${loc.config.name}: ${published.url}${encrypted}`);
-      } catch (err) {
-        outcome.errors.push(`publishing ${name}: ${message(err)}`);
-        continue;
-      }
-      if (spec.verifyAfterBackup && backup.phase !== "Failed") {
-        try {
-          // The runner holds no identity: an encrypted copy is checked by size and SHA-256 only.
-          const v = await verifyBackup(loc.store, name, { signal: deps.signal });
-          Object.assign(outcome, { verified: { objects: v.objects, contentsChecked: v.contentsChecked } });
-          const how = v.contentsChecked ? `${v.objects} objects read back` : "size and SHA-256 (encrypted; contents not read)";
-          deps.log(`${outcome.role} ${loc.config.name}: verified ${how}`);
-        } catch (err) {
-          outcome.errors.push(`verifying ${name} after publishing: ${message(err)}`);
-        }
-      }
-    }
-    const policies = [spec.retention, ...spec.copies.map((c) => c.retention)];
-    for (const [n, [outcome, loc]] of targets.entries()) {
-      if (!loc) continue;
-      try {
-        const retention = await applyRetention(loc.store, {
-          plan: spec.name, policy: policies[n]!, timeZone: spec.schedule.timeZone, log: deps.log, isLocked: deps.lockChecker?.(loc.store),
-        });
-        Object.assign(outcome, { retention });
-        outcome.errors.push(...retention.failed.map((f) => `retention could not delete ${f.name}: ${f.reason}`));
-      } catch (err) {
-        outcome.errors.push(`retention: ${message(err)}`);
-      }
-    }
+    for (const target of targets) await publishTo(target, spill, name, backup.phase, spec, deps);
+    await applyRetentionEverywhere(targets, spec, deps);
     return result;
   } catch (err) {
     errors.push(message(err));
@@ -201,5 +153,75 @@ export async function runPlan(spec: PlanSpec, deps: RunPlanDeps): Promise<RunPla
   } finally {
     await releaseRunLock(primary.store, lock, deps.log).catch((err: unknown) => errors.push(`releasing the run lock: ${message(err)}`));
     fs.rmSync(spillRoot, { recursive: true, force: true });
+  }
+}
+
+/** A location of the run and what happened there; the location is undefined when it could not be opened. */
+type Target = [LocationOutcome, OpenedLocation | undefined];
+
+/**
+ * Opens the primary location (a failure stops the run) and every copy location (a failure is that
+ * copy's error: the others go on). The primary comes first.
+ */
+async function openTargets(spec: PlanSpec, deps: RunPlanDeps): Promise<Target[]> {
+  const primary = await deps.openLocation(spec.storageLocation);
+  if (primary.config.accessMode === "ReadOnly") {
+    throw new Error(`storage location "${primary.config.name}" is ReadOnly (restore only): a plan writes to a ReadWrite location`);
+  }
+  const targets: Target[] = [[{ location: primary.config.name, role: "primary", errors: [] }, primary]];
+  for (const c of spec.copies) {
+    try {
+      const opened = await deps.openLocation(c.storageLocation);
+      if (opened.config.accessMode === "ReadOnly") throw new Error(`storage location "${c.storageLocation}" is ReadOnly: a copy needs a ReadWrite location`);
+      targets.push([{ location: c.storageLocation, role: "copy", errors: [] }, opened]);
+    } catch (err) {
+      targets.push([{ location: c.storageLocation, role: "copy", errors: [`cannot open: ${message(err)}`] }, undefined]);
+    }
+  }
+  return targets;
+}
+
+/**
+ * Publishes the spilled backup to one location, encrypted for its recipients, and with
+ * `verifyAfterBackup` reads it back. A Failed backup goes to the primary only. Errors are the location's.
+ */
+async function publishTo([outcome, loc]: Target, spill: ObjectStore, name: string, phase: BackupPhase, spec: PlanSpec, deps: RunPlanDeps): Promise<void> {
+  if (!loc || (phase === "Failed" && outcome.role === "copy")) return;
+  try {
+    const published = await publishBackup(spill, name, { location: loc.config.name, store: loc.store, recipients: loc.config.recipients ?? [], signal: deps.signal });
+    Object.assign(outcome, { published });
+    const recipients = loc.config.recipients?.length;
+    const encrypted = recipients ? ` (encrypted for ${recipients} recipient(s))` : "";
+    deps.log(`${outcome.role} ${loc.config.name}: ${published.url}${encrypted}`);
+  } catch (err) {
+    outcome.errors.push(`publishing ${name}: ${message(err)}`);
+    return;
+  }
+  if (!spec.verifyAfterBackup || phase === "Failed") return;
+  try {
+    // The runner holds no identity: an encrypted copy is checked by size and SHA-256 only.
+    const v = await verifyBackup(loc.store, name, { signal: deps.signal });
+    Object.assign(outcome, { verified: { objects: v.objects, contentsChecked: v.contentsChecked } });
+    const how = v.contentsChecked ? `${v.objects} objects read back` : "size and SHA-256 (encrypted; contents not read)";
+    deps.log(`${outcome.role} ${loc.config.name}: verified ${how}`);
+  } catch (err) {
+    outcome.errors.push(`verifying ${name} after publishing: ${message(err)}`);
+  }
+}
+
+/** Applies retention in every opened location with its own policy; errors are the location's. */
+async function applyRetentionEverywhere(targets: readonly Target[], spec: PlanSpec, deps: RunPlanDeps): Promise<void> {
+  const policies = [spec.retention, ...spec.copies.map((c) => c.retention)];
+  for (const [n, [outcome, loc]] of targets.entries()) {
+    if (!loc) continue;
+    try {
+      const retention = await applyRetention(loc.store, {
+        plan: spec.name, policy: policies[n]!, timeZone: spec.schedule.timeZone, log: deps.log, isLocked: deps.lockChecker?.(loc.store),
+      });
+      Object.assign(outcome, { retention });
+      outcome.errors.push(...retention.failed.map((f) => `retention could not delete ${f.name}: ${f.reason}`));
+    } catch (err) {
+      outcome.errors.push(`retention: ${message(err)}`);
+    }
   }
 }
