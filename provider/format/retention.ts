@@ -228,8 +228,15 @@ export function selectRetention(backups: readonly RetentionCandidate[], policy: 
   const good = entries.filter((e) => e.phase !== "Failed");
   const failed = entries.filter((e) => e.phase === "Failed");
   const warnings: string[] = [];
+  markAnchor(entries, good, warnings);
+  for (const [rank, e] of good.slice(0, counts.last).entries()) e.reasons.push(`last ${rank + 1}/${counts.last}`);
+  markPeriods(good, counts, timeZone);
+  markRecentFailures(good, failed, counts.keepFailed, warnings);
+  return partition(entries, good[0], counts, warnings);
+}
 
-  // Always kept: the newest Completed, else the newest good backup.
+/** Always kept: the newest Completed backup, else the newest good one. */
+function markAnchor(entries: readonly Entry[], good: readonly Entry[], warnings: string[]): void {
   const anchor = good.find((e) => e.phase === "Completed") ?? good[0];
   if (anchor) {
     anchor.reasons.push(anchor.phase === "Completed"
@@ -241,9 +248,10 @@ export function selectRetention(backups: readonly RetentionCandidate[], policy: 
   } else if (entries.length > 0) {
     warnings.push(`no restorable backup: all ${entries.length} backup(s) failed`);
   }
+}
 
-  for (const [rank, e] of good.slice(0, counts.last).entries()) e.reasons.push(`last ${rank + 1}/${counts.last}`);
-
+/** Per period rule, the newest `n` periods keep one backup each (a Completed one where there is one). */
+function markPeriods(good: readonly Entry[], counts: NormalizedRetentionPolicy, timeZone: string): void {
   const keysByName = new Map<string, Record<PeriodRule, string>>();
   const keysOf = (e: Entry) => {
     let keys = keysByName.get(e.name);
@@ -265,16 +273,22 @@ export function selectRetention(backups: readonly RetentionCandidate[], policy: 
       chosen.reasons.push(`${rule} ${key}`);
     }
   }
+}
 
+/** The newest `keepFailed` failures since the newest good backup are kept, for their diagnosis. */
+function markRecentFailures(good: readonly Entry[], failed: readonly Entry[], keepFailed: number, warnings: string[]): void {
   const newestGood = good[0];
   const recentFailures = newestGood ? failed.filter((e) => e.time > newestGood.time) : failed;
   if (newestGood && recentFailures.length > 0) {
     warnings.push(`${recentFailures.length} run(s) failed since the newest good backup ${JSON.stringify(newestGood.name)}`);
   }
-  for (const [rank, e] of recentFailures.slice(0, counts.keepFailed).entries()) {
-    e.reasons.push(`failed ${rank + 1}/${counts.keepFailed} since the newest good backup`);
+  for (const [rank, e] of recentFailures.slice(0, keepFailed).entries()) {
+    e.reasons.push(`failed ${rank + 1}/${keepFailed} since the newest good backup`);
   }
+}
 
+/** Kept (with their reasons) and pruned (with why); a locked backup is kept with a warning. */
+function partition(entries: readonly Entry[], newestGood: Entry | undefined, counts: NormalizedRetentionPolicy, warnings: string[]): RetentionResult {
   const activeRules = RETENTION_RULES.filter((r) => counts[r] > 0).map((r) => `${r}=${counts[r]}`).join(", ");
   const keep: RetainedBackup[] = [];
   const prune: PrunedBackup[] = [];

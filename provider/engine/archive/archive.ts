@@ -64,6 +64,36 @@ export interface ArchiveWriter {
 /** Entry headers are 512 bytes, and so is the padding unit of their content. */
 const TAR_BLOCK = 512;
 
+/** The bytes of an entry, after checking its path and size (InputError). */
+function entryBody(path: string, content: string | Buffer): Buffer {
+  try {
+    parseArchivePath(path);
+  } catch (e) {
+    throw new InputError("archive entry path", e instanceof Error ? e.message : String(e));
+  }
+  const body = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+  if (body.length > MAX_ENTRY_BYTES) {
+    throw new InputError("archive entry", `${path} is ${body.length} bytes; the limit is ${MAX_ENTRY_BYTES} (MAX_ENTRY_BYTES)`);
+  }
+  return body;
+}
+
+/**
+ * Hands one entry to tar-stream; resolves once it has been pushed and drained, rejects with the
+ * archive's failure (`failure()`) when it was aborted. Never an unhandled rejection.
+ */
+function packEntry(pack: tar.Pack, path: string, body: Buffer, mtime: Date, failure: () => unknown): Promise<void> {
+  const drained = new Promise<void>((resolve, reject) => {
+    const sink = pack.entry({ name: path, type: "file", mode: 0o644, size: body.length, mtime }, body, (err) => (err ? reject(failure() ?? err) : resolve()));
+    // abort() destroys the entry being written too. Its error reaches us through the callback;
+    // the 'error' event itself needs a listener, or it crashes the process (issue 8, MinIO
+    // killed mid-upload: `hks backup create` died with an unhandled AbortError).
+    sink.on("error", () => undefined);
+  });
+  drained.catch(() => undefined); // awaited by the writer or through its pipeline
+  return drained;
+}
+
 /**
  * Creates a streaming tar+gzip writer.
  * @param options see {@link ArchiveWriterOptions}.
@@ -88,24 +118,8 @@ export function createArchiveWriter(options: ArchiveWriterOptions = {}): Archive
     if (finished) throw new Error("ArchiveWriter.addEntry: the archive is already finished; create a new writer");
     if (busy) throw new Error("ArchiveWriter.addEntry: the previous addEntry has not resolved; await each call");
     if (failure !== undefined) throw failure;
-    try {
-      parseArchivePath(path);
-    } catch (e) {
-      throw new InputError("archive entry path", e instanceof Error ? e.message : String(e));
-    }
-    const body = typeof content === "string" ? Buffer.from(content, "utf8") : content;
-    if (body.length > MAX_ENTRY_BYTES) {
-      throw new InputError("archive entry", `${path} is ${body.length} bytes; the limit is ${MAX_ENTRY_BYTES} (MAX_ENTRY_BYTES)`);
-    }
-    const drained = new Promise<void>((resolve, reject) => {
-      // The callback fires once the entry has been pushed and drained.
-      const sink = pack.entry({ name: path, type: "file", mode: 0o644, size: body.length, mtime }, body, (err) => (err ? reject(failure ?? err) : resolve()));
-      // abort() destroys the entry being written too. Its error reaches us through the callback;
-      // the 'error' event itself needs a listener, or it crashes the process (issue 8, MinIO
-      // killed mid-upload: `hks backup create` died with an unhandled AbortError).
-      sink.on("error", () => undefined);
-    });
-    drained.catch(() => undefined); // awaited below or through `compressed`; never unhandled
+    const body = entryBody(path, content);
+    const drained = packEntry(pack, path, body, mtime, () => failure);
     waiting.push({ drained, bytes: body.length + TAR_BLOCK });
     waitingBytes += body.length + TAR_BLOCK;
     busy = true;

@@ -89,13 +89,7 @@ export async function runRestore(deps: RestoreDeps, opts: RestoreOptions): Promi
   let applyMs = 0;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hks-restore-"));
   try {
-    const manifest = await readBackupManifest(deps.store, opts.backupName);
-    await checkIdentities(manifest, opts.identities ?? []);
-    const file = await fetchVerifiedArchive(deps.store, manifest, tmp, { progress, signal: opts.signal });
-    const entries = readVerifiedArchive(file, manifest.artifacts.resources.encrypted, opts.identities ?? []);
-    const index = await spillArchive(entries, transformOptionsOf(opts, manifest), tmp, outcomes, progress);
-    checkMapping(opts, manifest, index);
-    fs.rmSync(file, { force: true }); // the spill holds what is needed now
+    const { manifest, index } = await verifyAndSpill(deps, opts, tmp, outcomes);
     // ---- Nothing in the cluster has been touched up to here. ----
     if (opts.restoreVolumes) volumes = new VolumeRestorer(deps.cluster, opts.restoreName, manifest.volumeSnapshots ?? [], outcomes);
     const pvcs = index.types.get("persistentvolumeclaims")?.count ?? 0;
@@ -119,6 +113,31 @@ export async function runRestore(deps: RestoreDeps, opts: RestoreOptions): Promi
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+  return resultOf(deps, opts, { startedAt, outcomes, created, volumes, error, applyMs });
+}
+
+/**
+ * Reads the manifest, checks the identities, downloads and verifies the archive, and spills it into
+ * `tmp` transformed (index by type); then refuses a mapping that cannot hold. Touches no cluster.
+ */
+async function verifyAndSpill(deps: RestoreDeps, opts: RestoreOptions, tmp: string, outcomes: RestoreOutcomes): Promise<{ manifest: BackupManifest; index: SpillIndex }> {
+  const progress = opts.progress ?? NO_PROGRESS;
+  const manifest = await readBackupManifest(deps.store, opts.backupName);
+  await checkIdentities(manifest, opts.identities ?? []);
+  const file = await fetchVerifiedArchive(deps.store, manifest, tmp, { progress, signal: opts.signal });
+  const entries = readVerifiedArchive(file, manifest.artifacts.resources.encrypted, opts.identities ?? []);
+  const index = await spillArchive(entries, transformOptionsOf(opts, manifest), tmp, outcomes, progress);
+  checkMapping(opts, manifest, index);
+  fs.rmSync(file, { force: true }); // the spill holds what is needed now
+  return { manifest, index };
+}
+
+/** The durable result of a restore run. */
+function resultOf(
+  deps: RestoreDeps, opts: RestoreOptions,
+  run: { startedAt: string; outcomes: RestoreOutcomes; created: CreatedNamespace[]; volumes?: VolumeRestorer; error?: string; applyMs: number },
+): RestoreResult {
+  const { outcomes, volumes, error, applyMs } = run;
   const counts = outcomes.counts();
   const attempted = counts.created + counts.updated + counts.unchanged + counts.failed;
   return {
@@ -127,14 +146,14 @@ export async function runRestore(deps: RestoreDeps, opts: RestoreOptions): Promi
     storageLocation: deps.storageLocation,
     targetCluster: deps.cluster.describe(),
     phase: restorePhase({ restored: counts.restored, failed: counts.failed, fatal: error !== undefined }),
-    startedAt,
+    startedAt: run.startedAt,
     completedAt: new Date().toISOString(),
     counts,
     skipped: outcomes.skippedGroups(),
     failed: outcomes.failedGroups(),
     warnings: outcomes.warnings(),
     ...(error !== undefined ? { error } : {}),
-    createdNamespaces: created,
+    createdNamespaces: run.created,
     createdSnapshotContents: volumes?.createdContents ?? [],
     volumes: volumes?.volumes ?? [],
     namespaceMapping: { ...(opts.namespaceMapping ?? {}) },
