@@ -1,5 +1,5 @@
 /**
- * `hks backup list | describe | delete`: the catalog (provider/engine/catalog.ts) over one storage
+ * `hks backup list | describe | delete`: the catalog (provider/engine/catalog/catalog.ts) over one storage
  * location (`--storage-location`) or every location recorded in the namespace.
  */
 import type { Command } from "commander";

@@ -1,6 +1,6 @@
 /**
  * `hks backup verify <name>`: checks a stored backup end to end without touching a cluster
- * (provider/engine/backup-verify.ts). Exit 0 when it verified, 1 with the mismatch otherwise.
+ * (provider/engine/catalog/verify-backup.ts). Exit 0 when it verified, 1 with the mismatch otherwise.
  */
 import type { Command } from "commander";
 import { verifyBackup, type VerifyResult } from "../../provider/engine/catalog/verify-backup";

@@ -51,7 +51,7 @@ export interface PlanSpec {
   readonly labels: Readonly<Record<string, string>>;
   /** How long a run lock is valid; matches the Job's `activeDeadlineSeconds`. */
   readonly lockTtlSeconds: number;
-  /** Read every location's copy back after publishing (backup-verify.ts). @default false */
+  /** Read every location's copy back after publishing (engine/catalog/verify-backup.ts). @default false */
   readonly verifyAfterBackup?: boolean;
 }
 

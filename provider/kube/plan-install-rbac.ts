@@ -41,7 +41,7 @@ function readRules(spec: PlanSpec): ExplainedRule[] {
   if (inc.length === 0 || inc.includes("*")) return [{ apiGroups: ["*"], resources: ["*"], verbs: ["get", "list"], why }];
   return inc.map((p) => {
     const dot = p.indexOf(".");
-    // `configmaps` matches the resource in any group (collect-filter.ts resourceMatches), so does the rule.
+    // `configmaps` matches the resource in any group (engine/collect/filter.ts resourceMatches), so does the rule.
     return dot < 0
       ? { apiGroups: ["*"], resources: [p], verbs: ["get", "list"], why }
       : { apiGroups: [p.slice(dot + 1)], resources: [p.slice(0, dot)], verbs: ["get", "list"], why };

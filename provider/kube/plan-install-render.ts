@@ -127,7 +127,7 @@ export function runnerEnv(i: BackupPlanInputs): Record<string, unknown>[] {
 
 /**
  * NFS locations of the plan, mounted into the runner at the path the location's record names
- * (`localPath`, else the export path), which is where the runner opens them (location/store.ts).
+ * (`localPath`, else the export path), which is where the runner opens them (prepare/location-store.ts).
  */
 export function nfsMounts(locations: readonly LocationConfig[]): { volumes: Record<string, unknown>[]; mounts: Record<string, unknown>[] } {
   const nfs = locations.filter((l) => l.nfs);

@@ -1,5 +1,5 @@
 /**
- * Turns checked BackupPlan inputs into the `plan.json` the runner reads (engine/run-plan-spec.ts).
+ * Turns checked BackupPlan inputs into the `plan.json` the runner reads (engine/format/plan-spec.ts).
  * Pure. Only non-secret values go in: no kubeconfig, no credentials.
  */
 import type { PlanHook } from "../format/hook-annotations";

@@ -2,9 +2,9 @@
  * The backup orchestrator (velero `Backupper`), the one entry point the Pulumi handler, the CLI and
  * the CronJob runner share. Stages, each in its own module:
  *
- * plan pre hooks → pod pre hooks (hooks.ts) → discover (kube/discovery.ts) → collect
- * (collect.ts) → item backup (backup-items.ts) → persist (backup-upload.ts) → snapshots
- * (snapshot.ts) → post hooks, always → volumes.json → manifest.json LAST (or failure.json).
+ * plan pre hooks → pod pre hooks (hooks/hooks.ts) → discover (kube/discovery.ts) → collect
+ * (collect/collect.ts) → item backup (items.ts) → persist (upload.ts) → snapshots
+ * (snapshot/snapshot.ts) → post hooks, always → volumes.json → manifest.json LAST (or failure.json).
  *
  * Returns the result for every phase, Failed included (its failure.json is written); throws only for
  * a request that cannot start (an invalid or taken name: InputError, ConflictError), before anything

@@ -93,7 +93,7 @@ export function buildFailure(id: BackupIdentity, failedAt: Date, fatal: string, 
 }
 
 /** One line for people: `Completed: 42 objects (7 types), 12.1 KiB stored, 1 snapshot`. */
-export function summarizeCounts(m: Pick<BackupManifest, "counts" | "volumeSnapshots">): string {
+export function summarizeBackupCounts(m: Pick<BackupManifest, "counts" | "volumeSnapshots">): string {
   const types = Object.keys(m.counts.byResource).length;
   const snaps = m.volumeSnapshots.filter((s) => s.readyToUse).length;
   return `${m.counts.total} objects (${types} ` + `types)${snaps ? `, ${snaps} volume snapshot${snaps === 1 ? "" : "s"}` : ""}`;

@@ -9,7 +9,7 @@ import type { SnapshotApi } from "../../kube/snapshot-api";
 
 /** What to back up, and how. */
 export interface BackupRequest {
-  /** The backup's name, already resolved (backup-name.ts `resolveBackupName`). */
+  /** The backup's name, already resolved (name.ts `resolveBackupName`). */
   readonly name: string;
   /** Name of the storage location, recorded in the manifest. */
   readonly storageLocation: string;

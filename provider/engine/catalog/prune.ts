@@ -1,6 +1,6 @@
 /**
  * Applies a plan's GFS retention to one location: lists the plan's backups (catalog.ts), decides with
- * the pure `selectRetention` (plan/retention.ts: never the newest Completed backup, failures by
+ * the pure `selectRetention` (format/retention.ts: never the newest Completed backup, failures by
  * `keepFailed`, periods in the plan's time zone) and deletes what it says to prune.
  *
  * 1. Only backups whose record names this plan are considered; backups of other plans and folders

@@ -6,7 +6,7 @@
  * twice) holding one YAML object that is what its path names (the restore's own check,
  * `checkArchivedIdentity`), with exactly the counts the manifest claims.
  *
- * Stages reuse the restore's own checks (verify.ts, archive.ts), so a backup that verifies is one
+ * Stages reuse the restore's own checks (read-verified.ts, archive.ts), so a backup that verifies is one
  * the restore will read.
  */
 import * as crypto from "node:crypto";

@@ -2,7 +2,7 @@
  * The human-readable report of a restore result, shared by `pulumi up` output, `hks restore create`
  * and `hks restore describe`: short, exact, with counts, one line per reason group.
  */
-import { summarizeCounts } from "./result";
+import { summarizeRestoreCounts } from "./result";
 import type { ReasonGroup, RestoreResult } from "./types";
 
 /** Items named per reason in a report line; the count always says how many there were. */
@@ -19,7 +19,7 @@ export function formatRestoreResult(r: RestoreResult, verbose = false): string[]
   const mapping = Object.entries(r.namespaceMapping).map(([a, b]) => `${a}→${b}`).join(", ");
   const lines = [
     `restore ${r.restoreName} of backup ${r.backupName} (location ` + `${r.storageLocation}${mapping ? `, ${mapping}` : ""}) into ${r.targetCluster}`,
-    `  ${summarizeCounts(r.phase, r.counts)}`,
+    `  ${summarizeRestoreCounts(r.phase, r.counts)}`,
   ];
   if (r.error) lines.push(`  error: ${r.error}`);
   if (r.createdNamespaces.length) lines.push(`  created namespaces: ${r.createdNamespaces.map((n) => n.name).join(", ")}`);

@@ -104,7 +104,7 @@ export function restorePhase(o: { restored: number; failed: number; fatal: boole
 }
 
 /** A one-line summary: `Completed: 41 restored (40 created, 1 updated), 3 skipped, 0 failed`. */
-export function summarizeCounts(phase: RestorePhase, c: { restored: number; created: number; updated: number; unchanged: number; skipped: number; failed: number }): string {
+export function summarizeRestoreCounts(phase: RestorePhase, c: { restored: number; created: number; updated: number; unchanged: number; skipped: number; failed: number }): string {
   const parts = [`${c.created} created`, ...(c.updated ? [`${c.updated} updated`] : []), ...(c.unchanged ? [`${c.unchanged} unchanged`] : [])];
   return `${phase}: ${c.restored} restored (${parts.join(", ")}), ${c.skipped} skipped, ${c.failed} failed`;
 }

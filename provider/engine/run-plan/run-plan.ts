@@ -2,16 +2,16 @@
  * The plan runner behind `hks run-plan` (the CronJob's command): one scheduled run of a plan.
  *
  * 1. Open the primary location and every copy location (records in the plan's namespace).
- * 2. Take the run lock in the primary location (run-plan-lock.ts); a held lock stops here. When
+ * 2. Take the run lock in the primary location (lock.ts); a held lock stops here. When
  *    it breaks the expired lock of a run that died, it first removes that run's incomplete uploads
  *    in every location (a kill or an outage mid-publish leaves one; nothing else would remove it).
- * 3. Back up ONCE with the shared engine (backup.ts) into a private spill folder, unencrypted,
+ * 3. Back up ONCE with the shared engine (backup/backup.ts) into a private spill folder, unencrypted,
  *    named `<plan>-YYYYMMDDHHMMSS` (unique in every location).
- * 4. Publish it to the primary, then to each copy, each encrypted for its own recipients (copy.ts);
- *    with `verifyAfterBackup`, read each published copy back (backup-verify.ts).
+ * 4. Publish it to the primary, then to each copy, each encrypted for its own recipients (catalog/publish.ts);
+ *    with `verifyAfterBackup`, read each published copy back (catalog/verify-backup.ts).
  *    A Failed backup publishes its failure record to the primary only: a copy holds restorable
  *    backups, and the primary's history shows the failure.
- * 5. Apply retention in every location with its own policy (prune.ts), also after a failed backup:
+ * 5. Apply retention in every location with its own policy (catalog/prune.ts), also after a failed backup:
  *    it never deletes the newest Completed backup, and it prunes superseded failures.
  * 6. Release the lock and remove the spill folder, whatever happened.
  * Errors after step 2 are collected per step, so one broken copy location does not stop the
@@ -29,7 +29,7 @@ import { backupExists, generateBackupName } from "../backup/name";
 import { verifyBackup } from "../catalog/verify-backup";
 import { abortBackupUploads } from "../catalog/catalog";
 import { publishBackup, type PublishedBackup } from "../catalog/publish";
-import { summarizeCounts } from "../backup/result";
+import { summarizeBackupCounts } from "../backup/result";
 import type { BackupManifest, BackupPhase } from "../../format/manifest";
 import { applyRetention, type PruneResult } from "../catalog/prune";
 import type { ProgressSink } from "../progress";
@@ -142,7 +142,7 @@ export async function runPlan(spec: PlanSpec, deps: RunPlanDeps): Promise<RunPla
     );
     if (backup.phase === "Failed") errors.push(`backup ${name} Failed: ${backup.record.errors[0]?.reason ?? "unknown reason"}`);
     warnings.push(...backup.record.warnings);
-    const backupSummary = backup.phase === "Failed" ? undefined : summarizeCounts(backup.record as BackupManifest);
+    const backupSummary = backup.phase === "Failed" ? undefined : summarizeBackupCounts(backup.record as BackupManifest);
     result = { ...result, backupName: name, phase: backup.phase, backupSummary };
     for (const target of targets) await publishTo(target, spill, name, backup.phase, spec, deps);
     await applyRetentionEverywhere(targets, spec, deps);

@@ -9,8 +9,8 @@
  *    restore's `includeNamespaces` is skipped.
  * 3. Sanitize again, defensively (the archive is untrusted input).
  * 4. Filters: resource types (include/exclude), label selector.
- * 5. Skip rules (transform-rules.ts): events, endpoints, controller-owned objects, tokens, ...
- * 6. Namespace mapping, also inside fields that name a namespace (transform-namespace.ts).
+ * 5. Skip rules (rules.ts): events, endpoints, controller-owned objects, tokens, ...
+ * 6. Namespace mapping, also inside fields that name a namespace (namespace.ts).
  * 7. Drop fields of the source cluster (clusterIP, nodePort, nodeName, volumeName).
  * 8. Owner references: taken off the object with their uids (which name dead objects); the apply
  *    step re-attaches each one once its owner exists in the target, with the owner's new uid.
@@ -91,7 +91,7 @@ export function matchesResourceFilter(entry: string, ref: ArchiveObjectRef): boo
 
 /**
  * Step 1: the content must be the object its path names; anything else is a tampered archive.
- * Shared with `hks backup verify` (backup-verify.ts), so what verifies is what restores.
+ * Shared with `hks backup verify` (engine/catalog/verify-backup.ts), so what verifies is what restores.
  * @throws IntegrityError naming the entry and what contradicts its path.
  */
 export function checkArchivedIdentity(raw: unknown, ref: ArchiveObjectRef, where: string = describeRef(ref)): KubeObject {

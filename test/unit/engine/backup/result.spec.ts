@@ -1,6 +1,6 @@
 /** Phases and the durable records (manifest.json, failure.json) built from a backup's outcome. */
 import { describe, expect, it } from "vitest";
-import { buildFailure, buildManifest, computePhase, summarizeCounts } from "../../../../provider/engine/backup/result";
+import { buildFailure, buildManifest, computePhase, summarizeBackupCounts } from "../../../../provider/engine/backup/result";
 import { recipientFingerprint } from "../../../../provider/format/age-keys";
 
 const id = {
@@ -36,7 +36,7 @@ describe("records", () => {
     });
     expect(Object.keys(m.counts.byResource)).toEqual(["configmaps", "secrets"]);
     expect(JSON.stringify(m)).not.toContain(RECIPIENT);
-    expect(summarizeCounts(m)).toBe("3 objects (2 types)");
+    expect(summarizeBackupCounts(m)).toBe("3 objects (2 types)");
   });
   it("builds a PartiallyFailed manifest when items failed", () => {
     expect(buildManifest({ ...id, plan: "p" }, { ...outcome, errors: [{ item: "i", reason: "r" }] })).toMatchObject({ phase: "PartiallyFailed", plan: "p" });

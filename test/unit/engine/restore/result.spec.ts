@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { InputError } from "../../../../provider/errors";
 import { formatRestoreResult } from "../../../../provider/engine/restore/report";
 import { latestBackupOfPlan } from "../../../../provider/engine/catalog/latest-of-plan";
-import { MAX_WARNINGS, restorePhase, RestoreOutcomes, summarizeCounts } from "../../../../provider/engine/restore/result";
+import { MAX_WARNINGS, restorePhase, RestoreOutcomes, summarizeRestoreCounts } from "../../../../provider/engine/restore/result";
 import { MAX_ITEMS_PER_REASON, type RestoreResult } from "../../../../provider/engine/restore/types";
 import { boundedName } from "../../../../provider/engine/restore/volumes";
 import { MemoryObjectStore } from "../../../../provider/store";
@@ -81,7 +81,7 @@ describe("the report", () => {
   });
 
   it("summarizes counts", () => {
-    expect(summarizeCounts("Completed", { restored: 3, created: 3, updated: 0, unchanged: 0, skipped: 0, failed: 0 })).toBe("Completed: 3 restored (3 created), 0 skipped, 0 failed");
+    expect(summarizeRestoreCounts("Completed", { restored: 3, created: 3, updated: 0, unchanged: 0, skipped: 0, failed: 0 })).toBe("Completed: 3 restored (3 created), 0 skipped, 0 failed");
   });
 });
 
