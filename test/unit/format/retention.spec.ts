@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../../provider/errors";
+import { inputError } from "../../support/input-error";
 import {
   type BackupPhase,
   DEFAULT_KEEP_FAILED,
@@ -41,15 +41,6 @@ const kept = (r: RetentionResult) => r.keep.map((k) => k.name);
 const pruned = (r: RetentionResult) => r.prune.map((p) => p.name);
 const reasons = (r: RetentionResult, name: string) => r.keep.find((k) => k.name === name)?.reasons;
 
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error("expected an InputError, nothing was thrown");
-}
 
 describe("selectRetention: seed policy { daily: 7, weekly: 4, monthly: 6 }", () => {
   const seed = { daily: 7, weekly: 4, monthly: 6 };

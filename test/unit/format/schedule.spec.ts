@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../../provider/errors";
+import { inputError } from "../../support/input-error";
 import {
   DEFAULT_TIME_ZONE,
   minIntervalSeconds,
@@ -12,15 +12,6 @@ import {
 } from "../../../provider/format/schedule";
 
 /** Calls `fn` and returns the InputError it throws (fails the test otherwise). */
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error("expected an InputError, nothing was thrown");
-}
 
 const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
 
