@@ -25,7 +25,7 @@ function jsdoc(node, sf) {
     else if (d.comment) text += d.comment.map((c) => c.text ?? c.getText(sf)).join("");
     for (const tag of d.tags ?? []) {
       const c = typeof tag.comment === "string" ? tag.comment : (tag.comment ?? []).map((x) => x.text ?? "").join("");
-      if (tag.tagName.text === "default") def = c.trim();
+      if (tag.tagName.text === "default") def = c.replace(/\s+/g, " ").trim(); // a tag may wrap over lines
     }
   }
   return { text: text.replace(/\s+/g, " ").trim(), def };
