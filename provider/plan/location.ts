@@ -97,7 +97,8 @@ function checkNfs(c: Checker, nfs: NonNullable<BackupStorageLocationInputs["nfs"
     c.fail("nfs.path", `must be an absolute path without "..", got ${JSON.stringify(nfs.path)}`);
   }
   if (c.present(nfs.localPath) && !absolute(nfs.localPath)) {
-    c.fail("nfs.localPath", `must be an absolute path (where this machine mounts the share) without "..", got ${JSON.stringify(nfs.localPath)}`);
+    const got = JSON.stringify(nfs.localPath);
+    c.fail("nfs.localPath", `must be an absolute path (where this machine mounts the share) without "..", got ${got}`);
   }
 }
 
@@ -140,7 +141,8 @@ function checkBucketSettings(c: Checker, n: Partial<BackupStorageLocationInputs>
     c.integer("lifecycle.expireDays", lc.expireDays, 1, 36500, "days");
     c.integer("lifecycle.abortIncompleteUploadDays", lc.abortIncompleteUploadDays, 1, 365, "days");
     if (lock && typeof lc.expireDays === "number" && typeof lock.days === "number" && lc.expireDays < lock.days) {
-      c.fail("lifecycle.expireDays", `(${lc.expireDays}) is shorter than objectLock.days (${lock.days}): locked objects cannot expire before their retention ends`);
+      const why = "locked objects cannot expire before their retention ends";
+      c.fail("lifecycle.expireDays", `(${lc.expireDays}) is shorter than objectLock.days (${lock.days}): ${why}`);
     }
   }
   const tags = n.tags;
