@@ -4,6 +4,7 @@
  * Resources are matched on their type token (`pulumi-nodejs:dynamic/hks:<Kind>`) and, for SDKs that
  * predate module tokens, on the `resourceKind` input every hks resource carries.
  */
+import type { RetentionPolicy } from "../provider/format/retention";
 import { minIntervalSeconds, validateCron, validateTimeZone } from "../provider/format/schedule";
 
 /** A resource as CrossGuard shows it to a rule. */
@@ -62,7 +63,8 @@ const locationEncryption: RuleDefinition<{ allowServerSideEncryption: boolean }>
   },
 };
 
-type RetentionMinimums = { last?: number; hourly?: number; daily?: number; weekly?: number; monthly?: number; yearly?: number };
+/** The smallest count the policy accepts per retention rule. */
+type RetentionMinimums = Omit<RetentionPolicy, "keepFailed">;
 const retentionMinimum: RuleDefinition<RetentionMinimums> = {
   name: "hks-retention-minimum",
   description: "Backup plans keep at least the configured number of backups per period (default: 7 daily).",

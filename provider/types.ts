@@ -138,6 +138,17 @@ export interface RestoreInputs {
   context?: string;
 }
 
+/** Objects of a restore by outcome: `restored` = created + updated + unchanged; `total` adds skipped and failed. */
+export interface RestoreCounts {
+  total: number;
+  restored: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+}
+
 /** Items sharing one outcome reason. */
 export interface RestoreReasonGroupOutputs {
   reason: string;
@@ -147,7 +158,7 @@ export interface RestoreReasonGroupOutputs {
 
 export interface RestoreOutputs extends RestoreInputs {
   phase: "Completed" | "PartiallyFailed" | "Failed";
-  counts: { total: number; restored: number; created: number; updated: number; unchanged: number; skipped: number; failed: number };
+  counts: RestoreCounts;
   skipped: RestoreReasonGroupOutputs[];
   failed: RestoreReasonGroupOutputs[];
   warnings: string[];

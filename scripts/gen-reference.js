@@ -32,7 +32,10 @@ function jsdoc(node, sf) {
 }
 
 function typeText(node, sf) {
-  return node.type ? node.type.getText(sf).replace(/pulumi\.Input<([^<>]*(?:<[^<>]*>[^<>]*)*)>/g, "$1").replace(/\s+/g, " ") : "";
+  if (!node.type) return "";
+  // One spelling whatever the source's layout (a formatter may wrap a type over lines).
+  const text = node.type.getText(sf).replace(/\s+/g, " ").replace(/<\s+/g, "<").replace(/\s+>/g, ">").replace(/;\s*}/g, " }");
+  return text.replace(/pulumi\.Input<([^<>]*(?:<[^<>]*>[^<>]*)*)>/g, "$1").replace(/^\|\s*/, "").trim();
 }
 
 /** Interfaces of a file by name, to expand nested Args types one level. */

@@ -4,6 +4,7 @@
  * ("already exists: 10000") instead of 10,000 warnings (velero #6818, #4524).
  */
 import { MAX_ITEMS_PER_REASON, type ReasonGroup, type RestorePhase } from "./types";
+import type { RestoreCounts } from "../../types";
 
 /** Most distinct warnings kept; more are summarised, so a result stays small. */
 export const MAX_WARNINGS = 50;
@@ -72,7 +73,7 @@ export class RestoreOutcomes {
     return this.failures.total;
   }
 
-  counts(): { total: number; restored: number; created: number; updated: number; unchanged: number; skipped: number; failed: number } {
+  counts(): RestoreCounts {
     const restored = this.restoredCount;
     return {
       total: restored + this.skippedCount + this.failedCount,

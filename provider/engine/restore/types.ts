@@ -5,6 +5,7 @@
  */
 import type { RestorePatch } from "../transform/transform";
 import type { ProgressSink } from "../progress";
+import type { RestoreCounts } from "../../types";
 
 /** How the restore treats an object that already exists in the target. */
 export type ExistingResourcePolicy = "none" | "update";
@@ -76,7 +77,7 @@ export interface RestoreResult {
   readonly phase: RestorePhase;
   readonly startedAt: string;
   readonly completedAt: string;
-  readonly counts: { total: number; restored: number; created: number; updated: number; unchanged: number; skipped: number; failed: number };
+  readonly counts: RestoreCounts;
   readonly skipped: ReasonGroup[];
   readonly failed: ReasonGroup[];
   readonly warnings: string[];
