@@ -8,7 +8,8 @@ import { dynamicProvider } from "./dynamic";
 
 /** A storage location: a `BackupStorageLocation` resource (its `locationName` and `namespace`) or the location's
  * name. */
-export type PlanLocation = pulumi.Input<string> | { readonly locationName: pulumi.Output<string>; readonly namespace: pulumi.Output<string> };
+export type PlanLocation =
+  pulumi.Input<string> | { readonly locationName: pulumi.Output<string>; readonly namespace: pulumi.Output<string> };
 
 /** What a plan backs up: the seed's `target: { namespace: "production", selector: { app: "postgres-db" } }`. */
 export interface BackupPlanTargetArgs {
@@ -109,7 +110,10 @@ export interface BackupPlanRunnerArgs {
   readonly imagePullPolicy?: pulumi.Input<"Always" | "IfNotPresent" | "Never">;
   /** Container requests/limits, e.g. `{ requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } }`.
    * @default exactly that */
-  readonly resources?: pulumi.Input<{ requests?: Record<string, pulumi.Input<string>>; limits?: Record<string, pulumi.Input<string>> }>;
+  readonly resources?: pulumi.Input<{
+    requests?: Record<string, pulumi.Input<string>>;
+    limits?: Record<string, pulumi.Input<string>>;
+  }>;
   /** Run as this existing ServiceAccount (e.g. one with cloud IAM annotations); the plan binds its Roles to it and
    * never deletes it. @default a ServiceAccount `hks-plan-<name>` created by the plan */
   readonly serviceAccountName?: pulumi.Input<string>;
@@ -136,7 +140,10 @@ export interface BackupPlanArgs {
   readonly retention: pulumi.Input<BackupPlanRetentionArgs>;
   /** Plan-level hooks run before (`pre`) and after (`post`, always, also after a failure) every backup. @default none
    * */
-  readonly hooks?: pulumi.Input<{ pre?: pulumi.Input<pulumi.Input<BackupPlanHookArgs>[]>; post?: pulumi.Input<pulumi.Input<BackupPlanHookArgs>[]> }>;
+  readonly hooks?: pulumi.Input<{
+    pre?: pulumi.Input<pulumi.Input<BackupPlanHookArgs>[]>;
+    post?: pulumi.Input<pulumi.Input<BackupPlanHookArgs>[]>;
+  }>;
   /** Secondary locations (3-2-1): each backup is copied to each, then retention runs there with its own policy.
    * @default none */
   readonly copies?: BackupPlanCopyArgs[];
@@ -163,9 +170,16 @@ export interface BackupPlanArgs {
   readonly context?: pulumi.Input<string>;
 }
 
-function locationOf(l: PlanLocation | undefined): { name: pulumi.Input<string> | undefined; namespace?: pulumi.Output<string> } {
+function locationOf(l: PlanLocation | undefined): {
+  name: pulumi.Input<string> | undefined;
+  namespace?: pulumi.Output<string>;
+} {
   // A BackupStorageLocation resource, or anything with its outputs (never an Output of a name).
-  if (l && typeof l === "object" && (pulumi.Resource.isInstance(l) || (!pulumi.Output.isInstance(l) && "locationName" in l))) {
+  if (
+    l &&
+    typeof l === "object" &&
+    (pulumi.Resource.isInstance(l) || (!pulumi.Output.isInstance(l) && "locationName" in l))
+  ) {
     const r = l as { locationName: pulumi.Output<string>; namespace: pulumi.Output<string> };
     return { name: r.locationName, namespace: r.namespace };
   }
@@ -205,17 +219,31 @@ export class BackupPlan extends pulumi.dynamic.Resource {
       schedule: args.schedule,
       retention: args.retention,
       hooks: args.hooks,
-      copies: args.copies?.map((c) => ({ storageLocation: locationOf(c.storageLocation).name, retention: c.retention })),
+      copies: args.copies?.map((c) => ({
+        storageLocation: locationOf(c.storageLocation).name,
+        retention: c.retention,
+      })),
       labels: args.labels,
       verifyAfterBackup: args.verifyAfterBackup,
       runner: args.runner,
       kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
       context: args.context,
-      cronJobName: undefined, configMapName: undefined, serviceAccountName: undefined, installed: undefined, drift: undefined,
+      cronJobName: undefined,
+      configMapName: undefined,
+      serviceAccountName: undefined,
+      installed: undefined,
+      drift: undefined,
     };
-    super(dynamicProvider("BackupPlan"), name, props, {
-      ...opts,
-      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "kubeconfig"],
-    }, "hks", "BackupPlan");
+    super(
+      dynamicProvider("BackupPlan"),
+      name,
+      props,
+      {
+        ...opts,
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "kubeconfig"],
+      },
+      "hks",
+      "BackupPlan",
+    );
   }
 }

@@ -76,7 +76,9 @@ export interface BackupStorageLocationArgs {
   readonly versioning?: pulumi.Input<boolean>;
   /** Default server-side encryption of the bucket: `{ type: "SSE-S3" }` or `{ type: "SSE-KMS", kmsKeyId }`. @default
    * unchanged */
-  readonly serverSideEncryption?: pulumi.Input<{ type: "SSE-S3" } | { type: "SSE-KMS"; kmsKeyId: pulumi.Input<string> }>;
+  readonly serverSideEncryption?: pulumi.Input<
+    { type: "SSE-S3" } | { type: "SSE-KMS"; kmsKeyId: pulumi.Input<string> }
+  >;
   /** Object lock (WORM) with a default retention; only possible when the bucket is created. @default none */
   readonly objectLock?: pulumi.Input<{ mode: "GOVERNANCE" | "COMPLIANCE"; /** days */ days: number }>;
   /** Lifecycle rules for everything under the prefix: `expireDays` and `abortIncompleteUploadDays`. @default none */
@@ -150,12 +152,25 @@ export class BackupStorageLocation extends pulumi.dynamic.Resource {
       namespace: args.namespace,
       kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
       context: args.context,
-      phase: undefined, url: undefined, bucket: undefined, endpoint: undefined, bucketCreated: undefined,
-      capabilities: undefined, configMapName: undefined, credentialsSecretName: undefined,
+      phase: undefined,
+      url: undefined,
+      bucket: undefined,
+      endpoint: undefined,
+      bucketCreated: undefined,
+      capabilities: undefined,
+      configMapName: undefined,
+      credentialsSecretName: undefined,
     };
-    super(dynamicProvider("BackupStorageLocation"), name, props, {
-      ...opts,
-      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "credentials", "kubeconfig"],
-    }, "hks", "BackupStorageLocation");
+    super(
+      dynamicProvider("BackupStorageLocation"),
+      name,
+      props,
+      {
+        ...opts,
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "credentials", "kubeconfig"],
+      },
+      "hks",
+      "BackupStorageLocation",
+    );
   }
 }

@@ -100,7 +100,11 @@ export interface BackupArgs {
 /** A plan argument as a name and, for a BackupPlan resource, its namespace. */
 function planOf(p: BackupArgs["plan"]): { name?: pulumi.Input<string>; namespace?: pulumi.Output<string> } {
   // A BackupPlan resource, or anything with its outputs (never an Output of a name).
-  if (p && typeof p === "object" && (pulumi.Resource.isInstance(p) || (!pulumi.Output.isInstance(p) && "planName" in p))) {
+  if (
+    p &&
+    typeof p === "object" &&
+    (pulumi.Resource.isInstance(p) || (!pulumi.Output.isInstance(p) && "planName" in p))
+  ) {
     const r = p as BackupPlanLike;
     return { name: r.planName, namespace: r.namespace };
   }
@@ -158,13 +162,30 @@ export class Backup extends pulumi.dynamic.Resource {
       deletionPolicy: args.deletionPolicy,
       kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
       context: args.context,
-      name: undefined, phase: undefined, storageLocationName: undefined, url: undefined, itemsBackedUp: undefined,
-      itemsByResource: undefined, bytes: undefined, uncompressedBytes: undefined, snapshots: undefined,
-      warnings: undefined, errors: undefined, startedAt: undefined, completedAt: undefined,
+      name: undefined,
+      phase: undefined,
+      storageLocationName: undefined,
+      url: undefined,
+      itemsBackedUp: undefined,
+      itemsByResource: undefined,
+      bytes: undefined,
+      uncompressedBytes: undefined,
+      snapshots: undefined,
+      warnings: undefined,
+      errors: undefined,
+      startedAt: undefined,
+      completedAt: undefined,
     };
-    super(dynamicProvider("Backup"), name, props, {
-      ...opts,
-      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "kubeconfig"],
-    }, "hks", "Backup");
+    super(
+      dynamicProvider("Backup"),
+      name,
+      props,
+      {
+        ...opts,
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "kubeconfig"],
+      },
+      "hks",
+      "Backup",
+    );
   }
 }

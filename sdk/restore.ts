@@ -142,7 +142,7 @@ export class Restore extends pulumi.dynamic.Resource {
       backupName: fromResource ? fromResource.name : b,
       plan: args.plan,
       latest: args.latest,
-      storageLocation: locResource ? locResource.locationName : loc ?? fromResource?.storageLocationName,
+      storageLocation: locResource ? locResource.locationName : (loc ?? fromResource?.storageLocationName),
       namespace: args.namespace ?? locResource?.namespace ?? fromResource?.locationNamespace,
       includeNamespaces: args.includeNamespaces,
       namespaceMapping: args.namespaceMapping,
@@ -157,13 +157,31 @@ export class Restore extends pulumi.dynamic.Resource {
       identity: args.identity === undefined ? undefined : pulumi.secret(args.identity),
       kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
       context: args.context,
-      phase: undefined, counts: undefined, skipped: undefined, failed: undefined, warnings: undefined,
-      createdNamespaces: undefined, createdSnapshotContents: undefined, volumes: undefined, storageLocationName: undefined,
-      targetCluster: undefined, startedAt: undefined, completedAt: undefined, objectsPerSecond: undefined, resultConfigMap: undefined,
+      phase: undefined,
+      counts: undefined,
+      skipped: undefined,
+      failed: undefined,
+      warnings: undefined,
+      createdNamespaces: undefined,
+      createdSnapshotContents: undefined,
+      volumes: undefined,
+      storageLocationName: undefined,
+      targetCluster: undefined,
+      startedAt: undefined,
+      completedAt: undefined,
+      objectsPerSecond: undefined,
+      resultConfigMap: undefined,
     };
-    super(dynamicProvider("Restore"), name, props, {
-      ...opts,
-      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "identity", "kubeconfig"],
-    }, "hks", "Restore");
+    super(
+      dynamicProvider("Restore"),
+      name,
+      props,
+      {
+        ...opts,
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "identity", "kubeconfig"],
+      },
+      "hks",
+      "Restore",
+    );
   }
 }

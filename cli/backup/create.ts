@@ -34,20 +34,36 @@ export interface CreateFlags {
 
 /** Input paths of the Backup resource → the flag that sets them, so messages name the flag. */
 const FLAG_OF: Record<string, string> = {
-  "target.namespaces": "--include-namespaces", "target.excludeNamespaces": "--exclude-namespaces", "target.selector": "--selector",
-  "target.includeResources": "--include-resources", "target.excludeResources": "--exclude-resources",
-  "target.volumeSnapshotClass": "--volume-snapshot-class", target: "--include-namespaces/--selector", name: "<name>",
-  snapshotTimeoutSeconds: "--snapshot-timeout", labels: "--labels", plan: "--plan", storageLocation: "--storage-location",
+  "target.namespaces": "--include-namespaces",
+  "target.excludeNamespaces": "--exclude-namespaces",
+  "target.selector": "--selector",
+  "target.includeResources": "--include-resources",
+  "target.excludeResources": "--exclude-resources",
+  "target.volumeSnapshotClass": "--volume-snapshot-class",
+  target: "--include-namespaces/--selector",
+  name: "<name>",
+  snapshotTimeoutSeconds: "--snapshot-timeout",
+  labels: "--labels",
+  plan: "--plan",
+  storageLocation: "--storage-location",
 };
 
 function flagOf(property: string): string {
-  const base = Object.keys(FLAG_OF).sort((a, b) => b.length - a.length).find((k) => property === k || property.startsWith(`${k}.`) || property.startsWith(`${k}[`));
+  const base = Object.keys(FLAG_OF)
+    .sort((a, b) => b.length - a.length)
+    .find((k) => property === k || property.startsWith(`${k}.`) || property.startsWith(`${k}[`));
   return base ? `${FLAG_OF[base]}${property.slice(base.length)}` : property;
 }
 
 /** A comma-separated flag value as a list (empty parts dropped). */
 export function commaList(v: string, prev: string[] = []): string[] {
-  return [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...prev,
+    ...v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 /**
@@ -56,22 +72,56 @@ export function commaList(v: string, prev: string[] = []): string[] {
  */
 export function inputsFromFlags(name: string, f: CreateFlags, locationNamespace: string): BackupInputs {
   // A number, or the text as typed, so that a message shows "abc" rather than NaN's "null".
-  const timeout = f.snapshotTimeout === undefined ? undefined : /^\s*-?\d+(\.\d+)?\s*$/.test(f.snapshotTimeout) ? Number(f.snapshotTimeout) : f.snapshotTimeout;
-  const targetFlags = [f.includeNamespaces, f.excludeNamespaces, f.selector, f.includeResources, f.excludeResources, f.snapshotVolumes, f.volumeSnapshotClass];
+  const timeout =
+    f.snapshotTimeout === undefined
+      ? undefined
+      : /^\s*-?\d+(\.\d+)?\s*$/.test(f.snapshotTimeout)
+        ? Number(f.snapshotTimeout)
+        : f.snapshotTimeout;
+  const targetFlags = [
+    f.includeNamespaces,
+    f.excludeNamespaces,
+    f.selector,
+    f.includeResources,
+    f.excludeResources,
+    f.snapshotVolumes,
+    f.volumeSnapshotClass,
+  ];
   // `--plan` alone backs up the installed plan's target (as the Backup resource does with only `plan`).
   const fromPlan = f.plan !== undefined && targetFlags.every((v) => v === undefined);
   const { inputs, failures } = checkBackup({
-    resourceKind: "Backup", resourceName: name, requestedName: name, storageLocation: f.storageLocation, locationNamespace,
-    target: fromPlan ? undefined : {
-      namespaces: f.includeNamespaces, excludeNamespaces: f.excludeNamespaces, selector: f.selector,
-      includeResources: f.includeResources, excludeResources: f.excludeResources,
-      snapshotVolumes: f.snapshotVolumes, volumeSnapshotClass: f.volumeSnapshotClass,
-    },
-    plan: f.plan, labels: f.labels ? parseLabelPairs(f.labels, "--labels") : undefined, snapshotTimeoutSeconds: timeout as number | undefined,
+    resourceKind: "Backup",
+    resourceName: name,
+    requestedName: name,
+    storageLocation: f.storageLocation,
+    locationNamespace,
+    target: fromPlan
+      ? undefined
+      : {
+          namespaces: f.includeNamespaces,
+          excludeNamespaces: f.excludeNamespaces,
+          selector: f.selector,
+          includeResources: f.includeResources,
+          excludeResources: f.excludeResources,
+          snapshotVolumes: f.snapshotVolumes,
+          volumeSnapshotClass: f.volumeSnapshotClass,
+        },
+    plan: f.plan,
+    labels: f.labels ? parseLabelPairs(f.labels, "--labels") : undefined,
+    snapshotTimeoutSeconds: timeout as number | undefined,
   });
   if (failures.length) {
     const first = failures[0]!;
-    throw new InputError(flagOf(first.property), first.reason + (failures.length > 1 ? ` (and ${failures.length - 1} more: ${failures.slice(1).map((x) => `${flagOf(x.property)}: ${x.reason}`).join("; ")})` : ""));
+    throw new InputError(
+      flagOf(first.property),
+      first.reason +
+        (failures.length > 1
+          ? ` (and ${failures.length - 1} more: ${failures
+              .slice(1)
+              .map((x) => `${flagOf(x.property)}: ${x.reason}`)
+              .join("; ")})`
+          : ""),
+    );
   }
   return inputs;
 }
@@ -81,7 +131,11 @@ export function pageSizeFromFlag(value: string | undefined): number | undefined 
   if (value === undefined) return undefined;
   const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   if (!(n >= 1 && n <= MAX_PAGE_SIZE)) {
-    throw new InputError("--page-size", `must be a whole number from 1 to ${MAX_PAGE_SIZE} (objects per LIST request), got ` + `${JSON.stringify(value)}; leave it out for ${DEFAULT_PAGE_SIZE}`);
+    throw new InputError(
+      "--page-size",
+      `must be a whole number from 1 to ${MAX_PAGE_SIZE} (objects per LIST request), got ` +
+        `${JSON.stringify(value)}; leave it out for ${DEFAULT_PAGE_SIZE}`,
+    );
   }
   return n;
 }
@@ -105,7 +159,9 @@ export async function createAction(name: string, flags: CreateFlags, cmd: Comman
   process.once("SIGINT", onSignal);
   try {
     const res = await runBackup(request, { ...deps, pageSize, progress: cliProgress(), signal: ac.signal });
-    process.stdout.write(flags.output === "json" ? JSON.stringify(res.record, null, 2) + "\n" : createdText(res, location.name));
+    process.stdout.write(
+      flags.output === "json" ? JSON.stringify(res.record, null, 2) + "\n" : createdText(res, location.name),
+    );
     process.exitCode = EXIT_CODE[res.phase];
   } finally {
     process.off("SIGINT", onSignal);

@@ -26,7 +26,10 @@ async function create(name: string, flags: CreateFlags, cmd: Command): Promise<v
   const kc = kubeConfigFor(g);
   // A restore name is used once: its record is what `describe` shows.
   if (await restoreRecordExists(kc, inputs.namespace, name)) {
-    throw new ConflictError(`restore "${name}" already exists in ${inputs.namespace}; see it with 'hks restore describe ${name}' or ` + `pick another name`);
+    throw new ConflictError(
+      `restore "${name}" already exists in ${inputs.namespace}; see it with 'hks restore describe ${name}' or ` +
+        `pick another name`,
+    );
   }
   // The preparation names resource fields (storageLocation, plan, backup): report them as the flags typed.
   const ac = new AbortController();
@@ -34,8 +37,16 @@ async function create(name: string, flags: CreateFlags, cmd: Command): Promise<v
   process.once("SIGINT", onSignal);
   let result: RestoreResult;
   try {
-    const { location, backupName, deps, options } = await prepareRestore(kc, inputs, { identities, progress: cliProgress(), signal: ac.signal, fieldOf: flagOf });
-    process.stderr.write(`restoring backup ${backupName} from ${location.name} (${deps.store.describe()}) into ` + `${deps.cluster.describe()}\n`);
+    const { location, backupName, deps, options } = await prepareRestore(kc, inputs, {
+      identities,
+      progress: cliProgress(),
+      signal: ac.signal,
+      fieldOf: flagOf,
+    });
+    process.stderr.write(
+      `restoring backup ${backupName} from ${location.name} (${deps.store.describe()}) into ` +
+        `${deps.cluster.describe()}\n`,
+    );
     result = await runRestore(deps, options);
   } finally {
     process.off("SIGINT", onSignal);
@@ -43,7 +54,9 @@ async function create(name: string, flags: CreateFlags, cmd: Command): Promise<v
   try {
     await writeRestoreRecord(kc, inputs.namespace, result, false);
   } catch (e) {
-    process.stderr.write(`warning: the result was not recorded (hks restore describe will not find it): ${(e as Error).message}\n`);
+    process.stderr.write(
+      `warning: the result was not recorded (hks restore describe will not find it): ${(e as Error).message}\n`,
+    );
   }
   out(formatRestoreResult(result));
   process.exitCode = EXIT_CODES[result.phase];
@@ -52,14 +65,20 @@ async function create(name: string, flags: CreateFlags, cmd: Command): Promise<v
 async function describe(name: string, cmd: Command): Promise<void> {
   const g = globalOptions(cmd);
   const result = await readRestoreRecord(kubeConfigFor(g), g.namespace, name);
-  if (!result) throw new InputError("<name>", `no restore "${name}" is recorded in namespace ${g.namespace} (ConfigMap hks-restore-${name}); check the ` + `name and --namespace`);
+  if (!result)
+    throw new InputError(
+      "<name>",
+      `no restore "${name}" is recorded in namespace ${g.namespace} (ConfigMap hks-restore-${name}); check the ` +
+        `name and --namespace`,
+    );
   out(formatRestoreResult(result, true));
 }
 
 /** Registers `hks restore create` and `hks restore describe`. */
 export function registerRestoreCommands(program: Command): void {
   const restore = program.command("restore").description("restore backups into a cluster (or clone a namespace)");
-  restore.command("create <name>")
+  restore
+    .command("create <name>")
     .description("restore a backup now; exit 0 only when it completed (2 partially failed, 1 failed)")
     .option("--from-backup <backup>", "the backup to restore")
     .option("--from-plan <plan>", "restore the newest Completed backup of this plan instead")
@@ -72,10 +91,14 @@ export function registerRestoreCommands(program: Command): void {
     .option("--existing-resource-policy <policy>", "none (skip existing objects) or update (replace them)", "none")
     .option("--restore-volumes", "create PVCs from the backup's VolumeSnapshots")
     .option("--preserve-node-ports", "keep Services' nodePorts (default: the target assigns new ones)")
-    .option("--identity-file <file>", "age identity file for an encrypted backup (as `age -i`; or set HKS_AGE_IDENTITY)")
+    .option(
+      "--identity-file <file>",
+      "age identity file for an encrypted backup (as `age -i`; or set HKS_AGE_IDENTITY)",
+    )
     .option("--wait", "wait for the restore to finish (always: the CLI runs it in-process)")
     .action(async (name: string, flags: CreateFlags, cmd: Command) => create(name, flags, cmd));
-  restore.command("describe <name>")
+  restore
+    .command("describe <name>")
     .description("show a restore's recorded result: phase, counts, skips and failures with reasons")
     .action(async (name: string, _flags: unknown, cmd: Command) => describe(name, cmd));
 }

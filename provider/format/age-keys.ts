@@ -46,14 +46,21 @@ export function parseRecipient(value: unknown, index?: number): string {
   try {
     new Encrypter().addRecipient(s); // decodes the bech32 payload: catches a typo via the checksum
   } catch (cause) {
-    throw Object.assign(new InputError(field, `"${s}" has an invalid checksum (a typo or truncated copy?); copy it again from \`age-keygen -y\``), { cause });
+    throw Object.assign(
+      new InputError(
+        field,
+        `"${s}" has an invalid checksum (a typo or truncated copy?); copy it again from \`age-keygen -y\``,
+      ),
+      { cause },
+    );
   }
   return s;
 }
 
 /** Validates every recipient (see {@link parseRecipient}) and requires at least one. */
 export function parseRecipients(values: readonly unknown[]): string[] {
-  if (values.length === 0) throw new InputError(RECIPIENTS_FIELD, "must list at least one recipient (age1...) when encryption is set");
+  if (values.length === 0)
+    throw new InputError(RECIPIENTS_FIELD, "must list at least one recipient (age1...) when encryption is set");
   return values.map((v, i) => parseRecipient(v, i));
 }
 
@@ -81,17 +88,25 @@ export function parseIdentityFile(text: string, source = "identity file"): strin
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     if (line === "" || line.startsWith("#")) return;
     if (!X25519_IDENTITY.test(line)) {
-      const hint = line.startsWith("age1") ? " (this is a public recipient; the identity is the AGE-SECRET-KEY-1... line from age-keygen)" : "";
-      throw new InputError(`${source} line ${i + 1}`, `is not an X25519 age identity (AGE-SECRET-KEY-1... as written by age-keygen)${hint}`);
+      const hint = line.startsWith("age1")
+        ? " (this is a public recipient; the identity is the AGE-SECRET-KEY-1... line from age-keygen)"
+        : "";
+      throw new InputError(
+        `${source} line ${i + 1}`,
+        `is not an X25519 age identity (AGE-SECRET-KEY-1... as written by age-keygen)${hint}`,
+      );
     }
     try {
       new Decrypter().addIdentity(line); // decodes the bech32 payload: verifies the checksum
     } catch {
-      throw new InputError(`${source} line ${i + 1}`, "has an invalid checksum: the identity is damaged; restore the file from its safe copy");
+      throw new InputError(
+        `${source} line ${i + 1}`,
+        "has an invalid checksum: the identity is damaged; restore the file from its safe copy",
+      );
     }
     identities.push(line);
   });
-  if (identities.length === 0) throw new InputError(source, "holds no identities: expected at least one AGE-SECRET-KEY-1... line");
+  if (identities.length === 0)
+    throw new InputError(source, "holds no identities: expected at least one AGE-SECRET-KEY-1... line");
   return identities;
 }
-

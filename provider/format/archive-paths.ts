@@ -74,7 +74,8 @@ export function groupResourceKey(gr: GroupResource): string {
  */
 function objectNameProblem(name: string): string | undefined {
   if (name.length === 0) return "is empty";
-  if (name.length > MAX_OBJECT_NAME_LENGTH) return `is ${name.length} characters long; the limit is ${MAX_OBJECT_NAME_LENGTH}`;
+  if (name.length > MAX_OBJECT_NAME_LENGTH)
+    return `is ${name.length} characters long; the limit is ${MAX_OBJECT_NAME_LENGTH}`;
   if (name === "." || name === "..") return `is "${name}", which is not a valid object name`;
   if (/[/\\%]/.test(name)) return "contains '/', '\\' or '%'";
   if (CONTROL_CHARS.test(name)) return "contains a control character";
@@ -84,13 +85,26 @@ function objectNameProblem(name: string): string | undefined {
 /** Why `gr` (plus namespace) cannot be encoded, naming the offending field, or `undefined`. */
 function refProblem(ref: ArchiveObjectRef): { field: string; reason: string } | undefined {
   if (!DNS1123_LABEL.test(ref.resource)) {
-    return { field: "resource", reason: `${JSON.stringify(ref.resource)} is not a lowercase plural resource name (a DNS-1123 label such as ` + `"deployments")` };
+    return {
+      field: "resource",
+      reason:
+        `${JSON.stringify(ref.resource)} is not a lowercase plural resource name (a DNS-1123 label such as ` +
+        `"deployments")`,
+    };
   }
   if (ref.group !== "" && (ref.group.length > 253 || !DNS1123_SUBDOMAIN.test(ref.group))) {
-    return { field: "group", reason: `${JSON.stringify(ref.group)} is not an API group (a DNS-1123 subdomain such as "apps"; "" for the core ` + `group)` };
+    return {
+      field: "group",
+      reason:
+        `${JSON.stringify(ref.group)} is not an API group (a DNS-1123 subdomain such as "apps"; "" for the core ` +
+        `group)`,
+    };
   }
   if (ref.namespace !== undefined && ref.namespace !== "" && !DNS1123_LABEL.test(ref.namespace)) {
-    return { field: "namespace", reason: `${JSON.stringify(ref.namespace)} is not a namespace name (a DNS-1123 label)` };
+    return {
+      field: "namespace",
+      reason: `${JSON.stringify(ref.namespace)} is not a namespace name (a DNS-1123 label)`,
+    };
   }
   const nameProblem = objectNameProblem(ref.name);
   if (nameProblem) return { field: "name", reason: `${JSON.stringify(ref.name)} ${nameProblem}` };
@@ -104,7 +118,8 @@ function refProblem(ref: ArchiveObjectRef): { field: string; reason: string } | 
  */
 export function archivePathFor(ref: ArchiveObjectRef): string {
   const problem = refProblem(ref);
-  if (problem) throw new InputError(`archive object ${problem.field}`, `${problem.reason}; it cannot be stored in the archive`);
+  if (problem)
+    throw new InputError(`archive object ${problem.field}`, `${problem.reason}; it cannot be stored in the archive`);
   const scope = ref.namespace ? ref.namespace : CLUSTER_SCOPE_DIR;
   return `${RESOURCES_DIR}/${groupResourceKey(ref)}/${scope}/${ref.name}${OBJECT_FILE_SUFFIX}`;
 }
@@ -114,7 +129,8 @@ function refuse(path: string, reason: string): never {
   // A hostile pax header can carry a path of up to a megabyte; keep the message readable.
   const shown = path.length > 200 ? `${path.slice(0, 200)}...` : path;
   throw new IntegrityError(
-    `archive entry ${JSON.stringify(shown)} is refused: ${reason}. Expected ` + `resources/<resource>.<group>/<namespace or _cluster>/<name>.yaml; ` +
+    `archive entry ${JSON.stringify(shown)} is refused: ${reason}. Expected ` +
+      `resources/<resource>.<group>/<namespace or _cluster>/<name>.yaml; ` +
       "the archive was not written by hks-backup or has been tampered with",
   );
 }
@@ -135,7 +151,8 @@ export function parseArchivePath(path: string): ArchiveObjectRef {
   const segments = path.split("/");
   if (segments.some((s) => s === "")) refuse(path, "the path has an empty segment (a doubled or trailing '/')");
   if (segments.some((s) => s === "." || s === "..")) refuse(path, "the path has a '.' or '..' segment");
-  if (segments.length !== 4 || segments[0] !== RESOURCES_DIR) refuse(path, "the path does not match the archive scheme");
+  if (segments.length !== 4 || segments[0] !== RESOURCES_DIR)
+    refuse(path, "the path does not match the archive scheme");
   const [, grSegment, scopeSegment, file] = segments as [string, string, string, string];
   if (!file.endsWith(OBJECT_FILE_SUFFIX)) refuse(path, `the file name does not end in ${OBJECT_FILE_SUFFIX}`);
   const dot = grSegment.indexOf(".");

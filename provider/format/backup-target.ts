@@ -15,7 +15,11 @@ const RESOURCE_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a
 export function parseResourcePatterns(values: readonly unknown[], field: string): string[] {
   return values.map((v, i) => {
     if (typeof v !== "string" || (v !== "*" && !RESOURCE_PATTERN.test(v))) {
-      throw new InputError(`${field}[${i}]`, `${JSON.stringify(v)} is not a resource type: use the lowercase plural, optionally with its group, ` + `e.g. "configmaps", "deployments.apps", "widgets.example.com", or "*"`);
+      throw new InputError(
+        `${field}[${i}]`,
+        `${JSON.stringify(v)} is not a resource type: use the lowercase plural, optionally with its group, ` +
+          `e.g. "configmaps", "deployments.apps", "widgets.example.com", or "*"`,
+      );
     }
     return v;
   });
@@ -27,7 +31,10 @@ export function parseResourcePatterns(values: readonly unknown[], field: string)
  */
 export function targetProblem(target: Pick<BackupTarget, "namespaces" | "selector">): string | undefined {
   if (target.namespaces.length === 0 && !target.selector) {
-    return `names nothing to back up: give namespaces (e.g. ["production"]; ["*"] for all) and/or a label selector ` + `(e.g. "app=mission-critical")`;
+    return (
+      `names nothing to back up: give namespaces (e.g. ["production"]; ["*"] for all) and/or a label selector ` +
+      `(e.g. "app=mission-critical")`
+    );
   }
   return undefined;
 }

@@ -89,7 +89,9 @@ export function parseHookCommand(text: string): string[] {
     } catch (e) {
       // JSON has no \' escape; shell and YAML habits (and the seed's own example) put one in.
       const quote = t.includes("\\'") ? `; JSON has no \\' escape: write a single quote inside "..." as it is` : "";
-      throw new Error(`is not a valid JSON array (${(e as Error).message})${quote}; write it as '["/bin/sh", "-c", "..."]'`);
+      throw new Error(
+        `is not a valid JSON array (${(e as Error).message})${quote}; write it as '["/bin/sh", "-c", "..."]'`,
+      );
     }
     if (!Array.isArray(parsed) || parsed.length === 0 || parsed.some((a) => typeof a !== "string")) {
       throw new Error(`must be a non-empty JSON array of strings, e.g. '["/bin/sh", "-c", "sync"]'`);
@@ -112,7 +114,9 @@ function commonStart(a: string, b: string): number {
 
 /** The known key a misspelt one most likely meant: the longest shared start (2+), similar length. */
 function nearestKey(name: string): string | undefined {
-  const best = HOOK_ANNOTATION_KEYS.filter((k) => Math.abs(k.length - name.length) <= 2).sort((a, b) => commonStart(b, name) - commonStart(a, name))[0];
+  const best = HOOK_ANNOTATION_KEYS.filter((k) => Math.abs(k.length - name.length) <= 2).sort(
+    (a, b) => commonStart(b, name) - commonStart(a, name),
+  )[0];
   return best && commonStart(best, name) >= 2 ? best : undefined;
 }
 
@@ -122,11 +126,16 @@ function nearestKey(name: string): string | undefined {
  * person believes runs but never does is worse than a failed one.
  */
 function strayAnnotation(a: Readonly<Record<string, string>>, p: string): string | undefined {
-  for (const key of Object.keys(a).filter((k) => k.startsWith(p)).sort()) {
+  for (const key of Object.keys(a)
+    .filter((k) => k.startsWith(p))
+    .sort()) {
     const name = key.slice(p.length);
     if ((HOOK_ANNOTATION_KEYS as readonly string[]).includes(name)) continue;
     const near = nearestKey(name);
-    return `${key} is not a hook annotation${near ? ` (did you mean ${p}${near}?)` : ""}; known: ` + `${HOOK_ANNOTATION_KEYS.map((k) => p + k).join(", ")}`;
+    return (
+      `${key} is not a hook annotation${near ? ` (did you mean ${p}${near}?)` : ""}; known: ` +
+      `${HOOK_ANNOTATION_KEYS.map((k) => p + k).join(", ")}`
+    );
   }
   if (a[`${p}command`] !== undefined) return undefined;
   const orphan = HOOK_ANNOTATION_KEYS.find((k) => a[`${p}${k}`] !== undefined);
@@ -151,7 +160,9 @@ export function podHookFromAnnotations(pod: PodSummary, phase: HookPhase): { hoo
   const container = containerText ?? pod.containers[0];
   if (!container) return { error: `the pod has no containers` };
   if (!pod.containers.includes(container)) {
-    return { error: `${p}container "${container}" is not a container of the pod (it has: ${pod.containers.join(", ")})` };
+    return {
+      error: `${p}container "${container}" is not a container of the pod (it has: ${pod.containers.join(", ")})`,
+    };
   }
   let timeoutMs = DEFAULT_HOOK_TIMEOUT_MS;
   const timeoutText = a[`${p}timeout`];
@@ -166,22 +177,46 @@ export function podHookFromAnnotations(pod: PodSummary, phase: HookPhase): { hoo
   if (onErrorText !== "Fail" && onErrorText !== "Continue") {
     return { error: `${p}on-error "${onErrorText}" must be "Fail" or "Continue"` };
   }
-  return { hook: { phase, scope: "pod", namespace: pod.namespace, pod: pod.name, container, command, timeoutMs, onError: onErrorText } };
+  return {
+    hook: {
+      phase,
+      scope: "pod",
+      namespace: pod.namespace,
+      pod: pod.name,
+      container,
+      command,
+      timeoutMs,
+      onError: onErrorText,
+    },
+  };
 }
 
 /** The plan hook as specs, one per matched pod. */
 export function planHookSpecs(hook: PlanHook, phase: HookPhase, pods: readonly PodSummary[]): HookSpec[] {
   return pods.map((pod) => ({
-    phase, scope: "plan", namespace: pod.namespace, pod: pod.name, container: hook.container, command: hook.command,
-    timeoutMs: (hook.timeoutSeconds ?? DEFAULT_HOOK_TIMEOUT_MS / 1000) * 1000, onError: hook.onError ?? "Fail",
+    phase,
+    scope: "plan",
+    namespace: pod.namespace,
+    pod: pod.name,
+    container: hook.container,
+    command: hook.command,
+    timeoutMs: (hook.timeoutSeconds ?? DEFAULT_HOOK_TIMEOUT_MS / 1000) * 1000,
+    onError: hook.onError ?? "Fail",
   }));
 }
 
 /** A record for a hook that never ran because its spec was invalid (always a failure). */
 export function invalidHookRecord(pod: PodSummary, phase: HookPhase, error: string): HookRecord {
   return {
-    phase, scope: "pod", namespace: pod.namespace, pod: pod.name, container: pod.annotations[`${HOOK_ANNOTATION_PREFIX[phase]}container`] ?? "",
-    command: [], onError: pod.annotations[`${HOOK_ANNOTATION_PREFIX[phase]}on-error`] === "Continue" ? "Continue" : "Fail",
-    outcome: "Failed", durationMs: 0, error: `invalid hook annotations: ${error}`,
+    phase,
+    scope: "pod",
+    namespace: pod.namespace,
+    pod: pod.name,
+    container: pod.annotations[`${HOOK_ANNOTATION_PREFIX[phase]}container`] ?? "",
+    command: [],
+    onError: pod.annotations[`${HOOK_ANNOTATION_PREFIX[phase]}on-error`] === "Continue" ? "Continue" : "Fail",
+    outcome: "Failed",
+    durationMs: 0,
+    error: `invalid hook annotations: ${error}`,
   };
 }

@@ -20,7 +20,11 @@ export const JSON_PATCH_OPS = ["add", "remove", "replace", "move", "copy", "test
 
 /** A patch that cannot be applied: `index` is the failing operation's position in the patch. */
 export class PatchError extends Error {
-  constructor(readonly index: number, readonly op: string, reason: string) {
+  constructor(
+    readonly index: number,
+    readonly op: string,
+    reason: string,
+  ) {
     super(`operation ${index} (${op}): ${reason}`);
     this.name = "PatchError";
   }
@@ -34,10 +38,14 @@ export class PatchError extends Error {
 export function parsePointer(pointer: string): string[] {
   if (pointer === "") return [];
   if (!pointer.startsWith("/")) throw new Error(`JSON pointer ${JSON.stringify(pointer)} must be "" or start with "/"`);
-  return pointer.slice(1).split("/").map((t) => {
-    if (/~[^01]|~$/.test(t)) throw new Error(`JSON pointer ${JSON.stringify(pointer)} has a '~' not followed by 0 or 1`);
-    return t.replace(/~1/g, "/").replace(/~0/g, "~");
-  });
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((t) => {
+      if (/~[^01]|~$/.test(t))
+        throw new Error(`JSON pointer ${JSON.stringify(pointer)} has a '~' not followed by 0 or 1`);
+      return t.replace(/~1/g, "/").replace(/~0/g, "~");
+    });
 }
 
 type Container = Record<string, unknown> | unknown[];
@@ -51,7 +59,8 @@ function arrayIndex(token: string, length: number, allowEnd: boolean): number {
   if (allowEnd && token === "-") return length;
   if (!/^(0|[1-9][0-9]*)$/.test(token)) throw new Error(`"${token}" is not an array index`);
   const i = Number(token);
-  if (i > length || (!allowEnd && i === length)) throw new Error(`index ${i} is out of bounds (array length ${length})`);
+  if (i > length || (!allowEnd && i === length))
+    throw new Error(`index ${i} is out of bounds (array length ${length})`);
   return i;
 }
 
@@ -60,10 +69,12 @@ function locate(doc: unknown, tokens: string[], pointer: string): { parent: Cont
   let cur = doc;
   for (const t of tokens.slice(0, -1)) {
     if (Array.isArray(cur)) cur = cur[arrayIndex(t, cur.length, false)];
-    else if (isContainer(cur) && Object.prototype.hasOwnProperty.call(cur, t)) cur = (cur as Record<string, unknown>)[t];
+    else if (isContainer(cur) && Object.prototype.hasOwnProperty.call(cur, t))
+      cur = (cur as Record<string, unknown>)[t];
     else throw new Error(`path ${JSON.stringify(pointer)} does not exist (no "${t}")`);
   }
-  if (!isContainer(cur)) throw new Error(`path ${JSON.stringify(pointer)} does not exist (its parent is not an object or array)`);
+  if (!isContainer(cur))
+    throw new Error(`path ${JSON.stringify(pointer)} does not exist (its parent is not an object or array)`);
   return { parent: cur, key: tokens[tokens.length - 1] };
 }
 
@@ -72,7 +83,8 @@ export function getAtPointer(doc: unknown, pointer: string): unknown {
   let cur = doc;
   for (const t of parsePointer(pointer)) {
     if (Array.isArray(cur)) cur = cur[arrayIndex(t, cur.length, false)];
-    else if (isContainer(cur) && Object.prototype.hasOwnProperty.call(cur, t)) cur = (cur as Record<string, unknown>)[t];
+    else if (isContainer(cur) && Object.prototype.hasOwnProperty.call(cur, t))
+      cur = (cur as Record<string, unknown>)[t];
     else throw new Error(`path ${JSON.stringify(pointer)} does not exist`);
   }
   return cur;
@@ -89,7 +101,11 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return ka.every(
+    (k) =>
+      Object.prototype.hasOwnProperty.call(b, k) &&
+      jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
 }
 
 // Each operation returns the new root, since an operation on "" replaces the whole document.
@@ -122,7 +138,8 @@ function applyOne(doc: unknown, op: JsonPatchOp): unknown {
       getAtPointer(doc, op.path); // replace requires the target to exist (RFC 6902 §4.3)
       return add(remove(doc, op.path), op.path, structuredClone(op.value));
     case "move": {
-      if (op.path !== op.from && op.path.startsWith(`${op.from}/`)) throw new Error(`cannot move ${op.from} into its own child ${op.path}`);
+      if (op.path !== op.from && op.path.startsWith(`${op.from}/`))
+        throw new Error(`cannot move ${op.from} into its own child ${op.path}`);
       const value = getAtPointer(doc, op.from);
       return add(remove(doc, op.from), op.path, value);
     }
@@ -130,11 +147,14 @@ function applyOne(doc: unknown, op: JsonPatchOp): unknown {
       return add(doc, op.path, structuredClone(getAtPointer(doc, op.from)));
     case "test": {
       const actual = getAtPointer(doc, op.path);
-      if (!jsonEqual(actual, op.value)) throw new Error(`test failed: ${op.path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(op.value)}`);
+      if (!jsonEqual(actual, op.value))
+        throw new Error(`test failed: ${op.path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(op.value)}`);
       return doc;
     }
     default:
-      throw new Error(`unknown op ${JSON.stringify((op as { op?: unknown }).op)}; use one of ${JSON_PATCH_OPS.join(", ")}`);
+      throw new Error(
+        `unknown op ${JSON.stringify((op as { op?: unknown }).op)}; use one of ${JSON_PATCH_OPS.join(", ")}`,
+      );
   }
 }
 
@@ -164,11 +184,13 @@ export function applyJsonPatch<T>(doc: T, ops: readonly JsonPatchOp[]): T {
  * time so a typo fails `pulumi preview`, not the restore.
  */
 export function patchProblem(ops: unknown): string | undefined {
-  if (!Array.isArray(ops)) return "must be an array of JSON Patch operations, e.g. [{ op: \"replace\", path: \"/spec/replicas\", value: 1 }]";
+  if (!Array.isArray(ops))
+    return 'must be an array of JSON Patch operations, e.g. [{ op: "replace", path: "/spec/replicas", value: 1 }]';
   for (const [i, op] of ops.entries()) {
     if (typeof op !== "object" || op === null) return `[${i}] must be an object { op, path, ... }`;
     const o = op as Record<string, unknown>;
-    if (!JSON_PATCH_OPS.includes(o.op as (typeof JSON_PATCH_OPS)[number])) return `[${i}].op must be one of ${JSON_PATCH_OPS.join(", ")}, got ${JSON.stringify(o.op)}`;
+    if (!JSON_PATCH_OPS.includes(o.op as (typeof JSON_PATCH_OPS)[number]))
+      return `[${i}].op must be one of ${JSON_PATCH_OPS.join(", ")}, got ${JSON.stringify(o.op)}`;
     for (const f of o.op === "move" || o.op === "copy" ? ["from", "path"] : ["path"]) {
       if (typeof o[f] !== "string") return `[${i}].${f} must be a JSON pointer string such as "/spec/replicas"`;
       try {
@@ -177,7 +199,8 @@ export function patchProblem(ops: unknown): string | undefined {
         return `[${i}].${f}: ${(e as Error).message}`;
       }
     }
-    if ((o.op === "add" || o.op === "replace" || o.op === "test") && !("value" in o)) return `[${i}] (${o.op}) needs a value`;
+    if ((o.op === "add" || o.op === "replace" || o.op === "test") && !("value" in o))
+      return `[${i}] (${o.op}) needs a value`;
   }
   return undefined;
 }

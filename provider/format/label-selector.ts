@@ -33,7 +33,11 @@ export function parseLabelSelector(text: string, field = "selector"): LabelRequi
   let rest = text.trim();
   if (rest === "") return reqs;
   const fail = (why: string): never => {
-    throw new SelectorError(field, `${JSON.stringify(text)} is not a label selector: ${why} (expected e.g. "app=postgres-db", "tier in ` + `(web,api)", "!legacy")`);
+    throw new SelectorError(
+      field,
+      `${JSON.stringify(text)} is not a label selector: ${why} (expected e.g. "app=postgres-db", "tier in ` +
+        `(web,api)", "!legacy")`,
+    );
   };
   const key = (): string => {
     rest = rest.trimStart();
@@ -59,57 +63,85 @@ export function parseLabelSelector(text: string, field = "selector"): LabelRequi
     } else {
       const k = key();
       rest = rest.trimStart();
-      if (rest.startsWith("==")) { rest = rest.slice(2); reqs.push({ key: k, op: "=", value: value() }); }
-      else if (rest.startsWith("!=")) { rest = rest.slice(2); reqs.push({ key: k, op: "!=", value: value() }); }
-      else if (rest.startsWith("=")) { rest = rest.slice(1); reqs.push({ key: k, op: "=", value: value() }); }
-      else if (/^(in|notin)\s*\(/.test(rest)) {
+      if (rest.startsWith("==")) {
+        rest = rest.slice(2);
+        reqs.push({ key: k, op: "=", value: value() });
+      } else if (rest.startsWith("!=")) {
+        rest = rest.slice(2);
+        reqs.push({ key: k, op: "!=", value: value() });
+      } else if (rest.startsWith("=")) {
+        rest = rest.slice(1);
+        reqs.push({ key: k, op: "=", value: value() });
+      } else if (/^(in|notin)\s*\(/.test(rest)) {
         const op = rest.startsWith("in") ? "in" : "notin";
         rest = rest.slice(op.length).trimStart().slice(1);
         const close = rest.indexOf(")");
         if (close < 0) fail(`"${op} (" has no closing ")"`);
-        const values = rest.slice(0, close).split(",").map((v) => v.trim());
+        const values = rest
+          .slice(0, close)
+          .split(",")
+          .map((v) => v.trim());
         const bad = values.find((v) => !isLabelValue(v));
-        if (bad !== undefined) fail(`"${bad}" is not a valid label value: the values of "${k} ${op} (...)" must be label values`);
+        if (bad !== undefined)
+          fail(`"${bad}" is not a valid label value: the values of "${k} ${op} (...)" must be label values`);
         rest = rest.slice(close + 1);
         reqs.push({ key: k, op, values });
       } else reqs.push({ key: k, op: "exists" });
     }
     rest = rest.trimStart();
     if (rest === "") return reqs;
-    if (!rest.startsWith(",")) fail(`unexpected ${JSON.stringify(rest.slice(0, 20))} (not a selector requirement); separate requirements with ','`);
+    if (!rest.startsWith(","))
+      fail(
+        `unexpected ${JSON.stringify(rest.slice(0, 20))} (not a selector requirement); separate requirements with ','`,
+      );
     rest = rest.slice(1);
   }
 }
 
 /** The canonical text of requirements, as the API server accepts it. */
 export function formatLabelSelector(reqs: readonly LabelRequirement[]): string {
-  return reqs.map((r) => {
-    switch (r.op) {
-      case "=":
-      case "!=":
-        return `${r.key}${r.op}${r.value}`;
-      case "in":
-      case "notin":
-        return `${r.key} ${r.op} (${r.values.join(",")})`;
-      case "exists":
-        return r.key;
-      case "!exists":
-        return `!${r.key}`;
-    }
-  }).join(",");
+  return reqs
+    .map((r) => {
+      switch (r.op) {
+        case "=":
+        case "!=":
+          return `${r.key}${r.op}${r.value}`;
+        case "in":
+        case "notin":
+          return `${r.key} ${r.op} (${r.values.join(",")})`;
+        case "exists":
+          return r.key;
+        case "!exists":
+          return `!${r.key}`;
+      }
+    })
+    .join(",");
 }
 
 /**
  * A selector given as a map or as text, in canonical text form; `undefined` stays `undefined`.
  * Throws an InputError naming `field` (or `field.<key>` for a bad map entry).
  */
-export function normalizeSelector(selector: string | Record<string, string> | undefined, field = "selector"): string | undefined {
+export function normalizeSelector(
+  selector: string | Record<string, string> | undefined,
+  field = "selector",
+): string | undefined {
   if (selector === undefined) return undefined;
   if (typeof selector === "string") return formatLabelSelector(parseLabelSelector(selector, field));
   const reqs: LabelRequirement[] = [];
   for (const [k, v] of Object.entries(selector).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (!isLabelKey(k)) throw new InputError(`${field}.${k}`, `"${k}" is not a valid label key: use an optional DNS prefix and '/', then at most 63 of ` + `[A-Za-z0-9-_.], starting and ending alphanumeric`);
-    if (typeof v !== "string" || !isLabelValue(v)) throw new InputError(`${field}.${k}`, `${JSON.stringify(v)} is not a valid label value: use at most 63 of [A-Za-z0-9-_.], starting and ` + `ending alphanumeric (no spaces), or ""`);
+    if (!isLabelKey(k))
+      throw new InputError(
+        `${field}.${k}`,
+        `"${k}" is not a valid label key: use an optional DNS prefix and '/', then at most 63 of ` +
+          `[A-Za-z0-9-_.], starting and ending alphanumeric`,
+      );
+    if (typeof v !== "string" || !isLabelValue(v))
+      throw new InputError(
+        `${field}.${k}`,
+        `${JSON.stringify(v)} is not a valid label value: use at most 63 of [A-Za-z0-9-_.], starting and ` +
+          `ending alphanumeric (no spaces), or ""`,
+      );
     reqs.push({ key: k, op: "=", value: v });
   }
   return formatLabelSelector(reqs);
@@ -126,7 +158,10 @@ export function parseLabelPairs(text: string, field: string): Record<string, str
 }
 
 /** True when `labels` satisfy every requirement. */
-export function matchesSelector(requirements: readonly LabelRequirement[], labels: Readonly<Record<string, string>> | undefined): boolean {
+export function matchesSelector(
+  requirements: readonly LabelRequirement[],
+  labels: Readonly<Record<string, string>> | undefined,
+): boolean {
   const l = labels ?? {};
   return requirements.every((r) => {
     const has = Object.prototype.hasOwnProperty.call(l, r.key);
@@ -149,5 +184,8 @@ export function matchesSelector(requirements: readonly LabelRequirement[], label
 
 /** The selector string of a label map (`{ app: "web" }` → `app=web`), keys sorted for stable diffs. */
 export function selectorFromLabels(labels: Readonly<Record<string, string>>): string {
-  return Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(",");
+  return Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join(",");
 }

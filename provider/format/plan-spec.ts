@@ -64,13 +64,26 @@ export function parsePlanSpec(text: string, where: string): PlanSpec {
   try {
     spec = JSON.parse(text) as PlanSpec;
   } catch (err) {
-    throw new StorageError(`${where}: ${PLAN_SPEC_KEY} is not valid JSON (${(err as Error).message}); re-apply the plan with 'pulumi up'`, { cause: err });
+    throw new StorageError(
+      `${where}: ${PLAN_SPEC_KEY} is not valid JSON (${(err as Error).message}); re-apply the plan with 'pulumi up'`,
+      { cause: err },
+    );
   }
   if (typeof spec?.formatVersion !== "number" || spec.formatVersion > PLAN_SPEC_FORMAT_VERSION) {
-    throw new InputError("runner.image", `${where} has plan format ${JSON.stringify(spec?.formatVersion)}, but this runner reads up to ` + `${PLAN_SPEC_FORMAT_VERSION}: use a runner image of the same hks-backup version as the Pulumi program`);
+    throw new InputError(
+      "runner.image",
+      `${where} has plan format ${JSON.stringify(spec?.formatVersion)}, but this runner reads up to ` +
+        `${PLAN_SPEC_FORMAT_VERSION}: use a runner image of the same hks-backup version as the Pulumi program`,
+    );
   }
   for (const key of ["name", "namespace", "storageLocation", "target", "retention", "schedule"] as const) {
-    if (spec[key] === undefined) throw new StorageError(`${where}: ${PLAN_SPEC_KEY} lacks "${key}"; re-apply the plan with 'pulumi up'`);
+    if (spec[key] === undefined)
+      throw new StorageError(`${where}: ${PLAN_SPEC_KEY} lacks "${key}"; re-apply the plan with 'pulumi up'`);
   }
-  return { ...spec, copies: spec.copies ?? [], hooks: { pre: spec.hooks?.pre ?? [], post: spec.hooks?.post ?? [] }, labels: spec.labels ?? {} };
+  return {
+    ...spec,
+    copies: spec.copies ?? [],
+    hooks: { pre: spec.hooks?.pre ?? [], post: spec.hooks?.post ?? [] },
+    labels: spec.labels ?? {},
+  };
 }

@@ -137,14 +137,20 @@ export function validateRetentionPolicy(policy: unknown, field = "retention"): N
   for (const key of Object.keys(input)) {
     if ((POLICY_KEYS as readonly string[]).includes(key)) continue;
     const similar = POLICY_KEYS.find((k) => k.toLowerCase() === key.toLowerCase());
-    throw new InputError(`${field}.${key}`, `unknown rule${similar ? `; did you mean ${similar}?` : ""}; known rules are ${POLICY_KEYS.join(", ")}`);
+    throw new InputError(
+      `${field}.${key}`,
+      `unknown rule${similar ? `; did you mean ${similar}?` : ""}; known rules are ${POLICY_KEYS.join(", ")}`,
+    );
   }
   const result = { last: 0, hourly: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0, keepFailed: DEFAULT_KEEP_FAILED };
   for (const key of POLICY_KEYS) {
     const value = input[key];
     if (value === undefined || value === null) continue;
     if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_RETENTION_COUNT) {
-      throw new InputError(`${field}.${key}`, `must be a whole number from 0 to ${MAX_RETENTION_COUNT} (got ${describe(value)})`);
+      throw new InputError(
+        `${field}.${key}`,
+        `must be a whole number from 0 to ${MAX_RETENTION_COUNT} (got ${describe(value)})`,
+      );
     }
     result[key] = value;
   }
@@ -192,20 +198,28 @@ function compareNewestFirst(a: Entry, b: Entry): number {
 }
 
 function validateBackups(backups: readonly RetentionCandidate[]): Entry[] {
-  if (!Array.isArray(backups)) throw new InputError("backups", "must be an array of { name, startedAt, phase, locked? }");
+  if (!Array.isArray(backups))
+    throw new InputError("backups", "must be an array of { name, startedAt, phase, locked? }");
   const seen = new Set<string>();
   return backups.map((b, i) => {
     const at = `backups[${i}]`;
-    if (typeof b !== "object" || b === null) throw new InputError(at, "must be an object { name, startedAt, phase, locked? }");
+    if (typeof b !== "object" || b === null)
+      throw new InputError(at, "must be an object { name, startedAt, phase, locked? }");
     if (typeof b.name !== "string" || b.name === "") throw new InputError(`${at}.name`, "must be a non-empty string");
-    if (seen.has(b.name)) throw new InputError(`${at}.name`, `duplicate backup name ${JSON.stringify(b.name)}; names must be unique`);
+    if (seen.has(b.name))
+      throw new InputError(`${at}.name`, `duplicate backup name ${JSON.stringify(b.name)}; names must be unique`);
     seen.add(b.name);
     const time = b.startedAt instanceof Date ? b.startedAt.getTime() : NaN;
-    if (!Number.isFinite(time)) throw new InputError(`${at}.startedAt`, `backup ${JSON.stringify(b.name)}: must be a valid Date`);
+    if (!Number.isFinite(time))
+      throw new InputError(`${at}.startedAt`, `backup ${JSON.stringify(b.name)}: must be a valid Date`);
     if (b.phase !== "Completed" && b.phase !== "PartiallyFailed" && b.phase !== "Failed") {
-      throw new InputError(`${at}.phase`, `backup ${JSON.stringify(b.name)}: must be Completed, PartiallyFailed or Failed (got ${describe(b.phase)})`);
+      throw new InputError(
+        `${at}.phase`,
+        `backup ${JSON.stringify(b.name)}: must be Completed, PartiallyFailed or Failed (got ${describe(b.phase)})`,
+      );
     }
-    if (b.locked !== undefined && typeof b.locked !== "boolean") throw new InputError(`${at}.locked`, `backup ${JSON.stringify(b.name)}: must be true or false`);
+    if (b.locked !== undefined && typeof b.locked !== "boolean")
+      throw new InputError(`${at}.locked`, `backup ${JSON.stringify(b.name)}: must be true or false`);
     return { name: b.name, time, phase: b.phase, locked: b.locked === true, reasons: [] };
   });
 }
@@ -221,7 +235,11 @@ function validateBackups(backups: readonly RetentionCandidate[]): Entry[] {
  * @throws InputError on `retention.<key>` / `retention` for a bad policy, `schedule.timeZone` for an
  *   unknown time zone, `backups[i].<field>` for a malformed backup or duplicate name.
  */
-export function selectRetention(backups: readonly RetentionCandidate[], policy: RetentionPolicy, timeZone: string): RetentionResult {
+export function selectRetention(
+  backups: readonly RetentionCandidate[],
+  policy: RetentionPolicy,
+  timeZone: string,
+): RetentionResult {
   const counts = validateRetentionPolicy(policy);
   validateTimeZone(timeZone, "schedule.timeZone");
   const entries = validateBackups(backups).sort(compareNewestFirst);
@@ -239,11 +257,15 @@ export function selectRetention(backups: readonly RetentionCandidate[], policy: 
 function markAnchor(entries: readonly Entry[], good: readonly Entry[], warnings: string[]): void {
   const anchor = good.find((e) => e.phase === "Completed") ?? good[0];
   if (anchor) {
-    anchor.reasons.push(anchor.phase === "Completed"
-      ? "newest completed backup (always kept)"
-      : "newest good backup (always kept: no Completed backup exists)");
+    anchor.reasons.push(
+      anchor.phase === "Completed"
+        ? "newest completed backup (always kept)"
+        : "newest good backup (always kept: no Completed backup exists)",
+    );
     if (anchor.phase !== "Completed") {
-      warnings.push(`no Completed backup; the newest restorable backup ${JSON.stringify(anchor.name)} is PartiallyFailed`);
+      warnings.push(
+        `no Completed backup; the newest restorable backup ${JSON.stringify(anchor.name)} is PartiallyFailed`,
+      );
     }
   } else if (entries.length > 0) {
     warnings.push(`no restorable backup: all ${entries.length} backup(s) failed`);
@@ -276,11 +298,18 @@ function markPeriods(good: readonly Entry[], counts: NormalizedRetentionPolicy, 
 }
 
 /** The newest `keepFailed` failures since the newest good backup are kept, for their diagnosis. */
-function markRecentFailures(good: readonly Entry[], failed: readonly Entry[], keepFailed: number, warnings: string[]): void {
+function markRecentFailures(
+  good: readonly Entry[],
+  failed: readonly Entry[],
+  keepFailed: number,
+  warnings: string[],
+): void {
   const newestGood = good[0];
   const recentFailures = newestGood ? failed.filter((e) => e.time > newestGood.time) : failed;
   if (newestGood && recentFailures.length > 0) {
-    warnings.push(`${recentFailures.length} run(s) failed since the newest good backup ${JSON.stringify(newestGood.name)}`);
+    warnings.push(
+      `${recentFailures.length} run(s) failed since the newest good backup ${JSON.stringify(newestGood.name)}`,
+    );
   }
   for (const [rank, e] of recentFailures.slice(0, keepFailed).entries()) {
     e.reasons.push(`failed ${rank + 1}/${keepFailed} since the newest good backup`);
@@ -288,8 +317,15 @@ function markRecentFailures(good: readonly Entry[], failed: readonly Entry[], ke
 }
 
 /** Kept (with their reasons) and pruned (with why); a locked backup is kept with a warning. */
-function partition(entries: readonly Entry[], newestGood: Entry | undefined, counts: NormalizedRetentionPolicy, warnings: string[]): RetentionResult {
-  const activeRules = RETENTION_RULES.filter((r) => counts[r] > 0).map((r) => `${r}=${counts[r]}`).join(", ");
+function partition(
+  entries: readonly Entry[],
+  newestGood: Entry | undefined,
+  counts: NormalizedRetentionPolicy,
+  warnings: string[],
+): RetentionResult {
+  const activeRules = RETENTION_RULES.filter((r) => counts[r] > 0)
+    .map((r) => `${r}=${counts[r]}`)
+    .join(", ");
   const keep: RetainedBackup[] = [];
   const prune: PrunedBackup[] = [];
   for (const e of entries) {
@@ -299,11 +335,15 @@ function partition(entries: readonly Entry[], newestGood: Entry | undefined, cou
     }
     let reason: string;
     if (e.phase !== "Failed") reason = `not selected by any retention rule (${activeRules})`;
-    else if (newestGood && e.time <= newestGood.time) reason = `failed, and not newer than the newest good backup ${JSON.stringify(newestGood.name)}`;
+    else if (newestGood && e.time <= newestGood.time)
+      reason = `failed, and not newer than the newest good backup ${JSON.stringify(newestGood.name)}`;
     else reason = `failed, beyond keepFailed=${counts.keepFailed}`;
     if (e.locked) {
       keep.push({ name: e.name, reasons: ["locked: object lock has not expired (would otherwise be pruned)"] });
-      warnings.push(`backup ${JSON.stringify(e.name)} would be pruned (${reason}) but its object lock has not expired; it ` + `is kept and will be pruned by a later run`);
+      warnings.push(
+        `backup ${JSON.stringify(e.name)} would be pruned (${reason}) but its object lock has not expired; it ` +
+          `is kept and will be pruned by a later run`,
+      );
       continue;
     }
     prune.push({ name: e.name, reason });

@@ -86,7 +86,20 @@ interface FieldSpec {
   names?: Readonly<Record<string, number>>;
 }
 
-const MONTH_NAMES = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
+const MONTH_NAMES = {
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
+};
 const WEEKDAY_NAMES = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
 
 const FIELD_SPECS: readonly FieldSpec[] = [
@@ -117,13 +130,25 @@ function parseNumberOrName(token: string, spec: FieldSpec, field: string, part: 
   const named = spec.names?.[token.toLowerCase()];
   if (named !== undefined) return named;
   if (!/^\d+$/.test(token)) {
-    const names = spec.names ? ` or a name ${Object.keys(spec.names).map((n) => n.toUpperCase()).join(", ")}` : "";
-    throw new InputError(field, `${spec.label} field ${JSON.stringify(part)}: ${JSON.stringify(token)} is not a number${names}; ` + `${FIVE_FIELDS_HINT}`);
+    const names = spec.names
+      ? ` or a name ${Object.keys(spec.names)
+          .map((n) => n.toUpperCase())
+          .join(", ")}`
+      : "";
+    throw new InputError(
+      field,
+      `${spec.label} field ${JSON.stringify(part)}: ${JSON.stringify(token)} is not a number${names}; ` +
+        `${FIVE_FIELDS_HINT}`,
+    );
   }
   const value = Number(token);
   if (value < spec.min || value > spec.max) {
-    const sunday = spec.label === "day-of-week" && value === 7 ? "; use 0 (or SUN) for Sunday, Kubernetes does not accept 7" : "";
-    throw new InputError(field, `${spec.label} field ${JSON.stringify(part)}: ${value} is out of range ${spec.min}-${spec.max}${sunday}`);
+    const sunday =
+      spec.label === "day-of-week" && value === 7 ? "; use 0 (or SUN) for Sunday, Kubernetes does not accept 7" : "";
+    throw new InputError(
+      field,
+      `${spec.label} field ${JSON.stringify(part)}: ${value} is out of range ${spec.min}-${spec.max}${sunday}`,
+    );
   }
   return value;
 }
@@ -140,7 +165,8 @@ function unsupportedCharacter(text: string, spec: FieldSpec, field: string): voi
     ? text.replace(new RegExp(`\\b(${Object.keys(spec.names).join("|")})\\b`, "gi"), "0")
     : text;
   for (const [pattern, message] of checks) {
-    if (pattern.test(withoutNames)) throw new InputError(field, `${spec.label} field ${JSON.stringify(text)}: ${message}`);
+    if (pattern.test(withoutNames))
+      throw new InputError(field, `${spec.label} field ${JSON.stringify(text)}: ${message}`);
   }
 }
 
@@ -150,9 +176,17 @@ function parseField(text: string, spec: FieldSpec, field: string): ParsedField {
   const values = new Set<number>();
   let star = false;
   for (const part of text.split(",")) {
-    if (part === "") throw new InputError(field, `${spec.label} field ${JSON.stringify(text)} has an empty list item; write lists as "1,15"`);
+    if (part === "")
+      throw new InputError(
+        field,
+        `${spec.label} field ${JSON.stringify(text)} has an empty list item; write lists as "1,15"`,
+      );
     const rangeAndStep = part.split("/");
-    if (rangeAndStep.length > 2) throw new InputError(field, `${spec.label} field ${JSON.stringify(part)} has more than one "/"; write a step as "*/15" or "0-30/5"`);
+    if (rangeAndStep.length > 2)
+      throw new InputError(
+        field,
+        `${spec.label} field ${JSON.stringify(part)} has more than one "/"; write a step as "*/15" or "0-30/5"`,
+      );
     const [range, stepText] = rangeAndStep as [string, string | undefined];
     const lowHigh = range.split("-");
     let start: number;
@@ -163,20 +197,34 @@ function parseField(text: string, spec: FieldSpec, field: string): ParsedField {
       end = spec.max;
       partStar = true;
     } else if (lowHigh.includes("*") || lowHigh.includes("?")) {
-      throw new InputError(field, `${spec.label} field ${JSON.stringify(part)}: "*" cannot be part of a range; use "*" alone or a range ` + `such as "1-5"`);
+      throw new InputError(
+        field,
+        `${spec.label} field ${JSON.stringify(part)}: "*" cannot be part of a range; use "*" alone or a range ` +
+          `such as "1-5"`,
+      );
     } else if (lowHigh.length > 2) {
-      throw new InputError(field, `${spec.label} field ${JSON.stringify(part)} has more than one "-"; write a range as "1-5"`);
+      throw new InputError(
+        field,
+        `${spec.label} field ${JSON.stringify(part)} has more than one "-"; write a range as "1-5"`,
+      );
     } else {
       start = parseNumberOrName(lowHigh[0]!, spec, field, part);
       end = lowHigh.length === 2 ? parseNumberOrName(lowHigh[1]!, spec, field, part) : start;
       if (start > end) {
-        throw new InputError(field, `${spec.label} field ${JSON.stringify(part)}: the range goes backwards (${start} > ${end}); ` + `Kubernetes does not wrap ranges, use a list such as "${start}-${spec.max},${spec.min}-${end}"`);
+        throw new InputError(
+          field,
+          `${spec.label} field ${JSON.stringify(part)}: the range goes backwards (${start} > ${end}); ` +
+            `Kubernetes does not wrap ranges, use a list such as "${start}-${spec.max},${spec.min}-${end}"`,
+        );
       }
     }
     let step = 1;
     if (stepText !== undefined) {
       if (!/^\d+$/.test(stepText) || Number(stepText) === 0) {
-        throw new InputError(field, `${spec.label} field ${JSON.stringify(part)}: the step must be a positive integer, e.g. "*/15"`);
+        throw new InputError(
+          field,
+          `${spec.label} field ${JSON.stringify(part)}: the step must be a positive integer, e.g. "*/15"`,
+        );
       }
       step = Number(stepText);
       // robfig: "N/step" means "N-max/step".
@@ -212,16 +260,26 @@ function formatField(parsed: ParsedField, spec: FieldSpec): string {
  */
 export function validateCron(cron: unknown, field = "schedule.cron"): CronSpec {
   if (typeof cron !== "string" || cron.trim() === "") {
-    throw new InputError(field, `required: a cron expression (got ${describe(cron)}); ${FIVE_FIELDS_HINT}, or a macro ${MACROS_HINT}`);
+    throw new InputError(
+      field,
+      `required: a cron expression (got ${describe(cron)}); ${FIVE_FIELDS_HINT}, or a macro ${MACROS_HINT}`,
+    );
   }
   const source = cron.trim();
   const tzPrefix = /^(CRON_TZ|TZ)=(\S*)/.exec(source);
   if (tzPrefix) {
     const zone = tzPrefix[2] ? `"${tzPrefix[2]}"` : '"Europe/Berlin"';
-    throw new InputError(field, `Kubernetes does not accept a ${tzPrefix[1]}= prefix in the schedule; remove it and set ` + `schedule.timeZone: ${zone}`);
+    throw new InputError(
+      field,
+      `Kubernetes does not accept a ${tzPrefix[1]}= prefix in the schedule; remove it and set ` +
+        `schedule.timeZone: ${zone}`,
+    );
   }
   if (source.includes("TZ")) {
-    throw new InputError(field, 'Kubernetes rejects a schedule containing "TZ"; set the time zone in schedule.timeZone instead');
+    throw new InputError(
+      field,
+      'Kubernetes rejects a schedule containing "TZ"; set the time zone in schedule.timeZone instead',
+    );
   }
   if (source.startsWith("@")) {
     const macro = CRON_MACROS[source];
@@ -230,16 +288,27 @@ export function validateCron(cron: unknown, field = "schedule.cron"): CronSpec {
       throw new InputError(field, `macros are case-sensitive; write ${JSON.stringify(source.toLowerCase())}`);
     }
     if (source.startsWith("@every")) {
-      throw new InputError(field, `"@every" is not supported (it counts from when the controller started, not from the clock); use a ` + `step such as "*/15 * * * *" (every 15 minutes) or "0 */6 * * *" (every 6 hours)`);
+      throw new InputError(
+        field,
+        `"@every" is not supported (it counts from when the controller started, not from the clock); use a ` +
+          `step such as "*/15 * * * *" (every 15 minutes) or "0 */6 * * *" (every 6 hours)`,
+      );
     }
     throw new InputError(field, `unknown macro ${JSON.stringify(source)}; use ${MACROS_HINT}, or ${FIVE_FIELDS_HINT}`);
   }
   const parts = source.split(/\s+/);
   if (parts.length === 6) {
-    throw new InputError(field, `6 fields given, but Kubernetes CronJob has no seconds field; ${FIVE_FIELDS_HINT} (without the leading ` + `seconds this would be ${JSON.stringify(parts.slice(1).join(" "))})`);
+    throw new InputError(
+      field,
+      `6 fields given, but Kubernetes CronJob has no seconds field; ${FIVE_FIELDS_HINT} (without the leading ` +
+        `seconds this would be ${JSON.stringify(parts.slice(1).join(" "))})`,
+    );
   }
   if (parts.length !== 5) {
-    throw new InputError(field, `expected 5 fields, got ${parts.length} in ${JSON.stringify(source)}; ${FIVE_FIELDS_HINT}`);
+    throw new InputError(
+      field,
+      `expected 5 fields, got ${parts.length} in ${JSON.stringify(source)}; ${FIVE_FIELDS_HINT}`,
+    );
   }
   const parsed = parts.map((text, i) => parseField(text, FIELD_SPECS[i]!, field));
   const [, , dom, month, dow] = parsed as [ParsedField, ParsedField, ParsedField, ParsedField, ParsedField];
@@ -248,7 +317,11 @@ export function validateCron(cron: unknown, field = "schedule.cron"): CronSpec {
   if (!dom.star && dow.star) {
     const longest = Math.max(...month.values.map((m) => MAX_DAYS_IN_MONTH[m - 1]!));
     if (dom.values[0]! > longest) {
-      throw new InputError(field, `${JSON.stringify(source)} never runs: day ${dom.values[0]} does not exist in the selected month(s); ` + `choose a day that exists, e.g. "28"`);
+      throw new InputError(
+        field,
+        `${JSON.stringify(source)} never runs: day ${dom.values[0]} does not exist in the selected month(s); ` +
+          `choose a day that exists, e.g. "28"`,
+      );
     }
   }
   return { source, expression: parsed.map((p, i) => formatField(p, FIELD_SPECS[i]!)).join(" ") };
@@ -273,13 +346,20 @@ export function validateTimeZone(timeZone: unknown, field = "schedule.timeZone")
     throw new InputError(field, `"Local" is not allowed (it depends on the controller's machine); use ${example}`);
   }
   if (/^[+\-\u2212\d]/.test(timeZone) || /^(UTC|GMT)[+\-\u2212]/i.test(timeZone)) {
-    throw new InputError(field, `${JSON.stringify(timeZone)} is an offset, not a time zone name; use ${example}, or "Etc/GMT-1" for a ` + `fixed UTC+1 (the sign is inverted in Etc names)`);
+    throw new InputError(
+      field,
+      `${JSON.stringify(timeZone)} is an offset, not a time zone name; use ${example}, or "Etc/GMT-1" for a ` +
+        `fixed UTC+1 (the sign is inverted in Etc names)`,
+    );
   }
   let resolved: string;
   try {
     resolved = new Intl.DateTimeFormat("en-US", { timeZone }).resolvedOptions().timeZone;
   } catch {
-    throw new InputError(field, `unknown time zone ${JSON.stringify(timeZone)}; use ${example} (see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones)`);
+    throw new InputError(
+      field,
+      `unknown time zone ${JSON.stringify(timeZone)}; use ${example} (see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones)`,
+    );
   }
   // Kubernetes loads zones by file name, which is case-sensitive; IANA names start every segment with
   // an upper-case letter or a digit.
@@ -300,31 +380,47 @@ export function validateTimeZone(timeZone: unknown, field = "schedule.timeZone")
  */
 export function validateSchedule(schedule: unknown): ValidatedSchedule {
   if (typeof schedule !== "object" || schedule === null || Array.isArray(schedule)) {
-    throw new InputError("schedule", `required: an object { cron, timeZone?, suspend?, startingDeadlineSeconds? }, e.g. { cron: "0 2 * * *", ` + `timeZone: "UTC" } (got ${describe(schedule)})`);
+    throw new InputError(
+      "schedule",
+      `required: an object { cron, timeZone?, suspend?, startingDeadlineSeconds? }, e.g. { cron: "0 2 * * *", ` +
+        `timeZone: "UTC" } (got ${describe(schedule)})`,
+    );
   }
   const input = schedule as Record<string, unknown>;
   for (const key of Object.keys(input)) {
     if ((SCHEDULE_KEYS as readonly string[]).includes(key)) continue;
     const similar = SCHEDULE_KEYS.find((k) => k.toLowerCase() === key.toLowerCase());
-    throw new InputError(`schedule.${key}`, `unknown field${similar ? `; did you mean ${similar}?` : ""}; known fields are ${SCHEDULE_KEYS.join(", ")}`);
+    throw new InputError(
+      `schedule.${key}`,
+      `unknown field${similar ? `; did you mean ${similar}?` : ""}; known fields are ${SCHEDULE_KEYS.join(", ")}`,
+    );
   }
   const cron = validateCron(input.cron, "schedule.cron");
-  const timeZone = input.timeZone === undefined || input.timeZone === null
-    ? DEFAULT_TIME_ZONE
-    : validateTimeZone(input.timeZone, "schedule.timeZone");
+  const timeZone =
+    input.timeZone === undefined || input.timeZone === null
+      ? DEFAULT_TIME_ZONE
+      : validateTimeZone(input.timeZone, "schedule.timeZone");
   let suspend = false;
   if (input.suspend !== undefined && input.suspend !== null) {
-    if (typeof input.suspend !== "boolean") throw new InputError("schedule.suspend", `must be true or false (got ${describe(input.suspend)})`);
+    if (typeof input.suspend !== "boolean")
+      throw new InputError("schedule.suspend", `must be true or false (got ${describe(input.suspend)})`);
     suspend = input.suspend;
   }
   const deadline = input.startingDeadlineSeconds;
   const result: ValidatedSchedule = { cron: cron.source, expression: cron.expression, timeZone, suspend };
   if (deadline !== undefined && deadline !== null) {
     if (typeof deadline !== "number" || !Number.isSafeInteger(deadline) || deadline <= 0) {
-      throw new InputError("schedule.startingDeadlineSeconds", `must be a positive whole number of seconds, e.g. 300 (got ${describe(deadline)}); omit it for no deadline`);
+      throw new InputError(
+        "schedule.startingDeadlineSeconds",
+        `must be a positive whole number of seconds, e.g. 300 (got ${describe(deadline)}); omit it for no deadline`,
+      );
     }
     if (deadline < MIN_STARTING_DEADLINE_SECONDS) {
-      throw new InputError("schedule.startingDeadlineSeconds", `${deadline} is less than ${MIN_STARTING_DEADLINE_SECONDS}: the CronJob controller checks about every ` + `10 seconds, so the job might never start; use at least ${MIN_STARTING_DEADLINE_SECONDS}, e.g. 300`);
+      throw new InputError(
+        "schedule.startingDeadlineSeconds",
+        `${deadline} is less than ${MIN_STARTING_DEADLINE_SECONDS}: the CronJob controller checks about every ` +
+          `10 seconds, so the job might never start; use at least ${MIN_STARTING_DEADLINE_SECONDS}, e.g. 300`,
+      );
     }
     result.startingDeadlineSeconds = deadline;
   }
@@ -366,9 +462,22 @@ function* runsAfter(expression: string, timeZone: string, from: number): Generat
 
 /** First minute in (after, until] whose wall clock in `timeZone` matches `expression`, or undefined. */
 function scanMinutes(expression: string, timeZone: string, after: number, until: number): number | undefined {
-  const [minute, hour, dom, month, dow] = expression.split(" ").map((text, i) => parseField(text, FIELD_SPECS[i]!, "schedule.cron")) as
-    [ParsedField, ParsedField, ParsedField, ParsedField, ParsedField];
-  const sets = [minute, hour, dom, month, dow].map((f) => new Set(f.values)) as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
+  const [minute, hour, dom, month, dow] = expression
+    .split(" ")
+    .map((text, i) => parseField(text, FIELD_SPECS[i]!, "schedule.cron")) as [
+    ParsedField,
+    ParsedField,
+    ParsedField,
+    ParsedField,
+    ParsedField,
+  ];
+  const sets = [minute, hour, dom, month, dow].map((f) => new Set(f.values)) as [
+    Set<number>,
+    Set<number>,
+    Set<number>,
+    Set<number>,
+    Set<number>,
+  ];
   for (let t = Math.floor(after / 60_000) * 60_000 + 60_000; t <= until; t += 60_000) {
     const z = DateTime.fromMillis(t, { zone: timeZone });
     if (!sets[0].has(z.minute) || !sets[1].has(z.hour) || !sets[3].has(z.month)) continue;
@@ -401,7 +510,8 @@ function requireDate(value: Date, name: string): number {
 export function nextRuns(schedule: ScheduleSpec, from: Date, n: number): Date[] {
   const validated = validateSchedule(schedule);
   const start = requireDate(from, "from");
-  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_NEXT_RUNS) throw new RangeError(`n must be an integer 0..${MAX_NEXT_RUNS}, got ${n}`);
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_NEXT_RUNS)
+    throw new RangeError(`n must be an integer 0..${MAX_NEXT_RUNS}, got ${n}`);
   const runs: Date[] = [];
   if (n === 0) return runs;
   for (const t of runsAfter(validated.expression, validated.timeZone, start)) {
@@ -439,12 +549,17 @@ const DAY_MS = 86_400_000;
  * @param timeZone IANA time zone, default {@link DEFAULT_TIME_ZONE}.
  * @throws InputError on `schedule.cron` or `schedule.timeZone`.
  */
-export function minIntervalSeconds(cron: string, timeZone: string = DEFAULT_TIME_ZONE, options: MinIntervalOptions = {}): number {
+export function minIntervalSeconds(
+  cron: string,
+  timeZone: string = DEFAULT_TIME_ZONE,
+  options: MinIntervalOptions = {},
+): number {
   const { expression } = validateCron(cron);
   validateTimeZone(timeZone);
   const from = options.from === undefined ? MIN_INTERVAL_REFERENCE_MS : requireDate(options.from, "options.from");
   const windowDays = options.windowDays ?? 366;
-  if (!(windowDays > 0 && windowDays <= 3660)) throw new RangeError(`options.windowDays must be in (0, 3660], got ${windowDays}`);
+  if (!(windowDays > 0 && windowDays <= 3660))
+    throw new RangeError(`options.windowDays must be in (0, 3660], got ${windowDays}`);
   const windowEnd = from + windowDays * DAY_MS;
   const hardEnd = from + Math.max(windowDays, 3660) * DAY_MS;
 
@@ -539,5 +654,13 @@ export interface ZonedDateTime {
  */
 export function zonedDateTime(instant: Date | number, timeZone: string): ZonedDateTime {
   const d = DateTime.fromMillis(typeof instant === "number" ? instant : instant.getTime(), { zone: timeZone });
-  return { year: d.year, month: d.month, day: d.day, hour: d.hour, minute: d.minute, second: d.second, offsetMinutes: d.offset };
+  return {
+    year: d.year,
+    month: d.month,
+    day: d.day,
+    hour: d.hour,
+    minute: d.minute,
+    second: d.second,
+    offsetMinutes: d.offset,
+  };
 }

@@ -21,24 +21,41 @@ import type { HandlerContext, ResourceHandler } from "./handler";
 
 /** What a Backup given only `plan` should do when that plan is not installed. */
 function planFix(i: Inputs): string {
-  return `create it first with a BackupPlan (pass the BackupPlan resource as \`plan\` so Pulumi creates it before ` + `this Backup), fix \`plan\`${i.planNamespace ? "" : " or `locationNamespace`"}, or give \`target\``;
+  return (
+    `create it first with a BackupPlan (pass the BackupPlan resource as \`plan\` so Pulumi creates it before ` +
+    `this Backup), fix \`plan\`${i.planNamespace ? "" : " or `locationNamespace`"}, or give \`target\``
+  );
 }
 
 /** The outputs of a finished backup. */
 function outputsOf(i: Inputs, location: string, url: string, m: BackupManifest): Outputs {
   return {
-    ...i, name: m.name, phase: m.phase, storageLocationName: location, url,
-    itemsBackedUp: m.counts.total, itemsByResource: m.counts.byResource, bytes: m.artifacts.resources.bytes,
+    ...i,
+    name: m.name,
+    phase: m.phase,
+    storageLocationName: location,
+    url,
+    itemsBackedUp: m.counts.total,
+    itemsByResource: m.counts.byResource,
+    bytes: m.artifacts.resources.bytes,
     uncompressedBytes: m.uncompressedBytes,
     snapshots: m.volumeSnapshots.filter((s) => s.readyToUse).map((s) => `${s.namespace}/${s.volumeSnapshot}`),
-    warnings: m.warnings, errors: m.errors.map((e) => `${e.item}: ${e.reason}`),
-    startedAt: m.startedAt, completedAt: m.completedAt,
+    warnings: m.warnings,
+    errors: m.errors.map((e) => `${e.item}: ${e.reason}`),
+    startedAt: m.startedAt,
+    completedAt: m.completedAt,
   };
 }
 
 function failureMessage(f: BackupFailure, url: string): string {
-  const reasons = f.errors.slice(0, 10).map((e) => `  - ${e.item}: ${e.reason}`).join("\n");
-  return `Backup "${f.name}" Failed (record: ` + `${url}failure.json):\n${reasons}${f.errors.length > 10 ? `\n  ... and ${f.errors.length - 10} more` : ""}`;
+  const reasons = f.errors
+    .slice(0, 10)
+    .map((e) => `  - ${e.item}: ${e.reason}`)
+    .join("\n");
+  return (
+    `Backup "${f.name}" Failed (record: ` +
+    `${url}failure.json):\n${reasons}${f.errors.length > 10 ? `\n  ... and ${f.errors.length - 10} more` : ""}`
+  );
 }
 
 /** Opens the store of the location recorded in props; undefined when the location is gone. */
@@ -50,11 +67,18 @@ async function storeOf(props: Outputs) {
 
 async function create(i: Inputs, ctx: HandlerContext): Promise<Outputs> {
   const kc = loadKubeConfig({ kubeconfig: i.kubeconfig, context: i.context });
-  const { location, deps, request } = await prepareBackup(kc, i, { planFix: planFix(i), log: ctx.log, signal: ctx.signal });
+  const { location, deps, request } = await prepareBackup(kc, i, {
+    planFix: planFix(i),
+    log: ctx.log,
+    signal: ctx.signal,
+  });
   const name = request.name;
   ctx.log(`backup ${name}: to ${location.name} (${deps.store.describe()})`);
   const res = await runBackup(request, {
-    ...deps, signal: ctx.signal, log: () => undefined, progress: lineProgress((l) => ctx.log(`backup ${name}: ${l}`), 5000),
+    ...deps,
+    signal: ctx.signal,
+    log: () => undefined,
+    progress: lineProgress((l) => ctx.log(`backup ${name}: ${l}`), 5000),
   });
   if (res.phase === "Failed") throw new Error(failureMessage(res.record as BackupFailure, res.url));
   const m = res.record as BackupManifest;
@@ -106,17 +130,25 @@ export const backupHandler: ResourceHandler<Inputs, Outputs> = {
     }
     const opened = await storeOf(props);
     if (!opened) {
-      ctx.log(`backup ${props.name}: location ${props.locationNamespace}/${props.storageLocationName} is gone; ` + `nothing to delete`);
+      ctx.log(
+        `backup ${props.name}: location ${props.locationNamespace}/${props.storageLocationName} is gone; ` +
+          `nothing to delete`,
+      );
       return;
     }
     const desc = await describeBackup(opened.store, props.name);
     if (desc?.manifest?.volumeSnapshots.length) {
       const api = await kubeSnapshotApi(opened.kc, createKubeReader(opened.kc));
       const snaps = await deleteSnapshots(api, desc.manifest.volumeSnapshots);
-      if (snaps.errors.length) throw new Error(`backup ${props.name}: deleting its VolumeSnapshots failed: ${snaps.errors.join("; ")}`);
+      if (snaps.errors.length)
+        throw new Error(`backup ${props.name}: deleting its VolumeSnapshots failed: ${snaps.errors.join("; ")}`);
       if (snaps.deleted.length) ctx.log(`backup ${props.name}: deleted VolumeSnapshots ${snaps.deleted.join(", ")}`);
     }
     const del = await deleteBackup(opened.store, props.name);
-    ctx.log(`backup ${props.name}: ` + `${del ? `deleted ${del.keys.length} objects (${formatBytes(del.bytes)})` : "already gone"} ` + `(deletionPolicy Delete)`);
+    ctx.log(
+      `backup ${props.name}: ` +
+        `${del ? `deleted ${del.keys.length} objects (${formatBytes(del.bytes)})` : "already gone"} ` +
+        `(deletionPolicy Delete)`,
+    );
   },
 };

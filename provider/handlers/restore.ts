@@ -44,10 +44,18 @@ function outputsOf(i: Inputs, r: RestoreResult, resultConfigMap: string): Output
   };
 }
 
-async function restore(i: Inputs, ctx: HandlerContext): Promise<{ result: RestoreResult; configMap: string; kc: ReturnType<typeof loadKubeConfig> }> {
+async function restore(
+  i: Inputs,
+  ctx: HandlerContext,
+): Promise<{ result: RestoreResult; configMap: string; kc: ReturnType<typeof loadKubeConfig> }> {
   const kc = loadKubeConfig({ kubeconfig: i.kubeconfig, context: i.context });
   const identities = i.identity ? parseIdentityFile(i.identity, "identity") : [];
-  const { deps, options } = await prepareRestore(kc, i, { identities, progress: lineProgress(ctx.log, 5000), signal: ctx.signal, log: ctx.log });
+  const { deps, options } = await prepareRestore(kc, i, {
+    identities,
+    progress: lineProgress(ctx.log, 5000),
+    signal: ctx.signal,
+    log: ctx.log,
+  });
   const result = await runRestore(deps, options);
   let configMap = restoreConfigMapName(i.restoreName);
   try {
@@ -78,11 +86,21 @@ export const restoreHandler: ResourceHandler<Inputs, Outputs> = {
     if (result.phase !== "Failed") return { id: idOf(inputs), outs };
     // Failed: undo this attempt so create stays all-or-nothing; if that fails, tell Pulumi what
     // exists (a partial create), so `pulumi destroy` can finish the job.
-    const message = `restore ${inputs.restoreName} failed: ` + `${result.error ?? `all ${result.counts.failed} objects failed`}`;
+    const message =
+      `restore ${inputs.restoreName} failed: ` + `${result.error ?? `all ${result.counts.failed} objects failed`}`;
     try {
-      await cleanupRestore(new KubeRestoreCluster(kc), { namespaces: result.createdNamespaces, snapshotContents: result.createdSnapshotContents }, undefined, ctx.signal);
+      await cleanupRestore(
+        new KubeRestoreCluster(kc),
+        { namespaces: result.createdNamespaces, snapshotContents: result.createdSnapshotContents },
+        undefined,
+        ctx.signal,
+      );
     } catch (e) {
-      throw new PartialCreateError(idOf(inputs), outs as unknown as Record<string, unknown>, `${message}; cleaning up what it created failed too: ${(e as Error).message}`);
+      throw new PartialCreateError(
+        idOf(inputs),
+        outs as unknown as Record<string, unknown>,
+        `${message}; cleaning up what it created failed too: ${(e as Error).message}`,
+      );
     }
     throw new Error(message);
   },
@@ -103,13 +121,21 @@ export const restoreHandler: ResourceHandler<Inputs, Outputs> = {
     const kc = loadKubeConfig({ kubeconfig: props.kubeconfig, context: props.context });
     const created = props.createdNamespaces ?? [];
     if (props.cleanupOnDelete && (created.length || props.createdSnapshotContents?.length)) {
-      const removed = await cleanupRestore(new KubeRestoreCluster(kc), { namespaces: created, snapshotContents: props.createdSnapshotContents ?? [] }, undefined, ctx.signal);
+      const removed = await cleanupRestore(
+        new KubeRestoreCluster(kc),
+        { namespaces: created, snapshotContents: props.createdSnapshotContents ?? [] },
+        undefined,
+        ctx.signal,
+      );
       const contents = props.createdSnapshotContents?.length;
       const andContents = contents ? ` and ${contents} VolumeSnapshotContent(s)` : "";
       const namespaces = removed.join(", ") || "none";
       ctx.log(`restore ${props.restoreName}: deleted the namespaces it created (${namespaces})${andContents}`);
     } else {
-      ctx.log(`restore ${props.restoreName}: restored objects kept ` + `(${props.cleanupOnDelete ? "it created no namespace" : "cleanupOnDelete is false"})`);
+      ctx.log(
+        `restore ${props.restoreName}: restored objects kept ` +
+          `(${props.cleanupOnDelete ? "it created no namespace" : "cleanupOnDelete is false"})`,
+      );
     }
     await deleteRestoreRecord(kc, props.namespace, props.restoreName);
   },

@@ -19,7 +19,8 @@ export interface RawList {
  * small side lists a backup needs (pods for hooks, CRDs, snapshot classes). Errors propagate.
  */
 export async function* listObjects(
-  reader: KubeReader, r: Pick<ApiResource, "group" | "version" | "resource">,
+  reader: KubeReader,
+  r: Pick<ApiResource, "group" | "version" | "resource">,
   opts: { namespace?: string; labelSelector?: string; pageSize?: number; signal?: AbortSignal } = {},
 ): AsyncGenerator<ListedObject> {
   let token: string | undefined;

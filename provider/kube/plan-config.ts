@@ -12,17 +12,31 @@ import { isNotFound, kubeError } from "./client";
  * whose reason ends with `fix` (what the caller's user should do).
  * @param fix e.g. "check the name and --namespace".
  */
-export async function readPlanSpec(kc: k8s.KubeConfig, namespace: string, plan: string, opts: { field?: string; fix?: string } = {}): Promise<PlanSpec> {
+export async function readPlanSpec(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  plan: string,
+  opts: { field?: string; fix?: string } = {},
+): Promise<PlanSpec> {
   const field = opts.field ?? "plan";
   const name = planObjectName(plan);
   let cm: k8s.V1ConfigMap;
   try {
     cm = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedConfigMap({ name, namespace });
   } catch (err) {
-    if (isNotFound(err)) throw new InputError(field, `plan "${plan}" is not installed in namespace ${namespace} (no ConfigMap ${name}): ` + `${opts.fix ?? "check the name and --namespace"}`);
+    if (isNotFound(err))
+      throw new InputError(
+        field,
+        `plan "${plan}" is not installed in namespace ${namespace} (no ConfigMap ${name}): ` +
+          `${opts.fix ?? "check the name and --namespace"}`,
+      );
     throw kubeError(`reading ConfigMap ${namespace}/${name}`, err);
   }
   const text = cm.data?.[PLAN_SPEC_KEY];
-  if (!text) throw new InputError(field, `ConfigMap ${namespace}/${name} has no ${PLAN_SPEC_KEY}: re-apply the plan with 'pulumi up'`);
+  if (!text)
+    throw new InputError(
+      field,
+      `ConfigMap ${namespace}/${name} has no ${PLAN_SPEC_KEY}: re-apply the plan with 'pulumi up'`,
+    );
   return parsePlanSpec(text, `ConfigMap ${namespace}/${name}`);
 }

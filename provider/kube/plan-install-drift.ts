@@ -30,11 +30,18 @@ export interface CronJobDrift {
 
 /** Compares the live CronJob with the rendered one (see the module comment for what is reflected). */
 export function cronJobDrift(expected: RenderedObject, live: unknown): CronJobDrift {
-  const name = describeObject({ kind: "CronJob", namespace: expected.metadata.namespace, name: expected.metadata.name });
+  const name = describeObject({
+    kind: "CronJob",
+    namespace: expected.metadata.namespace,
+    name: expected.metadata.name,
+  });
   const messages: string[] = [];
   const schedule: Partial<BackupPlanInputs["schedule"]> = {};
   const fields = [
-    ["spec.schedule", "cron"], ["spec.timeZone", "timeZone"], ["spec.suspend", "suspend"], ["spec.startingDeadlineSeconds", "startingDeadlineSeconds"],
+    ["spec.schedule", "cron"],
+    ["spec.timeZone", "timeZone"],
+    ["spec.suspend", "suspend"],
+    ["spec.startingDeadlineSeconds", "startingDeadlineSeconds"],
   ] as const;
   for (const [path, input] of fields) {
     const want = valueAt(expected, path);
@@ -55,11 +62,18 @@ export function cronJobDrift(expected: RenderedObject, live: unknown): CronJobDr
       image = gotC.image as string;
     }
     for (const f of ["command", "args"] as const) {
-      if (canonical(gotC[f]) !== canonical(wantC?.[f])) messages.push(`${name}: container ${f} is ${JSON.stringify(gotC[f])}, the plan says ${JSON.stringify(wantC?.[f])}`);
+      if (canonical(gotC[f]) !== canonical(wantC?.[f]))
+        messages.push(
+          `${name}: container ${f} is ${JSON.stringify(gotC[f])}, the plan says ${JSON.stringify(wantC?.[f])}`,
+        );
     }
   }
   for (const path of ["spec.concurrencyPolicy", "spec.jobTemplate.spec.template.spec.serviceAccountName"]) {
-    if (canonical(valueAt(expected, path)) !== canonical(valueAt(live, path))) messages.push(`${name}: ${path.slice(5)} is ${JSON.stringify(valueAt(live, path))}, the plan says ` + `${JSON.stringify(valueAt(expected, path))}`);
+    if (canonical(valueAt(expected, path)) !== canonical(valueAt(live, path)))
+      messages.push(
+        `${name}: ${path.slice(5)} is ${JSON.stringify(valueAt(live, path))}, the plan says ` +
+          `${JSON.stringify(valueAt(expected, path))}`,
+      );
   }
   return { messages, schedule, ...(image !== undefined ? { image } : {}) };
 }
@@ -76,7 +90,11 @@ const COMPARED: Readonly<Record<string, readonly string[]>> = {
 
 /** Differences of one non-CronJob object (missing, or an owned field changed). */
 export function objectDrift(expected: RenderedObject, live: unknown): string[] {
-  const name = describeObject({ kind: expected.kind, namespace: expected.metadata.namespace, name: expected.metadata.name });
+  const name = describeObject({
+    kind: expected.kind,
+    namespace: expected.metadata.namespace,
+    name: expected.metadata.name,
+  });
   if (live === undefined) return [`${name} is missing`];
   return (COMPARED[expected.kind] ?? [])
     .filter((f) => canonical(normalize(valueAt(expected, f))) !== canonical(normalize(valueAt(live, f))))
@@ -87,7 +105,11 @@ export function objectDrift(expected: RenderedObject, live: unknown): string[] {
 function normalize(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(normalize);
   if (v && typeof v === "object") {
-    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined && !(Array.isArray(x) && x.length === 0)).map(([k, x]) => [k, normalize(x)]));
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== undefined && !(Array.isArray(x) && x.length === 0))
+        .map(([k, x]) => [k, normalize(x)]),
+    );
   }
   return v;
 }

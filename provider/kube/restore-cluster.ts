@@ -34,13 +34,17 @@ function retryable(e: { status?: number; error?: unknown }): boolean {
 
 /** True when the server certainly did not act on the request (nothing reached it, or it said so). */
 function notApplied(e: { status?: number; error?: unknown }): boolean {
-  return e.status === 429 || e.status === 503 || (e.error as NodeJS.ErrnoException | undefined)?.code === "ECONNREFUSED";
+  return (
+    e.status === 429 || e.status === 503 || (e.error as NodeJS.ErrnoException | undefined)?.code === "ECONNREFUSED"
+  );
 }
 /** Connections kept open to the API server; above the apply concurrency so none waits for a socket. */
 export const MAX_SOCKETS = 32;
 
 type Method = "GET" | "POST" | "PUT" | "DELETE";
-interface ResourceList { resources?: { name: string; kind: string; namespaced: boolean }[] }
+interface ResourceList {
+  resources?: { name: string; kind: string; namespaced: boolean }[];
+}
 
 function describe(ref: TargetRef): string {
   return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`;
@@ -48,7 +52,12 @@ function describe(ref: TargetRef): string {
 
 /** The TargetRef of an object. */
 export function refOf(obj: KubeObject): TargetRef {
-  return { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace || undefined };
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    name: obj.metadata.name,
+    namespace: obj.metadata.namespace || undefined,
+  };
 }
 
 /** The RestoreCluster of a kubeconfig (its current context). */
@@ -74,10 +83,24 @@ export class KubeRestoreCluster implements RestoreCluster {
   private async request(method: Method, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
     const secure = this.base.protocol === "https:";
     const data = body === undefined ? undefined : JSON.stringify(body);
-    const opts: https.RequestOptions = { method, headers: { Accept: "application/json", ...(data ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(data) } : {}) } };
+    const opts: https.RequestOptions = {
+      method,
+      headers: {
+        Accept: "application/json",
+        ...(data ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(data) } : {}),
+      },
+    };
     await this.kc.applyToHTTPSOptions(opts); // credentials per request: expiring tokens are refreshed
     this.agent ??= secure
-      ? new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername })
+      ? new https.Agent({
+          keepAlive: true,
+          maxSockets: MAX_SOCKETS,
+          ca: opts.ca,
+          cert: opts.cert,
+          key: opts.key,
+          rejectUnauthorized: opts.rejectUnauthorized,
+          servername: opts.servername,
+        })
       : new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
     opts.agent = this.agent;
     const url = new URL(this.base.pathname.replace(/\/$/, "") + path, this.base);
@@ -89,7 +112,11 @@ export class KubeRestoreCluster implements RestoreCluster {
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
           let parsed: unknown = text;
-          try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON: keep the text for the message */ }
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            /* not JSON: keep the text for the message */
+          }
           resolve({ status: res.statusCode ?? 0, body: parsed });
         });
       });
@@ -118,14 +145,30 @@ export class KubeRestoreCluster implements RestoreCluster {
       const failed = { status: res?.status, error };
       if (attempt < MAX_ATTEMPTS && retryable(failed)) {
         afterLostAnswer ||= !notApplied(failed);
-        const retryAfter = Number((res?.body as { details?: { retryAfterSeconds?: number } } | undefined)?.details?.retryAfterSeconds);
-        await new Promise((r) => setTimeout(r, Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, 10_000) : backoffMs(attempt)));
+        const retryAfter = Number(
+          (res?.body as { details?: { retryAfterSeconds?: number } } | undefined)?.details?.retryAfterSeconds,
+        );
+        await new Promise((r) =>
+          setTimeout(
+            r,
+            Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, 10_000) : backoffMs(attempt),
+          ),
+        );
         continue;
       }
-      if (!res) throw new ClusterCallError(0, `${doing}: ${(error as Error).message}`, undefined, { cause: error, afterLostAnswer });
+      if (!res)
+        throw new ClusterCallError(0, `${doing}: ${(error as Error).message}`, undefined, {
+          cause: error,
+          afterLostAnswer,
+        });
       const b = res.body as { message?: string; reason?: string } | string | undefined;
       const message = typeof b === "object" && b?.message ? b.message : String(b ?? "").slice(0, 500);
-      throw new ClusterCallError(res.status, `${doing}: HTTP ${res.status}: ${message}`, typeof b === "object" ? b?.reason : undefined, { afterLostAnswer });
+      throw new ClusterCallError(
+        res.status,
+        `${doing}: HTTP ${res.status}: ${message}`,
+        typeof b === "object" ? b?.reason : undefined,
+        { afterLostAnswer },
+      );
     }
   }
 
@@ -133,11 +176,13 @@ export class KubeRestoreCluster implements RestoreCluster {
     let p = this.lists.get(apiVersion);
     if (!p) {
       const path = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-      p = this.call("GET", path, `discovering ${apiVersion}`).then((l) => l as ResourceList).catch((e: unknown) => {
-        this.lists.delete(apiVersion); // not cached: a transient failure must not stick
-        if (e instanceof ClusterCallError && e.status === 404) return undefined; // the group/version is not served
-        throw e;
-      });
+      p = this.call("GET", path, `discovering ${apiVersion}`)
+        .then((l) => l as ResourceList)
+        .catch((e: unknown) => {
+          this.lists.delete(apiVersion); // not cached: a transient failure must not stick
+          if (e instanceof ClusterCallError && e.status === 404) return undefined; // the group/version is not served
+          throw e;
+        });
       this.lists.set(apiVersion, p);
     }
     return p;
@@ -154,7 +199,13 @@ export class KubeRestoreCluster implements RestoreCluster {
     }
     if (!r) return undefined;
     const slash = apiVersion.indexOf("/");
-    return { group: slash < 0 ? "" : apiVersion.slice(0, slash), version: slash < 0 ? apiVersion : apiVersion.slice(slash + 1), resource: r.name, kind, namespaced: r.namespaced };
+    return {
+      group: slash < 0 ? "" : apiVersion.slice(0, slash),
+      version: slash < 0 ? apiVersion : apiVersion.slice(slash + 1),
+      resource: r.name,
+      kind,
+      namespaced: r.namespaced,
+    };
   }
 
   refreshDiscovery(): void {
@@ -163,8 +214,15 @@ export class KubeRestoreCluster implements RestoreCluster {
 
   private async pathOf(ref: TargetRef, withName: boolean): Promise<string> {
     const info = await this.resourceFor(ref.apiVersion, ref.kind);
-    if (!info) throw new ClusterCallError(404, `the target cluster serves no ${ref.apiVersion} ${ref.kind}: install its CRD (or include the CRD in ` + `the backup)`, "NoKind");
-    if (info.namespaced && !ref.namespace) throw new ClusterCallError(400, `${ref.kind} ${ref.name} is namespaced but has no namespace`);
+    if (!info)
+      throw new ClusterCallError(
+        404,
+        `the target cluster serves no ${ref.apiVersion} ${ref.kind}: install its CRD (or include the CRD in ` +
+          `the backup)`,
+        "NoKind",
+      );
+    if (info.namespaced && !ref.namespace)
+      throw new ClusterCallError(400, `${ref.kind} ${ref.name} is namespaced but has no namespace`);
     const root = info.group ? `/apis/${info.group}/${info.version}` : `/api/${info.version}`;
     const ns = info.namespaced ? `/namespaces/${encodeURIComponent(ref.namespace!)}` : "";
     return `${root}${ns}/${info.resource}${withName ? `/${encodeURIComponent(ref.name)}` : ""}`;
@@ -191,7 +249,13 @@ export class KubeRestoreCluster implements RestoreCluster {
       // by us, not as "already exists".
       if (!(e instanceof ClusterCallError && e.status === 409 && e.afterLostAnswer)) throw e;
       const live = await this.get(ref);
-      if (live && (live.metadata.managedFields as { manager?: string }[] | undefined)?.some((f) => f.manager === this.fieldManager)) return live;
+      if (
+        live &&
+        (live.metadata.managedFields as { manager?: string }[] | undefined)?.some(
+          (f) => f.manager === this.fieldManager,
+        )
+      )
+        return live;
       throw e;
     }
   }
@@ -202,7 +266,12 @@ export class KubeRestoreCluster implements RestoreCluster {
   }
 
   async delete(ref: TargetRef, opts: { uid?: string; propagation?: "Background" | "Foreground" } = {}): Promise<void> {
-    const body = { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: opts.propagation ?? "Background", ...(opts.uid ? { preconditions: { uid: opts.uid } } : {}) };
+    const body = {
+      apiVersion: "v1",
+      kind: "DeleteOptions",
+      propagationPolicy: opts.propagation ?? "Background",
+      ...(opts.uid ? { preconditions: { uid: opts.uid } } : {}),
+    };
     try {
       await this.call("DELETE", await this.pathOf(ref, true), `deleting ${describe(ref)}`, body);
     } catch (e) {

@@ -25,16 +25,25 @@ export interface StorageClassInfo {
   readonly isDefault: boolean;
 }
 
-const annotations = (o: ListedObject) => ((o.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {});
+const annotations = (o: ListedObject) =>
+  (o.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {};
 
 /** Reads a VolumeSnapshotClass object. */
 export function snapshotClassInfo(o: ListedObject): SnapshotClassInfo {
-  return { name: String(o.metadata?.name), driver: String(o.driver ?? ""), isDefault: annotations(o)[DEFAULT_SNAPSHOT_CLASS_ANNOTATION] === "true" };
+  return {
+    name: String(o.metadata?.name),
+    driver: String(o.driver ?? ""),
+    isDefault: annotations(o)[DEFAULT_SNAPSHOT_CLASS_ANNOTATION] === "true",
+  };
 }
 
 /** Reads a StorageClass object. */
 export function storageClassInfo(o: ListedObject): StorageClassInfo {
-  return { name: String(o.metadata?.name), provisioner: String(o.provisioner ?? ""), isDefault: annotations(o)[DEFAULT_STORAGE_CLASS_ANNOTATION] === "true" };
+  return {
+    name: String(o.metadata?.name),
+    provisioner: String(o.provisioner ?? ""),
+    isDefault: annotations(o)[DEFAULT_STORAGE_CLASS_ANNOTATION] === "true",
+  };
 }
 
 const SNAPSHOT_GROUP = { group: "snapshot.storage.k8s.io", version: "v1" } as const;
@@ -67,26 +76,32 @@ export async function kubeSnapshotApi(kc: k8s.KubeConfig, reader: KubeReader): P
   const base = `/apis/${SNAPSHOT_GROUP.group}/${SNAPSHOT_GROUP.version}`;
   return {
     async create(namespace, body) {
-      await custom.createNamespacedCustomObject({ ...SNAPSHOT_GROUP, namespace, plural: "volumesnapshots", body })
-        .catch((e: unknown) => { throw kubeError(`creating VolumeSnapshot ${namespace}/${body.metadata?.name}`, e); });
+      await custom
+        .createNamespacedCustomObject({ ...SNAPSHOT_GROUP, namespace, plural: "volumesnapshots", body })
+        .catch((e: unknown) => {
+          throw kubeError(`creating VolumeSnapshot ${namespace}/${body.metadata?.name}`, e);
+        });
     },
     get: (ns, name) => tryGet(`${base}/namespaces/${ns}/volumesnapshots/${name}`),
     async delete(namespace, name) {
-      await custom.deleteNamespacedCustomObject({ ...SNAPSHOT_GROUP, namespace, plural: "volumesnapshots", name }).catch((e: unknown) => {
-        if (!isNotFound(e)) throw kubeError(`deleting VolumeSnapshot ${namespace}/${name}`, e);
-      });
+      await custom
+        .deleteNamespacedCustomObject({ ...SNAPSHOT_GROUP, namespace, plural: "volumesnapshots", name })
+        .catch((e: unknown) => {
+          if (!isNotFound(e)) throw kubeError(`deleting VolumeSnapshot ${namespace}/${name}`, e);
+        });
     },
     getContent: (name) => tryGet(`${base}/volumesnapshotcontents/${name}`),
     async storageClasses() {
       const out: StorageClassInfo[] = [];
-      for await (const o of listObjects(reader, { group: "storage.k8s.io", version: "v1", resource: "storageclasses" })) out.push(storageClassInfo(o));
+      for await (const o of listObjects(reader, { group: "storage.k8s.io", version: "v1", resource: "storageclasses" }))
+        out.push(storageClassInfo(o));
       return out;
     },
     async snapshotClasses() {
       const out: SnapshotClassInfo[] = [];
-      for await (const o of listObjects(reader, { ...SNAPSHOT_GROUP, resource: "volumesnapshotclasses" })) out.push(snapshotClassInfo(o));
+      for await (const o of listObjects(reader, { ...SNAPSHOT_GROUP, resource: "volumesnapshotclasses" }))
+        out.push(snapshotClassInfo(o));
       return out;
     },
   };
 }
-

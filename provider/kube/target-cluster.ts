@@ -19,7 +19,12 @@ export class ClusterCallError extends Error {
   /** True when an earlier attempt of this request may have been applied: its answer was lost. */
   readonly afterLostAnswer: boolean;
 
-  constructor(readonly status: number, message: string, readonly reason?: string, options?: { cause?: unknown; afterLostAnswer?: boolean }) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly reason?: string,
+    options?: { cause?: unknown; afterLostAnswer?: boolean },
+  ) {
     super(message, options);
     this.name = "ClusterCallError";
     this.afterLostAnswer = options?.afterLostAnswer ?? false;

@@ -25,8 +25,15 @@ export function checkBackup(news: Partial<BackupInputs>): { inputs: BackupInputs
   const locationNamespace = n.locationNamespace ?? DEFAULT_LOCATION_NAMESPACE;
   c.dnsLabel("locationNamespace", locationNamespace, "the namespace of the storage location");
   const fromPlan = c.present(n.plan) || n.plan === UNKNOWN;
-  const target = fromPlan && (n.target === undefined || n.target === null) ? undefined
-    : checkTarget(c, n.target, `what to back up, e.g. { namespaces: ["production"] } or { selector: { app: "mission-critical" } }, ` + `or give a plan (its target is used)`);
+  const target =
+    fromPlan && (n.target === undefined || n.target === null)
+      ? undefined
+      : checkTarget(
+          c,
+          n.target,
+          `what to back up, e.g. { namespaces: ["production"] } or { selector: { app: "mission-critical" } }, ` +
+            `or give a plan (its target is used)`,
+        );
   if (c.present(n.plan)) {
     const p = typeof n.plan === "string" ? nameProblem(n.plan) : "must be a string";
     if (p) c.fail("plan", p);
@@ -37,10 +44,14 @@ export function checkBackup(news: Partial<BackupInputs>): { inputs: BackupInputs
   c.integer("snapshotTimeoutSeconds", n.snapshotTimeoutSeconds, 1, MAX_SNAPSHOT_TIMEOUT_SECONDS, "seconds");
   const deletionPolicy = n.deletionPolicy ?? "Retain";
   c.oneOf("deletionPolicy", deletionPolicy, ["Retain", "Delete"] as const);
-  if (c.present(n.kubeconfig) && typeof n.kubeconfig !== "string") c.fail("kubeconfig", "must be the content of a kubeconfig file (a string)");
+  if (c.present(n.kubeconfig) && typeof n.kubeconfig !== "string")
+    c.fail("kubeconfig", "must be the content of a kubeconfig file (a string)");
   if (c.present(n.context) && typeof n.context !== "string") c.fail("context", "must be a context name (a string)");
   const inputs = {
-    ...n, resourceKind: "Backup", locationNamespace, deletionPolicy,
+    ...n,
+    resourceKind: "Backup",
+    locationNamespace,
+    deletionPolicy,
     ...(target !== undefined ? { target } : {}),
     ...(hooks !== undefined ? { hooks } : {}),
   } as BackupInputs;
@@ -49,20 +60,36 @@ export function checkBackup(news: Partial<BackupInputs>): { inputs: BackupInputs
 
 /** Every input of a Backup; a change in any of them replaces it. */
 export const BACKUP_INPUT_KEYS: readonly (keyof BackupInputs)[] = [
-  "resourceName", "requestedName", "storageLocation", "locationNamespace", "target", "plan", "planNamespace", "labels", "hooks",
-  "snapshotTimeoutSeconds", "deletionPolicy", "kubeconfig", "context",
+  "resourceName",
+  "requestedName",
+  "storageLocation",
+  "locationNamespace",
+  "target",
+  "plan",
+  "planNamespace",
+  "labels",
+  "hooks",
+  "snapshotTimeoutSeconds",
+  "deletionPolicy",
+  "kubeconfig",
+  "context",
 ];
 
 /** JSON with sorted keys, so key order never counts as a change. */
 function stable(v: unknown): string {
   if (v === undefined) return "undefined";
-  return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === "object" && !Array.isArray(x)
-    ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-    : x));
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : x,
+  );
 }
 
 /** Which inputs changed; every change is a replace (a Backup is immutable). Unknowns count as changed. */
-export function diffBackup(olds: Partial<BackupInputs>, news: Partial<BackupInputs>): { changes: boolean; replaces: string[] } {
+export function diffBackup(
+  olds: Partial<BackupInputs>,
+  news: Partial<BackupInputs>,
+): { changes: boolean; replaces: string[] } {
   const replaces = BACKUP_INPUT_KEYS.filter((k) => containsUnknown(news[k]) || stable(olds[k]) !== stable(news[k]));
   return { changes: replaces.length > 0, replaces: [...replaces] };
 }

@@ -33,7 +33,9 @@ export interface BackupContext {
 export function clusterBackupDeps(kc: k8s.KubeConfig): ClusterBackupDeps {
   const reader = createKubeReader(kc);
   return {
-    reader, executor: kubeExecutor(kc), snapshots: () => kubeSnapshotApi(kc, reader),
+    reader,
+    executor: kubeExecutor(kc),
+    snapshots: () => kubeSnapshotApi(kc, reader),
     sourceCluster: kc.getCurrentCluster()?.server ?? "",
   };
 }
@@ -43,11 +45,17 @@ export function clusterBackupDeps(kc: k8s.KubeConfig): ClusterBackupDeps {
  * reader, executor and snapshot API for the cluster of `kc`.
  * @param field the input path reported for a missing or read-only location.
  */
-export async function openBackupContext(kc: k8s.KubeConfig, opts: { storageLocation?: string; namespace: string; field?: string }): Promise<BackupContext> {
+export async function openBackupContext(
+  kc: k8s.KubeConfig,
+  opts: { storageLocation?: string; namespace: string; field?: string },
+): Promise<BackupContext> {
   const field = opts.field ?? "storageLocation";
   const location = await resolveLocationConfig(kc, opts.namespace, opts.storageLocation, field);
   if (location.accessMode === "ReadOnly") {
-    throw new InputError(field, `storage location "${location.name}" is ReadOnly (restore only): back up to a ReadWrite location`);
+    throw new InputError(
+      field,
+      `storage location "${location.name}" is ReadOnly (restore only): back up to a ReadWrite location`,
+    );
   }
   const store = await openLocationStore(kc, location);
   return { location, deps: { ...clusterBackupDeps(kc), store, recipients: location.recipients ?? [] } };
@@ -64,7 +72,11 @@ export function backupRequestOf(i: BackupInputs, name: string, location: string,
     ? { pre: (i.hooks.pre ?? []).map(hook), post: (i.hooks.post ?? []).map(hook) }
     : { pre: [...(plan?.hooks.pre ?? [])], post: [...(plan?.hooks.post ?? [])] };
   const common = {
-    name, storageLocation: location, plan: i.plan, labels: plan ? { ...plan.labels, ...i.labels } : i.labels, hooks,
+    name,
+    storageLocation: location,
+    plan: i.plan,
+    labels: plan ? { ...plan.labels, ...i.labels } : i.labels,
+    hooks,
     snapshotTimeoutMs: i.snapshotTimeoutSeconds !== undefined ? i.snapshotTimeoutSeconds * 1000 : undefined,
   };
   const t = i.target;
@@ -73,10 +85,15 @@ export function backupRequestOf(i: BackupInputs, name: string, location: string,
     return { ...common, target: plan.target, volumeSnapshotClass: plan.volumeSnapshotClass };
   }
   return {
-    ...common, volumeSnapshotClass: t.volumeSnapshotClass,
+    ...common,
+    volumeSnapshotClass: t.volumeSnapshotClass,
     target: {
-      namespaces: t.namespaces ?? [], excludeNamespaces: t.excludeNamespaces, selector: t.selector as string | undefined,
-      includeResources: t.includeResources, excludeResources: t.excludeResources, snapshotVolumes: t.snapshotVolumes ?? false,
+      namespaces: t.namespaces ?? [],
+      excludeNamespaces: t.excludeNamespaces,
+      selector: t.selector as string | undefined,
+      includeResources: t.includeResources,
+      excludeResources: t.excludeResources,
+      snapshotVolumes: t.snapshotVolumes ?? false,
     },
   };
 }
@@ -111,19 +128,45 @@ const defaultFieldOf = (path: string) => (path === "planStorageLocation" ? "plan
  * target exists and resolves the name; nothing is written. Every InputError names `fieldOf(field)`.
  * @param inputs checked Backup inputs (plan/backup.ts `checkBackup`).
  */
-export async function prepareBackup(kc: k8s.KubeConfig, inputs: BackupInputs, opts: PrepareBackupOptions): Promise<PreparedBackup> {
+export async function prepareBackup(
+  kc: k8s.KubeConfig,
+  inputs: BackupInputs,
+  opts: PrepareBackupOptions,
+): Promise<PreparedBackup> {
   const fieldOf = opts.fieldOf ?? defaultFieldOf;
   return runPreparation(opts.fieldOf, async () => {
-    const plan = inputs.target || !inputs.plan ? undefined : await readPlanSpec(kc, inputs.planNamespace ?? inputs.locationNamespace, inputs.plan, { field: fieldOf("plan"), fix: opts.planFix });
+    const plan =
+      inputs.target || !inputs.plan
+        ? undefined
+        : await readPlanSpec(kc, inputs.planNamespace ?? inputs.locationNamespace, inputs.plan, {
+            field: fieldOf("plan"),
+            fix: opts.planFix,
+          });
     // The plan's own location is recorded in the plan's namespace; a given one in locationNamespace.
-    const bc = await openBackupContext(kc, inputs.storageLocation || !plan
-      ? { storageLocation: inputs.storageLocation, namespace: inputs.locationNamespace, field: fieldOf("storageLocation") }
-      : { storageLocation: plan.storageLocation, namespace: plan.namespace, field: fieldOf("planStorageLocation") });
-    if (plan) opts.log?.(`backup of plan ${plan.name}: its ` + `target${inputs.storageLocation ? "" : ", storage location"}${inputs.hooks ? "" : ", hooks"} and labels`);
+    const bc = await openBackupContext(
+      kc,
+      inputs.storageLocation || !plan
+        ? {
+            storageLocation: inputs.storageLocation,
+            namespace: inputs.locationNamespace,
+            field: fieldOf("storageLocation"),
+          }
+        : { storageLocation: plan.storageLocation, namespace: plan.namespace, field: fieldOf("planStorageLocation") },
+    );
+    if (plan)
+      opts.log?.(
+        `backup of plan ${plan.name}: its ` +
+          `target${inputs.storageLocation ? "" : ", storage location"}${inputs.hooks ? "" : ", hooks"} and labels`,
+      );
     const request = backupRequestOf(inputs, "", bc.location.name, plan);
     await assertTargetExists(bc.deps.reader, request.target, plan ? "plan" : "target", opts.signal);
     // The name is resolved here, not in check, so that a preview is stable and shows no timestamp.
-    const name = await resolveBackupName(bc.deps.store, { given: inputs.requestedName, base: inputs.plan ?? inputs.resourceName, now: new Date(), field: fieldOf("name") });
+    const name = await resolveBackupName(bc.deps.store, {
+      given: inputs.requestedName,
+      base: inputs.plan ?? inputs.resourceName,
+      now: new Date(),
+      field: fieldOf("name"),
+    });
     return { ...bc, request: { ...request, name }, ...(plan ? { plan } : {}) };
   });
 }

@@ -8,7 +8,10 @@ import { InputError } from "../errors";
  * Runs `prepare`; an InputError it throws is thrown again naming `fieldOf(error.field)`.
  * @param fieldOf undefined keeps the resource's input paths.
  */
-export async function runPreparation<T>(fieldOf: ((path: string) => string) | undefined, prepare: () => Promise<T>): Promise<T> {
+export async function runPreparation<T>(
+  fieldOf: ((path: string) => string) | undefined,
+  prepare: () => Promise<T>,
+): Promise<T> {
   if (!fieldOf) return prepare();
   try {
     return await prepare();

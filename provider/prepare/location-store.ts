@@ -12,7 +12,10 @@ import type { BackupStorageLocationInputs } from "../types";
 type Creds = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 
 /** The store config of a location. `credentials` undefined means the ambient AWS chain. */
-export function storeConfigOf(cfg: Pick<LocationConfig, "objectStorage" | "nfs" | "serverSideEncryption">, credentials?: Creds): StoreConfig {
+export function storeConfigOf(
+  cfg: Pick<LocationConfig, "objectStorage" | "nfs" | "serverSideEncryption">,
+  credentials?: Creds,
+): StoreConfig {
   if (cfg.nfs) return { kind: "filesystem", path: cfg.nfs.localPath ?? cfg.nfs.path };
   const os = cfg.objectStorage!;
   const sse = cfg.serverSideEncryption;
@@ -37,24 +40,39 @@ export function locationConfigOf(inputs: BackupStorageLocationInputs): LocationC
     name: inputs.locationName,
     namespace: inputs.namespace,
     provider: inputs.provider,
-    objectStorage: inputs.objectStorage ? {
-      bucket: inputs.objectStorage.bucket,
-      region: inputs.objectStorage.region ?? "us-east-1",
-      endpoint: inputs.objectStorage.endpoint,
-      prefix: inputs.objectStorage.prefix ?? "",
-      forcePathStyle: inputs.objectStorage.forcePathStyle,
-      caBundle: inputs.objectStorage.caBundle,
-      idleTimeoutSeconds: inputs.objectStorage.idleTimeoutSeconds,
-    } : undefined,
+    objectStorage: inputs.objectStorage
+      ? {
+          bucket: inputs.objectStorage.bucket,
+          region: inputs.objectStorage.region ?? "us-east-1",
+          endpoint: inputs.objectStorage.endpoint,
+          prefix: inputs.objectStorage.prefix ?? "",
+          forcePathStyle: inputs.objectStorage.forcePathStyle,
+          caBundle: inputs.objectStorage.caBundle,
+          idleTimeoutSeconds: inputs.objectStorage.idleTimeoutSeconds,
+        }
+      : undefined,
     nfs: inputs.nfs,
     serverSideEncryption: inputs.serverSideEncryption,
     recipients: inputs.encryption?.recipients ?? [],
     accessMode: inputs.accessMode,
     default: inputs.default,
     credentials: inputs.credentials
-      ? { kind: "secret", name: `hks-location-${inputs.locationName}-credentials`, namespace: inputs.namespace, accessKeyIdKey: "AWS_ACCESS_KEY_ID", secretAccessKeyKey: "AWS_SECRET_ACCESS_KEY", sessionTokenKey: "AWS_SESSION_TOKEN" }
+      ? {
+          kind: "secret",
+          name: `hks-location-${inputs.locationName}-credentials`,
+          namespace: inputs.namespace,
+          accessKeyIdKey: "AWS_ACCESS_KEY_ID",
+          secretAccessKeyKey: "AWS_SECRET_ACCESS_KEY",
+          sessionTokenKey: "AWS_SESSION_TOKEN",
+        }
       : ref
-        ? { kind: "secret", name: ref.name, namespace: ref.namespace ?? inputs.namespace, accessKeyIdKey: ref.accessKeyIdKey ?? "AWS_ACCESS_KEY_ID", secretAccessKeyKey: ref.secretAccessKeyKey ?? "AWS_SECRET_ACCESS_KEY" }
+        ? {
+            kind: "secret",
+            name: ref.name,
+            namespace: ref.namespace ?? inputs.namespace,
+            accessKeyIdKey: ref.accessKeyIdKey ?? "AWS_ACCESS_KEY_ID",
+            secretAccessKeyKey: ref.secretAccessKeyKey ?? "AWS_SECRET_ACCESS_KEY",
+          }
         : { kind: "ambient" },
   };
 }

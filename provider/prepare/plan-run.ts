@@ -25,12 +25,18 @@ export interface PreparedPlanRun {
 export async function preparePlanRun(kc: k8s.KubeConfig, plan: string, namespace: string): Promise<PreparedPlanRun> {
   const spec = await readPlanSpec(kc, namespace, plan, {
     field: "<plan>",
-    fix: `check the name ('kubectl get configmaps -n ${namespace} -l hks.io/plan' lists the installed plans) and ` + `--namespace`,
+    fix:
+      `check the name ('kubectl get configmaps -n ${namespace} -l hks.io/plan' lists the installed plans) and ` +
+      `--namespace`,
   });
   async function openLocation(name: string): Promise<OpenedLocation> {
     const config = await readLocationConfig(kc, spec.namespace, name);
     if (!config) {
-      throw new InputError("storageLocation", `storage location "${name}" is not recorded in namespace ${spec.namespace} (no ConfigMap ` + `hks-location-${name}); all of a plan's locations must be recorded in the plan's namespace`);
+      throw new InputError(
+        "storageLocation",
+        `storage location "${name}" is not recorded in namespace ${spec.namespace} (no ConfigMap ` +
+          `hks-location-${name}); all of a plan's locations must be recorded in the plan's namespace`,
+      );
     }
     return { config, store: await openLocationStore(kc, config) };
   }

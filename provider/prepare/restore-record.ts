@@ -31,22 +31,38 @@ function body(namespace: string, result: RestoreResult): k8s.V1ConfigMap {
  * Writes the record. With `overwrite` false an existing record is a ConflictError (a CLI restore
  * name is used once); with true it is replaced (a Restore resource re-creating after a failure).
  */
-export async function writeRestoreRecord(kc: k8s.KubeConfig, namespace: string, result: RestoreResult, overwrite: boolean): Promise<string> {
+export async function writeRestoreRecord(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  result: RestoreResult,
+  overwrite: boolean,
+): Promise<string> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const cm = body(namespace, result);
   const name = cm.metadata!.name!;
   try {
     await core.createNamespacedConfigMap({ namespace, body: cm });
   } catch (err) {
-    if (!isConflict(err)) throw kubeError(`recording restore ${result.restoreName} in ConfigMap ${namespace}/${name}`, err);
-    if (!overwrite) throw new ConflictError(`restore "${result.restoreName}" already exists (ConfigMap ${namespace}/${name}); see it with 'hks ` + `restore describe ${result.restoreName}' or pick another name`);
-    await core.replaceNamespacedConfigMap({ name, namespace, body: cm }).catch((e) => { throw kubeError(`updating ConfigMap ${namespace}/${name}`, e); });
+    if (!isConflict(err))
+      throw kubeError(`recording restore ${result.restoreName} in ConfigMap ${namespace}/${name}`, err);
+    if (!overwrite)
+      throw new ConflictError(
+        `restore "${result.restoreName}" already exists (ConfigMap ${namespace}/${name}); see it with 'hks ` +
+          `restore describe ${result.restoreName}' or pick another name`,
+      );
+    await core.replaceNamespacedConfigMap({ name, namespace, body: cm }).catch((e) => {
+      throw kubeError(`updating ConfigMap ${namespace}/${name}`, e);
+    });
   }
   return name;
 }
 
 /** Reads a restore's record; undefined when there is none. */
-export async function readRestoreRecord(kc: k8s.KubeConfig, namespace: string, restoreName: string): Promise<RestoreResult | undefined> {
+export async function readRestoreRecord(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  restoreName: string,
+): Promise<RestoreResult | undefined> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const name = restoreConfigMapName(restoreName);
   try {
@@ -60,7 +76,11 @@ export async function readRestoreRecord(kc: k8s.KubeConfig, namespace: string, r
 }
 
 /** True when a record of that name exists. */
-export async function restoreRecordExists(kc: k8s.KubeConfig, namespace: string, restoreName: string): Promise<boolean> {
+export async function restoreRecordExists(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  restoreName: string,
+): Promise<boolean> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   try {
     await core.readNamespacedConfigMap({ name: restoreConfigMapName(restoreName), namespace });
@@ -77,6 +97,7 @@ export async function deleteRestoreRecord(kc: k8s.KubeConfig, namespace: string,
   try {
     await core.deleteNamespacedConfigMap({ name: restoreConfigMapName(restoreName), namespace });
   } catch (err) {
-    if (!isNotFound(err)) throw kubeError(`deleting restore record ${namespace}/${restoreConfigMapName(restoreName)}`, err);
+    if (!isNotFound(err))
+      throw kubeError(`deleting restore record ${namespace}/${restoreConfigMapName(restoreName)}`, err);
   }
 }

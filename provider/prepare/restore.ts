@@ -34,7 +34,10 @@ export interface RestoreContext {
  * Finds the location (by name, else the default one) in `namespace` of the target cluster, opens
  * its store and resolves the backup. Throws InputError naming `storageLocation` or `plan`.
  */
-export async function openRestoreContext(kc: k8s.KubeConfig, opts: { storageLocation?: string; namespace: string; backupName?: string; plan?: string }): Promise<RestoreContext> {
+export async function openRestoreContext(
+  kc: k8s.KubeConfig,
+  opts: { storageLocation?: string; namespace: string; backupName?: string; plan?: string },
+): Promise<RestoreContext> {
   const location = await resolveLocationConfig(kc, opts.namespace, opts.storageLocation, "storageLocation");
   const store = await openLocationStore(kc, location);
   const backupName = opts.backupName ?? (await latestBackupOfPlan(store, opts.plan!));
@@ -51,7 +54,8 @@ export async function assertRestorable(store: ObjectStore, name: string, field: 
   try {
     await readBackupManifest(store, name);
   } catch (err) {
-    if (err instanceof BackupNotRestorableError) throw new InputError(field, err.message.replace(/^StorageError: /, ""));
+    if (err instanceof BackupNotRestorableError)
+      throw new InputError(field, err.message.replace(/^StorageError: /, ""));
   }
 }
 
@@ -60,7 +64,9 @@ export async function assertRestorable(store: ObjectStore, name: string, field: 
  * no front end forgets a field.
  */
 export function restoreOptionsOf(
-  i: RestoreInputs, backupName: string, run: { identities: readonly string[]; progress?: ProgressSink; signal?: AbortSignal },
+  i: RestoreInputs,
+  backupName: string,
+  run: { identities: readonly string[]; progress?: ProgressSink; signal?: AbortSignal },
 ): RestoreOptions {
   return {
     restoreName: i.restoreName,
@@ -93,11 +99,23 @@ export interface PreparedRestore extends RestoreContext {
  * @param run the decryption identities (already read), progress and cancellation.
  */
 export async function prepareRestore(
-  kc: k8s.KubeConfig, i: RestoreInputs,
-  run: { identities: readonly string[]; progress?: ProgressSink; signal?: AbortSignal; fieldOf?: (path: string) => string; log?: (line: string) => void },
+  kc: k8s.KubeConfig,
+  i: RestoreInputs,
+  run: {
+    identities: readonly string[];
+    progress?: ProgressSink;
+    signal?: AbortSignal;
+    fieldOf?: (path: string) => string;
+    log?: (line: string) => void;
+  },
 ): Promise<PreparedRestore> {
   return runPreparation(run.fieldOf, async () => {
-    const rc = await openRestoreContext(kc, { storageLocation: i.storageLocation, namespace: i.namespace, backupName: i.plan ? undefined : i.backupName, plan: i.plan });
+    const rc = await openRestoreContext(kc, {
+      storageLocation: i.storageLocation,
+      namespace: i.namespace,
+      backupName: i.plan ? undefined : i.backupName,
+      plan: i.plan,
+    });
     if (i.plan) run.log?.(`plan ${i.plan}: newest Completed backup is ${rc.backupName}`);
     else await assertRestorable(rc.deps.store, rc.backupName, "backup");
     return { ...rc, options: restoreOptionsOf(i, rc.backupName, run) };
@@ -113,9 +131,19 @@ export const CLEANUP_TIMEOUT_MS = 5 * 60_000;
  * source's snapshots stay). Objects restored into namespaces that existed before are kept. Throws
  * when a namespace is still there at the deadline (so Pulumi keeps the resource and can retry).
  */
-export async function cleanupRestore(cluster: RestoreCluster, created: { namespaces: readonly CreatedNamespace[]; snapshotContents: readonly string[] }, timeoutMs = CLEANUP_TIMEOUT_MS, signal?: AbortSignal): Promise<string[]> {
+export async function cleanupRestore(
+  cluster: RestoreCluster,
+  created: { namespaces: readonly CreatedNamespace[]; snapshotContents: readonly string[] },
+  timeoutMs = CLEANUP_TIMEOUT_MS,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const left = await deleteCreatedNamespaces(cluster, created.namespaces, timeoutMs, signal);
-  for (const name of created.snapshotContents) await cluster.delete({ apiVersion: SNAPSHOT_API, kind: "VolumeSnapshotContent", name });
-  if (left.length) throw new Error(`namespaces ${left.join(", ")} were asked to be deleted but still exist after ` + `${Math.round(timeoutMs / 1000)}s (finalizers?); check 'kubectl get ns ${left[0]} -o yaml' and retry`);
+  for (const name of created.snapshotContents)
+    await cluster.delete({ apiVersion: SNAPSHOT_API, kind: "VolumeSnapshotContent", name });
+  if (left.length)
+    throw new Error(
+      `namespaces ${left.join(", ")} were asked to be deleted but still exist after ` +
+        `${Math.round(timeoutMs / 1000)}s (finalizers?); check 'kubectl get ns ${left[0]} -o yaml' and retry`,
+    );
   return created.namespaces.map((n) => n.name);
 }

@@ -73,7 +73,10 @@ function entryBody(path: string, content: string | Buffer): Buffer {
   }
   const body = typeof content === "string" ? Buffer.from(content, "utf8") : content;
   if (body.length > MAX_ENTRY_BYTES) {
-    throw new InputError("archive entry", `${path} is ${body.length} bytes; the limit is ${MAX_ENTRY_BYTES} (MAX_ENTRY_BYTES)`);
+    throw new InputError(
+      "archive entry",
+      `${path} is ${body.length} bytes; the limit is ${MAX_ENTRY_BYTES} (MAX_ENTRY_BYTES)`,
+    );
   }
   return body;
 }
@@ -84,7 +87,9 @@ function entryBody(path: string, content: string | Buffer): Buffer {
  */
 function packEntry(pack: tar.Pack, path: string, body: Buffer, mtime: Date, failure: () => unknown): Promise<void> {
   const drained = new Promise<void>((resolve, reject) => {
-    const sink = pack.entry({ name: path, type: "file", mode: 0o644, size: body.length, mtime }, body, (err) => (err ? reject(failure() ?? err) : resolve()));
+    const sink = pack.entry({ name: path, type: "file", mode: 0o644, size: body.length, mtime }, body, (err) =>
+      err ? reject(failure() ?? err) : resolve(),
+    );
     // abort() destroys the entry being written too. Its error reaches us through the callback;
     // the 'error' event itself needs a listener, or it crashes the process (issue 8, MinIO
     // killed mid-upload: `hks backup create` died with an unhandled AbortError).
@@ -198,7 +203,11 @@ export async function* readArchive(source: Readable, options: ReadArchiveOptions
     for await (const entry of extract) {
       const item = await readEntry(entry, maxEntryBytes);
       if (!item) continue;
-      if (seen.has(item.path)) throw new IntegrityError(`archive entry ${item.path} appears twice; the archive was not written by hks-backup or has been ` + `tampered with`);
+      if (seen.has(item.path))
+        throw new IntegrityError(
+          `archive entry ${item.path} appears twice; the archive was not written by hks-backup or has been ` +
+            `tampered with`,
+        );
       seen.add(item.path);
       yield item;
     }
@@ -228,19 +237,28 @@ async function readEntry(entry: TarEntry, maxEntryBytes: number): Promise<Archiv
   }
   if (type !== "file" && type !== "contiguous-file") {
     // A link or device could point restore at something outside the archive; we never write them.
-    throw new IntegrityError(`archive entry ${JSON.stringify(name)} is a ${type ?? "non-regular"} entry; only regular files are ` + `accepted (links and devices are refused)`);
+    throw new IntegrityError(
+      `archive entry ${JSON.stringify(name)} is a ${type ?? "non-regular"} entry; only regular files are ` +
+        `accepted (links and devices are refused)`,
+    );
   }
   const ref = parseArchivePath(name);
   const declared = entry.header.size ?? 0;
   if (declared > maxEntryBytes) {
-    throw new IntegrityError(`archive entry ${JSON.stringify(name)} declares ${declared} bytes; the limit is ${maxEntryBytes} ` + `(MAX_ENTRY_BYTES)`);
+    throw new IntegrityError(
+      `archive entry ${JSON.stringify(name)} declares ${declared} bytes; the limit is ${maxEntryBytes} ` +
+        `(MAX_ENTRY_BYTES)`,
+    );
   }
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const data of entry) {
     const chunk = data as Buffer; // tar-stream emits Buffers (b4a on Node)
     total += chunk.length;
-    if (total > maxEntryBytes) throw new IntegrityError(`archive entry ${JSON.stringify(name)} exceeds ${maxEntryBytes} bytes (MAX_ENTRY_BYTES)`);
+    if (total > maxEntryBytes)
+      throw new IntegrityError(
+        `archive entry ${JSON.stringify(name)} exceeds ${maxEntryBytes} bytes (MAX_ENTRY_BYTES)`,
+      );
     chunks.push(chunk);
   }
   return { path: name, ref, content: Buffer.concat(chunks, total) };
@@ -250,5 +268,8 @@ async function readEntry(entry: TarEntry, maxEntryBytes: number): Promise<Archiv
 function archiveError(e: unknown, sourceError: unknown): unknown {
   if (e instanceof HksError || (sourceError !== undefined && e === sourceError)) return e;
   const message = e instanceof Error ? e.message : String(e);
-  return new IntegrityError(`the archive is truncated or corrupt (${message}); verify its SHA-256 against manifest.json and use another copy`, { cause: e });
+  return new IntegrityError(
+    `the archive is truncated or corrupt (${message}); verify its SHA-256 against manifest.json and use another copy`,
+    { cause: e },
+  );
 }

@@ -28,7 +28,10 @@ export function encryptStream(recipients: readonly string[]): Duplex {
   const encrypter = new Encrypter();
   for (const r of parseRecipients(recipients)) encrypter.addRecipient(r);
   // Encryption has no untrusted input, so a failure here is a bug or a runtime fault, not integrity.
-  return webTransformDuplex((input) => encrypter.encrypt(input), (e) => (e instanceof HksError ? e : new Error(`age encryption failed: ${messageOf(e)}`, { cause: e })));
+  return webTransformDuplex(
+    (input) => encrypter.encrypt(input),
+    (e) => (e instanceof HksError ? e : new Error(`age encryption failed: ${messageOf(e)}`, { cause: e })),
+  );
 }
 
 /**
@@ -39,7 +42,11 @@ export function encryptStream(recipients: readonly string[]): Duplex {
  * @param identities `AGE-SECRET-KEY-1...` identities, e.g. from {@link parseIdentityFile}.
  */
 export function decryptStream(identities: readonly string[]): Duplex {
-  if (identities.length === 0) throw new InputError("identities", "no identity given: pass the AGE-SECRET-KEY-1... identity file that matches encryption.recipients");
+  if (identities.length === 0)
+    throw new InputError(
+      "identities",
+      "no identity given: pass the AGE-SECRET-KEY-1... identity file that matches encryption.recipients",
+    );
   const decrypter = new Decrypter();
   identities.forEach((id, i) => {
     const problem = "is not a valid X25519 age identity (AGE-SECRET-KEY-1... as written by age-keygen)";
@@ -74,7 +81,10 @@ function decryptionError(e: unknown, phase: Phase): Error {
     reason = `the ciphertext is damaged, truncated or was modified (${m})`;
   } else if (m.includes("no identity matched")) {
     // A modified recipient stanza looks the same as a foreign key, so the message names both.
-    reason = "none of the given identities can open this file: it was encrypted to other recipients (wrong identity " + "file?) or its header was modified. Compare the recipient fingerprints in manifest.json with `age-keygen " + "-y <identity file>`";
+    reason =
+      "none of the given identities can open this file: it was encrypted to other recipients (wrong identity " +
+      "file?) or its header was modified. Compare the recipient fingerprints in manifest.json with `age-keygen " +
+      "-y <identity file>`";
   } else if (m.startsWith("invalid version") || m.includes("non-ASCII byte in header")) {
     reason = "the input is not an age file (was the archive stored unencrypted, or is this the wrong object?)";
   } else if (m.includes("stream ended")) {

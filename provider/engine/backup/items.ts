@@ -58,7 +58,12 @@ export class ItemBackupper implements CollectSink {
     private readonly log: (line: string) => void,
   ) {}
 
-  async onPage(r: ApiResource, ns: string | undefined, items: ListedObject[], remaining: number | undefined): Promise<void> {
+  async onPage(
+    r: ApiResource,
+    ns: string | undefined,
+    items: ListedObject[],
+    remaining: number | undefined,
+  ): Promise<void> {
     for (const obj of items) await this.backupItem(r, obj);
     this.remaining.set(`${groupResourceKey(r)}/${ns ?? ""}`, remaining ?? 0);
     if (items.length > 0) this.report();
@@ -66,14 +71,19 @@ export class ItemBackupper implements CollectSink {
 
   onListError(r: ApiResource, ns: string | undefined, reason: string, gone: boolean): void {
     if (gone) {
-      this.warnings.push(`${groupResourceKey(r)} is no longer served (deleted during the backup?); nothing of it was backed up`);
+      this.warnings.push(
+        `${groupResourceKey(r)} is no longer served (deleted during the backup?); nothing of it was backed up`,
+      );
       return;
     }
     this.errors.push({ item: `${groupResourceKey(r)}${ns ? `/${ns}` : ""}`, reason: `listing failed: ${reason}` });
   }
 
   /** Writes a cluster-scoped object found outside the LIST pass (a CRD, a Namespace). */
-  async addClusterObject(r: Pick<ApiResource, "group" | "resource" | "hasStatusSubresource">, obj: ListedObject): Promise<void> {
+  async addClusterObject(
+    r: Pick<ApiResource, "group" | "resource" | "hasStatusSubresource">,
+    obj: ListedObject,
+  ): Promise<void> {
     await this.write(r, obj, undefined);
   }
 
@@ -95,7 +105,11 @@ export class ItemBackupper implements CollectSink {
   }
 
   /** Returns false when the object could not be encoded (recorded as an item error). */
-  private async write(r: Pick<ApiResource, "group" | "resource" | "hasStatusSubresource">, obj: ListedObject, ns: string | undefined): Promise<boolean> {
+  private async write(
+    r: Pick<ApiResource, "group" | "resource" | "hasStatusSubresource">,
+    obj: ListedObject,
+    ns: string | undefined,
+  ): Promise<boolean> {
     const key = groupResourceKey(r);
     const name = String(obj.metadata?.name ?? "");
     let path: string;
@@ -123,7 +137,12 @@ export class ItemBackupper implements CollectSink {
   private report(): void {
     let rest = 0;
     for (const n of this.remaining.values()) rest += n;
-    this.progress({ step: "backup", done: this.total, total: rest > 0 ? this.total + rest : undefined, bytes: this.uncompressedBytes });
+    this.progress({
+      step: "backup",
+      done: this.total,
+      total: rest > 0 ? this.total + rest : undefined,
+      bytes: this.uncompressedBytes,
+    });
   }
 
   /** The final progress event of the stage: every object is written. */

@@ -21,7 +21,11 @@ export function formatStamp(date: Date): string {
  * An empty result becomes `backup`.
  */
 export function nameBase(raw: string): string {
-  const cleaned = raw.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/\.{2,}/g, ".").replace(/^[-.]+|[-.]+$/g, "");
+  const cleaned = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, "-")
+    .replace(/\.{2,}/g, ".")
+    .replace(/^[-.]+|[-.]+$/g, "");
   const cut = cleaned.slice(0, MAX_NAME_LENGTH - STAMP_LENGTH - 3).replace(/[-.]+$/, "");
   return cut || "backup";
 }
@@ -44,12 +48,18 @@ export async function backupExists(store: ObjectStore, name: string): Promise<bo
  * which still sorts after the first.
  * @param field the input path reported for an invalid or taken given name.
  */
-export async function resolveBackupName(store: ObjectStore, opts: { given?: string; base: string; now: Date; field?: string }): Promise<string> {
+export async function resolveBackupName(
+  store: ObjectStore,
+  opts: { given?: string; base: string; now: Date; field?: string },
+): Promise<string> {
   const field = opts.field ?? "name";
   if (opts.given) {
     assertValidName(opts.given, field);
     if (await backupExists(store, opts.given)) {
-      throw new ConflictError(`${field}: a backup named "${opts.given}" already exists in ${store.describe()}; backups are never ` + `overwritten: choose another name, or delete the old one (hks backup delete ${opts.given})`);
+      throw new ConflictError(
+        `${field}: a backup named "${opts.given}" already exists in ${store.describe()}; backups are never ` +
+          `overwritten: choose another name, or delete the old one (hks backup delete ${opts.given})`,
+      );
     }
     return opts.given;
   }

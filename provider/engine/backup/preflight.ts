@@ -48,24 +48,50 @@ async function unservedTypes(reader: KubeReader, target: BackupTarget, signal?: 
   for (const [i, p] of include.entries()) {
     if (p === "*" || resources.some((r) => resourceMatches(p, r))) continue;
     const stem = p.split(".")[0]!.slice(0, 4);
-    const near = [...new Set(resources.filter((r) => r.resource.startsWith(stem)).map((r) => (r.group ? `${r.resource}.${r.group}` : r.resource)))];
-    out.push({ subject: `includeResources[${i}]`, reason: `no resource type "${p}" is served by the ` + `cluster${near.length ? ` (did you mean ${near.slice(0, 3).join(", ")}?)` : ""}: use the lowercase ` + `plural, optionally with its group (see kubectl api-resources)` });
+    const near = [
+      ...new Set(
+        resources
+          .filter((r) => r.resource.startsWith(stem))
+          .map((r) => (r.group ? `${r.resource}.${r.group}` : r.resource)),
+      ),
+    ];
+    out.push({
+      subject: `includeResources[${i}]`,
+      reason:
+        `no resource type "${p}" is served by the ` +
+        `cluster${near.length ? ` (did you mean ${near.slice(0, 3).join(", ")}?)` : ""}: use the lowercase ` +
+        `plural, optionally with its group (see kubectl api-resources)`,
+    });
   }
   return out;
 }
 
 /** What the target names that the cluster lacks, and target pods with invalid hook annotations. */
-export async function targetProblems(reader: KubeReader, target: BackupTarget, signal?: AbortSignal): Promise<TargetProblem[]> {
+export async function targetProblems(
+  reader: KubeReader,
+  target: BackupTarget,
+  signal?: AbortSignal,
+): Promise<TargetProblem[]> {
   const out: TargetProblem[] = [];
   for (const [i, ns] of target.namespaces.entries()) {
     if (ns === "*" || (target.excludeNamespaces ?? []).includes(ns)) continue;
-    if (!(await namespaceExists(reader, ns, signal))) out.push({ subject: `namespaces[${i}]`, reason: `namespace "${ns}" does not exist: check the name (kubectl get namespaces), or create it first` });
+    if (!(await namespaceExists(reader, ns, signal)))
+      out.push({
+        subject: `namespaces[${i}]`,
+        reason: `namespace "${ns}" does not exist: check the name (kubectl get namespaces), or create it first`,
+      });
   }
   out.push(...(await unservedTypes(reader, target, signal)));
   for (const pod of await listTargetPods(reader, target, signal)) {
     for (const phase of ["pre", "post"] as const) {
       const { error } = podHookFromAnnotations(pod, phase);
-      if (error) out.push({ subject: `pod ${pod.namespace}/${pod.name}`, reason: `${error}; fix or remove the annotation (kubectl annotate pod -n ${pod.namespace} ${pod.name} ...), ` + `or leave the pod out of the target` });
+      if (error)
+        out.push({
+          subject: `pod ${pod.namespace}/${pod.name}`,
+          reason:
+            `${error}; fix or remove the annotation (kubectl annotate pod -n ${pod.namespace} ${pod.name} ...), ` +
+            `or leave the pod out of the target`,
+        });
     }
   }
   return out;
@@ -76,10 +102,20 @@ export async function targetProblems(reader: KubeReader, target: BackupTarget, s
  * (`target.namespaces[0]`); when `field` is `plan` the target is the plan's, and the error is on
  * `plan`. A pod's problem names the pod and the annotation.
  */
-export async function assertTargetExists(reader: KubeReader, target: BackupTarget, field: string, signal?: AbortSignal): Promise<void> {
+export async function assertTargetExists(
+  reader: KubeReader,
+  target: BackupTarget,
+  field: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const problems = await targetProblems(reader, target, signal);
   if (problems.length === 0) return;
-  const where = (p: TargetProblem) => (p.subject.startsWith("pod ") ? p.subject : field === "plan" ? `the plan's target.${p.subject}` : `${field}.${p.subject}`);
+  const where = (p: TargetProblem) =>
+    p.subject.startsWith("pod ")
+      ? p.subject
+      : field === "plan"
+        ? `the plan's target.${p.subject}`
+        : `${field}.${p.subject}`;
   const [first, ...rest] = problems as [TargetProblem, ...TargetProblem[]];
   const more = rest.map((p) => `; ${where(p)}: ${p.reason}`).join("");
   if (field === "plan") throw new InputError("plan", `${where(first)}: ${first.reason}${more}`);

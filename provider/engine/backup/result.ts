@@ -11,8 +11,16 @@
  */
 import { recipientFingerprint } from "../../format/age-keys";
 import {
-  MANIFEST_FORMAT_VERSION, type ArtifactRecord, type BackupFailure, type BackupManifest, type BackupPhase, type BackupRecordIdentity,
-  type BackupTarget, type HookRecord, type ItemError, type VolumeSnapshotRecord,
+  MANIFEST_FORMAT_VERSION,
+  type ArtifactRecord,
+  type BackupFailure,
+  type BackupManifest,
+  type BackupPhase,
+  type BackupRecordIdentity,
+  type BackupTarget,
+  type HookRecord,
+  type ItemError,
+  type VolumeSnapshotRecord,
 } from "../../format/manifest";
 
 /** The phase of a backup from its fatal error (if any) and item errors. */
@@ -61,13 +69,18 @@ export function buildManifest(id: BackupIdentity, o: BackupOutcome): BackupManif
     counts: { total: o.counts.total, byResource: sortedRecord(o.counts.byResource) },
     uncompressedBytes: o.uncompressedBytes,
     artifacts: { resources: o.resources, ...(o.volumes ? { volumes: o.volumes } : {}) },
-    ...(o.recipients.length ? { encryption: { format: "age" as const, recipientFingerprints: o.recipients.map(recipientFingerprint) } } : {}),
+    ...(o.recipients.length
+      ? { encryption: { format: "age" as const, recipientFingerprints: o.recipients.map(recipientFingerprint) } }
+      : {}),
     volumeSnapshots: o.volumeSnapshots,
   };
 }
 
 /** The fields a manifest and a failure record share. */
-function recordIdentity(id: BackupIdentity, r: { errors: ItemError[]; hooks: HookRecord[]; warnings: string[] }): BackupRecordIdentity {
+function recordIdentity(
+  id: BackupIdentity,
+  r: { errors: ItemError[]; hooks: HookRecord[]; warnings: string[] },
+): BackupRecordIdentity {
   return {
     formatVersion: MANIFEST_FORMAT_VERSION,
     name: id.name,
@@ -84,7 +97,12 @@ function recordIdentity(id: BackupIdentity, r: { errors: ItemError[]; hooks: Hoo
 }
 
 /** The record of a Failed backup: the fatal cause first, then every other error. */
-export function buildFailure(id: BackupIdentity, failedAt: Date, fatal: string, rest: { errors: ItemError[]; hooks: HookRecord[]; warnings: string[] }): BackupFailure {
+export function buildFailure(
+  id: BackupIdentity,
+  failedAt: Date,
+  fatal: string,
+  rest: { errors: ItemError[]; hooks: HookRecord[]; warnings: string[] },
+): BackupFailure {
   return {
     ...recordIdentity(id, { ...rest, errors: [{ item: "backup", reason: fatal }, ...rest.errors] }),
     phase: "Failed",
@@ -96,5 +114,8 @@ export function buildFailure(id: BackupIdentity, failedAt: Date, fatal: string, 
 export function summarizeBackupCounts(m: Pick<BackupManifest, "counts" | "volumeSnapshots">): string {
   const types = Object.keys(m.counts.byResource).length;
   const snaps = m.volumeSnapshots.filter((s) => s.readyToUse).length;
-  return `${m.counts.total} objects (${types} ` + `types)${snaps ? `, ${snaps} volume snapshot${snaps === 1 ? "" : "s"}` : ""}`;
+  return (
+    `${m.counts.total} objects (${types} ` +
+    `types)${snaps ? `, ${snaps} volume snapshot${snaps === 1 ? "" : "s"}` : ""}`
+  );
 }

@@ -12,7 +12,14 @@ import { collectResources } from "../collect/collect";
 import { backupCrds, backupNamespaces } from "../collect/cluster-scoped";
 import { isResourceIncluded, listScopes, selectBackupResources } from "../collect/filter";
 import type { PodSummary } from "../../format/hook-annotations";
-import { listTargetPods, mergeHookResults, planHookPodFinder, runPlanHooks, runPodHooks, type HookStageResult } from "../hooks/hooks";
+import {
+  listTargetPods,
+  mergeHookResults,
+  planHookPodFinder,
+  runPlanHooks,
+  runPodHooks,
+  type HookStageResult,
+} from "../hooks/hooks";
 import type { ItemError, VolumeSnapshotRecord } from "../../format/manifest";
 import { NO_PROGRESS, type ProgressSink } from "../progress";
 import { snapshotVolumes } from "../snapshot/snapshot";
@@ -51,9 +58,18 @@ function settledLater<T>(p: Promise<T>): Promise<T> {
 /** A fresh state for `req`. */
 export function newRunState(req: BackupRequest, deps: BackupDeps, now: () => Date): RunState {
   return {
-    req, deps, log: deps.log ?? (() => undefined), progress: deps.progress ?? NO_PROGRESS, nowMs: () => now().getTime(),
+    req,
+    deps,
+    log: deps.log ?? (() => undefined),
+    progress: deps.progress ?? NO_PROGRESS,
+    nowMs: () => now().getTime(),
     podsIncluded: isResourceIncluded({ group: "", resource: "pods" }, req.target),
-    hooks: mergeHookResults(), errors: [], warnings: [], pods: [], snapshots: [], written: [],
+    hooks: mergeHookResults(),
+    errors: [],
+    warnings: [],
+    pods: [],
+    snapshots: [],
+    written: [],
     discovery: settledLater(discoverResources(deps.reader, deps.signal)),
   };
 }
@@ -62,10 +78,15 @@ export function newRunState(req: BackupRequest, deps: BackupDeps, now: () => Dat
 export async function runPreHooks(st: RunState): Promise<void> {
   const { req, deps } = st;
   const findPods = planHookPodFinder(deps.reader, req.target, deps.signal);
-  st.hooks = mergeHookResults(st.hooks, await runPlanHooks("pre", req.hooks?.pre ?? [], findPods, deps.executor, st.nowMs, deps.signal));
+  st.hooks = mergeHookResults(
+    st.hooks,
+    await runPlanHooks("pre", req.hooks?.pre ?? [], findPods, deps.executor, st.nowMs, deps.signal),
+  );
   if (st.hooks.fatal) throw new Error(`a pre hook failed (onError: Fail): ${st.hooks.fatal}`);
-  if (st.podsIncluded || req.target.snapshotVolumes) st.pods = await listTargetPods(deps.reader, req.target, deps.signal);
-  if (st.podsIncluded) st.hooks = mergeHookResults(st.hooks, await runPodHooks("pre", st.pods, deps.executor, st.nowMs, deps.signal));
+  if (st.podsIncluded || req.target.snapshotVolumes)
+    st.pods = await listTargetPods(deps.reader, req.target, deps.signal);
+  if (st.podsIncluded)
+    st.hooks = mergeHookResults(st.hooks, await runPodHooks("pre", st.pods, deps.executor, st.nowMs, deps.signal));
 }
 
 /**
@@ -76,20 +97,30 @@ export async function collectAndUpload(st: RunState, key: string): Promise<void>
   const { req, deps, progress, log } = st;
   progress({ step: "discover", done: 0 });
   const disc = await st.discovery;
-  for (const g of disc.failedGroups) st.warnings.push(`API group ${g.group} could not be discovered, its resources are not in the backup: ${g.reason}`);
+  for (const g of disc.failedGroups)
+    st.warnings.push(`API group ${g.group} could not be discovered, its resources are not in the backup: ${g.reason}`);
   const { selected, skipped } = selectBackupResources(disc.resources, req.target);
   for (const s of skipped) log(`skipped resource type ${s.resource}: ${s.reason}`);
-  progress({ step: "discover", done: selected.length, total: selected.length, message: `${selected.length} resource types to back up` });
+  progress({
+    step: "discover",
+    done: selected.length,
+    total: selected.length,
+    message: `${selected.length} resource types to back up`,
+  });
 
   const upload = startArchiveUpload(deps.store, key, {
-    recipients: deps.recipients, signal: deps.signal,
+    recipients: deps.recipients,
+    signal: deps.signal,
     onProgress: (bytes) => progress({ step: "upload", done: items.total, bytes }),
   });
   const items = new ItemBackupper(upload, req.target, progress, log);
   st.items = items;
   try {
     await collectResources(deps.reader, selected, listScopes(req.target), items, {
-      labelSelector: req.target.selector, pageSize: deps.pageSize, concurrency: deps.listConcurrency, signal: deps.signal,
+      labelSelector: req.target.selector,
+      pageSize: deps.pageSize,
+      concurrency: deps.listConcurrency,
+      signal: deps.signal,
     });
     st.warnings.push(...(await backupNamespaces(deps.reader, items, req.target, deps.signal)));
     await backupCrds(deps.reader, items, req.target, deps.signal);
@@ -119,13 +150,21 @@ export async function takeSnapshots(st: RunState): Promise<void> {
   }
   const pvcs = (st.items?.pvcs ?? []).filter((p) => {
     const pod = blocked.get(`${p.namespace}/${p.name}`);
-    if (pod) st.errors.push({ item: `snapshot/${p.namespace}/${p.name}`, reason: `not snapshotted: the pre hook of pod ${p.namespace}/${pod}, which uses it, failed` });
+    if (pod)
+      st.errors.push({
+        item: `snapshot/${p.namespace}/${p.name}`,
+        reason: `not snapshotted: the pre hook of pod ${p.namespace}/${pod}, which uses it, failed`,
+      });
     return !pod;
   });
   if (pvcs.length === 0) return;
   if (!deps.snapshots) throw new Error("snapshotVolumes is set but no snapshot API was provided");
   const res = await snapshotVolumes(await deps.snapshots(), pvcs, {
-    backupName: req.name, volumeSnapshotClass: req.volumeSnapshotClass, timeoutMs: req.snapshotTimeoutMs, progress: st.progress, signal: deps.signal,
+    backupName: req.name,
+    volumeSnapshotClass: req.volumeSnapshotClass,
+    timeoutMs: req.snapshotTimeoutMs,
+    progress: st.progress,
+    signal: deps.signal,
   });
   st.errors.push(...res.errors);
   st.snapshots = res.records;
@@ -137,8 +176,18 @@ export async function takeSnapshots(st: RunState): Promise<void> {
  */
 export async function runPostHooks(st: RunState): Promise<void> {
   const { req, deps } = st;
-  if (st.podsIncluded) st.hooks = mergeHookResults(st.hooks, await runPodHooks("post", st.pods, deps.executor, st.nowMs));
-  st.hooks = mergeHookResults(st.hooks, await runPlanHooks("post", req.hooks?.post ?? [], planHookPodFinder(deps.reader, req.target), deps.executor, st.nowMs));
+  if (st.podsIncluded)
+    st.hooks = mergeHookResults(st.hooks, await runPodHooks("post", st.pods, deps.executor, st.nowMs));
+  st.hooks = mergeHookResults(
+    st.hooks,
+    await runPlanHooks(
+      "post",
+      req.hooks?.post ?? [],
+      planHookPodFinder(deps.reader, req.target),
+      deps.executor,
+      st.nowMs,
+    ),
+  );
   st.errors.push(...st.hooks.errors);
   st.warnings.push(...st.hooks.warnings);
 }

@@ -58,7 +58,8 @@ export function startArchiveUpload(store: ObjectStore, key: string, opts: Archiv
   }
   const upload = store.putStream(key, body, {
     contentType: opts.recipients.length ? "application/age" : "application/gzip",
-    onProgress: opts.onProgress, signal: opts.signal,
+    onProgress: opts.onProgress,
+    signal: opts.signal,
   });
   // If the upload fails (S3 error, abort), the entries waiting for it would never drain: tear the
   // archive down, which fails them and every later add. (Racing each add with the failure instead
@@ -91,7 +92,10 @@ export function startArchiveUpload(store: ObjectStore, key: string, opts: Archiv
     async abort(reason) {
       closed = true;
       archive.abort(reason);
-      return upload.then(() => undefined, (e: unknown) => (causedBy(e, reason) ? undefined : e));
+      return upload.then(
+        () => undefined,
+        (e: unknown) => (causedBy(e, reason) ? undefined : e),
+      );
     },
   };
 }

@@ -6,7 +6,12 @@
  */
 import { IntegrityError } from "../../errors";
 import { STORE_LAYOUT, type ObjectEntry, type ObjectStore } from "../../store";
-import { MANIFEST_FORMAT_VERSION, type BackupFailure, type BackupManifest, type BackupPhase } from "../../format/manifest";
+import {
+  MANIFEST_FORMAT_VERSION,
+  type BackupFailure,
+  type BackupManifest,
+  type BackupPhase,
+} from "../../format/manifest";
 
 /** A backup's phase as the catalog sees it. */
 export type CatalogPhase = BackupPhase | "Incomplete";
@@ -49,15 +54,26 @@ export function parseBackupRecord<T extends BackupManifest | BackupFailure>(body
   try {
     rec = JSON.parse(body.toString("utf8")) as T;
   } catch (err) {
-    throw new IntegrityError(`${what} is not valid JSON (${(err as Error).message}); the backup's records are damaged`, { cause: err });
+    throw new IntegrityError(
+      `${what} is not valid JSON (${(err as Error).message}); the backup's records are damaged`,
+      { cause: err },
+    );
   }
   if (typeof rec?.formatVersion !== "number" || rec.formatVersion > MANIFEST_FORMAT_VERSION) {
-    throw new IntegrityError(`${what} has format version ${JSON.stringify(rec?.formatVersion)}; this hks-backup reads up to ` + `${MANIFEST_FORMAT_VERSION}: upgrade hks-backup`);
+    throw new IntegrityError(
+      `${what} has format version ${JSON.stringify(rec?.formatVersion)}; this hks-backup reads up to ` +
+        `${MANIFEST_FORMAT_VERSION}: upgrade hks-backup`,
+    );
   }
   return rec;
 }
 
-async function describeGroup(store: ObjectStore, name: string, objects: ObjectEntry[], location?: string): Promise<BackupDescription> {
+async function describeGroup(
+  store: ObjectStore,
+  name: string,
+  objects: ObjectEntry[],
+  location?: string,
+): Promise<BackupDescription> {
   const has = (key: string) => objects.some((o) => o.key === key);
   const bytes = objects.reduce((n, o) => n + o.size, 0);
   const base = { name, labels: {}, bytes, errors: 0, warnings: 0, storageLocation: location };
@@ -67,10 +83,22 @@ async function describeGroup(store: ObjectStore, name: string, objects: ObjectEn
       const buf = await store.tryGet(mKey);
       if (buf) {
         const m = parseBackupRecord<BackupManifest>(buf, mKey);
-        return { manifest: m, objects, summary: {
-          ...base, phase: m.phase, storageLocation: m.storageLocation ?? location, plan: m.plan, labels: m.labels ?? {},
-          startedAt: m.startedAt, completedAt: m.completedAt, items: m.counts?.total, errors: m.errors?.length ?? 0, warnings: m.warnings?.length ?? 0,
-        } };
+        return {
+          manifest: m,
+          objects,
+          summary: {
+            ...base,
+            phase: m.phase,
+            storageLocation: m.storageLocation ?? location,
+            plan: m.plan,
+            labels: m.labels ?? {},
+            startedAt: m.startedAt,
+            completedAt: m.completedAt,
+            items: m.counts?.total,
+            errors: m.errors?.length ?? 0,
+            warnings: m.warnings?.length ?? 0,
+          },
+        };
       }
     }
     const fKey = STORE_LAYOUT.backupFailureKey(name);
@@ -78,10 +106,21 @@ async function describeGroup(store: ObjectStore, name: string, objects: ObjectEn
       const buf = await store.tryGet(fKey);
       if (buf) {
         const f = parseBackupRecord<BackupFailure>(buf, fKey);
-        return { failure: f, objects, summary: {
-          ...base, phase: "Failed", storageLocation: f.storageLocation ?? location, plan: f.plan, labels: f.labels ?? {},
-          startedAt: f.startedAt, completedAt: f.failedAt, errors: f.errors?.length ?? 0, warnings: f.warnings?.length ?? 0,
-        } };
+        return {
+          failure: f,
+          objects,
+          summary: {
+            ...base,
+            phase: "Failed",
+            storageLocation: f.storageLocation ?? location,
+            plan: f.plan,
+            labels: f.labels ?? {},
+            startedAt: f.startedAt,
+            completedAt: f.failedAt,
+            errors: f.errors?.length ?? 0,
+            warnings: f.warnings?.length ?? 0,
+          },
+        };
       }
     }
   } catch (err) {
@@ -115,7 +154,11 @@ export async function listBackups(store: ObjectStore, location?: string): Promis
 }
 
 /** One backup's records and objects; `undefined` when the store holds nothing under its name. */
-export async function describeBackup(store: ObjectStore, name: string, location?: string): Promise<BackupDescription | undefined> {
+export async function describeBackup(
+  store: ObjectStore,
+  name: string,
+  location?: string,
+): Promise<BackupDescription | undefined> {
   const objects: ObjectEntry[] = [];
   for await (const e of store.list(STORE_LAYOUT.backupPrefix(name))) objects.push(e);
   if (objects.length === 0) return undefined;

@@ -26,14 +26,22 @@ export async function latestBackupOfPlan(store: ObjectStore, plan: string): Prom
     seen++;
     if (m.phase !== "Completed" || typeof m.completedAt !== "string") continue;
     // ISO-8601 UTC timestamps order as strings; the name breaks ties so the choice is stable.
-    if (!best || m.completedAt > best.completedAt || (m.completedAt === best.completedAt && parsed.backupName > best.name)) {
+    if (
+      !best ||
+      m.completedAt > best.completedAt ||
+      (m.completedAt === best.completedAt && parsed.backupName > best.name)
+    ) {
       best = { name: parsed.backupName, completedAt: m.completedAt };
     }
   }
   if (!best) {
-    throw new InputError("plan", seen
-      ? `plan "${plan}" has ${seen} backup(s) in ${store.describe()} but none Completed; name a backup ` + `explicitly with the backup input`
-      : `plan "${plan}" has no backups in ${store.describe()}; check the plan name and the storage location`);
+    throw new InputError(
+      "plan",
+      seen
+        ? `plan "${plan}" has ${seen} backup(s) in ${store.describe()} but none Completed; name a backup ` +
+            `explicitly with the backup input`
+        : `plan "${plan}" has no backups in ${store.describe()}; check the plan name and the storage location`,
+    );
   }
   return best.name;
 }

@@ -15,7 +15,10 @@ import { STORE_LAYOUT, S3ObjectStore, type ObjectStore } from "../../store";
  * A lock checker for `store`, or undefined when the store cannot be locked (filesystem, memory).
  * @param now the run's clock: a retention date in the past no longer protects.
  */
-export function objectLockChecker(store: ObjectStore, now: () => Date): ((backupName: string) => Promise<boolean>) | undefined {
+export function objectLockChecker(
+  store: ObjectStore,
+  now: () => Date,
+): ((backupName: string) => Promise<boolean>) | undefined {
   if (!(store instanceof S3ObjectStore)) return undefined;
   const head = async (key: string) => {
     try {

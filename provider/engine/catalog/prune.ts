@@ -13,7 +13,13 @@
  */
 import { deleteBackup, listBackups } from "./catalog";
 import type { ObjectStore } from "../../store";
-import { selectRetention, type PrunedBackup, type RetainedBackup, type RetentionCandidate, type RetentionPolicy } from "../../format/retention";
+import {
+  selectRetention,
+  type PrunedBackup,
+  type RetainedBackup,
+  type RetentionCandidate,
+  type RetentionPolicy,
+} from "../../format/retention";
 
 /** Options of {@link applyRetention}. */
 export interface PruneOptions {
@@ -45,7 +51,10 @@ function looksLikePlanBackup(name: string, plan: string): boolean {
 }
 
 /** The plan's backups in `store` as retention candidates, plus warnings about what was skipped. */
-export async function retentionCandidates(store: ObjectStore, plan: string): Promise<{ candidates: RetentionCandidate[]; warnings: string[] }> {
+export async function retentionCandidates(
+  store: ObjectStore,
+  plan: string,
+): Promise<{ candidates: RetentionCandidate[]; warnings: string[] }> {
   const candidates: RetentionCandidate[] = [];
   const warnings: string[] = [];
   const incomplete: string[] = [];
@@ -63,7 +72,10 @@ export async function retentionCandidates(store: ObjectStore, plan: string): Pro
     candidates.push({ name: b.name, startedAt, phase: b.phase });
   }
   if (incomplete.length) {
-    warnings.push(`${incomplete.length} incomplete backup folder(s) without manifest or failure record (a run that died?), ` + `left alone: ${incomplete.join(", ")}`);
+    warnings.push(
+      `${incomplete.length} incomplete backup folder(s) without manifest or failure record (a run that died?), ` +
+        `left alone: ${incomplete.join(", ")}`,
+    );
   }
   return { candidates, warnings };
 }
@@ -76,7 +88,12 @@ export async function applyRetention(store: ObjectStore, opts: PruneOptions): Pr
   if (opts.isLocked && decision.prune.length > 0) {
     const locked = new Set<string>();
     for (const p of decision.prune) if (await opts.isLocked(p.name)) locked.add(p.name);
-    if (locked.size > 0) decision = selectRetention(candidates.map((c) => ({ ...c, locked: locked.has(c.name) })), opts.policy, opts.timeZone);
+    if (locked.size > 0)
+      decision = selectRetention(
+        candidates.map((c) => ({ ...c, locked: locked.has(c.name) })),
+        opts.policy,
+        opts.timeZone,
+      );
   }
   warnings.push(...decision.warnings);
   const pruned: PrunedBackup[] = [];

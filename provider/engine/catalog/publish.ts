@@ -47,10 +47,16 @@ export async function publishBackup(spill: ObjectStore, name: string, to: Publis
   const manifestBuf = await spill.tryGet(STORE_LAYOUT.backupManifestKey(name));
   if (!manifestBuf) {
     const failureBuf = await spill.tryGet(STORE_LAYOUT.backupFailureKey(name));
-    if (!failureBuf) throw new Error(`backup ${name} left neither manifest.json nor failure.json in the spill folder ${spill.describe()}`);
+    if (!failureBuf)
+      throw new Error(
+        `backup ${name} left neither manifest.json nor failure.json in the spill folder ${spill.describe()}`,
+      );
     const failure = parseBackupRecord<BackupFailure>(failureBuf, STORE_LAYOUT.backupFailureKey(name));
     const body = JSON.stringify({ ...failure, storageLocation: to.location }, null, 2);
-    await to.store.put(STORE_LAYOUT.backupFailureKey(name), body, { contentType: "application/json", signal: to.signal });
+    await to.store.put(STORE_LAYOUT.backupFailureKey(name), body, {
+      contentType: "application/json",
+      signal: to.signal,
+    });
     return { location: to.location, url, manifest: null, bytes: Buffer.byteLength(body) };
   }
   const source = parseBackupRecord<BackupManifest>(manifestBuf, STORE_LAYOUT.backupManifestKey(name));
@@ -64,23 +70,42 @@ export async function publishBackup(spill: ObjectStore, name: string, to: Publis
       pipeline(body, enc).catch(() => undefined);
       body = enc;
     }
-    const put = await to.store.putStream(resourcesKey, body, { contentType: encrypted ? "application/age" : "application/gzip", signal: to.signal });
+    const put = await to.store.putStream(resourcesKey, body, {
+      contentType: encrypted ? "application/age" : "application/gzip",
+      signal: to.signal,
+    });
     let volumes = source.artifacts.volumes;
     if (volumes) {
       const buf = await spill.tryGet(volumes.key);
       if (!buf) throw new Error(`volumes.json of backup ${name} is missing from the spill folder`);
-      const v = await to.store.put(STORE_LAYOUT.backupVolumesKey(name), buf, { contentType: "application/json", signal: to.signal });
+      const v = await to.store.put(STORE_LAYOUT.backupVolumesKey(name), buf, {
+        contentType: "application/json",
+        signal: to.signal,
+      });
       volumes = { key: STORE_LAYOUT.backupVolumesKey(name), bytes: v.bytes, sha256: v.sha256 };
     }
     const manifest: BackupManifest = {
       ...source,
       storageLocation: to.location,
-      artifacts: { resources: { ...source.artifacts.resources, key: resourcesKey, bytes: put.bytes, sha256: put.sha256, encrypted }, ...(volumes ? { volumes } : {}) },
+      artifacts: {
+        resources: {
+          ...source.artifacts.resources,
+          key: resourcesKey,
+          bytes: put.bytes,
+          sha256: put.sha256,
+          encrypted,
+        },
+        ...(volumes ? { volumes } : {}),
+      },
     };
-    if (encrypted) manifest.encryption = { format: "age", recipientFingerprints: to.recipients.map(recipientFingerprint) };
+    if (encrypted)
+      manifest.encryption = { format: "age", recipientFingerprints: to.recipients.map(recipientFingerprint) };
     else delete manifest.encryption;
     // The commit marker, last.
-    await to.store.put(STORE_LAYOUT.backupManifestKey(name), JSON.stringify(manifest, null, 2), { contentType: "application/json", signal: to.signal });
+    await to.store.put(STORE_LAYOUT.backupManifestKey(name), JSON.stringify(manifest, null, 2), {
+      contentType: "application/json",
+      signal: to.signal,
+    });
     return { location: to.location, url, manifest, bytes: put.bytes + (volumes?.bytes ?? 0) };
   } catch (err) {
     await discard(to.store, name);

@@ -26,7 +26,9 @@ function parseJson(text: Buffer, what: string): unknown {
   try {
     return JSON.parse(text.toString("utf8"));
   } catch (e) {
-    throw new IntegrityError(`${what} is not valid JSON (${(e as Error).message}); the object is damaged: use another copy of the backup`);
+    throw new IntegrityError(
+      `${what} is not valid JSON (${(e as Error).message}); the object is damaged: use another copy of the backup`,
+    );
   }
 }
 
@@ -36,12 +38,21 @@ async function missingManifest(store: ObjectStore, name: string): Promise<never>
   if (failure) {
     const f = parseJson(failure, `failure.json of backup ${name}`) as Partial<BackupFailure>;
     const reasons = (f.errors ?? []).slice(0, 10).map((e) => `${e.item}: ${e.reason}`);
-    throw new BackupNotRestorableError(`backup "${name}" in ${store.describe()} failed${f.failedAt ? ` at ${f.failedAt}` : ""} and cannot be ` + `restored${reasons.length ? `:\n  ${reasons.join("\n  ")}` : ""}\nRestore an earlier backup of the plan ` + `(hks backup list).`);
+    throw new BackupNotRestorableError(
+      `backup "${name}" in ${store.describe()} failed${f.failedAt ? ` at ${f.failedAt}` : ""} and cannot be ` +
+        `restored${reasons.length ? `:\n  ${reasons.join("\n  ")}` : ""}\nRestore an earlier backup of the plan ` +
+        `(hks backup list).`,
+    );
   }
   for await (const _ of store.list(STORE_LAYOUT.backupPrefix(name))) {
-    throw new BackupNotRestorableError(`backup "${name}" in ${store.describe()} is incomplete (no manifest.json: still running, or its run ` + `died); wait for it to finish or restore another backup`);
+    throw new BackupNotRestorableError(
+      `backup "${name}" in ${store.describe()} is incomplete (no manifest.json: still running, or its run ` +
+        `died); wait for it to finish or restore another backup`,
+    );
   }
-  throw new BackupNotRestorableError(`backup "${name}" does not exist in ${store.describe()}; check the name (hks backup list) and the storage location`);
+  throw new BackupNotRestorableError(
+    `backup "${name}" does not exist in ${store.describe()}; check the name (hks backup list) and the storage location`,
+  );
 }
 
 /**
@@ -53,17 +64,27 @@ export async function readBackupManifest(store: ObjectStore, name: string): Prom
   const body = await store.tryGet(STORE_LAYOUT.backupManifestKey(name));
   if (!body) return missingManifest(store, name);
   const m = parseJson(body, `manifest.json of backup ${name}`) as Partial<BackupManifest>;
-  if (typeof m.formatVersion !== "number") throw new IntegrityError(`manifest.json of backup ${name} has no formatVersion; it was not written by hks-backup`);
+  if (typeof m.formatVersion !== "number")
+    throw new IntegrityError(`manifest.json of backup ${name} has no formatVersion; it was not written by hks-backup`);
   if (m.formatVersion > MANIFEST_FORMAT_VERSION) {
-    throw new IntegrityError(`backup ${name} has manifest format ${m.formatVersion}; this hks-backup reads format ` + `${MANIFEST_FORMAT_VERSION}: upgrade hks-backup to restore it`);
+    throw new IntegrityError(
+      `backup ${name} has manifest format ${m.formatVersion}; this hks-backup reads format ` +
+        `${MANIFEST_FORMAT_VERSION}: upgrade hks-backup to restore it`,
+    );
   }
-  if (m.name !== name) throw new IntegrityError(`manifest.json in folder ${name} names backup ${JSON.stringify(m.name)}; the manifest was moved or modified`);
+  if (m.name !== name)
+    throw new IntegrityError(
+      `manifest.json in folder ${name} names backup ${JSON.stringify(m.name)}; the manifest was moved or modified`,
+    );
   const res = m.artifacts?.resources;
   if (!res || typeof res.sha256 !== "string" || typeof res.bytes !== "number") {
     throw new IntegrityError(`manifest.json of backup ${name} lacks artifacts.resources (key, bytes, sha256)`);
   }
   const expected = STORE_LAYOUT.backupResourcesKey(name, { encrypted: res.encrypted });
-  if (res.key !== expected) throw new IntegrityError(`manifest.json of backup ${name} names archive ${JSON.stringify(res.key)}, expected ${expected}`);
+  if (res.key !== expected)
+    throw new IntegrityError(
+      `manifest.json of backup ${name} names archive ${JSON.stringify(res.key)}, expected ${expected}`,
+    );
   return m as BackupManifest;
 }
 
@@ -75,13 +96,20 @@ export async function readBackupManifest(store: ObjectStore, name: string): Prom
 export async function checkIdentities(manifest: BackupManifest, identities: readonly string[]): Promise<void> {
   if (!manifest.artifacts.resources.encrypted) return;
   if (identities.length === 0) {
-    throw new IntegrityError(`backup ${manifest.name} is encrypted (age): give the identity (AGE-SECRET-KEY-1...) of one of its ` + `recipients with the identity input, --identity-file or HKS_AGE_IDENTITY`);
+    throw new IntegrityError(
+      `backup ${manifest.name} is encrypted (age): give the identity (AGE-SECRET-KEY-1...) of one of its ` +
+        `recipients with the identity input, --identity-file or HKS_AGE_IDENTITY`,
+    );
   }
   const want = manifest.encryption?.recipientFingerprints ?? [];
   if (want.length === 0) return; // nothing to compare with: decryption will tell
   const have = await Promise.all(identities.map(async (id) => recipientFingerprint(await identityToRecipient(id))));
   if (!have.some((f) => want.includes(f))) {
-    throw new IntegrityError(`none of the given identities can decrypt backup ${manifest.name}: it was encrypted to recipients with ` + `fingerprints ${want.join(", ")}, the identities have ${have.join(", ")}. Use the identity file of the ` + `location's recipients (compare with \`age-keygen -y <identity file>\`)`);
+    throw new IntegrityError(
+      `none of the given identities can decrypt backup ${manifest.name}: it was encrypted to recipients with ` +
+        `fingerprints ${want.join(", ")}, the identities have ${have.join(", ")}. Use the identity file of the ` +
+        `location's recipients (compare with \`age-keygen -y <identity file>\`)`,
+    );
   }
 }
 
@@ -106,20 +134,33 @@ class HashingCounter extends Transform {
  * upload) throws an IntegrityError, and nothing has been applied yet.
  */
 export async function fetchVerifiedArchive(
-  store: ObjectStore, manifest: BackupManifest, dir: string,
-  opts: { progress?: ProgressSink; signal?: AbortSignal; /** What the caller did not do, and what to do instead. @default the restore's */ advice?: string } = {},
+  store: ObjectStore,
+  manifest: BackupManifest,
+  dir: string,
+  opts: {
+    progress?: ProgressSink;
+    signal?: AbortSignal;
+    /** What the caller did not do, and what to do instead. @default the restore's */ advice?: string;
+  } = {},
 ): Promise<string> {
   const rec = manifest.artifacts.resources;
   const file = path.join(dir, path.basename(rec.key));
   const progress = opts.progress ?? NO_PROGRESS;
   const counter = new HashingCounter((n) => progress({ step: "verify", done: n, total: rec.bytes, bytes: n }));
   const source: Readable = await store.getStream(rec.key, { signal: opts.signal });
-  await pipeline(source, counter, fs.createWriteStream(file, { mode: 0o600 }), ...(opts.signal ? [{ signal: opts.signal }] : []));
+  await pipeline(
+    source,
+    counter,
+    fs.createWriteStream(file, { mode: 0o600 }),
+    ...(opts.signal ? [{ signal: opts.signal }] : []),
+  );
   const sha = counter.hash.digest("hex");
   if (counter.bytes !== rec.bytes || sha !== rec.sha256) {
     throw new IntegrityError(
-      `archive ${rec.key} of backup ${manifest.name} does not match its manifest: ${counter.bytes} bytes with ` + `SHA-256 ${sha}, expected ${rec.bytes} bytes with SHA-256 ${rec.sha256}. ` +
-        `The stored archive is ${counter.bytes < rec.bytes ? "truncated" : "corrupt"}; ` + `${opts.advice ?? "nothing was restored. Restore another backup, or a replica of this one"}`,
+      `archive ${rec.key} of backup ${manifest.name} does not match its manifest: ${counter.bytes} bytes with ` +
+        `SHA-256 ${sha}, expected ${rec.bytes} bytes with SHA-256 ${rec.sha256}. ` +
+        `The stored archive is ${counter.bytes < rec.bytes ? "truncated" : "corrupt"}; ` +
+        `${opts.advice ?? "nothing was restored. Restore another backup, or a replica of this one"}`,
     );
   }
   progress({ step: "verify", done: rec.bytes, total: rec.bytes, bytes: rec.bytes, message: "SHA-256 verified" });
@@ -131,7 +172,11 @@ export async function fetchVerifiedArchive(
  * encrypted. Entries are validated by readArchive (no absolute paths, `..`, links or devices);
  * a wrong identity or damaged data throws an IntegrityError.
  */
-export function readVerifiedArchive(file: string, encrypted: boolean, identities: readonly string[]): AsyncGenerator<ArchiveEntry> {
+export function readVerifiedArchive(
+  file: string,
+  encrypted: boolean,
+  identities: readonly string[],
+): AsyncGenerator<ArchiveEntry> {
   const raw = fs.createReadStream(file);
   if (!encrypted) return readArchive(raw);
   const plain = decryptStream(identities);

@@ -54,7 +54,11 @@ export interface VerifyResult {
 }
 
 /** Compares the counts read with the manifest's; returns the differences, or [] when they agree. */
-export function countMismatches(manifest: Pick<BackupManifest, "counts">, total: number, byResource: Record<string, number>): string[] {
+export function countMismatches(
+  manifest: Pick<BackupManifest, "counts">,
+  total: number,
+  byResource: Record<string, number>,
+): string[] {
   const out: string[] = [];
   if (total !== manifest.counts.total) out.push(`${total} objects, the manifest says ${manifest.counts.total}`);
   const keys = new Set([...Object.keys(manifest.counts.byResource), ...Object.keys(byResource)]);
@@ -70,10 +74,17 @@ async function verifyVolumes(store: ObjectStore, manifest: BackupManifest): Prom
   const rec = manifest.artifacts.volumes;
   if (!rec) return false;
   const body = await store.tryGet(rec.key);
-  if (!body) throw new IntegrityError(`${rec.key} of backup ${manifest.name} is missing; its VolumeSnapshot references are lost (the manifest ` + `records ${rec.bytes} bytes)`);
+  if (!body)
+    throw new IntegrityError(
+      `${rec.key} of backup ${manifest.name} is missing; its VolumeSnapshot references are lost (the manifest ` +
+        `records ${rec.bytes} bytes)`,
+    );
   const sha = crypto.createHash("sha256").update(body).digest("hex");
   if (body.length !== rec.bytes || sha !== rec.sha256) {
-    throw new IntegrityError(`${rec.key} of backup ${manifest.name} does not match its manifest: ${body.length} bytes with SHA-256 ` + `${sha}, expected ${rec.bytes} bytes with SHA-256 ${rec.sha256}`);
+    throw new IntegrityError(
+      `${rec.key} of backup ${manifest.name} does not match its manifest: ${body.length} bytes with SHA-256 ` +
+        `${sha}, expected ${rec.bytes} bytes with SHA-256 ${rec.sha256}`,
+    );
   }
   return true;
 }
@@ -95,10 +106,19 @@ export async function verifyBackup(store: ObjectStore, name: string, opts: Verif
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hks-verify-"));
   try {
     const file = await fetchVerifiedArchive(store, manifest, tmp, {
-      progress, signal: opts.signal,
-      advice: "this backup cannot be restored from this location. Use a replica of it (a plan's copy location) or " + "another backup, and check the storage",
+      progress,
+      signal: opts.signal,
+      advice:
+        "this backup cannot be restored from this location. Use a replica of it (a plan's copy location) or " +
+        "another backup, and check the storage",
     });
-    const base = { name, manifest, archiveBytes: manifest.artifacts.resources.bytes, sha256: manifest.artifacts.resources.sha256, volumesChecked };
+    const base = {
+      name,
+      manifest,
+      archiveBytes: manifest.artifacts.resources.bytes,
+      sha256: manifest.artifacts.resources.sha256,
+      volumesChecked,
+    };
     if (!readContents) return { ...base, contentsChecked: false, byResource: {}, objects: 0, uncompressedBytes: 0 };
     const byResource: Record<string, number> = {};
     let objects = 0;
@@ -109,18 +129,31 @@ export async function verifyBackup(store: ObjectStore, name: string, opts: Verif
       try {
         parsed = YAML.parse(entry.content.toString("utf8"));
       } catch (e) {
-        throw new IntegrityError(`archive entry ${entry.path} (${describeRef(entry.ref)}) does not parse as YAML: ` + `${(e as Error).message.split("\n")[0]}`);
+        throw new IntegrityError(
+          `archive entry ${entry.path} (${describeRef(entry.ref)}) does not parse as YAML: ` +
+            `${(e as Error).message.split("\n")[0]}`,
+        );
       }
       checkArchivedIdentity(parsed, entry.ref); // the restore's own check: what verifies, restores
       const key = groupResourceKey(entry.ref);
       byResource[key] = (byResource[key] ?? 0) + 1;
       objects++;
       uncompressedBytes += entry.content.length;
-      if (objects % 5000 === 0) progress({ step: "read", done: objects, total: manifest.counts.total, bytes: uncompressedBytes });
+      if (objects % 5000 === 0)
+        progress({ step: "read", done: objects, total: manifest.counts.total, bytes: uncompressedBytes });
     }
     const mismatches = countMismatches(manifest, objects, byResource);
-    if (mismatches.length) throw new IntegrityError(`the archive of backup ${name} does not hold what its manifest lists: ${mismatches.join("; ")}`);
-    progress({ step: "read", done: objects, total: objects, bytes: uncompressedBytes, message: "every object read back" });
+    if (mismatches.length)
+      throw new IntegrityError(
+        `the archive of backup ${name} does not hold what its manifest lists: ${mismatches.join("; ")}`,
+      );
+    progress({
+      step: "read",
+      done: objects,
+      total: objects,
+      bytes: uncompressedBytes,
+      message: "every object read back",
+    });
     return { ...base, contentsChecked: true, byResource, objects, uncompressedBytes };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

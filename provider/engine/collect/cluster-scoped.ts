@@ -13,14 +13,24 @@ import type { ItemBackupper } from "../backup/items";
 import type { BackupTarget } from "../../format/manifest";
 
 const NAMESPACES = { group: "", version: "v1", resource: "namespaces", hasStatusSubresource: true } as const;
-const CRDS = { group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions", hasStatusSubresource: true } as const;
+const CRDS = {
+  group: "apiextensions.k8s.io",
+  version: "v1",
+  resource: "customresourcedefinitions",
+  hasStatusSubresource: true,
+} as const;
 
 /**
  * Adds the Namespace object of every namespace named by the target (unless `*`) or holding a
  * backed-up object. Skipped when `namespaces` is excluded by `excludeResources`. Returns warnings
  * (a named namespace that does not exist).
  */
-export async function backupNamespaces(reader: KubeReader, items: ItemBackupper, target: BackupTarget, signal?: AbortSignal): Promise<string[]> {
+export async function backupNamespaces(
+  reader: KubeReader,
+  items: ItemBackupper,
+  target: BackupTarget,
+  signal?: AbortSignal,
+): Promise<string[]> {
   if ((target.excludeResources ?? []).some((p) => p === "namespaces")) return [];
   const warnings: string[] = [];
   const named = target.namespaces.filter((n) => n !== "*" && !(target.excludeNamespaces ?? []).includes(n));
@@ -44,14 +54,23 @@ export async function backupNamespaces(reader: KubeReader, items: ItemBackupper,
  * Adds the CRD of every custom resource type that had objects backed up (a CRD's key is
  * `<plural>.<group>`, the same as the type's archive key). Skipped when CRDs are excluded.
  */
-export async function backupCrds(reader: KubeReader, items: ItemBackupper, target: BackupTarget, signal?: AbortSignal): Promise<number> {
+export async function backupCrds(
+  reader: KubeReader,
+  items: ItemBackupper,
+  target: BackupTarget,
+  signal?: AbortSignal,
+): Promise<number> {
   if (!isResourceIncluded(CRDS, { excludeResources: target.excludeResources })) return 0;
   let added = 0;
   for await (const crd of listObjects(reader, CRDS, { signal })) {
     const spec = crd.spec as { group?: string; names?: { plural?: string } } | undefined;
     const key = `${spec?.names?.plural}.${spec?.group}`;
     if (!items.typesSeen.has(key)) continue;
-    await items.addClusterObject(CRDS, { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", ...crd });
+    await items.addClusterObject(CRDS, {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      ...crd,
+    });
     added++;
   }
   return added;

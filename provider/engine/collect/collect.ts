@@ -23,7 +23,12 @@ export interface CollectSink {
    * `remaining` is the server's estimate of objects still to come for this request, when it gives one.
    * Awaited before the next page of this request is fetched: that is the backpressure.
    */
-  onPage(resource: ApiResource, namespace: string | undefined, items: ListedObject[], remaining: number | undefined): Promise<void>;
+  onPage(
+    resource: ApiResource,
+    namespace: string | undefined,
+    items: ListedObject[],
+    remaining: number | undefined,
+  ): Promise<void>;
   /**
    * A resource type (in one namespace, or cluster-wide) could not be listed; the collector goes on.
    * `gone` is set when the type is no longer served (404: e.g. its CRD was deleted meanwhile), which
@@ -48,24 +53,38 @@ export interface CollectOptions {
  * the pages into `sink`. Resolves when every list is done; rejects with the first sink error.
  */
 export async function collectResources(
-  reader: KubeReader, resources: readonly ApiResource[], scopes: readonly (string | undefined)[],
-  sink: CollectSink, opts: CollectOptions = {},
+  reader: KubeReader,
+  resources: readonly ApiResource[],
+  scopes: readonly (string | undefined)[],
+  sink: CollectSink,
+  opts: CollectOptions = {},
 ): Promise<void> {
   const limit = pLimit(opts.concurrency ?? DEFAULT_LIST_CONCURRENCY);
   let fatal: { error: unknown } | undefined;
-  const tasks = resources.flatMap((r) => scopes.map((ns) => limit(async () => {
-    if (fatal) return;
-    try {
-      await listAll(reader, r, ns, sink, opts, () => fatal !== undefined);
-    } catch (error) {
-      fatal ??= { error };
-    }
-  })));
+  const tasks = resources.flatMap((r) =>
+    scopes.map((ns) =>
+      limit(async () => {
+        if (fatal) return;
+        try {
+          await listAll(reader, r, ns, sink, opts, () => fatal !== undefined);
+        } catch (error) {
+          fatal ??= { error };
+        }
+      }),
+    ),
+  );
   await Promise.all(tasks);
   if (fatal) throw fatal.error;
 }
 
-async function listAll(reader: KubeReader, r: ApiResource, ns: string | undefined, sink: CollectSink, opts: CollectOptions, stopped: () => boolean): Promise<void> {
+async function listAll(
+  reader: KubeReader,
+  r: ApiResource,
+  ns: string | undefined,
+  sink: CollectSink,
+  opts: CollectOptions,
+  stopped: () => boolean,
+): Promise<void> {
   let token: string | undefined;
   const apiVersion = apiVersionOf(r);
   do {
@@ -80,7 +99,8 @@ async function listAll(reader: KubeReader, r: ApiResource, ns: string | undefine
     } catch (err) {
       if (opts.signal?.aborted) throw err;
       // 410: the continue token expired (the list took longer than the server keeps history).
-      const hint = statusOf(err) === 410 ? " (the list took too long and its continue token expired; run the backup again)" : "";
+      const hint =
+        statusOf(err) === 410 ? " (the list took too long and its continue token expired; run the backup again)" : "";
       sink.onListError(r, ns, `${(err as Error).message}${hint}`, statusOf(err) === 404 && token === undefined);
       return;
     }

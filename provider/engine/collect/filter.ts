@@ -25,7 +25,10 @@ export function resourceMatches(pattern: string, gr: GroupResource): boolean {
 }
 
 /** True when the resource type passes `includeResources` (empty = all) and not `excludeResources`. */
-export function isResourceIncluded(gr: GroupResource, target: Pick<BackupTarget, "includeResources" | "excludeResources">): boolean {
+export function isResourceIncluded(
+  gr: GroupResource,
+  target: Pick<BackupTarget, "includeResources" | "excludeResources">,
+): boolean {
   const inc = target.includeResources ?? [];
   const exc = target.excludeResources ?? [];
   if (inc.length > 0 && !inc.some((p) => resourceMatches(p, gr))) return false;
@@ -42,7 +45,10 @@ export interface SkippedResource {
  * Picks the namespaced resource types to LIST: listable, not in {@link NEVER_BACKED_UP}, and
  * included by the target's resource filters. The rest is returned with the reason, for the log.
  */
-export function selectBackupResources(discovered: readonly ApiResource[], target: BackupTarget): { selected: ApiResource[]; skipped: SkippedResource[] } {
+export function selectBackupResources(
+  discovered: readonly ApiResource[],
+  target: BackupTarget,
+): { selected: ApiResource[]; skipped: SkippedResource[] } {
   const selected: ApiResource[] = [];
   const skipped: SkippedResource[] = [];
   for (const r of discovered) {
@@ -50,7 +56,8 @@ export function selectBackupResources(discovered: readonly ApiResource[], target
     if (!r.namespaced) continue; // cluster-scoped types come in only as CRDs and Namespaces of what is included
     if (!r.verbs.includes("list") || !r.verbs.includes("get")) skipped.push({ resource: key, reason: "not listable" });
     else if (NEVER_BACKED_UP.includes(key)) skipped.push({ resource: key, reason: "never backed up (events)" });
-    else if (!isResourceIncluded(r, target)) skipped.push({ resource: key, reason: "excluded by includeResources/excludeResources" });
+    else if (!isResourceIncluded(r, target))
+      skipped.push({ resource: key, reason: "excluded by includeResources/excludeResources" });
     else selected.push(r);
   }
   selected.sort((a, b) => groupResourceKey(a).localeCompare(groupResourceKey(b)));
@@ -63,7 +70,10 @@ export function isOptedOut(obj: { metadata?: { labels?: Record<string, string> }
 }
 
 /** True when objects of namespace `ns` belong to the target (listed, or all when none listed; not excluded). */
-export function isNamespaceIncluded(ns: string, target: Pick<BackupTarget, "namespaces" | "excludeNamespaces">): boolean {
+export function isNamespaceIncluded(
+  ns: string,
+  target: Pick<BackupTarget, "namespaces" | "excludeNamespaces">,
+): boolean {
   const inc = target.namespaces;
   if (inc.length > 0 && !inc.includes("*") && !inc.includes(ns)) return false;
   return !(target.excludeNamespaces ?? []).includes(ns);

@@ -16,8 +16,13 @@ import { isNamespaceIncluded, isOptedOut, listScopes } from "../collect/filter";
 import { listObjects } from "../../kube/list-objects";
 import type { ListedObject } from "../../format/kube-object";
 import {
-  invalidHookRecord, planHookSpecs, podHookFromAnnotations,
-  type HookPhase, type HookSpec, type PlanHook, type PodSummary,
+  invalidHookRecord,
+  planHookSpecs,
+  podHookFromAnnotations,
+  type HookPhase,
+  type HookSpec,
+  type PlanHook,
+  type PodSummary,
 } from "../../format/hook-annotations";
 import type { BackupTarget, HookRecord, ItemError } from "../../format/manifest";
 
@@ -43,12 +48,15 @@ function emptyResult(): HookStageResult {
 
 /** The summary of a pod object: containers, annotations, PVCs. */
 export function podSummary(pod: ListedObject): PodSummary {
-  const spec = (pod.spec ?? {}) as { containers?: { name: string }[]; volumes?: { persistentVolumeClaim?: { claimName?: string } }[] };
+  const spec = (pod.spec ?? {}) as {
+    containers?: { name: string }[];
+    volumes?: { persistentVolumeClaim?: { claimName?: string } }[];
+  };
   return {
     namespace: String(pod.metadata?.namespace ?? ""),
     name: String(pod.metadata?.name ?? ""),
     containers: (spec.containers ?? []).map((c) => c.name),
-    annotations: ((pod.metadata as { annotations?: Record<string, string> } | undefined)?.annotations) ?? {},
+    annotations: (pod.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {},
     pvcs: (spec.volumes ?? []).map((v) => v.persistentVolumeClaim?.claimName).filter((n): n is string => !!n),
   };
 }
@@ -57,7 +65,11 @@ export function podSummary(pod: ListedObject): PodSummary {
  * The target's pods that matter to hooks or snapshots (a hook annotation, or a PVC volume), as
  * summaries. Same inclusion rules as the backup: namespaces, selector, opt-out label.
  */
-export async function listTargetPods(reader: KubeReader, target: BackupTarget, signal?: AbortSignal): Promise<PodSummary[]> {
+export async function listTargetPods(
+  reader: KubeReader,
+  target: BackupTarget,
+  signal?: AbortSignal,
+): Promise<PodSummary[]> {
   const out: PodSummary[] = [];
   for (const ns of listScopes(target)) {
     for await (const pod of listObjects(reader, PODS, { namespace: ns, labelSelector: target.selector, signal })) {
@@ -71,40 +83,81 @@ export async function listTargetPods(reader: KubeReader, target: BackupTarget, s
 }
 
 /** Runs one hook and records how it ended. Never throws: every failure is an outcome. */
-export async function runHook(executor: PodExecutor, spec: HookSpec, now: () => number = Date.now, signal?: AbortSignal): Promise<HookRecord> {
+export async function runHook(
+  executor: PodExecutor,
+  spec: HookSpec,
+  now: () => number = Date.now,
+  signal?: AbortSignal,
+): Promise<HookRecord> {
   const start = now();
   const base = {
-    phase: spec.phase, scope: spec.scope, namespace: spec.namespace, pod: spec.pod, container: spec.container,
-    command: [...spec.command], onError: spec.onError,
+    phase: spec.phase,
+    scope: spec.scope,
+    namespace: spec.namespace,
+    pod: spec.pod,
+    container: spec.container,
+    command: [...spec.command],
+    onError: spec.onError,
   };
   try {
-    const res = await executor.exec({ namespace: spec.namespace, pod: spec.pod, container: spec.container, command: spec.command, timeoutMs: spec.timeoutMs, signal });
+    const res = await executor.exec({
+      namespace: spec.namespace,
+      pod: spec.pod,
+      container: spec.container,
+      command: spec.command,
+      timeoutMs: spec.timeoutMs,
+      signal,
+    });
     const durationMs = now() - start;
     if (res.exitCode === 0) return { ...base, outcome: "Succeeded", exitCode: 0, durationMs };
     const tail = (res.stderr || res.stdout).trim().split("\n").slice(-3).join(" | ");
-    return { ...base, outcome: "Failed", exitCode: res.exitCode, durationMs, error: `exit code ${res.exitCode}${tail ? `: ${tail}` : ""}` };
+    return {
+      ...base,
+      outcome: "Failed",
+      exitCode: res.exitCode,
+      durationMs,
+      error: `exit code ${res.exitCode}${tail ? `: ${tail}` : ""}`,
+    };
   } catch (err) {
     const timedOut = err instanceof ExecTimeoutError;
-    return { ...base, outcome: timedOut ? "TimedOut" : "Failed", durationMs: now() - start, error: err instanceof Error ? err.message : String(err) };
+    return {
+      ...base,
+      outcome: timedOut ? "TimedOut" : "Failed",
+      durationMs: now() - start,
+      error: err instanceof Error ? err.message : String(err),
+    };
   }
 }
 
 /** The issue a failed record raises: an error (`Fail`) or a warning (`Continue`). */
 function recordIssue(r: HookRecord, result: HookStageResult): void {
   if (r.outcome === "Succeeded" || r.outcome === "Skipped") return;
-  const what = `${r.phase} hook${r.scope === "plan" ? " (plan)" : ""} in ${r.namespace}/${r.pod} container ` + `${r.container || "?"}`;
+  const what =
+    `${r.phase} hook${r.scope === "plan" ? " (plan)" : ""} in ${r.namespace}/${r.pod} container ` +
+    `${r.container || "?"}`;
   const reason = `${r.outcome === "TimedOut" ? "timed out" : "failed"}: ${r.error ?? "unknown error"}`;
   if (r.onError === "Continue") result.warnings.push(`${what} ${reason} (onError: Continue)`);
   else result.errors.push({ item: `hook/${r.phase}/${r.namespace}/${r.pod}`, reason: `${what} ${reason}` });
 }
 
-async function runSpecs(executor: PodExecutor, specs: readonly HookSpec[], now: () => number, signal?: AbortSignal): Promise<HookRecord[]> {
+async function runSpecs(
+  executor: PodExecutor,
+  specs: readonly HookSpec[],
+  now: () => number,
+  signal?: AbortSignal,
+): Promise<HookRecord[]> {
   const limit = pLimit(HOOK_CONCURRENCY);
   return Promise.all(specs.map((s) => limit(() => runHook(executor, s, now, signal))));
 }
 
 /** Runs the annotation hooks of `phase` in `pods` (see the module comment for what failures mean). */
-export async function runPodHooks(phase: HookPhase, pods: readonly PodSummary[], executor: PodExecutor, now: () => number = Date.now, signal?: AbortSignal): Promise<HookStageResult> {
+export async function runPodHooks(
+  phase: HookPhase,
+  pods: readonly PodSummary[],
+  executor: PodExecutor,
+  now: () => number = Date.now,
+  signal?: AbortSignal,
+): Promise<HookStageResult> {
   const result = emptyResult();
   const specs: HookSpec[] = [];
   for (const pod of pods) {
@@ -125,8 +178,12 @@ export async function runPodHooks(phase: HookPhase, pods: readonly PodSummary[],
  * that matches no pod is a warning. A failed pre hook with `onError: Fail` sets `fatal`.
  */
 export async function runPlanHooks(
-  phase: HookPhase, hooks: readonly PlanHook[], findPods: (hook: PlanHook) => Promise<PodSummary[]>,
-  executor: PodExecutor, now: () => number = Date.now, signal?: AbortSignal,
+  phase: HookPhase,
+  hooks: readonly PlanHook[],
+  findPods: (hook: PlanHook) => Promise<PodSummary[]>,
+  executor: PodExecutor,
+  now: () => number = Date.now,
+  signal?: AbortSignal,
 ): Promise<HookStageResult> {
   const result = emptyResult();
   for (const [i, hook] of hooks.entries()) {
@@ -141,19 +198,28 @@ export async function runPlanHooks(
       if (phase === "pre" && (hook.onError ?? "Fail") === "Fail") result.fatal ??= reason;
       continue;
     }
-    if (pods.length === 0) result.warnings.push(`${label}: no pod matches selector "${hook.selector}"${hook.namespace ? ` in ${hook.namespace}` : ""}; ` + `nothing ran`);
+    if (pods.length === 0)
+      result.warnings.push(
+        `${label}: no pod matches selector "${hook.selector}"${hook.namespace ? ` in ${hook.namespace}` : ""}; ` +
+          `nothing ran`,
+      );
     const records = await runSpecs(executor, planHookSpecs(hook, phase, pods), now, signal);
     for (const r of records) {
       result.records.push(r);
       recordIssue(r, result);
-      if (phase === "pre" && r.outcome !== "Succeeded" && r.onError === "Fail") result.fatal ??= `${label} failed in ${r.namespace}/${r.pod}: ${r.error}`;
+      if (phase === "pre" && r.outcome !== "Succeeded" && r.onError === "Fail")
+        result.fatal ??= `${label} failed in ${r.namespace}/${r.pod}: ${r.error}`;
     }
   }
   return result;
 }
 
 /** Pods for a plan hook: its namespace, else the target's namespaces (all when it names none). */
-export function planHookPodFinder(reader: KubeReader, target: BackupTarget, signal?: AbortSignal): (hook: PlanHook) => Promise<PodSummary[]> {
+export function planHookPodFinder(
+  reader: KubeReader,
+  target: BackupTarget,
+  signal?: AbortSignal,
+): (hook: PlanHook) => Promise<PodSummary[]> {
   return async (hook) => {
     const scopes = hook.namespace ? [hook.namespace] : listScopes(target);
     const out: PodSummary[] = [];

@@ -27,7 +27,8 @@ export interface ApplyDeps {
 }
 
 /** How an apply ended, for callers that act on it (Namespaces, volumes). */
-export type ApplyOutcome = { action: "created" | "updated" | "unchanged"; live: KubeObject } | { action: "skipped" | "failed" };
+export type ApplyOutcome =
+  { action: "created" | "updated" | "unchanged"; live: KubeObject } | { action: "skipped" | "failed" };
 
 /** The failure reason of a cluster call, generalised so equal failures of different objects group. */
 export function failureReason(e: unknown, obj: KubeObject): string {
@@ -46,9 +47,15 @@ function keepTargetOwned(desired: KubeObject, live: KubeObject): KubeObject {
   // Finalizers are added by the target's controllers (pvc-protection, ...); dropping them would
   // bypass their protection.
   if (Array.isArray(live.metadata.finalizers)) {
-    out.metadata.finalizers = [...new Set([...(live.metadata.finalizers as string[]), ...((out.metadata.finalizers as string[] | undefined) ?? [])])];
+    out.metadata.finalizers = [
+      ...new Set([
+        ...(live.metadata.finalizers as string[]),
+        ...((out.metadata.finalizers as string[] | undefined) ?? []),
+      ]),
+    ];
   }
-  if (!out.metadata.ownerReferences && live.metadata.ownerReferences) out.metadata.ownerReferences = live.metadata.ownerReferences;
+  if (!out.metadata.ownerReferences && live.metadata.ownerReferences)
+    out.metadata.ownerReferences = live.metadata.ownerReferences;
   const spec = out.spec as Record<string, unknown> | undefined;
   const liveSpec = live.spec as Record<string, unknown> | undefined;
   if (out.kind === "PersistentVolumeClaim" && liveSpec) {
@@ -56,7 +63,8 @@ function keepTargetOwned(desired: KubeObject, live: KubeObject): KubeObject {
     out.spec = { ...liveSpec };
   } else if (out.kind === "Service" && spec && liveSpec) {
     // The cluster allocated these; the transform dropped the source's values.
-    for (const f of ["clusterIP", "clusterIPs", "healthCheckNodePort"]) if (spec[f] === undefined && liveSpec[f] !== undefined) spec[f] = liveSpec[f];
+    for (const f of ["clusterIP", "clusterIPs", "healthCheckNodePort"])
+      if (spec[f] === undefined && liveSpec[f] !== undefined) spec[f] = liveSpec[f];
     const livePorts = Array.isArray(liveSpec.ports) ? (liveSpec.ports as Record<string, unknown>[]) : [];
     if (Array.isArray(spec.ports)) {
       for (const p of spec.ports as Record<string, unknown>[]) {
@@ -72,7 +80,12 @@ function keepTargetOwned(desired: KubeObject, live: KubeObject): KubeObject {
 
 async function update(s: SpilledObject, obj: KubeObject, deps: ApplyDeps): Promise<ApplyOutcome> {
   for (let attempt = 0; ; attempt++) {
-    const live = await deps.cluster.get({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace });
+    const live = await deps.cluster.get({
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      name: obj.metadata.name,
+      namespace: obj.metadata.namespace,
+    });
     if (!live) return create(s, obj, deps, false); // deleted meanwhile
     try {
       const after = await deps.cluster.replace(keepTargetOwned(obj, live));

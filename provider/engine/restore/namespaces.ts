@@ -15,10 +15,14 @@ export const POLL_INTERVAL_MS = 250;
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    }, { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 
 function established(crd: Record<string, unknown> | undefined): boolean {
@@ -31,14 +35,23 @@ function established(crd: Record<string, unknown> | undefined): boolean {
  * still not established at the deadline is a warning: its custom resources then fail one by one
  * with a clear reason instead of the whole restore stopping.
  */
-export async function waitForCrds(cluster: RestoreCluster, names: readonly string[], timeoutMs: number, outcomes: RestoreOutcomes, signal?: AbortSignal): Promise<void> {
+export async function waitForCrds(
+  cluster: RestoreCluster,
+  names: readonly string[],
+  timeoutMs: number,
+  outcomes: RestoreOutcomes,
+  signal?: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const name of names) {
     for (;;) {
       const crd = await cluster.get({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name });
       if (established(crd)) break;
       if (Date.now() > deadline) {
-        outcomes.warn(`CustomResourceDefinition ${name} was not Established within ${Math.round(timeoutMs / 1000)}s; its ` + `custom resources may fail to restore`);
+        outcomes.warn(
+          `CustomResourceDefinition ${name} was not Established within ${Math.round(timeoutMs / 1000)}s; its ` +
+            `custom resources may fail to restore`,
+        );
         break;
       }
       await sleep(POLL_INTERVAL_MS, signal);
@@ -51,14 +64,21 @@ export async function waitForCrds(cluster: RestoreCluster, names: readonly strin
  * Creates each target namespace that does not exist, appending it (name, uid) to `created`. A
  * namespace being deleted stops the restore: objects cannot be created in it, and it would vanish.
  */
-export async function ensureNamespaces(cluster: RestoreCluster, names: Iterable<string>, created: CreatedNamespace[]): Promise<void> {
+export async function ensureNamespaces(
+  cluster: RestoreCluster,
+  names: Iterable<string>,
+  created: CreatedNamespace[],
+): Promise<void> {
   for (const name of [...names].sort()) {
     if (created.some((c) => c.name === name)) continue;
     const ref = { apiVersion: "v1", kind: "Namespace", name };
     const live = await cluster.get(ref);
     if (live) {
       if ((live.status as { phase?: string } | undefined)?.phase === "Terminating") {
-        throw new KubernetesError(`target namespace ${name} is being deleted; wait until it is gone (kubectl get ns ${name}) and ` + `restore again, or map to another namespace`);
+        throw new KubernetesError(
+          `target namespace ${name} is being deleted; wait until it is gone (kubectl get ns ${name}) and ` +
+            `restore again, or map to another namespace`,
+        );
       }
       continue;
     }
@@ -76,7 +96,12 @@ export async function ensureNamespaces(cluster: RestoreCluster, names: Iterable<
  * Deletes the namespaces a restore created (only that incarnation: uid precondition) and waits until
  * they are gone, at most `timeoutMs`. Returns the names still present at the deadline.
  */
-export async function deleteCreatedNamespaces(cluster: RestoreCluster, namespaces: readonly CreatedNamespace[], timeoutMs: number, signal?: AbortSignal): Promise<string[]> {
+export async function deleteCreatedNamespaces(
+  cluster: RestoreCluster,
+  namespaces: readonly CreatedNamespace[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<string[]> {
   for (const ns of namespaces) {
     try {
       await cluster.delete({ apiVersion: "v1", kind: "Namespace", name: ns.name }, { uid: ns.uid });

@@ -25,28 +25,80 @@ export interface RestoreTier {
  * new PVs from VolumeSnapshots through the PVCs' `dataSource`.
  */
 export const HIGH_PRIORITY_TIERS: readonly RestoreTier[] = [
-  { resources: ["customresourcedefinitions.apiextensions.k8s.io"], why: "custom resources cannot be created until their CRD is established and discovery refreshed" },
+  {
+    resources: ["customresourcedefinitions.apiextensions.k8s.io"],
+    why: "custom resources cannot be created until their CRD is established and discovery refreshed",
+  },
   { resources: ["namespaces"], why: "every namespaced object needs its namespace to exist" },
-  { resources: ["storageclasses.storage.k8s.io"], why: "PVs and PVCs name a StorageClass that provisioning and binding look up" },
-  { resources: ["volumesnapshotclasses.snapshot.storage.k8s.io"], why: "VolumeSnapshotContents and VolumeSnapshots name the class whose driver handles them" },
-  { resources: ["volumesnapshotcontents.snapshot.storage.k8s.io"], why: "they hold the storage provider's snapshot handle that VolumeSnapshots bind to" },
-  { resources: ["volumesnapshots.snapshot.storage.k8s.io"], why: "restored PVCs use a VolumeSnapshot as their dataSource" },
+  {
+    resources: ["storageclasses.storage.k8s.io"],
+    why: "PVs and PVCs name a StorageClass that provisioning and binding look up",
+  },
+  {
+    resources: ["volumesnapshotclasses.snapshot.storage.k8s.io"],
+    why: "VolumeSnapshotContents and VolumeSnapshots name the class whose driver handles them",
+  },
+  {
+    resources: ["volumesnapshotcontents.snapshot.storage.k8s.io"],
+    why: "they hold the storage provider's snapshot handle that VolumeSnapshots bind to",
+  },
+  {
+    resources: ["volumesnapshots.snapshot.storage.k8s.io"],
+    why: "restored PVCs use a VolumeSnapshot as their dataSource",
+  },
   { resources: ["persistentvolumes"], why: "a PVC pre-bound to a PV (volumeName) binds only once that PV exists" },
-  { resources: ["persistentvolumeclaims"], why: "pods mount them, and a StatefulSet would otherwise create empty claims of the same name" },
-  { resources: ["serviceaccounts"], why: "token Secrets of a missing ServiceAccount are deleted by the token controller (velero orders them the " + "same way)" },
+  {
+    resources: ["persistentvolumeclaims"],
+    why: "pods mount them, and a StatefulSet would otherwise create empty claims of the same name",
+  },
+  {
+    resources: ["serviceaccounts"],
+    why:
+      "token Secrets of a missing ServiceAccount are deleted by the token controller (velero orders them the " +
+      "same way)",
+  },
   { resources: ["secrets", "configmaps"], why: "pods mounting or reading a missing one fail to start" },
-  { resources: ["roles.rbac.authorization.k8s.io", "clusterroles.rbac.authorization.k8s.io"], why: "the RBAC escalation check on a binding must resolve the role it grants" },
-  { resources: ["rolebindings.rbac.authorization.k8s.io", "clusterrolebindings.rbac.authorization.k8s.io"], why: "workloads' ServiceAccounts need their permissions when they start" },
   {
-    resources: ["limitranges", "resourcequotas", "priorityclasses.scheduling.k8s.io", "networkpolicies.networking.k8s.io"],
-    why: "admission applies defaults, quotas and priority when a pod is created, and pods must not start without " + "their network isolation",
+    resources: ["roles.rbac.authorization.k8s.io", "clusterroles.rbac.authorization.k8s.io"],
+    why: "the RBAC escalation check on a binding must resolve the role it grants",
   },
-  { resources: ["services"], why: "pods get service environment variables only for Services that exist when they start" },
   {
-    resources: ["pods", "replicasets.apps", "deployments.apps", "statefulsets.apps", "daemonsets.apps", "jobs.batch", "cronjobs.batch"],
-    why: "workloads need everything above; objects a controller owns are dropped before ordering, so these do not " + "depend on each other",
+    resources: ["rolebindings.rbac.authorization.k8s.io", "clusterrolebindings.rbac.authorization.k8s.io"],
+    why: "workloads' ServiceAccounts need their permissions when they start",
   },
-  { resources: ["ingresses.networking.k8s.io"], why: "an Ingress routes to Services and backends that should already exist" },
+  {
+    resources: [
+      "limitranges",
+      "resourcequotas",
+      "priorityclasses.scheduling.k8s.io",
+      "networkpolicies.networking.k8s.io",
+    ],
+    why:
+      "admission applies defaults, quotas and priority when a pod is created, and pods must not start without " +
+      "their network isolation",
+  },
+  {
+    resources: ["services"],
+    why: "pods get service environment variables only for Services that exist when they start",
+  },
+  {
+    resources: [
+      "pods",
+      "replicasets.apps",
+      "deployments.apps",
+      "statefulsets.apps",
+      "daemonsets.apps",
+      "jobs.batch",
+      "cronjobs.batch",
+    ],
+    why:
+      "workloads need everything above; objects a controller owns are dropped before ordering, so these do not " +
+      "depend on each other",
+  },
+  {
+    resources: ["ingresses.networking.k8s.io"],
+    why: "an Ingress routes to Services and backends that should already exist",
+  },
 ];
 
 /**
@@ -62,7 +114,9 @@ export const LOW_PRIORITY_TIERS: readonly RestoreTier[] = [
       "validatingadmissionpolicybindings.admissionregistration.k8s.io",
       "apiservices.apiregistration.k8s.io",
     ],
-    why: "a webhook or aggregated API whose backing Service is not running yet would reject or break the restore of " + "everything after it",
+    why:
+      "a webhook or aggregated API whose backing Service is not running yet would reject or break the restore of " +
+      "everything after it",
   },
 ];
 

@@ -28,12 +28,19 @@ export class OwnerTracker {
   /** Records the uid of an object now in the target (created, updated or found). */
   remember(obj: KubeObject): void {
     const uid = obj.metadata?.uid;
-    if (typeof uid === "string") this.uids.set(keyOf(groupOf(obj.apiVersion), obj.kind, obj.metadata.namespace || undefined, obj.metadata.name), uid);
+    if (typeof uid === "string")
+      this.uids.set(
+        keyOf(groupOf(obj.apiVersion), obj.kind, obj.metadata.namespace || undefined, obj.metadata.name),
+        uid,
+      );
   }
 
   private knownUid(owner: PendingOwner, namespace: string | undefined): string | undefined {
     // An owner is in the dependent's namespace, or cluster-scoped; the latter is keyed without one.
-    return this.uids.get(keyOf(groupOf(owner.apiVersion), owner.kind, namespace, owner.name)) ?? this.uids.get(keyOf(groupOf(owner.apiVersion), owner.kind, undefined, owner.name));
+    return (
+      this.uids.get(keyOf(groupOf(owner.apiVersion), owner.kind, namespace, owner.name)) ??
+      this.uids.get(keyOf(groupOf(owner.apiVersion), owner.kind, undefined, owner.name))
+    );
   }
 
   /**
@@ -65,7 +72,12 @@ export class OwnerTracker {
     if (known) return known;
     const info = await this.cluster.resourceFor(owner.apiVersion, owner.kind);
     if (!info) return undefined;
-    const live = await this.cluster.get({ apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, namespace: info.namespaced ? namespace : undefined });
+    const live = await this.cluster.get({
+      apiVersion: owner.apiVersion,
+      kind: owner.kind,
+      name: owner.name,
+      namespace: info.namespaced ? namespace : undefined,
+    });
     if (live) this.remember(live);
     return live?.metadata.uid as string | undefined;
   }
@@ -80,14 +92,20 @@ export class OwnerTracker {
       for (const o of d.owners) {
         const uid = await this.lookup(o, d.target.namespace).catch(() => undefined);
         if (uid) found.push({ ...o, uid });
-        else outcomes.warn(`${d.item}: owner ${o.kind}/${o.name} is not in the target cluster; the owner reference was ` + `dropped (the object will not be garbage-collected with it)`);
+        else
+          outcomes.warn(
+            `${d.item}: owner ${o.kind}/${o.name} is not in the target cluster; the owner reference was ` +
+              `dropped (the object will not be garbage-collected with it)`,
+          );
       }
       if (found.length === 0) continue;
       for (let attempt = 0; ; attempt++) {
         try {
           const live = await this.cluster.get(d.target);
           if (!live) break;
-          const current = Array.isArray(live.metadata.ownerReferences) ? (live.metadata.ownerReferences as OwnerRef[]) : [];
+          const current = Array.isArray(live.metadata.ownerReferences)
+            ? (live.metadata.ownerReferences as OwnerRef[])
+            : [];
           const add = found.filter((f) => !current.some((c) => c.uid === f.uid));
           if (add.length === 0) break;
           live.metadata.ownerReferences = [...current, ...add];

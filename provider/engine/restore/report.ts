@@ -16,19 +16,24 @@ function groupLine(g: ReasonGroup): string {
 
 /** Report lines for `r` (no trailing newline); `verbose` adds timing and volume details. */
 export function formatRestoreResult(r: RestoreResult, verbose = false): string[] {
-  const mapping = Object.entries(r.namespaceMapping).map(([a, b]) => `${a}→${b}`).join(", ");
+  const mapping = Object.entries(r.namespaceMapping)
+    .map(([a, b]) => `${a}→${b}`)
+    .join(", ");
   const lines = [
-    `restore ${r.restoreName} of backup ${r.backupName} (location ` + `${r.storageLocation}${mapping ? `, ${mapping}` : ""}) into ${r.targetCluster}`,
+    `restore ${r.restoreName} of backup ${r.backupName} (location ` +
+      `${r.storageLocation}${mapping ? `, ${mapping}` : ""}) into ${r.targetCluster}`,
     `  ${summarizeRestoreCounts(r.phase, r.counts)}`,
   ];
   if (r.error) lines.push(`  error: ${r.error}`);
-  if (r.createdNamespaces.length) lines.push(`  created namespaces: ${r.createdNamespaces.map((n) => n.name).join(", ")}`);
+  if (r.createdNamespaces.length)
+    lines.push(`  created namespaces: ${r.createdNamespaces.map((n) => n.name).join(", ")}`);
   if (r.failed.length) lines.push("  failed:", ...r.failed.map(groupLine));
   if (r.skipped.length) lines.push("  skipped:", ...r.skipped.map(groupLine));
   if (r.warnings.length) lines.push("  warnings:", ...r.warnings.map((w) => `    ${w}`));
   if (verbose) {
     if (r.volumes.length) lines.push("  volumes:", ...r.volumes.map((v) => `    ${v.claim}: ${v.source}`));
-    if (r.createdSnapshotContents.length) lines.push(`  created VolumeSnapshotContents: ${r.createdSnapshotContents.join(", ")}`);
+    if (r.createdSnapshotContents.length)
+      lines.push(`  created VolumeSnapshotContents: ${r.createdSnapshotContents.join(", ")}`);
     lines.push(`  started ${r.startedAt}, completed ${r.completedAt} (${r.objectsPerSecond} objects/s)`);
   }
   return lines;

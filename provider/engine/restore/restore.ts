@@ -27,7 +27,12 @@ import type { RestoreCluster } from "../../kube/target-cluster";
 import { VolumeRestorer } from "./volumes";
 import { parseLabelSelector } from "../../format/label-selector";
 import type { TransformOptions } from "../transform/transform";
-import { checkIdentities, fetchVerifiedArchive, readBackupManifest, readVerifiedArchive } from "../catalog/read-verified";
+import {
+  checkIdentities,
+  fetchVerifiedArchive,
+  readBackupManifest,
+  readVerifiedArchive,
+} from "../catalog/read-verified";
 
 /** Objects applied at once within a tier, unless the options say otherwise. */
 export const DEFAULT_RESTORE_CONCURRENCY = 16;
@@ -64,16 +69,28 @@ export function checkMapping(opts: RestoreOptions, manifest: BackupManifest, ind
   const mapping = opts.namespaceMapping ?? {};
   const held = new Set([...(manifest.target?.namespaces ?? []), ...index.sourceNamespaces]);
   for (const src of Object.keys(mapping)) {
-    if (!held.has(src)) throw new InputError(`namespaceMapping.${src}`, `backup ${manifest.name} holds no namespace ${src} (it holds: ${[...held].sort().join(", ") || "none"})`);
+    if (!held.has(src))
+      throw new InputError(
+        `namespaceMapping.${src}`,
+        `backup ${manifest.name} holds no namespace ${src} (it holds: ${[...held].sort().join(", ") || "none"})`,
+      );
   }
   for (const ns of opts.includeNamespaces ?? []) {
-    if (!held.has(ns)) throw new InputError("includeNamespaces", `backup ${manifest.name} holds no namespace ${ns} (it holds: ${[...held].sort().join(", ") || "none"})`);
+    if (!held.has(ns))
+      throw new InputError(
+        "includeNamespaces",
+        `backup ${manifest.name} holds no namespace ${ns} (it holds: ${[...held].sort().join(", ") || "none"})`,
+      );
   }
   const into = new Map<string, string>();
   for (const src of [...held].filter((n) => !opts.includeNamespaces?.length || opts.includeNamespaces.includes(n))) {
     const target = mapping[src] ?? src;
     const other = into.get(target);
-    if (other) throw new InputError("namespaceMapping", `namespaces ${other} and ${src} would both be restored into ${target}; map them to different namespaces`);
+    if (other)
+      throw new InputError(
+        "namespaceMapping",
+        `namespaces ${other} and ${src} would both be restored into ${target}; map them to different namespaces`,
+      );
     into.set(target, src);
   }
 }
@@ -91,9 +108,14 @@ export async function runRestore(deps: RestoreDeps, opts: RestoreOptions): Promi
   try {
     const { manifest, index } = await verifyAndSpill(deps, opts, tmp, outcomes);
     // ---- Nothing in the cluster has been touched up to here. ----
-    if (opts.restoreVolumes) volumes = new VolumeRestorer(deps.cluster, opts.restoreName, manifest.volumeSnapshots ?? [], outcomes);
+    if (opts.restoreVolumes)
+      volumes = new VolumeRestorer(deps.cluster, opts.restoreName, manifest.volumeSnapshots ?? [], outcomes);
     const pvcs = index.types.get("persistentvolumeclaims")?.count ?? 0;
-    if (pvcs && !opts.restoreVolumes) outcomes.warn(`${pvcs} PVC(s) restored without their data (restoreVolumes is off): each gets a new empty volume from ` + `its StorageClass`);
+    if (pvcs && !opts.restoreVolumes)
+      outcomes.warn(
+        `${pvcs} PVC(s) restored without their data (restoreVolumes is off): each gets a new empty volume from ` +
+          `its StorageClass`,
+      );
     const t0 = Date.now();
     await applyTiers(index, {
       cluster: deps.cluster,
@@ -120,7 +142,12 @@ export async function runRestore(deps: RestoreDeps, opts: RestoreOptions): Promi
  * Reads the manifest, checks the identities, downloads and verifies the archive, and spills it into
  * `tmp` transformed (index by type); then refuses a mapping that cannot hold. Touches no cluster.
  */
-async function verifyAndSpill(deps: RestoreDeps, opts: RestoreOptions, tmp: string, outcomes: RestoreOutcomes): Promise<{ manifest: BackupManifest; index: SpillIndex }> {
+async function verifyAndSpill(
+  deps: RestoreDeps,
+  opts: RestoreOptions,
+  tmp: string,
+  outcomes: RestoreOutcomes,
+): Promise<{ manifest: BackupManifest; index: SpillIndex }> {
   const progress = opts.progress ?? NO_PROGRESS;
   const manifest = await readBackupManifest(deps.store, opts.backupName);
   await checkIdentities(manifest, opts.identities ?? []);
@@ -134,8 +161,16 @@ async function verifyAndSpill(deps: RestoreDeps, opts: RestoreOptions, tmp: stri
 
 /** The durable result of a restore run. */
 function resultOf(
-  deps: RestoreDeps, opts: RestoreOptions,
-  run: { startedAt: string; outcomes: RestoreOutcomes; created: CreatedNamespace[]; volumes?: VolumeRestorer; error?: string; applyMs: number },
+  deps: RestoreDeps,
+  opts: RestoreOptions,
+  run: {
+    startedAt: string;
+    outcomes: RestoreOutcomes;
+    created: CreatedNamespace[];
+    volumes?: VolumeRestorer;
+    error?: string;
+    applyMs: number;
+  },
 ): RestoreResult {
   const { outcomes, volumes, error, applyMs } = run;
   const counts = outcomes.counts();

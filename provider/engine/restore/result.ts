@@ -77,8 +77,12 @@ export class RestoreOutcomes {
     const restored = this.restoredCount;
     return {
       total: restored + this.skippedCount + this.failedCount,
-      restored, created: this.created, updated: this.updated, unchanged: this.unchanged,
-      skipped: this.skippedCount, failed: this.failedCount,
+      restored,
+      created: this.created,
+      updated: this.updated,
+      unchanged: this.unchanged,
+      skipped: this.skippedCount,
+      failed: this.failedCount,
     };
   }
 
@@ -91,7 +95,9 @@ export class RestoreOutcomes {
   }
 
   warnings(): string[] {
-    return this.droppedWarnings ? [...this.warningList, `... and ${this.droppedWarnings} more warnings`] : [...this.warningList];
+    return this.droppedWarnings
+      ? [...this.warningList, `... and ${this.droppedWarnings} more warnings`]
+      : [...this.warningList];
   }
 }
 
@@ -105,7 +111,14 @@ export function restorePhase(o: { restored: number; failed: number; fatal: boole
 }
 
 /** A one-line summary: `Completed: 41 restored (40 created, 1 updated), 3 skipped, 0 failed`. */
-export function summarizeRestoreCounts(phase: RestorePhase, c: { restored: number; created: number; updated: number; unchanged: number; skipped: number; failed: number }): string {
-  const parts = [`${c.created} created`, ...(c.updated ? [`${c.updated} updated`] : []), ...(c.unchanged ? [`${c.unchanged} unchanged`] : [])];
+export function summarizeRestoreCounts(
+  phase: RestorePhase,
+  c: { restored: number; created: number; updated: number; unchanged: number; skipped: number; failed: number },
+): string {
+  const parts = [
+    `${c.created} created`,
+    ...(c.updated ? [`${c.updated} updated`] : []),
+    ...(c.unchanged ? [`${c.unchanged} unchanged`] : []),
+  ];
   return `${phase}: ${c.restored} restored (${parts.join(", ")}), ${c.skipped} skipped, ${c.failed} failed`;
 }

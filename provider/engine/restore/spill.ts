@@ -52,8 +52,20 @@ async function write(w: Writer, line: string): Promise<void> {
  * transform failures go to `outcomes`. Throws (IntegrityError) when the archive is refused; the
  * caller must then not apply anything.
  */
-export async function spillArchive(entries: AsyncIterable<ArchiveEntry>, opts: TransformOptions, dir: string, outcomes: RestoreOutcomes, progress: ProgressSink = NO_PROGRESS): Promise<SpillIndex> {
-  const index: SpillIndex = { types: new Map(), sourceNamespaces: new Set(), targetNamespaces: new Set(), total: 0, entries: 0 };
+export async function spillArchive(
+  entries: AsyncIterable<ArchiveEntry>,
+  opts: TransformOptions,
+  dir: string,
+  outcomes: RestoreOutcomes,
+  progress: ProgressSink = NO_PROGRESS,
+): Promise<SpillIndex> {
+  const index: SpillIndex = {
+    types: new Map(),
+    sourceNamespaces: new Set(),
+    targetNamespaces: new Set(),
+    total: 0,
+    entries: 0,
+  };
   const writers = new Map<string, Writer>();
   try {
     for await (const entry of entries) {
@@ -89,10 +101,12 @@ export async function spillArchive(entries: AsyncIterable<ArchiveEntry>, opts: T
       progress({ step: "read", done: index.entries });
     }
   } finally {
-    await Promise.all([...writers.values()].map(async (w) => {
-      w.stream.end();
-      if (!w.stream.writableFinished) await once(w.stream, "finish").catch(() => undefined);
-    }));
+    await Promise.all(
+      [...writers.values()].map(async (w) => {
+        w.stream.end();
+        if (!w.stream.writableFinished) await once(w.stream, "finish").catch(() => undefined);
+      }),
+    );
   }
   progress({ step: "read", done: index.entries, total: index.entries, message: `${index.total} objects to apply` });
   return index;

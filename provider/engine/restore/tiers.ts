@@ -36,14 +36,20 @@ export interface TierDeps extends ApplyDeps {
  * stays bounded. After a failure no new item starts; the in-flight ones settle, then the first
  * error is thrown.
  */
-export async function forEachBounded<T>(items: AsyncIterable<T>, concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function forEachBounded<T>(
+  items: AsyncIterable<T>,
+  concurrency: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   const limit = pLimit(concurrency);
   const inflight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
   for await (const item of items) {
     if (failure) break;
     const p: Promise<void> = limit(() => fn(item))
-      .catch((error: unknown) => { failure ??= { error }; })
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
       .finally(() => inflight.delete(p));
     inflight.add(p);
     if (inflight.size >= concurrency * 2) await Promise.race(inflight);
@@ -52,7 +58,10 @@ export async function forEachBounded<T>(items: AsyncIterable<T>, concurrency: nu
   if (failure) throw failure.error;
 }
 
-async function* tierObjects(index: SpillIndex, keys: readonly string[]): AsyncGenerator<{ key: string; s: SpilledObject }> {
+async function* tierObjects(
+  index: SpillIndex,
+  keys: readonly string[],
+): AsyncGenerator<{ key: string; s: SpilledObject }> {
   for (const key of keys) {
     const t = index.types.get(key);
     if (t) for await (const s of readSpilled(t.file)) yield { key, s };
@@ -86,7 +95,8 @@ export async function applyTiers(index: SpillIndex, d: TierDeps): Promise<void> 
       const out = await applyObject(s, d, obj);
       // A CRD that failed to apply will never be Established: do not wait for it.
       if (key === CRD_KEY && out.action !== "failed") crds.push(obj.metadata.name);
-      if (key === NAMESPACES_KEY && out.action === "created") d.created.push({ name: out.live.metadata.name, uid: String(out.live.metadata.uid) });
+      if (key === NAMESPACES_KEY && out.action === "created")
+        d.created.push({ name: out.live.metadata.name, uid: String(out.live.metadata.uid) });
       progress({ step: "restore", done: ++done, total: index.total });
     });
     if (crds.length) await waitForCrds(d.cluster, crds, d.crdTimeoutMs, d.outcomes, d.signal);

@@ -24,7 +24,10 @@ export const RESTORE_ANNOTATION = "hks.io/restore";
 
 /** A DNS-1123 name from parts, shortened with a hash suffix when longer than `max`. */
 export function boundedName(base: string, max = 253): string {
-  const clean = base.toLowerCase().replace(/[^a-z0-9.-]/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
+  const clean = base
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]/g, "-")
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
   if (clean.length <= max) return clean;
   const hash = crypto.createHash("sha256").update(base).digest("hex").slice(0, 10);
   return `${clean.slice(0, max - 11).replace(/[^a-z0-9]+$/, "")}-${hash}`;
@@ -56,7 +59,12 @@ export class VolumeRestorer {
   readonly volumes: VolumeRestoreRecord[] = [];
   readonly createdContents: string[] = [];
 
-  constructor(private readonly cluster: RestoreCluster, private readonly restoreName: string, records: readonly VolumeSnapshotRecord[], private readonly outcomes: RestoreOutcomes) {
+  constructor(
+    private readonly cluster: RestoreCluster,
+    private readonly restoreName: string,
+    records: readonly VolumeSnapshotRecord[],
+    private readonly outcomes: RestoreOutcomes,
+  ) {
     for (const r of records) this.records.set(recordKey(r.namespace, r.persistentVolumeClaim), r);
   }
 
@@ -77,19 +85,40 @@ export class VolumeRestorer {
     if (await this.cluster.get({ apiVersion: "v1", kind: "PersistentVolumeClaim", name, namespace: ns })) return pvc;
     const rec = this.records.get(recordKey(sourceNamespace, name));
     if (!rec) return (this.noData(claim, "the backup holds no snapshot of it"), pvc);
-    if (!rec.readyToUse || rec.error) return (this.noData(claim, `its snapshot ${rec.volumeSnapshot} was not ready at backup time${rec.error ? ` (${rec.error})` : ""}`), pvc);
+    if (!rec.readyToUse || rec.error)
+      return (
+        this.noData(
+          claim,
+          `its snapshot ${rec.volumeSnapshot} was not ready at backup time${rec.error ? ` (${rec.error})` : ""}`,
+        ),
+        pvc
+      );
     let snapshot: string;
     let source: string;
-    if (ns === sourceNamespace && (await this.cluster.get({ apiVersion: SNAPSHOT_API, kind: "VolumeSnapshot", name: rec.volumeSnapshot, namespace: ns }))) {
+    if (
+      ns === sourceNamespace &&
+      (await this.cluster.get({
+        apiVersion: SNAPSHOT_API,
+        kind: "VolumeSnapshot",
+        name: rec.volumeSnapshot,
+        namespace: ns,
+      }))
+    ) {
       snapshot = rec.volumeSnapshot;
       source = `VolumeSnapshot ${ns}/${snapshot}`;
     } else {
-      if (!rec.snapshotHandle || !rec.driver) return (this.noData(claim, `its snapshot record lacks the snapshot handle or driver needed to bind it here`), pvc);
+      if (!rec.snapshotHandle || !rec.driver)
+        return (
+          this.noData(claim, `its snapshot record lacks the snapshot handle or driver needed to bind it here`),
+          pvc
+        );
       snapshot = boundedName(`${name}-${this.restoreName}`);
       const content = boundedName(`hks-${this.restoreName}-${ns}-${name}`);
       await this.ensureContent(content, rec, ns, snapshot);
       await this.ensureSnapshot(snapshot, ns, content, rec);
-      source = `VolumeSnapshotContent ${content} (pre-bound, handle ${rec.snapshotHandle}) via VolumeSnapshot ` + `${ns}/${snapshot}`;
+      source =
+        `VolumeSnapshotContent ${content} (pre-bound, handle ${rec.snapshotHandle}) via VolumeSnapshot ` +
+        `${ns}/${snapshot}`;
     }
     const out = structuredClone(pvc);
     const spec = (out.spec ??= {}) as Record<string, unknown>;
@@ -104,7 +133,11 @@ export class VolumeRestorer {
     const body: KubeObject = {
       apiVersion: SNAPSHOT_API,
       kind: "VolumeSnapshotContent",
-      metadata: { name, annotations: { [RESTORE_ANNOTATION]: this.restoreName }, labels: { "app.kubernetes.io/managed-by": "hks-backup" } },
+      metadata: {
+        name,
+        annotations: { [RESTORE_ANNOTATION]: this.restoreName },
+        labels: { "app.kubernetes.io/managed-by": "hks-backup" },
+      },
       spec: {
         // Retain: deleting the clone (and this content) must never delete the source's snapshot.
         deletionPolicy: "Retain",
@@ -120,9 +153,18 @@ export class VolumeRestorer {
     } catch (e) {
       if (!(e instanceof ClusterCallError && e.status === 409)) throw e;
       const live = await this.cluster.get({ apiVersion: SNAPSHOT_API, kind: "VolumeSnapshotContent", name });
-      const spec = live?.spec as { source?: { snapshotHandle?: string }; volumeSnapshotRef?: { name?: string; namespace?: string } } | undefined;
-      if (spec?.source?.snapshotHandle !== rec.snapshotHandle || spec?.volumeSnapshotRef?.name !== snapshot || spec?.volumeSnapshotRef?.namespace !== ns) {
-        throw new ClusterCallError(409, `VolumeSnapshotContent ${name} exists with another snapshot handle or reference; delete it or ` + `restore under another name`);
+      const spec = live?.spec as
+        { source?: { snapshotHandle?: string }; volumeSnapshotRef?: { name?: string; namespace?: string } } | undefined;
+      if (
+        spec?.source?.snapshotHandle !== rec.snapshotHandle ||
+        spec?.volumeSnapshotRef?.name !== snapshot ||
+        spec?.volumeSnapshotRef?.namespace !== ns
+      ) {
+        throw new ClusterCallError(
+          409,
+          `VolumeSnapshotContent ${name} exists with another snapshot handle or reference; delete it or ` +
+            `restore under another name`,
+        );
       }
     }
   }
@@ -131,16 +173,30 @@ export class VolumeRestorer {
     const body: KubeObject = {
       apiVersion: SNAPSHOT_API,
       kind: "VolumeSnapshot",
-      metadata: { name, namespace: ns, annotations: { [RESTORE_ANNOTATION]: this.restoreName }, labels: { "app.kubernetes.io/managed-by": "hks-backup" } },
-      spec: { ...(rec.volumeSnapshotClass ? { volumeSnapshotClassName: rec.volumeSnapshotClass } : {}), source: { volumeSnapshotContentName: content } },
+      metadata: {
+        name,
+        namespace: ns,
+        annotations: { [RESTORE_ANNOTATION]: this.restoreName },
+        labels: { "app.kubernetes.io/managed-by": "hks-backup" },
+      },
+      spec: {
+        ...(rec.volumeSnapshotClass ? { volumeSnapshotClassName: rec.volumeSnapshotClass } : {}),
+        source: { volumeSnapshotContentName: content },
+      },
     };
     try {
       await this.cluster.create(body);
     } catch (e) {
       if (!(e instanceof ClusterCallError && e.status === 409)) throw e;
       const live = await this.cluster.get({ apiVersion: SNAPSHOT_API, kind: "VolumeSnapshot", name, namespace: ns });
-      if ((live?.spec as { source?: { volumeSnapshotContentName?: string } } | undefined)?.source?.volumeSnapshotContentName !== content) {
-        throw new ClusterCallError(409, `VolumeSnapshot ${ns}/${name} exists and is not bound to ${content}; delete it or restore under another name`);
+      if (
+        (live?.spec as { source?: { volumeSnapshotContentName?: string } } | undefined)?.source
+          ?.volumeSnapshotContentName !== content
+      ) {
+        throw new ClusterCallError(
+          409,
+          `VolumeSnapshot ${ns}/${name} exists and is not bound to ${content}; delete it or restore under another name`,
+        );
       }
     }
   }

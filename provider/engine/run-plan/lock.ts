@@ -40,9 +40,16 @@ export interface AcquiredRunLock extends RunLock {
 
 /** Another run holds the plan's lock. */
 export class RunLockedError extends ConflictError {
-  constructor(readonly lock: RunLock, where: string) {
-    super(`plan "${lock.plan}" is already running: ${where} holds its run lock for ${lock.holder} (run ` + `${lock.runId}) since ${lock.acquiredAt}, valid until ${lock.expiresAt}. ` +
-      "Wait for that run to finish; if it died, the lock is broken automatically once it expires (or delete " + "the lock object)");
+  constructor(
+    readonly lock: RunLock,
+    where: string,
+  ) {
+    super(
+      `plan "${lock.plan}" is already running: ${where} holds its run lock for ${lock.holder} (run ` +
+        `${lock.runId}) since ${lock.acquiredAt}, valid until ${lock.expiresAt}. ` +
+        "Wait for that run to finish; if it died, the lock is broken automatically once it expires (or delete " +
+        "the lock object)",
+    );
   }
 }
 
@@ -74,8 +81,12 @@ export async function acquireRunLock(store: ObjectStore, plan: string, opts: Acq
   const key = STORE_LAYOUT.lockKey(plan);
   const log = opts.log ?? (() => undefined);
   const lock: RunLock = {
-    formatVersion: 1, plan, holder: opts.holder, runId: opts.runId,
-    acquiredAt: opts.now.toISOString(), expiresAt: new Date(opts.now.getTime() + opts.ttlSeconds * 1000).toISOString(),
+    formatVersion: 1,
+    plan,
+    holder: opts.holder,
+    runId: opts.runId,
+    acquiredAt: opts.now.toISOString(),
+    expiresAt: new Date(opts.now.getTime() + opts.ttlSeconds * 1000).toISOString(),
     ...(opts.backup ? { backup: opts.backup } : {}),
   };
   let broken: RunLock | undefined;
@@ -90,23 +101,33 @@ export async function acquireRunLock(store: ObjectStore, plan: string, opts: Acq
     if (raw === undefined) continue; // released between our create and our read: try again
     const held = parseLock(raw);
     if (held && Date.parse(held.expiresAt) > opts.now.getTime()) throw new RunLockedError(held, store.describe());
-    log(held
-      ? `warning: breaking the expired run lock of plan "${plan}" held by ${held.holder} (run ${held.runId}) ` + `since ${held.acquiredAt}, expired at ${held.expiresAt}: that run died without releasing it`
-      : `warning: breaking the run lock of plan "${plan}": ${key} is not a readable lock document`);
+    log(
+      held
+        ? `warning: breaking the expired run lock of plan "${plan}" held by ${held.holder} (run ${held.runId}) ` +
+            `since ${held.acquiredAt}, expired at ${held.expiresAt}: that run died without releasing it`
+        : `warning: breaking the run lock of plan "${plan}": ${key} is not a readable lock document`,
+    );
     // Re-read right before deleting, so a lock renewed meanwhile by someone else is not removed.
     const again = await store.tryGet(key);
     if (again !== undefined && !again.equals(raw)) continue;
     await store.delete(key);
     broken = held;
   }
-  throw new ConflictError(`could not take the run lock of plan "${plan}" in ${store.describe()} after 3 attempts: another run keeps ` + `taking it`);
+  throw new ConflictError(
+    `could not take the run lock of plan "${plan}" in ${store.describe()} after 3 attempts: another run keeps ` +
+      `taking it`,
+  );
 }
 
 /**
  * Releases `lock` if the stored lock is still this run's; otherwise leaves it and logs why (an
  * expired lock broken by a later run belongs to that run now). Never throws for a missing lock.
  */
-export async function releaseRunLock(store: ObjectStore, lock: RunLock, log: (line: string) => void = () => undefined): Promise<void> {
+export async function releaseRunLock(
+  store: ObjectStore,
+  lock: RunLock,
+  log: (line: string) => void = () => undefined,
+): Promise<void> {
   const key = STORE_LAYOUT.lockKey(lock.plan);
   const held = parseLock(await store.tryGet(key));
   if (!held) {
@@ -114,7 +135,10 @@ export async function releaseRunLock(store: ObjectStore, lock: RunLock, log: (li
     return;
   }
   if (held.runId !== lock.runId) {
-    log(`warning: the run lock of plan "${lock.plan}" now belongs to ${held.holder} (run ${held.runId}); it is ` + `left in place`);
+    log(
+      `warning: the run lock of plan "${lock.plan}" now belongs to ${held.holder} (run ${held.runId}); it is ` +
+        `left in place`,
+    );
     return;
   }
   await store.delete(key);

@@ -32,15 +32,28 @@ export function formatRunSummary(r: RunPlanResult): string[] {
   // the primary holds it (issue 8: MinIO killed mid-publish printed "Completed" for nothing stored).
   const primary = r.locations.find((l) => l.role === "primary");
   const unstored = r.phase !== undefined && r.phase !== "Failed" && !primary?.published?.manifest;
-  const state = unstored ? `NOT STORED (taken ${r.phase}, but publishing it to ${primary?.location ?? "the primary location"} failed)` : r.phase ?? "not taken";
-  const lines = [`plan ${r.plan}: backup ${r.backupName ?? "(none)"} ${state}${r.backupSummary ? `: ${r.backupSummary}` : ""}`];
+  const state = unstored
+    ? `NOT STORED (taken ${r.phase}, but publishing it to ${primary?.location ?? "the primary location"} failed)`
+    : (r.phase ?? "not taken");
+  const lines = [
+    `plan ${r.plan}: backup ${r.backupName ?? "(none)"} ${state}${r.backupSummary ? `: ${r.backupSummary}` : ""}`,
+  ];
   for (const l of r.locations) {
     const parts: string[] = [];
-    if (l.published) parts.push(l.published.manifest ? `stored at ${l.published.url}` : `failure recorded at ${l.published.url}`);
-    if (l.verified) parts.push(l.verified.contentsChecked ? `verified (${l.verified.objects} objects read back)` : "verified (size and SHA-256; encrypted, contents not read)");
+    if (l.published)
+      parts.push(l.published.manifest ? `stored at ${l.published.url}` : `failure recorded at ${l.published.url}`);
+    if (l.verified)
+      parts.push(
+        l.verified.contentsChecked
+          ? `verified (${l.verified.objects} objects read back)`
+          : "verified (size and SHA-256; encrypted, contents not read)",
+      );
     if (l.retention) {
       const pruned = l.retention.pruned.map((p) => p.name);
-      parts.push(`retention kept ${l.retention.kept.length}, pruned ` + `${pruned.length}${pruned.length ? ` (${pruned.join(", ")})` : ""}`);
+      parts.push(
+        `retention kept ${l.retention.kept.length}, pruned ` +
+          `${pruned.length}${pruned.length ? ` (${pruned.join(", ")})` : ""}`,
+      );
     }
     lines.push(`  ${l.role} ${l.location}: ${parts.join("; ") || "nothing done"}`);
     for (const e of l.errors) lines.push(`    error: ${e}`);
@@ -49,6 +62,10 @@ export function formatRunSummary(r: RunPlanResult): string[] {
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   for (const e of r.errors) lines.push(`  error: ${e}`);
   const code = runExitCode(r);
-  lines.push(`result: ` + `${code === RUN_EXIT.ok ? "success" : code === RUN_EXIT.partiallyFailed ? "partially failed" : "failed"} ` + `(exit ${code})`);
+  lines.push(
+    `result: ` +
+      `${code === RUN_EXIT.ok ? "success" : code === RUN_EXIT.partiallyFailed ? "partially failed" : "failed"} ` +
+      `(exit ${code})`,
+  );
   return lines;
 }

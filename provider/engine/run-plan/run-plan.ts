@@ -102,14 +102,24 @@ async function freeBackupName(plan: string, now: Date, stores: readonly ObjectSt
  * Aborts the incomplete uploads of `backup`, written by a run that died holding the lock, in every
  * store. Returns warnings for stores where that failed (the backup itself goes on).
  */
-async function removeDeadRunUploads(stores: readonly ObjectStore[], backup: string, log: (line: string) => void): Promise<string[]> {
+async function removeDeadRunUploads(
+  stores: readonly ObjectStore[],
+  backup: string,
+  log: (line: string) => void,
+): Promise<string[]> {
   const warnings: string[] = [];
   for (const store of stores) {
     try {
       const n = await abortBackupUploads(store, backup);
-      if (n) log(`removed ${n} incomplete upload(s) of backup ${backup} from ${store.describe()}: left by the run that died`);
+      if (n)
+        log(
+          `removed ${n} incomplete upload(s) of backup ${backup} from ${store.describe()}: left by the run that died`,
+        );
     } catch (err) {
-      warnings.push(`could not remove the incomplete uploads of backup ${backup} (left by a run that died) from ` + `${store.describe()}: ${message(err)}`);
+      warnings.push(
+        `could not remove the incomplete uploads of backup ${backup} (left by a run that died) from ` +
+          `${store.describe()}: ${message(err)}`,
+      );
     }
   }
   return warnings;
@@ -126,7 +136,12 @@ export async function runPlan(spec: PlanSpec, deps: RunPlanDeps): Promise<RunPla
   // Named before locking, so the lock records which backup this run writes.
   const name = await freeBackupName(spec.name, runStart, stores);
   const lock = await acquireRunLock(primary.store, spec.name, {
-    holder: deps.holder, runId: crypto.randomBytes(8).toString("hex"), now: deps.now(), ttlSeconds: spec.lockTtlSeconds, backup: name, log: deps.log,
+    holder: deps.holder,
+    runId: crypto.randomBytes(8).toString("hex"),
+    now: deps.now(),
+    ttlSeconds: spec.lockTtlSeconds,
+    backup: name,
+    log: deps.log,
   });
   const errors: string[] = [];
   const warnings: string[] = [];
@@ -137,12 +152,30 @@ export async function runPlan(spec: PlanSpec, deps: RunPlanDeps): Promise<RunPla
     deps.log(`plan ${spec.name}: backup ${name} (lock held by ${deps.holder} until ${lock.expiresAt})`);
     const spill = new FsObjectStore({ root: spillRoot });
     const backup = await runBackup(
-      { name, storageLocation: primary.config.name, target: spec.target, volumeSnapshotClass: spec.volumeSnapshotClass, plan: spec.name, labels: { ...spec.labels }, hooks: spec.hooks },
-      { ...deps.backup, store: spill, recipients: [], now: deps.now, log: deps.log, progress: deps.progress, signal: deps.signal },
+      {
+        name,
+        storageLocation: primary.config.name,
+        target: spec.target,
+        volumeSnapshotClass: spec.volumeSnapshotClass,
+        plan: spec.name,
+        labels: { ...spec.labels },
+        hooks: spec.hooks,
+      },
+      {
+        ...deps.backup,
+        store: spill,
+        recipients: [],
+        now: deps.now,
+        log: deps.log,
+        progress: deps.progress,
+        signal: deps.signal,
+      },
     );
-    if (backup.phase === "Failed") errors.push(`backup ${name} Failed: ${backup.record.errors[0]?.reason ?? "unknown reason"}`);
+    if (backup.phase === "Failed")
+      errors.push(`backup ${name} Failed: ${backup.record.errors[0]?.reason ?? "unknown reason"}`);
     warnings.push(...backup.record.warnings);
-    const backupSummary = backup.phase === "Failed" ? undefined : summarizeBackupCounts(backup.record as BackupManifest);
+    const backupSummary =
+      backup.phase === "Failed" ? undefined : summarizeBackupCounts(backup.record as BackupManifest);
     result = { ...result, backupName: name, phase: backup.phase, backupSummary };
     for (const target of targets) await publishTo(target, spill, name, backup.phase, spec, deps);
     await applyRetentionEverywhere(targets, spec, deps);
@@ -151,7 +184,9 @@ export async function runPlan(spec: PlanSpec, deps: RunPlanDeps): Promise<RunPla
     errors.push(message(err));
     return result;
   } finally {
-    await releaseRunLock(primary.store, lock, deps.log).catch((err: unknown) => errors.push(`releasing the run lock: ${message(err)}`));
+    await releaseRunLock(primary.store, lock, deps.log).catch((err: unknown) =>
+      errors.push(`releasing the run lock: ${message(err)}`),
+    );
     fs.rmSync(spillRoot, { recursive: true, force: true });
   }
 }
@@ -166,16 +201,22 @@ type Target = [LocationOutcome, OpenedLocation | undefined];
 async function openTargets(spec: PlanSpec, deps: RunPlanDeps): Promise<Target[]> {
   const primary = await deps.openLocation(spec.storageLocation);
   if (primary.config.accessMode === "ReadOnly") {
-    throw new Error(`storage location "${primary.config.name}" is ReadOnly (restore only): a plan writes to a ReadWrite location`);
+    throw new Error(
+      `storage location "${primary.config.name}" is ReadOnly (restore only): a plan writes to a ReadWrite location`,
+    );
   }
   const targets: Target[] = [[{ location: primary.config.name, role: "primary", errors: [] }, primary]];
   for (const c of spec.copies) {
     try {
       const opened = await deps.openLocation(c.storageLocation);
-      if (opened.config.accessMode === "ReadOnly") throw new Error(`storage location "${c.storageLocation}" is ReadOnly: a copy needs a ReadWrite location`);
+      if (opened.config.accessMode === "ReadOnly")
+        throw new Error(`storage location "${c.storageLocation}" is ReadOnly: a copy needs a ReadWrite location`);
       targets.push([{ location: c.storageLocation, role: "copy", errors: [] }, opened]);
     } catch (err) {
-      targets.push([{ location: c.storageLocation, role: "copy", errors: [`cannot open: ${message(err)}`] }, undefined]);
+      targets.push([
+        { location: c.storageLocation, role: "copy", errors: [`cannot open: ${message(err)}`] },
+        undefined,
+      ]);
     }
   }
   return targets;
@@ -185,10 +226,22 @@ async function openTargets(spec: PlanSpec, deps: RunPlanDeps): Promise<Target[]>
  * Publishes the spilled backup to one location, encrypted for its recipients, and with
  * `verifyAfterBackup` reads it back. A Failed backup goes to the primary only. Errors are the location's.
  */
-async function publishTo([outcome, loc]: Target, spill: ObjectStore, name: string, phase: BackupPhase, spec: PlanSpec, deps: RunPlanDeps): Promise<void> {
+async function publishTo(
+  [outcome, loc]: Target,
+  spill: ObjectStore,
+  name: string,
+  phase: BackupPhase,
+  spec: PlanSpec,
+  deps: RunPlanDeps,
+): Promise<void> {
   if (!loc || (phase === "Failed" && outcome.role === "copy")) return;
   try {
-    const published = await publishBackup(spill, name, { location: loc.config.name, store: loc.store, recipients: loc.config.recipients ?? [], signal: deps.signal });
+    const published = await publishBackup(spill, name, {
+      location: loc.config.name,
+      store: loc.store,
+      recipients: loc.config.recipients ?? [],
+      signal: deps.signal,
+    });
     Object.assign(outcome, { published });
     const recipients = loc.config.recipients?.length;
     const encrypted = recipients ? ` (encrypted for ${recipients} recipient(s))` : "";
@@ -202,7 +255,9 @@ async function publishTo([outcome, loc]: Target, spill: ObjectStore, name: strin
     // The runner holds no identity: an encrypted copy is checked by size and SHA-256 only.
     const v = await verifyBackup(loc.store, name, { signal: deps.signal });
     Object.assign(outcome, { verified: { objects: v.objects, contentsChecked: v.contentsChecked } });
-    const how = v.contentsChecked ? `${v.objects} objects read back` : "size and SHA-256 (encrypted; contents not read)";
+    const how = v.contentsChecked
+      ? `${v.objects} objects read back`
+      : "size and SHA-256 (encrypted; contents not read)";
     deps.log(`${outcome.role} ${loc.config.name}: verified ${how}`);
   } catch (err) {
     outcome.errors.push(`verifying ${name} after publishing: ${message(err)}`);
@@ -216,7 +271,11 @@ async function applyRetentionEverywhere(targets: readonly Target[], spec: PlanSp
     if (!loc) continue;
     try {
       const retention = await applyRetention(loc.store, {
-        plan: spec.name, policy: policies[n]!, timeZone: spec.schedule.timeZone, log: deps.log, isLocked: deps.lockChecker?.(loc.store),
+        plan: spec.name,
+        policy: policies[n]!,
+        timeZone: spec.schedule.timeZone,
+        log: deps.log,
+        isLocked: deps.lockChecker?.(loc.store),
       });
       Object.assign(outcome, { retention });
       outcome.errors.push(...retention.failed.map((f) => `retention could not delete ${f.name}: ${f.reason}`));

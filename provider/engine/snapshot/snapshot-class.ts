@@ -25,14 +25,23 @@ function preferred(classes: readonly SnapshotClassInfo[]): SnapshotClassInfo | u
 
 /** Chooses the VolumeSnapshotClass for `pvc` (rules in the module comment). */
 export function chooseSnapshotClass(
-  pvc: PvcRef, storageClasses: readonly StorageClassInfo[], classes: readonly SnapshotClassInfo[], given?: string,
+  pvc: PvcRef,
+  storageClasses: readonly StorageClassInfo[],
+  classes: readonly SnapshotClassInfo[],
+  given?: string,
 ): ClassChoice {
   // An unset storageClassName means the default StorageClass; "" means explicitly none.
   const scName = pvc.storageClassName ?? storageClasses.find((s) => s.isDefault)?.name;
   const sc = scName ? storageClasses.find((s) => s.name === scName) : undefined;
   if (given) {
     const c = classes.find((x) => x.name === given);
-    if (!c) return { error: `VolumeSnapshotClass "${given}" (target.volumeSnapshotClass) does not ` + `exist${classes.length ? ` (classes: ${classes.map((x) => x.name).join(", ")})` : ""}`, storageClass: scName };
+    if (!c)
+      return {
+        error:
+          `VolumeSnapshotClass "${given}" (target.volumeSnapshotClass) does not ` +
+          `exist${classes.length ? ` (classes: ${classes.map((x) => x.name).join(", ")})` : ""}`,
+        storageClass: scName,
+      };
     return { className: c.name, driver: c.driver, storageClass: scName };
   }
   if (sc) {
@@ -43,9 +52,19 @@ export function chooseSnapshotClass(
   if (defaults.length === 1) return { className: defaults[0]!.name, driver: defaults[0]!.driver, storageClass: scName };
   const why = sc
     ? `no VolumeSnapshotClass has driver "${sc.provisioner}" (the provisioner of StorageClass "${sc.name}")`
-    : scName ? `its StorageClass "${scName}" does not exist` : "it has no StorageClass";
-  const def = defaults.length > 1 ? `, and ${defaults.length} classes claim to be the default` : ", and no class is marked default";
-  return { error: `cannot choose a VolumeSnapshotClass: ${why}${def}; set target.volumeSnapshotClass ` + `(--volume-snapshot-class)`, storageClass: scName };
+    : scName
+      ? `its StorageClass "${scName}" does not exist`
+      : "it has no StorageClass";
+  const def =
+    defaults.length > 1
+      ? `, and ${defaults.length} classes claim to be the default`
+      : ", and no class is marked default";
+  return {
+    error:
+      `cannot choose a VolumeSnapshotClass: ${why}${def}; set target.volumeSnapshotClass ` +
+      `(--volume-snapshot-class)`,
+    storageClass: scName,
+  };
 }
 
 /**

@@ -41,7 +41,11 @@ interface Pending {
  * Snapshots `pvcs` and waits for them. Returns a record per PVC (ready or with its error) and an
  * item error per PVC that could not be snapshotted.
  */
-export async function snapshotVolumes(api: SnapshotApi, pvcs: readonly PvcRef[], opts: SnapshotOptions): Promise<{ records: VolumeSnapshotRecord[]; errors: ItemError[] }> {
+export async function snapshotVolumes(
+  api: SnapshotApi,
+  pvcs: readonly PvcRef[],
+  opts: SnapshotOptions,
+): Promise<{ records: VolumeSnapshotRecord[]; errors: ItemError[] }> {
   const records: VolumeSnapshotRecord[] = [];
   const errors: ItemError[] = [];
   if (pvcs.length === 0) return { records, errors };
@@ -55,8 +59,11 @@ export async function snapshotVolumes(api: SnapshotApi, pvcs: readonly PvcRef[],
   for (const pvc of pvcs) {
     const choice = chooseSnapshotClass(pvc, storageClasses, classes, opts.volumeSnapshotClass);
     const record: VolumeSnapshotRecord = {
-      namespace: pvc.namespace, persistentVolumeClaim: pvc.name, volumeSnapshot: snapshotName(opts.backupName, pvc.name),
-      storageClass: choice.storageClass, readyToUse: false,
+      namespace: pvc.namespace,
+      persistentVolumeClaim: pvc.name,
+      volumeSnapshot: snapshotName(opts.backupName, pvc.name),
+      storageClass: choice.storageClass,
+      readyToUse: false,
     };
     records.push(record);
     if ("error" in choice) {
@@ -78,13 +85,18 @@ export async function snapshotVolumes(api: SnapshotApi, pvcs: readonly PvcRef[],
 
 function snapshotBody(backupName: string, r: VolumeSnapshotRecord): ListedObject {
   return {
-    apiVersion: "snapshot.storage.k8s.io/v1", kind: "VolumeSnapshot",
+    apiVersion: "snapshot.storage.k8s.io/v1",
+    kind: "VolumeSnapshot",
     metadata: {
-      name: r.volumeSnapshot, namespace: r.namespace,
+      name: r.volumeSnapshot,
+      namespace: r.namespace,
       labels: { [BACKUP_LABEL]: backupLabelValue(backupName), "app.kubernetes.io/managed-by": "hks-backup" },
       annotations: { [BACKUP_NAME_ANNOTATION]: backupName },
     },
-    spec: { volumeSnapshotClassName: r.volumeSnapshotClass, source: { persistentVolumeClaimName: r.persistentVolumeClaim } },
+    spec: {
+      volumeSnapshotClassName: r.volumeSnapshotClass,
+      source: { persistentVolumeClaimName: r.persistentVolumeClaim },
+    },
   };
 }
 
@@ -96,8 +108,12 @@ interface SnapshotStatus {
 }
 
 async function waitForSnapshots(
-  api: SnapshotApi, pending: Pending[], opts: SnapshotOptions, now: () => number,
-  fail: (r: VolumeSnapshotRecord, reason: string) => void, total: number,
+  api: SnapshotApi,
+  pending: Pending[],
+  opts: SnapshotOptions,
+  now: () => number,
+  fail: (r: VolumeSnapshotRecord, reason: string) => void,
+  total: number,
 ): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_SNAPSHOT_TIMEOUT_MS;
   const deadline = now() + timeoutMs;
@@ -117,12 +133,21 @@ async function waitForSnapshots(
         fail(p.record, reason);
         await api.delete(p.record.namespace, p.record.volumeSnapshot).catch(() => undefined);
       } else await markReady(api, p.record, st);
-      opts.progress?.({ step: "snapshot", done, total, message: `${p.record.namespace}/${p.record.volumeSnapshot} ${reason ? "failed" : "ready"}` });
+      opts.progress?.({
+        step: "snapshot",
+        done,
+        total,
+        message: `${p.record.namespace}/${p.record.volumeSnapshot} ${reason ? "failed" : "ready"}`,
+      });
     }
     if (pending.length === 0) break;
     if (now() >= deadline) {
       for (const p of pending) {
-        fail(p.record, `not readyToUse within ${Math.round(timeoutMs / 1000)}s (snapshotTimeoutSeconds); the VolumeSnapshot ` + `was deleted`);
+        fail(
+          p.record,
+          `not readyToUse within ${Math.round(timeoutMs / 1000)}s (snapshotTimeoutSeconds); the VolumeSnapshot ` +
+            `was deleted`,
+        );
         await api.delete(p.record.namespace, p.record.volumeSnapshot).catch(() => undefined);
       }
       return;
@@ -149,7 +174,10 @@ async function markReady(api: SnapshotApi, r: VolumeSnapshotRecord, st: Snapshot
  * Deletes the VolumeSnapshots a backup recorded (when the backup itself is deleted). Absent ones
  * are fine; returns `namespace/name` of each one asked for, and the errors of those that failed.
  */
-export async function deleteSnapshots(api: Pick<SnapshotApi, "delete">, records: readonly VolumeSnapshotRecord[]): Promise<{ deleted: string[]; errors: string[] }> {
+export async function deleteSnapshots(
+  api: Pick<SnapshotApi, "delete">,
+  records: readonly VolumeSnapshotRecord[],
+): Promise<{ deleted: string[]; errors: string[] }> {
   const deleted: string[] = [];
   const errors: string[] = [];
   for (const r of records.filter((x) => x.readyToUse)) {

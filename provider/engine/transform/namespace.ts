@@ -35,9 +35,11 @@ function mapField(o: Json | undefined, field: string, map: NamespaceMapper): voi
 function mapNamespaceSelector(sel: Json | undefined, map: NamespaceMapper): void {
   if (!sel) return;
   const ml = obj(sel.matchLabels);
-  if (ml && typeof ml[NAMESPACE_NAME_LABEL] === "string") ml[NAMESPACE_NAME_LABEL] = map(ml[NAMESPACE_NAME_LABEL] as string);
+  if (ml && typeof ml[NAMESPACE_NAME_LABEL] === "string")
+    ml[NAMESPACE_NAME_LABEL] = map(ml[NAMESPACE_NAME_LABEL] as string);
   for (const e of arr(sel.matchExpressions)) {
-    if (e.key === NAMESPACE_NAME_LABEL && Array.isArray(e.values)) e.values = e.values.map((v) => (typeof v === "string" ? map(v) : v));
+    if (e.key === NAMESPACE_NAME_LABEL && Array.isArray(e.values))
+      e.values = e.values.map((v) => (typeof v === "string" ? map(v) : v));
   }
 }
 
@@ -48,7 +50,9 @@ function mapPodSpec(spec: Json | undefined, map: NamespaceMapper): void {
     const a = at(affinity, kind);
     const terms = [
       ...arr(a?.requiredDuringSchedulingIgnoredDuringExecution),
-      ...arr(a?.preferredDuringSchedulingIgnoredDuringExecution).map((p) => obj(p.podAffinityTerm)).filter((t): t is Json => !!t),
+      ...arr(a?.preferredDuringSchedulingIgnoredDuringExecution)
+        .map((p) => obj(p.podAffinityTerm))
+        .filter((t): t is Json => !!t),
     ];
     for (const t of terms) {
       if (Array.isArray(t.namespaces)) t.namespaces = t.namespaces.map((n) => (typeof n === "string" ? map(n) : n));
@@ -91,7 +95,8 @@ export const NAMESPACE_FIELD_RULES: readonly NamespaceFieldRule[] = [
       const md = at(o, "metadata");
       mapField(md, "name", map);
       const labels = at(md, "labels");
-      if (labels && NAMESPACE_NAME_LABEL in labels && typeof md?.name === "string") labels[NAMESPACE_NAME_LABEL] = md.name;
+      if (labels && NAMESPACE_NAME_LABEL in labels && typeof md?.name === "string")
+        labels[NAMESPACE_NAME_LABEL] = md.name;
     },
   },
   {
@@ -102,11 +107,15 @@ export const NAMESPACE_FIELD_RULES: readonly NamespaceFieldRule[] = [
   },
   {
     resources: ["networkpolicies.networking.k8s.io"],
-    fields: `spec.ingress[].from[].namespaceSelector, spec.egress[].to[].namespaceSelector (by ` + `"${NAMESPACE_NAME_LABEL}")`,
+    fields:
+      `spec.ingress[].from[].namespaceSelector, spec.egress[].to[].namespaceSelector (by ` +
+      `"${NAMESPACE_NAME_LABEL}")`,
     why: "a policy admitting its own namespace by name must admit the clone, not the source",
     apply: (o, map) => {
-      for (const r of arr(at(o, "spec")?.ingress)) arr(r.from).forEach((p) => mapNamespaceSelector(obj(p.namespaceSelector), map));
-      for (const r of arr(at(o, "spec")?.egress)) arr(r.to).forEach((p) => mapNamespaceSelector(obj(p.namespaceSelector), map));
+      for (const r of arr(at(o, "spec")?.ingress))
+        arr(r.from).forEach((p) => mapNamespaceSelector(obj(p.namespaceSelector), map));
+      for (const r of arr(at(o, "spec")?.egress))
+        arr(r.to).forEach((p) => mapNamespaceSelector(obj(p.namespaceSelector), map));
     },
   },
   {
@@ -131,7 +140,10 @@ export const NAMESPACE_FIELD_RULES: readonly NamespaceFieldRule[] = [
     apply: (o, map) => mapField(at(o, "spec", "volumeSnapshotRef"), "namespace", map),
   },
   {
-    resources: ["mutatingwebhookconfigurations.admissionregistration.k8s.io", "validatingwebhookconfigurations.admissionregistration.k8s.io"],
+    resources: [
+      "mutatingwebhookconfigurations.admissionregistration.k8s.io",
+      "validatingwebhookconfigurations.admissionregistration.k8s.io",
+    ],
     fields: "webhooks[].clientConfig.service.namespace",
     why: "the webhook's backing Service moved with its namespace",
     apply: (o, map) => arr(o.webhooks).forEach((w) => mapField(at(w, "clientConfig", "service"), "namespace", map)),
@@ -158,5 +170,6 @@ export const NAMESPACE_FIELD_RULES: readonly NamespaceFieldRule[] = [
  */
 export function mapNamespaces(o: Json, groupResource: string, map: NamespaceMapper): void {
   mapField(at(o, "metadata"), "namespace", map);
-  for (const rule of NAMESPACE_FIELD_RULES) if (rule.resources.includes(groupResource)) rule.apply(o, map, groupResource);
+  for (const rule of NAMESPACE_FIELD_RULES)
+    if (rule.resources.includes(groupResource)) rule.apply(o, map, groupResource);
 }

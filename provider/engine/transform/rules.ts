@@ -51,17 +51,26 @@ export const SKIP_RULES: readonly SkipRule[] = [
   },
   {
     resources: ["secrets"],
-    reason: (o) => (o.type === SERVICE_ACCOUNT_TOKEN_TYPE ? "a service-account token is valid only in the source cluster; the target issues its own" : undefined),
+    reason: (o) =>
+      o.type === SERVICE_ACCOUNT_TOKEN_TYPE
+        ? "a service-account token is valid only in the source cluster; the target issues its own"
+        : undefined,
   },
   {
     resources: ["configmaps"],
-    reason: (o) => ((o.metadata as Json | undefined)?.name === ROOT_CA_CONFIGMAP ? "published by the target cluster with its own CA" : undefined),
+    reason: (o) =>
+      (o.metadata as Json | undefined)?.name === ROOT_CA_CONFIGMAP
+        ? "published by the target cluster with its own CA"
+        : undefined,
   },
   {
     // Restoring a PV would point the clone at the source's disk (two claims, one volume). Claims
     // get new volumes: from their snapshot (restoreVolumes) or from their StorageClass.
     resources: ["persistentvolumes"],
-    reason: always("a PersistentVolume is the source's disk; restored claims get new volumes (from snapshots with " + "restoreVolumes, else from their StorageClass)"),
+    reason: always(
+      "a PersistentVolume is the source's disk; restored claims get new volumes (from snapshots with " +
+        "restoreVolumes, else from their StorageClass)",
+    ),
   },
 ];
 

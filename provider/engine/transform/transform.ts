@@ -67,7 +67,12 @@ export interface PendingOwner {
 
 /** The transform's decision for one object. */
 export type TransformDecision =
-  | { readonly action: "restore"; readonly object: KubeObject; readonly targetNamespace?: string; readonly owners: readonly PendingOwner[] }
+  | {
+      readonly action: "restore";
+      readonly object: KubeObject;
+      readonly targetNamespace?: string;
+      readonly owners: readonly PendingOwner[];
+    }
   | { readonly action: "skip"; readonly reason: string }
   | { readonly action: "fail"; readonly reason: string };
 
@@ -94,24 +99,46 @@ export function matchesResourceFilter(entry: string, ref: ArchiveObjectRef): boo
  * Shared with `hks backup verify` (engine/catalog/verify-backup.ts), so what verifies is what restores.
  * @throws IntegrityError naming the entry and what contradicts its path.
  */
-export function checkArchivedIdentity(raw: unknown, ref: ArchiveObjectRef, where: string = describeRef(ref)): KubeObject {
+export function checkArchivedIdentity(
+  raw: unknown,
+  ref: ArchiveObjectRef,
+  where: string = describeRef(ref),
+): KubeObject {
   const o = raw as Partial<KubeObject> | null;
   const bad = (why: string): never => {
-    throw new IntegrityError(`archive entry ${where} is refused: ${why}; the archive was not written by hks-backup or has been tampered with`);
+    throw new IntegrityError(
+      `archive entry ${where} is refused: ${why}; the archive was not written by hks-backup or has been tampered with`,
+    );
   };
   if (!o || typeof o !== "object" || Array.isArray(o)) bad("it is not a YAML mapping (a Kubernetes object)");
-  if (typeof o!.apiVersion !== "string" || typeof o!.kind !== "string" || !o!.metadata || typeof o!.metadata.name !== "string") {
+  if (
+    typeof o!.apiVersion !== "string" ||
+    typeof o!.kind !== "string" ||
+    !o!.metadata ||
+    typeof o!.metadata.name !== "string"
+  ) {
     bad("it lacks apiVersion, kind or metadata.name");
   }
   const md = o!.metadata!;
-  if (md.name !== ref.name) bad(`its metadata.name is ${JSON.stringify(md.name)}, the path says ${JSON.stringify(ref.name)}`);
-  if ((md.namespace || undefined) !== ref.namespace) bad(`its metadata.namespace is ${JSON.stringify(md.namespace ?? null)}, the path says ` + `${JSON.stringify(ref.namespace ?? null)}`);
-  if (groupOf(o!.apiVersion!) !== ref.group) bad(`its apiVersion ${o!.apiVersion} is not in group ${JSON.stringify(ref.group)} of the path`);
+  if (md.name !== ref.name)
+    bad(`its metadata.name is ${JSON.stringify(md.name)}, the path says ${JSON.stringify(ref.name)}`);
+  if ((md.namespace || undefined) !== ref.namespace)
+    bad(
+      `its metadata.namespace is ${JSON.stringify(md.namespace ?? null)}, the path says ` +
+        `${JSON.stringify(ref.namespace ?? null)}`,
+    );
+  if (groupOf(o!.apiVersion!) !== ref.group)
+    bad(`its apiVersion ${o!.apiVersion} is not in group ${JSON.stringify(ref.group)} of the path`);
   return o as KubeObject;
 }
 
 function patchesFor(o: KubeObject, ref: ArchiveObjectRef, patches: readonly RestorePatch[]): RestorePatch[] {
-  return patches.filter((p) => (p.group === "core" ? "" : p.group) === ref.group && p.kind === o.kind && (p.name === undefined || p.name === ref.name));
+  return patches.filter(
+    (p) =>
+      (p.group === "core" ? "" : p.group) === ref.group &&
+      p.kind === o.kind &&
+      (p.name === undefined || p.name === ref.name),
+  );
 }
 
 /**
@@ -128,7 +155,10 @@ export function transformObject(raw: unknown, ref: ArchiveObjectRef, opts: Trans
   // For a Namespace object, the namespace it "is in" is itself.
   const scopeNs = ref.namespace ?? (key === "namespaces" ? ref.name : undefined);
   if (scopeNs !== undefined && opts.backupNamespaces?.length && !opts.backupNamespaces.includes(scopeNs)) {
-    throw new IntegrityError(`archive entry ${where} is refused: namespace ${scopeNs} is not one the backup recorded ` + `(${opts.backupNamespaces.join(", ")}); the archive does not match its manifest`);
+    throw new IntegrityError(
+      `archive entry ${where} is refused: namespace ${scopeNs} is not one the backup recorded ` +
+        `(${opts.backupNamespaces.join(", ")}); the archive does not match its manifest`,
+    );
   }
   if (scopeNs !== undefined && opts.includeNamespaces && !opts.includeNamespaces.includes(scopeNs)) {
     return { action: "skip", reason: "namespace not included in this restore" };
@@ -137,8 +167,10 @@ export function transformObject(raw: unknown, ref: ArchiveObjectRef, opts: Trans
   if (opts.includeResources?.length && !opts.includeResources.some((e) => matchesResourceFilter(e, ref))) {
     return { action: "skip", reason: "resource type not in includeResources" };
   }
-  if (opts.excludeResources?.some((e) => matchesResourceFilter(e, ref))) return { action: "skip", reason: "resource type in excludeResources" };
-  if (opts.selector?.length && !matchesSelector(opts.selector, o.metadata.labels)) return { action: "skip", reason: "labels do not match the selector" };
+  if (opts.excludeResources?.some((e) => matchesResourceFilter(e, ref)))
+    return { action: "skip", reason: "resource type in excludeResources" };
+  if (opts.selector?.length && !matchesSelector(opts.selector, o.metadata.labels))
+    return { action: "skip", reason: "labels do not match the selector" };
   const skip = skipReason(ref, o);
   if (skip) return { action: "skip", reason: skip };
 
@@ -152,13 +184,29 @@ export function transformObject(raw: unknown, ref: ArchiveObjectRef, opts: Trans
     try {
       out = applyJsonPatch(out, p.patch);
     } catch (e) {
-      return { action: "fail", reason: `patch for ${p.group || "core"}/${p.kind}${p.name ? `/${p.name}` : ""} does not apply: ` + `${(e as Error).message}` };
+      return {
+        action: "fail",
+        reason:
+          `patch for ${p.group || "core"}/${p.kind}${p.name ? `/${p.name}` : ""} does not apply: ` +
+          `${(e as Error).message}`,
+      };
     }
   }
   const targetNamespace = ref.namespace === undefined ? undefined : map(ref.namespace);
   const md = out.metadata as KubeObject["metadata"] | undefined;
-  if (!md || md.name !== o.metadata.name || (md.namespace || undefined) !== targetNamespace || out.kind !== source.kind || out.apiVersion !== source.apiVersion) {
-    return { action: "fail", reason: "a patch changed the object's apiVersion, kind, name or namespace; patches may change content only " + "(use namespaceMapping to move objects)" };
+  if (
+    !md ||
+    md.name !== o.metadata.name ||
+    (md.namespace || undefined) !== targetNamespace ||
+    out.kind !== source.kind ||
+    out.apiVersion !== source.apiVersion
+  ) {
+    return {
+      action: "fail",
+      reason:
+        "a patch changed the object's apiVersion, kind, name or namespace; patches may change content only " +
+        "(use namespaceMapping to move objects)",
+    };
   }
   return { action: "restore", object: out, targetNamespace, owners };
 }
@@ -169,7 +217,14 @@ function takeOwners(o: KubeObject): PendingOwner[] {
   delete o.metadata.ownerReferences;
   if (!Array.isArray(refs)) return [];
   return refs
-    .filter((r): r is Record<string, unknown> => typeof r === "object" && r !== null && typeof r.kind === "string" && typeof r.name === "string" && typeof r.apiVersion === "string")
+    .filter(
+      (r): r is Record<string, unknown> =>
+        typeof r === "object" &&
+        r !== null &&
+        typeof r.kind === "string" &&
+        typeof r.name === "string" &&
+        typeof r.apiVersion === "string",
+    )
     .map((r) => ({
       apiVersion: r.apiVersion as string,
       kind: r.kind as string,

@@ -1,20 +1,47 @@
 /** Label selectors: parsing, canonical spelling, matching, and refusals that name the field and the bad part. */
 import { describe, expect, it } from "vitest";
 import {
-  formatLabelSelector, matchesSelector, normalizeSelector, parseLabelPairs, parseLabelSelector, SelectorError, selectorFromLabels,
+  formatLabelSelector,
+  matchesSelector,
+  normalizeSelector,
+  parseLabelPairs,
+  parseLabelSelector,
+  SelectorError,
+  selectorFromLabels,
 } from "../../../provider/format/label-selector";
 import { InputError } from "../../../provider/errors";
 
 describe("parseLabelSelector", () => {
   it.each([
     { name: "empty selects everything", text: "", reqs: [] },
-    { name: "equality (the seed's form)", text: "app=mission-critical", reqs: [{ key: "app", op: "=", value: "mission-critical" }] },
+    {
+      name: "equality (the seed's form)",
+      text: "app=mission-critical",
+      reqs: [{ key: "app", op: "=", value: "mission-critical" }],
+    },
     { name: "double equals", text: "app==web", reqs: [{ key: "app", op: "=", value: "web" }] },
     { name: "inequality", text: "tier!=cache", reqs: [{ key: "tier", op: "!=", value: "cache" }] },
-    { name: "set-based in/notin with spaces", text: " env in (prod, staging) , tier notin (cache)", reqs: [
-      { key: "env", op: "in", values: ["prod", "staging"] }, { key: "tier", op: "notin", values: ["cache"] }] },
-    { name: "exists and not exists", text: "backup,!legacy", reqs: [{ key: "backup", op: "exists" }, { key: "legacy", op: "!exists" }] },
-    { name: "prefixed keys", text: "app.kubernetes.io/name=db", reqs: [{ key: "app.kubernetes.io/name", op: "=", value: "db" }] },
+    {
+      name: "set-based in/notin with spaces",
+      text: " env in (prod, staging) , tier notin (cache)",
+      reqs: [
+        { key: "env", op: "in", values: ["prod", "staging"] },
+        { key: "tier", op: "notin", values: ["cache"] },
+      ],
+    },
+    {
+      name: "exists and not exists",
+      text: "backup,!legacy",
+      reqs: [
+        { key: "backup", op: "exists" },
+        { key: "legacy", op: "!exists" },
+      ],
+    },
+    {
+      name: "prefixed keys",
+      text: "app.kubernetes.io/name=db",
+      reqs: [{ key: "app.kubernetes.io/name", op: "=", value: "db" }],
+    },
     { name: "empty value", text: "a=", reqs: [{ key: "a", op: "=", value: "" }] },
   ])("$name", ({ text, reqs }) => {
     expect(parseLabelSelector(text)).toEqual(reqs);
@@ -28,7 +55,13 @@ describe("parseLabelSelector", () => {
     { name: "key too long", text: `${"k".repeat(64)}=v`, why: /not a valid label key/ },
     { name: "set value invalid", text: "a in (b,-c)", why: /must be label values/ },
   ])("refuses $name", ({ text, why }) => {
-    const err = (() => { try { parseLabelSelector(text, "--selector"); } catch (e) { return e; } })() as InputError;
+    const err = (() => {
+      try {
+        parseLabelSelector(text, "--selector");
+      } catch (e) {
+        return e;
+      }
+    })() as InputError;
     expect(err).toBeInstanceOf(InputError);
     expect(err.field).toBe("--selector");
     expect(err.reason).toMatch(why);
@@ -37,7 +70,9 @@ describe("parseLabelSelector", () => {
 
 describe("canonical form", () => {
   it("formats requirements back to what the API server accepts", () => {
-    expect(formatLabelSelector(parseLabelSelector("env in (prod,staging),!legacy,a==b,c!=d,e"))).toBe("env in (prod,staging),!legacy,a=b,c!=d,e");
+    expect(formatLabelSelector(parseLabelSelector("env in (prod,staging),!legacy,a==b,c!=d,e"))).toBe(
+      "env in (prod,staging),!legacy,a=b,c!=d,e",
+    );
   });
   it("turns a map into sorted equality requirements, and text into its canonical spelling", () => {
     expect(normalizeSelector({ tier: "db", app: "postgres-db" })).toBe("app=postgres-db,tier=db");
@@ -45,7 +80,9 @@ describe("canonical form", () => {
     expect(normalizeSelector(undefined)).toBeUndefined();
   });
   it("names the map entry that is wrong", () => {
-    expect(() => normalizeSelector({ "bad key!": "x" }, "target.selector")).toThrow(/target\.selector\.bad key!: "bad key!" is not a valid label key/);
+    expect(() => normalizeSelector({ "bad key!": "x" }, "target.selector")).toThrow(
+      /target\.selector\.bad key!: "bad key!" is not a valid label key/,
+    );
     expect(() => normalizeSelector({ app: "has space" }, "target.selector")).toThrow(/target\.selector\.app:/);
   });
   it("parses --labels pairs and refuses anything but equality", () => {

@@ -17,12 +17,22 @@ import {
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-function backup(name: string, startedAt: string | number, phase: BackupPhase = "Completed", locked?: boolean): RetentionCandidate {
+function backup(
+  name: string,
+  startedAt: string | number,
+  phase: BackupPhase = "Completed",
+  locked?: boolean,
+): RetentionCandidate {
   return { name, startedAt: new Date(startedAt), phase, ...(locked === undefined ? {} : { locked }) };
 }
 
 /** One backup per UTC day from `first` to `last` (inclusive) at `time` UTC, named by the UTC date. */
-function dailySeries(first: string, last: string, time = "02:00:00", phase: BackupPhase = "Completed"): RetentionCandidate[] {
+function dailySeries(
+  first: string,
+  last: string,
+  time = "02:00:00",
+  phase: BackupPhase = "Completed",
+): RetentionCandidate[] {
   const out: RetentionCandidate[] = [];
   for (let t = Date.parse(`${first}T${time}Z`); t <= Date.parse(`${last}T${time}Z`); t += DAY) {
     out.push(backup(new Date(t).toISOString().slice(0, 10), t, phase));
@@ -41,7 +51,6 @@ const kept = (r: RetentionResult) => r.keep.map((k) => k.name);
 const pruned = (r: RetentionResult) => r.prune.map((p) => p.name);
 const reasons = (r: RetentionResult, name: string) => r.keep.find((k) => k.name === name)?.reasons;
 
-
 describe("selectRetention: seed policy { daily: 7, weekly: 4, monthly: 6 }", () => {
   const seed = { daily: 7, weekly: 4, monthly: 6 };
   const year = dailySeries("2025-01-01", "2025-12-31");
@@ -49,18 +58,37 @@ describe("selectRetention: seed policy { daily: 7, weekly: 4, monthly: 6 }", () 
   it("over one year of daily 02:00 UTC backups keeps exactly the expected 14", () => {
     const r = selectRetention(year, seed, "UTC");
     expect(kept(r)).toEqual([
-      "2025-12-31", "2025-12-30", "2025-12-29", "2025-12-28", "2025-12-27", "2025-12-26", "2025-12-25", // daily 7
-      "2025-12-21", "2025-12-14", // weekly: W51, W50 (W01 of 2026 and W52 are covered by daily)
-      "2025-11-30", "2025-10-31", "2025-09-30", "2025-08-31", "2025-07-31", // monthly
+      "2025-12-31",
+      "2025-12-30",
+      "2025-12-29",
+      "2025-12-28",
+      "2025-12-27",
+      "2025-12-26",
+      "2025-12-25", // daily 7
+      "2025-12-21",
+      "2025-12-14", // weekly: W51, W50 (W01 of 2026 and W52 are covered by daily)
+      "2025-11-30",
+      "2025-10-31",
+      "2025-09-30",
+      "2025-08-31",
+      "2025-07-31", // monthly
     ]);
     expect(r.prune).toHaveLength(365 - 14);
     expect(r.warnings).toEqual([]);
-    expect(reasons(r, "2025-12-31")).toEqual(["newest completed backup (always kept)", "daily 2025-12-31", "weekly 2026-W01", "monthly 2025-12"]);
+    expect(reasons(r, "2025-12-31")).toEqual([
+      "newest completed backup (always kept)",
+      "daily 2025-12-31",
+      "weekly 2026-W01",
+      "monthly 2025-12",
+    ]);
     expect(reasons(r, "2025-12-28")).toEqual(["daily 2025-12-28", "weekly 2025-W52"]);
     expect(reasons(r, "2025-12-21")).toEqual(["weekly 2025-W51"]);
     expect(reasons(r, "2025-12-14")).toEqual(["weekly 2025-W50"]);
     expect(reasons(r, "2025-07-31")).toEqual(["monthly 2025-07"]);
-    expect(r.prune[0]).toEqual({ name: "2025-12-24", reason: "not selected by any retention rule (daily=7, weekly=4, monthly=6)" });
+    expect(r.prune[0]).toEqual({
+      name: "2025-12-24",
+      reason: "not selected by any retention rule (daily=7, weekly=4, monthly=6)",
+    });
     expect(r.prune.at(-1)?.name).toBe("2025-01-01");
   });
 
@@ -68,17 +96,44 @@ describe("selectRetention: seed policy { daily: 7, weekly: 4, monthly: 6 }", () 
     const late = dailySeries("2025-01-01", "2025-12-31", "23:30:00");
     const utc = selectRetention(late, seed, "UTC");
     expect(kept(utc)).toEqual([
-      "2025-12-31", "2025-12-30", "2025-12-29", "2025-12-28", "2025-12-27", "2025-12-26", "2025-12-25",
-      "2025-12-21", "2025-12-14", "2025-11-30", "2025-10-31", "2025-09-30", "2025-08-31", "2025-07-31",
+      "2025-12-31",
+      "2025-12-30",
+      "2025-12-29",
+      "2025-12-28",
+      "2025-12-27",
+      "2025-12-26",
+      "2025-12-25",
+      "2025-12-21",
+      "2025-12-14",
+      "2025-11-30",
+      "2025-10-31",
+      "2025-09-30",
+      "2025-08-31",
+      "2025-07-31",
     ]);
     const tokyo = selectRetention(late, seed, "Asia/Tokyo");
     // Named by UTC date; in Tokyo each is the following day. Newest is Thu 2026-01-01 local.
     expect(kept(tokyo)).toEqual([
-      "2025-12-31", "2025-12-30", "2025-12-29", "2025-12-28", "2025-12-27", "2025-12-26", "2025-12-25", // local Dec 26..Jan 1
-      "2025-12-20", "2025-12-13", // local Sun Dec 21 (W51), Sun Dec 14 (W50)
-      "2025-11-29", "2025-10-30", "2025-09-29", "2025-08-30", // local Nov 30, Oct 31, Sep 30, Aug 31
+      "2025-12-31",
+      "2025-12-30",
+      "2025-12-29",
+      "2025-12-28",
+      "2025-12-27",
+      "2025-12-26",
+      "2025-12-25", // local Dec 26..Jan 1
+      "2025-12-20",
+      "2025-12-13", // local Sun Dec 21 (W51), Sun Dec 14 (W50)
+      "2025-11-29",
+      "2025-10-30",
+      "2025-09-29",
+      "2025-08-30", // local Nov 30, Oct 31, Sep 30, Aug 31
     ]);
-    expect(reasons(tokyo, "2025-12-31")).toEqual(["newest completed backup (always kept)", "daily 2026-01-01", "weekly 2026-W01", "monthly 2026-01"]);
+    expect(reasons(tokyo, "2025-12-31")).toEqual([
+      "newest completed backup (always kept)",
+      "daily 2026-01-01",
+      "weekly 2026-W01",
+      "monthly 2026-01",
+    ]);
     expect(reasons(tokyo, "2025-12-30")).toEqual(["daily 2025-12-31", "monthly 2025-12"]);
   });
 });
@@ -87,24 +142,41 @@ describe("selectRetention: period rules", () => {
   it("hourly 24 over two days of hourly backups keeps the newest 24", () => {
     const hours = series("2025-03-01T00:00:00Z", "2025-03-02T23:00:00Z", HOUR);
     const r = selectRetention(hours, { hourly: 24 }, "UTC");
-    expect(kept(r)).toEqual(hours.slice(-24).map((b) => b.name).reverse());
+    expect(kept(r)).toEqual(
+      hours
+        .slice(-24)
+        .map((b) => b.name)
+        .reverse(),
+    );
     expect(reasons(r, "2025-03-02T23:00:00.000Z")).toContain("hourly 2025-03-02T23+00:00");
   });
 
   it("hourly 3 over 15-minute backups keeps the newest of each of the last 3 hours", () => {
-    const r = selectRetention(series("2025-03-01T00:00:00Z", "2025-03-01T05:45:00Z", 15 * 60_000), { hourly: 3 }, "UTC");
+    const r = selectRetention(
+      series("2025-03-01T00:00:00Z", "2025-03-01T05:45:00Z", 15 * 60_000),
+      { hourly: 3 },
+      "UTC",
+    );
     expect(kept(r)).toEqual(["2025-03-01T05:45:00.000Z", "2025-03-01T04:45:00.000Z", "2025-03-01T03:45:00.000Z"]);
   });
 
   it("hourly in Asia/Kolkata (UTC+5:30) buckets by the local hour", () => {
     // 00:20Z = 05:50 IST and 00:40Z = 06:10 IST are different local hours.
-    const r = selectRetention([backup("a", "2025-01-01T00:20:00Z"), backup("b", "2025-01-01T00:40:00Z")], { hourly: 5 }, "Asia/Kolkata");
+    const r = selectRetention(
+      [backup("a", "2025-01-01T00:20:00Z"), backup("b", "2025-01-01T00:40:00Z")],
+      { hourly: 5 },
+      "Asia/Kolkata",
+    );
     expect(kept(r)).toEqual(["b", "a"]);
     expect(reasons(r, "a")).toEqual(["hourly 2025-01-01T05+05:30"]);
   });
 
   it("periods without a backup do not use up a slot (daily 3 over sparse days)", () => {
-    const r = selectRetention(["2025-01-01", "2025-01-05", "2025-01-20", "2025-02-10"].map((d) => backup(d, `${d}T02:00:00Z`)), { daily: 3 }, "UTC");
+    const r = selectRetention(
+      ["2025-01-01", "2025-01-05", "2025-01-20", "2025-02-10"].map((d) => backup(d, `${d}T02:00:00Z`)),
+      { daily: 3 },
+      "UTC",
+    );
     expect(kept(r)).toEqual(["2025-02-10", "2025-01-20", "2025-01-05"]);
   });
 
@@ -114,12 +186,25 @@ describe("selectRetention: period rules", () => {
   });
 
   it("a backup satisfying every rule lists every reason in rule order", () => {
-    const r = selectRetention([backup("only", "2025-06-15T10:00:00Z")], { last: 1, hourly: 1, daily: 1, weekly: 1, monthly: 1, yearly: 1 }, "UTC");
-    expect(r.keep).toEqual([{
-      name: "only",
-      reasons: ["newest completed backup (always kept)", "last 1/1", "hourly 2025-06-15T10+00:00", "daily 2025-06-15",
-        "weekly 2025-W24", "monthly 2025-06", "yearly 2025"],
-    }]);
+    const r = selectRetention(
+      [backup("only", "2025-06-15T10:00:00Z")],
+      { last: 1, hourly: 1, daily: 1, weekly: 1, monthly: 1, yearly: 1 },
+      "UTC",
+    );
+    expect(r.keep).toEqual([
+      {
+        name: "only",
+        reasons: [
+          "newest completed backup (always kept)",
+          "last 1/1",
+          "hourly 2025-06-15T10+00:00",
+          "daily 2025-06-15",
+          "weekly 2025-W24",
+          "monthly 2025-06",
+          "yearly 2025",
+        ],
+      },
+    ]);
   });
 });
 
@@ -138,7 +223,11 @@ describe("selectRetention: month ends and leap days", () => {
     expect(kept(monthly)).toEqual(["2028-03-01", "2028-02-29", "2028-01-31"]);
     expect(reasons(monthly, "2028-02-29")).toEqual(["monthly 2028-02"]);
     expect(periodKeys(new Date("2028-02-29T02:00:00Z"), "UTC")).toEqual({
-      hourly: "2028-02-29T02+00:00", daily: "2028-02-29", weekly: "2028-W09", monthly: "2028-02", yearly: "2028",
+      hourly: "2028-02-29T02+00:00",
+      daily: "2028-02-29",
+      weekly: "2028-W09",
+      monthly: "2028-02",
+      yearly: "2028",
     });
   });
 
@@ -173,7 +262,9 @@ describe("selectRetention: daylight saving time", () => {
     expect(new Set(hours.map((b) => periodKeys(b.startedAt, "Europe/Berlin").hourly)).size).toBe(27);
     expect(kept(selectRetention(hours, { hourly: 100 }, "Europe/Berlin"))).toHaveLength(27);
     expect(kept(selectRetention(hours, { daily: 3 }, "Europe/Berlin"))).toEqual([
-      "2025-10-26T23:00:00.000Z", "2025-10-26T22:00:00.000Z", "2025-10-25T21:00:00.000Z",
+      "2025-10-26T23:00:00.000Z",
+      "2025-10-26T22:00:00.000Z",
+      "2025-10-25T21:00:00.000Z",
     ]);
   });
 
@@ -182,7 +273,10 @@ describe("selectRetention: daylight saving time", () => {
     const days = hours.map((b) => periodKeys(b.startedAt, "Europe/Berlin").daily);
     expect(days.filter((d) => d === "2025-03-30")).toHaveLength(23);
     expect(days.at(-1)).toBe("2025-03-31");
-    expect(kept(selectRetention(hours, { daily: 2 }, "Europe/Berlin"))).toEqual(["2025-03-30T22:00:00.000Z", "2025-03-30T21:00:00.000Z"]);
+    expect(kept(selectRetention(hours, { daily: 2 }, "Europe/Berlin"))).toEqual([
+      "2025-03-30T22:00:00.000Z",
+      "2025-03-30T21:00:00.000Z",
+    ]);
   });
 
   it("America/New_York fall back: two backups in the repeated 01:xx hour", () => {
@@ -217,10 +311,18 @@ describe("selectRetention: daylight saving time", () => {
 });
 
 describe("selectRetention: ISO weeks across a year boundary", () => {
-  const input = ["2026-12-27", "2026-12-31", "2027-01-01", "2027-01-03", "2027-01-04"].map((d) => backup(d, `${d}T02:00:00Z`));
+  const input = ["2026-12-27", "2026-12-31", "2027-01-01", "2027-01-03", "2027-01-04"].map((d) =>
+    backup(d, `${d}T02:00:00Z`),
+  );
   it.each([
-    ["2026-12-27", "2026-W52"], ["2026-12-31", "2026-W53"], ["2027-01-01", "2026-W53"], ["2027-01-03", "2026-W53"],
-    ["2027-01-04", "2027-W01"], ["2024-12-30", "2025-W01"], ["2021-01-03", "2020-W53"], ["2025-12-29", "2026-W01"],
+    ["2026-12-27", "2026-W52"],
+    ["2026-12-31", "2026-W53"],
+    ["2027-01-01", "2026-W53"],
+    ["2027-01-03", "2026-W53"],
+    ["2027-01-04", "2027-W01"],
+    ["2024-12-30", "2025-W01"],
+    ["2021-01-03", "2020-W53"],
+    ["2025-12-29", "2026-W01"],
   ])("%s is in ISO week %s", (date, week) => {
     expect(periodKeys(new Date(`${date}T12:00:00Z`), "UTC").weekly).toBe(week);
   });
@@ -260,7 +362,10 @@ describe("selectRetention: the newest good backup survives failures", () => {
   });
 
   it("a week of PartiallyFailed runs: last 3 keeps them, and the newest Completed is still kept", () => {
-    const partial = [...dailySeries("2025-06-01", "2025-06-10"), ...dailySeries("2025-06-11", "2025-06-17", "02:00:00", "PartiallyFailed")];
+    const partial = [
+      ...dailySeries("2025-06-01", "2025-06-10"),
+      ...dailySeries("2025-06-11", "2025-06-17", "02:00:00", "PartiallyFailed"),
+    ];
     const r = selectRetention(partial, { last: 3 }, "UTC");
     expect(r.keep).toEqual([
       { name: "2025-06-17", reasons: ["last 1/3"] },
@@ -271,7 +376,10 @@ describe("selectRetention: the newest good backup survives failures", () => {
   });
 
   it("a period keeps its newest Completed backup over a newer PartiallyFailed one", () => {
-    const input = [backup("nightly", "2025-06-01T02:00:00Z"), backup("manual", "2025-06-01T14:00:00Z", "PartiallyFailed")];
+    const input = [
+      backup("nightly", "2025-06-01T02:00:00Z"),
+      backup("manual", "2025-06-01T14:00:00Z", "PartiallyFailed"),
+    ];
     expect(selectRetention(input, { daily: 1 }, "UTC").keep).toEqual([
       { name: "nightly", reasons: ["newest completed backup (always kept)", "daily 2025-06-01"] },
     ]);
@@ -279,14 +387,23 @@ describe("selectRetention: the newest good backup survives failures", () => {
   });
 
   it("a period with only PartiallyFailed backups keeps its newest one", () => {
-    const input = [backup("c", "2025-06-02T02:00:00Z"), backup("p1", "2025-06-01T02:00:00Z", "PartiallyFailed"), backup("p2", "2025-06-01T03:00:00Z", "PartiallyFailed")];
+    const input = [
+      backup("c", "2025-06-02T02:00:00Z"),
+      backup("p1", "2025-06-01T02:00:00Z", "PartiallyFailed"),
+      backup("p2", "2025-06-01T03:00:00Z", "PartiallyFailed"),
+    ];
     expect(kept(selectRetention(input, { daily: 2 }, "UTC"))).toEqual(["c", "p2"]);
   });
 
   it("with no Completed backup the newest PartiallyFailed one is always kept, with a warning", () => {
-    const input = [backup("p-old", "2025-06-01T02:00:00Z", "PartiallyFailed"), backup("p-new", "2025-06-02T02:00:00Z", "PartiallyFailed")];
+    const input = [
+      backup("p-old", "2025-06-01T02:00:00Z", "PartiallyFailed"),
+      backup("p-new", "2025-06-02T02:00:00Z", "PartiallyFailed"),
+    ];
     const r = selectRetention(input, { daily: 1 }, "UTC");
-    expect(r.keep).toEqual([{ name: "p-new", reasons: ["newest good backup (always kept: no Completed backup exists)", "daily 2025-06-02"] }]);
+    expect(r.keep).toEqual([
+      { name: "p-new", reasons: ["newest good backup (always kept: no Completed backup exists)", "daily 2025-06-02"] },
+    ]);
     expect(r.warnings).toEqual(['no Completed backup; the newest restorable backup "p-new" is PartiallyFailed']);
   });
 
@@ -341,14 +458,20 @@ describe("selectRetention: object lock", () => {
     ]);
     expect(r.prune).toEqual([{ name: "unlocked-old", reason: "not selected by any retention rule (last=1)" }]);
     expect(r.warnings).toEqual([
-      'backup "locked-old" would be pruned (not selected by any retention rule (last=1)) but its object lock ' + 'has not expired; it is kept and will be pruned by a later run',
-      'backup "locked-failed" would be pruned (failed, and not newer than the newest good backup "new") but ' + 'its object lock has not expired; it is kept and will be pruned by a later run',
+      'backup "locked-old" would be pruned (not selected by any retention rule (last=1)) but its object lock ' +
+        "has not expired; it is kept and will be pruned by a later run",
+      'backup "locked-failed" would be pruned (failed, and not newer than the newest good backup "new") but ' +
+        "its object lock has not expired; it is kept and will be pruned by a later run",
     ]);
   });
 
   it("a locked backup kept by the policy gets no lock reason or warning", () => {
     const r = selectRetention([backup("a", "2025-06-01T02:00:00Z", "Completed", true)], { last: 1 }, "UTC");
-    expect(r).toEqual({ keep: [{ name: "a", reasons: ["newest completed backup (always kept)", "last 1/1"] }], prune: [], warnings: [] });
+    expect(r).toEqual({
+      keep: [{ name: "a", reasons: ["newest completed backup (always kept)", "last 1/1"] }],
+      prune: [],
+      warnings: [],
+    });
   });
 });
 
@@ -368,9 +491,19 @@ describe("selectRetention: ordering and edge cases", () => {
 describe("validateRetentionPolicy", () => {
   it("fills defaults", () => {
     expect(validateRetentionPolicy({ daily: 7, weekly: 4, monthly: 6 })).toEqual({
-      last: 0, hourly: 0, daily: 7, weekly: 4, monthly: 6, yearly: 0, keepFailed: 1,
+      last: 0,
+      hourly: 0,
+      daily: 7,
+      weekly: 4,
+      monthly: 6,
+      yearly: 0,
+      keepFailed: 1,
     });
-    expect(validateRetentionPolicy({ last: MAX_RETENTION_COUNT, hourly: null, keepFailed: 0 })).toMatchObject({ last: 10_000, hourly: 0, keepFailed: 0 });
+    expect(validateRetentionPolicy({ last: MAX_RETENTION_COUNT, hourly: null, keepFailed: 0 })).toMatchObject({
+      last: 10_000,
+      hourly: 0,
+      keepFailed: 0,
+    });
   });
 
   const rejected: [string, unknown, string, RegExp][] = [
@@ -381,9 +514,19 @@ describe("validateRetentionPolicy", () => {
     ["NaN", { hourly: Number.NaN }, "retention.hourly", /whole number/],
     ["Infinity", { yearly: Number.POSITIVE_INFINITY }, "retention.yearly", /whole number/],
     ["keepFailed negative", { daily: 1, keepFailed: -1 }, "retention.keepFailed", /whole number/],
-    ["unknown rule", { weakly: 4 }, "retention.weakly", /unknown rule; known rules are last, hourly, daily, weekly, monthly, yearly, keepFailed/],
+    [
+      "unknown rule",
+      { weakly: 4 },
+      "retention.weakly",
+      /unknown rule; known rules are last, hourly, daily, weekly, monthly, yearly, keepFailed/,
+    ],
     ["wrong case", { Daily: 7 }, "retention.Daily", /did you mean daily\?/],
-    ["empty policy", {}, "retention", /at least one of last, hourly, daily, weekly, monthly, yearly must be greater than 0/],
+    [
+      "empty policy",
+      {},
+      "retention",
+      /at least one of last, hourly, daily, weekly, monthly, yearly must be greater than 0/,
+    ],
     ["all zero", { daily: 0, weekly: 0 }, "retention", /at least one/],
     ["keepFailed alone", { keepFailed: 3 }, "retention", /at least one/],
     ["not an object", 7, "retention", /required: an object with counts, e\.g\. \{ daily: 7, weekly: 4, monthly: 6 \}/],
@@ -400,10 +543,18 @@ describe("validateRetentionPolicy", () => {
     expect(inputError(() => selectRetention(ok, { daily: -1 }, "UTC")).field).toBe("retention.daily");
     expect(inputError(() => selectRetention(ok, { daily: 1 }, "Mars/Olympus")).field).toBe("schedule.timeZone");
     expect(inputError(() => selectRetention(ok, { daily: 1 }, "")).field).toBe("schedule.timeZone");
-    expect(inputError(() => selectRetention([...ok, backup("a", "2025-06-02T02:00:00Z")], { daily: 1 }, "UTC")).field).toBe("backups[1].name");
-    expect(inputError(() => selectRetention([backup("x", Number.NaN)], { daily: 1 }, "UTC")).field).toBe("backups[0].startedAt");
-    expect(inputError(() => selectRetention([{ ...ok[0]!, phase: "Running" as BackupPhase }], { daily: 1 }, "UTC")).field).toBe("backups[0].phase");
-    expect(inputError(() => selectRetention([{ ...ok[0]!, name: "" }], { daily: 1 }, "UTC")).field).toBe("backups[0].name");
+    expect(
+      inputError(() => selectRetention([...ok, backup("a", "2025-06-02T02:00:00Z")], { daily: 1 }, "UTC")).field,
+    ).toBe("backups[1].name");
+    expect(inputError(() => selectRetention([backup("x", Number.NaN)], { daily: 1 }, "UTC")).field).toBe(
+      "backups[0].startedAt",
+    );
+    expect(
+      inputError(() => selectRetention([{ ...ok[0]!, phase: "Running" as BackupPhase }], { daily: 1 }, "UTC")).field,
+    ).toBe("backups[0].phase");
+    expect(inputError(() => selectRetention([{ ...ok[0]!, name: "" }], { daily: 1 }, "UTC")).field).toBe(
+      "backups[0].name",
+    );
   });
 });
 
@@ -411,7 +562,15 @@ describe("validateRetentionPolicy", () => {
 // Properties
 // ---------------------------------------------------------------------------------------------
 
-const ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Asia/Kolkata", "Australia/Lord_Howe", "Pacific/Chatham"];
+const ZONES = [
+  "UTC",
+  "Europe/Berlin",
+  "America/New_York",
+  "Asia/Tokyo",
+  "Asia/Kolkata",
+  "Australia/Lord_Howe",
+  "Pacific/Chatham",
+];
 const BASE = Date.UTC(2025, 0, 1);
 
 const phaseArb = fc.oneof(
@@ -429,102 +588,152 @@ const backupsArb = fc
     }),
     { maxLength: 60 },
   )
-  .map((items) => items.map((item, i): RetentionCandidate => ({
-    name: `b${String(i).padStart(2, "0")}`,
-    startedAt: new Date(BASE + item.slot * 15 * 60_000),
-    phase: item.phase,
-    locked: item.locked,
-  })));
+  .map((items) =>
+    items.map((item, i): RetentionCandidate => ({
+      name: `b${String(i).padStart(2, "0")}`,
+      startedAt: new Date(BASE + item.slot * 15 * 60_000),
+      phase: item.phase,
+      locked: item.locked,
+    })),
+  );
 const count = fc.option(fc.integer({ min: 0, max: 8 }), { nil: undefined });
 const policyArb = fc
-  .record({ last: count, hourly: count, daily: count, weekly: count, monthly: count, yearly: count, keepFailed: count }, { requiredKeys: [] })
+  .record(
+    { last: count, hourly: count, daily: count, weekly: count, monthly: count, yearly: count, keepFailed: count },
+    { requiredKeys: [] },
+  )
   .map((p) => Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) as RetentionPolicy)
   .filter((p) => RETENTION_RULES.some((rule) => (p[rule] ?? 0) > 0));
 const zoneArb = fc.constantFrom(...ZONES);
 
 /** Newest first, ties by greater name (the documented order). */
 function newestFirst(backups: readonly RetentionCandidate[]): RetentionCandidate[] {
-  return [...backups].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime() || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+  return [...backups].sort(
+    (a, b) => b.startedAt.getTime() - a.startedAt.getTime() || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0),
+  );
 }
 
 describe("selectRetention properties", () => {
   it("the newest Completed backup (else the newest good one) is never pruned", () => {
-    fc.assert(fc.property(backupsArb, policyArb, zoneArb, (backups, policy, zone) => {
-      const sorted = newestFirst(backups);
-      const anchor = sorted.find((b) => b.phase === "Completed") ?? sorted.find((b) => b.phase !== "Failed");
-      const r = selectRetention(backups, policy, zone);
-      if (anchor) {
-        expect(pruned(r)).not.toContain(anchor.name);
-        expect(reasons(r, anchor.name)?.[0]).toMatch(/always kept/);
-      }
-    }));
+    fc.assert(
+      fc.property(backupsArb, policyArb, zoneArb, (backups, policy, zone) => {
+        const sorted = newestFirst(backups);
+        const anchor = sorted.find((b) => b.phase === "Completed") ?? sorted.find((b) => b.phase !== "Failed");
+        const r = selectRetention(backups, policy, zone);
+        if (anchor) {
+          expect(pruned(r)).not.toContain(anchor.name);
+          expect(reasons(r, anchor.name)?.[0]).toMatch(/always kept/);
+        }
+      }),
+    );
   });
 
   it("keep and prune partition the input; locked backups are never pruned; both lists are newest first", () => {
-    fc.assert(fc.property(backupsArb, policyArb, zoneArb, (backups, policy, zone) => {
-      const r = selectRetention(backups, policy, zone);
-      const all = [...kept(r), ...pruned(r)];
-      expect(new Set(all).size).toBe(all.length);
-      expect([...all].sort()).toEqual(backups.map((b) => b.name).sort());
-      const locked = new Set(backups.filter((b) => b.locked).map((b) => b.name));
-      expect(pruned(r).filter((n) => locked.has(n))).toEqual([]);
-      const order = newestFirst(backups).map((b) => b.name);
-      expect(kept(r)).toEqual(order.filter((n) => kept(r).includes(n)));
-      expect(pruned(r)).toEqual(order.filter((n) => pruned(r).includes(n)));
-      for (const k of r.keep) expect(k.reasons.length).toBeGreaterThan(0);
-    }));
+    fc.assert(
+      fc.property(backupsArb, policyArb, zoneArb, (backups, policy, zone) => {
+        const r = selectRetention(backups, policy, zone);
+        const all = [...kept(r), ...pruned(r)];
+        expect(new Set(all).size).toBe(all.length);
+        expect([...all].sort()).toEqual(backups.map((b) => b.name).sort());
+        const locked = new Set(backups.filter((b) => b.locked).map((b) => b.name));
+        expect(pruned(r).filter((n) => locked.has(n))).toEqual([]);
+        const order = newestFirst(backups).map((b) => b.name);
+        expect(kept(r)).toEqual(order.filter((n) => kept(r).includes(n)));
+        expect(pruned(r)).toEqual(order.filter((n) => pruned(r).includes(n)));
+        for (const k of r.keep) expect(k.reasons.length).toBeGreaterThan(0);
+      }),
+    );
   });
 
   it("the result does not depend on the input order", () => {
-    fc.assert(fc.property(backupsArb, policyArb, zoneArb, fc.infiniteStream(fc.nat()), (backups, policy, zone, random) => {
-      const shuffled = [...backups];
-      const iterator = random[Symbol.iterator]();
-      for (let i = shuffled.length - 1; i > 0; i--) {
-        const j = iterator.next().value! % (i + 1);
-        [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
-      }
-      expect(selectRetention(shuffled, policy, zone)).toEqual(selectRetention(backups, policy, zone));
-      expect(selectRetention([...backups].reverse(), policy, zone)).toEqual(selectRetention(backups, policy, zone));
-    }));
+    fc.assert(
+      fc.property(backupsArb, policyArb, zoneArb, fc.infiniteStream(fc.nat()), (backups, policy, zone, random) => {
+        const shuffled = [...backups];
+        const iterator = random[Symbol.iterator]();
+        for (let i = shuffled.length - 1; i > 0; i--) {
+          const j = iterator.next().value! % (i + 1);
+          [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+        }
+        expect(selectRetention(shuffled, policy, zone)).toEqual(selectRetention(backups, policy, zone));
+        expect(selectRetention([...backups].reverse(), policy, zone)).toEqual(selectRetention(backups, policy, zone));
+      }),
+    );
   });
 
   it("is monotonic: raising any count never prunes more", () => {
     const keys = [...RETENTION_RULES, "keepFailed"] as const;
-    fc.assert(fc.property(backupsArb, policyArb, zoneArb, fc.constantFrom(...keys), fc.integer({ min: 1, max: 5 }), (backups, policy, zone, key, raise) => {
-      const current = policy[key] ?? (key === "keepFailed" ? DEFAULT_KEEP_FAILED : 0);
-      const before = new Set(pruned(selectRetention(backups, policy, zone)));
-      const after = pruned(selectRetention(backups, { ...policy, [key]: current + raise }, zone));
-      for (const name of after) expect(before.has(name)).toBe(true);
-    }));
+    fc.assert(
+      fc.property(
+        backupsArb,
+        policyArb,
+        zoneArb,
+        fc.constantFrom(...keys),
+        fc.integer({ min: 1, max: 5 }),
+        (backups, policy, zone, key, raise) => {
+          const current = policy[key] ?? (key === "keepFailed" ? DEFAULT_KEEP_FAILED : 0);
+          const before = new Set(pruned(selectRetention(backups, policy, zone)));
+          const after = pruned(selectRetention(backups, { ...policy, [key]: current + raise }, zone));
+          for (const name of after) expect(before.has(name)).toBe(true);
+        },
+      ),
+    );
   });
 
-  it("with last=N only, exactly the N newest good backups are kept, plus the always-kept one, failed rules and " + "locks", () => {
-    fc.assert(fc.property(backupsArb, fc.integer({ min: 1, max: 10 }), fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }), zoneArb, (backups, n, keepFailed, zone) => {
-      const policy: RetentionPolicy = keepFailed === undefined ? { last: n } : { last: n, keepFailed };
-      const sorted = newestFirst(backups);
-      const good = sorted.filter((b) => b.phase !== "Failed");
-      const anchor = good.find((b) => b.phase === "Completed") ?? good[0];
-      const newestGood = good[0];
-      const failedKept = sorted
-        .filter((b) => b.phase === "Failed" && (!newestGood || b.startedAt.getTime() > newestGood.startedAt.getTime()))
-        .slice(0, keepFailed ?? DEFAULT_KEEP_FAILED);
-      const expected = new Set([...good.slice(0, n), ...(anchor ? [anchor] : []), ...failedKept].map((b) => b.name));
-      for (const b of backups) if (b.locked) expected.add(b.name);
-      const r = selectRetention(backups, policy, zone);
-      expect(new Set(kept(r))).toEqual(expected);
-      const keptGoodByRule = r.keep.filter((k) => k.reasons.some((reason) => reason.startsWith("last "))).map((k) => k.name);
-      expect(keptGoodByRule).toEqual(good.slice(0, n).map((b) => b.name));
-    }));
-  });
+  it(
+    "with last=N only, exactly the N newest good backups are kept, plus the always-kept one, failed rules and " +
+      "locks",
+    () => {
+      fc.assert(
+        fc.property(
+          backupsArb,
+          fc.integer({ min: 1, max: 10 }),
+          fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }),
+          zoneArb,
+          (backups, n, keepFailed, zone) => {
+            const policy: RetentionPolicy = keepFailed === undefined ? { last: n } : { last: n, keepFailed };
+            const sorted = newestFirst(backups);
+            const good = sorted.filter((b) => b.phase !== "Failed");
+            const anchor = good.find((b) => b.phase === "Completed") ?? good[0];
+            const newestGood = good[0];
+            const failedKept = sorted
+              .filter(
+                (b) => b.phase === "Failed" && (!newestGood || b.startedAt.getTime() > newestGood.startedAt.getTime()),
+              )
+              .slice(0, keepFailed ?? DEFAULT_KEEP_FAILED);
+            const expected = new Set(
+              [...good.slice(0, n), ...(anchor ? [anchor] : []), ...failedKept].map((b) => b.name),
+            );
+            for (const b of backups) if (b.locked) expected.add(b.name);
+            const r = selectRetention(backups, policy, zone);
+            expect(new Set(kept(r))).toEqual(expected);
+            const keptGoodByRule = r.keep
+              .filter((k) => k.reasons.some((reason) => reason.startsWith("last ")))
+              .map((k) => k.name);
+            expect(keptGoodByRule).toEqual(good.slice(0, n).map((b) => b.name));
+          },
+        ),
+      );
+    },
+  );
 
   it("each period rule keeps at most N backups, one per distinct period", () => {
     const rules = ["hourly", "daily", "weekly", "monthly", "yearly"] as const;
-    fc.assert(fc.property(backupsArb, fc.constantFrom(...rules), fc.integer({ min: 1, max: 6 }), zoneArb, (backups, rule, n, zone) => {
-      const r = selectRetention(backups, { [rule]: n, keepFailed: 0 }, zone);
-      const periods = r.keep.flatMap((k) => k.reasons.filter((reason) => reason.startsWith(`${rule} `)));
-      const goodPeriods = new Set(backups.filter((b) => b.phase !== "Failed").map((b) => periodKeys(b.startedAt, zone)[rule]));
-      expect(periods).toHaveLength(Math.min(n, goodPeriods.size));
-      expect(new Set(periods).size).toBe(periods.length);
-    }));
+    fc.assert(
+      fc.property(
+        backupsArb,
+        fc.constantFrom(...rules),
+        fc.integer({ min: 1, max: 6 }),
+        zoneArb,
+        (backups, rule, n, zone) => {
+          const r = selectRetention(backups, { [rule]: n, keepFailed: 0 }, zone);
+          const periods = r.keep.flatMap((k) => k.reasons.filter((reason) => reason.startsWith(`${rule} `)));
+          const goodPeriods = new Set(
+            backups.filter((b) => b.phase !== "Failed").map((b) => periodKeys(b.startedAt, zone)[rule]),
+          );
+          expect(periods).toHaveLength(Math.min(n, goodPeriods.size));
+          expect(new Set(periods).size).toBe(periods.length);
+        },
+      ),
+    );
   });
 });

@@ -99,8 +99,19 @@ describe("validateCron: rejected expressions name schedule.cron and give the fix
 });
 
 describe("validateTimeZone", () => {
-  const accepted = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Asia/Kolkata", "Australia/Lord_Howe",
-    "America/Argentina/Buenos_Aires", "America/Port-au-Prince", "Etc/GMT-1", "US/Eastern", "GMT"];
+  const accepted = [
+    "UTC",
+    "Europe/Berlin",
+    "America/New_York",
+    "Asia/Tokyo",
+    "Asia/Kolkata",
+    "Australia/Lord_Howe",
+    "America/Argentina/Buenos_Aires",
+    "America/Port-au-Prince",
+    "Etc/GMT-1",
+    "US/Eastern",
+    "GMT",
+  ];
   it.each(accepted)("accepts %j and returns it unchanged", (tz) => {
     expect(validateTimeZone(tz)).toBe(tz);
   });
@@ -128,22 +139,36 @@ describe("validateTimeZone", () => {
 describe("validateSchedule", () => {
   it("applies defaults: timeZone UTC, suspend false, no deadline", () => {
     expect(validateSchedule({ cron: "0 2 * * *" })).toEqual({
-      cron: "0 2 * * *", expression: "0 2 * * *", timeZone: DEFAULT_TIME_ZONE, suspend: false,
+      cron: "0 2 * * *",
+      expression: "0 2 * * *",
+      timeZone: DEFAULT_TIME_ZONE,
+      suspend: false,
     });
     expect(DEFAULT_TIME_ZONE).toBe("UTC");
   });
 
   it("keeps every given field and treats null as absent", () => {
-    expect(validateSchedule({ cron: " @weekly ", timeZone: "Europe/Berlin", suspend: true, startingDeadlineSeconds: 300 })).toEqual({
-      cron: "@weekly", expression: "0 0 * * 0", timeZone: "Europe/Berlin", suspend: true, startingDeadlineSeconds: 300,
+    expect(
+      validateSchedule({ cron: " @weekly ", timeZone: "Europe/Berlin", suspend: true, startingDeadlineSeconds: 300 }),
+    ).toEqual({
+      cron: "@weekly",
+      expression: "0 0 * * 0",
+      timeZone: "Europe/Berlin",
+      suspend: true,
+      startingDeadlineSeconds: 300,
     });
     expect(validateSchedule({ cron: "@daily", timeZone: null, suspend: null, startingDeadlineSeconds: null })).toEqual({
-      cron: "@daily", expression: "0 0 * * *", timeZone: "UTC", suspend: false,
+      cron: "@daily",
+      expression: "0 0 * * *",
+      timeZone: "UTC",
+      suspend: false,
     });
   });
 
   it.each([10, 60, 86_400])("accepts startingDeadlineSeconds %d", (seconds) => {
-    expect(validateSchedule({ cron: "@daily", startingDeadlineSeconds: seconds }).startingDeadlineSeconds).toBe(seconds);
+    expect(validateSchedule({ cron: "@daily", startingDeadlineSeconds: seconds }).startingDeadlineSeconds).toBe(
+      seconds,
+    );
   });
 
   const rejected: [string, unknown, string, RegExp][] = [
@@ -151,16 +176,56 @@ describe("validateSchedule", () => {
     ["schedule as a string", "0 2 * * *", "schedule", /got "0 2 \* \* \*"/],
     ["schedule as an array", ["0 2 * * *"], "schedule", /got an array/],
     ["missing cron", {}, "schedule.cron", /required/],
-    ["misspelt timeZone", { cron: "@daily", timezone: "UTC" }, "schedule.timezone", /unknown field; did you mean timeZone\?/],
-    ["unknown field", { cron: "@daily", retention: {} }, "schedule.retention", /known fields are cron, timeZone, suspend, startingDeadlineSeconds/],
+    [
+      "misspelt timeZone",
+      { cron: "@daily", timezone: "UTC" },
+      "schedule.timezone",
+      /unknown field; did you mean timeZone\?/,
+    ],
+    [
+      "unknown field",
+      { cron: "@daily", retention: {} },
+      "schedule.retention",
+      /known fields are cron, timeZone, suspend, startingDeadlineSeconds/,
+    ],
     ["bad time zone", { cron: "@daily", timeZone: "Berlin" }, "schedule.timeZone", /unknown time zone/],
     ["suspend as a string", { cron: "@daily", suspend: "yes" }, "schedule.suspend", /must be true or false/],
-    ["deadline 0", { cron: "@daily", startingDeadlineSeconds: 0 }, "schedule.startingDeadlineSeconds", /positive whole number of seconds, e\.g\. 300/],
-    ["deadline negative", { cron: "@daily", startingDeadlineSeconds: -5 }, "schedule.startingDeadlineSeconds", /positive whole number/],
-    ["deadline fractional", { cron: "@daily", startingDeadlineSeconds: 1.5 }, "schedule.startingDeadlineSeconds", /positive whole number/],
-    ["deadline as a string", { cron: "@daily", startingDeadlineSeconds: "60" }, "schedule.startingDeadlineSeconds", /positive whole number/],
-    ["deadline NaN", { cron: "@daily", startingDeadlineSeconds: Number.NaN }, "schedule.startingDeadlineSeconds", /positive whole number/],
-    ["deadline below 10", { cron: "@daily", startingDeadlineSeconds: 5 }, "schedule.startingDeadlineSeconds", /less than 10.*might never start/],
+    [
+      "deadline 0",
+      { cron: "@daily", startingDeadlineSeconds: 0 },
+      "schedule.startingDeadlineSeconds",
+      /positive whole number of seconds, e\.g\. 300/,
+    ],
+    [
+      "deadline negative",
+      { cron: "@daily", startingDeadlineSeconds: -5 },
+      "schedule.startingDeadlineSeconds",
+      /positive whole number/,
+    ],
+    [
+      "deadline fractional",
+      { cron: "@daily", startingDeadlineSeconds: 1.5 },
+      "schedule.startingDeadlineSeconds",
+      /positive whole number/,
+    ],
+    [
+      "deadline as a string",
+      { cron: "@daily", startingDeadlineSeconds: "60" },
+      "schedule.startingDeadlineSeconds",
+      /positive whole number/,
+    ],
+    [
+      "deadline NaN",
+      { cron: "@daily", startingDeadlineSeconds: Number.NaN },
+      "schedule.startingDeadlineSeconds",
+      /positive whole number/,
+    ],
+    [
+      "deadline below 10",
+      { cron: "@daily", startingDeadlineSeconds: 5 },
+      "schedule.startingDeadlineSeconds",
+      /less than 10.*might never start/,
+    ],
   ];
   it.each(rejected)("rejects %s", (_name, schedule, field, message) => {
     const error = inputError(() => validateSchedule(schedule));
@@ -171,41 +236,116 @@ describe("validateSchedule", () => {
 
 describe("nextRuns", () => {
   const cases: [string, { cron: string; timeZone?: string }, string, string[]][] = [
-    ["daily UTC", { cron: "0 2 * * *" }, "2025-01-01T00:00:00Z",
-      ["2025-01-01T02:00:00.000Z", "2025-01-02T02:00:00.000Z", "2025-01-03T02:00:00.000Z"]],
-    ["strictly after from", { cron: "0 2 * * *" }, "2025-01-01T02:00:00Z",
-      ["2025-01-02T02:00:00.000Z", "2025-01-03T02:00:00.000Z"]],
-    ["sub-second from", { cron: "* * * * *" }, "2025-01-01T02:00:00.500Z",
-      ["2025-01-01T02:01:00.000Z", "2025-01-01T02:02:00.000Z"]],
-    ["Europe/Berlin winter (UTC+1)", { cron: "0 2 * * *", timeZone: "Europe/Berlin" }, "2025-01-01T00:00:00Z",
-      ["2025-01-01T01:00:00.000Z", "2025-01-02T01:00:00.000Z"]],
-    ["Europe/Berlin summer (UTC+2)", { cron: "0 2 * * *", timeZone: "Europe/Berlin" }, "2025-06-30T12:00:00Z",
-      ["2025-07-01T00:00:00.000Z", "2025-07-02T00:00:00.000Z"]],
-    ["Asia/Kolkata (UTC+5:30): 02:00 is 20:30 UTC the day before", { cron: "0 2 * * *", timeZone: "Asia/Kolkata" }, "2025-01-01T00:00:00Z",
-      ["2025-01-01T20:30:00.000Z", "2025-01-02T20:30:00.000Z"]],
-    ["Berlin spring forward: 02:30 does not exist, runs at 03:30 CEST", { cron: "30 2 * * *", timeZone: "Europe/Berlin" }, "2025-03-29T00:00:00Z",
-      ["2025-03-29T01:30:00.000Z", "2025-03-30T01:30:00.000Z", "2025-03-31T00:30:00.000Z"]],
-    ["Berlin fall back: daily 02:30 runs once", { cron: "30 2 * * *", timeZone: "Europe/Berlin" }, "2025-10-25T00:00:00Z",
-      ["2025-10-25T00:30:00.000Z", "2025-10-26T00:30:00.000Z", "2025-10-27T01:30:00.000Z"]],
-    ["Berlin fall back: hourly runs in both 02:30s", { cron: "30 * * * *", timeZone: "Europe/Berlin" }, "2025-10-26T00:00:00Z",
-      ["2025-10-26T00:30:00.000Z", "2025-10-26T01:30:00.000Z", "2025-10-26T02:30:00.000Z"]],
-    ["New York fall back: 01:30 runs once (EDT)", { cron: "30 1 * * *", timeZone: "America/New_York" }, "2025-11-01T12:00:00Z",
-      ["2025-11-02T05:30:00.000Z", "2025-11-03T06:30:00.000Z"]],
-    ["@weekly is Sunday midnight", { cron: "@weekly", timeZone: "America/New_York" }, "2025-01-01T00:00:00Z",
-      ["2025-01-05T05:00:00.000Z", "2025-01-12T05:00:00.000Z"]],
-    ["@monthly", { cron: "@monthly" }, "2025-01-15T00:00:00Z",
-      ["2025-02-01T00:00:00.000Z", "2025-03-01T00:00:00.000Z"]],
-    ["Feb 29 only in leap years", { cron: "0 0 29 2 *" }, "2025-01-01T00:00:00Z",
-      ["2028-02-29T00:00:00.000Z", "2032-02-29T00:00:00.000Z"]],
-    ["day-of-month OR day-of-week when both restricted (13th or Monday)", { cron: "0 0 13 * 1" }, "2025-01-01T00:00:00Z",
-      ["2025-01-06T00:00:00.000Z", "2025-01-13T00:00:00.000Z", "2025-01-20T00:00:00.000Z", "2025-01-27T00:00:00.000Z",
-        "2025-02-03T00:00:00.000Z", "2025-02-10T00:00:00.000Z", "2025-02-13T00:00:00.000Z"]],
-    ["*/2 day-of-month OR Monday", { cron: "0 0 */2 * 1" }, "2025-01-01T00:00:00Z",
-      ["2025-01-03T00:00:00.000Z", "2025-01-05T00:00:00.000Z", "2025-01-06T00:00:00.000Z", "2025-01-07T00:00:00.000Z"]],
-    ["*/1 day-of-month AND Monday (star kept)", { cron: "0 0 */1 * 1" }, "2025-01-01T00:00:00Z",
-      ["2025-01-06T00:00:00.000Z", "2025-01-13T00:00:00.000Z"]],
-    ["Lord Howe fall back (30 minutes) does not break cron-parser", { cron: "0 2 * * *", timeZone: "Australia/Lord_Howe" }, "2025-04-03T00:00:00Z",
-      ["2025-04-03T15:00:00.000Z", "2025-04-04T15:00:00.000Z", "2025-04-05T15:30:00.000Z", "2025-04-06T15:30:00.000Z"]],
+    [
+      "daily UTC",
+      { cron: "0 2 * * *" },
+      "2025-01-01T00:00:00Z",
+      ["2025-01-01T02:00:00.000Z", "2025-01-02T02:00:00.000Z", "2025-01-03T02:00:00.000Z"],
+    ],
+    [
+      "strictly after from",
+      { cron: "0 2 * * *" },
+      "2025-01-01T02:00:00Z",
+      ["2025-01-02T02:00:00.000Z", "2025-01-03T02:00:00.000Z"],
+    ],
+    [
+      "sub-second from",
+      { cron: "* * * * *" },
+      "2025-01-01T02:00:00.500Z",
+      ["2025-01-01T02:01:00.000Z", "2025-01-01T02:02:00.000Z"],
+    ],
+    [
+      "Europe/Berlin winter (UTC+1)",
+      { cron: "0 2 * * *", timeZone: "Europe/Berlin" },
+      "2025-01-01T00:00:00Z",
+      ["2025-01-01T01:00:00.000Z", "2025-01-02T01:00:00.000Z"],
+    ],
+    [
+      "Europe/Berlin summer (UTC+2)",
+      { cron: "0 2 * * *", timeZone: "Europe/Berlin" },
+      "2025-06-30T12:00:00Z",
+      ["2025-07-01T00:00:00.000Z", "2025-07-02T00:00:00.000Z"],
+    ],
+    [
+      "Asia/Kolkata (UTC+5:30): 02:00 is 20:30 UTC the day before",
+      { cron: "0 2 * * *", timeZone: "Asia/Kolkata" },
+      "2025-01-01T00:00:00Z",
+      ["2025-01-01T20:30:00.000Z", "2025-01-02T20:30:00.000Z"],
+    ],
+    [
+      "Berlin spring forward: 02:30 does not exist, runs at 03:30 CEST",
+      { cron: "30 2 * * *", timeZone: "Europe/Berlin" },
+      "2025-03-29T00:00:00Z",
+      ["2025-03-29T01:30:00.000Z", "2025-03-30T01:30:00.000Z", "2025-03-31T00:30:00.000Z"],
+    ],
+    [
+      "Berlin fall back: daily 02:30 runs once",
+      { cron: "30 2 * * *", timeZone: "Europe/Berlin" },
+      "2025-10-25T00:00:00Z",
+      ["2025-10-25T00:30:00.000Z", "2025-10-26T00:30:00.000Z", "2025-10-27T01:30:00.000Z"],
+    ],
+    [
+      "Berlin fall back: hourly runs in both 02:30s",
+      { cron: "30 * * * *", timeZone: "Europe/Berlin" },
+      "2025-10-26T00:00:00Z",
+      ["2025-10-26T00:30:00.000Z", "2025-10-26T01:30:00.000Z", "2025-10-26T02:30:00.000Z"],
+    ],
+    [
+      "New York fall back: 01:30 runs once (EDT)",
+      { cron: "30 1 * * *", timeZone: "America/New_York" },
+      "2025-11-01T12:00:00Z",
+      ["2025-11-02T05:30:00.000Z", "2025-11-03T06:30:00.000Z"],
+    ],
+    [
+      "@weekly is Sunday midnight",
+      { cron: "@weekly", timeZone: "America/New_York" },
+      "2025-01-01T00:00:00Z",
+      ["2025-01-05T05:00:00.000Z", "2025-01-12T05:00:00.000Z"],
+    ],
+    [
+      "@monthly",
+      { cron: "@monthly" },
+      "2025-01-15T00:00:00Z",
+      ["2025-02-01T00:00:00.000Z", "2025-03-01T00:00:00.000Z"],
+    ],
+    [
+      "Feb 29 only in leap years",
+      { cron: "0 0 29 2 *" },
+      "2025-01-01T00:00:00Z",
+      ["2028-02-29T00:00:00.000Z", "2032-02-29T00:00:00.000Z"],
+    ],
+    [
+      "day-of-month OR day-of-week when both restricted (13th or Monday)",
+      { cron: "0 0 13 * 1" },
+      "2025-01-01T00:00:00Z",
+      [
+        "2025-01-06T00:00:00.000Z",
+        "2025-01-13T00:00:00.000Z",
+        "2025-01-20T00:00:00.000Z",
+        "2025-01-27T00:00:00.000Z",
+        "2025-02-03T00:00:00.000Z",
+        "2025-02-10T00:00:00.000Z",
+        "2025-02-13T00:00:00.000Z",
+      ],
+    ],
+    [
+      "*/2 day-of-month OR Monday",
+      { cron: "0 0 */2 * 1" },
+      "2025-01-01T00:00:00Z",
+      ["2025-01-03T00:00:00.000Z", "2025-01-05T00:00:00.000Z", "2025-01-06T00:00:00.000Z", "2025-01-07T00:00:00.000Z"],
+    ],
+    [
+      "*/1 day-of-month AND Monday (star kept)",
+      { cron: "0 0 */1 * 1" },
+      "2025-01-01T00:00:00Z",
+      ["2025-01-06T00:00:00.000Z", "2025-01-13T00:00:00.000Z"],
+    ],
+    [
+      "Lord Howe fall back (30 minutes) does not break cron-parser",
+      { cron: "0 2 * * *", timeZone: "Australia/Lord_Howe" },
+      "2025-04-03T00:00:00Z",
+      ["2025-04-03T15:00:00.000Z", "2025-04-04T15:00:00.000Z", "2025-04-05T15:30:00.000Z", "2025-04-06T15:30:00.000Z"],
+    ],
   ];
   it.each(cases)("%s", (_name, schedule, from, expected) => {
     expect(iso(nextRuns(schedule, new Date(from), expected.length))).toEqual(expected);
@@ -213,12 +353,16 @@ describe("nextRuns", () => {
 
   it("returns [] for n = 0 and ignores suspend", () => {
     expect(nextRuns({ cron: "@daily" }, new Date("2025-01-01T00:00:00Z"), 0)).toEqual([]);
-    expect(iso(nextRuns({ cron: "@daily", suspend: true }, new Date("2025-01-01T00:00:00Z"), 1))).toEqual(["2025-01-02T00:00:00.000Z"]);
+    expect(iso(nextRuns({ cron: "@daily", suspend: true }, new Date("2025-01-01T00:00:00Z"), 1))).toEqual([
+      "2025-01-02T00:00:00.000Z",
+    ]);
   });
 
   it("validates its arguments", () => {
     expect(inputError(() => nextRuns({ cron: "0 0 2 * * *" }, new Date(), 1)).field).toBe("schedule.cron");
-    expect(inputError(() => nextRuns({ cron: "@daily", timeZone: "Nowhere/City" }, new Date(), 1)).field).toBe("schedule.timeZone");
+    expect(inputError(() => nextRuns({ cron: "@daily", timeZone: "Nowhere/City" }, new Date(), 1)).field).toBe(
+      "schedule.timeZone",
+    );
     expect(() => nextRuns({ cron: "@daily" }, new Date(Number.NaN), 1)).toThrow(RangeError);
     expect(() => nextRuns({ cron: "@daily" }, new Date(), -1)).toThrow(RangeError);
     expect(() => nextRuns({ cron: "@daily" }, new Date(), 1.5)).toThrow(RangeError);
@@ -226,11 +370,20 @@ describe("nextRuns", () => {
   });
 
   it("property: runs are ascending, after `from`, and match the fields in the local wall clock", () => {
-    const values = (min: number, max: number) => fc.uniqueArray(fc.integer({ min, max }), { minLength: 1, maxLength: 4 });
-    const field = (min: number, max: number) => fc.oneof(fc.constant("*"), values(min, max).map((v) => v.join(",")));
+    const values = (min: number, max: number) =>
+      fc.uniqueArray(fc.integer({ min, max }), { minLength: 1, maxLength: 4 });
+    const field = (min: number, max: number) =>
+      fc.oneof(
+        fc.constant("*"),
+        values(min, max).map((v) => v.join(",")),
+      );
     fc.assert(
       fc.property(
-        values(0, 59), values(0, 23), field(1, 28), field(1, 12), field(0, 6),
+        values(0, 59),
+        values(0, 23),
+        field(1, 28),
+        field(1, 12),
+        field(0, 6),
         fc.constantFrom("UTC", "Asia/Tokyo", "Asia/Kolkata"),
         fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2030, 0, 1) }),
         (minutes, hours, dom, month, dow, timeZone, from) => {
@@ -285,7 +438,9 @@ describe("minIntervalSeconds", () => {
   it("defaults to UTC and accepts another window", () => {
     expect(minIntervalSeconds("0 3 * * *")).toBe(86_400);
     // A window in summer only sees no DST change.
-    expect(minIntervalSeconds("0 3 * * *", "Europe/Berlin", { from: new Date("2025-05-01T00:00:00Z"), windowDays: 60 })).toBe(86_400);
+    expect(
+      minIntervalSeconds("0 3 * * *", "Europe/Berlin", { from: new Date("2025-05-01T00:00:00Z"), windowDays: 60 }),
+    ).toBe(86_400);
   });
 
   it("rejects invalid input with field names", () => {
@@ -297,10 +452,26 @@ describe("minIntervalSeconds", () => {
 
 describe("zonedDateTime", () => {
   const cases: [string, string, object][] = [
-    ["2025-01-31T23:30:00Z", "Asia/Tokyo", { year: 2025, month: 2, day: 1, hour: 8, minute: 30, second: 0, offsetMinutes: 540 }],
-    ["2025-10-26T00:30:00Z", "Europe/Berlin", { year: 2025, month: 10, day: 26, hour: 2, minute: 30, offsetMinutes: 120 }],
-    ["2025-10-26T01:30:00Z", "Europe/Berlin", { year: 2025, month: 10, day: 26, hour: 2, minute: 30, offsetMinutes: 60 }],
-    ["2025-11-03T03:30:00Z", "America/New_York", { year: 2025, month: 11, day: 2, hour: 22, minute: 30, offsetMinutes: -300 }],
+    [
+      "2025-01-31T23:30:00Z",
+      "Asia/Tokyo",
+      { year: 2025, month: 2, day: 1, hour: 8, minute: 30, second: 0, offsetMinutes: 540 },
+    ],
+    [
+      "2025-10-26T00:30:00Z",
+      "Europe/Berlin",
+      { year: 2025, month: 10, day: 26, hour: 2, minute: 30, offsetMinutes: 120 },
+    ],
+    [
+      "2025-10-26T01:30:00Z",
+      "Europe/Berlin",
+      { year: 2025, month: 10, day: 26, hour: 2, minute: 30, offsetMinutes: 60 },
+    ],
+    [
+      "2025-11-03T03:30:00Z",
+      "America/New_York",
+      { year: 2025, month: 11, day: 2, hour: 22, minute: 30, offsetMinutes: -300 },
+    ],
     ["2025-01-01T00:00:00Z", "Asia/Kolkata", { year: 2025, month: 1, day: 1, hour: 5, minute: 30, offsetMinutes: 330 }],
     ["2025-01-01T00:00:00Z", "UTC", { year: 2025, month: 1, day: 1, hour: 0, minute: 0, offsetMinutes: 0 }],
   ];

@@ -21,6 +21,8 @@ describe("hks backup create --page-size", () => {
     }
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).field).toBe("--page-size");
-    expect((err as Error).message).toContain(`whole number from 1 to 10000 (objects per LIST request), got ${JSON.stringify(value)}`);
+    expect((err as Error).message).toContain(
+      `whole number from 1 to 10000 (objects per LIST request), got ${JSON.stringify(value)}`,
+    );
   });
 });

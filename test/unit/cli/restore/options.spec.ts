@@ -22,24 +22,63 @@ describe("parseMapping", () => {
 
 describe("restoreInputsFromFlags", () => {
   it("builds defaulted inputs", () => {
-    const i = restoreInputsFromFlags("r1", { fromBackup: "b1", namespaceMapping: "prod:staging", includeResources: "configmaps, deployments.apps", selector: "app=web" }, "hks-system");
+    const i = restoreInputsFromFlags(
+      "r1",
+      {
+        fromBackup: "b1",
+        namespaceMapping: "prod:staging",
+        includeResources: "configmaps, deployments.apps",
+        selector: "app=web",
+      },
+      "hks-system",
+    );
     expect(i).toMatchObject({
-      restoreName: "r1", backupName: "b1", namespace: "hks-system", namespaceMapping: { prod: "staging" },
-      includeResources: ["configmaps", "deployments.apps"], selector: "app=web", existingResourcePolicy: "none", restoreVolumes: false,
+      restoreName: "r1",
+      backupName: "b1",
+      namespace: "hks-system",
+      namespaceMapping: { prod: "staging" },
+      includeResources: ["configmaps", "deployments.apps"],
+      selector: "app=web",
+      existingResourcePolicy: "none",
+      restoreVolumes: false,
     });
   });
 
   it("--from-plan means the plan's newest Completed backup", () => {
-    expect(restoreInputsFromFlags("r1", { fromPlan: "db-daily" }, "hks-system")).toMatchObject({ plan: "db-daily", latest: true });
+    expect(restoreInputsFromFlags("r1", { fromPlan: "db-daily" }, "hks-system")).toMatchObject({
+      plan: "db-daily",
+      latest: true,
+    });
   });
 
   it.each([
     { name: "no source", flags: {}, error: /^InputError: --from-backup: is required/ },
-    { name: "bad restore name", flags: { fromBackup: "b" }, restore: "Bad_Name", error: /<name>: the restore name "Bad_Name" is not a DNS-1123 name/ },
-    { name: "bad policy", flags: { fromBackup: "b", existingResourcePolicy: "overwrite" }, error: /--existing-resource-policy: must be one of "none", "update"/ },
-    { name: "bad mapping target", flags: { fromBackup: "b", namespaceMapping: "prod:Staging" }, error: /--namespace-mapping \(prod\): the target namespace must be a DNS-1123 label/ },
-    { name: "bad resource", flags: { fromBackup: "b", excludeResources: "Secret" }, error: /^InputError: --exclude-resources, entry 1: must be a lowercase plural resource/ },
-    { name: "two problems at once", flags: { fromBackup: "B", selector: "a=," }, error: /flags: \n {2}--from-backup: .*\n {2}--selector: / },
+    {
+      name: "bad restore name",
+      flags: { fromBackup: "b" },
+      restore: "Bad_Name",
+      error: /<name>: the restore name "Bad_Name" is not a DNS-1123 name/,
+    },
+    {
+      name: "bad policy",
+      flags: { fromBackup: "b", existingResourcePolicy: "overwrite" },
+      error: /--existing-resource-policy: must be one of "none", "update"/,
+    },
+    {
+      name: "bad mapping target",
+      flags: { fromBackup: "b", namespaceMapping: "prod:Staging" },
+      error: /--namespace-mapping \(prod\): the target namespace must be a DNS-1123 label/,
+    },
+    {
+      name: "bad resource",
+      flags: { fromBackup: "b", excludeResources: "Secret" },
+      error: /^InputError: --exclude-resources, entry 1: must be a lowercase plural resource/,
+    },
+    {
+      name: "two problems at once",
+      flags: { fromBackup: "B", selector: "a=," },
+      error: /flags: \n {2}--from-backup: .*\n {2}--selector: /,
+    },
   ])("refuses $name, naming the flag", ({ flags, restore, error }) => {
     expect(() => restoreInputsFromFlags(restore ?? "r1", flags, "hks-system")).toThrow(error);
   });
@@ -55,7 +94,9 @@ describe("readIdentities", () => {
       expect(readIdentities(file, {}).identities).toEqual([identity]);
       expect(readIdentities(undefined, { HKS_AGE_IDENTITY: identity }).identities).toEqual([identity]);
       expect(readIdentities(undefined, {})).toEqual({ identities: [] });
-      expect(() => readIdentities(path.join(dir, "missing.txt"), {})).toThrow(/--identity-file: cannot read .*missing.txt: ENOENT/);
+      expect(() => readIdentities(path.join(dir, "missing.txt"), {})).toThrow(
+        /--identity-file: cannot read .*missing.txt: ENOENT/,
+      );
       fs.writeFileSync(file, "age1notanidentity\n");
       expect(() => readIdentities(file, {})).toThrow(/line 1: is not an X25519 age identity/);
     } finally {

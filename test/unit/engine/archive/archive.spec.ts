@@ -4,7 +4,13 @@ import { PassThrough, Readable } from "node:stream";
 import * as tar from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { InputError, IntegrityError, StorageError } from "../../../../provider/errors";
-import { ARCHIVE_WRITE_WINDOW_BYTES, createArchiveWriter, MAX_ENTRY_BYTES, readArchive, type ArchiveEntry } from "../../../../provider/engine/archive/archive";
+import {
+  ARCHIVE_WRITE_WINDOW_BYTES,
+  createArchiveWriter,
+  MAX_ENTRY_BYTES,
+  readArchive,
+  type ArchiveEntry,
+} from "../../../../provider/engine/archive/archive";
 import { archivePathFor } from "../../../../provider/format/archive-paths";
 
 async function collect(stream: Readable): Promise<Buffer> {
@@ -29,7 +35,9 @@ async function readAll(bytes: Buffer): Promise<ArchiveEntry[]> {
 }
 
 /** A gzip'd tar with arbitrary headers, built with tar-stream directly (what an attacker could write). */
-async function rawArchive(entries: { header: tar.Header | (Partial<tar.Header> & { name: string }); body?: string }[]): Promise<Buffer> {
+async function rawArchive(
+  entries: { header: tar.Header | (Partial<tar.Header> & { name: string }); body?: string }[],
+): Promise<Buffer> {
   const pack = tar.pack();
   const bytes = collect(pack.pipe(zlib.createGzip()) as unknown as Readable);
   for (const { header, body } of entries) {
@@ -44,11 +52,19 @@ async function rawArchive(entries: { header: tar.Header | (Partial<tar.Header> &
 
 const deploy = archivePathFor({ group: "apps", resource: "deployments", namespace: "prod", name: "web" });
 const secret = archivePathFor({ group: "", resource: "secrets", namespace: "prod", name: "db" });
-const crd = archivePathFor({ group: "apiextensions.k8s.io", resource: "customresourcedefinitions", name: "widgets.example.com" });
+const crd = archivePathFor({
+  group: "apiextensions.k8s.io",
+  resource: "customresourcedefinitions",
+  name: "widgets.example.com",
+});
 
 describe("createArchiveWriter + readArchive", () => {
   it("round-trips entries in order, with exactly the paths written", async () => {
-    const bytes = await writeArchive([[deploy, "kind: Deployment\n"], [secret, Buffer.from("kind: Secret\n")], [crd, ""]]);
+    const bytes = await writeArchive([
+      [deploy, "kind: Deployment\n"],
+      [secret, Buffer.from("kind: Secret\n")],
+      [crd, ""],
+    ]);
     expect(bytes.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b])); // gzip magic
     const entries = await readAll(bytes);
     expect(entries.map((e) => e.path)).toEqual([deploy, secret, crd]);
@@ -58,11 +74,25 @@ describe("createArchiveWriter + readArchive", () => {
   });
 
   it("round-trips paths longer than 100 bytes and non-ASCII content (pax headers)", async () => {
-    const long = archivePathFor({ group: "a".repeat(60) + ".example.com", resource: "widgets", namespace: "n".repeat(63), name: "x".repeat(200) });
-    const rbac = archivePathFor({ group: "rbac.authorization.k8s.io", resource: "clusterroles", name: "system:aggregate-to-admin" });
-    const entries = await readAll(await writeArchive([[long, "data: \"ünïcødé ✓\"\n"], [rbac, "x"]]));
+    const long = archivePathFor({
+      group: "a".repeat(60) + ".example.com",
+      resource: "widgets",
+      namespace: "n".repeat(63),
+      name: "x".repeat(200),
+    });
+    const rbac = archivePathFor({
+      group: "rbac.authorization.k8s.io",
+      resource: "clusterroles",
+      name: "system:aggregate-to-admin",
+    });
+    const entries = await readAll(
+      await writeArchive([
+        [long, 'data: "ünïcødé ✓"\n'],
+        [rbac, "x"],
+      ]),
+    );
     expect(entries.map((e) => e.path)).toEqual([long, rbac]);
-    expect(entries[0]?.content.toString()).toBe("data: \"ünïcødé ✓\"\n");
+    expect(entries[0]?.content.toString()).toBe('data: "ünïcødé ✓"\n');
   });
 
   it("applies backpressure: addEntry stalls while nobody reads the stream", async () => {
@@ -73,7 +103,10 @@ describe("createArchiveWriter + readArchive", () => {
     let added = 0;
     const adding = (async () => {
       for (let i = 0; i < 10; i++) {
-        await w.addEntry(archivePathFor({ group: "", resource: "configmaps", namespace: "ns", name: `cm-${i}` }), body());
+        await w.addEntry(
+          archivePathFor({ group: "", resource: "configmaps", namespace: "ns", name: `cm-${i}` }),
+          body(),
+        );
         added++;
       }
     })();
@@ -87,13 +120,34 @@ describe("createArchiveWriter + readArchive", () => {
   });
 
   it.each([
-    { name: "a path outside the scheme", path: "etc/passwd", content: "x", error: InputError, message: /archive entry path/ },
-    { name: "a traversal path", path: "resources/pods/../../x.yaml", content: "x", error: InputError, message: /'\.\.' segment/ },
-    { name: "content over MAX_ENTRY_BYTES", path: deploy, content: Buffer.alloc(MAX_ENTRY_BYTES + 1), error: InputError, message: /limit is 67108864/ },
+    {
+      name: "a path outside the scheme",
+      path: "etc/passwd",
+      content: "x",
+      error: InputError,
+      message: /archive entry path/,
+    },
+    {
+      name: "a traversal path",
+      path: "resources/pods/../../x.yaml",
+      content: "x",
+      error: InputError,
+      message: /'\.\.' segment/,
+    },
+    {
+      name: "content over MAX_ENTRY_BYTES",
+      path: deploy,
+      content: Buffer.alloc(MAX_ENTRY_BYTES + 1),
+      error: InputError,
+      message: /limit is 67108864/,
+    },
   ])("refuses to write $name", async ({ path, content, error, message }) => {
     const w = createArchiveWriter();
     void collect(w.stream).catch(() => undefined);
-    const err = await w.addEntry(path, content).then(() => undefined, (e: unknown) => e);
+    const err = await w.addEntry(path, content).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(error);
     expect((err as Error).message).toMatch(message);
   });
@@ -119,7 +173,10 @@ describe("createArchiveWriter + readArchive", () => {
     // Add until a call waits; with nobody reading, that must happen within a few windows.
     for (let i = 0; i < 100 && !pending; i++) {
       const call = w.addEntry(`resources/configmaps/ns/cm-${i}.yaml`, entry);
-      const settled = await Promise.race([call.then(() => true), new Promise<false>((r) => setImmediate(() => r(false)))]);
+      const settled = await Promise.race([
+        call.then(() => true),
+        new Promise<false>((r) => setImmediate(() => r(false))),
+      ]);
       if (settled) added++;
       else pending = call;
     }
@@ -168,28 +225,64 @@ describe("createArchiveWriter + readArchive", () => {
 
 describe("readArchive refuses unsafe or damaged archives with an IntegrityError", () => {
   it.each([
-    { name: "a symlink", header: { name: deploy, type: "symlink" as const, linkname: "/etc/passwd" }, message: /is a symlink entry; only regular files/ },
-    { name: "a hard link", header: { name: deploy, type: "link" as const, linkname: secret }, message: /is a link entry/ },
-    { name: "a character device", header: { name: deploy, type: "character-device" as const, devmajor: 1, devminor: 3 }, message: /is a character-device entry/ },
+    {
+      name: "a symlink",
+      header: { name: deploy, type: "symlink" as const, linkname: "/etc/passwd" },
+      message: /is a symlink entry; only regular files/,
+    },
+    {
+      name: "a hard link",
+      header: { name: deploy, type: "link" as const, linkname: secret },
+      message: /is a link entry/,
+    },
+    {
+      name: "a character device",
+      header: { name: deploy, type: "character-device" as const, devmajor: 1, devminor: 3 },
+      message: /is a character-device entry/,
+    },
     { name: "a FIFO", header: { name: deploy, type: "fifo" as const }, message: /is a fifo entry/ },
-    { name: "a traversal path", header: { name: "resources/pods/../../../../etc/cron.d/x.yaml" }, body: "x", message: /'\.\.' segment/ },
-    { name: "an absolute path", header: { name: "/resources/pods/ns/p.yaml" }, body: "x", message: /the path is absolute/ },
+    {
+      name: "a traversal path",
+      header: { name: "resources/pods/../../../../etc/cron.d/x.yaml" },
+      body: "x",
+      message: /'\.\.' segment/,
+    },
+    {
+      name: "an absolute path",
+      header: { name: "/resources/pods/ns/p.yaml" },
+      body: "x",
+      message: /the path is absolute/,
+    },
     { name: "a backslash path", header: { name: "resources\\pods\\ns\\p.yaml" }, body: "x", message: /backslash/ },
-    { name: "a path outside the scheme", header: { name: "metadata/version" }, body: "1", message: /does not match the archive scheme/ },
+    {
+      name: "a path outside the scheme",
+      header: { name: "metadata/version" },
+      body: "1",
+      message: /does not match the archive scheme/,
+    },
     { name: "a './' prefixed path", header: { name: `./${deploy}` }, body: "x", message: /'\.' or '\.\.' segment/ },
   ])("$name", async ({ header, body, message }) => {
-    const bytes = await rawArchive([{ header: { name: secret }, body: "ok" }, { header, body }]);
+    const bytes = await rawArchive([
+      { header: { name: secret }, body: "ok" },
+      { header, body },
+    ]);
     const seen: string[] = [];
     const err = await (async () => {
       for await (const e of readArchive(Readable.from([bytes]))) seen.push(e.path);
-    })().then(() => undefined, (e: unknown) => e);
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(IntegrityError);
     expect((err as Error).message).toMatch(message);
     expect(seen).toEqual([secret]); // entries before the bad one were returned, nothing after
   });
 
   it("skips directory entries", async () => {
-    const bytes = await rawArchive([{ header: { name: "resources/", type: "directory" } }, { header: { name: secret }, body: "ok" }]);
+    const bytes = await rawArchive([
+      { header: { name: "resources/", type: "directory" } },
+      { header: { name: secret }, body: "ok" },
+    ]);
     expect((await readAll(bytes)).map((e) => e.path)).toEqual([secret]);
   });
 
@@ -200,7 +293,10 @@ describe("readArchive refuses unsafe or damaged archives with an IntegrityError"
   });
 
   describe("damaged bytes", () => {
-    const good = writeArchive([[deploy, "a".repeat(5000)], [secret, "b".repeat(5000)]]);
+    const good = writeArchive([
+      [deploy, "a".repeat(5000)],
+      [secret, "b".repeat(5000)],
+    ]);
     it.each([
       { name: "a truncated gzip", mutate: (b: Buffer) => b.subarray(0, b.length - 20) },
       { name: "gzip cut in half", mutate: (b: Buffer) => b.subarray(0, Math.floor(b.length / 2)) },
@@ -210,14 +306,20 @@ describe("readArchive refuses unsafe or damaged archives with an IntegrityError"
       { name: "empty input", mutate: () => Buffer.alloc(0) },
       { name: "gzip of something that is not tar", mutate: () => zlib.gzipSync(Buffer.alloc(2048, "z")) },
     ])("$name", async ({ mutate }) => {
-      const err = await readAll(mutate(await good)).then(() => undefined, (e: unknown) => e);
+      const err = await readAll(mutate(await good)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(IntegrityError);
       expect((err as Error).message).toMatch(/^IntegrityError: the archive is truncated or corrupt/);
     });
   });
 
   it("passes errors of the source stream through unchanged", async () => {
-    const bytes = await writeArchive([[deploy, "a"], [secret, "b"]]);
+    const bytes = await writeArchive([
+      [deploy, "a"],
+      [secret, "b"],
+    ]);
     const failure = new StorageError("reading s3://bucket/key failed: connection reset");
     const source = new PassThrough();
     source.write(bytes.subarray(0, 10));
@@ -226,7 +328,10 @@ describe("readArchive refuses unsafe or damaged archives with an IntegrityError"
   });
 
   it("destroys the source when the reader stops early", async () => {
-    const bytes = await writeArchive([[deploy, "a"], [secret, "b"]]);
+    const bytes = await writeArchive([
+      [deploy, "a"],
+      [secret, "b"],
+    ]);
     const source = Readable.from([bytes]);
     for await (const e of readArchive(source)) {
       expect(e.path).toBe(deploy);

@@ -6,7 +6,12 @@ import { InputError, IntegrityError } from "../../../../provider/errors";
 import { createArchiveWriter, readArchive } from "../../../../provider/engine/archive/archive";
 import { archivePathFor } from "../../../../provider/format/archive-paths";
 import { decryptStream, encryptStream, generateIdentity } from "../../../../provider/engine/archive/encrypt";
-import { parseIdentityFile, parseRecipient, parseRecipients, recipientFingerprint } from "../../../../provider/format/age-keys";
+import {
+  parseIdentityFile,
+  parseRecipient,
+  parseRecipients,
+  recipientFingerprint,
+} from "../../../../provider/format/age-keys";
 
 async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -20,7 +25,16 @@ async function encrypt(plain: Buffer, recipients: string[]): Promise<Buffer> {
 
 async function decrypt(cipher: Buffer, identities: string[]): Promise<Buffer> {
   const out: Buffer[] = [];
-  await pipeline(Readable.from([cipher]), decryptStream(identities), new Writable({ write(c, _e, cb) { out.push(c); cb(); } }));
+  await pipeline(
+    Readable.from([cipher]),
+    decryptStream(identities),
+    new Writable({
+      write(c, _e, cb) {
+        out.push(c);
+        cb();
+      },
+    }),
+  );
   return Buffer.concat(out);
 }
 
@@ -52,13 +66,23 @@ describe("parseRecipient", () => {
   it.each([
     { name: "a non-string", value: 42, message: /must be a string/ },
     { name: "an empty string", value: "", message: /not an X25519 age recipient/ },
-    { name: "an ssh key", value: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl", message: /not an X25519 age recipient/ },
+    {
+      name: "an ssh key",
+      value: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+      message: /not an X25519 age recipient/,
+    },
     { name: "an upper-case recipient", value: valid.toUpperCase(), message: /not an X25519 age recipient/ },
     { name: "a truncated recipient", value: valid.slice(0, -1), message: /not an X25519 age recipient/ },
     { name: "a typo (bad checksum)", value: `${valid.slice(0, -1)}q`, message: /invalid checksum/ },
     { name: "a post-quantum recipient", value: `age1pq1${"q".repeat(80)}`, message: /not an X25519 age recipient/ },
   ])("refuses $name, naming the field", ({ value, message }) => {
-    const err = (() => { try { parseRecipient(value, 3); } catch (e) { return e; } })();
+    const err = (() => {
+      try {
+        parseRecipient(value, 3);
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).field).toBe("encryption.recipients[3]");
     expect((err as Error).message).toMatch(message);
@@ -66,7 +90,13 @@ describe("parseRecipient", () => {
 
   it("refuses a secret key without echoing it", () => {
     const secret = "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX";
-    const err = (() => { try { parseRecipient(secret, 0); } catch (e) { return e as Error; } })();
+    const err = (() => {
+      try {
+        parseRecipient(secret, 0);
+      } catch (e) {
+        return e as Error;
+      }
+    })();
     expect(err).toBeInstanceOf(InputError);
     expect(err?.message).toMatch(/SECRET key/);
     expect(err?.message).not.toContain(secret);
@@ -93,7 +123,11 @@ describe("recipientFingerprint", () => {
 
 describe("parseIdentityFile", () => {
   it.each([
-    { name: "one key as age-keygen writes it", text: (k: string) => `# created: 2026-01-01T00:00:00Z\n# public key: age1...\n${k}\n`, count: 1 },
+    {
+      name: "one key as age-keygen writes it",
+      text: (k: string) => `# created: 2026-01-01T00:00:00Z\n# public key: age1...\n${k}\n`,
+      count: 1,
+    },
     { name: "CRLF line ends and blank lines", text: (k: string) => `\r\n# comment\r\n\r\n${k}\r\n`, count: 1 },
     { name: "no final newline", text: (k: string) => k, count: 1 },
     { name: "several keys", text: (k: string) => `${k}\n# second\n${k}\n`, count: 2 },
@@ -108,15 +142,34 @@ describe("parseIdentityFile", () => {
     { name: "an empty file", text: () => "", message: /identity file: holds no identities/ },
     { name: "only comments", text: () => "# nothing\n\n", message: /holds no identities/ },
     { name: "a public key instead", text: () => `${alice.recipient}\n`, message: /line 1: .*public recipient/ },
-    { name: "indented key (age does not trim)", text: (k: string) => `# c\n  ${k}\n`, message: /line 2: is not an X25519/ },
-    { name: "a damaged key", text: (k: string) => `${k.slice(0, -1)}${k.endsWith("Q") ? "P" : "Q"}\n`, message: /line 1: has an invalid checksum/ },
-    { name: "a hybrid post-quantum key", text: () => `AGE-SECRET-KEY-PQ-1${"Q".repeat(58)}\n`, message: /line 1: is not an X25519/ },
+    {
+      name: "indented key (age does not trim)",
+      text: (k: string) => `# c\n  ${k}\n`,
+      message: /line 2: is not an X25519/,
+    },
+    {
+      name: "a damaged key",
+      text: (k: string) => `${k.slice(0, -1)}${k.endsWith("Q") ? "P" : "Q"}\n`,
+      message: /line 1: has an invalid checksum/,
+    },
+    {
+      name: "a hybrid post-quantum key",
+      text: () => `AGE-SECRET-KEY-PQ-1${"Q".repeat(58)}\n`,
+      message: /line 1: is not an X25519/,
+    },
   ])("refuses $name, by line number, without echoing the line", ({ text, message }) => {
     const content = text(alice.identity);
-    const err = (() => { try { parseIdentityFile(content, "key.txt"); } catch (e) { return e as Error; } })();
+    const err = (() => {
+      try {
+        parseIdentityFile(content, "key.txt");
+      } catch (e) {
+        return e as Error;
+      }
+    })();
     expect(err).toBeInstanceOf(InputError);
     expect(err?.message).toMatch(message.source.startsWith("identity file") ? /holds no/ : message);
-    for (const line of content.split("\n").filter((l) => l.trim().length > 20)) expect(err?.message).not.toContain(line.trim());
+    for (const line of content.split("\n").filter((l) => l.trim().length > 20))
+      expect(err?.message).not.toContain(line.trim());
   });
 });
 
@@ -156,7 +209,17 @@ describe("encryptStream / decryptStream", () => {
       yield await encrypt(crypto.randomBytes(300 * 1024), [alice.recipient]);
       throw failure;
     }
-    await expect(pipeline(Readable.from(source()), make(), new Writable({ write(_c, _e, cb) { cb(); } }))).rejects.toBe(failure);
+    await expect(
+      pipeline(
+        Readable.from(source()),
+        make(),
+        new Writable({
+          write(_c, _e, cb) {
+            cb();
+          },
+        }),
+      ),
+    ).rejects.toBe(failure);
   });
 
   describe("refuses bad input with an IntegrityError", () => {
@@ -166,18 +229,58 @@ describe("encryptStream / decryptStream", () => {
     });
     const headerEnd = (b: Buffer) => b.indexOf("\n---") + 1;
     it.each([
-      { name: "a wrong identity", mutate: (b: Buffer) => b, wrongKey: true, message: /none of the given identities can open this file/ },
-      { name: "a flipped payload byte", mutate: (b: Buffer) => flip(b, b.length - 1000), message: /damaged, truncated or was modified/ },
-      { name: "a truncated ciphertext", mutate: (b: Buffer) => b.subarray(0, b.length - 100), message: /damaged, truncated|truncated/ },
-      { name: "a ciphertext cut at a chunk boundary", mutate: (b: Buffer) => b.subarray(0, b.indexOf("\n", headerEnd(b) + 4) + 1 + 16 + 2 * (64 * 1024 + 16)), message: /truncated|damaged/ },
-      { name: "a ciphertext cut right after the header", mutate: (b: Buffer) => b.subarray(0, b.indexOf("\n", headerEnd(b) + 4) + 1), message: /truncated \(it ends inside the header\)/ },
-      { name: "a modified recipient stanza", mutate: (b: Buffer) => flip(b, 30), message: /none of the given identities .* or its header was modified/ },
-      { name: "a modified header MAC", mutate: (b: Buffer) => replaceBase64Char(b, headerEnd(b) + 6), message: /header is damaged or was modified/ },
-      { name: "a header MAC that is not base64", mutate: (b: Buffer) => flip(b, headerEnd(b) + 6, 0x80), message: /header is damaged or was modified|not an age file/ },
-      { name: "input that is not age at all", mutate: () => Buffer.from("\x1f\x8b\x08\x00 not age\nmore\n"), message: /not an age file/ },
+      {
+        name: "a wrong identity",
+        mutate: (b: Buffer) => b,
+        wrongKey: true,
+        message: /none of the given identities can open this file/,
+      },
+      {
+        name: "a flipped payload byte",
+        mutate: (b: Buffer) => flip(b, b.length - 1000),
+        message: /damaged, truncated or was modified/,
+      },
+      {
+        name: "a truncated ciphertext",
+        mutate: (b: Buffer) => b.subarray(0, b.length - 100),
+        message: /damaged, truncated|truncated/,
+      },
+      {
+        name: "a ciphertext cut at a chunk boundary",
+        mutate: (b: Buffer) => b.subarray(0, b.indexOf("\n", headerEnd(b) + 4) + 1 + 16 + 2 * (64 * 1024 + 16)),
+        message: /truncated|damaged/,
+      },
+      {
+        name: "a ciphertext cut right after the header",
+        mutate: (b: Buffer) => b.subarray(0, b.indexOf("\n", headerEnd(b) + 4) + 1),
+        message: /truncated \(it ends inside the header\)/,
+      },
+      {
+        name: "a modified recipient stanza",
+        mutate: (b: Buffer) => flip(b, 30),
+        message: /none of the given identities .* or its header was modified/,
+      },
+      {
+        name: "a modified header MAC",
+        mutate: (b: Buffer) => replaceBase64Char(b, headerEnd(b) + 6),
+        message: /header is damaged or was modified/,
+      },
+      {
+        name: "a header MAC that is not base64",
+        mutate: (b: Buffer) => flip(b, headerEnd(b) + 6, 0x80),
+        message: /header is damaged or was modified|not an age file/,
+      },
+      {
+        name: "input that is not age at all",
+        mutate: () => Buffer.from("\x1f\x8b\x08\x00 not age\nmore\n"),
+        message: /not an age file/,
+      },
       { name: "empty input", mutate: () => Buffer.alloc(0), message: /not an age file|truncated|damaged/ },
     ])("$name", async ({ mutate, wrongKey, message }) => {
-      const err = await decrypt(mutate(Buffer.from(cipher)), [wrongKey ? bob.identity : alice.identity]).then(() => undefined, (e: unknown) => e);
+      const err = await decrypt(mutate(Buffer.from(cipher)), [wrongKey ? bob.identity : alice.identity]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(IntegrityError);
       expect((err as Error).message).toMatch(/^IntegrityError: age decryption failed: /);
       expect((err as Error).message).toMatch(message);
@@ -192,7 +295,9 @@ describe("encryptStream / decryptStream", () => {
     // starve timers for the whole run, which would hide any growth.
     const baseline = process.memoryUsage.rss();
     let peak = baseline;
-    const sample = () => { peak = Math.max(peak, process.memoryUsage.rss()); };
+    const sample = () => {
+      peak = Math.max(peak, process.memoryUsage.rss());
+    };
     const inHash = crypto.createHash("sha256");
     const outHash = crypto.createHash("sha256");
     let seen = 0;
@@ -223,7 +328,9 @@ describe("encryptStream / decryptStream", () => {
 });
 
 describe("archive through age (the backup pipeline's tar -> gzip -> age, and back)", () => {
-  const paths = ["web", "api", "db"].map((name) => archivePathFor({ group: "apps", resource: "deployments", namespace: "prod", name }));
+  const paths = ["web", "api", "db"].map((name) =>
+    archivePathFor({ group: "apps", resource: "deployments", namespace: "prod", name }),
+  );
 
   async function encryptedArchive(recipients: string[]): Promise<Buffer> {
     const w = createArchiveWriter();
@@ -243,7 +350,14 @@ describe("archive through age (the backup pipeline's tar -> gzip -> age, and bac
   it("surfaces a wrong identity from readArchive as the decryption IntegrityError", async () => {
     const cipher = await encryptedArchive([alice.recipient]);
     const source = Readable.from([cipher]).pipe(decryptStream([bob.identity]));
-    const err = await (async () => { for await (const _ of readArchive(source)) { /* none */ } })().then(() => undefined, (e: unknown) => e);
+    const err = await (async () => {
+      for await (const _ of readArchive(source)) {
+        /* none */
+      }
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(IntegrityError);
     expect((err as Error).message).toMatch(/none of the given identities can open this file/);
   });

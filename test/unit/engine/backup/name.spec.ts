@@ -12,7 +12,9 @@ describe("generated names", () => {
     expect(generateBackupName("production-db-daily", at)).toBe("production-db-daily-20260304050607");
   });
   it("sort by time within a base", () => {
-    const names = ["2026-12-31T23:59:59Z", "2026-01-01T00:00:00Z", "2026-06-15T12:00:00Z"].map((d) => generateBackupName("b", new Date(d)));
+    const names = ["2026-12-31T23:59:59Z", "2026-01-01T00:00:00Z", "2026-06-15T12:00:00Z"].map((d) =>
+      generateBackupName("b", new Date(d)),
+    );
     expect([...names].sort()).toEqual([names[1], names[2], names[0]]);
   });
   it.each([
@@ -31,11 +33,17 @@ describe("resolveBackupName", () => {
     const store = new MemoryObjectStore();
     expect(await resolveBackupName(store, { given: "my-backup", base: "x", now: at })).toBe("my-backup");
     await store.put(STORE_LAYOUT.backupFailureKey("my-backup"), "{}");
-    await expect(resolveBackupName(store, { given: "my-backup", base: "x", now: at, field: "<name>" })).rejects.toThrow(ConflictError);
-    await expect(resolveBackupName(store, { given: "my-backup", base: "x", now: at, field: "<name>" })).rejects.toThrow(/<name>: a backup named "my-backup" already exists in memory:\/\/test.*hks backup delete my-backup/);
+    await expect(resolveBackupName(store, { given: "my-backup", base: "x", now: at, field: "<name>" })).rejects.toThrow(
+      ConflictError,
+    );
+    await expect(resolveBackupName(store, { given: "my-backup", base: "x", now: at, field: "<name>" })).rejects.toThrow(
+      /<name>: a backup named "my-backup" already exists in memory:\/\/test.*hks backup delete my-backup/,
+    );
   });
   it("refuses an invalid given name with the field", async () => {
-    await expect(resolveBackupName(new MemoryObjectStore(), { given: "Bad/Name", base: "x", now: at, field: "name" })).rejects.toThrow(InputError);
+    await expect(
+      resolveBackupName(new MemoryObjectStore(), { given: "Bad/Name", base: "x", now: at, field: "name" }),
+    ).rejects.toThrow(InputError);
   });
   it("generates, and suffixes -2, -3 when two backups start in the same second", async () => {
     const store = new MemoryObjectStore();

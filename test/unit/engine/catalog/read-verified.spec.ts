@@ -10,12 +10,28 @@ import { IntegrityError } from "../../../../provider/errors";
 import { generateIdentity } from "../../../../provider/engine/archive/encrypt";
 import { RestoreOutcomes } from "../../../../provider/engine/restore/result";
 import { spillArchive } from "../../../../provider/engine/restore/spill";
-import { BackupNotRestorableError, checkIdentities, fetchVerifiedArchive, readBackupManifest, readVerifiedArchive } from "../../../../provider/engine/catalog/read-verified";
+import {
+  BackupNotRestorableError,
+  checkIdentities,
+  fetchVerifiedArchive,
+  readBackupManifest,
+  readVerifiedArchive,
+} from "../../../../provider/engine/catalog/read-verified";
 import { readArchive } from "../../../../provider/engine/archive/archive";
 import { Readable } from "node:stream";
 import { STORE_LAYOUT, MemoryObjectStore } from "../../../../provider/store";
-import { rawArchive, rewriteStored, storeBackup, writeBackupFixture, type FixtureObject } from "../../../support/backup-fixture";
-const cm = (name: string, ns = "prod"): FixtureObject => ({ group: "", resource: "configmaps", object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns }, data: { k: name } } });
+import {
+  rawArchive,
+  rewriteStored,
+  storeBackup,
+  writeBackupFixture,
+  type FixtureObject,
+} from "../../../support/backup-fixture";
+const cm = (name: string, ns = "prod"): FixtureObject => ({
+  group: "",
+  resource: "configmaps",
+  object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns }, data: { k: name } },
+});
 
 let store: MemoryObjectStore;
 let tmp: string;
@@ -24,7 +40,6 @@ beforeEach(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hks-verify-test-"));
 });
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
 
 describe("readBackupManifest", () => {
   it("reads a complete backup's manifest", async () => {
@@ -42,15 +57,27 @@ describe("readBackupManifest", () => {
     },
     {
       name: "incomplete backup (archive, no manifest)",
-      setup: async () => { await store.put(STORE_LAYOUT.backupResourcesKey("b1"), "x"); },
+      setup: async () => {
+        await store.put(STORE_LAYOUT.backupResourcesKey("b1"), "x");
+      },
       error: /backup "b1" in memory:\/\/verify is incomplete \(no manifest.json/,
     },
     {
       name: "failed backup (failure.json with reasons)",
       setup: async () => {
-        await store.put(STORE_LAYOUT.backupFailureKey("b1"), JSON.stringify({ formatVersion: 1, name: "b1", phase: "Failed", failedAt: "2026-01-01T02:00:00Z", errors: [{ item: "hook", reason: "pg_dump exited 1" }] }));
+        await store.put(
+          STORE_LAYOUT.backupFailureKey("b1"),
+          JSON.stringify({
+            formatVersion: 1,
+            name: "b1",
+            phase: "Failed",
+            failedAt: "2026-01-01T02:00:00Z",
+            errors: [{ item: "hook", reason: "pg_dump exited 1" }],
+          }),
+        );
       },
-      error: /backup "b1" in memory:\/\/verify failed at 2026-01-01T02:00:00Z and cannot be restored:\n {2}hook: pg_dump exited 1/,
+      error:
+        /backup "b1" in memory:\/\/verify failed at 2026-01-01T02:00:00Z and cannot be restored:\n {2}hook: pg_dump exited 1/,
     },
   ])("refuses an $name with BackupNotRestorableError", async ({ setup, error }) => {
     await setup();
@@ -62,12 +89,30 @@ describe("readBackupManifest", () => {
   it.each([
     { name: "not JSON", manifest: "{", error: /manifest.json of backup b1 is not valid JSON/ },
     { name: "no formatVersion", manifest: JSON.stringify({ name: "b1" }), error: /has no formatVersion/ },
-    { name: "a newer format", manifest: JSON.stringify({ formatVersion: 2, name: "b1" }), error: /manifest format 2; this hks-backup reads format 1: upgrade hks-backup/ },
-    { name: "another backup's manifest", manifest: JSON.stringify({ formatVersion: 1, name: "b2" }), error: /names backup "b2"/ },
-    { name: "no artifacts", manifest: JSON.stringify({ formatVersion: 1, name: "b1" }), error: /lacks artifacts.resources/ },
+    {
+      name: "a newer format",
+      manifest: JSON.stringify({ formatVersion: 2, name: "b1" }),
+      error: /manifest format 2; this hks-backup reads format 1: upgrade hks-backup/,
+    },
+    {
+      name: "another backup's manifest",
+      manifest: JSON.stringify({ formatVersion: 1, name: "b2" }),
+      error: /names backup "b2"/,
+    },
+    {
+      name: "no artifacts",
+      manifest: JSON.stringify({ formatVersion: 1, name: "b1" }),
+      error: /lacks artifacts.resources/,
+    },
     {
       name: "an archive key outside the backup",
-      manifest: JSON.stringify({ formatVersion: 1, name: "b1", artifacts: { resources: { key: "hks/v1/backups/b2/resources.tar.gz", bytes: 1, sha256: "x", encrypted: false } } }),
+      manifest: JSON.stringify({
+        formatVersion: 1,
+        name: "b1",
+        artifacts: {
+          resources: { key: "hks/v1/backups/b2/resources.tar.gz", bytes: 1, sha256: "x", encrypted: false },
+        },
+      }),
       error: /names archive "hks\/v1\/backups\/b2\/resources.tar.gz", expected hks\/v1\/backups\/b1\/resources.tar.gz/,
     },
   ])("refuses a manifest that is $name (IntegrityError)", async ({ manifest, error }) => {
@@ -86,8 +131,20 @@ describe("fetchVerifiedArchive", () => {
   });
 
   it.each([
-    { name: "a flipped byte", damage: (b: Buffer) => { const c = Buffer.from(b); c[Math.floor(c.length / 2)] ^= 0x01; return c; }, error: /does not match its manifest: .* The stored archive is corrupt; nothing was restored/ },
-    { name: "truncation", damage: (b: Buffer) => b.subarray(0, b.length - 10), error: /The stored archive is truncated; nothing was restored/ },
+    {
+      name: "a flipped byte",
+      damage: (b: Buffer) => {
+        const c = Buffer.from(b);
+        c[Math.floor(c.length / 2)] ^= 0x01;
+        return c;
+      },
+      error: /does not match its manifest: .* The stored archive is corrupt; nothing was restored/,
+    },
+    {
+      name: "truncation",
+      damage: (b: Buffer) => b.subarray(0, b.length - 10),
+      error: /The stored archive is truncated; nothing was restored/,
+    },
     { name: "extra bytes", damage: (b: Buffer) => Buffer.concat([b, Buffer.from("x")]), error: /is corrupt/ },
   ])("refuses $name with an IntegrityError", async ({ damage, error }) => {
     const m = await writeBackupFixture({ store, name: "b1", namespaces: ["prod"], objects: [cm("a")] });
@@ -102,7 +159,13 @@ describe("identities", () => {
   it("requires an identity for an encrypted backup, and refuses one that is not a recipient", async () => {
     const right = await generateIdentity();
     const wrong = await generateIdentity();
-    const m = await writeBackupFixture({ store, name: "b1", namespaces: ["prod"], objects: [cm("a")], recipients: [right.recipient] });
+    const m = await writeBackupFixture({
+      store,
+      name: "b1",
+      namespaces: ["prod"],
+      objects: [cm("a")],
+      recipients: [right.recipient],
+    });
     await expect(checkIdentities(m, [])).rejects.toThrow(/backup b1 is encrypted \(age\): give the identity/);
     const err = await checkIdentities(m, [wrong.identity]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IntegrityError);
@@ -111,42 +174,96 @@ describe("identities", () => {
     await expect(checkIdentities(m, [wrong.identity, right.identity])).resolves.toBeUndefined();
   });
 
-  it("a wrong identity also fails decryption (when the manifest has no fingerprints) before any " + "object is read", async () => {
-    const right = await generateIdentity();
-    const wrong = await generateIdentity();
-    const m = await writeBackupFixture({ store, name: "b1", namespaces: ["prod"], objects: [cm("a")], recipients: [right.recipient] });
-    const file = await fetchVerifiedArchive(store, m, tmp);
-    const outcomes = new RestoreOutcomes();
-    const err = await spillArchive(readVerifiedArchive(file, true, [wrong.identity]), { namespaceMapping: {} }, tmp, outcomes).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(IntegrityError);
-    expect((err as Error).message).toMatch(/none of the given identities can open this file/);
-    const ok = await spillArchive(readVerifiedArchive(file, true, [right.identity]), { namespaceMapping: {} }, tmp, new RestoreOutcomes());
-    expect(ok.total).toBe(1);
-  });
+  it(
+    "a wrong identity also fails decryption (when the manifest has no fingerprints) before any " + "object is read",
+    async () => {
+      const right = await generateIdentity();
+      const wrong = await generateIdentity();
+      const m = await writeBackupFixture({
+        store,
+        name: "b1",
+        namespaces: ["prod"],
+        objects: [cm("a")],
+        recipients: [right.recipient],
+      });
+      const file = await fetchVerifiedArchive(store, m, tmp);
+      const outcomes = new RestoreOutcomes();
+      const err = await spillArchive(
+        readVerifiedArchive(file, true, [wrong.identity]),
+        { namespaceMapping: {} },
+        tmp,
+        outcomes,
+      ).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(IntegrityError);
+      expect((err as Error).message).toMatch(/none of the given identities can open this file/);
+      const ok = await spillArchive(
+        readVerifiedArchive(file, true, [right.identity]),
+        { namespaceMapping: {} },
+        tmp,
+        new RestoreOutcomes(),
+      );
+      expect(ok.total).toBe(1);
+    },
+  );
 });
 
 describe("archive safety: entries are refused before anything is applied", () => {
-  const good = { name: "resources/configmaps/prod/a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: prod}\n" };
+  const good = {
+    name: "resources/configmaps/prod/a.yaml",
+    content: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: prod}\n",
+  };
   it.each([
     { name: "an absolute path", entries: [{ name: "/etc/passwd", content: "x" }], error: /the path is absolute/ },
-    { name: "a '..' segment", entries: [{ name: "resources/configmaps/../../../etc/x.yaml", content: "x" }], error: /'\.' or '\.\.' segment/ },
-    { name: "a symlink", entries: [{ name: "resources/configmaps/prod/l.yaml", type: "symlink" as const, linkname: "/etc/passwd" }], error: /is a symlink entry; only regular files are accepted/ },
-    { name: "a hard link", entries: [good, { name: "resources/configmaps/prod/h.yaml", type: "link" as const, linkname: good.name }], error: /is a link entry/ },
-    { name: "a path outside the scheme", entries: [{ name: "manifest.json", content: "{}" }], error: /does not match the archive scheme/ },
+    {
+      name: "a '..' segment",
+      entries: [{ name: "resources/configmaps/../../../etc/x.yaml", content: "x" }],
+      error: /'\.' or '\.\.' segment/,
+    },
+    {
+      name: "a symlink",
+      entries: [{ name: "resources/configmaps/prod/l.yaml", type: "symlink" as const, linkname: "/etc/passwd" }],
+      error: /is a symlink entry; only regular files are accepted/,
+    },
+    {
+      name: "a hard link",
+      entries: [good, { name: "resources/configmaps/prod/h.yaml", type: "link" as const, linkname: good.name }],
+      error: /is a link entry/,
+    },
+    {
+      name: "a path outside the scheme",
+      entries: [{ name: "manifest.json", content: "{}" }],
+      error: /does not match the archive scheme/,
+    },
     { name: "the same path twice", entries: [good, good], error: /appears twice/ },
     {
       name: "an object in a namespace the backup did not record",
-      entries: [good, { name: "resources/secrets/kube-system/admin.yaml", content: "apiVersion: v1\nkind: Secret\nmetadata: {name: admin, namespace: kube-system}\n" }],
+      entries: [
+        good,
+        {
+          name: "resources/secrets/kube-system/admin.yaml",
+          content: "apiVersion: v1\nkind: Secret\nmetadata: {name: admin, namespace: kube-system}\n",
+        },
+      ],
       error: /namespace kube-system is not one the backup recorded \(prod\)/,
     },
     {
       name: "content that contradicts its path",
-      entries: [{ name: "resources/configmaps/prod/a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: kube-system}\n" }],
+      entries: [
+        {
+          name: "resources/configmaps/prod/a.yaml",
+          content: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: kube-system}\n",
+        },
+      ],
       error: /metadata.namespace is "kube-system", the path says "prod"/,
     },
   ])("refuses $name", async ({ entries, error }) => {
     const bytes = await rawArchive(entries);
-    const err = await spillArchive(readArchive(Readable.from([bytes])), { namespaceMapping: {}, backupNamespaces: ["prod"] }, tmp, new RestoreOutcomes()).catch((e: unknown) => e);
+    const err = await spillArchive(
+      readArchive(Readable.from([bytes])),
+      { namespaceMapping: {}, backupNamespaces: ["prod"] },
+      tmp,
+      new RestoreOutcomes(),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IntegrityError);
     expect((err as Error).message).toMatch(error);
   });

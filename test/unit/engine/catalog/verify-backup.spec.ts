@@ -9,9 +9,23 @@ import { generateIdentity } from "../../../../provider/engine/archive/encrypt";
 import { checkArchivedIdentity } from "../../../../provider/engine/transform/transform";
 import { BackupNotRestorableError } from "../../../../provider/engine/catalog/read-verified";
 import { STORE_LAYOUT, MemoryObjectStore } from "../../../../provider/store";
-import { rawArchive, rewriteStored, storeBackup, writeBackupFixture, type FixtureObject } from "../../../support/backup-fixture";
-const cm = (name: string, ns = "prod"): FixtureObject => ({ group: "", resource: "configmaps", object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns }, data: { k: name } } });
-const deploy = (name: string): FixtureObject => ({ group: "apps", resource: "deployments", object: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: "prod" }, spec: { replicas: 1 } } });
+import {
+  rawArchive,
+  rewriteStored,
+  storeBackup,
+  writeBackupFixture,
+  type FixtureObject,
+} from "../../../support/backup-fixture";
+const cm = (name: string, ns = "prod"): FixtureObject => ({
+  group: "",
+  resource: "configmaps",
+  object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns }, data: { k: name } },
+});
+const deploy = (name: string): FixtureObject => ({
+  group: "apps",
+  resource: "deployments",
+  object: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: "prod" }, spec: { replicas: 1 } },
+});
 const OBJECTS = [cm("a"), cm("b"), deploy("web")];
 const CM_HEAD = "apiVersion: v1\nkind: ConfigMap\n";
 
@@ -20,12 +34,19 @@ beforeEach(() => {
   store = new MemoryObjectStore("verify");
 });
 
-
 describe("verifyBackup", () => {
   it("reads every object back and agrees with the manifest", async () => {
     const m = await writeBackupFixture({ store, name: "b1", namespaces: ["prod"], objects: OBJECTS });
     const r = await verifyBackup(store, "b1");
-    expect(r).toMatchObject({ name: "b1", contentsChecked: true, objects: 3, byResource: { configmaps: 2, "deployments.apps": 1 }, volumesChecked: false, sha256: m.artifacts.resources.sha256, archiveBytes: m.artifacts.resources.bytes });
+    expect(r).toMatchObject({
+      name: "b1",
+      contentsChecked: true,
+      objects: 3,
+      byResource: { configmaps: 2, "deployments.apps": 1 },
+      volumesChecked: false,
+      sha256: m.artifacts.resources.sha256,
+      archiveBytes: m.artifacts.resources.bytes,
+    });
     expect(r.uncompressedBytes).toBeGreaterThan(0);
   });
 
@@ -33,9 +54,14 @@ describe("verifyBackup", () => {
     const { identity, recipient } = await generateIdentity();
     await writeBackupFixture({ store, name: "enc", namespaces: ["prod"], objects: OBJECTS, recipients: [recipient] });
     expect(await verifyBackup(store, "enc")).toMatchObject({ contentsChecked: false, objects: 0 });
-    expect(await verifyBackup(store, "enc", { identities: [identity] })).toMatchObject({ contentsChecked: true, objects: 3 });
+    expect(await verifyBackup(store, "enc", { identities: [identity] })).toMatchObject({
+      contentsChecked: true,
+      objects: 3,
+    });
     const other = await generateIdentity();
-    await expect(verifyBackup(store, "enc", { identities: [other.identity] })).rejects.toThrow(/none of the given identities can decrypt backup enc/);
+    await expect(verifyBackup(store, "enc", { identities: [other.identity] })).rejects.toThrow(
+      /none of the given identities can decrypt backup enc/,
+    );
   });
 
   it("a flipped byte in the stored archive", async () => {
@@ -46,20 +72,45 @@ describe("verifyBackup", () => {
       return c;
     });
     await expect(verifyBackup(store, "b1")).rejects.toThrow(IntegrityError);
-    await expect(verifyBackup(store, "b1")).rejects.toThrow(/does not match its manifest: .* The stored archive is corrupt/);
+    await expect(verifyBackup(store, "b1")).rejects.toThrow(
+      /does not match its manifest: .* The stored archive is corrupt/,
+    );
   });
 
   it("an archive holding fewer objects than its manifest counts", async () => {
-    const archive = await rawArchive([{ name: "resources/configmaps/prod/a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: prod\n" }]);
+    const archive = await rawArchive([
+      {
+        name: "resources/configmaps/prod/a.yaml",
+        content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: prod\n",
+      },
+    ]);
     await storeBackup({ store, name: "short", namespaces: ["prod"] }, archive, 2, { configmaps: 2 });
-    await expect(verifyBackup(store, "short")).rejects.toThrow(/does not hold what its manifest lists: 1 objects, the manifest says 2; configmaps: 1, the manifest says 2/);
+    await expect(verifyBackup(store, "short")).rejects.toThrow(
+      /does not hold what its manifest lists: 1 objects, the manifest says 2; configmaps: 1, the manifest says 2/,
+    );
   });
 
   it.each([
-    { name: "an entry holding another object than its path names", content: `${CM_HEAD}metadata:\n  name: b\n  namespace: prod\n`, error: /archive entry configmaps\/prod\/a is refused: its metadata\.name is "b", the path says "a"/ },
-    { name: "an entry in another namespace than its path", content: `${CM_HEAD}metadata:\n  name: a\n  namespace: dev\n`, error: /its metadata\.namespace is "dev", the path says "prod"/ },
-    { name: "an entry that is not YAML", content: "metadata: [unclosed\n", error: /resources\/configmaps\/prod\/a\.yaml \(configmaps\/prod\/a\) does not parse as YAML/ },
-    { name: "an entry that is a list, not an object", content: "- a\n- b\n", error: /it is not a YAML mapping \(a Kubernetes object\)/ },
+    {
+      name: "an entry holding another object than its path names",
+      content: `${CM_HEAD}metadata:\n  name: b\n  namespace: prod\n`,
+      error: /archive entry configmaps\/prod\/a is refused: its metadata\.name is "b", the path says "a"/,
+    },
+    {
+      name: "an entry in another namespace than its path",
+      content: `${CM_HEAD}metadata:\n  name: a\n  namespace: dev\n`,
+      error: /its metadata\.namespace is "dev", the path says "prod"/,
+    },
+    {
+      name: "an entry that is not YAML",
+      content: "metadata: [unclosed\n",
+      error: /resources\/configmaps\/prod\/a\.yaml \(configmaps\/prod\/a\) does not parse as YAML/,
+    },
+    {
+      name: "an entry that is a list, not an object",
+      content: "- a\n- b\n",
+      error: /it is not a YAML mapping \(a Kubernetes object\)/,
+    },
   ])("$name", async ({ content, error }) => {
     const archive = await rawArchive([{ name: "resources/configmaps/prod/a.yaml", content }]);
     await storeBackup({ store, name: "bad", namespaces: ["prod"] }, archive, 1, { configmaps: 1 });
@@ -68,7 +119,10 @@ describe("verifyBackup", () => {
 
   it("an entry that appears twice", async () => {
     const content = `${CM_HEAD}metadata:\n  name: a\n  namespace: prod\n`;
-    const archive = await rawArchive([{ name: "resources/configmaps/prod/a.yaml", content }, { name: "resources/configmaps/prod/a.yaml", content }]);
+    const archive = await rawArchive([
+      { name: "resources/configmaps/prod/a.yaml", content },
+      { name: "resources/configmaps/prod/a.yaml", content },
+    ]);
     await storeBackup({ store, name: "dup", namespaces: ["prod"] }, archive, 2, { configmaps: 2 });
     await expect(verifyBackup(store, "dup")).rejects.toThrow(/appears twice/);
   });
@@ -83,8 +137,26 @@ describe("verifyBackup", () => {
   });
 
   it.each([
-    { name: "a failed backup", setup: () => store.put(STORE_LAYOUT.backupFailureKey("f1"), JSON.stringify({ formatVersion: 1, name: "f1", phase: "Failed", failedAt: "2026-01-01T00:00:00Z", errors: [{ item: "backup", reason: "S3 said: SlowDown" }] })), error: /backup "f1" in memory:\/\/verify failed .* cannot be restored:\n {2}backup: S3 said: SlowDown/ },
-    { name: "an incomplete backup", setup: () => store.put(STORE_LAYOUT.backupResourcesKey("f1"), "x"), error: /is incomplete \(no manifest.json/ },
+    {
+      name: "a failed backup",
+      setup: () =>
+        store.put(
+          STORE_LAYOUT.backupFailureKey("f1"),
+          JSON.stringify({
+            formatVersion: 1,
+            name: "f1",
+            phase: "Failed",
+            failedAt: "2026-01-01T00:00:00Z",
+            errors: [{ item: "backup", reason: "S3 said: SlowDown" }],
+          }),
+        ),
+      error: /backup "f1" in memory:\/\/verify failed .* cannot be restored:\n {2}backup: S3 said: SlowDown/,
+    },
+    {
+      name: "an incomplete backup",
+      setup: () => store.put(STORE_LAYOUT.backupResourcesKey("f1"), "x"),
+      error: /is incomplete \(no manifest.json/,
+    },
     { name: "an absent backup", setup: async () => undefined, error: /backup "f1" does not exist/ },
   ])("$name is refused, saying why", async ({ setup, error }) => {
     await setup();
@@ -113,7 +185,12 @@ describe("checkArchivedIdentity, as verify uses it", () => {
   });
 
   it("a cluster-scoped path names no namespace", () => {
-    expect(() => checkArchivedIdentity({ apiVersion: "v1", kind: "Namespace", metadata: { name: "prod" } }, { group: "", resource: "namespaces", name: "prod" })).not.toThrow();
+    expect(() =>
+      checkArchivedIdentity(
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: "prod" } },
+        { group: "", resource: "namespaces", name: "prod" },
+      ),
+    ).not.toThrow();
   });
 });
 
@@ -121,9 +198,20 @@ describe("countMismatches", () => {
   const manifest = { counts: { total: 3, byResource: { configmaps: 2, secrets: 1 } } };
   it.each([
     { total: 3, byResource: { configmaps: 2, secrets: 1 }, out: [] },
-    { total: 2, byResource: { configmaps: 2 }, out: ["2 objects, the manifest says 3", "secrets: 0, the manifest says 1"] },
-    { total: 3, byResource: { configmaps: 2, services: 1 }, out: ["secrets: 0, the manifest says 1", "services: 1, the manifest says 0"] },
-  ] as { total: number; byResource: Record<string, number>; out: string[] }[])("$byResource", ({ total, byResource, out }) => {
-    expect(countMismatches(manifest, total, byResource)).toEqual(out);
-  });
+    {
+      total: 2,
+      byResource: { configmaps: 2 },
+      out: ["2 objects, the manifest says 3", "secrets: 0, the manifest says 1"],
+    },
+    {
+      total: 3,
+      byResource: { configmaps: 2, services: 1 },
+      out: ["secrets: 0, the manifest says 1", "services: 1, the manifest says 0"],
+    },
+  ] as { total: number; byResource: Record<string, number>; out: string[] }[])(
+    "$byResource",
+    ({ total, byResource, out }) => {
+      expect(countMismatches(manifest, total, byResource)).toEqual(out);
+    },
+  );
 });

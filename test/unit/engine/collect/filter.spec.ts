@@ -1,11 +1,26 @@
 /** What a backup includes: resource type patterns, namespaces, the opt-out label, list scopes. */
 import { describe, expect, it } from "vitest";
-import { EXCLUDE_LABEL, isNamespaceIncluded, isOptedOut, isResourceIncluded, listScopes, resourceMatches, selectBackupResources } from "../../../../provider/engine/collect/filter";
+import {
+  EXCLUDE_LABEL,
+  isNamespaceIncluded,
+  isOptedOut,
+  isResourceIncluded,
+  listScopes,
+  resourceMatches,
+  selectBackupResources,
+} from "../../../../provider/engine/collect/filter";
 import { parseResourcePatterns, targetProblem } from "../../../../provider/format/backup-target";
 import type { ApiResource } from "../../../../provider/kube/discovery";
 
 const res = (group: string, resource: string, o: Partial<ApiResource> = {}): ApiResource => ({
-  group, version: "v1", resource, kind: resource, namespaced: true, verbs: ["get", "list", "watch"], hasStatusSubresource: false, ...o,
+  group,
+  version: "v1",
+  resource,
+  kind: resource,
+  namespaced: true,
+  verbs: ["get", "list", "watch"],
+  hasStatusSubresource: false,
+  ...o,
 });
 
 describe("resource type patterns", () => {
@@ -13,7 +28,13 @@ describe("resource type patterns", () => {
     { name: "plural matches the core group", p: "configmaps", g: "", r: "configmaps", want: true },
     { name: "plural matches any group", p: "deployments", g: "apps", r: "deployments", want: true },
     { name: "resource.group matches exactly", p: "deployments.apps", g: "apps", r: "deployments", want: true },
-    { name: "resource.group does not match another group", p: "deployments.apps", g: "extensions", r: "deployments", want: false },
+    {
+      name: "resource.group does not match another group",
+      p: "deployments.apps",
+      g: "extensions",
+      r: "deployments",
+      want: false,
+    },
     { name: "a CRD's plural.group", p: "widgets.example.com", g: "example.com", r: "widgets", want: true },
     { name: "wildcard", p: "*", g: "x.io", r: "things", want: true },
     { name: "a different plural", p: "secrets", g: "", r: "configmaps", want: false },
@@ -30,8 +51,14 @@ describe("resource type patterns", () => {
   });
 
   it("validates patterns and names the element", () => {
-    expect(parseResourcePatterns(["configmaps", "deployments.apps", "*"], "f")).toEqual(["configmaps", "deployments.apps", "*"]);
-    expect(() => parseResourcePatterns(["configmaps", "Deployments"], "target.includeResources")).toThrow(/target\.includeResources\[1\]: "Deployments" is not a resource type/);
+    expect(parseResourcePatterns(["configmaps", "deployments.apps", "*"], "f")).toEqual([
+      "configmaps",
+      "deployments.apps",
+      "*",
+    ]);
+    expect(() => parseResourcePatterns(["configmaps", "Deployments"], "target.includeResources")).toThrow(
+      /target\.includeResources\[1\]: "Deployments" is not a resource type/,
+    );
     expect(() => parseResourcePatterns([3], "f")).toThrow(/f\[0\]/);
   });
 });
@@ -39,11 +66,19 @@ describe("resource type patterns", () => {
 describe("selectBackupResources", () => {
   it("keeps listable namespaced types, drops events and cluster-scoped types, applies filters, sorts", () => {
     const discovered = [
-      res("apps", "deployments"), res("", "configmaps"), res("", "events"), res("events.k8s.io", "events"),
-      res("", "namespaces", { namespaced: false }), res("", "bindings", { verbs: ["create"] }),
-      res("authorization.k8s.io", "localsubjectaccessreviews", { verbs: ["create"] }), res("", "secrets"),
+      res("apps", "deployments"),
+      res("", "configmaps"),
+      res("", "events"),
+      res("events.k8s.io", "events"),
+      res("", "namespaces", { namespaced: false }),
+      res("", "bindings", { verbs: ["create"] }),
+      res("authorization.k8s.io", "localsubjectaccessreviews", { verbs: ["create"] }),
+      res("", "secrets"),
     ];
-    const { selected, skipped } = selectBackupResources(discovered, { namespaces: ["a"], excludeResources: ["secrets"] });
+    const { selected, skipped } = selectBackupResources(discovered, {
+      namespaces: ["a"],
+      excludeResources: ["secrets"],
+    });
     expect(selected.map((r) => r.resource)).toEqual(["configmaps", "deployments"]);
     expect(skipped).toEqual([
       { resource: "events", reason: "never backed up (events)" },

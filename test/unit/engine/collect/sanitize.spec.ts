@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { SANITIZED_ANNOTATIONS, SANITIZED_METADATA_FIELDS, sanitizedView, sanitizeObject as deepSanitize } from "../../../../provider/engine/collect/sanitize";
+import {
+  SANITIZED_ANNOTATIONS,
+  SANITIZED_METADATA_FIELDS,
+  sanitizedView,
+  sanitizeObject as deepSanitize,
+} from "../../../../provider/engine/collect/sanitize";
 
 /** A Deployment as the API server returns it, with every server-assigned field set. */
 function liveDeployment(): Record<string, any> {
@@ -12,7 +17,7 @@ function liveDeployment(): Record<string, any> {
       generateName: "web-",
       labels: { app: "web" },
       annotations: {
-        "kubectl.kubernetes.io/last-applied-configuration": "{\"apiVersion\":\"apps/v1\"}",
+        "kubectl.kubernetes.io/last-applied-configuration": '{"apiVersion":"apps/v1"}',
         "deployment.kubernetes.io/revision": "3",
       },
       finalizers: ["example.com/cleanup"],
@@ -49,11 +54,14 @@ describe.each([
     expect(out.metadata).not.toHaveProperty(field);
   });
 
-  it.each(SANITIZED_ANNOTATIONS.map((key) => ({ key })))("drops the $key annotation and keeps the others", ({ key }) => {
-    const out = sanitizeObject(liveDeployment());
-    expect(out.metadata.annotations).not.toHaveProperty([key]);
-    expect(out.metadata.annotations).toEqual({ "deployment.kubernetes.io/revision": "3" });
-  });
+  it.each(SANITIZED_ANNOTATIONS.map((key) => ({ key })))(
+    "drops the $key annotation and keeps the others",
+    ({ key }) => {
+      const out = sanitizeObject(liveDeployment());
+      expect(out.metadata.annotations).not.toHaveProperty([key]);
+      expect(out.metadata.annotations).toEqual({ "deployment.kubernetes.io/revision": "3" });
+    },
+  );
 
   it.each([
     { name: "name", path: ["metadata", "name"], value: "web" },
@@ -61,8 +69,16 @@ describe.each([
     { name: "generateName", path: ["metadata", "generateName"], value: "web-" },
     { name: "labels", path: ["metadata", "labels"], value: { app: "web" } },
     { name: "finalizers", path: ["metadata", "finalizers"], value: ["example.com/cleanup"] },
-    { name: "ownerReferences (restore decides about owned objects)", path: ["metadata", "ownerReferences"], value: liveDeployment().metadata.ownerReferences },
-    { name: "spec, including a nested creationTimestamp (only top-level metadata is server-owned)", path: ["spec"], value: liveDeployment().spec },
+    {
+      name: "ownerReferences (restore decides about owned objects)",
+      path: ["metadata", "ownerReferences"],
+      value: liveDeployment().metadata.ownerReferences,
+    },
+    {
+      name: "spec, including a nested creationTimestamp (only top-level metadata is server-owned)",
+      path: ["spec"],
+      value: liveDeployment().spec,
+    },
   ])("keeps $name", ({ path, value }) => {
     const out = sanitizeObject(liveDeployment());
     expect(path.reduce((o: any, k) => o?.[k], out)).toEqual(value);
@@ -71,13 +87,21 @@ describe.each([
   it.each([
     { name: "drops status by default (the server owns it)", options: undefined, status: undefined },
     { name: "drops status with keepStatus: false", options: { keepStatus: false }, status: undefined },
-    { name: "keeps status with keepStatus: true (no status subresource: user data)", options: { keepStatus: true }, status: { replicas: 2, readyReplicas: 2 } },
+    {
+      name: "keeps status with keepStatus: true (no status subresource: user data)",
+      options: { keepStatus: true },
+      status: { replicas: 2, readyReplicas: 2 },
+    },
   ])("$name", ({ options, status }) => {
     expect(sanitizeObject(liveDeployment(), options).status).toEqual(status);
   });
 
   it.each([
-    { name: "removes an annotations map left empty", annotations: { "kubectl.kubernetes.io/last-applied-configuration": "{}" }, expected: undefined },
+    {
+      name: "removes an annotations map left empty",
+      annotations: { "kubectl.kubernetes.io/last-applied-configuration": "{}" },
+      expected: undefined,
+    },
     { name: "removes an annotations map that was already empty", annotations: {}, expected: undefined },
     { name: "leaves other annotations alone", annotations: { a: "1" }, expected: { a: "1" } },
   ])("$name", ({ annotations, expected }) => {
@@ -86,9 +110,21 @@ describe.each([
   });
 
   it.each([
-    { name: "an object without metadata", input: { apiVersion: "v1", kind: "List", items: [] }, expected: { apiVersion: "v1", kind: "List", items: [] } },
-    { name: "metadata that is not an object", input: { kind: "X", metadata: null }, expected: { kind: "X", metadata: null } },
-    { name: "annotations that are not an object", input: { kind: "X", metadata: { annotations: null, uid: "u" } }, expected: { kind: "X", metadata: { annotations: null } } },
+    {
+      name: "an object without metadata",
+      input: { apiVersion: "v1", kind: "List", items: [] },
+      expected: { apiVersion: "v1", kind: "List", items: [] },
+    },
+    {
+      name: "metadata that is not an object",
+      input: { kind: "X", metadata: null },
+      expected: { kind: "X", metadata: null },
+    },
+    {
+      name: "annotations that are not an object",
+      input: { kind: "X", metadata: { annotations: null, uid: "u" } },
+      expected: { kind: "X", metadata: { annotations: null } },
+    },
   ])("tolerates $name", ({ input, expected }) => {
     expect(sanitizeObject(input)).toEqual(expected);
   });

@@ -54,16 +54,24 @@ describe("the restore priority table", () => {
 
 describe("orderForRestore", () => {
   // Each known type, alone with one unknown type, lands in a tier before (high) or after (low) it.
-  it.each(HIGH_PRIORITY_TIERS.flatMap((t) => t.resources.map((key) => ({ key }))))("puts $key before types not in the table", ({ key }) => {
-    expect(keys(orderForRestore([gr("widgets.example.com"), gr(key)]))).toEqual([[key], ["widgets.example.com"]]);
-  });
+  it.each(HIGH_PRIORITY_TIERS.flatMap((t) => t.resources.map((key) => ({ key }))))(
+    "puts $key before types not in the table",
+    ({ key }) => {
+      expect(keys(orderForRestore([gr("widgets.example.com"), gr(key)]))).toEqual([[key], ["widgets.example.com"]]);
+    },
+  );
 
-  it.each(LOW_PRIORITY_TIERS.flatMap((t) => t.resources.map((key) => ({ key }))))("puts $key after types not in the table", ({ key }) => {
-    expect(keys(orderForRestore([gr(key), gr("widgets.example.com")]))).toEqual([["widgets.example.com"], [key]]);
-  });
+  it.each(LOW_PRIORITY_TIERS.flatMap((t) => t.resources.map((key) => ({ key }))))(
+    "puts $key after types not in the table",
+    ({ key }) => {
+      expect(keys(orderForRestore([gr(key), gr("widgets.example.com")]))).toEqual([["widgets.example.com"], [key]]);
+    },
+  );
 
   it("with every table type present, returns exactly the table's tiers, each sorted", () => {
-    const all = TABLE.flatMap((t) => t.resources).reverse().map(gr);
+    const all = TABLE.flatMap((t) => t.resources)
+      .reverse()
+      .map(gr);
     expect(keys(orderForRestore(all))).toEqual(TABLE.map((t) => [...t.resources].sort()));
   });
 
@@ -71,15 +79,36 @@ describe("orderForRestore", () => {
     { name: "an empty input", input: [], expected: [] },
     {
       name: "a typical namespace backup",
-      input: ["services", "deployments.apps", "configmaps", "secrets", "serviceaccounts", "persistentvolumeclaims", "ingresses.networking.k8s.io", "horizontalpodautoscalers.autoscaling"],
-      expected: [["persistentvolumeclaims"], ["serviceaccounts"], ["configmaps", "secrets"], ["services"], ["deployments.apps"], ["ingresses.networking.k8s.io"], ["horizontalpodautoscalers.autoscaling"]],
+      input: [
+        "services",
+        "deployments.apps",
+        "configmaps",
+        "secrets",
+        "serviceaccounts",
+        "persistentvolumeclaims",
+        "ingresses.networking.k8s.io",
+        "horizontalpodautoscalers.autoscaling",
+      ],
+      expected: [
+        ["persistentvolumeclaims"],
+        ["serviceaccounts"],
+        ["configmaps", "secrets"],
+        ["services"],
+        ["deployments.apps"],
+        ["ingresses.networking.k8s.io"],
+        ["horizontalpodautoscalers.autoscaling"],
+      ],
     },
     {
       name: "the rest in one tier, sorted by key",
       input: ["widgets.example.com", "poddisruptionbudgets.policy", "certificates.cert-manager.io", "events"],
       expected: [["certificates.cert-manager.io", "events", "poddisruptionbudgets.policy", "widgets.example.com"]],
     },
-    { name: "duplicates", input: ["secrets", "secrets", "configmaps", "secrets"], expected: [["configmaps", "secrets"]] },
+    {
+      name: "duplicates",
+      input: ["secrets", "secrets", "configmaps", "secrets"],
+      expected: [["configmaps", "secrets"]],
+    },
     {
       name: "a same-named resource in another group, which is not the table's type",
       input: ["deployments.example.com", "deployments.apps", "secrets.vault.example.com"],
@@ -87,8 +116,18 @@ describe("orderForRestore", () => {
     },
     {
       name: "custom resources with their CRDs and webhooks",
-      input: ["widgets.example.com", "validatingwebhookconfigurations.admissionregistration.k8s.io", "customresourcedefinitions.apiextensions.k8s.io", "namespaces"],
-      expected: [["customresourcedefinitions.apiextensions.k8s.io"], ["namespaces"], ["widgets.example.com"], ["validatingwebhookconfigurations.admissionregistration.k8s.io"]],
+      input: [
+        "widgets.example.com",
+        "validatingwebhookconfigurations.admissionregistration.k8s.io",
+        "customresourcedefinitions.apiextensions.k8s.io",
+        "namespaces",
+      ],
+      expected: [
+        ["customresourcedefinitions.apiextensions.k8s.io"],
+        ["namespaces"],
+        ["widgets.example.com"],
+        ["validatingwebhookconfigurations.admissionregistration.k8s.io"],
+      ],
     },
   ])("orders $name", ({ input, expected }) => {
     expect(keys(orderForRestore(input.map(gr)))).toEqual(expected);

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { InputError } from "../../../../provider/errors";
 import { formatRestoreResult } from "../../../../provider/engine/restore/report";
 import { latestBackupOfPlan } from "../../../../provider/engine/catalog/latest-of-plan";
-import { MAX_WARNINGS, restorePhase, RestoreOutcomes, summarizeRestoreCounts } from "../../../../provider/engine/restore/result";
+import {
+  MAX_WARNINGS,
+  restorePhase,
+  RestoreOutcomes,
+  summarizeRestoreCounts,
+} from "../../../../provider/engine/restore/result";
 import { MAX_ITEMS_PER_REASON, type RestoreResult } from "../../../../provider/engine/restore/types";
 import { boundedName } from "../../../../provider/engine/restore/volumes";
 import { MemoryObjectStore } from "../../../../provider/store";
@@ -43,19 +48,31 @@ describe("restorePhase", () => {
     { restored: 5, failed: 1, fatal: false, phase: "PartiallyFailed" },
     { restored: 0, failed: 3, fatal: false, phase: "Failed" },
     { restored: 5, failed: 0, fatal: true, phase: "Failed" },
-  ])("restored $restored, failed $failed, fatal $fatal → $phase", ({ phase, ...o }) => expect(restorePhase(o)).toBe(phase));
+  ])("restored $restored, failed $failed, fatal $fatal → $phase", ({ phase, ...o }) =>
+    expect(restorePhase(o)).toBe(phase),
+  );
 });
 
 describe("the report", () => {
   const result: RestoreResult = {
-    restoreName: "clone", backupName: "b1", storageLocation: "main", targetCluster: "https://k8s:6443", phase: "PartiallyFailed",
-    startedAt: "2026-01-01T00:00:00.000Z", completedAt: "2026-01-01T00:00:05.000Z",
+    restoreName: "clone",
+    backupName: "b1",
+    storageLocation: "main",
+    targetCluster: "https://k8s:6443",
+    phase: "PartiallyFailed",
+    startedAt: "2026-01-01T00:00:00.000Z",
+    completedAt: "2026-01-01T00:00:05.000Z",
     counts: { total: 12, restored: 8, created: 7, updated: 1, unchanged: 0, skipped: 3, failed: 1 },
-    skipped: [{ reason: "already exists", count: 3, items: ["configmaps/prod/a", "configmaps/prod/b", "configmaps/prod/c"] }],
+    skipped: [
+      { reason: "already exists", count: 3, items: ["configmaps/prod/a", "configmaps/prod/b", "configmaps/prod/c"] },
+    ],
     failed: [{ reason: "HTTP 422: invalid", count: 1, items: ["configmaps/prod/bad"] }],
     warnings: ["PVC staging/data: the backup holds no snapshot of it; it gets a new empty volume"],
-    createdNamespaces: [{ name: "staging", uid: "u" }], createdSnapshotContents: [], volumes: [{ claim: "staging/data", source: "none: the backup holds no snapshot of it" }],
-    namespaceMapping: { prod: "staging" }, objectsPerSecond: 1.6,
+    createdNamespaces: [{ name: "staging", uid: "u" }],
+    createdSnapshotContents: [],
+    volumes: [{ claim: "staging/data", source: "none: the backup holds no snapshot of it" }],
+    namespaceMapping: { prod: "staging" },
+    objectsPerSecond: 1.6,
   };
 
   it("is short and exact, with counts and one line per reason", () => {
@@ -73,15 +90,24 @@ describe("the report", () => {
   });
 
   it("adds volumes and timing when verbose, and says how many items a long group has", () => {
-    const many = { ...result, skipped: [{ reason: "already exists", count: 40, items: Array.from({ length: 20 }, (_, i) => `configmaps/prod/c${i}`) }] };
+    const many = {
+      ...result,
+      skipped: [
+        { reason: "already exists", count: 40, items: Array.from({ length: 20 }, (_, i) => `configmaps/prod/c${i}`) },
+      ],
+    };
     const lines = formatRestoreResult(many, true);
-    expect(lines).toContain("    40 × already exists: configmaps/prod/c0, configmaps/prod/c1, configmaps/prod/c2, ... (+37)");
+    expect(lines).toContain(
+      "    40 × already exists: configmaps/prod/c0, configmaps/prod/c1, configmaps/prod/c2, ... (+37)",
+    );
     expect(lines).toContain("    staging/data: none: the backup holds no snapshot of it");
     expect(lines.at(-1)).toBe("  started 2026-01-01T00:00:00.000Z, completed 2026-01-01T00:00:05.000Z (1.6 objects/s)");
   });
 
   it("summarizes counts", () => {
-    expect(summarizeRestoreCounts("Completed", { restored: 3, created: 3, updated: 0, unchanged: 0, skipped: 0, failed: 0 })).toBe("Completed: 3 restored (3 created), 0 skipped, 0 failed");
+    expect(
+      summarizeRestoreCounts("Completed", { restored: 3, created: 3, updated: 0, unchanged: 0, skipped: 0, failed: 0 }),
+    ).toBe("Completed: 3 restored (3 created), 0 skipped, 0 failed");
   });
 });
 
@@ -89,10 +115,39 @@ describe("latestBackupOfPlan", () => {
   it("picks the newest Completed backup of the plan, never a PartiallyFailed one or another plan's", async () => {
     const store = new MemoryObjectStore("plans");
     const at = (d: string) => new Date(d);
-    await writeBackupFixture({ store, name: "db-1", plan: "db", namespaces: ["prod"], objects: [], completedAt: at("2026-01-01T02:00:00Z") });
-    await writeBackupFixture({ store, name: "db-2", plan: "db", namespaces: ["prod"], objects: [], completedAt: at("2026-01-02T02:00:00Z") });
-    await writeBackupFixture({ store, name: "db-3", plan: "db", namespaces: ["prod"], objects: [], completedAt: at("2026-01-03T02:00:00Z"), phase: "PartiallyFailed" });
-    await writeBackupFixture({ store, name: "web-9", plan: "web", namespaces: ["prod"], objects: [], completedAt: at("2026-01-09T02:00:00Z") });
+    await writeBackupFixture({
+      store,
+      name: "db-1",
+      plan: "db",
+      namespaces: ["prod"],
+      objects: [],
+      completedAt: at("2026-01-01T02:00:00Z"),
+    });
+    await writeBackupFixture({
+      store,
+      name: "db-2",
+      plan: "db",
+      namespaces: ["prod"],
+      objects: [],
+      completedAt: at("2026-01-02T02:00:00Z"),
+    });
+    await writeBackupFixture({
+      store,
+      name: "db-3",
+      plan: "db",
+      namespaces: ["prod"],
+      objects: [],
+      completedAt: at("2026-01-03T02:00:00Z"),
+      phase: "PartiallyFailed",
+    });
+    await writeBackupFixture({
+      store,
+      name: "web-9",
+      plan: "web",
+      namespaces: ["prod"],
+      objects: [],
+      completedAt: at("2026-01-09T02:00:00Z"),
+    });
     expect(await latestBackupOfPlan(store, "db")).toBe("db-2");
     expect(await latestBackupOfPlan(store, "web")).toBe("web-9");
   });
@@ -101,8 +156,17 @@ describe("latestBackupOfPlan", () => {
     const store = new MemoryObjectStore("plans");
     await expect(latestBackupOfPlan(store, "db")).rejects.toThrow(InputError);
     await expect(latestBackupOfPlan(store, "db")).rejects.toThrow(/plan "db" has no backups in memory:\/\/plans/);
-    await writeBackupFixture({ store, name: "db-1", plan: "db", namespaces: ["prod"], objects: [], phase: "PartiallyFailed" });
-    await expect(latestBackupOfPlan(store, "db")).rejects.toThrow(/has 1 backup\(s\) .* but none Completed; name a backup explicitly/);
+    await writeBackupFixture({
+      store,
+      name: "db-1",
+      plan: "db",
+      namespaces: ["prod"],
+      objects: [],
+      phase: "PartiallyFailed",
+    });
+    await expect(latestBackupOfPlan(store, "db")).rejects.toThrow(
+      /has 1 backup\(s\) .* but none Completed; name a backup explicitly/,
+    );
   });
 });
 
