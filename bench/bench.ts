@@ -56,7 +56,11 @@ function summarize(runs: readonly WorkerResult[]): WorkerResult {
 
 async function worker(env: NodeJS.ProcessEnv, ...args: string[]): Promise<WorkerResult> {
   // With the heap sizing the runner and the CLI run with: peak RSS is what a user's process sees.
-  const out = await run(process.execPath, [...ENGINE_NODE_FLAGS, path.join(root, "dist", "bench", "worker.js"), ...args], env);
+  const out = await run(
+    process.execPath,
+    [...ENGINE_NODE_FLAGS, path.join(root, "dist", "bench", "worker.js"), ...args],
+    env,
+  );
   return JSON.parse(out.trim().split("\n").pop()!);
 }
 
@@ -68,13 +72,39 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 async function prepareLocation(info: StackInfo, kc: k8s.KubeConfig): Promise<void> {
   const creds = { accessKeyId: info.s3AccessKeyId, secretAccessKey: info.s3SecretAccessKey };
-  const client = createS3Client({ region: info.s3Region, endpoint: info.s3Endpoint, forcePathStyle: true, credentials: creds });
+  const client = createS3Client({
+    region: info.s3Region,
+    endpoint: info.s3Endpoint,
+    forcePathStyle: true,
+    credentials: creds,
+  });
   await ensureBucket(client, { bucket: "hks-bench", region: info.s3Region });
-  await writeLocationConfig(kc, {
-    name: "bench", namespace: "hks-system", provider: "aws", recipients: [], accessMode: "ReadWrite", default: false,
-    objectStorage: { bucket: "hks-bench", region: info.s3Region, endpoint: info.s3Endpoint, prefix: `run-${Date.now()}`, forcePathStyle: true },
-    credentials: { kind: "secret", name: "hks-location-bench-credentials", namespace: "hks-system", accessKeyIdKey: "AWS_ACCESS_KEY_ID", secretAccessKeyKey: "AWS_SECRET_ACCESS_KEY" },
-  }, creds);
+  await writeLocationConfig(
+    kc,
+    {
+      name: "bench",
+      namespace: "hks-system",
+      provider: "aws",
+      recipients: [],
+      accessMode: "ReadWrite",
+      default: false,
+      objectStorage: {
+        bucket: "hks-bench",
+        region: info.s3Region,
+        endpoint: info.s3Endpoint,
+        prefix: `run-${Date.now()}`,
+        forcePathStyle: true,
+      },
+      credentials: {
+        kind: "secret",
+        name: "hks-location-bench-credentials",
+        namespace: "hks-system",
+        accessKeyIdKey: "AWS_ACCESS_KEY_ID",
+        secretAccessKeyKey: "AWS_SECRET_ACCESS_KEY",
+      },
+    },
+    creds,
+  );
 }
 
 async function pulumiVsCli(env: NodeJS.ProcessEnv, ns: string, objects: number): Promise<Row> {
@@ -86,8 +116,22 @@ async function pulumiVsCli(env: NodeJS.ProcessEnv, ns: string, objects: number):
   await p("stack", "init", "bench");
   await p("config", "set", "namespace", ns);
   const seconds = await timed(() => p("up", "--yes", "--skip-preview"));
-  const floorSeconds = await timed(() => run(process.execPath, [path.join(root, "bin", "hks.js"), "backup", "create", `cli-${Date.now()}`,
-    "--include-namespaces", ns, "--storage-location", "bench"], env));
+  const floorSeconds = await timed(() =>
+    run(
+      process.execPath,
+      [
+        path.join(root, "bin", "hks.js"),
+        "backup",
+        "create",
+        `cli-${Date.now()}`,
+        "--include-namespaces",
+        ns,
+        "--storage-location",
+        "bench",
+      ],
+      env,
+    ),
+  );
   await p("destroy", "--yes", "--skip-preview").catch(() => undefined);
   fs.rmSync(work, { recursive: true, force: true });
   return { case: "pulumi-vs-cli", objects, seconds, floorSeconds, objectsPerSecond: objects / seconds, peakRssMiB: 0 };
@@ -103,12 +147,18 @@ async function deleteNamespaces(kc: k8s.KubeConfig, names: readonly string[]): P
 function table(rows: Row[]): string {
   const head = ["case", "objects", "ours s", "floor s", "ours/floor", "objects/s", "peak RSS MiB (floor)"];
   const body = rows.map((r) => [
-    r.case, String(r.objects), r.seconds.toFixed(2), r.floorSeconds.toFixed(2), (r.seconds / r.floorSeconds).toFixed(2) + "x",
+    r.case,
+    String(r.objects),
+    r.seconds.toFixed(2),
+    r.floorSeconds.toFixed(2),
+    (r.seconds / r.floorSeconds).toFixed(2) + "x",
     r.case === "pulumi-vs-cli" ? "-" : Math.round(r.objectsPerSecond).toString(),
     r.case === "pulumi-vs-cli" ? "-" : `${r.peakRssMiB} (${r.floorPeakRssMiB ?? "-"})`,
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  return [head, ...body].map((cells) => cells.map((c, i) => c.padStart(i === 0 ? 0 : w[i]).padEnd(i === 0 ? w[i] : 0)).join("  ")).join("\n");
+  return [head, ...body]
+    .map((cells) => cells.map((c, i) => c.padStart(i === 0 ? 0 : w[i]).padEnd(i === 0 ? w[i] : 0)).join("  "))
+    .join("\n");
 }
 
 async function main(): Promise<void> {
@@ -117,7 +167,8 @@ async function main(): Promise<void> {
   const sizesArg = argv[argv.indexOf("--sizes") + 1];
   const sizes = argv.includes("--sizes") && sizesArg ? sizesArg.split(",").map(Number) : [1000, 10000, 50000];
   const repeatArg = argv.includes("--repeat") ? Number(argv[argv.indexOf("--repeat") + 1]) : 3;
-  if (!Number.isInteger(repeatArg) || repeatArg < 1) throw new Error(`--repeat must be a whole number >= 1, got ${argv[argv.indexOf("--repeat") + 1]}`);
+  if (!Number.isInteger(repeatArg) || repeatArg < 1)
+    throw new Error(`--repeat must be a whole number >= 1, got ${argv[argv.indexOf("--repeat") + 1]}`);
   const repeat = repeatArg;
   let info = process.env.HKS_DEV_DIR ? readStack(process.env.HKS_DEV_DIR) : undefined;
   let owned = false;
@@ -147,7 +198,15 @@ async function main(): Promise<void> {
         ourRuns.push(await worker(env, "backup", ns, "bench", `${ns}-${Date.now()}`));
       }
       const [floor, ours] = [summarize(floors), summarize(ourRuns)];
-      rows.push({ case: "backup", objects: ours.objects, seconds: ours.seconds, floorSeconds: floor.seconds, objectsPerSecond: ours.objects / ours.seconds, peakRssMiB: ours.peakRssMiB, floorPeakRssMiB: floor.peakRssMiB });
+      rows.push({
+        case: "backup",
+        objects: ours.objects,
+        seconds: ours.seconds,
+        floorSeconds: floor.seconds,
+        objectsPerSecond: ours.objects / ours.seconds,
+        peakRssMiB: ours.peakRssMiB,
+        floorPeakRssMiB: floor.peakRssMiB,
+      });
       const backupName = `${ns}-r${Date.now()}`;
       await worker(env, "backup", ns, "bench", backupName);
       log(`restore of ${n} objects into fresh namespaces: floor, then hks`);
@@ -156,7 +215,15 @@ async function main(): Promise<void> {
       restoredNamespaces.push(floorNs, oursNs);
       const rfloor = await worker(env, "restore-floor", ns, floorNs);
       const rours = await worker(env, "restore", backupName, ns, oursNs, "bench");
-      rows.push({ case: "restore", objects: rours.objects, seconds: rours.seconds, floorSeconds: rfloor.seconds, objectsPerSecond: rours.objects / rours.seconds, peakRssMiB: rours.peakRssMiB, floorPeakRssMiB: rfloor.peakRssMiB });
+      rows.push({
+        case: "restore",
+        objects: rours.objects,
+        seconds: rours.seconds,
+        floorSeconds: rfloor.seconds,
+        objectsPerSecond: rours.objects / rours.seconds,
+        peakRssMiB: rours.peakRssMiB,
+        floorPeakRssMiB: rfloor.peakRssMiB,
+      });
       if (n === sizes[0]) {
         log(`pulumi up of a Backup vs hks backup create (${n} objects)`);
         rows.push(await pulumiVsCli(env, ns, n));
@@ -166,15 +233,28 @@ async function main(): Promise<void> {
     if (owned) await downStack(info.runDir, log);
     else await deleteNamespaces(kc, restoredNamespaces);
   }
-  if (json) process.stdout.write(JSON.stringify(rows.map(({ floorPeakRssMiB: _f, ...r }) => r), null, 2) + "\n");
+  if (json)
+    process.stdout.write(
+      JSON.stringify(
+        rows.map(({ floorPeakRssMiB: _f, ...r }) => r),
+        null,
+        2,
+      ) + "\n",
+    );
   else {
-    process.stdout.write(`\nhks-backup benchmark — ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}\n\n`);
+    process.stdout.write(
+      `\nhks-backup benchmark — ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
+        `${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}\n\n`,
+    );
     process.stdout.write(table(rows) + "\n\n");
-    process.stdout.write(`floor = the same discovery and paginated LISTs + one gzip upload of the raw JSON (backup; median of ${repeat}); the same creates at the same concurrency (restore); \`hks backup create\` (pulumi-vs-cli)\n`);
+    process.stdout.write(
+      `floor = the same discovery and paginated LISTs + one gzip upload of the raw JSON (backup; median of ` +
+        `${repeat}); the same creates at the same concurrency (restore); \`hks backup create\` (pulumi-vs-cli)\n`,
+    );
   }
 }
 
 main().catch((err) => {
-  process.stderr.write(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -9,19 +9,19 @@ import * as fs from "node:fs";
 import { PassThrough } from "node:stream";
 import * as zlib from "node:zlib";
 import pLimit from "p-limit";
-import { runBackup } from "../provider/engine/backup";
-import { openBackupContext } from "../provider/engine/backup-deps";
-import { createCoalescer } from "../provider/engine/coalesce";
-import { runRestore, DEFAULT_RESTORE_CONCURRENCY } from "../provider/engine/restore";
-import { openRestoreContext } from "../provider/engine/restore-context";
-import { KubeRestoreCluster } from "../provider/engine/restore-kube";
-import { sanitizeObject } from "../provider/engine/sanitize";
-import type { KubeObject } from "../provider/engine/transform";
-import { collectResources } from "../provider/engine/collect";
-import { listScopes, selectBackupResources } from "../provider/engine/collect-filter";
+import { runBackup } from "../provider/engine/backup/backup";
+import { openBackupContext } from "../provider/prepare/backup";
+import { createCoalescer } from "../provider/engine/archive/coalesce";
+import { runRestore, DEFAULT_RESTORE_CONCURRENCY } from "../provider/engine/restore/restore";
+import { openRestoreContext } from "../provider/prepare/restore";
+import { KubeRestoreCluster } from "../provider/kube/restore-cluster";
+import { sanitizeObject } from "../provider/engine/collect/sanitize";
+import type { KubeObject } from "../provider/format/kube-object";
+import { collectResources } from "../provider/engine/collect/collect";
+import { listScopes, selectBackupResources } from "../provider/engine/collect/filter";
 import { createKubeReader, discoverResources } from "../provider/kube/discovery";
 import { resolveLocationConfig } from "../provider/kube/location-config";
-import { openLocationStore } from "../provider/location/store";
+import { openLocationStore } from "../provider/prepare/location-store";
 import { MIX_RESOURCES } from "./workload";
 
 const LOCATION_NAMESPACE = "hks-system";
@@ -106,7 +106,13 @@ async function restoreFloor(kc: k8s.KubeConfig, src: string, dst: string): Promi
   return { n: objects.length, start };
 }
 
-async function restore(kc: k8s.KubeConfig, backupName: string, src: string, dst: string, location: string): Promise<number> {
+async function restore(
+  kc: k8s.KubeConfig,
+  backupName: string,
+  src: string,
+  dst: string,
+  location: string,
+): Promise<number> {
   const ctx = await openRestoreContext(kc, { storageLocation: location, namespace: LOCATION_NAMESPACE, backupName });
   const res = await runRestore(ctx.deps, { restoreName: `bench-${dst}`, backupName, namespaceMapping: { [src]: dst } });
   if (res.phase !== "Completed") throw new Error(`restore ${res.phase}: ${JSON.stringify(res.failed).slice(0, 500)}`);
@@ -120,17 +126,29 @@ async function main(): Promise<void> {
   let start = performance.now();
   let objects: number;
   switch (kind) {
-    case "backup-floor": objects = await backupFloor(kc, args[0], args[1], args[2]); break;
-    case "backup": objects = await backup(kc, args[0], args[1], args[2]); break;
-    case "restore-floor": { const r = await restoreFloor(kc, args[0], args[1]); objects = r.n; start = r.start; break; }
-    case "restore": objects = await restore(kc, args[0], args[1], args[2], args[3]); break;
-    default: throw new Error(`unknown case ${kind}`);
+    case "backup-floor":
+      objects = await backupFloor(kc, args[0], args[1], args[2]);
+      break;
+    case "backup":
+      objects = await backup(kc, args[0], args[1], args[2]);
+      break;
+    case "restore-floor": {
+      const r = await restoreFloor(kc, args[0], args[1]);
+      objects = r.n;
+      start = r.start;
+      break;
+    }
+    case "restore":
+      objects = await restore(kc, args[0], args[1], args[2], args[3]);
+      break;
+    default:
+      throw new Error(`unknown case ${kind}`);
   }
   const seconds = (performance.now() - start) / 1000;
   process.stdout.write(JSON.stringify({ seconds, objects, peakRssMiB: peakRssMiB() }) + "\n");
 }
 
 main().catch((err) => {
-  process.stderr.write(`bench worker: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`bench worker: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

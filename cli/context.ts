@@ -23,7 +23,11 @@ export function addGlobalOptions(program: Command): void {
   program
     .option("--kubeconfig <path>", "kubeconfig file (default: $KUBECONFIG, then in-cluster)")
     .option("--context <name>", "kubeconfig context (default: its current context)")
-    .option("-n, --namespace <ns>", "namespace where storage locations are recorded", process.env.HKS_NAMESPACE ?? DEFAULT_LOCATION_NAMESPACE);
+    .option(
+      "-n, --namespace <ns>",
+      "namespace where storage locations are recorded",
+      process.env.HKS_NAMESPACE ?? DEFAULT_LOCATION_NAMESPACE,
+    );
 }
 
 /** The global options as seen from any (sub)command. */
@@ -37,7 +41,11 @@ export function kubeConfigFor(opts: GlobalOptions): k8s.KubeConfig {
   try {
     kubeconfig = opts.kubeconfig ? fs.readFileSync(opts.kubeconfig, "utf8") : undefined;
   } catch (err) {
-    throw new InputError("--kubeconfig", `cannot read ${opts.kubeconfig} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give the path of a kubeconfig file, or leave --kubeconfig out to use $KUBECONFIG`);
+    throw new InputError(
+      "--kubeconfig",
+      `cannot read ${opts.kubeconfig} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give ` +
+        `the path of a kubeconfig file, or leave --kubeconfig out to use $KUBECONFIG`,
+    );
   }
   return loadKubeConfig({ kubeconfig, context: opts.context }, "--context");
 }
@@ -48,8 +56,16 @@ export function cliProgress(): ProgressSink {
 }
 
 /** Prints rows as an aligned table with a header. */
-export function printTable(headers: string[], rows: string[][], out: (s: string) => void = (s) => process.stdout.write(s)): void {
+export function printTable(
+  headers: string[],
+  rows: string[][],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+): void {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   out([line(headers), ...rows.map(line)].join("\n") + "\n");
 }

@@ -4,7 +4,8 @@
  * Resources are matched on their type token (`pulumi-nodejs:dynamic/hks:<Kind>`) and, for SDKs that
  * predate module tokens, on the `resourceKind` input every hks resource carries.
  */
-import { minIntervalSeconds, validateCron, validateTimeZone } from "../provider/plan/schedule";
+import type { RetentionPolicy } from "../provider/format/retention";
+import { minIntervalSeconds, validateCron, validateTimeZone } from "../provider/format/schedule";
 
 /** A resource as CrossGuard shows it to a rule. */
 export interface PolicyResource {
@@ -27,7 +28,10 @@ export interface RuleDefinition<C> {
   /** Resource rule: the violations of one resource (empty when it complies). */
   readonly validateResource?: (r: PolicyResource, config: C) => string[];
   /** Stack rule: violations found across resources, each with the resource it concerns. */
-  readonly validateStack?: (resources: readonly PolicyResource[], config: C) => { resource: PolicyResource; message: string }[];
+  readonly validateStack?: (
+    resources: readonly PolicyResource[],
+    config: C,
+  ) => { resource: PolicyResource; message: string }[];
 }
 
 export type HksKind = "BackupStorageLocation" | "BackupPlan" | "Backup" | "Restore";
@@ -35,21 +39,29 @@ export type HksKind = "BackupStorageLocation" | "BackupPlan" | "Backup" | "Resto
 /** The hks kind of a resource, or undefined for other resources. */
 export function kindOf(r: PolicyResource): HksKind | undefined {
   const m = /^pulumi-nodejs:dynamic\/hks:(\w+)$/.exec(r.type);
-  const k = m?.[1] ?? (r.type.startsWith("pulumi-nodejs:dynamic") ? (r.props.resourceKind as string | undefined) : undefined);
+  const k =
+    m?.[1] ?? (r.type.startsWith("pulumi-nodejs:dynamic") ? (r.props.resourceKind as string | undefined) : undefined);
   return k === "BackupStorageLocation" || k === "BackupPlan" || k === "Backup" || k === "Restore" ? k : undefined;
 }
 
-const obj = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const obj = (v: unknown): Record<string, unknown> =>
+  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
 /** Shell-style glob (`*`, `?`) to a RegExp. */
 function glob(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
 }
 
 const locationEncryption: RuleDefinition<{ allowServerSideEncryption: boolean }> = {
   name: "hks-location-encryption",
-  description: "Every storage location encrypts backups: client-side (encryption.recipients) or, for object storage, server-side.",
+  description:
+    "Every storage location encrypts backups: client-side (encryption.recipients) or, for object storage, server-side.",
   enforcementLevel: "mandatory",
   defaults: { allowServerSideEncryption: true },
   configSchema: { properties: { allowServerSideEncryption: { type: "boolean" } } },
@@ -58,17 +70,25 @@ const locationEncryption: RuleDefinition<{ allowServerSideEncryption: boolean }>
     const recipients = obj(r.props.encryption).recipients;
     if (Array.isArray(recipients) && recipients.length > 0) return [];
     if (c.allowServerSideEncryption && r.props.serverSideEncryption && r.props.objectStorage) return [];
-    return [`location "${r.name}" stores backups unencrypted: set encryption.recipients to age public keys${c.allowServerSideEncryption ? " (or serverSideEncryption for object storage)" : ""}`];
+    return [
+      `location "${r.name}" stores backups unencrypted: set encryption.recipients to age public ` +
+        `keys${c.allowServerSideEncryption ? " (or serverSideEncryption for object storage)" : ""}`,
+    ];
   },
 };
 
-type RetentionMinimums = { last?: number; hourly?: number; daily?: number; weekly?: number; monthly?: number; yearly?: number };
+/** The smallest count the policy accepts per retention rule. */
+type RetentionMinimums = Omit<RetentionPolicy, "keepFailed">;
 const retentionMinimum: RuleDefinition<RetentionMinimums> = {
   name: "hks-retention-minimum",
   description: "Backup plans keep at least the configured number of backups per period (default: 7 daily).",
   enforcementLevel: "mandatory",
   defaults: { daily: 7 },
-  configSchema: { properties: Object.fromEntries(["last", "hourly", "daily", "weekly", "monthly", "yearly"].map((k) => [k, { type: "integer", minimum: 0 }])) },
+  configSchema: {
+    properties: Object.fromEntries(
+      ["last", "hourly", "daily", "weekly", "monthly", "yearly"].map((k) => [k, { type: "integer", minimum: 0 }]),
+    ),
+  },
   validateResource(r, c) {
     if (kindOf(r) !== "BackupPlan") return [];
     const retention = obj(r.props.retention);
@@ -78,7 +98,10 @@ const retentionMinimum: RuleDefinition<RetentionMinimums> = {
       const v = retention[key];
       if (v === undefined && r.props.retention === undefined) continue; // unknown during preview
       const n = typeof v === "number" ? v : 0;
-      if (n < min) out.push(`plan "${r.name}" keeps ${n} ${key} backup(s); policy requires at least ${min}: set retention.${key}: ${min}`);
+      if (n < min)
+        out.push(
+          `plan "${r.name}" keeps ${n} ${key} backup(s); policy requires at least ${min}: set retention.${key}: ${min}`,
+        );
     }
     return out;
   },
@@ -86,7 +109,9 @@ const retentionMinimum: RuleDefinition<RetentionMinimums> = {
 
 const schedulePolicy: RuleDefinition<{ minIntervalMinutes: number }> = {
   name: "hks-schedule",
-  description: "Plan schedules are valid cron expressions and run no more often than the configured minimum interval (default 60 minutes).",
+  description:
+    "Plan schedules are valid cron expressions and run no more often than the configured minimum interval " +
+    "(default 60 minutes).",
   enforcementLevel: "mandatory",
   defaults: { minIntervalMinutes: 60 },
   configSchema: { properties: { minIntervalMinutes: { type: "integer", minimum: 1 } } },
@@ -100,7 +125,10 @@ const schedulePolicy: RuleDefinition<{ minIntervalMinutes: number }> = {
       validateCron(cron);
       const gap = minIntervalSeconds(cron, tz);
       if (gap < c.minIntervalMinutes * 60) {
-        return [`plan "${r.name}" runs every ${Math.round(gap / 60)} minute(s) ("${cron}"); policy allows at most one run per ${c.minIntervalMinutes} minutes`];
+        return [
+          `plan "${r.name}" runs every ${Math.round(gap / 60)} minute(s) ("${cron}"); policy allows at most ` +
+            `one run per ${c.minIntervalMinutes} minutes`,
+        ];
       }
       return [];
     } catch (err) {
@@ -124,10 +152,26 @@ const requiredLabels: RuleDefinition<{ labels: string[] }> = {
   },
 };
 
-const DB_PATTERN_DEFAULT = ["postgres", "mysql", "mariadb", "mongo", "redis", "cassandra", "elasticsearch", "opensearch", "etcd", "kafka", "rabbitmq", "cockroach", "clickhouse"];
+const DB_PATTERN_DEFAULT = [
+  "postgres",
+  "mysql",
+  "mariadb",
+  "mongo",
+  "redis",
+  "cassandra",
+  "elasticsearch",
+  "opensearch",
+  "etcd",
+  "kafka",
+  "rabbitmq",
+  "cockroach",
+  "clickhouse",
+];
 const databaseHooks: RuleDefinition<{ patterns: string[] }> = {
   name: "hks-database-hooks",
-  description: "Plans whose target looks like a database (by its label selector or labels) declare pre-backup hooks for application consistency.",
+  description:
+    "Plans whose target looks like a database (by its label selector or labels) declare pre-backup hooks for " +
+    "application consistency.",
   enforcementLevel: "advisory",
   defaults: { patterns: DB_PATTERN_DEFAULT },
   configSchema: { properties: { patterns: { type: "array", items: { type: "string" } } } },
@@ -139,33 +183,64 @@ const databaseHooks: RuleDefinition<{ patterns: string[] }> = {
     const words = [
       ...(typeof sel === "string" ? [sel] : Object.entries(obj(sel)).flat().map(String)),
       ...Object.entries(obj(r.props.labels)).flat().map(String),
-    ].join(" ").toLowerCase();
+    ]
+      .join(" ")
+      .toLowerCase();
     const hit = c.patterns.find((p) => words.includes(p.toLowerCase()));
     if (!hit) return [];
     const pre = obj(r.props.hooks).pre;
     if (Array.isArray(pre) && pre.length > 0) return [];
     // The seed's hooks live on the pods (pre.hook.backup.hks.io/*), which a policy cannot see: a label says so.
     if (obj(r.props.labels)["hks.io/hooks"] === "pod-annotations") return [];
-    return [`${k} "${r.name}" targets what looks like a database ("${hit}") but declares no pre-backup hook: add hooks.pre (e.g. a CHECKPOINT or a flush), or annotate the pods with pre.hook.backup.hks.io/command and label the ${k} "hks.io/hooks": "pod-annotations"`];
+    return [
+      `${k} "${r.name}" targets what looks like a database ("${hit}") but declares no pre-backup hook: add ` +
+        `hooks.pre (e.g. a CHECKPOINT or a flush), or annotate the pods with pre.hook.backup.hks.io/command and ` +
+        `label the ${k} "hks.io/hooks": "pod-annotations"`,
+    ];
   },
 };
 
 const protectedNamespaces: RuleDefinition<{ protected: string[]; allow: string[]; requireMapping: boolean }> = {
   name: "hks-protected-namespaces",
-  description: "Restores never write into protected namespaces (default: production, prod-*) unless explicitly allowed.",
+  description:
+    "Restores never write into protected namespaces (default: production, prod-*) unless explicitly allowed.",
   enforcementLevel: "mandatory",
   defaults: { protected: ["production", "prod-*"], allow: [], requireMapping: true },
-  configSchema: { properties: { protected: { type: "array", items: { type: "string" } }, allow: { type: "array", items: { type: "string" } }, requireMapping: { type: "boolean" } } },
+  configSchema: {
+    properties: {
+      protected: { type: "array", items: { type: "string" } },
+      allow: { type: "array", items: { type: "string" } },
+      requireMapping: { type: "boolean" },
+    },
+  },
   validateResource(r, c) {
     if (kindOf(r) !== "Restore") return [];
     const mapping = obj(r.props.namespaceMapping);
     const mapped = Object.values(mapping).filter((v): v is string => typeof v === "string");
-    const inPlace = Array.isArray(r.props.includeNamespaces) ? (r.props.includeNamespaces as unknown[]).filter((v): v is string => typeof v === "string" && !(v in mapping)) : [];
+    const inPlace = Array.isArray(r.props.includeNamespaces)
+      ? (r.props.includeNamespaces as unknown[]).filter((v): v is string => typeof v === "string" && !(v in mapping))
+      : [];
     const targets = [...mapped, ...inPlace];
-    const isProtected = (ns: string) => c.protected.some((p) => glob(p).test(ns)) && !c.allow.some((p) => glob(p).test(ns));
-    const out = targets.filter(isProtected).map((ns) => `restore "${r.name}" writes into protected namespace "${ns}": map it elsewhere with namespaceMapping, or add it to the policy's allow list`);
-    if (c.requireMapping && mapped.length === 0 && inPlace.length === 0 && r.props.namespaceMapping === undefined && r.props.includeNamespaces === undefined) {
-      out.push(`restore "${r.name}" restores into the backup's own namespaces, which may be protected: give a namespaceMapping (e.g. { production: "staging" })`);
+    const isProtected = (ns: string) =>
+      c.protected.some((p) => glob(p).test(ns)) && !c.allow.some((p) => glob(p).test(ns));
+    const out = targets
+      .filter(isProtected)
+      .map(
+        (ns) =>
+          `restore "${r.name}" writes into protected namespace "${ns}": map it elsewhere with ` +
+          `namespaceMapping, or add it to the policy's allow list`,
+      );
+    if (
+      c.requireMapping &&
+      mapped.length === 0 &&
+      inPlace.length === 0 &&
+      r.props.namespaceMapping === undefined &&
+      r.props.includeNamespaces === undefined
+    ) {
+      out.push(
+        `restore "${r.name}" restores into the backup's own namespaces, which may be protected: give a ` +
+          `namespaceMapping (e.g. { production: "staging" })`,
+      );
     }
     return out;
   },
@@ -179,24 +254,42 @@ const offsiteCopy: RuleDefinition<Record<string, never>> = {
   configSchema: { properties: {} },
   validateStack(resources) {
     const locations = new Map<string, PolicyResource>();
-    for (const r of resources) if (kindOf(r) === "BackupStorageLocation" && typeof r.props.locationName === "string") locations.set(r.props.locationName, r);
+    for (const r of resources)
+      if (kindOf(r) === "BackupStorageLocation" && typeof r.props.locationName === "string")
+        locations.set(r.props.locationName, r);
     const site = (l: PolicyResource | undefined) => {
       if (!l) return undefined;
       const os = obj(l.props.objectStorage);
-      return l.props.nfs ? `nfs:${str(obj(l.props.nfs).server)}` : `${str(l.props.provider) ?? "aws"}:${str(os.endpoint) ?? ""}:${str(os.region) ?? "us-east-1"}`;
+      return l.props.nfs
+        ? `nfs:${str(obj(l.props.nfs).server)}`
+        : `${str(l.props.provider) ?? "aws"}:${str(os.endpoint) ?? ""}:${str(os.region) ?? "us-east-1"}`;
     };
     const out: { resource: PolicyResource; message: string }[] = [];
     for (const plan of resources.filter((r) => kindOf(r) === "BackupPlan")) {
       const primaryName = str(plan.props.storageLocation);
       const primary = site(primaryName ? locations.get(primaryName) : undefined);
-      const copies = Array.isArray(plan.props.copies) ? (plan.props.copies as unknown[]).map((c) => str(obj(c).storageLocation)) : [];
+      const copies = Array.isArray(plan.props.copies)
+        ? (plan.props.copies as unknown[]).map((c) => str(obj(c).storageLocation))
+        : [];
       if (copies.length === 0) {
-        out.push({ resource: plan, message: `plan "${plan.name}" keeps every backup in one location: add copies: [{ storageLocation: <a location in another region or provider> }]` });
+        out.push({
+          resource: plan,
+          message:
+            `plan "${plan.name}" keeps every backup in one location: add copies: [{ storageLocation: <a location ` +
+            `in another region or provider> }]`,
+        });
         continue;
       }
-      const offsite = copies.some((n) => n !== undefined && site(locations.get(n)) !== undefined && site(locations.get(n)) !== primary);
+      const offsite = copies.some(
+        (n) => n !== undefined && site(locations.get(n)) !== undefined && site(locations.get(n)) !== primary,
+      );
       if (!offsite) {
-        out.push({ resource: plan, message: `plan "${plan.name}" copies only to locations in the same region and provider as "${primaryName}" (or not declared in this stack): copy to another region or provider` });
+        out.push({
+          resource: plan,
+          message:
+            `plan "${plan.name}" copies only to locations in the same region and provider as "${primaryName}" ` +
+            `(or not declared in this stack): copy to another region or provider`,
+        });
       }
     }
     return out;
@@ -208,32 +301,51 @@ const complianceObjectLock: RuleDefinition<{ tag: string; value: string; require
   description: "Locations tagged as compliance storage (default tag compliance=true) use object lock (WORM).",
   enforcementLevel: "mandatory",
   defaults: { tag: "compliance", value: "true", requireComplianceMode: false },
-  configSchema: { properties: { tag: { type: "string" }, value: { type: "string" }, requireComplianceMode: { type: "boolean" } } },
+  configSchema: {
+    properties: { tag: { type: "string" }, value: { type: "string" }, requireComplianceMode: { type: "boolean" } },
+  },
   validateResource(r, c) {
     if (kindOf(r) !== "BackupStorageLocation") return [];
     if (obj(r.props.tags)[c.tag] !== c.value) return [];
     const lock = obj(r.props.objectLock);
-    if (!r.props.objectLock) return [`location "${r.name}" is tagged ${c.tag}=${c.value} but has no objectLock: set objectLock: { mode: "COMPLIANCE", days: <retention> } (only possible on a new bucket)`];
-    if (c.requireComplianceMode && lock.mode !== "COMPLIANCE") return [`location "${r.name}" uses objectLock mode ${String(lock.mode)}; policy requires COMPLIANCE`];
+    if (!r.props.objectLock)
+      return [
+        `location "${r.name}" is tagged ${c.tag}=${c.value} but has no objectLock: set objectLock: { mode: ` +
+          `"COMPLIANCE", days: <retention> } (only possible on a new bucket)`,
+      ];
+    if (c.requireComplianceMode && lock.mode !== "COMPLIANCE")
+      return [`location "${r.name}" uses objectLock mode ${String(lock.mode)}; policy requires COMPLIANCE`];
     return [];
   },
 };
 
 const verifiedBackups: RuleDefinition<Record<string, never>> = {
   name: "hks-verified-backups",
-  description: "An untested backup is no backup: every plan reads each backup back after writing it (verifyAfterBackup).",
+  description:
+    "An untested backup is no backup: every plan reads each backup back after writing it (verifyAfterBackup).",
   enforcementLevel: "advisory",
   defaults: {},
   configSchema: { properties: {} },
   validateResource(r) {
     if (kindOf(r) !== "BackupPlan" || r.props.verifyAfterBackup === true) return [];
-    return [`plan "${r.name}" never reads its backups back: set verifyAfterBackup: true (checksums and every object, each run), or run 'hks backup verify' on its backups`];
+    return [
+      `plan "${r.name}" never reads its backups back: set verifyAfterBackup: true (checksums and every object, ` +
+        `each run), or run 'hks backup verify' on its backups`,
+    ];
   },
 };
 
 /** Every rule of the pack, in the order they are reported. */
-export const RULES: readonly RuleDefinition<any>[] = [ // eslint-disable-line @typescript-eslint/no-explicit-any
-  locationEncryption, retentionMinimum, offsiteCopy, databaseHooks, protectedNamespaces, schedulePolicy, requiredLabels, complianceObjectLock,
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rules over different resource shapes
+export const RULES: readonly RuleDefinition<any>[] = [
+  locationEncryption,
+  retentionMinimum,
+  offsiteCopy,
+  databaseHooks,
+  protectedNamespaces,
+  schedulePolicy,
+  requiredLabels,
+  complianceObjectLock,
   verifiedBackups,
 ];
 

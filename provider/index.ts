@@ -28,7 +28,8 @@ export async function dispatch(kind: ResourceKind, method: Method, args: unknown
   const load = HANDLERS[kind];
   if (!load) throw new Error(`unknown hks resource kind "${kind}"`);
   const handler = load();
-  const ms = method in SHORT_DEADLINE_MS ? SHORT_DEADLINE_MS[method as keyof typeof SHORT_DEADLINE_MS] : handler.applyDeadlineMs;
+  const ms =
+    method in SHORT_DEADLINE_MS ? SHORT_DEADLINE_MS[method as keyof typeof SHORT_DEADLINE_MS] : handler.applyDeadlineMs;
   const ac = new AbortController();
   const ctx: HandlerContext = { signal: ac.signal, log: (line) => console.log(line) };
   let timer: NodeJS.Timeout | undefined;

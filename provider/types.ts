@@ -2,7 +2,7 @@
  * Provider-side input and output shapes of each resource, shared with sdk/ through `import type`
  * only. These are plain values: Pulumi has resolved every Input/Output before a handler sees them.
  */
-import type { RetentionPolicy } from "./plan/retention";
+import type { RetentionPolicy } from "./format/retention";
 
 /** S3-compatible object storage. */
 export interface ObjectStorageInputs {
@@ -138,6 +138,17 @@ export interface RestoreInputs {
   context?: string;
 }
 
+/** Objects of a restore by outcome: `restored` = created + updated + unchanged; `total` adds skipped and failed. */
+export interface RestoreCounts {
+  total: number;
+  restored: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+}
+
 /** Items sharing one outcome reason. */
 export interface RestoreReasonGroupOutputs {
   reason: string;
@@ -147,7 +158,7 @@ export interface RestoreReasonGroupOutputs {
 
 export interface RestoreOutputs extends RestoreInputs {
   phase: "Completed" | "PartiallyFailed" | "Failed";
-  counts: { total: number; restored: number; created: number; updated: number; unchanged: number; skipped: number; failed: number };
+  counts: RestoreCounts;
   skipped: RestoreReasonGroupOutputs[];
   failed: RestoreReasonGroupOutputs[];
   warnings: string[];
@@ -165,7 +176,8 @@ export interface RestoreOutputs extends RestoreInputs {
   resultConfigMap: string;
 }
 
-/** A plan-level backup hook: a command run in every pod its selector matches. */
+/** A backup hook (of a Backup or a BackupPlan): a command run in every pod its selector matches, before or after the
+ * backup. */
 export interface BackupHookInputs {
   /** A label for messages and records. */
   name?: string;
@@ -182,7 +194,7 @@ export interface BackupHookInputs {
   onError?: "Fail" | "Continue";
 }
 
-/** What a Backup takes: namespaces and/or a label selector, resource filters, snapshots. */
+/** What a Backup or a BackupPlan backs up: namespaces and/or a label selector, resource filters, snapshots. */
 export interface BackupTargetInputs {
   /** Namespaces to back up (`["*"]`: all). `namespace` is folded in here by check. */
   namespaces?: string[];
@@ -252,37 +264,7 @@ export interface BackupOutputs extends BackupInputs {
   completedAt: string;
 }
 
-/** What a BackupPlan backs up (the seed's `target: { namespace, selector }`, and more). */
-export interface BackupPlanTargetInputs {
-  /** One namespace (the seed's form); normalised into `namespaces` by check. */
-  namespace?: string;
-  /** Namespaces to back up; `["*"]` for every namespace. */
-  namespaces?: string[];
-  excludeNamespaces?: string[];
-  /** Label selector: a map (`{ app: "postgres-db" }`) or text; canonical text after check. */
-  selector?: Record<string, string> | string;
-  /** Resource types as `resource` or `resource.group`; empty = all. */
-  includeResources?: string[];
-  excludeResources?: string[];
-  snapshotVolumes?: boolean;
-  volumeSnapshotClass?: string;
-}
-
-/** A plan-level hook: run in every pod the selector matches, before or after the backup. */
-export interface BackupPlanHookInputs {
-  name?: string;
-  /** Namespace of the pods; default each namespace of the target. */
-  namespace?: string;
-  /** Pod label selector: map or text; canonical text after check. */
-  selector: Record<string, string> | string;
-  container: string;
-  command: string[];
-  /** Seconds; default 30. */
-  timeoutSeconds?: number;
-  onError?: "Fail" | "Continue";
-}
-
-/** GFS retention counts: the policy `selectRetention` applies (provider/plan/retention.ts). */
+/** GFS retention counts: the policy `selectRetention` applies (provider/format/retention.ts). */
 export type BackupPlanRetentionInputs = RetentionPolicy;
 
 /** A secondary location every backup is copied to (3-2-1), with its own retention. */
@@ -317,12 +299,12 @@ export interface BackupPlanInputs {
   planName: string;
   /** Namespace of the plan's objects; the plan's storage locations are recorded here too. */
   namespace: string;
-  target: BackupPlanTargetInputs;
+  target: BackupTargetInputs;
   /** Name of the primary storage location. */
   storageLocation: string;
   schedule: { cron: string; timeZone: string; suspend: boolean; startingDeadlineSeconds?: number };
   retention: BackupPlanRetentionInputs;
-  hooks?: { pre?: BackupPlanHookInputs[]; post?: BackupPlanHookInputs[] };
+  hooks?: { pre?: BackupHookInputs[]; post?: BackupHookInputs[] };
   copies?: BackupPlanCopyInputs[];
   labels?: Record<string, string>;
   /** Read every location's copy back after publishing. @default false */

@@ -25,20 +25,33 @@ function jsdoc(node, sf) {
     else if (d.comment) text += d.comment.map((c) => c.text ?? c.getText(sf)).join("");
     for (const tag of d.tags ?? []) {
       const c = typeof tag.comment === "string" ? tag.comment : (tag.comment ?? []).map((x) => x.text ?? "").join("");
-      if (tag.tagName.text === "default") def = c.trim();
+      if (tag.tagName.text === "default") def = c.replace(/\s+/g, " ").trim(); // a tag may wrap over lines
     }
   }
   return { text: text.replace(/\s+/g, " ").trim(), def };
 }
 
 function typeText(node, sf) {
-  return node.type ? node.type.getText(sf).replace(/pulumi\.Input<([^<>]*(?:<[^<>]*>[^<>]*)*)>/g, "$1").replace(/\s+/g, " ") : "";
+  if (!node.type) return "";
+  // One spelling whatever the source's layout (a formatter may wrap a type over lines).
+  const text = node.type
+    .getText(sf)
+    .replace(/\s+/g, " ")
+    .replace(/<\s+/g, "<")
+    .replace(/\s+>/g, ">")
+    .replace(/;\s*}/g, " }");
+  return text
+    .replace(/pulumi\.Input<([^<>]*(?:<[^<>]*>[^<>]*)*)>/g, "$1")
+    .replace(/^\|\s*/, "")
+    .trim();
 }
 
 /** Interfaces of a file by name, to expand nested Args types one level. */
 function interfacesOf(sf) {
   const out = new Map();
-  sf.forEachChild((n) => { if (ts.isInterfaceDeclaration(n)) out.set(n.name.text, n); });
+  sf.forEachChild((n) => {
+    if (ts.isInterfaceDeclaration(n)) out.set(n.name.text, n);
+  });
   return out;
 }
 
@@ -51,9 +64,12 @@ function fieldRows(iface, sf, prefix, interfaces, depth) {
     const name = prefix + m.name.getText(sf);
     const { text, def } = jsdoc(m, sf);
     const type = typeText(m, sf);
-    rows.push(`| \`${name}\`${m.questionToken ? "" : " (required)"} | \`${esc(type)}\` | ${esc(def ?? "")} | ${esc(text)} |`);
+    rows.push(
+      `| \`${name}\`${m.questionToken ? "" : " (required)"} | \`${esc(type)}\` | ${esc(def ?? "")} | ${esc(text)} |`,
+    );
     const nested = interfaces.get(type.replace(/\[\]$/, ""));
-    if (nested && depth < 2) rows.push(...fieldRows(nested, sf, `${name}${type.endsWith("[]") ? "[]" : ""}.`, interfaces, depth + 1));
+    if (nested && depth < 2)
+      rows.push(...fieldRows(nested, sf, `${name}${type.endsWith("[]") ? "[]" : ""}.`, interfaces, depth + 1));
   }
   return rows;
 }
@@ -63,25 +79,51 @@ function outputsOf(cls, sf) {
   for (const m of cls.members) {
     if (!ts.isPropertyDeclaration(m) || !m.modifiers?.some((x) => x.kind === ts.SyntaxKind.DeclareKeyword)) continue;
     const { text } = jsdoc(m, sf);
-    rows.push(`| \`${m.name.getText(sf)}\` | \`${esc(typeText(m, sf).replace(/^pulumi\.Output<(.*)>$/, "$1"))}\` | ${esc(text)} |`);
+    rows.push(
+      `| \`${m.name.getText(sf)}\` | \`${esc(typeText(m, sf).replace(/^pulumi\.Output<(.*)>$/, "$1"))}\` | ${esc(text)} |`,
+    );
   }
   return rows;
 }
 
 /** The whole reference, as Markdown. */
 function generateReference(root = ROOT) {
-  const parts = ["# hks-backup resource reference", "", "Generated from the JSDoc of `sdk/` by `node scripts/gen-reference.js`; a unit test keeps it in step.", ""];
+  const parts = [
+    "# hks-backup resource reference",
+    "",
+    "Generated from the JSDoc of `sdk/` by `node scripts/gen-reference.js`; a unit test keeps it in step.",
+    "",
+  ];
   for (const r of RESOURCES) {
     const file = path.join(root, r.file);
     const sf = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
     const interfaces = interfacesOf(sf);
     let cls;
-    sf.forEachChild((n) => { if (ts.isClassDeclaration(n) && n.name?.text === r.cls) cls = n; });
+    sf.forEachChild((n) => {
+      if (ts.isClassDeclaration(n) && n.name?.text === r.cls) cls = n;
+    });
     const args = interfaces.get(r.args);
     if (!cls || !args) throw new Error(`${r.file}: class ${r.cls} or interface ${r.args} not found`);
-    parts.push(`## ${r.cls}`, "", jsdoc(cls, sf).text, "", `Type token: \`pulumi-nodejs:dynamic/hks:${r.cls}\``, "", "### Inputs", "",
-      "| input | type | default | description |", "|---|---|---|---|", ...fieldRows(args, sf, "", interfaces, 0), "",
-      "### Outputs", "", "| output | type | description |", "|---|---|---|", ...outputsOf(cls, sf), "");
+    parts.push(
+      `## ${r.cls}`,
+      "",
+      jsdoc(cls, sf).text,
+      "",
+      `Type token: \`pulumi-nodejs:dynamic/hks:${r.cls}\``,
+      "",
+      "### Inputs",
+      "",
+      "| input | type | default | description |",
+      "|---|---|---|---|",
+      ...fieldRows(args, sf, "", interfaces, 0),
+      "",
+      "### Outputs",
+      "",
+      "| output | type | description |",
+      "|---|---|---|",
+      ...outputsOf(cls, sf),
+      "",
+    );
   }
   return parts.join("\n");
 }

@@ -9,7 +9,11 @@ const root = path.resolve(__dirname, "..");
 const nm = path.join(root, "node_modules");
 function link(target, at) {
   fs.mkdirSync(path.dirname(at), { recursive: true });
-  try { fs.rmSync(at, { force: true, recursive: false }); } catch { /* absent */ }
+  try {
+    fs.rmSync(at, { force: true, recursive: false });
+  } catch {
+    /* absent */
+  }
   fs.symlinkSync(path.relative(path.dirname(at), target), at);
 }
 if (fs.existsSync(nm)) {

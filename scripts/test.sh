@@ -10,6 +10,9 @@ bash scripts/setup.sh
 export PATH="$PWD/node_modules/.bin:$PATH"
 # vitest strips types without checking them: a type error in a test would otherwise go unseen.
 tsc -p tsconfig.test.json
+# The linter and the formatter's check (npm run lint): a violation fails the run before any test.
+eslint .
+prettier --check . --log-level warn
 HKS_TEST_TOTALS=$(mktemp); export HKS_TEST_TOTALS; trap 'rm -f "$HKS_TEST_TOTALS"' EXIT
 status=0
 vitest run --project unit --project integration "$@" || status=$?

@@ -6,34 +6,42 @@ import * as pulumi from "@pulumi/pulumi";
 import type { BackupPlanInputs, BackupPlanOutputs, InstalledObjectOutputs } from "../provider/types";
 import { dynamicProvider } from "./dynamic";
 
-/** A storage location: a `BackupStorageLocation` resource (its `locationName` and `namespace`) or the location's name. */
-export type PlanLocation = pulumi.Input<string> | { readonly locationName: pulumi.Output<string>; readonly namespace: pulumi.Output<string> };
+/** A storage location: a `BackupStorageLocation` resource (its `locationName` and `namespace`) or the location's
+ * name. */
+export type PlanLocation =
+  pulumi.Input<string> | { readonly locationName: pulumi.Output<string>; readonly namespace: pulumi.Output<string> };
 
 /** What a plan backs up: the seed's `target: { namespace: "production", selector: { app: "postgres-db" } }`. */
 export interface BackupPlanTargetArgs {
   /** One namespace to back up. Exclusive with `namespaces`. */
   readonly namespace?: pulumi.Input<string>;
-  /** Namespaces to back up; `["*"]` backs up every namespace (the runner then gets cluster-wide read access). Exclusive with `namespace`. @default none: then `selector` is required and selects across all namespaces */
+  /** Namespaces to back up; `["*"]` backs up every namespace (the runner then gets cluster-wide read access).
+   * Exclusive with `namespace`. @default none: then `selector` is required and selects across all namespaces */
   readonly namespaces?: pulumi.Input<pulumi.Input<string>[]>;
   /** Namespaces never backed up (useful with `["*"]` or a selector-only target). @default none */
   readonly excludeNamespaces?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Only objects with these labels: a map (`{ app: "postgres-db" }`) or selector text (`"app=web,tier!=cache"`). @default every object */
+  /** Only objects with these labels: a map (`{ app: "postgres-db" }`) or selector text (`"app=web,tier!=cache"`).
+   * @default every object */
   readonly selector?: pulumi.Input<Record<string, pulumi.Input<string>> | string>;
-  /** Resource types to back up, lowercase plural with optional group: `"configmaps"`, `"deployments.apps"`. Narrows the runner's RBAC too. @default all */
+  /** Resource types to back up, lowercase plural with optional group: `"configmaps"`, `"deployments.apps"`. Narrows
+   * the runner's RBAC too. @default all */
   readonly includeResources?: pulumi.Input<pulumi.Input<string>[]>;
   /** Resource types never backed up; wins over `includeResources`. @default none (events are never backed up) */
   readonly excludeResources?: pulumi.Input<pulumi.Input<string>[]>;
   /** Take a CSI VolumeSnapshot of every included PVC. @default false */
   readonly snapshotVolumes?: pulumi.Input<boolean>;
-  /** VolumeSnapshotClass for every snapshot (requires `snapshotVolumes`). @default the class matching each PVC's CSI driver */
+  /** VolumeSnapshotClass for every snapshot (requires `snapshotVolumes`). @default the class matching each PVC's CSI
+   * driver */
   readonly volumeSnapshotClass?: pulumi.Input<string>;
 }
 
 /** When the plan runs. */
 export interface BackupPlanScheduleArgs {
-  /** Cron expression (`minute hour day-of-month month day-of-week`, e.g. `"0 2 * * *"`) or a macro such as `"@daily"`, as Kubernetes CronJobs accept it. */
+  /** Cron expression (`minute hour day-of-month month day-of-week`, e.g. `"0 2 * * *"`) or a macro such as
+   * `"@daily"`, as Kubernetes CronJobs accept it. */
   readonly cron: pulumi.Input<string>;
-  /** IANA time zone the cron is read in, e.g. `"Europe/Berlin"`; always written to the CronJob. Retention periods are computed in it too. @default "UTC" */
+  /** IANA time zone the cron is read in, e.g. `"Europe/Berlin"`; always written to the CronJob. Retention periods are
+   * computed in it too. @default "UTC" */
   readonly timeZone?: pulumi.Input<string>;
   /** Suspend the schedule: no new runs (existing backups are unaffected). @default false */
   readonly suspend?: pulumi.Input<boolean>;
@@ -83,7 +91,8 @@ export interface BackupPlanHookArgs {
 
 /** A secondary location every backup is copied to (the 3-2-1 rule), encrypted for that location's own recipients. */
 export interface BackupPlanCopyArgs {
-  /** A `BackupStorageLocation` resource or its name; must differ from the primary and other copies, and be recorded in the plan's namespace. */
+  /** A `BackupStorageLocation` resource or its name; must differ from the primary and other copies, and be recorded
+   * in the plan's namespace. */
   readonly storageLocation: PlanLocation;
   /** Retention in this location. @default the plan's retention */
   readonly retention?: pulumi.Input<BackupPlanRetentionArgs>;
@@ -99,11 +108,17 @@ export interface BackupPlanRunnerArgs {
   readonly image?: pulumi.Input<string>;
   /** When the kubelet pulls the runner image. @default "IfNotPresent" */
   readonly imagePullPolicy?: pulumi.Input<"Always" | "IfNotPresent" | "Never">;
-  /** Container requests/limits, e.g. `{ requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } }`. @default exactly that */
-  readonly resources?: pulumi.Input<{ requests?: Record<string, pulumi.Input<string>>; limits?: Record<string, pulumi.Input<string>> }>;
-  /** Run as this existing ServiceAccount (e.g. one with cloud IAM annotations); the plan binds its Roles to it and never deletes it. @default a ServiceAccount `hks-plan-<name>` created by the plan */
+  /** Container requests/limits, e.g. `{ requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } }`.
+   * @default exactly that */
+  readonly resources?: pulumi.Input<{
+    requests?: Record<string, pulumi.Input<string>>;
+    limits?: Record<string, pulumi.Input<string>>;
+  }>;
+  /** Run as this existing ServiceAccount (e.g. one with cloud IAM annotations); the plan binds its Roles to it and
+   * never deletes it. @default a ServiceAccount `hks-plan-<name>` created by the plan */
   readonly serviceAccountName?: pulumi.Input<string>;
-  /** Deadline of one run in seconds (Job `activeDeadlineSeconds`), also the run lock's lifetime; 60..604800. @default 21600 (6 hours) */
+  /** Deadline of one run in seconds (Job `activeDeadlineSeconds`), also the run lock's lifetime; 60..604800. @default
+   * 21600 (6 hours) */
   readonly timeoutSeconds?: pulumi.Input<number>;
   /** Finished successful Jobs kept (with their logs). @default 3 */
   readonly successfulJobsHistoryLimit?: pulumi.Input<number>;
@@ -111,19 +126,26 @@ export interface BackupPlanRunnerArgs {
   readonly failedJobsHistoryLimit?: pulumi.Input<number>;
 }
 
-/** The arguments of a {@link BackupPlan}: the seed's `target`, `storageLocation`, `schedule` and `retention`, plus hooks, copies, labels and the runner. */
+/** The arguments of a {@link BackupPlan}: the seed's `target`, `storageLocation`, `schedule` and `retention`, plus
+ * hooks, copies, labels and the runner. */
 export interface BackupPlanArgs {
   /** What to back up. */
   readonly target: pulumi.Input<BackupPlanTargetArgs>;
-  /** The primary location (a `BackupStorageLocation` resource or its name): it receives every backup and holds the run lock. */
+  /** The primary location (a `BackupStorageLocation` resource or its name): it receives every backup and holds the
+   * run lock. */
   readonly storageLocation: PlanLocation;
   /** When to run. */
   readonly schedule: pulumi.Input<BackupPlanScheduleArgs>;
   /** How long to keep backups, e.g. `{ daily: 7, weekly: 4, monthly: 6 }`. */
   readonly retention: pulumi.Input<BackupPlanRetentionArgs>;
-  /** Plan-level hooks run before (`pre`) and after (`post`, always, also after a failure) every backup. @default none */
-  readonly hooks?: pulumi.Input<{ pre?: pulumi.Input<pulumi.Input<BackupPlanHookArgs>[]>; post?: pulumi.Input<pulumi.Input<BackupPlanHookArgs>[]> }>;
-  /** Secondary locations (3-2-1): each backup is copied to each, then retention runs there with its own policy. @default none */
+  /** Plan-level hooks run before (`pre`) and after (`post`, always, also after a failure) every backup. @default none
+   * */
+  readonly hooks?: pulumi.Input<{
+    pre?: pulumi.Input<pulumi.Input<BackupPlanHookArgs>[]>;
+    post?: pulumi.Input<pulumi.Input<BackupPlanHookArgs>[]>;
+  }>;
+  /** Secondary locations (3-2-1): each backup is copied to each, then retention runs there with its own policy.
+   * @default none */
   readonly copies?: BackupPlanCopyArgs[];
   /** Tags written into every backup's manifest (`hks backup list` shows and filters them). @default none */
   readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -136,9 +158,11 @@ export interface BackupPlanArgs {
   readonly verifyAfterBackup?: pulumi.Input<boolean>;
   /** The Job's image, resources, ServiceAccount and deadline. @default see each field */
   readonly runner?: pulumi.Input<BackupPlanRunnerArgs>;
-  /** Name of the plan in the cluster (CronJob `hks-plan-<name>`, backups `<name>-YYYYMMDDHHMMSS`); at most 43 characters. @default the resource name */
+  /** Name of the plan in the cluster (CronJob `hks-plan-<name>`, backups `<name>-YYYYMMDDHHMMSS`); at most 43
+   * characters. @default the resource name */
   readonly name?: pulumi.Input<string>;
-  /** Namespace of the plan's objects; the plan's storage locations must be recorded there. @default the primary location resource's namespace, else "hks-system" */
+  /** Namespace of the plan's objects; the plan's storage locations must be recorded there. @default the primary
+   * location resource's namespace, else "hks-system" */
   readonly namespace?: pulumi.Input<string>;
   /** Content of a kubeconfig for the cluster (made secret). @default KUBECONFIG, then in-cluster */
   readonly kubeconfig?: pulumi.Input<string>;
@@ -146,9 +170,16 @@ export interface BackupPlanArgs {
   readonly context?: pulumi.Input<string>;
 }
 
-function locationOf(l: PlanLocation | undefined): { name: pulumi.Input<string> | undefined; namespace?: pulumi.Output<string> } {
+function locationOf(l: PlanLocation | undefined): {
+  name: pulumi.Input<string> | undefined;
+  namespace?: pulumi.Output<string>;
+} {
   // A BackupStorageLocation resource, or anything with its outputs (never an Output of a name).
-  if (l && typeof l === "object" && (pulumi.Resource.isInstance(l) || (!pulumi.Output.isInstance(l) && "locationName" in l))) {
+  if (
+    l &&
+    typeof l === "object" &&
+    (pulumi.Resource.isInstance(l) || (!pulumi.Output.isInstance(l) && "locationName" in l))
+  ) {
     const r = l as { locationName: pulumi.Output<string>; namespace: pulumi.Output<string> };
     return { name: r.locationName, namespace: r.namespace };
   }
@@ -188,17 +219,31 @@ export class BackupPlan extends pulumi.dynamic.Resource {
       schedule: args.schedule,
       retention: args.retention,
       hooks: args.hooks,
-      copies: args.copies?.map((c) => ({ storageLocation: locationOf(c.storageLocation).name, retention: c.retention })),
+      copies: args.copies?.map((c) => ({
+        storageLocation: locationOf(c.storageLocation).name,
+        retention: c.retention,
+      })),
       labels: args.labels,
       verifyAfterBackup: args.verifyAfterBackup,
       runner: args.runner,
       kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
       context: args.context,
-      cronJobName: undefined, configMapName: undefined, serviceAccountName: undefined, installed: undefined, drift: undefined,
+      cronJobName: undefined,
+      configMapName: undefined,
+      serviceAccountName: undefined,
+      installed: undefined,
+      drift: undefined,
     };
-    super(dynamicProvider("BackupPlan"), name, props, {
-      ...opts,
-      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "kubeconfig"],
-    }, "hks", "BackupPlan");
+    super(
+      dynamicProvider("BackupPlan"),
+      name,
+      props,
+      {
+        ...opts,
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "kubeconfig"],
+      },
+      "hks",
+      "BackupPlan",
+    );
   }
 }

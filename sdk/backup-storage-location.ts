@@ -58,13 +58,15 @@ export interface SecretRefArgs {
 }
 
 export interface BackupStorageLocationArgs {
-  /** `"aws"` for S3 and S3-compatible services, `"generic"` for NFS (or S3-compatible). @default "aws" with objectStorage, "generic" with nfs */
+  /** `"aws"` for S3 and S3-compatible services, `"generic"` for NFS (or S3-compatible). @default "aws" with
+   * objectStorage, "generic" with nfs */
   readonly provider?: pulumi.Input<"aws" | "generic">;
   /** Store backups in an S3-compatible bucket. Exactly one of `objectStorage` and `nfs`. */
   readonly objectStorage?: pulumi.Input<ObjectStorageArgs>;
   /** Store backups on an NFS share (or a plain directory). Exactly one of `objectStorage` and `nfs`. */
   readonly nfs?: pulumi.Input<NfsArgs>;
-  /** S3 credentials (made secret). Without them and `credentialsSecretRef`, the ambient AWS chain is used (env `AWS_*`, profile, IRSA). */
+  /** S3 credentials (made secret). Without them and `credentialsSecretRef`, the ambient AWS chain is used (env
+   * `AWS_*`, profile, IRSA). */
   readonly credentials?: pulumi.Input<S3CredentialsArgs>;
   /** Use S3 credentials from an existing Kubernetes Secret instead of `credentials`. */
   readonly credentialsSecretRef?: pulumi.Input<SecretRefArgs>;
@@ -72,23 +74,30 @@ export interface BackupStorageLocationArgs {
   readonly createBucket?: pulumi.Input<boolean>;
   /** Enable bucket versioning. @default unchanged (on when objectLock is set) */
   readonly versioning?: pulumi.Input<boolean>;
-  /** Default server-side encryption of the bucket: `{ type: "SSE-S3" }` or `{ type: "SSE-KMS", kmsKeyId }`. @default unchanged */
-  readonly serverSideEncryption?: pulumi.Input<{ type: "SSE-S3" } | { type: "SSE-KMS"; kmsKeyId: pulumi.Input<string> }>;
+  /** Default server-side encryption of the bucket: `{ type: "SSE-S3" }` or `{ type: "SSE-KMS", kmsKeyId }`. @default
+   * unchanged */
+  readonly serverSideEncryption?: pulumi.Input<
+    { type: "SSE-S3" } | { type: "SSE-KMS"; kmsKeyId: pulumi.Input<string> }
+  >;
   /** Object lock (WORM) with a default retention; only possible when the bucket is created. @default none */
   readonly objectLock?: pulumi.Input<{ mode: "GOVERNANCE" | "COMPLIANCE"; /** days */ days: number }>;
   /** Lifecycle rules for everything under the prefix: `expireDays` and `abortIncompleteUploadDays`. @default none */
   readonly lifecycle?: pulumi.Input<{ expireDays?: number; abortIncompleteUploadDays?: number }>;
   /** Bucket tags (at most 50). @default none */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Client-side encryption: every backup written here is encrypted (age, X25519) to these public keys (`age1...`). Restores need a matching identity. @default none */
+  /** Client-side encryption: every backup written here is encrypted (age, X25519) to these public keys (`age1...`).
+   * Restores need a matching identity. @default none */
   readonly encryption?: pulumi.Input<{ recipients: pulumi.Input<pulumi.Input<string>[]> }>;
-  /** `"ReadOnly"` for restore-only locations (e.g. another cluster's backups): nothing is ever written or deleted. @default "ReadWrite" */
+  /** `"ReadOnly"` for restore-only locations (e.g. another cluster's backups): nothing is ever written or deleted.
+   * @default "ReadWrite" */
   readonly accessMode?: pulumi.Input<"ReadWrite" | "ReadOnly">;
-  /** What `pulumi destroy` does with the data: `"Retain"` keeps bucket and backups; `"Delete"` removes what this resource created (refused while locked objects remain). @default "Retain" */
+  /** What `pulumi destroy` does with the data: `"Retain"` keeps bucket and backups; `"Delete"` removes what this
+   * resource created (refused while locked objects remain). @default "Retain" */
   readonly deletionPolicy?: pulumi.Input<"Retain" | "Delete">;
   /** Use this location when a plan or `hks backup create` names none. @default false */
   readonly default?: pulumi.Input<boolean>;
-  /** Name of the location in the cluster (ConfigMap `hks-location-<name>`), used by `hks --storage-location`. @default the resource name */
+  /** Name of the location in the cluster (ConfigMap `hks-location-<name>`), used by `hks --storage-location`.
+   * @default the resource name */
   readonly name?: pulumi.Input<string>;
   /** Namespace where the location's config and credentials Secret are written. @default "hks-system" */
   readonly namespace?: pulumi.Input<string>;
@@ -143,12 +152,25 @@ export class BackupStorageLocation extends pulumi.dynamic.Resource {
       namespace: args.namespace,
       kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
       context: args.context,
-      phase: undefined, url: undefined, bucket: undefined, endpoint: undefined, bucketCreated: undefined,
-      capabilities: undefined, configMapName: undefined, credentialsSecretName: undefined,
+      phase: undefined,
+      url: undefined,
+      bucket: undefined,
+      endpoint: undefined,
+      bucketCreated: undefined,
+      capabilities: undefined,
+      configMapName: undefined,
+      credentialsSecretName: undefined,
     };
-    super(dynamicProvider("BackupStorageLocation"), name, props, {
-      ...opts,
-      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "credentials", "kubeconfig"],
-    }, "hks", "BackupStorageLocation");
+    super(
+      dynamicProvider("BackupStorageLocation"),
+      name,
+      props,
+      {
+        ...opts,
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "credentials", "kubeconfig"],
+      },
+      "hks",
+      "BackupStorageLocation",
+    );
   }
 }

@@ -30,21 +30,25 @@ export interface BackupHookArgs {
 
 /** What to back up. Give `namespaces` (or `namespace`), a `selector`, or both. */
 export interface BackupTargetArgs {
-  /** Namespaces to back up; `["*"]` for every namespace. @default none (then `selector` is required and applies across all namespaces) */
+  /** Namespaces to back up; `["*"]` for every namespace. @default none (then `selector` is required and applies
+   * across all namespaces) */
   readonly namespaces?: pulumi.Input<pulumi.Input<string>[]>;
   /** One namespace: shorthand for `namespaces: [namespace]` (the seed's BackupPlan shape). Not with `namespaces`. */
   readonly namespace?: pulumi.Input<string>;
   /** Namespaces left out (useful with `["*"]` or a cluster-wide selector). @default none */
   readonly excludeNamespaces?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Only objects with these labels: a map (`{ app: "postgres-db" }`) or selector text (`"tier in (web,api)"`). @default every object */
+  /** Only objects with these labels: a map (`{ app: "postgres-db" }`) or selector text (`"tier in (web,api)"`).
+   * @default every object */
   readonly selector?: pulumi.Input<string | Record<string, pulumi.Input<string>>>;
-  /** Resource types to include, as `<plural>` or `<plural>.<group>` (`"configmaps"`, `"deployments.apps"`). @default all */
+  /** Resource types to include, as `<plural>` or `<plural>.<group>` (`"configmaps"`, `"deployments.apps"`). @default
+   * all */
   readonly includeResources?: pulumi.Input<pulumi.Input<string>[]>;
   /** Resource types to leave out, same syntax. Events are never backed up. @default none */
   readonly excludeResources?: pulumi.Input<pulumi.Input<string>[]>;
   /** Take a CSI VolumeSnapshot of every included PVC and wait until it is readyToUse. @default false */
   readonly snapshotVolumes?: pulumi.Input<boolean>;
-  /** VolumeSnapshotClass for every PVC. @default the class whose driver matches the PVC's StorageClass provisioner, else the default class */
+  /** VolumeSnapshotClass for every PVC. @default the class whose driver matches the PVC's StorageClass provisioner,
+   * else the default class */
   readonly volumeSnapshotClass?: pulumi.Input<string>;
 }
 
@@ -55,9 +59,11 @@ export interface BackupPlanLike {
 }
 
 export interface BackupArgs {
-  /** Where to store the backup: a BackupStorageLocation resource or a location name recorded in the cluster. @default the plan's storage location when `target` is taken from `plan`, else the default location */
+  /** Where to store the backup: a BackupStorageLocation resource or a location name recorded in the cluster. @default
+   * the plan's storage location when `target` is taken from `plan`, else the default location */
   readonly storageLocation?: pulumi.Input<string> | BackupStorageLocation;
-  /** Namespace where the location (and a plan given by name) is recorded. @default the BackupStorageLocation's namespace, else the BackupPlan's, else "hks-system" */
+  /** Namespace where the location (and a plan given by name) is recorded. @default the BackupStorageLocation's
+   * namespace, else the BackupPlan's, else "hks-system" */
   readonly locationNamespace?: pulumi.Input<string>;
   /** What to back up. Required unless `plan` is given. @default the plan's target */
   readonly target?: pulumi.Input<BackupTargetArgs>;
@@ -71,7 +77,8 @@ export interface BackupArgs {
   readonly plan?: pulumi.Input<string> | BackupPlanLike;
   /** Labels recorded with the backup (tags for finding it later). @default none */
   readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Plan-level hooks, in addition to the pods' `pre.hook.backup.hks.io/*` annotations. Post hooks always run. @default none */
+  /** Plan-level hooks, in addition to the pods' `pre.hook.backup.hks.io/*` annotations. Post hooks always run.
+   * @default none */
   readonly hooks?: pulumi.Input<{ pre?: pulumi.Input<BackupHookArgs>[]; post?: pulumi.Input<BackupHookArgs>[] }>;
   /** Seconds each VolumeSnapshot may take to become readyToUse (1-86400). @default 600 */
   readonly snapshotTimeoutSeconds?: pulumi.Input<number>;
@@ -81,7 +88,8 @@ export interface BackupArgs {
    * @default `<plan or resource name>-<YYYYMMDDHHMMSS>` (UTC), chosen when the backup runs
    */
   readonly name?: pulumi.Input<string>;
-  /** What `pulumi destroy` does: `"Retain"` keeps the backup; `"Delete"` removes its objects and VolumeSnapshots. @default "Retain" */
+  /** What `pulumi destroy` does: `"Retain"` keeps the backup; `"Delete"` removes its objects and VolumeSnapshots.
+   * @default "Retain" */
   readonly deletionPolicy?: pulumi.Input<"Retain" | "Delete">;
   /** Content of a kubeconfig file for the cluster to back up (made secret). @default KUBECONFIG, then in-cluster */
   readonly kubeconfig?: pulumi.Input<string>;
@@ -92,7 +100,11 @@ export interface BackupArgs {
 /** A plan argument as a name and, for a BackupPlan resource, its namespace. */
 function planOf(p: BackupArgs["plan"]): { name?: pulumi.Input<string>; namespace?: pulumi.Output<string> } {
   // A BackupPlan resource, or anything with its outputs (never an Output of a name).
-  if (p && typeof p === "object" && (pulumi.Resource.isInstance(p) || (!pulumi.Output.isInstance(p) && "planName" in p))) {
+  if (
+    p &&
+    typeof p === "object" &&
+    (pulumi.Resource.isInstance(p) || (!pulumi.Output.isInstance(p) && "planName" in p))
+  ) {
     const r = p as BackupPlanLike;
     return { name: r.planName, namespace: r.namespace };
   }
@@ -150,13 +162,30 @@ export class Backup extends pulumi.dynamic.Resource {
       deletionPolicy: args.deletionPolicy,
       kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
       context: args.context,
-      name: undefined, phase: undefined, storageLocationName: undefined, url: undefined, itemsBackedUp: undefined,
-      itemsByResource: undefined, bytes: undefined, uncompressedBytes: undefined, snapshots: undefined,
-      warnings: undefined, errors: undefined, startedAt: undefined, completedAt: undefined,
+      name: undefined,
+      phase: undefined,
+      storageLocationName: undefined,
+      url: undefined,
+      itemsBackedUp: undefined,
+      itemsByResource: undefined,
+      bytes: undefined,
+      uncompressedBytes: undefined,
+      snapshots: undefined,
+      warnings: undefined,
+      errors: undefined,
+      startedAt: undefined,
+      completedAt: undefined,
     };
-    super(dynamicProvider("Backup"), name, props, {
-      ...opts,
-      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "kubeconfig"],
-    }, "hks", "Backup");
+    super(
+      dynamicProvider("Backup"),
+      name,
+      props,
+      {
+        ...opts,
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "kubeconfig"],
+      },
+      "hks",
+      "Backup",
+    );
   }
 }

@@ -3,10 +3,31 @@
  * `import * as hks from "hks-backup"`.
  */
 export { BackupStorageLocation } from "./backup-storage-location";
-export type { BackupStorageLocationArgs, ObjectStorageArgs, NfsArgs, S3CredentialsArgs, SecretRefArgs } from "./backup-storage-location";
+export type {
+  BackupStorageLocationArgs,
+  ObjectStorageArgs,
+  NfsArgs,
+  S3CredentialsArgs,
+  SecretRefArgs,
+} from "./backup-storage-location";
 export { Restore } from "./restore";
-export type { RestoreArgs, RestorePatchArgs, JsonPatchOperationArgs, RestorableBackup, RestoreLocation } from "./restore";
+export type {
+  RestoreArgs,
+  RestorePatchArgs,
+  JsonPatchOperationArgs,
+  RestorableBackup,
+  RestoreLocation,
+} from "./restore";
 export { Backup } from "./backup";
 export type { BackupArgs, BackupTargetArgs, BackupHookArgs, BackupPlanLike } from "./backup";
 export { BackupPlan } from "./backup-plan";
-export type { BackupPlanArgs, BackupPlanTargetArgs, BackupPlanScheduleArgs, BackupPlanRetentionArgs, BackupPlanHookArgs, BackupPlanCopyArgs, BackupPlanRunnerArgs, PlanLocation } from "./backup-plan";
+export type {
+  BackupPlanArgs,
+  BackupPlanTargetArgs,
+  BackupPlanScheduleArgs,
+  BackupPlanRetentionArgs,
+  BackupPlanHookArgs,
+  BackupPlanCopyArgs,
+  BackupPlanRunnerArgs,
+  PlanLocation,
+} from "./backup-plan";

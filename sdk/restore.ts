@@ -60,7 +60,8 @@ export interface RestoreArgs {
    * `accessMode: "ReadOnly"`. @default the `Backup` resource's location, else the target's default location
    */
   readonly storageLocation?: pulumi.Input<string> | RestoreLocation;
-  /** Source → target namespaces, e.g. `{ production: "staging" }`; also rewrites fields naming a namespace (RoleBinding subjects, ...). @default none: same names */
+  /** Source → target namespaces, e.g. `{ production: "staging" }`; also rewrites fields naming a namespace
+   * (RoleBinding subjects, ...). @default none: same names */
   readonly namespaceMapping?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Source namespaces to restore. @default every namespace of the backup */
   readonly includeNamespaces?: pulumi.Input<pulumi.Input<string>[]>;
@@ -68,23 +69,29 @@ export interface RestoreArgs {
   readonly includeResources?: pulumi.Input<pulumi.Input<string>[]>;
   /** Resource types never restored; wins over `includeResources`. @default none */
   readonly excludeResources?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Restore only objects with these labels: a map (`{ app: "web" }`) or a selector string (`"app=web,tier!=cache"`). @default all */
+  /** Restore only objects with these labels: a map (`{ app: "web" }`) or a selector string (`"app=web,tier!=cache"`).
+   * @default all */
   readonly selector?: pulumi.Input<Record<string, pulumi.Input<string>> | string>;
-  /** An object that already exists: `"none"` skips it (reported with a count and reason), `"update"` replaces the live object. @default "none" */
+  /** An object that already exists: `"none"` skips it (reported with a count and reason), `"update"` replaces the
+   * live object. @default "none" */
   readonly existingResourcePolicy?: pulumi.Input<"none" | "update">;
-  /** Create PVCs from the backup's VolumeSnapshots (a pre-bound VolumeSnapshotContent for another namespace); a claim asking for less than its snapshot's restoreSize is raised to it. @default false: new empty volumes */
+  /** Create PVCs from the backup's VolumeSnapshots (a pre-bound VolumeSnapshotContent for another namespace); a claim
+   * asking for less than its snapshot's restoreSize is raised to it. @default false: new empty volumes */
   readonly restoreVolumes?: pulumi.Input<boolean>;
-  /** Keep Services' nodePorts (e.g. into another cluster); by default the target assigns new ones so a clone does not collide. @default false */
+  /** Keep Services' nodePorts (e.g. into another cluster); by default the target assigns new ones so a clone does not
+   * collide. @default false */
   readonly preserveNodePorts?: pulumi.Input<boolean>;
   /** JSON patches per group/kind, e.g. a staging image or StorageClass for a clone. @default none */
   readonly patches?: pulumi.Input<pulumi.Input<RestorePatchArgs>[]>;
   /** On `pulumi destroy`, delete the namespaces this restore created (and only those). @default true */
   readonly cleanupOnDelete?: pulumi.Input<boolean>;
-  /** age identity file content (AGE-SECRET-KEY-1...) for an encrypted backup; made secret. Changing it does not re-run the restore. */
+  /** age identity file content (AGE-SECRET-KEY-1...) for an encrypted backup; made secret. Changing it does not
+   * re-run the restore. */
   readonly identity?: pulumi.Input<string>;
   /** Name of the restore in the cluster (result ConfigMap `hks-restore-<name>`). @default the resource name */
   readonly name?: pulumi.Input<string>;
-  /** Namespace where storage locations are recorded in the target cluster. @default the location resource's (or the `Backup`'s) namespace, else "hks-system" */
+  /** Namespace where storage locations are recorded in the target cluster. @default the location resource's (or the
+   * `Backup`'s) namespace, else "hks-system" */
   readonly namespace?: pulumi.Input<string>;
   /** Content of a kubeconfig for the TARGET cluster (made secret). @default KUBECONFIG, then in-cluster */
   readonly kubeconfig?: pulumi.Input<string>;
@@ -135,7 +142,7 @@ export class Restore extends pulumi.dynamic.Resource {
       backupName: fromResource ? fromResource.name : b,
       plan: args.plan,
       latest: args.latest,
-      storageLocation: locResource ? locResource.locationName : loc ?? fromResource?.storageLocationName,
+      storageLocation: locResource ? locResource.locationName : (loc ?? fromResource?.storageLocationName),
       namespace: args.namespace ?? locResource?.namespace ?? fromResource?.locationNamespace,
       includeNamespaces: args.includeNamespaces,
       namespaceMapping: args.namespaceMapping,
@@ -150,13 +157,31 @@ export class Restore extends pulumi.dynamic.Resource {
       identity: args.identity === undefined ? undefined : pulumi.secret(args.identity),
       kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
       context: args.context,
-      phase: undefined, counts: undefined, skipped: undefined, failed: undefined, warnings: undefined,
-      createdNamespaces: undefined, createdSnapshotContents: undefined, volumes: undefined, storageLocationName: undefined,
-      targetCluster: undefined, startedAt: undefined, completedAt: undefined, objectsPerSecond: undefined, resultConfigMap: undefined,
+      phase: undefined,
+      counts: undefined,
+      skipped: undefined,
+      failed: undefined,
+      warnings: undefined,
+      createdNamespaces: undefined,
+      createdSnapshotContents: undefined,
+      volumes: undefined,
+      storageLocationName: undefined,
+      targetCluster: undefined,
+      startedAt: undefined,
+      completedAt: undefined,
+      objectsPerSecond: undefined,
+      resultConfigMap: undefined,
     };
-    super(dynamicProvider("Restore"), name, props, {
-      ...opts,
-      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "identity", "kubeconfig"],
-    }, "hks", "Restore");
+    super(
+      dynamicProvider("Restore"),
+      name,
+      props,
+      {
+        ...opts,
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "identity", "kubeconfig"],
+      },
+      "hks",
+      "Restore",
+    );
   }
 }

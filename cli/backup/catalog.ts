@@ -1,16 +1,23 @@
 /**
- * `hks backup list | describe | delete`: the catalog (provider/engine/catalog.ts) over one storage
+ * `hks backup list | describe | delete`: the catalog (provider/engine/catalog/catalog.ts) over one storage
  * location (`--storage-location`) or every location recorded in the namespace.
  */
 import type { Command } from "commander";
 import type * as k8s from "@kubernetes/client-node";
 import { InputError } from "../../provider/errors";
-import { abortBackupUploads, deleteBackup, describeBackup, listBackups, type BackupDescription } from "../../provider/engine/catalog";
-import { deleteSnapshots, kubeSnapshotApi } from "../../provider/engine/snapshot";
+import {
+  abortBackupUploads,
+  deleteBackup,
+  describeBackup,
+  listBackups,
+  type BackupDescription,
+} from "../../provider/engine/catalog/catalog";
+import { deleteSnapshots } from "../../provider/engine/snapshot/snapshot";
+import { kubeSnapshotApi } from "../../provider/kube/snapshot-api";
 import { formatBytes } from "../../provider/engine/progress";
 import { createKubeReader } from "../../provider/kube/discovery";
 import { listLocationConfigs, resolveLocationConfig, type LocationConfig } from "../../provider/kube/location-config";
-import { openLocationStore } from "../../provider/location/store";
+import { openLocationStore } from "../../provider/prepare/location-store";
 import type { ObjectStore } from "../../provider/store";
 import { globalOptions, kubeConfigFor, printTable } from "../context";
 import { describeText, summaryJson, summaryRows } from "./format";
@@ -30,23 +37,46 @@ export function outputFormat(v: string | undefined, allowed: readonly string[]):
 }
 
 /** The locations a command looks at: the named one, else every one in the namespace. */
-async function locationsFor(kc: k8s.KubeConfig, namespace: string, name: string | undefined): Promise<LocationConfig[]> {
+async function locationsFor(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  name: string | undefined,
+): Promise<LocationConfig[]> {
   if (name) return [await resolveLocationConfig(kc, namespace, name, "--storage-location")];
   const all = await listLocationConfigs(kc, namespace);
-  if (all.length === 0) throw new InputError("--storage-location", `no storage locations are recorded in namespace ${namespace}: create a BackupStorageLocation, or pass -n <namespace>`);
+  if (all.length === 0)
+    throw new InputError(
+      "--storage-location",
+      `no storage locations are recorded in namespace ${namespace}: create a BackupStorageLocation, or pass -n ` +
+        `<namespace>`,
+    );
   return all;
 }
 
 /** Finds a backup by name in the candidate locations; InputError when absent or ambiguous. */
-export async function findBackup(kc: k8s.KubeConfig, namespace: string, flags: CatalogFlags, name: string): Promise<{ location: LocationConfig; store: ObjectStore; desc: BackupDescription }> {
+export async function findBackup(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  flags: CatalogFlags,
+  name: string,
+): Promise<{ location: LocationConfig; store: ObjectStore; desc: BackupDescription }> {
   const found: { location: LocationConfig; store: ObjectStore; desc: BackupDescription }[] = [];
   for (const location of await locationsFor(kc, namespace, flags.storageLocation)) {
     const store = await openLocationStore(kc, location);
     const desc = await describeBackup(store, name, location.name);
     if (desc) found.push({ location, store, desc });
   }
-  if (found.length === 0) throw new InputError("<name>", `backup "${name}" not found${flags.storageLocation ? ` in location ${flags.storageLocation}` : ` in any location of namespace ${namespace}`}: see 'hks backup list'`);
-  if (found.length > 1) throw new InputError("--storage-location", `backup "${name}" exists in several locations (${found.map((f) => f.location.name).join(", ")}): name one`);
+  if (found.length === 0) {
+    const where = flags.storageLocation
+      ? `in location ${flags.storageLocation}`
+      : `in any location of namespace ${namespace}`;
+    throw new InputError("<name>", `backup "${name}" not found ${where}: see 'hks backup list'`);
+  }
+  if (found.length > 1)
+    throw new InputError(
+      "--storage-location",
+      `backup "${name}" exists in several locations (${found.map((f) => f.location.name).join(", ")}): name one`,
+    );
   return found[0]!;
 }
 
@@ -55,11 +85,19 @@ export async function findBackup(kc: k8s.KubeConfig, namespace: string, flags: C
  * object yet, only an incomplete upload, so `findBackup` does not see it; with `--storage-location`,
  * delete removes that upload. True when there was one.
  */
-async function deleteUploadsOnly(kc: k8s.KubeConfig, namespace: string, flags: CatalogFlags, name: string): Promise<boolean> {
+async function deleteUploadsOnly(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  flags: CatalogFlags,
+  name: string,
+): Promise<boolean> {
   if (!flags.storageLocation) return false;
   const location = await resolveLocationConfig(kc, namespace, flags.storageLocation, "--storage-location");
   const n = await abortBackupUploads(await openLocationStore(kc, location), name);
-  if (n) process.stdout.write(`Deleted backup "${name}" from ${location.name}: 0 objects, ${n} incomplete upload${n === 1 ? "" : "s"}\n`);
+  if (n)
+    process.stdout.write(
+      `Deleted backup "${name}" from ${location.name}: 0 objects, ${n} incomplete upload${n === 1 ? "" : "s"}\n`,
+    );
   return n > 0;
 }
 
@@ -70,7 +108,12 @@ export async function listAction(flags: CatalogFlags, cmd: Command): Promise<voi
   const kc = kubeConfigFor(g);
   const all = [];
   for (const location of await locationsFor(kc, g.namespace, flags.storageLocation)) {
-    all.push(...(await listBackups(await openLocationStore(kc, location), location.name)).map((s) => ({ ...s, storageLocation: s.storageLocation ?? location.name })));
+    all.push(
+      ...(await listBackups(await openLocationStore(kc, location), location.name)).map((s) => ({
+        ...s,
+        storageLocation: s.storageLocation ?? location.name,
+      })),
+    );
   }
   if (o === "json") {
     process.stdout.write(JSON.stringify(all.map(summaryJson), null, 2) + "\n");
@@ -89,7 +132,14 @@ export async function describeAction(name: string, flags: CatalogFlags, cmd: Com
   const o = outputFormat(flags.output, ["text", "json"]);
   const g = globalOptions(cmd);
   const { desc } = await findBackup(kubeConfigFor(g), g.namespace, flags, name);
-  if (o === "json") process.stdout.write(JSON.stringify({ summary: desc.summary, manifest: desc.manifest, failure: desc.failure, objects: desc.objects }, null, 2) + "\n");
+  if (o === "json")
+    process.stdout.write(
+      JSON.stringify(
+        { summary: desc.summary, manifest: desc.manifest, failure: desc.failure, objects: desc.objects },
+        null,
+        2,
+      ) + "\n",
+    );
   else process.stdout.write(describeText(desc));
 }
 
@@ -108,13 +158,20 @@ export async function deleteAction(name: string, flags: CatalogFlags, cmd: Comma
   let snaps: string[] = [];
   if (!flags.keepSnapshots && desc.manifest?.volumeSnapshots.length) {
     const res = await deleteSnapshots(await kubeSnapshotApi(kc, createKubeReader(kc)), desc.manifest.volumeSnapshots);
-    if (res.errors.length) throw new Error(`deleting the VolumeSnapshots of ${name} failed (nothing else was deleted): ${res.errors.join("; ")}`);
+    if (res.errors.length)
+      throw new Error(
+        `deleting the VolumeSnapshots of ${name} failed (nothing else was deleted): ${res.errors.join("; ")}`,
+      );
     snaps = res.deleted;
   }
   const del = await deleteBackup(store, name);
   const n = del?.keys.length ?? 0;
-  process.stdout.write(`Deleted backup "${name}" from ${location.name}: ${n} object${n === 1 ? "" : "s"} (${formatBytes(del?.bytes ?? 0)})` +
-    `${snaps.length ? `, ${snaps.length} VolumeSnapshot${snaps.length === 1 ? "" : "s"} (${snaps.join(", ")})` : ""}` +
-    `${del?.abortedUploads ? `, ${del.abortedUploads} incomplete upload${del.abortedUploads === 1 ? "" : "s"}` : ""}\n`);
+  const plural = (k: number, what: string) => `${k} ${what}${k === 1 ? "" : "s"}`;
+  const snapshots = snaps.length ? `, ${plural(snaps.length, "VolumeSnapshot")} (${snaps.join(", ")})` : "";
+  const uploads = del?.abortedUploads ? `, ${plural(del.abortedUploads, "incomplete upload")}` : "";
+  const size = formatBytes(del?.bytes ?? 0);
+  process.stdout.write(
+    `Deleted backup "${name}" from ${location.name}: ${plural(n, "object")} (${size})${snapshots}${uploads}\n`,
+  );
   for (const k of del?.keys ?? []) process.stdout.write(`  ${k}\n`);
 }

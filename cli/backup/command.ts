@@ -14,40 +14,68 @@ import { verifyAction } from "./verify";
 /** Adds the `backup` command group to the program. */
 export function registerBackupCommands(program: Command): void {
   const backup = program.command("backup").description("take, list, inspect and delete backups");
-  backup.command("create <name>")
+  backup
+    .command("create <name>")
     .description("back up namespaces and/or label-selected resources now, into a storage location")
     .option("--include-namespaces <ns[,ns]>", "namespaces to back up ('*' for all)", commaList)
     .option("--exclude-namespaces <ns[,ns]>", "namespaces to leave out", commaList)
-    .option("--selector <k=v[,k2=v2]>", "only objects with these labels (Kubernetes selector syntax); alone, across all namespaces")
-    .option("--include-resources <types>", "resource types to include, e.g. configmaps,deployments.apps (default: all)", commaList)
+    .option(
+      "--selector <k=v[,k2=v2]>",
+      "only objects with these labels (Kubernetes selector syntax); alone, across all namespaces",
+    )
+    .option(
+      "--include-resources <types>",
+      "resource types to include, e.g. configmaps,deployments.apps (default: all)",
+      commaList,
+    )
     .option("--exclude-resources <types>", "resource types to leave out", commaList)
     .option("--storage-location <name>", "storage location (default: the default location)")
     .option("--snapshot-volumes", "take a CSI VolumeSnapshot of every included PVC")
-    .option("--volume-snapshot-class <name>", "VolumeSnapshotClass for every PVC (default: per StorageClass driver, else the default class)")
+    .option(
+      "--volume-snapshot-class <name>",
+      "VolumeSnapshotClass for every PVC (default: per StorageClass driver, else the default class)",
+    )
     .option("--snapshot-timeout <seconds>", "how long each snapshot may take to become ready (default: 600)")
     .option("--labels <k=v[,k2=v2]>", "labels recorded with the backup")
-    .option("--page-size <n>", "objects per LIST request, 1-10000 (default: 500); smaller pages hold less in memory when objects are very large")
-    .option("--plan <name>", "the backup plan this backup belongs to (recorded in the manifest); alone, without target flags, back up the installed plan's target to its location")
+    .option(
+      "--page-size <n>",
+      "objects per LIST request, 1-10000 (default: 500); smaller pages hold less in memory when objects are very large",
+    )
+    .option(
+      "--plan <name>",
+      "the backup plan this backup belongs to (recorded in the manifest); alone, without target flags, back up " +
+        "the installed plan's target to its location",
+    )
     .option("--wait", "wait for the backup to finish (always: it runs in this process)", true)
     .option("-o, --output <format>", "text or json (the manifest, or the failure record)", "text")
     .action(createAction);
-  backup.command("list")
+  backup
+    .command("list")
     .description("list the backups of one or every storage location")
     .option("--storage-location <name>", "only this location (default: every location in the namespace)")
     .option("-o, --output <format>", "table or json", "table")
     .action(listAction);
-  backup.command("describe <name>")
+  backup
+    .command("describe <name>")
     .description("show a backup's manifest: counts, sizes, checksums, snapshots, hooks, errors")
     .option("--storage-location <name>", "the backup's location (default: search every location)")
     .option("-o, --output <format>", "text or json", "text")
     .action(describeAction);
-  backup.command("verify <name>")
-    .description("check a stored backup without touching a cluster: checksums, then every object read back (encrypted: with --identity-file)")
+  backup
+    .command("verify <name>")
+    .description(
+      "check a stored backup without touching a cluster: checksums, then every object read back (encrypted: " +
+        "with --identity-file)",
+    )
     .option("--storage-location <name>", "the backup's location (default: search every location)")
-    .option("--identity-file <file>", "age identity file to read an encrypted backup's objects (or set HKS_AGE_IDENTITY)")
+    .option(
+      "--identity-file <file>",
+      "age identity file to read an encrypted backup's objects (or set HKS_AGE_IDENTITY)",
+    )
     .option("-o, --output <format>", "text or json", "text")
     .action(verifyAction);
-  backup.command("delete <name>")
+  backup
+    .command("delete <name>")
     .description("delete a backup's objects and the VolumeSnapshots it took")
     .option("--storage-location <name>", "the backup's location (default: search every location)")
     .option("--keep-snapshots", "keep the VolumeSnapshots")

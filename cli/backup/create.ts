@@ -5,14 +5,10 @@
  */
 import type { Command } from "commander";
 import { InputError } from "../../provider/errors";
-import { openBackupContext } from "../../provider/engine/backup-deps";
-import { resolveBackupName } from "../../provider/engine/backup-name";
-import { runBackup } from "../../provider/engine/backup";
-import { DEFAULT_PAGE_SIZE } from "../../provider/engine/collect";
-import { assertTargetExists } from "../../provider/engine/backup-preflight";
-import { parseLabelPairs } from "../../provider/engine/collect-selector";
-import { backupRequestOf } from "../../provider/handlers/backup";
-import { readPlanSpec } from "../../provider/kube/plan-spec";
+import { runBackup } from "../../provider/engine/backup/backup";
+import { DEFAULT_PAGE_SIZE } from "../../provider/kube/list-objects";
+import { parseLabelPairs } from "../../provider/format/label-selector";
+import { prepareBackup } from "../../provider/prepare/backup";
 import { checkBackup } from "../../provider/plan/backup";
 import type { BackupInputs } from "../../provider/types";
 import { cliProgress, globalOptions, kubeConfigFor } from "../context";
@@ -38,20 +34,36 @@ export interface CreateFlags {
 
 /** Input paths of the Backup resource → the flag that sets them, so messages name the flag. */
 const FLAG_OF: Record<string, string> = {
-  "target.namespaces": "--include-namespaces", "target.excludeNamespaces": "--exclude-namespaces", "target.selector": "--selector",
-  "target.includeResources": "--include-resources", "target.excludeResources": "--exclude-resources",
-  "target.volumeSnapshotClass": "--volume-snapshot-class", target: "--include-namespaces/--selector", name: "<name>",
-  snapshotTimeoutSeconds: "--snapshot-timeout", labels: "--labels", plan: "--plan", storageLocation: "--storage-location",
+  "target.namespaces": "--include-namespaces",
+  "target.excludeNamespaces": "--exclude-namespaces",
+  "target.selector": "--selector",
+  "target.includeResources": "--include-resources",
+  "target.excludeResources": "--exclude-resources",
+  "target.volumeSnapshotClass": "--volume-snapshot-class",
+  target: "--include-namespaces/--selector",
+  name: "<name>",
+  snapshotTimeoutSeconds: "--snapshot-timeout",
+  labels: "--labels",
+  plan: "--plan",
+  storageLocation: "--storage-location",
 };
 
 function flagOf(property: string): string {
-  const base = Object.keys(FLAG_OF).sort((a, b) => b.length - a.length).find((k) => property === k || property.startsWith(`${k}.`) || property.startsWith(`${k}[`));
+  const base = Object.keys(FLAG_OF)
+    .sort((a, b) => b.length - a.length)
+    .find((k) => property === k || property.startsWith(`${k}.`) || property.startsWith(`${k}[`));
   return base ? `${FLAG_OF[base]}${property.slice(base.length)}` : property;
 }
 
 /** A comma-separated flag value as a list (empty parts dropped). */
 export function commaList(v: string, prev: string[] = []): string[] {
-  return [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...prev,
+    ...v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 /**
@@ -60,22 +72,56 @@ export function commaList(v: string, prev: string[] = []): string[] {
  */
 export function inputsFromFlags(name: string, f: CreateFlags, locationNamespace: string): BackupInputs {
   // A number, or the text as typed, so that a message shows "abc" rather than NaN's "null".
-  const timeout = f.snapshotTimeout === undefined ? undefined : /^\s*-?\d+(\.\d+)?\s*$/.test(f.snapshotTimeout) ? Number(f.snapshotTimeout) : f.snapshotTimeout;
-  const targetFlags = [f.includeNamespaces, f.excludeNamespaces, f.selector, f.includeResources, f.excludeResources, f.snapshotVolumes, f.volumeSnapshotClass];
+  const timeout =
+    f.snapshotTimeout === undefined
+      ? undefined
+      : /^\s*-?\d+(\.\d+)?\s*$/.test(f.snapshotTimeout)
+        ? Number(f.snapshotTimeout)
+        : f.snapshotTimeout;
+  const targetFlags = [
+    f.includeNamespaces,
+    f.excludeNamespaces,
+    f.selector,
+    f.includeResources,
+    f.excludeResources,
+    f.snapshotVolumes,
+    f.volumeSnapshotClass,
+  ];
   // `--plan` alone backs up the installed plan's target (as the Backup resource does with only `plan`).
   const fromPlan = f.plan !== undefined && targetFlags.every((v) => v === undefined);
   const { inputs, failures } = checkBackup({
-    resourceKind: "Backup", resourceName: name, requestedName: name, storageLocation: f.storageLocation, locationNamespace,
-    target: fromPlan ? undefined : {
-      namespaces: f.includeNamespaces, excludeNamespaces: f.excludeNamespaces, selector: f.selector,
-      includeResources: f.includeResources, excludeResources: f.excludeResources,
-      snapshotVolumes: f.snapshotVolumes, volumeSnapshotClass: f.volumeSnapshotClass,
-    },
-    plan: f.plan, labels: f.labels ? parseLabelPairs(f.labels, "--labels") : undefined, snapshotTimeoutSeconds: timeout as number | undefined,
+    resourceKind: "Backup",
+    resourceName: name,
+    requestedName: name,
+    storageLocation: f.storageLocation,
+    locationNamespace,
+    target: fromPlan
+      ? undefined
+      : {
+          namespaces: f.includeNamespaces,
+          excludeNamespaces: f.excludeNamespaces,
+          selector: f.selector,
+          includeResources: f.includeResources,
+          excludeResources: f.excludeResources,
+          snapshotVolumes: f.snapshotVolumes,
+          volumeSnapshotClass: f.volumeSnapshotClass,
+        },
+    plan: f.plan,
+    labels: f.labels ? parseLabelPairs(f.labels, "--labels") : undefined,
+    snapshotTimeoutSeconds: timeout as number | undefined,
   });
   if (failures.length) {
     const first = failures[0]!;
-    throw new InputError(flagOf(first.property), first.reason + (failures.length > 1 ? ` (and ${failures.length - 1} more: ${failures.slice(1).map((x) => `${flagOf(x.property)}: ${x.reason}`).join("; ")})` : ""));
+    throw new InputError(
+      flagOf(first.property),
+      first.reason +
+        (failures.length > 1
+          ? ` (and ${failures.length - 1} more: ${failures
+              .slice(1)
+              .map((x) => `${flagOf(x.property)}: ${x.reason}`)
+              .join("; ")})`
+          : ""),
+    );
   }
   return inputs;
 }
@@ -85,7 +131,11 @@ export function pageSizeFromFlag(value: string | undefined): number | undefined 
   if (value === undefined) return undefined;
   const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   if (!(n >= 1 && n <= MAX_PAGE_SIZE)) {
-    throw new InputError("--page-size", `must be a whole number from 1 to ${MAX_PAGE_SIZE} (objects per LIST request), got ${JSON.stringify(value)}; leave it out for ${DEFAULT_PAGE_SIZE}`);
+    throw new InputError(
+      "--page-size",
+      `must be a whole number from 1 to ${MAX_PAGE_SIZE} (objects per LIST request), got ` +
+        `${JSON.stringify(value)}; leave it out for ${DEFAULT_PAGE_SIZE}`,
+    );
   }
   return n;
 }
@@ -99,20 +149,19 @@ export async function createAction(name: string, flags: CreateFlags, cmd: Comman
   const inputs = inputsFromFlags(name, flags, g.namespace);
   const pageSize = pageSizeFromFlag(flags.pageSize);
   const kc = kubeConfigFor(g);
-  const plan = inputs.target ? undefined : await readPlanSpec(kc, g.namespace, inputs.plan!, { field: "--plan", fix: "check the name and --namespace, or give --include-namespaces/--selector" });
-  const bc = await openBackupContext(kc, { storageLocation: inputs.storageLocation ?? plan?.storageLocation, namespace: g.namespace, field: "--storage-location" });
-  const request = backupRequestOf(inputs, name, bc.location.name, plan);
-  await assertTargetExists(bc.deps.reader, request.target, plan ? "plan" : "target").catch((e: unknown) => {
-    throw e instanceof InputError ? new InputError(flagOf(e.field), e.reason) : e;
+  const { location, deps, request } = await prepareBackup(kc, inputs, {
+    fieldOf: (path) => (path === "planStorageLocation" ? "--storage-location" : flagOf(path)),
+    planFix: "check the name and --namespace, or give --include-namespaces/--selector",
   });
-  const resolved = await resolveBackupName(bc.deps.store, { given: name, base: name, now: new Date(), field: "<name>" });
-  process.stderr.write(`hks: backing up to ${bc.location.name} (${bc.deps.store.describe()})\n`);
+  process.stderr.write(`hks: backing up to ${location.name} (${deps.store.describe()})\n`);
   const ac = new AbortController();
   const onSignal = () => ac.abort(new Error("interrupted"));
   process.once("SIGINT", onSignal);
   try {
-    const res = await runBackup({ ...request, name: resolved }, { ...bc.deps, pageSize, progress: cliProgress(), signal: ac.signal });
-    process.stdout.write(flags.output === "json" ? JSON.stringify(res.record, null, 2) + "\n" : createdText(res, bc.location.name));
+    const res = await runBackup(request, { ...deps, pageSize, progress: cliProgress(), signal: ac.signal });
+    process.stdout.write(
+      flags.output === "json" ? JSON.stringify(res.record, null, 2) + "\n" : createdText(res, location.name),
+    );
     process.exitCode = EXIT_CODE[res.phase];
   } finally {
     process.off("SIGINT", onSignal);

@@ -2,9 +2,9 @@
  * What `hks backup` prints. Pure: every function returns text, so the output is tested exactly.
  * Results go to stdout, short and exact (counts and sizes); progress goes to stderr elsewhere.
  */
-import type { BackupResult } from "../../provider/engine/backup";
-import type { BackupDescription, BackupSummary } from "../../provider/engine/catalog";
-import type { BackupFailure, BackupManifest } from "../../provider/engine/manifest";
+import type { BackupResult } from "../../provider/engine/backup/types";
+import type { BackupDescription, BackupSummary } from "../../provider/engine/catalog/catalog";
+import type { BackupFailure, BackupManifest } from "../../provider/format/manifest";
 import { formatBytes } from "../../provider/engine/progress";
 
 /** Exit code per phase: 0 only when everything asked for is in the backup. */
@@ -28,9 +28,17 @@ export interface BackupListJson {
 /** One summary as list JSON (explicit nulls, so every key is always present). */
 export function summaryJson(s: BackupSummary): BackupListJson {
   return {
-    name: s.name, phase: s.phase, storageLocation: s.storageLocation ?? null, startedAt: s.startedAt ?? null,
-    completedAt: s.completedAt ?? null, items: s.items ?? null, bytes: s.bytes, plan: s.plan ?? null, labels: s.labels,
-    errors: s.errors, warnings: s.warnings,
+    name: s.name,
+    phase: s.phase,
+    storageLocation: s.storageLocation ?? null,
+    startedAt: s.startedAt ?? null,
+    completedAt: s.completedAt ?? null,
+    items: s.items ?? null,
+    bytes: s.bytes,
+    plan: s.plan ?? null,
+    labels: s.labels,
+    errors: s.errors,
+    warnings: s.warnings,
   };
 }
 
@@ -39,8 +47,14 @@ export function summaryRows(list: readonly BackupSummary[]): { headers: string[]
   return {
     headers: ["NAME", "PHASE", "LOCATION", "ITEMS", "SIZE", "STARTED", "COMPLETED", "PLAN"],
     rows: list.map((s) => [
-      s.name, s.phase, s.storageLocation ?? "-", s.items === undefined ? "-" : String(s.items), formatBytes(s.bytes),
-      s.startedAt ?? "-", s.completedAt ?? "-", s.plan ?? "-",
+      s.name,
+      s.phase,
+      s.storageLocation ?? "-",
+      s.items === undefined ? "-" : String(s.items),
+      formatBytes(s.bytes),
+      s.startedAt ?? "-",
+      s.completedAt ?? "-",
+      s.plan ?? "-",
     ]),
   };
 }
@@ -59,14 +73,25 @@ export function createdText(res: BackupResult, location: string): string {
   } else {
     const m = res.record as BackupManifest;
     const types = Object.keys(m.counts.byResource).length;
-    lines.push(`Backup "${res.name}" ${m.phase}: ${m.counts.total} objects (${types} types), ${formatBytes(m.artifacts.resources.bytes)} stored (${formatBytes(m.uncompressedBytes)} YAML${m.encryption ? ", encrypted" : ""}) in ${seconds(m.startedAt, m.completedAt)}`);
+    lines.push(
+      `Backup "${res.name}" ${m.phase}: ${m.counts.total} objects (${types} types), ` +
+        `${formatBytes(m.artifacts.resources.bytes)} stored (${formatBytes(m.uncompressedBytes)} ` +
+        `YAML${m.encryption ? ", encrypted" : ""}) in ${seconds(m.startedAt, m.completedAt)}`,
+    );
     lines.push(`  location: ${location} ${res.url}`);
     if (res.excludedByLabel) lines.push(`  excluded by label hks.io/exclude-from-backup: ${res.excludedByLabel}`);
     if (m.volumeSnapshots.length) {
       const ready = m.volumeSnapshots.filter((s) => s.readyToUse);
-      lines.push(`  snapshots: ${ready.length}/${m.volumeSnapshots.length} ready${ready.length ? ` (${ready.map((s) => `${s.namespace}/${s.volumeSnapshot}`).join(", ")})` : ""}`);
+      lines.push(
+        `  snapshots: ${ready.length}/${m.volumeSnapshots.length} ` +
+          `ready${ready.length ? ` (${ready.map((s) => `${s.namespace}/${s.volumeSnapshot}`).join(", ")})` : ""}`,
+      );
     }
-    for (const h of m.hooks) if (h.outcome !== "Succeeded") lines.push(`  hook: ${h.phase} ${h.namespace}/${h.pod} ${h.container}: ${h.outcome}${h.error ? ` (${h.error})` : ""}`);
+    for (const h of m.hooks)
+      if (h.outcome !== "Succeeded")
+        lines.push(
+          `  hook: ${h.phase} ${h.namespace}/${h.pod} ${h.container}: ${h.outcome}${h.error ? ` (${h.error})` : ""}`,
+        );
     for (const w of m.warnings) lines.push(`  warning: ${w}`);
     for (const e of m.errors) lines.push(`  error: ${e.item}: ${e.reason}`);
   }
@@ -81,7 +106,11 @@ export function describeText(d: BackupDescription): string {
     `Phase:        ${s.phase}${s.problem ? ` (${s.problem})` : ""}`,
     `Location:     ${s.storageLocation ?? "-"}`,
     `Plan:         ${s.plan ?? "-"}`,
-    `Labels:       ${Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(",") || "-"}`,
+    `Labels:       ${
+      Object.entries(s.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",") || "-"
+    }`,
     `Started:      ${s.startedAt ?? "-"}`,
     `Completed:    ${s.completedAt ?? "-"}`,
     `Stored:       ${formatBytes(s.bytes)} in ${d.objects.length} objects`,
@@ -89,12 +118,22 @@ export function describeText(d: BackupDescription): string {
   const m = d.manifest;
   if (m) {
     lines.push(`Source:       ${m.sourceCluster}`);
-    lines.push(`Target:       namespaces=${m.target.namespaces.join(",") || "*"}${m.target.selector ? ` selector=${m.target.selector}` : ""}`);
+    const selector = m.target.selector ? ` selector=${m.target.selector}` : "";
+    lines.push(`Target:       namespaces=${m.target.namespaces.join(",") || "*"}${selector}`);
     lines.push(`Items:        ${m.counts.total} (${formatBytes(m.uncompressedBytes)} YAML)`);
     for (const [k, n] of Object.entries(m.counts.byResource)) lines.push(`  ${k}: ${n}`);
-    lines.push(`Archive:      ${m.artifacts.resources.key} sha256:${m.artifacts.resources.sha256}${m.encryption ? ` (age, recipients ${m.encryption.recipientFingerprints.join(",")})` : ""}`);
-    for (const v of m.volumeSnapshots) lines.push(`Snapshot:     ${v.namespace}/${v.persistentVolumeClaim} -> ${v.volumeSnapshot} ${v.readyToUse ? "ready" : `failed: ${v.error}`}`);
-    for (const h of m.hooks) lines.push(`Hook:         ${h.phase} ${h.scope} ${h.namespace}/${h.pod} ${h.container}: ${h.outcome} (${h.durationMs}ms)${h.error ? ` ${h.error}` : ""}`);
+    const age = m.encryption ? ` (age, recipients ${m.encryption.recipientFingerprints.join(",")})` : "";
+    lines.push(`Archive:      ${m.artifacts.resources.key} sha256:${m.artifacts.resources.sha256}${age}`);
+    for (const v of m.volumeSnapshots)
+      lines.push(
+        `Snapshot:     ${v.namespace}/${v.persistentVolumeClaim} -> ${v.volumeSnapshot} ` +
+          `${v.readyToUse ? "ready" : `failed: ${v.error}`}`,
+      );
+    for (const h of m.hooks)
+      lines.push(
+        `Hook:         ${h.phase} ${h.scope} ${h.namespace}/${h.pod} ${h.container}: ${h.outcome} ` +
+          `(${h.durationMs}ms)${h.error ? ` ${h.error}` : ""}`,
+      );
   }
   const issues = m ?? d.failure;
   for (const w of issues?.warnings ?? []) lines.push(`Warning:      ${w}`);

@@ -1,9 +1,9 @@
 /**
  * `hks backup verify <name>`: checks a stored backup end to end without touching a cluster
- * (provider/engine/backup-verify.ts). Exit 0 when it verified, 1 with the mismatch otherwise.
+ * (provider/engine/catalog/verify-backup.ts). Exit 0 when it verified, 1 with the mismatch otherwise.
  */
 import type { Command } from "commander";
-import { verifyBackup, type VerifyResult } from "../../provider/engine/backup-verify";
+import { verifyBackup, type VerifyResult } from "../../provider/engine/catalog/verify-backup";
 import { formatBytes } from "../../provider/engine/progress";
 import { cliProgress, globalOptions, kubeConfigFor } from "../context";
 import { readIdentities } from "../restore/options";
@@ -21,12 +21,19 @@ export function verifiedText(r: VerifyResult, location: string): string {
   const archive = `archive ${formatBytes(r.archiveBytes)}, SHA-256 ${r.sha256} matches the manifest`;
   const volumes = r.volumesChecked ? "; volumes.json matches too" : "";
   if (!r.contentsChecked) {
-    return `Backup "${r.name}" (location ${location}): ${archive}${volumes}.\n` +
-      `  contents not read: the backup is encrypted; give --identity-file (or HKS_AGE_IDENTITY) to read back every object\n`;
+    return (
+      `Backup "${r.name}" (location ${location}): ${archive}${volumes}.\n` +
+      `  contents not read: the backup is encrypted; give --identity-file (or HKS_AGE_IDENTITY) to read back ` +
+      `every object\n`
+    );
   }
   const types = Object.keys(r.byResource).length;
-  return `Backup "${r.name}" verified (location ${location}): ${r.objects.toLocaleString("en-US")} objects in ${types} type${types === 1 ? "" : "s"} ` +
-    `(${formatBytes(r.uncompressedBytes)} of YAML), each read back and named as its path says, counts as in the manifest; ${archive}${volumes}.\n`;
+  return (
+    `Backup "${r.name}" verified (location ${location}): ${r.objects.toLocaleString("en-US")} objects in ` +
+    `${types} type${types === 1 ? "" : "s"} ` +
+    `(${formatBytes(r.uncompressedBytes)} of YAML), each read back and named as its path says, counts as in ` +
+    `the manifest; ${archive}${volumes}.\n`
+  );
 }
 
 /** `hks backup verify <name>`. */

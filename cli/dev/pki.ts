@@ -24,7 +24,8 @@ function openssl(cwd: string, args: string[]): void {
     execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
   } catch (err) {
     const e = err as { stderr?: Buffer; code?: string };
-    if (e.code === "ENOENT") throw new Error("the 'openssl' command is missing: install it (Debian: apt-get install openssl)");
+    if (e.code === "ENOENT")
+      throw new Error("the 'openssl' command is missing: install it (Debian: apt-get install openssl)");
     throw new Error(`openssl ${args[0]} failed: ${e.stderr?.toString().trim() ?? err}`);
   }
 }
@@ -34,23 +35,73 @@ export function ensurePki(dir: string): Pki {
   const f = (n: string) => path.join(dir, n);
   const pki: Pki = {
     dir,
-    caCert: f("ca.crt"), caKey: f("ca.key"),
-    serverCert: f("apiserver.crt"), serverKey: f("apiserver.key"),
-    adminCert: f("admin.crt"), adminKey: f("admin.key"),
-    saKey: f("sa.key"), saPub: f("sa.pub"),
+    caCert: f("ca.crt"),
+    caKey: f("ca.key"),
+    serverCert: f("apiserver.crt"),
+    serverKey: f("apiserver.key"),
+    adminCert: f("admin.crt"),
+    adminKey: f("admin.key"),
+    saKey: f("sa.key"),
+    saPub: f("sa.pub"),
   };
   if (Object.values(pki).every((p) => fs.existsSync(p))) return pki;
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  openssl(dir, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "30",
-    "-subj", "/CN=hks-dev-ca", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+  openssl(dir, [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.crt",
+    "-days",
+    "30",
+    "-subj",
+    "/CN=hks-dev-ca",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
   const sign = (name: string, subj: string, ext: string) => {
     fs.writeFileSync(f(`${name}.ext`), ext);
-    openssl(dir, ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subj]);
-    openssl(dir, ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "30",
-      "-extfile", `${name}.ext`, "-out", `${name}.crt`]);
+    openssl(dir, [
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.csr`,
+      "-subj",
+      subj,
+    ]);
+    openssl(dir, [
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "30",
+      "-extfile",
+      `${name}.ext`,
+      "-out",
+      `${name}.crt`,
+    ]);
   };
-  sign("apiserver", "/CN=kube-apiserver",
-    "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc,IP:10.0.0.1\nextendedKeyUsage=serverAuth\n");
+  sign(
+    "apiserver",
+    "/CN=kube-apiserver",
+    "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc,IP:10.0.0.1\nextendedKeyUsage=serverAuth\n",
+  );
   sign("admin", "/O=system:masters/CN=hks-dev-admin", "extendedKeyUsage=clientAuth\n");
   openssl(dir, ["genrsa", "-out", "sa.key", "2048"]);
   openssl(dir, ["rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"]);

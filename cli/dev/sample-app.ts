@@ -9,30 +9,79 @@ import * as k8s from "@kubernetes/client-node";
 /** The objects of the sample app in `namespace` (pure, so tests can compare against it). */
 export function sampleAppObjects(namespace: string): k8s.KubernetesObject[] {
   const labels = (app: string) => ({ app, "app.kubernetes.io/part-of": "hks-sample" });
-  const container = (name: string, image: string) => ({ name, image, ports: [{ containerPort: name === "postgres" ? 5432 : 8080 }] });
+  const container = (name: string, image: string) => ({
+    name,
+    image,
+    ports: [{ containerPort: name === "postgres" ? 5432 : 8080 }],
+  });
   return [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels: { "hks.io/sample": "true" } } },
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "web", namespace, labels: labels("web") } },
-    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "web-config-reader", namespace },
-      rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list"] }] } as k8s.V1Role,
-    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "web-config-reader", namespace },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: "web-config-reader", namespace },
+      rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list"] }],
+    } as k8s.V1Role,
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: "web-config-reader", namespace },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "web-config-reader" },
-      subjects: [{ kind: "ServiceAccount", name: "web", namespace }] } as k8s.V1RoleBinding,
-    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "web-config", namespace, labels: labels("web") },
-      data: { "app.properties": "greeting=hello\nfeature.clone=true\n" } } as k8s.V1ConfigMap,
-    { apiVersion: "v1", kind: "Secret", metadata: { name: "postgres-credentials", namespace, labels: labels("postgres-db") },
-      type: "Opaque", stringData: { POSTGRES_PASSWORD: "sample-only-not-a-secret" } } as k8s.V1Secret,
-    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "scratch", namespace, labels: { "hks.io/exclude-from-backup": "true" } },
-      data: { note: "excluded from backups by label" } } as k8s.V1ConfigMap,
-    { apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace, labels: labels("web") },
-      spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 8080 }] } } as k8s.V1Service,
-    { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace, labels: labels("web") },
-      spec: { replicas: 2, selector: { matchLabels: { app: "web" } },
-        template: { metadata: { labels: labels("web") }, spec: { serviceAccountName: "web", containers: [container("web", "nginx:1.27")] } } } } as k8s.V1Deployment,
-    { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "postgres-data", namespace, labels: labels("postgres-db") },
-      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } } as k8s.V1PersistentVolumeClaim,
-    { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "postgres", namespace, labels: labels("postgres-db") },
-      spec: { serviceName: "postgres", replicas: 1, selector: { matchLabels: { app: "postgres-db" } },
+      subjects: [{ kind: "ServiceAccount", name: "web", namespace }],
+    } as k8s.V1RoleBinding,
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "web-config", namespace, labels: labels("web") },
+      data: { "app.properties": "greeting=hello\nfeature.clone=true\n" },
+    } as k8s.V1ConfigMap,
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "postgres-credentials", namespace, labels: labels("postgres-db") },
+      type: "Opaque",
+      stringData: { POSTGRES_PASSWORD: "sample-only-not-a-secret" },
+    } as k8s.V1Secret,
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "scratch", namespace, labels: { "hks.io/exclude-from-backup": "true" } },
+      data: { note: "excluded from backups by label" },
+    } as k8s.V1ConfigMap,
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "web", namespace, labels: labels("web") },
+      spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 8080 }] },
+    } as k8s.V1Service,
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "web", namespace, labels: labels("web") },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "web" } },
+        template: {
+          metadata: { labels: labels("web") },
+          spec: { serviceAccountName: "web", containers: [container("web", "nginx:1.27")] },
+        },
+      },
+    } as k8s.V1Deployment,
+    {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { name: "postgres-data", namespace, labels: labels("postgres-db") },
+      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+    } as k8s.V1PersistentVolumeClaim,
+    {
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata: { name: "postgres", namespace, labels: labels("postgres-db") },
+      spec: {
+        serviceName: "postgres",
+        replicas: 1,
+        selector: { matchLabels: { app: "postgres-db" } },
         template: {
           metadata: {
             labels: labels("postgres-db"),
@@ -43,14 +92,26 @@ export function sampleAppObjects(namespace: string): k8s.KubernetesObject[] {
               "post.hook.backup.hks.io/command": JSON.stringify(["/bin/true"]),
             },
           },
-          spec: { containers: [{ ...container("postgres", "postgres:17"), volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }] }],
-            volumes: [{ name: "data", persistentVolumeClaim: { claimName: "postgres-data" } }] },
-        } } } as k8s.V1StatefulSet,
+          spec: {
+            containers: [
+              {
+                ...container("postgres", "postgres:17"),
+                volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }],
+              },
+            ],
+            volumes: [{ name: "data", persistentVolumeClaim: { claimName: "postgres-data" } }],
+          },
+        },
+      },
+    } as k8s.V1StatefulSet,
   ];
 }
 
 /** Creates the sample app; returns how many objects were created and how many already existed. */
-export async function createSampleApp(kc: k8s.KubeConfig, namespace: string): Promise<{ created: number; existing: number }> {
+export async function createSampleApp(
+  kc: k8s.KubeConfig,
+  namespace: string,
+): Promise<{ created: number; existing: number }> {
   const api = k8s.KubernetesObjectApi.makeApiClient(kc);
   let created = 0;
   let existing = 0;

@@ -52,7 +52,11 @@ export function isOurs(pid: number, bin: string): boolean {
 /** Starts `bin` detached, appending its output to `logs/<name>.log`; returns its record. */
 export function spawnProcess(runDir: string, name: string, spec: Omit<StackProcess, "pid">): StackProcess {
   const fd = fs.openSync(path.join(runDir, "logs", `${name}.log`), "a");
-  const child = spawn(spec.bin, [...(spec.args ?? [])], { detached: true, stdio: ["ignore", fd, fd], env: { ...process.env, ...spec.env } });
+  const child = spawn(spec.bin, [...(spec.args ?? [])], {
+    detached: true,
+    stdio: ["ignore", fd, fd],
+    env: { ...process.env, ...spec.env },
+  });
   fs.closeSync(fd);
   child.unref();
   if (!child.pid) throw new Error(`could not start ${name} (${spec.bin})`);
@@ -76,7 +80,12 @@ export function get(url: string, opts: https.RequestOptions = {}): Promise<{ sta
 
 /** One health check of `p` (false on any error). */
 export async function probeOnce(runDir: string, p: HealthProbe): Promise<boolean> {
-  const opts: https.RequestOptions = p.tls === "ca" ? { ca: fs.readFileSync(path.join(runDir, "pki", "ca.crt")) } : p.tls === "insecure" ? { rejectUnauthorized: false } : {};
+  const opts: https.RequestOptions =
+    p.tls === "ca"
+      ? { ca: fs.readFileSync(path.join(runDir, "pki", "ca.crt")) }
+      : p.tls === "insecure"
+        ? { rejectUnauthorized: false }
+        : {};
   try {
     const res = await get(p.url, opts);
     return res.status === 200 && (p.bodyIncludes === undefined || res.body.includes(p.bodyIncludes));
@@ -133,25 +142,39 @@ async function waitExit(p: Pick<StackProcess, "pid" | "bin">, ms: number): Promi
  * after 10 s). A process frozen with SIGSTOP is continued first, so SIGTERM can reach it.
  * Returns false when it was not running.
  */
-export async function stopProcess(p: Pick<StackProcess, "pid" | "bin">, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<boolean> {
+export async function stopProcess(
+  p: Pick<StackProcess, "pid" | "bin">,
+  signal: "SIGTERM" | "SIGKILL" = "SIGTERM",
+): Promise<boolean> {
   if (!isOurs(p.pid, p.bin)) return false;
   try {
     process.kill(p.pid, signal);
     if (signal !== "SIGKILL") process.kill(p.pid, "SIGCONT");
-  } catch { /* already gone */ }
-  if (!(await waitExit(p, 10_000))) try { process.kill(p.pid, "SIGKILL"); } catch { /* gone */ }
+  } catch {
+    /* already gone */
+  }
+  if (!(await waitExit(p, 10_000)))
+    try {
+      process.kill(p.pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
   await waitExit(p, 5_000);
   return true;
 }
 
 /** Stops several processes in reverse start order (clients before the stores they talk to). */
 export async function stopProcesses(processes: Record<string, Pick<StackProcess, "pid" | "bin">>): Promise<string[]> {
-  const entries = Object.entries(processes).reverse().filter(([, p]) => isOurs(p.pid, p.bin));
+  const entries = Object.entries(processes)
+    .reverse()
+    .filter(([, p]) => isOurs(p.pid, p.bin));
   for (const [, p] of entries) {
     try {
       process.kill(p.pid, "SIGTERM");
       process.kill(p.pid, "SIGCONT");
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
   }
   await Promise.all(entries.map(([, p]) => stopProcess(p, "SIGTERM")));
   return entries.map(([name]) => name);

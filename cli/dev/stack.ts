@@ -13,7 +13,16 @@ import * as https from "node:https";
 import * as net from "node:net";
 import * as path from "node:path";
 import { ensurePki, type Pki } from "./pki";
-import { get, isOurs, spawnProcess, stopProcess, stopProcesses, waitHealthy, waitPortFree, type StackProcess } from "./stack-process";
+import {
+  get,
+  isOurs,
+  spawnProcess,
+  stopProcess,
+  stopProcesses,
+  waitHealthy,
+  waitPortFree,
+  type StackProcess,
+} from "./stack-process";
 import { packageRoot, type ToolPaths } from "./tools";
 
 /** What `hks dev up` records about a running stack. */
@@ -51,23 +60,32 @@ export function freePort(): Promise<number> {
 }
 
 /** A minimal authenticated request to the local apiserver (admin client certificate). */
-export function kubeRequest(info: Pick<StackInfo, "apiserverUrl" | "runDir">, method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: string }> {
+export function kubeRequest(
+  info: Pick<StackInfo, "apiserverUrl" | "runDir">,
+  method: string,
+  urlPath: string,
+  body?: unknown,
+): Promise<{ status: number; body: string }> {
   const pki = path.join(info.runDir, "pki");
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = https.request(info.apiserverUrl + urlPath, {
-      method,
-      ca: fs.readFileSync(path.join(pki, "ca.crt")),
-      cert: fs.readFileSync(path.join(pki, "admin.crt")),
-      key: fs.readFileSync(path.join(pki, "admin.key")),
-      headers: data ? { "content-type": "application/json", "content-length": Buffer.byteLength(data) } : {},
-      timeout: 10_000,
-    }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = https.request(
+      info.apiserverUrl + urlPath,
+      {
+        method,
+        ca: fs.readFileSync(path.join(pki, "ca.crt")),
+        cert: fs.readFileSync(path.join(pki, "admin.crt")),
+        key: fs.readFileSync(path.join(pki, "admin.key")),
+        headers: data ? { "content-type": "application/json", "content-length": Buffer.byteLength(data) } : {},
+        timeout: 10_000,
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (text += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`timeout: ${method} ${urlPath}`)));
     req.on("error", reject);
     req.end(data);
@@ -102,7 +120,9 @@ export function readStack(runDir: string): StackInfo | undefined {
 export async function stackHealthy(info: StackInfo): Promise<boolean> {
   for (const p of Object.values(info.processes)) if (!isOurs(p.pid, p.bin)) return false;
   try {
-    const api = await get(info.apiserverUrl + "/readyz", { ca: fs.readFileSync(path.join(info.runDir, "pki", "ca.crt")) });
+    const api = await get(info.apiserverUrl + "/readyz", {
+      ca: fs.readFileSync(path.join(info.runDir, "pki", "ca.crt")),
+    });
     const s3 = await get(info.s3Endpoint + "/minio/health/ready");
     return api.status === 200 && s3.status === 200;
   } catch {
@@ -135,7 +155,11 @@ export function stackEnv(info: StackInfo): Record<string, string> {
 /** `export K='V'` lines for `eval "$(hks dev env)"`. */
 export function envExports(env: Record<string, string>): string {
   const q = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
-  return Object.entries(env).map(([k, v]) => `export ${k}=${q(v)}`).join("\n") + "\n";
+  return (
+    Object.entries(env)
+      .map(([k, v]) => `export ${k}=${q(v)}`)
+      .join("\n") + "\n"
+  );
 }
 
 /**
@@ -153,11 +177,14 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log): Promi
   const t0 = Date.now();
   const secs = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
   const pki = ensurePki(path.join(runDir, "pki"));
-  const [etcdPort, peerPort, apiPort, kcmPort, s3Port, consolePort] = await Promise.all(Array.from({ length: 6 }, freePort));
+  const [etcdPort, peerPort, apiPort, kcmPort, s3Port, consolePort] = await Promise.all(
+    Array.from({ length: 6 }, freePort),
+  );
   const H = "http://127.0.0.1";
   const processes: Record<string, StackProcess> = {};
   // Mode 600 from the first write: the records hold MinIO's root password.
-  const record = () => fs.writeFileSync(path.join(runDir, "stack.json.partial"), JSON.stringify({ processes }, null, 2), { mode: 0o600 });
+  const record = () =>
+    fs.writeFileSync(path.join(runDir, "stack.json.partial"), JSON.stringify({ processes }, null, 2), { mode: 0o600 });
   const launch = (name: string, spec: Omit<StackProcess, "pid">) => {
     processes[name] = spawnProcess(runDir, name, spec);
     record();
@@ -166,54 +193,130 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log): Promi
 
   try {
     // etcd: fsync off because this data is thrown away with the run folder.
-    await waitHealthy(runDir, "etcd", launch("etcd", { bin: tools.etcd, port: etcdPort, args: [
-      "--name", "hks-dev", "--data-dir", path.join(runDir, "etcd"), "--unsafe-no-fsync",
-      "--listen-client-urls", `${H}:${etcdPort}`, "--advertise-client-urls", `${H}:${etcdPort}`,
-      "--listen-peer-urls", `${H}:${peerPort}`, "--initial-advertise-peer-urls", `${H}:${peerPort}`,
-      "--initial-cluster", `hks-dev=${H}:${peerPort}`, "--log-level", "warn",
-    ], health: { url: `${H}:${etcdPort}/health`, bodyIncludes: '"health":"true"', timeoutMs: 30_000 } }));
+    await waitHealthy(
+      runDir,
+      "etcd",
+      launch("etcd", {
+        bin: tools.etcd,
+        port: etcdPort,
+        args: [
+          "--name",
+          "hks-dev",
+          "--data-dir",
+          path.join(runDir, "etcd"),
+          "--unsafe-no-fsync",
+          "--listen-client-urls",
+          `${H}:${etcdPort}`,
+          "--advertise-client-urls",
+          `${H}:${etcdPort}`,
+          "--listen-peer-urls",
+          `${H}:${peerPort}`,
+          "--initial-advertise-peer-urls",
+          `${H}:${peerPort}`,
+          "--initial-cluster",
+          `hks-dev=${H}:${peerPort}`,
+          "--log-level",
+          "warn",
+        ],
+        health: { url: `${H}:${etcdPort}/health`, bodyIncludes: '"health":"true"', timeoutMs: 30_000 },
+      }),
+    );
     log(`  etcd             ready on 127.0.0.1:${etcdPort} (${secs()})`);
 
     const apiserverUrl = `https://127.0.0.1:${apiPort}`;
-    await waitHealthy(runDir, "kube-apiserver", launch("kube-apiserver", { bin: tools.kubeApiserver, port: apiPort, args: [
-      `--etcd-servers=${H}:${etcdPort}`, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
-      `--secure-port=${apiPort}`, `--cert-dir=${pki.dir}`, `--tls-cert-file=${pki.serverCert}`,
-      `--tls-private-key-file=${pki.serverKey}`, `--client-ca-file=${pki.caCert}`,
-      `--service-account-issuer=${apiserverUrl}`, `--service-account-key-file=${pki.saPub}`,
-      `--service-account-signing-key-file=${pki.saKey}`, "--service-cluster-ip-range=10.0.0.0/24",
-      "--authorization-mode=RBAC", "--allow-privileged=true", "--disable-admission-plugins=ServiceAccount",
-      "--endpoint-reconciler-type=none", "--enable-priority-and-fairness=false",
-    ], health: { url: `${apiserverUrl}/readyz`, tls: "ca", timeoutMs: 120_000 } }));
+    await waitHealthy(
+      runDir,
+      "kube-apiserver",
+      launch("kube-apiserver", {
+        bin: tools.kubeApiserver,
+        port: apiPort,
+        args: [
+          `--etcd-servers=${H}:${etcdPort}`,
+          "--bind-address=127.0.0.1",
+          "--advertise-address=127.0.0.1",
+          `--secure-port=${apiPort}`,
+          `--cert-dir=${pki.dir}`,
+          `--tls-cert-file=${pki.serverCert}`,
+          `--tls-private-key-file=${pki.serverKey}`,
+          `--client-ca-file=${pki.caCert}`,
+          `--service-account-issuer=${apiserverUrl}`,
+          `--service-account-key-file=${pki.saPub}`,
+          `--service-account-signing-key-file=${pki.saKey}`,
+          "--service-cluster-ip-range=10.0.0.0/24",
+          "--authorization-mode=RBAC",
+          "--allow-privileged=true",
+          "--disable-admission-plugins=ServiceAccount",
+          "--endpoint-reconciler-type=none",
+          "--enable-priority-and-fairness=false",
+        ],
+        health: { url: `${apiserverUrl}/readyz`, tls: "ca", timeoutMs: 120_000 },
+      }),
+    );
     log(`  kube-apiserver   ready on ${apiserverUrl} (${secs()})`);
 
     const kubeconfig = path.join(runDir, "kubeconfig");
     fs.writeFileSync(kubeconfig, kubeconfigText(apiserverUrl, pki), { mode: 0o600 });
-    const kcm = launch("kube-controller-manager", { bin: tools.kubeControllerManager, port: kcmPort, args: [
-      `--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
-      "--controllers=cronjob-controller,job-controller,garbage-collector-controller,namespace-controller,serviceaccount-controller,ttl-after-finished-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller",
-      "--leader-elect=false", "--bind-address=127.0.0.1", `--secure-port=${kcmPort}`,
-      "--use-service-account-credentials=false", `--root-ca-file=${pki.caCert}`,
-    ], health: { url: `https://127.0.0.1:${kcmPort}/healthz`, tls: "insecure", timeoutMs: 60_000 } });
+    const kcm = launch("kube-controller-manager", {
+      bin: tools.kubeControllerManager,
+      port: kcmPort,
+      args: [
+        `--kubeconfig=${kubeconfig}`,
+        `--authentication-kubeconfig=${kubeconfig}`,
+        `--authorization-kubeconfig=${kubeconfig}`,
+        "--controllers=cronjob-controller,job-controller,garbage-collector-controller,namespace-controller,serviceaccount-controller,ttl-after-finished-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller",
+        "--leader-elect=false",
+        "--bind-address=127.0.0.1",
+        `--secure-port=${kcmPort}`,
+        "--use-service-account-credentials=false",
+        `--root-ca-file=${pki.caCert}`,
+      ],
+      health: { url: `https://127.0.0.1:${kcmPort}/healthz`, tls: "insecure", timeoutMs: 60_000 },
+    });
 
     const s3AccessKeyId = "hksdevadmin";
     const s3SecretAccessKey = crypto.randomBytes(18).toString("base64url");
     const s3Endpoint = `${H}:${s3Port}`;
-    const minio = launch("minio", { bin: tools.minio, port: s3Port, args: [
-      "server", path.join(runDir, "minio"), "--address", `127.0.0.1:${s3Port}`, "--console-address", `127.0.0.1:${consolePort}`, "--quiet",
-    ], env: {
-      MINIO_ROOT_USER: s3AccessKeyId, MINIO_ROOT_PASSWORD: s3SecretAccessKey, MINIO_BROWSER: "off", MINIO_UPDATE: "off",
-      MINIO_CI_CD: "1", MINIO_KMS_SECRET_KEY: `${KMS_KEY_ID}:${crypto.randomBytes(32).toString("base64")}`,
-    }, health: { url: `${s3Endpoint}/minio/health/ready`, timeoutMs: 60_000 } });
+    const minio = launch("minio", {
+      bin: tools.minio,
+      port: s3Port,
+      args: [
+        "server",
+        path.join(runDir, "minio"),
+        "--address",
+        `127.0.0.1:${s3Port}`,
+        "--console-address",
+        `127.0.0.1:${consolePort}`,
+        "--quiet",
+      ],
+      env: {
+        MINIO_ROOT_USER: s3AccessKeyId,
+        MINIO_ROOT_PASSWORD: s3SecretAccessKey,
+        MINIO_BROWSER: "off",
+        MINIO_UPDATE: "off",
+        MINIO_CI_CD: "1",
+        MINIO_KMS_SECRET_KEY: `${KMS_KEY_ID}:${crypto.randomBytes(32).toString("base64")}`,
+      },
+      health: { url: `${s3Endpoint}/minio/health/ready`, timeoutMs: 60_000 },
+    });
     await waitHealthy(runDir, "kube-controller-manager", kcm);
     log(`  controller-mgr   ready on 127.0.0.1:${kcmPort} (${secs()})`);
     await waitHealthy(runDir, "minio", minio);
     log(`  minio            ready on ${s3Endpoint} (${secs()})`);
 
     const info: StackInfo = {
-      runDir, toolsDir: tools.dir, kubeconfig, apiserverUrl, s3Endpoint, s3AccessKeyId, s3SecretAccessKey,
-      s3Region: "us-east-1", kmsKeyId: KMS_KEY_ID,
-      pulumiBackendUrl: `file://${path.join(runDir, "pulumi-state")}`, pulumiPassphrase: crypto.randomBytes(12).toString("base64url"),
-      processes, startedAt: new Date().toISOString(),
+      runDir,
+      toolsDir: tools.dir,
+      kubeconfig,
+      apiserverUrl,
+      s3Endpoint,
+      s3AccessKeyId,
+      s3SecretAccessKey,
+      s3Region: "us-east-1",
+      kmsKeyId: KMS_KEY_ID,
+      pulumiBackendUrl: `file://${path.join(runDir, "pulumi-state")}`,
+      pulumiPassphrase: crypto.randomBytes(12).toString("base64url"),
+      processes,
+      startedAt: new Date().toISOString(),
     };
     fs.mkdirSync(path.join(runDir, "pulumi-state"), { recursive: true });
     fs.mkdirSync(path.join(runDir, "pulumi-home"), { recursive: true });
@@ -238,13 +341,15 @@ async function installSnapshotCrds(info: StackInfo, crdDir: string): Promise<voi
     const crd = YAML.parse(fs.readFileSync(path.join(crdDir, f), "utf8"));
     names.push(crd.metadata.name);
     const res = await kubeRequest(info, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
-    if (res.status !== 201 && res.status !== 409) throw new Error(`installing CRD ${crd.metadata.name}: HTTP ${res.status} ${res.body}`);
+    if (res.status !== 201 && res.status !== 409)
+      throw new Error(`installing CRD ${crd.metadata.name}: HTTP ${res.status} ${res.body}`);
   }
   const deadline = Date.now() + 30_000;
   for (const name of names) {
     for (;;) {
       const res = await kubeRequest(info, "GET", `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
-      const conds: { type: string; status: string }[] = res.status === 200 ? JSON.parse(res.body).status?.conditions ?? [] : [];
+      const conds: { type: string; status: string }[] =
+        res.status === 200 ? (JSON.parse(res.body).status?.conditions ?? []) : [];
       if (conds.some((c) => c.type === "Established" && c.status === "True")) break;
       if (Date.now() > deadline) throw new Error(`CRD ${name} not established within 30s`);
       await new Promise((r) => setTimeout(r, 200));
@@ -255,8 +360,14 @@ async function installSnapshotCrds(info: StackInfo, crdDir: string): Promise<voi
 /** The stack's record of `name`, with what a restart needs; throws a clear error otherwise. */
 function restartable(info: StackInfo, name: string): StackProcess & Required<Pick<StackProcess, "args" | "health">> {
   const p = info.processes[name];
-  if (!p) throw new Error(`the stack in ${info.runDir} has no process "${name}" (it has: ${Object.keys(info.processes).join(", ")})`);
-  if (!p.args || !p.health) throw new Error(`the stack in ${info.runDir} was started by an older version that did not record how to restart ${name}: restart the stack (hks dev down; hks dev up)`);
+  if (!p)
+    throw new Error(
+      `the stack in ${info.runDir} has no process "${name}" (it has: ${Object.keys(info.processes).join(", ")})`,
+    );
+  if (!p.args || !p.health)
+    throw new Error(
+      `the stack in ${info.runDir} was started by an older version that did not record how to restart ${name}: restart the stack (hks dev down; hks dev up)`,
+    );
   return p as StackProcess & Required<Pick<StackProcess, "args" | "health">>;
 }
 
@@ -266,7 +377,11 @@ function restartable(info: StackInfo, name: string): StackProcess & Required<Pic
  * back on the same port and data folder, and `downStack` still works meanwhile.
  * @returns false when it was not running.
  */
-export async function stopStackProcess(info: StackInfo, name: string, signal: "SIGTERM" | "SIGKILL" = "SIGKILL"): Promise<boolean> {
+export async function stopStackProcess(
+  info: StackInfo,
+  name: string,
+  signal: "SIGTERM" | "SIGKILL" = "SIGKILL",
+): Promise<boolean> {
   return stopProcess(restartable(info, name), signal);
 }
 
@@ -299,6 +414,10 @@ export async function downStack(runDir: string, log: Log): Promise<string[]> {
     fs.rmSync(f);
   }
   fs.rmSync(path.join(runDir, "env"), { force: true });
-  log(stopped.length ? `stopped ${stopped.join(", ")}; logs kept in ${path.join(runDir, "logs")}` : `nothing running in ${runDir}`);
+  log(
+    stopped.length
+      ? `stopped ${stopped.join(", ")}; logs kept in ${path.join(runDir, "logs")}`
+      : `nothing running in ${runDir}`,
+  );
   return stopped;
 }

@@ -54,7 +54,10 @@ export function ensureTools(): ToolPaths {
   // compiling the same binaries twice into the same folder.
   const lockDir = path.join(process.env.HOME ?? "/tmp", ".cache", "hks-backup", "tools");
   fs.mkdirSync(lockDir, { recursive: true });
-  const res = spawnSync("flock", ["-w", "5400", path.join(lockDir, ".build.lock"), "bash", script], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+  const res = spawnSync("flock", ["-w", "5400", path.join(lockDir, ".build.lock"), "bash", script], {
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+  });
   if (res.status !== 0) {
     throw new Error(`building the local tools failed (exit ${res.status ?? res.signal}); see the messages above`);
   }

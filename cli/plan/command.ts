@@ -27,10 +27,15 @@ export function clockFrom(text: string | undefined, source: string): (() => Date
 export function registerPlanCommands(program: Command): void {
   program
     .command("run-plan")
-    .description("run a backup plan once: take the backup, copy it to every copy location, apply retention (what the plan's CronJob runs)")
+    .description(
+      "run a backup plan once: take the backup, copy it to every copy location, apply retention (what the " +
+        "plan's CronJob runs)",
+    )
     .argument("<plan>", "the plan's name (its ConfigMap hks-plan-<plan> is read from --namespace)")
     // For tests and drills: pretend the run starts at this instant (backup name, startedAt, retention, lock).
-    .addOption(new Option("--now <time>", "start the run's clock at this ISO 8601 time (testing); also HKS_NOW").hideHelp())
+    .addOption(
+      new Option("--now <time>", "start the run's clock at this ISO 8601 time (testing); also HKS_NOW").hideHelp(),
+    )
     .action(async (plan: string, opts: { now?: string }, cmd: Command) => {
       const g = globalOptions(cmd);
       const now = clockFrom(opts.now, "--now") ?? clockFrom(process.env.HKS_NOW, "HKS_NOW");

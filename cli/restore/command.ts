@@ -5,11 +5,11 @@
  * stdout, progress to stderr. Exit codes: 0 Completed, 2 PartiallyFailed, 1 Failed or an error.
  */
 import type { Command } from "commander";
-import { runRestore } from "../../provider/engine/restore";
-import { assertRestorable, openRestoreContext } from "../../provider/engine/restore-context";
-import { readRestoreRecord, restoreRecordExists, writeRestoreRecord } from "../../provider/engine/restore-record";
-import { formatRestoreResult } from "../../provider/engine/restore-report";
-import type { RestorePhase } from "../../provider/engine/restore-types";
+import { runRestore } from "../../provider/engine/restore/restore";
+import { prepareRestore } from "../../provider/prepare/restore";
+import { readRestoreRecord, restoreRecordExists, writeRestoreRecord } from "../../provider/prepare/restore-record";
+import { formatRestoreResult } from "../../provider/engine/restore/report";
+import type { RestorePhase, RestoreResult } from "../../provider/engine/restore/types";
 import { ConflictError, InputError } from "../../provider/errors";
 import { cliProgress, globalOptions, kubeConfigFor } from "../context";
 import { flagOf, readIdentities, restoreInputsFromFlags, type CreateFlags } from "./options";
@@ -26,31 +26,37 @@ async function create(name: string, flags: CreateFlags, cmd: Command): Promise<v
   const kc = kubeConfigFor(g);
   // A restore name is used once: its record is what `describe` shows.
   if (await restoreRecordExists(kc, inputs.namespace, name)) {
-    throw new ConflictError(`restore "${name}" already exists in ${inputs.namespace}; see it with 'hks restore describe ${name}' or pick another name`);
+    throw new ConflictError(
+      `restore "${name}" already exists in ${inputs.namespace}; see it with 'hks restore describe ${name}' or ` +
+        `pick another name`,
+    );
   }
-  // The context names resource fields (storageLocation, plan): report them as the flags typed.
-  const rc = await openRestoreContext(kc, { storageLocation: inputs.storageLocation, namespace: inputs.namespace, backupName: inputs.backupName, plan: inputs.plan })
-    .catch((e: unknown) => { throw e instanceof InputError ? new InputError(flagOf(e.field), e.reason) : e; });
-  if (inputs.backupName) await assertRestorable(rc.deps.store, rc.backupName, "--from-backup");
-  process.stderr.write(`restoring backup ${rc.backupName} from ${rc.location.name} (${rc.deps.store.describe()}) into ${rc.deps.cluster.describe()}\n`);
-  const result = await runRestore(rc.deps, {
-    restoreName: name,
-    backupName: rc.backupName,
-    namespaceMapping: inputs.namespaceMapping,
-    includeNamespaces: inputs.includeNamespaces,
-    includeResources: inputs.includeResources,
-    excludeResources: inputs.excludeResources,
-    selector: inputs.selector,
-    existingResourcePolicy: inputs.existingResourcePolicy,
-    restoreVolumes: inputs.restoreVolumes,
-    preserveNodePorts: inputs.preserveNodePorts,
-    identities,
-    progress: cliProgress(),
-  });
+  // The preparation names resource fields (storageLocation, plan, backup): report them as the flags typed.
+  const ac = new AbortController();
+  const onSignal = () => ac.abort(new Error("interrupted"));
+  process.once("SIGINT", onSignal);
+  let result: RestoreResult;
+  try {
+    const { location, backupName, deps, options } = await prepareRestore(kc, inputs, {
+      identities,
+      progress: cliProgress(),
+      signal: ac.signal,
+      fieldOf: flagOf,
+    });
+    process.stderr.write(
+      `restoring backup ${backupName} from ${location.name} (${deps.store.describe()}) into ` +
+        `${deps.cluster.describe()}\n`,
+    );
+    result = await runRestore(deps, options);
+  } finally {
+    process.off("SIGINT", onSignal);
+  }
   try {
     await writeRestoreRecord(kc, inputs.namespace, result, false);
   } catch (e) {
-    process.stderr.write(`warning: the result was not recorded (hks restore describe will not find it): ${(e as Error).message}\n`);
+    process.stderr.write(
+      `warning: the result was not recorded (hks restore describe will not find it): ${(e as Error).message}\n`,
+    );
   }
   out(formatRestoreResult(result));
   process.exitCode = EXIT_CODES[result.phase];
@@ -59,14 +65,20 @@ async function create(name: string, flags: CreateFlags, cmd: Command): Promise<v
 async function describe(name: string, cmd: Command): Promise<void> {
   const g = globalOptions(cmd);
   const result = await readRestoreRecord(kubeConfigFor(g), g.namespace, name);
-  if (!result) throw new InputError("<name>", `no restore "${name}" is recorded in namespace ${g.namespace} (ConfigMap hks-restore-${name}); check the name and --namespace`);
+  if (!result)
+    throw new InputError(
+      "<name>",
+      `no restore "${name}" is recorded in namespace ${g.namespace} (ConfigMap hks-restore-${name}); check the ` +
+        `name and --namespace`,
+    );
   out(formatRestoreResult(result, true));
 }
 
 /** Registers `hks restore create` and `hks restore describe`. */
 export function registerRestoreCommands(program: Command): void {
   const restore = program.command("restore").description("restore backups into a cluster (or clone a namespace)");
-  restore.command("create <name>")
+  restore
+    .command("create <name>")
     .description("restore a backup now; exit 0 only when it completed (2 partially failed, 1 failed)")
     .option("--from-backup <backup>", "the backup to restore")
     .option("--from-plan <plan>", "restore the newest Completed backup of this plan instead")
@@ -79,10 +91,14 @@ export function registerRestoreCommands(program: Command): void {
     .option("--existing-resource-policy <policy>", "none (skip existing objects) or update (replace them)", "none")
     .option("--restore-volumes", "create PVCs from the backup's VolumeSnapshots")
     .option("--preserve-node-ports", "keep Services' nodePorts (default: the target assigns new ones)")
-    .option("--identity-file <file>", "age identity file for an encrypted backup (as `age -i`; or set HKS_AGE_IDENTITY)")
+    .option(
+      "--identity-file <file>",
+      "age identity file for an encrypted backup (as `age -i`; or set HKS_AGE_IDENTITY)",
+    )
     .option("--wait", "wait for the restore to finish (always: the CLI runs it in-process)")
     .action(async (name: string, flags: CreateFlags, cmd: Command) => create(name, flags, cmd));
-  restore.command("describe <name>")
+  restore
+    .command("describe <name>")
     .description("show a restore's recorded result: phase, counts, skips and failures with reasons")
     .action(async (name: string, _flags: unknown, cmd: Command) => describe(name, cmd));
 }

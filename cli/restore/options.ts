@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import { InputError } from "../../provider/errors";
-import { parseIdentityFile } from "../../provider/engine/encrypt";
+import { parseIdentityFile } from "../../provider/format/age-keys";
 import { checkRestore } from "../../provider/plan/restore";
 import type { RestoreInputs } from "../../provider/types";
 
@@ -27,10 +27,19 @@ export interface CreateFlags {
 
 /** Input field → flag, for messages. */
 const FLAG_OF: Record<string, string> = {
-  restoreName: "<name>", backup: "--from-backup", plan: "--from-plan", latest: "--from-plan", storageLocation: "--storage-location",
-  namespaceMapping: "--namespace-mapping", includeNamespaces: "--include-namespaces", selector: "--selector",
-  includeResources: "--include-resources", excludeResources: "--exclude-resources",
-  existingResourcePolicy: "--existing-resource-policy", namespace: "--namespace", identity: "--identity-file",
+  restoreName: "<name>",
+  backup: "--from-backup",
+  plan: "--from-plan",
+  latest: "--from-plan",
+  storageLocation: "--storage-location",
+  namespaceMapping: "--namespace-mapping",
+  includeNamespaces: "--include-namespaces",
+  selector: "--selector",
+  includeResources: "--include-resources",
+  excludeResources: "--exclude-resources",
+  existingResourcePolicy: "--existing-resource-policy",
+  namespace: "--namespace",
+  identity: "--identity-file",
 };
 
 /** The flag a person typed for a Restore input path (`storageLocation` → `--storage-location`). */
@@ -46,28 +55,48 @@ export function flagOf(property: string): string {
 /** `a:b,c:d` → `{ a: "b", c: "d" }`; throws an InputError naming the flag for a malformed pair. */
 export function parseMapping(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const pair of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([^:]+):([^:]+)$/.exec(pair);
     if (!m) throw new InputError("--namespace-mapping", `"${pair}" is not source:target (e.g. production:staging)`);
-    if (out[m[1]] !== undefined) throw new InputError("--namespace-mapping", `namespace ${m[1]} is mapped twice (to ${out[m[1]]} and ${m[2]}): give one target per source namespace`);
+    if (out[m[1]] !== undefined)
+      throw new InputError(
+        "--namespace-mapping",
+        `namespace ${m[1]} is mapped twice (to ${out[m[1]]} and ${m[2]}): give one target per source namespace`,
+      );
     out[m[1]] = m[2];
   }
   return out;
 }
 
-const list = (s?: string) => (s === undefined ? undefined : s.split(",").map((x) => x.trim()).filter(Boolean));
+const list = (s?: string) =>
+  s === undefined
+    ? undefined
+    : s
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean);
 
 /**
  * The identities for an encrypted backup: `--identity-file` (read as `age -i` does), else the
  * `HKS_AGE_IDENTITY` variable, else none.
  */
-export function readIdentities(identityFile: string | undefined, env: NodeJS.ProcessEnv = process.env): { text?: string; identities: string[] } {
+export function readIdentities(
+  identityFile: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): { text?: string; identities: string[] } {
   if (identityFile) {
     let text: string;
     try {
       text = fs.readFileSync(identityFile, "utf8");
     } catch (e) {
-      throw new InputError("--identity-file", `cannot read ${identityFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}: give the file age-keygen wrote (AGE-SECRET-KEY-1...), or set HKS_AGE_IDENTITY`);
+      throw new InputError(
+        "--identity-file",
+        `cannot read ${identityFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}: give the ` +
+          `file age-keygen wrote (AGE-SECRET-KEY-1...), or set HKS_AGE_IDENTITY`,
+      );
     }
     return { text, identities: parseIdentityFile(text, `--identity-file ${identityFile}`) };
   }
@@ -77,8 +106,17 @@ export function readIdentities(identityFile: string | undefined, env: NodeJS.Pro
 }
 
 /** Builds and checks the inputs of a CLI restore; throws one InputError listing every problem. */
-export function restoreInputsFromFlags(name: string, flags: CreateFlags, namespace: string, identity?: string): RestoreInputs {
-  if (!flags.fromBackup && !flags.fromPlan) throw new InputError("--from-backup", "is required: the backup to restore (or --from-plan <plan> for its newest Completed backup)");
+export function restoreInputsFromFlags(
+  name: string,
+  flags: CreateFlags,
+  namespace: string,
+  identity?: string,
+): RestoreInputs {
+  if (!flags.fromBackup && !flags.fromPlan)
+    throw new InputError(
+      "--from-backup",
+      "is required: the backup to restore (or --from-plan <plan> for its newest Completed backup)",
+    );
   const { inputs, failures } = checkRestore({
     resourceKind: "Restore",
     restoreName: name,
@@ -99,7 +137,10 @@ export function restoreInputsFromFlags(name: string, flags: CreateFlags, namespa
   });
   if (failures.length) {
     const lines = failures.map((f) => `${flagOf(f.property)}: ${f.reason}`);
-    throw new InputError(lines.length === 1 ? flagOf(failures[0].property) : "flags", lines.length === 1 ? failures[0].reason : `\n  ${lines.join("\n  ")}`);
+    throw new InputError(
+      lines.length === 1 ? flagOf(failures[0].property) : "flags",
+      lines.length === 1 ? failures[0].reason : `\n  ${lines.join("\n  ")}`,
+    );
   }
   return inputs;
 }

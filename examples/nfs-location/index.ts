@@ -9,7 +9,11 @@ const cfg = new pulumi.Config();
 
 const nfs = new hks.BackupStorageLocation("nfs-onprem-storage", {
   provider: "generic",
-  nfs: { server: cfg.get("nfsServer") ?? "192.168.1.100", path: "/exports/backups", localPath: cfg.get("nfsLocalPath") },
+  nfs: {
+    server: cfg.get("nfsServer") ?? "192.168.1.100",
+    path: "/exports/backups",
+    localPath: cfg.get("nfsLocalPath"),
+  },
   encryption: { recipients: [cfg.require("ageRecipient")] },
 });
 

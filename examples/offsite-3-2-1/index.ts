@@ -18,7 +18,11 @@ const primary = new hks.BackupStorageLocation("primary", {
 
 const offsite = new hks.BackupStorageLocation("offsite-nfs", {
   provider: "generic",
-  nfs: { server: cfg.get("nfsServer") ?? "192.168.1.100", path: "/exports/backups", localPath: cfg.get("nfsLocalPath") },
+  nfs: {
+    server: cfg.get("nfsServer") ?? "192.168.1.100",
+    path: "/exports/backups",
+    localPath: cfg.get("nfsLocalPath"),
+  },
   encryption: { recipients: [recipient] },
 });
 

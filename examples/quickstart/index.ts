@@ -32,7 +32,17 @@ const restore = new hks.Restore("production-clone", {
   namespaceMapping: { production: "production-clone" },
 });
 
-export const location = { name: storage.locationName, url: storage.url, phase: storage.phase, capabilities: storage.capabilities };
+export const location = {
+  name: storage.locationName,
+  url: storage.url,
+  phase: storage.phase,
+  capabilities: storage.capabilities,
+};
 export const planInfo = { name: plan.planName, schedule: "0 2 * * *", cronJob: plan.cronJobName };
 export const backupInfo = { name: before.name, phase: before.phase, items: before.itemsBackedUp, bytes: before.bytes };
-export const restoreInfo = { name: restore.restoreName, phase: restore.phase, restored: restore.counts, namespaces: restore.createdNamespaces };
+export const restoreInfo = {
+  name: restore.restoreName,
+  phase: restore.phase,
+  restored: restore.counts,
+  namespaces: restore.createdNamespaces,
+};

@@ -11,7 +11,11 @@ const cfg = new pulumi.Config();
 /** Object storage for `bucket`: the local MinIO when `s3Endpoint` is configured, else AWS S3. */
 export function objectStorage(bucket: string, region = "us-east-1"): hks.ObjectStorageArgs {
   const endpoint = cfg.get("s3Endpoint");
-  return { bucket: cfg.get("bucketPrefix") ? `${cfg.get("bucketPrefix")}-${bucket}` : bucket, region, ...(endpoint ? { endpoint } : {}) };
+  return {
+    bucket: cfg.get("bucketPrefix") ? `${cfg.get("bucketPrefix")}-${bucket}` : bucket,
+    region,
+    ...(endpoint ? { endpoint } : {}),
+  };
 }
 
 /** Static keys from secret config, or undefined for the ambient AWS credential chain. */

@@ -9,18 +9,21 @@ const policies = RULES.map((rule) => ({
   description: rule.description,
   enforcementLevel: rule.enforcementLevel,
   configSchema: rule.configSchema,
-  ...(rule.validateResource ? {
-    validateResource: (args, reportViolation) => {
-      const config = withDefaults(rule, args.getConfig());
-      for (const message of rule.validateResource({ type: args.type, name: args.name, props: args.props }, config)) reportViolation(message);
-    },
-  } : {
-    validateStack: (args, reportViolation) => {
-      const config = withDefaults(rule, args.getConfig());
-      const resources = args.resources.map((r) => ({ type: r.type, name: r.name, props: r.props, urn: r.urn }));
-      for (const v of rule.validateStack(resources, config)) reportViolation(v.message, v.resource.urn);
-    },
-  }),
+  ...(rule.validateResource
+    ? {
+        validateResource: (args, reportViolation) => {
+          const config = withDefaults(rule, args.getConfig());
+          for (const message of rule.validateResource({ type: args.type, name: args.name, props: args.props }, config))
+            reportViolation(message);
+        },
+      }
+    : {
+        validateStack: (args, reportViolation) => {
+          const config = withDefaults(rule, args.getConfig());
+          const resources = args.resources.map((r) => ({ type: r.type, name: r.name, props: r.props, urn: r.urn }));
+          for (const v of rule.validateStack(resources, config)) reportViolation(v.message, v.resource.urn);
+        },
+      }),
 }));
 
 new PolicyPack("hks-backup", { policies });

@@ -36,7 +36,11 @@ export function formatBytes(n: number): string {
  * Renders events as lines, at most one per `intervalMs` per step (plus the first and the last), for
  * logs and non-interactive terminals: `backup: 1200/5000 objects, 3.1 MiB`.
  */
-export function lineProgress(write: (line: string) => void, intervalMs = 2000, now: () => number = Date.now): ProgressSink {
+export function lineProgress(
+  write: (line: string) => void,
+  intervalMs = 2000,
+  now: () => number = Date.now,
+): ProgressSink {
   const last = new Map<string, number>();
   return (e) => {
     const t = now();

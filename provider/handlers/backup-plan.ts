@@ -6,16 +6,22 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import { InputError } from "../errors";
-import { planObjectName } from "../engine/run-plan-spec";
+import { planObjectName } from "../format/plan-spec";
 import { loadKubeConfig } from "../kube/client";
 import { createKubeReader } from "../kube/discovery";
 import { readLocationConfig, type LocationConfig } from "../kube/location-config";
 import { applyPlanObjects, deletePlanObjects, installedOf, pruneStaleObjects, readObject } from "../kube/plan-install";
 import { cronJobDrift, objectDrift, reflectCronJob } from "../kube/plan-install-drift";
-import { renderCronJob, renderPlanConfigMap, renderPlanObjects, runnerServiceAccount, type RenderedObject } from "../kube/plan-install-render";
+import {
+  renderCronJob,
+  renderPlanConfigMap,
+  renderPlanObjects,
+  runnerServiceAccount,
+  type RenderedObject,
+} from "../kube/plan-install-render";
 import { checkBackupPlan, diffBackupPlan } from "../plan/plan";
-import { planSpecOf } from "../plan/plan-spec";
-import { nextRuns } from "../plan/schedule";
+import { planSpecOf } from "../plan/to-plan-spec";
+import { nextRuns } from "../format/schedule";
 import type { BackupPlanInputs as Inputs, BackupPlanOutputs as Outputs } from "../types";
 import type { HandlerContext, ResourceHandler } from "./handler";
 
@@ -24,12 +30,25 @@ const planRef = (i: Inputs) => ({ name: i.planName, namespace: i.namespace });
 
 /** The primary and copy locations' records; a missing or ReadOnly one is an input error on its field. */
 async function readPlanLocations(kc: k8s.KubeConfig, i: Inputs): Promise<LocationConfig[]> {
-  const wanted = [["storageLocation", i.storageLocation], ...(i.copies ?? []).map((c, n) => [`copies[${n}].storageLocation`, c.storageLocation])] as const;
+  const wanted = [
+    ["storageLocation", i.storageLocation],
+    ...(i.copies ?? []).map((c, n) => [`copies[${n}].storageLocation`, c.storageLocation]),
+  ] as const;
   const out: LocationConfig[] = [];
   for (const [field, name] of wanted) {
     const cfg = await readLocationConfig(kc, i.namespace, name);
-    if (!cfg) throw new InputError(field, `storage location "${name}" is not recorded in namespace ${i.namespace}: create it with a BackupStorageLocation in that namespace (all of a plan's locations are looked up in the plan's namespace)`);
-    if (cfg.accessMode === "ReadOnly") throw new InputError(field, `storage location "${name}" is ReadOnly (restore only); a plan writes backups and prunes them`);
+    if (!cfg)
+      throw new InputError(
+        field,
+        `storage location "${name}" is not recorded in namespace ${i.namespace}: create it with a ` +
+          `BackupStorageLocation in that namespace (all of a plan's locations are looked up in the plan's ` +
+          `namespace)`,
+      );
+    if (cfg.accessMode === "ReadOnly")
+      throw new InputError(
+        field,
+        `storage location "${name}" is ReadOnly (restore only); a plan writes backups and prunes them`,
+      );
     out.push(cfg);
   }
   return out;
@@ -41,23 +60,38 @@ async function checkPrerequisites(kc: k8s.KubeConfig, i: Inputs): Promise<void> 
   for (const [n, ns] of (i.target.namespaces ?? []).entries()) {
     if (ns === "*" || (i.target.excludeNamespaces ?? []).includes(ns)) continue;
     if (!(await readObject(reader, { kind: "Namespace", name: ns }))) {
-      throw new InputError(`target.namespaces[${n}]`, `namespace "${ns}" does not exist: create it first (the runner's Role is installed there)`);
+      throw new InputError(
+        `target.namespaces[${n}]`,
+        `namespace "${ns}" does not exist: create it first (the runner's Role is installed there)`,
+      );
     }
   }
   const sa = runnerServiceAccount(i);
   if (!sa.created && !(await readObject(reader, { kind: "ServiceAccount", namespace: i.namespace, name: sa.name }))) {
-    throw new InputError("runner.serviceAccountName", `ServiceAccount ${i.namespace}/${sa.name} does not exist: create it, or omit runner.serviceAccountName to let the plan create hks-plan-${i.planName}`);
+    throw new InputError(
+      "runner.serviceAccountName",
+      `ServiceAccount ${i.namespace}/${sa.name} does not exist: create it, or omit runner.serviceAccountName ` +
+        `to let the plan create hks-plan-${i.planName}`,
+    );
   }
 }
 
-async function install(i: Inputs, ctx: HandlerContext): Promise<{ outs: Outputs; kc: k8s.KubeConfig; objects: RenderedObject[] }> {
+async function install(
+  i: Inputs,
+  ctx: HandlerContext,
+): Promise<{ outs: Outputs; kc: k8s.KubeConfig; objects: RenderedObject[] }> {
   const kc = loadKubeConfig({ kubeconfig: i.kubeconfig, context: i.context });
   const locations = await readPlanLocations(kc, i);
   const objects = renderPlanObjects(i, planSpecOf(i), locations);
   await checkPrerequisites(kc, i);
   const installed = await applyPlanObjects(kc, objects, planRef(i), ctx.log);
-  const runs = nextRuns({ cron: i.schedule.cron, timeZone: i.schedule.timeZone }, new Date(), 3).map((d) => d.toISOString());
-  ctx.log(`plan ${idOf(i)}: CronJob ${planObjectName(i.planName)} "${i.schedule.cron}" (${i.schedule.timeZone})${i.schedule.suspend ? " suspended" : `, next runs ${runs.join(", ")}`}`);
+  const runs = nextRuns({ cron: i.schedule.cron, timeZone: i.schedule.timeZone }, new Date(), 3).map((d) =>
+    d.toISOString(),
+  );
+  ctx.log(
+    `plan ${idOf(i)}: CronJob ${planObjectName(i.planName)} "${i.schedule.cron}" ` +
+      `(${i.schedule.timeZone})${i.schedule.suspend ? " suspended" : `, next runs ${runs.join(", ")}`}`,
+  );
   const outs: Outputs = {
     ...i,
     cronJobName: planObjectName(i.planName),
@@ -101,7 +135,9 @@ export const backupPlanHandler: ResourceHandler<Inputs, Outputs> = {
   async create(inputs, ctx) {
     const { outs } = await install(inputs, ctx).catch(async (err: unknown) => {
       // All or nothing: remove whatever this attempt applied before it failed.
-      await compensate(inputs, ctx).catch((e: unknown) => ctx.log(`cleanup after a failed create: ${(e as Error).message}`));
+      await compensate(inputs, ctx).catch((e: unknown) =>
+        ctx.log(`cleanup after a failed create: ${(e as Error).message}`),
+      );
       throw err;
     });
     return { id: idOf(inputs), outs };
@@ -111,7 +147,9 @@ export const backupPlanHandler: ResourceHandler<Inputs, Outputs> = {
     const kc = loadKubeConfig({ kubeconfig: props.kubeconfig, context: props.context });
     const reader = createKubeReader(kc);
     const expected = await expectedObjects(kc, props);
-    const live = await Promise.all(expected.map((o) => readObject(reader, { kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })));
+    const live = await Promise.all(
+      expected.map((o) => readObject(reader, { kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })),
+    );
     if (live.every((l) => l === undefined)) return {}; // everything is gone: the plan no longer exists
     const drift: string[] = [];
     let reflected: Outputs = props;

@@ -8,12 +8,24 @@ import * as path from "node:path";
 import { InputError, StorageError } from "../errors";
 import { s3Code } from "../store/s3-errors";
 import { loadKubeConfig } from "../kube/client";
-import { configMapName, credentialsSecretName, deleteLocationConfig, readLocationCredentials, writeLocationConfig } from "../kube/location-config";
-import { locationConfigOf, storeConfigOf } from "../location/store";
+import {
+  configMapName,
+  credentialsSecretName,
+  deleteLocationConfig,
+  readLocationCredentials,
+  writeLocationConfig,
+} from "../kube/location-config";
+import { locationConfigOf, storeConfigOf } from "../prepare/location-store";
 import { checkLocation, diffLocation } from "../plan/location";
 import {
-  createS3Client, deleteBucketContents, ensureBucket, inspectBucket, probeAccess, storeFromConfig,
-  type BucketInspection, type StoreConfig,
+  createS3Client,
+  deleteBucketContents,
+  ensureBucket,
+  inspectBucket,
+  probeAccess,
+  storeFromConfig,
+  type BucketInspection,
+  type StoreConfig,
 } from "../store";
 import type { BackupStorageLocationInputs as Inputs, BackupStorageLocationOutputs as Outputs } from "../types";
 import type { HandlerContext, ResourceHandler } from "./handler";
@@ -59,18 +71,29 @@ const NETWORK_CODES = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "E
 function unreachableEndpoint(i: Inputs, err: unknown): unknown {
   const code = s3Code((err as { cause?: unknown }).cause ?? err);
   if (!code || !NETWORK_CODES.includes(code)) return err;
-  return new InputError(i.objectStorage?.endpoint ? "objectStorage.endpoint" : "objectStorage.region", (err as Error).message.replace(/^StorageError: /, ""));
+  return new InputError(
+    i.objectStorage?.endpoint ? "objectStorage.endpoint" : "objectStorage.region",
+    (err as Error).message.replace(/^StorageError: /, ""),
+  );
 }
 
 /** Creates or re-applies the bucket settings; returns what the bucket looks like afterwards. */
-async function provisionBucket(i: Inputs, ctx: HandlerContext, credentials: Inputs["credentials"]): Promise<{ inspection: BucketInspection; created: boolean }> {
+async function provisionBucket(
+  i: Inputs,
+  ctx: HandlerContext,
+  credentials: Inputs["credentials"],
+): Promise<{ inspection: BucketInspection; created: boolean }> {
   const os = i.objectStorage!;
   const client = createS3Client(storeConfigFor(i, credentials) as Extract<StoreConfig, { kind: "s3" }>);
   const where = `s3://${os.bucket}`;
   if (i.accessMode === "ReadOnly" || !i.createBucket) {
     const found = await inspectBucket(client, os.bucket);
     if (!found.exists) {
-      throw new InputError("objectStorage.bucket", `bucket "${os.bucket}" does not exist${i.accessMode === "ReadOnly" ? " (a ReadOnly location never creates it)" : " and createBucket is false: create it, or set createBucket: true"}`);
+      const why =
+        i.accessMode === "ReadOnly"
+          ? " (a ReadOnly location never creates it)"
+          : " and createBucket is false: create it, or set createBucket: true";
+      throw new InputError("objectStorage.bucket", `bucket "${os.bucket}" does not exist${why}`);
     }
     if (i.accessMode === "ReadOnly") return { inspection: found, created: false };
   }
@@ -79,11 +102,17 @@ async function provisionBucket(i: Inputs, ctx: HandlerContext, credentials: Inpu
     region: os.region ?? "us-east-1",
     objectLock: i.objectLock,
     versioning: i.versioning,
-    sse: i.serverSideEncryption ? (i.serverSideEncryption.type === "SSE-KMS" ? { type: "aws:kms", kmsKeyId: i.serverSideEncryption.kmsKeyId } : { type: "AES256" }) : undefined,
+    sse: i.serverSideEncryption
+      ? i.serverSideEncryption.type === "SSE-KMS"
+        ? { type: "aws:kms", kmsKeyId: i.serverSideEncryption.kmsKeyId }
+        : { type: "AES256" }
+      : undefined,
     lifecycle: i.lifecycle ? { prefix: os.prefix ? `${os.prefix}/` : "", ...i.lifecycle } : undefined,
     tags: i.tags,
   });
-  ctx.log(`${where}: ${res.created ? "created" : "found"}${res.applied.length ? `; set ${res.applied.join(", ")}` : ""}`);
+  ctx.log(
+    `${where}: ${res.created ? "created" : "found"}${res.applied.length ? `; set ${res.applied.join(", ")}` : ""}`,
+  );
   return { inspection: await inspectBucket(client, os.bucket), created: res.created };
 }
 
@@ -94,13 +123,19 @@ async function apply(i: Inputs, ctx: HandlerContext, bucketCreatedBefore: boolea
   let inspection: BucketInspection | undefined;
   let created = bucketCreatedBefore;
   if (i.objectStorage) {
-    const r = await provisionBucket(i, ctx, credentials).catch((err: unknown) => { throw unreachableEndpoint(i, err); });
+    const r = await provisionBucket(i, ctx, credentials).catch((err: unknown) => {
+      throw unreachableEndpoint(i, err);
+    });
     inspection = r.inspection;
     created = created || r.created;
   } else {
     const dir = localFolder(i);
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-      throw new InputError(i.nfs!.localPath ? "nfs.localPath" : "nfs.path", `${dir} is not a folder on this machine: mount ${i.nfs!.server}:${i.nfs!.path} there, or set nfs.localPath to where it is mounted`);
+      throw new InputError(
+        i.nfs!.localPath ? "nfs.localPath" : "nfs.path",
+        `${dir} is not a folder on this machine: mount ${i.nfs!.server}:${i.nfs!.path} there, or set ` +
+          `nfs.localPath to where it is mounted`,
+      );
     }
   }
   const store = storeFromConfig(storeConfigFor(i, credentials));
@@ -116,7 +151,10 @@ async function apply(i: Inputs, ctx: HandlerContext, bucketCreatedBefore: boolea
     // Credentials were removed (or never inline): no Secret of ours may linger with old keys.
     await deleteStaleCredentials(kc, i);
   }
-  ctx.log(`location "${i.locationName}" recorded in ConfigMap ${i.namespace}/${written.configMap}${written.secret ? ` (credentials in Secret ${written.secret})` : ""}`);
+  ctx.log(
+    `location "${i.locationName}" recorded in ConfigMap ` +
+      `${i.namespace}/${written.configMap}${written.secret ? ` (credentials in Secret ${written.secret})` : ""}`,
+  );
   return {
     ...i,
     phase: "Available",
@@ -133,7 +171,9 @@ async function apply(i: Inputs, ctx: HandlerContext, bucketCreatedBefore: boolea
 async function deleteStaleCredentials(kc: ReturnType<typeof loadKubeConfig>, i: Inputs): Promise<void> {
   const k8s = await import("@kubernetes/client-node");
   const core = kc.makeApiClient(k8s.CoreV1Api);
-  await core.deleteNamespacedSecret({ name: credentialsSecretName(i.locationName), namespace: i.namespace }).catch(() => undefined);
+  await core
+    .deleteNamespacedSecret({ name: credentialsSecretName(i.locationName), namespace: i.namespace })
+    .catch(() => undefined);
 }
 
 export const backupStorageLocationHandler: ResourceHandler<Inputs, Outputs> = {
@@ -165,21 +205,32 @@ export const backupStorageLocationHandler: ResourceHandler<Inputs, Outputs> = {
     // The keys the location uses (its credentialsSecretRef's Secret too), never the ambient ones of
     // whoever runs `pulumi refresh`: other keys could see another account, or nothing at all.
     const kc = loadKubeConfig({ kubeconfig: props.kubeconfig, context: props.context });
-    const client = createS3Client(storeConfigFor(props, await credentialsFor(kc, props)) as Extract<StoreConfig, { kind: "s3" }>);
+    const client = createS3Client(
+      storeConfigFor(props, await credentialsFor(kc, props)) as Extract<StoreConfig, { kind: "s3" }>,
+    );
     const found = await inspectBucket(client, props.objectStorage.bucket);
     if (!found.exists) return {}; // deleted out of band: the resource is gone
     // Reflect out-of-band changes in the inputs so the next `pulumi up` shows and repairs them.
     const inputs: Inputs = { ...stripOutputs(props) };
     if (props.versioning === true && found.versioning !== "Enabled") inputs.versioning = false;
     if (props.tags) {
-      inputs.tags = Object.fromEntries(Object.keys(props.tags).filter((k) => k in found.tags).map((k) => [k, found.tags[k]]));
+      inputs.tags = Object.fromEntries(
+        Object.keys(props.tags)
+          .filter((k) => k in found.tags)
+          .map((k) => [k, found.tags[k]]),
+      );
     }
     if (props.serverSideEncryption) {
       const want = props.serverSideEncryption.type === "SSE-KMS" ? "aws:kms" : "AES256";
       if (found.encryption?.type !== want) delete inputs.serverSideEncryption;
     }
     // diff compares the program against the outputs, so the outputs carry the drift too.
-    const drifted = { ...props, versioning: inputs.versioning, tags: inputs.tags, serverSideEncryption: inputs.serverSideEncryption };
+    const drifted = {
+      ...props,
+      versioning: inputs.versioning,
+      tags: inputs.tags,
+      serverSideEncryption: inputs.serverSideEncryption,
+    };
     return { id, props: { ...drifted, capabilities: capabilitiesOf(props, found) }, inputs };
   },
 
@@ -193,13 +244,17 @@ export const backupStorageLocationHandler: ResourceHandler<Inputs, Outputs> = {
       if (props.objectStorage) {
         const os = props.objectStorage;
         // As in read: the location's own keys (a missing Secret is an error naming it, not a guess).
-        const client = createS3Client(storeConfigFor(props, await credentialsFor(kc, props)) as Extract<StoreConfig, { kind: "s3" }>);
+        const client = createS3Client(
+          storeConfigFor(props, await credentialsFor(kc, props)) as Extract<StoreConfig, { kind: "s3" }>,
+        );
         // Only what this resource created: the whole bucket if it made it, else its hks/ tree.
         const prefix = props.bucketCreated ? "" : `${os.prefix ? `${os.prefix}/` : ""}hks/`;
         const found = await inspectBucket(client, os.bucket);
         if (found.exists) {
           const r = await deleteBucketContents(client, os.bucket, { prefix });
-          ctx.log(`s3://${os.bucket}/${prefix}: deleted ${r.versions} object versions, ${r.deleteMarkers} delete markers, ${r.uploads} incomplete uploads (deletionPolicy Delete)`);
+          ctx.log(
+            `s3://${os.bucket}/${prefix}: deleted ${r.versions} object versions, ${r.deleteMarkers} delete markers, ${r.uploads} incomplete uploads (deletionPolicy Delete)`,
+          );
           if (props.bucketCreated) {
             const s3 = await import("@aws-sdk/client-s3");
             await client.send(new s3.DeleteBucketCommand({ Bucket: os.bucket })).catch((err) => {
@@ -214,13 +269,25 @@ export const backupStorageLocationHandler: ResourceHandler<Inputs, Outputs> = {
         ctx.log(`${dir}: deleted (deletionPolicy Delete)`);
       }
     } else {
-      ctx.log(`${props.url}: kept with its backups (deletionPolicy ${props.deletionPolicy}${props.accessMode === "ReadOnly" ? ", ReadOnly" : ""})`);
+      ctx.log(
+        `${props.url}: kept with its backups (deletionPolicy ` +
+          `${props.deletionPolicy}${props.accessMode === "ReadOnly" ? ", ReadOnly" : ""})`,
+      );
     }
     await deleteLocationConfig(kc, props.namespace, props.locationName);
   },
 };
 
-const OUTPUT_ONLY: readonly string[] = ["phase", "url", "bucket", "endpoint", "bucketCreated", "capabilities", "configMapName", "credentialsSecretName"];
+const OUTPUT_ONLY: readonly string[] = [
+  "phase",
+  "url",
+  "bucket",
+  "endpoint",
+  "bucketCreated",
+  "capabilities",
+  "configMapName",
+  "credentialsSecretName",
+];
 
 function stripOutputs(o: Outputs): Inputs {
   return Object.fromEntries(Object.entries(o).filter(([k]) => !OUTPUT_ONLY.includes(k))) as unknown as Inputs;

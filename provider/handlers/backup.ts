@@ -4,80 +4,58 @@
  * PartiallyFailed one succeeds and prints what is missing. Order inside each method: parse, plan,
  * apply, shape outputs.
  */
-import type * as k8s from "@kubernetes/client-node";
-import { InputError } from "../errors";
 import { loadKubeConfig } from "../kube/client";
 import { createKubeReader } from "../kube/discovery";
 import { readLocationConfig } from "../kube/location-config";
-import { readPlanSpec } from "../kube/plan-spec";
-import { openLocationStore } from "../location/store";
-import { openBackupContext } from "../engine/backup-deps";
-import { resolveBackupName } from "../engine/backup-name";
-import { runBackup, type BackupRequest } from "../engine/backup";
-import { assertTargetExists } from "../engine/backup-preflight";
-import { deleteBackup, describeBackup } from "../engine/catalog";
-import type { PlanHook } from "../engine/hooks-annotations";
-import type { BackupFailure, BackupManifest } from "../engine/manifest";
-import type { PlanSpec } from "../engine/run-plan-spec";
+import { openLocationStore } from "../prepare/location-store";
+import { prepareBackup } from "../prepare/backup";
+import { runBackup } from "../engine/backup/backup";
+import { deleteBackup, describeBackup } from "../engine/catalog/catalog";
+import type { BackupFailure, BackupManifest } from "../format/manifest";
 import { formatBytes, lineProgress } from "../engine/progress";
-import { deleteSnapshots, kubeSnapshotApi } from "../engine/snapshot";
+import { deleteSnapshots } from "../engine/snapshot/snapshot";
+import { kubeSnapshotApi } from "../kube/snapshot-api";
 import { checkBackup, diffBackup } from "../plan/backup";
-import type { BackupHookInputs, BackupInputs as Inputs, BackupOutputs as Outputs } from "../types";
+import type { BackupInputs as Inputs, BackupOutputs as Outputs } from "../types";
 import type { HandlerContext, ResourceHandler } from "./handler";
 
-/**
- * The engine request for checked inputs and a resolved name. With `plan` (the installed plan.json,
- * read because `target` was not given), the plan's target and snapshot class are used, its hooks
- * unless the inputs have their own, and its labels under the inputs' labels.
- */
-export function backupRequestOf(i: Inputs, name: string, location: string, plan?: PlanSpec): BackupRequest {
-  const hook = (h: BackupHookInputs): PlanHook => ({ ...h, selector: String(h.selector) });
-  const hooks = i.hooks ? { pre: (i.hooks.pre ?? []).map(hook), post: (i.hooks.post ?? []).map(hook) } : { pre: [...(plan?.hooks.pre ?? [])], post: [...(plan?.hooks.post ?? [])] };
-  const common = {
-    name, storageLocation: location, plan: i.plan, labels: plan ? { ...plan.labels, ...i.labels } : i.labels, hooks,
-    snapshotTimeoutMs: i.snapshotTimeoutSeconds !== undefined ? i.snapshotTimeoutSeconds * 1000 : undefined,
-  };
-  const t = i.target;
-  if (!t) {
-    if (!plan) throw new InputError("target", "is required: what to back up, or a plan whose target is used");
-    return { ...common, target: plan.target, volumeSnapshotClass: plan.volumeSnapshotClass };
-  }
-  return {
-    ...common, volumeSnapshotClass: t.volumeSnapshotClass,
-    target: {
-      namespaces: t.namespaces ?? [], excludeNamespaces: t.excludeNamespaces, selector: t.selector as string | undefined,
-      includeResources: t.includeResources, excludeResources: t.excludeResources, snapshotVolumes: t.snapshotVolumes ?? false,
-    },
-  };
-}
-
-/**
- * The installed plan a target-less Backup takes its target from (undefined when `target` is given).
- * Read in create, never in check: check stays pure.
- */
-async function planOf(kc: k8s.KubeConfig, i: Inputs): Promise<PlanSpec | undefined> {
-  if (i.target || !i.plan) return undefined;
-  const namespace = i.planNamespace ?? i.locationNamespace;
-  return readPlanSpec(kc, namespace, i.plan, {
-    fix: `create it first with a BackupPlan (pass the BackupPlan resource as \`plan\` so Pulumi creates it before this Backup), fix \`plan\`${i.planNamespace ? "" : " or `locationNamespace`"}, or give \`target\``,
-  });
+/** What a Backup given only `plan` should do when that plan is not installed. */
+function planFix(i: Inputs): string {
+  return (
+    `create it first with a BackupPlan (pass the BackupPlan resource as \`plan\` so Pulumi creates it before ` +
+    `this Backup), fix \`plan\`${i.planNamespace ? "" : " or `locationNamespace`"}, or give \`target\``
+  );
 }
 
 /** The outputs of a finished backup. */
 function outputsOf(i: Inputs, location: string, url: string, m: BackupManifest): Outputs {
   return {
-    ...i, name: m.name, phase: m.phase, storageLocationName: location, url,
-    itemsBackedUp: m.counts.total, itemsByResource: m.counts.byResource, bytes: m.artifacts.resources.bytes,
+    ...i,
+    name: m.name,
+    phase: m.phase,
+    storageLocationName: location,
+    url,
+    itemsBackedUp: m.counts.total,
+    itemsByResource: m.counts.byResource,
+    bytes: m.artifacts.resources.bytes,
     uncompressedBytes: m.uncompressedBytes,
     snapshots: m.volumeSnapshots.filter((s) => s.readyToUse).map((s) => `${s.namespace}/${s.volumeSnapshot}`),
-    warnings: m.warnings, errors: m.errors.map((e) => `${e.item}: ${e.reason}`),
-    startedAt: m.startedAt, completedAt: m.completedAt,
+    warnings: m.warnings,
+    errors: m.errors.map((e) => `${e.item}: ${e.reason}`),
+    startedAt: m.startedAt,
+    completedAt: m.completedAt,
   };
 }
 
 function failureMessage(f: BackupFailure, url: string): string {
-  const reasons = f.errors.slice(0, 10).map((e) => `  - ${e.item}: ${e.reason}`).join("\n");
-  return `Backup "${f.name}" Failed (record: ${url}failure.json):\n${reasons}${f.errors.length > 10 ? `\n  ... and ${f.errors.length - 10} more` : ""}`;
+  const reasons = f.errors
+    .slice(0, 10)
+    .map((e) => `  - ${e.item}: ${e.reason}`)
+    .join("\n");
+  return (
+    `Backup "${f.name}" Failed (record: ` +
+    `${url}failure.json):\n${reasons}${f.errors.length > 10 ? `\n  ... and ${f.errors.length - 10} more` : ""}`
+  );
 }
 
 /** Opens the store of the location recorded in props; undefined when the location is gone. */
@@ -89,26 +67,28 @@ async function storeOf(props: Outputs) {
 
 async function create(i: Inputs, ctx: HandlerContext): Promise<Outputs> {
   const kc = loadKubeConfig({ kubeconfig: i.kubeconfig, context: i.context });
-  const plan = await planOf(kc, i);
-  // The plan's own location is recorded in the plan's namespace; a given one in locationNamespace.
-  const bc = await openBackupContext(kc, i.storageLocation || !plan
-    ? { storageLocation: i.storageLocation, namespace: i.locationNamespace }
-    : { storageLocation: plan.storageLocation, namespace: plan.namespace, field: "plan" });
-  if (plan) ctx.log(`backup of plan ${plan.name}: its target${i.storageLocation ? "" : ", storage location"}${i.hooks ? "" : ", hooks"} and labels`);
-  const request = backupRequestOf(i, "", bc.location.name, plan);
-  await assertTargetExists(bc.deps.reader, request.target, plan ? "plan" : "target", ctx.signal);
-  // The name is generated here, not in check, so that a preview is stable and shows no timestamp.
-  const name = await resolveBackupName(bc.deps.store, { given: i.requestedName, base: i.plan ?? i.resourceName, now: new Date(), field: "name" });
-  ctx.log(`backup ${name}: to ${bc.location.name} (${bc.deps.store.describe()})`);
-  const res = await runBackup({ ...request, name }, {
-    ...bc.deps, signal: ctx.signal, log: () => undefined, progress: lineProgress((l) => ctx.log(`backup ${name}: ${l}`), 5000),
+  const { location, deps, request } = await prepareBackup(kc, i, {
+    planFix: planFix(i),
+    log: ctx.log,
+    signal: ctx.signal,
+  });
+  const name = request.name;
+  ctx.log(`backup ${name}: to ${location.name} (${deps.store.describe()})`);
+  const res = await runBackup(request, {
+    ...deps,
+    signal: ctx.signal,
+    log: () => undefined,
+    progress: lineProgress((l) => ctx.log(`backup ${name}: ${l}`), 5000),
   });
   if (res.phase === "Failed") throw new Error(failureMessage(res.record as BackupFailure, res.url));
   const m = res.record as BackupManifest;
-  ctx.log(`backup ${name}: ${m.phase}: ${m.counts.total} objects, ${formatBytes(m.artifacts.resources.bytes)} stored${m.volumeSnapshots.length ? `, ${m.volumeSnapshots.filter((s) => s.readyToUse).length}/${m.volumeSnapshots.length} snapshots` : ""}`);
+  const snaps = m.volumeSnapshots;
+  const snapshots = snaps.length ? `, ${snaps.filter((s) => s.readyToUse).length}/${snaps.length} snapshots` : "";
+  const stored = formatBytes(m.artifacts.resources.bytes);
+  ctx.log(`backup ${name}: ${m.phase}: ${m.counts.total} objects, ${stored} stored${snapshots}`);
   for (const w of m.warnings) ctx.log(`backup ${name}: warning: ${w}`);
   for (const e of m.errors) ctx.log(`backup ${name}: error: ${e.item}: ${e.reason}`);
-  return outputsOf(i, bc.location.name, res.url, m);
+  return outputsOf(i, location.name, res.url, m);
 }
 
 export const backupHandler: ResourceHandler<Inputs, Outputs> = {
@@ -150,17 +130,25 @@ export const backupHandler: ResourceHandler<Inputs, Outputs> = {
     }
     const opened = await storeOf(props);
     if (!opened) {
-      ctx.log(`backup ${props.name}: location ${props.locationNamespace}/${props.storageLocationName} is gone; nothing to delete`);
+      ctx.log(
+        `backup ${props.name}: location ${props.locationNamespace}/${props.storageLocationName} is gone; ` +
+          `nothing to delete`,
+      );
       return;
     }
     const desc = await describeBackup(opened.store, props.name);
     if (desc?.manifest?.volumeSnapshots.length) {
       const api = await kubeSnapshotApi(opened.kc, createKubeReader(opened.kc));
       const snaps = await deleteSnapshots(api, desc.manifest.volumeSnapshots);
-      if (snaps.errors.length) throw new Error(`backup ${props.name}: deleting its VolumeSnapshots failed: ${snaps.errors.join("; ")}`);
+      if (snaps.errors.length)
+        throw new Error(`backup ${props.name}: deleting its VolumeSnapshots failed: ${snaps.errors.join("; ")}`);
       if (snaps.deleted.length) ctx.log(`backup ${props.name}: deleted VolumeSnapshots ${snaps.deleted.join(", ")}`);
     }
     const del = await deleteBackup(opened.store, props.name);
-    ctx.log(`backup ${props.name}: ${del ? `deleted ${del.keys.length} objects (${formatBytes(del.bytes)})` : "already gone"} (deletionPolicy Delete)`);
+    ctx.log(
+      `backup ${props.name}: ` +
+        `${del ? `deleted ${del.keys.length} objects (${formatBytes(del.bytes)})` : "already gone"} ` +
+        `(deletionPolicy Delete)`,
+    );
   },
 };

@@ -28,7 +28,12 @@ export interface ResourceHandler<I, O> {
 
 /** Pulumi's partial-creation error: the resource exists (with `properties`) although create failed. */
 export class PartialCreateError extends Error {
-  constructor(readonly id: string, readonly properties: Record<string, unknown>, message: string, readonly reasons: string[] = [message]) {
+  constructor(
+    readonly id: string,
+    readonly properties: Record<string, unknown>,
+    message: string,
+    readonly reasons: string[] = [message],
+  ) {
     super(message);
   }
 }

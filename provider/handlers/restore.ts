@@ -8,14 +8,14 @@
  * usable, and the outputs say which objects are missing); Failed fails `pulumi up` after removing
  * what this attempt created, so create stays all-or-nothing.
  */
-import { parseIdentityFile } from "../engine/encrypt";
+import { parseIdentityFile } from "../format/age-keys";
 import { lineProgress } from "../engine/progress";
-import { runRestore } from "../engine/restore";
-import { assertRestorable, cleanupRestore, openRestoreContext } from "../engine/restore-context";
-import { KubeRestoreCluster } from "../engine/restore-kube";
-import { deleteRestoreRecord, writeRestoreRecord } from "../engine/restore-record";
-import { formatRestoreResult } from "../engine/restore-report";
-import type { RestoreOptions, RestoreResult } from "../engine/restore-types";
+import { runRestore } from "../engine/restore/restore";
+import { cleanupRestore, prepareRestore } from "../prepare/restore";
+import { KubeRestoreCluster } from "../kube/restore-cluster";
+import { deleteRestoreRecord, writeRestoreRecord } from "../prepare/restore-record";
+import { formatRestoreResult } from "../engine/restore/report";
+import type { RestoreResult } from "../engine/restore/types";
 import { loadKubeConfig } from "../kube/client";
 import { checkRestore, diffRestore, IN_PLACE_INPUTS, restoreConfigMapName } from "../plan/restore";
 import type { RestoreInputs as Inputs, RestoreOutputs as Outputs } from "../types";
@@ -44,29 +44,19 @@ function outputsOf(i: Inputs, r: RestoreResult, resultConfigMap: string): Output
   };
 }
 
-async function restore(i: Inputs, ctx: HandlerContext): Promise<{ result: RestoreResult; configMap: string; kc: ReturnType<typeof loadKubeConfig> }> {
+async function restore(
+  i: Inputs,
+  ctx: HandlerContext,
+): Promise<{ result: RestoreResult; configMap: string; kc: ReturnType<typeof loadKubeConfig> }> {
   const kc = loadKubeConfig({ kubeconfig: i.kubeconfig, context: i.context });
   const identities = i.identity ? parseIdentityFile(i.identity, "identity") : [];
-  const rc = await openRestoreContext(kc, { storageLocation: i.storageLocation, namespace: i.namespace, backupName: i.plan ? undefined : i.backupName, plan: i.plan });
-  if (i.plan) ctx.log(`plan ${i.plan}: newest Completed backup is ${rc.backupName}`);
-  else await assertRestorable(rc.deps.store, rc.backupName, "backup");
-  const result = await runRestore(rc.deps, {
-    restoreName: i.restoreName,
-    backupName: rc.backupName,
-    namespaceMapping: i.namespaceMapping,
-    includeNamespaces: i.includeNamespaces,
-    includeResources: i.includeResources,
-    excludeResources: i.excludeResources,
-    selector: i.selector,
-    existingResourcePolicy: i.existingResourcePolicy,
-    restoreVolumes: i.restoreVolumes,
-    preserveNodePorts: i.preserveNodePorts,
-    // check validated every patch (patchProblem), so the inputs' loose op type is a JsonPatchOp here.
-    patches: i.patches as RestoreOptions["patches"],
+  const { deps, options } = await prepareRestore(kc, i, {
     identities,
     progress: lineProgress(ctx.log, 5000),
     signal: ctx.signal,
+    log: ctx.log,
   });
+  const result = await runRestore(deps, options);
   let configMap = restoreConfigMapName(i.restoreName);
   try {
     configMap = await writeRestoreRecord(kc, i.namespace, result, true);
@@ -96,11 +86,21 @@ export const restoreHandler: ResourceHandler<Inputs, Outputs> = {
     if (result.phase !== "Failed") return { id: idOf(inputs), outs };
     // Failed: undo this attempt so create stays all-or-nothing; if that fails, tell Pulumi what
     // exists (a partial create), so `pulumi destroy` can finish the job.
-    const message = `restore ${inputs.restoreName} failed: ${result.error ?? `all ${result.counts.failed} objects failed`}`;
+    const message =
+      `restore ${inputs.restoreName} failed: ` + `${result.error ?? `all ${result.counts.failed} objects failed`}`;
     try {
-      await cleanupRestore(new KubeRestoreCluster(kc), { namespaces: result.createdNamespaces, snapshotContents: result.createdSnapshotContents }, undefined, ctx.signal);
+      await cleanupRestore(
+        new KubeRestoreCluster(kc),
+        { namespaces: result.createdNamespaces, snapshotContents: result.createdSnapshotContents },
+        undefined,
+        ctx.signal,
+      );
     } catch (e) {
-      throw new PartialCreateError(idOf(inputs), outs as unknown as Record<string, unknown>, `${message}; cleaning up what it created failed too: ${(e as Error).message}`);
+      throw new PartialCreateError(
+        idOf(inputs),
+        outs as unknown as Record<string, unknown>,
+        `${message}; cleaning up what it created failed too: ${(e as Error).message}`,
+      );
     }
     throw new Error(message);
   },
@@ -121,10 +121,21 @@ export const restoreHandler: ResourceHandler<Inputs, Outputs> = {
     const kc = loadKubeConfig({ kubeconfig: props.kubeconfig, context: props.context });
     const created = props.createdNamespaces ?? [];
     if (props.cleanupOnDelete && (created.length || props.createdSnapshotContents?.length)) {
-      const removed = await cleanupRestore(new KubeRestoreCluster(kc), { namespaces: created, snapshotContents: props.createdSnapshotContents ?? [] }, undefined, ctx.signal);
-      ctx.log(`restore ${props.restoreName}: deleted the namespaces it created (${removed.join(", ") || "none"})${props.createdSnapshotContents?.length ? ` and ${props.createdSnapshotContents.length} VolumeSnapshotContent(s)` : ""}`);
+      const removed = await cleanupRestore(
+        new KubeRestoreCluster(kc),
+        { namespaces: created, snapshotContents: props.createdSnapshotContents ?? [] },
+        undefined,
+        ctx.signal,
+      );
+      const contents = props.createdSnapshotContents?.length;
+      const andContents = contents ? ` and ${contents} VolumeSnapshotContent(s)` : "";
+      const namespaces = removed.join(", ") || "none";
+      ctx.log(`restore ${props.restoreName}: deleted the namespaces it created (${namespaces})${andContents}`);
     } else {
-      ctx.log(`restore ${props.restoreName}: restored objects kept (${props.cleanupOnDelete ? "it created no namespace" : "cleanupOnDelete is false"})`);
+      ctx.log(
+        `restore ${props.restoreName}: restored objects kept ` +
+          `(${props.cleanupOnDelete ? "it created no namespace" : "cleanupOnDelete is false"})`,
+      );
     }
     await deleteRestoreRecord(kc, props.namespace, props.restoreName);
   },

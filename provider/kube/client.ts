@@ -25,12 +25,18 @@ export function loadKubeConfig(access: ClusterAccess = {}, field = "context"): k
   if (access.context) {
     const names = kc.getContexts().map((c) => c.name);
     if (!names.includes(access.context)) {
-      throw new InputError(field, `context "${access.context}" is not in the kubeconfig (it has: ${names.join(", ") || "none"})`);
+      throw new InputError(
+        field,
+        `context "${access.context}" is not in the kubeconfig (it has: ${names.join(", ") || "none"})`,
+      );
     }
     kc.setCurrentContext(access.context);
   }
   if (!kc.getCurrentCluster()) {
-    throw new InputError("kubeconfig", "no cluster is configured: give `kubeconfig`, set KUBECONFIG, or run inside a cluster");
+    throw new InputError(
+      "kubeconfig",
+      "no cluster is configured: give `kubeconfig`, set KUBECONFIG, or run inside a cluster",
+    );
   }
   return kc;
 }
@@ -53,7 +59,11 @@ export function kubeError(doing: string, err: unknown): KubernetesError {
   let reason = err instanceof Error ? err.message : String(err);
   if (body && typeof body === "object" && "message" in body) reason = String((body as { message: unknown }).message);
   else if (typeof body === "string" && body.length < 2000) {
-    try { reason = JSON.parse(body).message ?? reason; } catch { /* not JSON */ }
+    try {
+      reason = JSON.parse(body).message ?? reason;
+    } catch {
+      /* not JSON */
+    }
   }
   return new KubernetesError(`${doing}: ${status ? `HTTP ${status}: ` : ""}${reason}`, { cause: err });
 }

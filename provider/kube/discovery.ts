@@ -16,8 +16,16 @@ export const REQUEST_TIMEOUT_MS = 60_000;
 
 /** An API error with the HTTP status and the server's message (works with `statusOf`/`kubeError`). */
 export class KubeHttpError extends KubernetesError {
-  constructor(readonly statusCode: number, readonly path: string, readonly body: unknown, readonly retryAfterSeconds?: number) {
-    const msg = body && typeof body === "object" && "message" in body ? String((body as { message: unknown }).message) : String(body).slice(0, 500);
+  constructor(
+    readonly statusCode: number,
+    readonly path: string,
+    readonly body: unknown,
+    readonly retryAfterSeconds?: number,
+  ) {
+    const msg =
+      body && typeof body === "object" && "message" in body
+        ? String((body as { message: unknown }).message)
+        : String(body).slice(0, 500);
     super(`GET ${path}: HTTP ${statusCode}: ${msg}`);
   }
   /** The HTTP status, where `statusOf` looks for it. */
@@ -52,7 +60,15 @@ export function createKubeReader(kc: k8s.KubeConfig): KubeReader {
       const opts: https.RequestOptions = { method: "GET", headers: { Accept: "application/json" } };
       await kc.applyToHTTPSOptions(opts);
       agent ??= secure
-        ? new https.Agent({ keepAlive: true, maxSockets: 16, ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername })
+        ? new https.Agent({
+            keepAlive: true,
+            maxSockets: 16,
+            ca: opts.ca,
+            cert: opts.cert,
+            key: opts.key,
+            rejectUnauthorized: opts.rejectUnauthorized,
+            servername: opts.servername,
+          })
         : new http.Agent({ keepAlive: true, maxSockets: 16 });
       opts.agent = agent;
       const url = new URL(base.pathname.replace(/\/$/, "") + path, base);
@@ -76,7 +92,11 @@ export function createKubeReader(kc: k8s.KubeConfig): KubeReader {
       } catch (err) {
         // Not allowed to ask (RBAC without system:public-info-viewer) or no such endpoint: go on.
         if (err instanceof KubeHttpError && err.statusCode < 500 && err.statusCode !== 429) return;
-        throw new KubernetesError(`the apiserver ${base.origin} is not ready (${(err as Error).message}); nothing was read: try again once it is`, { cause: err });
+        throw new KubernetesError(
+          `the apiserver ${base.origin} is not ready (${(err as Error).message}); nothing was read: try again ` +
+            `once it is`,
+          { cause: err },
+        );
       }
     },
   };
@@ -110,10 +130,18 @@ export function retryDelayMs(err: unknown, attempt: number): number | undefined 
     if (err.statusCode !== 429 && err.statusCode < 500) return undefined;
     return err.retryAfterSeconds !== undefined ? Math.min(err.retryAfterSeconds * 1000, 10_000) : backoff;
   }
-  return err instanceof KubernetesError && !(err.cause instanceof Error && err.cause.name === "AbortError") ? backoff : undefined;
+  return err instanceof KubernetesError && !(err.cause instanceof Error && err.cause.name === "AbortError")
+    ? backoff
+    : undefined;
 }
 
-function request<T>(mod: typeof http | typeof https, url: URL, opts: https.RequestOptions, path: string, signal?: AbortSignal): Promise<T> {
+function request<T>(
+  mod: typeof http | typeof https,
+  url: URL,
+  opts: https.RequestOptions,
+  path: string,
+  signal?: AbortSignal,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const req = mod.request(url, { ...opts, signal, timeout: REQUEST_TIMEOUT_MS }, (res) => {
       const chunks: Buffer[] = [];
@@ -124,7 +152,11 @@ function request<T>(mod: typeof http | typeof https, url: URL, opts: https.Reque
       res.on("end", () => {
         const text = Buffer.concat(chunks).toString("utf8");
         let body: unknown = text;
-        try { body = JSON.parse(text); } catch { /* not JSON: keep the text for the message */ }
+        try {
+          body = JSON.parse(text);
+        } catch {
+          /* not JSON: keep the text for the message */
+        }
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) resolve(body as T);
         else {
@@ -133,8 +165,12 @@ function request<T>(mod: typeof http | typeof https, url: URL, opts: https.Reque
         }
       });
     });
-    req.on("timeout", () => req.destroy(new KubernetesError(`GET ${path}: no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
-    req.on("error", (e) => reject(e instanceof KubernetesError ? e : new KubernetesError(`GET ${path}: ${e.message}`, { cause: e })));
+    req.on("timeout", () =>
+      req.destroy(new KubernetesError(`GET ${path}: no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)),
+    );
+    req.on("error", (e) =>
+      reject(e instanceof KubernetesError ? e : new KubernetesError(`GET ${path}: ${e.message}`, { cause: e })),
+    );
     req.end();
   });
 }
@@ -195,24 +231,33 @@ export async function discoverResources(reader: KubeReader, signal?: AbortSignal
     if (version) targets.push({ group: g.name, version, path: `/apis/${g.name}/${version}` });
   }
   const failedGroups: { group: string; reason: string }[] = [];
-  const lists = await Promise.all(targets.map(async (t) => {
-    try {
-      return { t, list: await reader.getJson<RawResourceList>(t.path, signal) };
-    } catch (err) {
-      if (signal?.aborted) throw err;
-      failedGroups.push({ group: t.group || "core", reason: (err as Error).message });
-      return { t, list: { resources: [] } as RawResourceList };
-    }
-  }));
+  const lists = await Promise.all(
+    targets.map(async (t) => {
+      try {
+        return { t, list: await reader.getJson<RawResourceList>(t.path, signal) };
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        failedGroups.push({ group: t.group || "core", reason: (err as Error).message });
+        return { t, list: { resources: [] } as RawResourceList };
+      }
+    }),
+  );
   const resources: ApiResource[] = [];
   for (const { t, list } of lists) {
     const all = list.resources ?? [];
-    const withStatus = new Set(all.filter((r) => r.name.endsWith("/status")).map((r) => r.name.slice(0, -"/status".length)));
+    const withStatus = new Set(
+      all.filter((r) => r.name.endsWith("/status")).map((r) => r.name.slice(0, -"/status".length)),
+    );
     for (const r of all) {
       if (r.name.includes("/")) continue;
       resources.push({
-        group: t.group, version: t.version, resource: r.name, kind: r.kind, namespaced: r.namespaced,
-        verbs: r.verbs ?? [], hasStatusSubresource: withStatus.has(r.name),
+        group: t.group,
+        version: t.version,
+        resource: r.name,
+        kind: r.kind,
+        namespaced: r.namespaced,
+        verbs: r.verbs ?? [],
+        hasStatusSubresource: withStatus.has(r.name),
       });
     }
   }

@@ -41,7 +41,10 @@ export interface PodExecutor {
 
 /** The command did not end within its timeout. */
 export class ExecTimeoutError extends HookError {
-  constructor(readonly timeoutMs: number, where: string) {
+  constructor(
+    readonly timeoutMs: number,
+    where: string,
+  ) {
     super(`${where}: no result within ${timeoutMs / 1000}s (timeout); the command was abandoned`);
   }
 }
@@ -88,10 +91,16 @@ async function explainStartFailure(kc: k8s.KubeConfig, req: ExecRequest, err: un
   const base = messageOf(err);
   try {
     const pod = await kc.makeApiClient(k8sMod.CoreV1Api).readNamespacedPod({ name: req.pod, namespace: req.namespace });
-    if (!pod.spec?.containers.some((c) => c.name === req.container)) return `${base}: the pod has no container "${req.container}"`;
-    if (!pod.spec?.nodeName) return `${base}: the pod is ${pod.status?.phase ?? "Pending"} and not scheduled to a node, so no kubelet can run the command`;
+    if (!pod.spec?.containers.some((c) => c.name === req.container))
+      return `${base}: the pod has no container "${req.container}"`;
+    if (!pod.spec?.nodeName)
+      return (
+        `${base}: the pod is ${pod.status?.phase ?? "Pending"} and not scheduled to a node, so no kubelet can ` +
+        `run the command`
+      );
     const cs = pod.status?.containerStatuses?.find((c) => c.name === req.container);
-    if (!cs?.state?.running) return `${base}: container "${req.container}" is not running (pod phase ${pod.status?.phase ?? "unknown"})`;
+    if (!cs?.state?.running)
+      return `${base}: container "${req.container}" is not running (pod phase ${pod.status?.phase ?? "unknown"})`;
     return base;
   } catch (e) {
     const status = (e as { code?: unknown }).code;
@@ -119,23 +128,35 @@ export function kubeExecutor(kc: k8s.KubeConfig, wsInterface?: ConstructorParame
           reject(new ExecTimeoutError(req.timeoutMs, where));
           ws?.close();
         }, req.timeoutMs);
-        req.signal?.addEventListener("abort", () => {
-          reject(new HookError(`${where}: aborted`, { cause: req.signal?.reason }));
-          ws?.close();
-        }, { once: true });
+        req.signal?.addEventListener(
+          "abort",
+          () => {
+            reject(new HookError(`${where}: aborted`, { cause: req.signal?.reason }));
+            ws?.close();
+          },
+          { once: true },
+        );
         new k8sMod.Exec(kc, wsInterface)
-          .exec(req.namespace, req.pod, req.container, [...req.command], out.stream, err.stream, null, false, (s) => { status = s; })
-          .then((socket) => {
-            ws = socket as unknown as typeof ws;
-            ws!.on("close", () => {
-              if (!status) return reject(new HookError(`${where}: the connection closed without an exit status`));
-              const code = exitCodeOf(status);
-              if (code === undefined) return reject(new HookError(`${where}: ${status.message ?? status.reason ?? "failed"}`));
-              resolve({ exitCode: code, stdout: out.text(), stderr: err.text() });
-            });
-          }, (e: unknown) => {
-            void explainStartFailure(kc, req, e).then((why) => reject(new HookError(`${where}: the exec request failed: ${why}`, { cause: e })));
-          });
+          .exec(req.namespace, req.pod, req.container, [...req.command], out.stream, err.stream, null, false, (s) => {
+            status = s;
+          })
+          .then(
+            (socket) => {
+              ws = socket as unknown as typeof ws;
+              ws!.on("close", () => {
+                if (!status) return reject(new HookError(`${where}: the connection closed without an exit status`));
+                const code = exitCodeOf(status);
+                if (code === undefined)
+                  return reject(new HookError(`${where}: ${status.message ?? status.reason ?? "failed"}`));
+                resolve({ exitCode: code, stdout: out.text(), stderr: err.text() });
+              });
+            },
+            (e: unknown) => {
+              void explainStartFailure(kc, req, e).then((why) =>
+                reject(new HookError(`${where}: the exec request failed: ${why}`, { cause: e })),
+              );
+            },
+          );
       });
       try {
         return await done;

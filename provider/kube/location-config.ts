@@ -11,19 +11,38 @@ export const MANAGED_BY = { "app.kubernetes.io/managed-by": "hks-backup" } as co
 export const LOCATION_LABEL = "hks.io/location";
 export const DEFAULT_LOCATION_LABEL = "hks.io/default-location";
 /** Keys of the credentials Secret, the AWS SDK's environment variable names. */
-export const CREDENTIAL_KEYS = { accessKeyId: "AWS_ACCESS_KEY_ID", secretAccessKey: "AWS_SECRET_ACCESS_KEY", sessionToken: "AWS_SESSION_TOKEN" } as const;
+export const CREDENTIAL_KEYS = {
+  accessKeyId: "AWS_ACCESS_KEY_ID",
+  secretAccessKey: "AWS_SECRET_ACCESS_KEY",
+  sessionToken: "AWS_SESSION_TOKEN",
+} as const;
 
 /** Where a location's S3 credentials come from. */
 export type CredentialsSource =
   | { kind: "ambient" }
-  | { kind: "secret"; name: string; namespace: string; accessKeyIdKey: string; secretAccessKeyKey: string; sessionTokenKey?: string };
+  | {
+      kind: "secret";
+      name: string;
+      namespace: string;
+      accessKeyIdKey: string;
+      secretAccessKeyKey: string;
+      sessionTokenKey?: string;
+    };
 
 /** The non-secret configuration of a location, as stored in its ConfigMap (`location.json`). */
 export interface LocationConfig {
   name: string;
   namespace: string;
   provider: "aws" | "generic";
-  objectStorage?: { bucket: string; region: string; endpoint?: string; prefix: string; forcePathStyle?: boolean; caBundle?: string; idleTimeoutSeconds?: number };
+  objectStorage?: {
+    bucket: string;
+    region: string;
+    endpoint?: string;
+    prefix: string;
+    forcePathStyle?: boolean;
+    caBundle?: string;
+    idleTimeoutSeconds?: number;
+  };
   nfs?: { server: string; path: string; localPath?: string };
   serverSideEncryption?: { type: "SSE-S3" } | { type: "SSE-KMS"; kmsKeyId: string };
   /** age recipients (public keys) every backup here is encrypted to. */
@@ -56,7 +75,9 @@ async function upsertConfigMap(core: k8s.CoreV1Api, body: k8s.V1ConfigMap): Prom
     await core.createNamespacedConfigMap({ namespace, body });
   } catch (err) {
     if (!isConflict(err)) throw kubeError(`creating ConfigMap ${namespace}/${name}`, err);
-    await core.replaceNamespacedConfigMap({ name, namespace, body }).catch((e) => { throw kubeError(`updating ConfigMap ${namespace}/${name}`, e); });
+    await core.replaceNamespacedConfigMap({ name, namespace, body }).catch((e) => {
+      throw kubeError(`updating ConfigMap ${namespace}/${name}`, e);
+    });
   }
 }
 
@@ -66,7 +87,9 @@ async function upsertSecret(core: k8s.CoreV1Api, body: k8s.V1Secret): Promise<vo
     await core.createNamespacedSecret({ namespace, body });
   } catch (err) {
     if (!isConflict(err)) throw kubeError(`creating Secret ${namespace}/${name}`, err);
-    await core.replaceNamespacedSecret({ name, namespace, body }).catch((e) => { throw kubeError(`updating Secret ${namespace}/${name}`, e); });
+    await core.replaceNamespacedSecret({ name, namespace, body }).catch((e) => {
+      throw kubeError(`updating Secret ${namespace}/${name}`, e);
+    });
   }
 }
 
@@ -90,7 +113,11 @@ export async function writeLocationConfig(
       [CREDENTIAL_KEYS.secretAccessKey]: inlineCredentials.secretAccessKey,
     };
     if (inlineCredentials.sessionToken) stringData[CREDENTIAL_KEYS.sessionToken] = inlineCredentials.sessionToken;
-    await upsertSecret(core, { metadata: { name: secret, namespace: config.namespace, labels }, type: "Opaque", stringData });
+    await upsertSecret(core, {
+      metadata: { name: secret, namespace: config.namespace, labels },
+      type: "Opaque",
+      stringData,
+    });
   }
   const cm = configMapName(config.name);
   await upsertConfigMap(core, {
@@ -101,12 +128,19 @@ export async function writeLocationConfig(
 }
 
 /** Reads a location's config by name; undefined when it does not exist. */
-export async function readLocationConfig(kc: k8s.KubeConfig, namespace: string, name: string): Promise<LocationConfig | undefined> {
+export async function readLocationConfig(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  name: string,
+): Promise<LocationConfig | undefined> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   try {
     const cm = await core.readNamespacedConfigMap({ name: configMapName(name), namespace });
     const text = cm.data?.["location.json"];
-    if (!text) throw new StorageError(`ConfigMap ${namespace}/${configMapName(name)} has no location.json: recreate the location with 'pulumi up'`);
+    if (!text)
+      throw new StorageError(
+        `ConfigMap ${namespace}/${configMapName(name)} has no location.json: recreate the location with 'pulumi up'`,
+      );
     return JSON.parse(text) as LocationConfig;
   } catch (err) {
     if (isNotFound(err)) return undefined;
@@ -135,25 +169,41 @@ export async function listLocationConfigs(kc: k8s.KubeConfig, namespace: string)
  * Finds a location by name, or the default one when `name` is undefined. The error says which
  * locations exist, so a typo is easy to fix.
  */
-export async function resolveLocationConfig(kc: k8s.KubeConfig, namespace: string, name: string | undefined, field = "storageLocation"): Promise<LocationConfig> {
+export async function resolveLocationConfig(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  name: string | undefined,
+  field = "storageLocation",
+): Promise<LocationConfig> {
   if (name) {
     const cfg = await readLocationConfig(kc, namespace, name);
     if (cfg) return cfg;
   }
   const all = await listLocationConfigs(kc, namespace);
+  const names = `locations: ${all.map((l) => l.name).join(", ")}`;
   if (!name) {
+    const noDefaultFix = all.length ? ` (${names})` : ": create a BackupStorageLocation first";
     const defaults = all.filter((l) => l.default);
     if (defaults.length === 1) return defaults[0];
     if (all.length === 1) return all[0];
-    throw new InputError(field, defaults.length > 1
-      ? `several default locations in ${namespace} (${defaults.map((l) => l.name).join(", ")}): name one`
-      : `no storage location given and no default in ${namespace}${all.length ? ` (locations: ${all.map((l) => l.name).join(", ")})` : ": create a BackupStorageLocation first"}`);
+    throw new InputError(
+      field,
+      defaults.length > 1
+        ? `several default locations in ${namespace} (${defaults.map((l) => l.name).join(", ")}): name one`
+        : `no storage location given and no default in ${namespace}${noDefaultFix}`,
+    );
   }
-  throw new InputError(field, `storage location "${name}" not found in namespace ${namespace}${all.length ? ` (locations: ${all.map((l) => l.name).join(", ")}): use one of them, or create it with a BackupStorageLocation` : ": create it with a BackupStorageLocation resource"}`);
+  const fix = all.length
+    ? ` (${names}): use one of them, or create it with a BackupStorageLocation`
+    : ": create it with a BackupStorageLocation resource";
+  throw new InputError(field, `storage location "${name}" not found in namespace ${namespace}${fix}`);
 }
 
 /** Reads the S3 credentials a location refers to; undefined for the ambient chain. */
-export async function readLocationCredentials(kc: k8s.KubeConfig, config: LocationConfig): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined> {
+export async function readLocationCredentials(
+  kc: k8s.KubeConfig,
+  config: LocationConfig,
+): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined> {
   const src = config.credentials;
   if (src.kind === "ambient") return undefined;
   const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -161,14 +211,25 @@ export async function readLocationCredentials(kc: k8s.KubeConfig, config: Locati
   try {
     secret = await core.readNamespacedSecret({ name: src.name, namespace: src.namespace });
   } catch (err) {
-    if (isNotFound(err)) throw new InputError("credentialsSecretRef", `Secret ${src.namespace}/${src.name} of location "${config.name}" does not exist: create it (keys ${src.accessKeyIdKey} and ${src.secretAccessKeyKey}), or fix credentialsSecretRef`);
+    if (isNotFound(err))
+      throw new InputError(
+        "credentialsSecretRef",
+        `Secret ${src.namespace}/${src.name} of location "${config.name}" does not exist: create it (keys ` +
+          `${src.accessKeyIdKey} and ${src.secretAccessKeyKey}), or fix credentialsSecretRef`,
+      );
     throw kubeError(`reading credentials Secret ${src.namespace}/${src.name}`, err);
   }
-  const get = (key: string | undefined) => (key && secret.data?.[key] ? Buffer.from(secret.data[key], "base64").toString("utf8") : undefined);
+  const get = (key: string | undefined) =>
+    key && secret.data?.[key] ? Buffer.from(secret.data[key], "base64").toString("utf8") : undefined;
   const accessKeyId = get(src.accessKeyIdKey);
   const secretAccessKey = get(src.secretAccessKeyKey);
   if (!accessKeyId || !secretAccessKey) {
-    throw new InputError("credentialsSecretRef", `Secret ${src.namespace}/${src.name} lacks key "${!accessKeyId ? src.accessKeyIdKey : src.secretAccessKeyKey}": add it, or name the key with credentialsSecretRef.${!accessKeyId ? "accessKeyIdKey" : "secretAccessKeyKey"}`);
+    throw new InputError(
+      "credentialsSecretRef",
+      `Secret ${src.namespace}/${src.name} lacks key ` +
+        `"${!accessKeyId ? src.accessKeyIdKey : src.secretAccessKeyKey}": add it, or name the key with ` +
+        `credentialsSecretRef.${!accessKeyId ? "accessKeyIdKey" : "secretAccessKeyKey"}`,
+    );
   }
   return { accessKeyId, secretAccessKey, sessionToken: get(src.sessionTokenKey) };
 }

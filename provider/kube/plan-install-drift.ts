@@ -8,18 +8,14 @@
  * 2. Everything else (a deleted object, changed command/args, RBAC rules, plan.json) is listed in
  *    the `drift` output; a non-empty list makes diff report a change (plan.ts).
  */
-import { canonical } from "../plan/location";
+import { canonical, valueAt } from "../format/json-path";
 import type { BackupPlanInputs } from "../types";
 import { describeObject, RUNNER_CONTAINER, type RenderedObject } from "./plan-install-render";
 
 type Obj = Record<string, unknown>;
 
-function at(o: unknown, path: string): unknown {
-  return path.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Obj)[k] : undefined), o);
-}
-
 function runner(cj: unknown): Obj | undefined {
-  const containers = at(cj, "spec.jobTemplate.spec.template.spec.containers") as Obj[] | undefined;
+  const containers = valueAt(cj, "spec.jobTemplate.spec.template.spec.containers") as Obj[] | undefined;
   return containers?.find((c) => c.name === RUNNER_CONTAINER) ?? containers?.[0];
 }
 
@@ -34,15 +30,22 @@ export interface CronJobDrift {
 
 /** Compares the live CronJob with the rendered one (see the module comment for what is reflected). */
 export function cronJobDrift(expected: RenderedObject, live: unknown): CronJobDrift {
-  const name = describeObject({ kind: "CronJob", namespace: expected.metadata.namespace, name: expected.metadata.name });
+  const name = describeObject({
+    kind: "CronJob",
+    namespace: expected.metadata.namespace,
+    name: expected.metadata.name,
+  });
   const messages: string[] = [];
   const schedule: Partial<BackupPlanInputs["schedule"]> = {};
   const fields = [
-    ["spec.schedule", "cron"], ["spec.timeZone", "timeZone"], ["spec.suspend", "suspend"], ["spec.startingDeadlineSeconds", "startingDeadlineSeconds"],
+    ["spec.schedule", "cron"],
+    ["spec.timeZone", "timeZone"],
+    ["spec.suspend", "suspend"],
+    ["spec.startingDeadlineSeconds", "startingDeadlineSeconds"],
   ] as const;
   for (const [path, input] of fields) {
-    const want = at(expected, path);
-    const got = at(live, path);
+    const want = valueAt(expected, path);
+    const got = valueAt(live, path);
     // The API server defaults `suspend` to false; an absent value equals false.
     const same = path === "spec.suspend" ? (want ?? false) === (got ?? false) : canonical(want) === canonical(got);
     if (same) continue;
@@ -59,11 +62,18 @@ export function cronJobDrift(expected: RenderedObject, live: unknown): CronJobDr
       image = gotC.image as string;
     }
     for (const f of ["command", "args"] as const) {
-      if (canonical(gotC[f]) !== canonical(wantC?.[f])) messages.push(`${name}: container ${f} is ${JSON.stringify(gotC[f])}, the plan says ${JSON.stringify(wantC?.[f])}`);
+      if (canonical(gotC[f]) !== canonical(wantC?.[f]))
+        messages.push(
+          `${name}: container ${f} is ${JSON.stringify(gotC[f])}, the plan says ${JSON.stringify(wantC?.[f])}`,
+        );
     }
   }
   for (const path of ["spec.concurrencyPolicy", "spec.jobTemplate.spec.template.spec.serviceAccountName"]) {
-    if (canonical(at(expected, path)) !== canonical(at(live, path))) messages.push(`${name}: ${path.slice(5)} is ${JSON.stringify(at(live, path))}, the plan says ${JSON.stringify(at(expected, path))}`);
+    if (canonical(valueAt(expected, path)) !== canonical(valueAt(live, path)))
+      messages.push(
+        `${name}: ${path.slice(5)} is ${JSON.stringify(valueAt(live, path))}, the plan says ` +
+          `${JSON.stringify(valueAt(expected, path))}`,
+      );
   }
   return { messages, schedule, ...(image !== undefined ? { image } : {}) };
 }
@@ -80,10 +90,14 @@ const COMPARED: Readonly<Record<string, readonly string[]>> = {
 
 /** Differences of one non-CronJob object (missing, or an owned field changed). */
 export function objectDrift(expected: RenderedObject, live: unknown): string[] {
-  const name = describeObject({ kind: expected.kind, namespace: expected.metadata.namespace, name: expected.metadata.name });
+  const name = describeObject({
+    kind: expected.kind,
+    namespace: expected.metadata.namespace,
+    name: expected.metadata.name,
+  });
   if (live === undefined) return [`${name} is missing`];
   return (COMPARED[expected.kind] ?? [])
-    .filter((f) => canonical(normalize(at(expected, f))) !== canonical(normalize(at(live, f))))
+    .filter((f) => canonical(normalize(valueAt(expected, f))) !== canonical(normalize(valueAt(live, f))))
     .map((f) => `${name}: ${f} differs from what the plan installed`);
 }
 
@@ -91,7 +105,11 @@ export function objectDrift(expected: RenderedObject, live: unknown): string[] {
 function normalize(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(normalize);
   if (v && typeof v === "object") {
-    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined && !(Array.isArray(x) && x.length === 0)).map(([k, x]) => [k, normalize(x)]));
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== undefined && !(Array.isArray(x) && x.length === 0))
+        .map(([k, x]) => [k, normalize(x)]),
+    );
   }
   return v;
 }

@@ -12,8 +12,8 @@
  * Excluded resource types cannot be subtracted in RBAC (it has no deny), so `excludeResources`
  * narrows nothing; `includeResources` does.
  */
-import type { PlanSpec } from "../engine/run-plan-spec";
-import { planObjectName } from "../engine/run-plan-spec";
+import type { PlanSpec } from "../format/plan-spec";
+import { planObjectName } from "../format/plan-spec";
 import { configMapName, type LocationConfig } from "./location-config";
 
 /** One RBAC rule with the reason it is granted. */
@@ -38,10 +38,11 @@ const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
 function readRules(spec: PlanSpec): ExplainedRule[] {
   const inc = spec.target.includeResources ?? [];
   const why = "the backup LISTs every included resource type (page by page) and GETs objects it needs whole";
-  if (inc.length === 0 || inc.includes("*")) return [{ apiGroups: ["*"], resources: ["*"], verbs: ["get", "list"], why }];
+  if (inc.length === 0 || inc.includes("*"))
+    return [{ apiGroups: ["*"], resources: ["*"], verbs: ["get", "list"], why }];
   return inc.map((p) => {
     const dot = p.indexOf(".");
-    // `configmaps` matches the resource in any group (collect-filter.ts resourceMatches), so does the rule.
+    // `configmaps` matches the resource in any group (engine/collect/filter.ts resourceMatches), so does the rule.
     return dot < 0
       ? { apiGroups: ["*"], resources: [p], verbs: ["get", "list"], why }
       : { apiGroups: [p.slice(dot + 1)], resources: [p.slice(0, dot)], verbs: ["get", "list"], why };
@@ -59,20 +60,34 @@ function podsIncluded(spec: PlanSpec): boolean {
 export function targetRules(spec: PlanSpec): ExplainedRule[] {
   const rules = readRules(spec);
   const planHooks = spec.hooks.pre.length + spec.hooks.post.length > 0;
-  const incAll = (spec.target.includeResources ?? []).length === 0 || (spec.target.includeResources ?? []).includes("*");
+  const incAll =
+    (spec.target.includeResources ?? []).length === 0 || (spec.target.includeResources ?? []).includes("*");
   if ((planHooks || spec.target.snapshotVolumes) && !incAll && !(spec.target.includeResources ?? []).includes("pods")) {
-    rules.push({ apiGroups: [""], resources: ["pods"], verbs: ["get", "list"], why: "plan hooks find their pods, and snapshots find the volumes pods use, by listing the target's pods" });
+    rules.push({
+      apiGroups: [""],
+      resources: ["pods"],
+      verbs: ["get", "list"],
+      why: "plan hooks find their pods, and snapshots find the volumes pods use, by listing the target's pods",
+    });
   }
   if (podsIncluded(spec) || planHooks) {
     rules.push({
-      apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"],
-      why: "pre/post hooks (pod annotations and plan hooks) run commands in containers; create is the exec verb, get is what API servers before 1.31 check for the websocket upgrade",
+      apiGroups: [""],
+      resources: ["pods/exec"],
+      verbs: ["create", "get"],
+      why:
+        "pre/post hooks (pod annotations and plan hooks) run commands in containers; create is the exec verb, " +
+        "get is what API servers before 1.31 check for the websocket upgrade",
     });
   }
   if (spec.target.snapshotVolumes) {
     rules.push({
-      apiGroups: ["snapshot.storage.k8s.io"], resources: ["volumesnapshots"], verbs: ["create", "get", "delete"],
-      why: "snapshotVolumes: create a VolumeSnapshot per included PVC, poll it until readyToUse, delete one that failed or timed out",
+      apiGroups: ["snapshot.storage.k8s.io"],
+      resources: ["volumesnapshots"],
+      verbs: ["create", "get", "delete"],
+      why:
+        "snapshotVolumes: create a VolumeSnapshot per included PVC, poll it until readyToUse, delete one that " +
+        "failed or timed out",
     });
   }
   return rules;
@@ -85,22 +100,43 @@ export function clusterRules(spec: PlanSpec): ExplainedRule[] {
   const rules: ExplainedRule[] = [];
   if (!(spec.target.excludeResources ?? []).includes("namespaces")) {
     rules.push({
-      apiGroups: [""], resources: ["namespaces"], verbs: ["get"],
+      apiGroups: [""],
+      resources: ["namespaces"],
+      verbs: ["get"],
       ...(clusterWide ? {} : { resourceNames: sorted(named) }),
-      why: "the backup stores the Namespace objects it covers (their labels and annotations carry policy such as pod security)",
+      why:
+        "the backup stores the Namespace objects it covers (their labels and annotations carry policy such as " +
+        "pod security)",
     });
   }
   if (!(spec.target.excludeResources ?? []).includes("customresourcedefinitions.apiextensions.k8s.io")) {
     rules.push({
-      apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["get", "list"],
+      apiGroups: ["apiextensions.k8s.io"],
+      resources: ["customresourcedefinitions"],
+      verbs: ["get", "list"],
       why: "the backup stores the CRD of every custom resource type it holds, so a restore can create them first",
     });
   }
   if (spec.target.snapshotVolumes) {
     rules.push(
-      { apiGroups: ["snapshot.storage.k8s.io"], resources: ["volumesnapshotclasses"], verbs: ["get", "list"], why: "snapshotVolumes: pick the VolumeSnapshotClass matching each PVC's CSI driver" },
-      { apiGroups: ["snapshot.storage.k8s.io"], resources: ["volumesnapshotcontents"], verbs: ["get"], why: "snapshotVolumes: record the snapshot handle of each bound VolumeSnapshotContent" },
-      { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: ["get", "list"], why: "snapshotVolumes: find each PVC's CSI driver from its StorageClass" },
+      {
+        apiGroups: ["snapshot.storage.k8s.io"],
+        resources: ["volumesnapshotclasses"],
+        verbs: ["get", "list"],
+        why: "snapshotVolumes: pick the VolumeSnapshotClass matching each PVC's CSI driver",
+      },
+      {
+        apiGroups: ["snapshot.storage.k8s.io"],
+        resources: ["volumesnapshotcontents"],
+        verbs: ["get"],
+        why: "snapshotVolumes: record the snapshot handle of each bound VolumeSnapshotContent",
+      },
+      {
+        apiGroups: ["storage.k8s.io"],
+        resources: ["storageclasses"],
+        verbs: ["get", "list"],
+        why: "snapshotVolumes: find each PVC's CSI driver from its StorageClass",
+      },
     );
   }
   return rules;
@@ -111,7 +147,9 @@ function recordRules(spec: PlanSpec, locations: readonly LocationConfig[]): Map<
   const out = new Map<string, ExplainedRule[]>();
   const add = (ns: string, r: ExplainedRule) => out.set(ns, [...(out.get(ns) ?? []), r]);
   add(spec.namespace, {
-    apiGroups: [""], resources: ["configmaps"], verbs: ["get"],
+    apiGroups: [""],
+    resources: ["configmaps"],
+    verbs: ["get"],
     resourceNames: sorted([planObjectName(spec.name), ...locations.map((l) => configMapName(l.name))]),
     why: "read the plan (plan.json) and the records of its primary and copy storage locations",
   });
@@ -121,7 +159,13 @@ function recordRules(spec: PlanSpec, locations: readonly LocationConfig[]): Map<
     secrets.set(l.credentials.namespace, [...(secrets.get(l.credentials.namespace) ?? []), l.credentials.name]);
   }
   for (const [ns, names] of [...secrets].sort(([a], [b]) => a.localeCompare(b))) {
-    add(ns, { apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: sorted(names), why: "read the S3 credentials of the plan's locations (by name only; never any other Secret)" });
+    add(ns, {
+      apiGroups: [""],
+      resources: ["secrets"],
+      verbs: ["get"],
+      resourceNames: sorted(names),
+      why: "read the S3 credentials of the plan's locations (by name only; never any other Secret)",
+    });
   }
   return out;
 }

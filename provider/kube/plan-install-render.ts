@@ -9,14 +9,18 @@
  */
 import { ENGINE_NODE_FLAGS } from "../node-flags";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { PLAN_LABEL, PLAN_NAMESPACE_LABEL, PLAN_SPEC_KEY, planObjectName, type PlanSpec } from "../engine/run-plan-spec";
+import { PLAN_LABEL, PLAN_NAMESPACE_LABEL, PLAN_SPEC_KEY, planObjectName, type PlanSpec } from "../format/plan-spec";
 import type { BackupPlanInputs } from "../types";
 import type { LocationConfig } from "./location-config";
 import { MANAGED_BY } from "./location-config";
 import { planRuleSets, type ExplainedRule } from "./plan-install-rbac";
 
 /** A rendered object: apiVersion, kind and metadata always set. */
-export type RenderedObject = KubernetesObject & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels: Record<string, string> } } & Record<string, unknown>;
+export type RenderedObject = KubernetesObject & {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels: Record<string, string> };
+} & Record<string, unknown>;
 
 /**
  * The runner image's entrypoint (the repo Dockerfile's `ENTRYPOINT`), written into the container's
@@ -32,7 +36,10 @@ export const RUNNER_CONTAINER = "runner";
 export const SPILL_MOUNT_PATH = "/tmp";
 
 /** Requests and limits when `runner.resources` is not given: a small steady footprint, memory capped. */
-export const DEFAULT_RUNNER_RESOURCES = { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } } as const;
+export const DEFAULT_RUNNER_RESOURCES = {
+  requests: { cpu: "100m", memory: "256Mi" },
+  limits: { memory: "1Gi" },
+} as const;
 
 /** Non-root UID/GID of the runner (the `node` user of the node:24-slim base image). */
 export const RUNNER_UID = 1000;
@@ -54,14 +61,20 @@ export function planLabels(plan: string, namespace: string): Record<string, stri
 export const planClusterName = (plan: string, namespace: string): string => `hks-plan.${namespace}.${plan}`;
 
 /** The ServiceAccount the Job runs as: the given one, or `hks-plan-<name>` created by the plan. */
-export function runnerServiceAccount(i: Pick<BackupPlanInputs, "planName" | "runner">): { name: string; created: boolean } {
-  return i.runner.serviceAccountName ? { name: i.runner.serviceAccountName, created: false } : { name: planObjectName(i.planName), created: true };
+export function runnerServiceAccount(i: Pick<BackupPlanInputs, "planName" | "runner">): {
+  name: string;
+  created: boolean;
+} {
+  return i.runner.serviceAccountName
+    ? { name: i.runner.serviceAccountName, created: false }
+    : { name: planObjectName(i.planName), created: true };
 }
 
 /** The ServiceAccount of the runner. Its token is mounted (the runner talks to the API server). */
 export function renderServiceAccount(i: BackupPlanInputs): RenderedObject {
   return {
-    apiVersion: "v1", kind: "ServiceAccount",
+    apiVersion: "v1",
+    kind: "ServiceAccount",
     metadata: { name: planObjectName(i.planName), namespace: i.namespace, labels: planLabels(i.planName, i.namespace) },
   };
 }
@@ -69,7 +82,8 @@ export function renderServiceAccount(i: BackupPlanInputs): RenderedObject {
 /** The ConfigMap holding plan.json (no secrets: locations by name only). */
 export function renderPlanConfigMap(i: BackupPlanInputs, spec: PlanSpec): RenderedObject {
   return {
-    apiVersion: "v1", kind: "ConfigMap",
+    apiVersion: "v1",
+    kind: "ConfigMap",
     metadata: { name: planObjectName(i.planName), namespace: i.namespace, labels: planLabels(i.planName, i.namespace) },
     data: { [PLAN_SPEC_KEY]: JSON.stringify(spec, null, 2) },
   };
@@ -77,13 +91,22 @@ export function renderPlanConfigMap(i: BackupPlanInputs, spec: PlanSpec): Render
 
 function rbacRules(rules: readonly ExplainedRule[]): { rules: Record<string, unknown>[]; reasons: string } {
   return {
-    rules: rules.map((r) => ({ apiGroups: r.apiGroups, resources: r.resources, verbs: r.verbs, ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}) })),
+    rules: rules.map((r) => ({
+      apiGroups: r.apiGroups,
+      resources: r.resources,
+      verbs: r.verbs,
+      ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}),
+    })),
     reasons: JSON.stringify(rules.map((r, n) => `${n}: ${r.why}`)),
   };
 }
 
 /** Roles, RoleBindings, ClusterRole and ClusterRoleBinding for the runner (plan-install-rbac.ts). */
-export function renderRbac(i: BackupPlanInputs, spec: PlanSpec, locations: readonly LocationConfig[]): RenderedObject[] {
+export function renderRbac(
+  i: BackupPlanInputs,
+  spec: PlanSpec,
+  locations: readonly LocationConfig[],
+): RenderedObject[] {
   const sa = runnerServiceAccount(i);
   const subject = { kind: "ServiceAccount", name: sa.name, namespace: i.namespace };
   const labels = planLabels(i.planName, i.namespace);
@@ -93,14 +116,32 @@ export function renderRbac(i: BackupPlanInputs, spec: PlanSpec, locations: reado
     const { rules, reasons } = rbacRules(set.rules);
     const annotations = { [RBAC_REASONS_ANNOTATION]: reasons };
     if (set.namespace) {
-      const name = set.namespace === i.namespace ? planObjectName(i.planName) : planClusterName(i.planName, i.namespace);
+      const name =
+        set.namespace === i.namespace ? planObjectName(i.planName) : planClusterName(i.planName, i.namespace);
       const meta = { name, namespace: set.namespace, labels };
       out.push({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { ...meta, annotations }, rules });
-      out.push({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: meta, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name }, subjects: [subject] });
+      out.push({
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: meta,
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+        subjects: [subject],
+      });
     } else {
       const name = planClusterName(i.planName, i.namespace);
-      out.push({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name, labels, annotations }, rules });
-      out.push({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name, labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name }, subjects: [subject] });
+      out.push({
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: { name, labels, annotations },
+        rules,
+      });
+      out.push({
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRoleBinding",
+        metadata: { name, labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+        subjects: [subject],
+      });
     }
   }
   return out;
@@ -127,9 +168,12 @@ export function runnerEnv(i: BackupPlanInputs): Record<string, unknown>[] {
 
 /**
  * NFS locations of the plan, mounted into the runner at the path the location's record names
- * (`localPath`, else the export path), which is where the runner opens them (location/store.ts).
+ * (`localPath`, else the export path), which is where the runner opens them (prepare/location-store.ts).
  */
-export function nfsMounts(locations: readonly LocationConfig[]): { volumes: Record<string, unknown>[]; mounts: Record<string, unknown>[] } {
+export function nfsMounts(locations: readonly LocationConfig[]): {
+  volumes: Record<string, unknown>[];
+  mounts: Record<string, unknown>[];
+} {
   const nfs = locations.filter((l) => l.nfs);
   return {
     volumes: nfs.map((l, n) => ({ name: `nfs-${n}`, nfs: { server: l.nfs!.server, path: l.nfs!.path } })),
@@ -155,7 +199,8 @@ export function renderCronJob(i: BackupPlanInputs, locations: readonly LocationC
     volumeMounts: [{ name: "spill", mountPath: SPILL_MOUNT_PATH }, ...nfs.mounts],
   };
   return {
-    apiVersion: "batch/v1", kind: "CronJob",
+    apiVersion: "batch/v1",
+    kind: "CronJob",
     metadata: { name: planObjectName(i.planName), namespace: i.namespace, labels },
     spec: {
       schedule: s.cron,
@@ -178,7 +223,13 @@ export function renderCronJob(i: BackupPlanInputs, locations: readonly LocationC
             spec: {
               serviceAccountName: runnerServiceAccount(i).name,
               restartPolicy: "Never",
-              securityContext: { runAsNonRoot: true, runAsUser: RUNNER_UID, runAsGroup: RUNNER_UID, fsGroup: RUNNER_UID, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: RUNNER_UID,
+                runAsGroup: RUNNER_UID,
+                fsGroup: RUNNER_UID,
+                seccompProfile: { type: "RuntimeDefault" },
+              },
               containers: [container],
               // The backup is spilled here in plaintext once, then encrypted per location (never
               // decrypted: the runner holds public keys only). Memory-backed would count against limits.
@@ -192,7 +243,11 @@ export function renderCronJob(i: BackupPlanInputs, locations: readonly LocationC
 }
 
 /** Every object of a plan in apply order (see the module comment). */
-export function renderPlanObjects(i: BackupPlanInputs, spec: PlanSpec, locations: readonly LocationConfig[]): RenderedObject[] {
+export function renderPlanObjects(
+  i: BackupPlanInputs,
+  spec: PlanSpec,
+  locations: readonly LocationConfig[],
+): RenderedObject[] {
   return [
     ...(runnerServiceAccount(i).created ? [renderServiceAccount(i)] : []),
     renderPlanConfigMap(i, spec),

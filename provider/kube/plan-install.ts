@@ -12,7 +12,7 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { ConflictError } from "../errors";
-import { PLAN_LABEL, PLAN_NAMESPACE_LABEL } from "../engine/run-plan-spec";
+import { PLAN_LABEL, PLAN_NAMESPACE_LABEL } from "../format/plan-spec";
 import type { InstalledObjectOutputs } from "../types";
 import { isNotFound, kubeError } from "./client";
 import { createKubeReader, type KubeReader } from "./discovery";
@@ -31,7 +31,11 @@ const COLLECTIONS: Readonly<Record<string, { prefix: string; plural: string; nam
   Role: { prefix: "/apis/rbac.authorization.k8s.io/v1", plural: "roles", namespaced: true },
   RoleBinding: { prefix: "/apis/rbac.authorization.k8s.io/v1", plural: "rolebindings", namespaced: true },
   ClusterRole: { prefix: "/apis/rbac.authorization.k8s.io/v1", plural: "clusterroles", namespaced: false },
-  ClusterRoleBinding: { prefix: "/apis/rbac.authorization.k8s.io/v1", plural: "clusterrolebindings", namespaced: false },
+  ClusterRoleBinding: {
+    prefix: "/apis/rbac.authorization.k8s.io/v1",
+    plural: "clusterrolebindings",
+    namespaced: false,
+  },
   CronJob: { prefix: "/apis/batch/v1", plural: "cronjobs", namespaced: true },
 };
 
@@ -45,13 +49,21 @@ export function objectPath(o: Pick<InstalledObjectOutputs, "kind" | "namespace" 
 
 /** What a plan installed, for its outputs (and its delete). */
 export function installedOf(objects: readonly RenderedObject[]): InstalledObjectOutputs[] {
-  return objects.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) }));
+  return objects.map((o) => ({
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    name: o.metadata.name,
+    ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+  }));
 }
 
 type Live = { metadata?: { labels?: Record<string, string> } } & Record<string, unknown>;
 
 /** The live object, or undefined when it does not exist. */
-export async function readObject(reader: KubeReader, o: Pick<InstalledObjectOutputs, "kind" | "namespace" | "name">): Promise<Live | undefined> {
+export async function readObject(
+  reader: KubeReader,
+  o: Pick<InstalledObjectOutputs, "kind" | "namespace" | "name">,
+): Promise<Live | undefined> {
   try {
     return await reader.getJson<Live>(objectPath(o));
   } catch (err) {
@@ -70,12 +82,21 @@ export function ownedBy(live: Live, plan: string, namespace: string): boolean {
  * Applies `objects` in order. Refuses (ConflictError, nothing changed) when one of them exists
  * without this plan's labels. Returns what is now installed.
  */
-export async function applyPlanObjects(kc: k8s.KubeConfig, objects: readonly RenderedObject[], plan: { name: string; namespace: string }, log: (l: string) => void): Promise<InstalledObjectOutputs[]> {
+export async function applyPlanObjects(
+  kc: k8s.KubeConfig,
+  objects: readonly RenderedObject[],
+  plan: { name: string; namespace: string },
+  log: (l: string) => void,
+): Promise<InstalledObjectOutputs[]> {
   const reader = createKubeReader(kc);
   for (const o of objects) {
     const live = await readObject(reader, { kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
     if (live && !ownedBy(live, plan.name, plan.namespace)) {
-      throw new ConflictError(`${describeObject({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })} already exists and was not installed by plan ${plan.namespace}/${plan.name}: rename the plan (name), or delete that object if it is a leftover`);
+      throw new ConflictError(
+        `${describeObject({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })} already ` +
+          `exists and was not installed by plan ${plan.namespace}/${plan.name}: rename the plan (name), or ` +
+          `delete that object if it is a leftover`,
+      );
     }
   }
   const api = k8s.KubernetesObjectApi.makeApiClient(kc);
@@ -83,7 +104,10 @@ export async function applyPlanObjects(kc: k8s.KubeConfig, objects: readonly Ren
     try {
       await api.patch(o, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
     } catch (err) {
-      throw kubeError(`applying ${describeObject({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })}`, err);
+      throw kubeError(
+        `applying ${describeObject({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })}`,
+        err,
+      );
     }
   }
   log(`plan ${plan.namespace}/${plan.name}: applied ${objects.map((o) => o.kind).join(", ")}`);
@@ -95,10 +119,18 @@ export async function applyPlanObjects(kc: k8s.KubeConfig, objects: readonly Ren
  * success; an object that no longer carries this plan's labels is left alone with a log line.
  * Errors are collected and thrown together after every object was tried.
  */
-export async function deletePlanObjects(kc: k8s.KubeConfig, installed: readonly InstalledObjectOutputs[], plan: { name: string; namespace: string }, log: (l: string) => void): Promise<void> {
+export async function deletePlanObjects(
+  kc: k8s.KubeConfig,
+  installed: readonly InstalledObjectOutputs[],
+  plan: { name: string; namespace: string },
+  log: (l: string) => void,
+): Promise<void> {
   const reader = createKubeReader(kc);
   const api = k8s.KubernetesObjectApi.makeApiClient(kc);
-  const order = [...installed.filter((o) => o.kind === "CronJob"), ...[...installed].reverse().filter((o) => o.kind !== "CronJob")];
+  const order = [
+    ...installed.filter((o) => o.kind === "CronJob"),
+    ...[...installed].reverse().filter((o) => o.kind !== "CronJob"),
+  ];
   const errors: string[] = [];
   let removed = 0;
   for (const o of order) {
@@ -109,20 +141,40 @@ export async function deletePlanObjects(kc: k8s.KubeConfig, installed: readonly 
         log(`${describeObject(o)} no longer carries the labels of plan ${plan.namespace}/${plan.name}: left in place`);
         continue;
       }
-      await api.delete({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.name, namespace: o.namespace } }, undefined, undefined, undefined, undefined, "Background")
-        .catch((err: unknown) => { if (!isNotFound(err)) throw kubeError(`deleting ${describeObject(o)}`, err); });
+      await api
+        .delete(
+          { apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.name, namespace: o.namespace } },
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          "Background",
+        )
+        .catch((err: unknown) => {
+          if (!isNotFound(err)) throw kubeError(`deleting ${describeObject(o)}`, err);
+        });
       removed++;
     } catch (err) {
       errors.push((err as Error).message);
     }
   }
-  if (errors.length) throw new ConflictError(`plan ${plan.namespace}/${plan.name}: ${errors.length} object(s) could not be deleted:\n  ${errors.join("\n  ")}`);
+  if (errors.length)
+    throw new ConflictError(
+      `plan ${plan.namespace}/${plan.name}: ${errors.length} object(s) could not be deleted:\n  ${errors.join("\n  ")}`,
+    );
   // Count what was there: after a create that failed before applying anything, that is none.
   log(`plan ${plan.namespace}/${plan.name}: removed ${removed} object(s); backups are kept`);
 }
 
-/** Removes objects of an earlier install that the new install no longer has (e.g. a dropped target namespace's Role). */
-export async function pruneStaleObjects(kc: k8s.KubeConfig, before: readonly InstalledObjectOutputs[], now: readonly InstalledObjectOutputs[], plan: { name: string; namespace: string }, log: (l: string) => void): Promise<void> {
+/** Removes objects of an earlier install that the new install no longer has (e.g. a dropped target namespace's Role).
+ * */
+export async function pruneStaleObjects(
+  kc: k8s.KubeConfig,
+  before: readonly InstalledObjectOutputs[],
+  now: readonly InstalledObjectOutputs[],
+  plan: { name: string; namespace: string },
+  log: (l: string) => void,
+): Promise<void> {
   const key = (o: InstalledObjectOutputs) => describeObject(o);
   const keep = new Set(now.map(key));
   const stale = before.filter((o) => !keep.has(key(o)));

@@ -13,11 +13,19 @@ export function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Reports every key of `obj` not in `allowed` as `<field>.<key>`, suggesting a near match. */
-export function rejectUnknownKeys(c: Checker, field: string, obj: Record<string, unknown>, allowed: readonly string[]): void {
+export function rejectUnknownKeys(
+  c: Checker,
+  field: string,
+  obj: Record<string, unknown>,
+  allowed: readonly string[],
+): void {
   for (const key of Object.keys(obj)) {
     if (allowed.includes(key)) continue;
     const similar = allowed.find((k) => k.toLowerCase() === key.toLowerCase());
-    c.fail(`${field}.${key}`, `unknown field${similar ? `; did you mean ${similar}?` : ""}; known fields are ${allowed.join(", ")}`);
+    c.fail(
+      `${field}.${key}`,
+      `unknown field${similar ? `; did you mean ${similar}?` : ""}; known fields are ${allowed.join(", ")}`,
+    );
   }
 }
 
@@ -39,7 +47,12 @@ export function capture<T>(c: Checker, fn: () => T): T | undefined {
  * Validates an optional list of strings, calling `each` for every known element; returns the list
  * (unknown elements kept as they are) or undefined when absent or not a list.
  */
-export function stringList(c: Checker, field: string, v: unknown, each: (s: string, f: string) => void): string[] | undefined {
+export function stringList(
+  c: Checker,
+  field: string,
+  v: unknown,
+  each: (s: string, f: string) => void,
+): string[] | undefined {
   if (!c.present(v)) return undefined;
   if (!Array.isArray(v)) {
     c.fail(field, `must be a list of strings, got ${JSON.stringify(v)}`);

@@ -9,8 +9,8 @@
  * surfaces only when a restore needs a backup that was never kept (or one that was kept too long).
  * Coarser rules (`monthly` with an hourly cron) are what GFS is for and always pass.
  */
-import { minIntervalSeconds } from "./schedule";
-import type { NormalizedRetentionPolicy, PeriodRule } from "./retention";
+import { minIntervalSeconds } from "../format/schedule";
+import type { NormalizedRetentionPolicy, PeriodRule } from "../format/retention";
 import type { Checker } from "./validate";
 
 const HOUR = 3600;
@@ -43,7 +43,13 @@ export function formatInterval(seconds: number): string {
  * @param field `retention` or `copies[i].retention`.
  * @param cron a valid cron expression; `timeZone` a valid IANA zone.
  */
-export function checkRetentionFitsSchedule(c: Checker, field: string, policy: NormalizedRetentionPolicy, cron: string, timeZone: string): void {
+export function checkRetentionFitsSchedule(
+  c: Checker,
+  field: string,
+  policy: NormalizedRetentionPolicy,
+  cron: string,
+  timeZone: string,
+): void {
   const finer = PERIOD_RULES.filter((r) => policy[r] > 0);
   if (finer.length === 0) return;
   const interval = minIntervalSeconds(cron, timeZone);
@@ -51,6 +57,9 @@ export function checkRetentionFitsSchedule(c: Checker, field: string, policy: No
     if (interval <= PERIOD_SECONDS[rule]) continue;
     const n = policy[rule];
     const coarser = PERIOD_RULES.find((r) => PERIOD_SECONDS[r] >= interval);
-    c.fail(`${field}.${rule}`, `the schedule "${cron}" runs at most every ${interval === Infinity ? "few years" : formatInterval(interval)}, so ${rule}: ${n} would keep one backup per run, i.e. ${n} runs spanning far more than ${n} ${rule === "daily" ? "days" : rule.replace(/ly$/, "s")}; use last: ${n} to keep the ${n} newest runs${coarser ? `, or ${coarser}` : ""}, or run the schedule more often`);
+    c.fail(
+      `${field}.${rule}`,
+      `the schedule "${cron}" runs at most every ${interval === Infinity ? "few years" : formatInterval(interval)}, so ${rule}: ${n} would keep one backup per run, i.e. ${n} runs spanning far more than ${n} ${rule === "daily" ? "days" : rule.replace(/ly$/, "s")}; use last: ${n} to keep the ${n} newest runs${coarser ? `, or ${coarser}` : ""}, or run the schedule more often`,
+    );
   }
 }

@@ -7,7 +7,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { BackupPlanRunnerInputs } from "../types";
 import { isObject, isQuantity, rejectUnknownKeys } from "./plan-fields";
-import { DNS_SUBDOMAIN, type Checker } from "./validate";
+import { DNS_SUBDOMAIN } from "../format/names";
+import type { Checker } from "./validate";
 
 /** Repository of the runner image built from the repo's Dockerfile. */
 export const RUNNER_IMAGE_REPOSITORY = "ghcr.io/hks-backup/runner";
@@ -27,7 +28,15 @@ export const MAX_RUNNER_TIMEOUT_SECONDS = 7 * 86_400;
 /** Finished Jobs (and their Pods' logs) kept per outcome when not set: 3. */
 export const DEFAULT_JOBS_HISTORY_LIMIT = 3;
 
-const RUNNER_KEYS = ["image", "imagePullPolicy", "resources", "serviceAccountName", "timeoutSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"] as const;
+const RUNNER_KEYS = [
+  "image",
+  "imagePullPolicy",
+  "resources",
+  "serviceAccountName",
+  "timeoutSeconds",
+  "successfulJobsHistoryLimit",
+  "failedJobsHistoryLimit",
+] as const;
 const RESOURCE_NAMES = ["cpu", "memory", "ephemeral-storage"] as const;
 
 let cachedVersion: string | undefined;
@@ -55,7 +64,8 @@ export function defaultRunnerImage(version: string = packageVersion()): string {
 
 function checkResources(c: Checker, v: unknown): void {
   if (!c.present(v)) return;
-  if (!isObject(v)) return c.fail("runner.resources", `must be { requests?: { cpu?, memory? }, limits?: { cpu?, memory? } }`);
+  if (!isObject(v))
+    return c.fail("runner.resources", `must be { requests?: { cpu?, memory? }, limits?: { cpu?, memory? } }`);
   rejectUnknownKeys(c, "runner.resources", v, ["requests", "limits"]);
   for (const kind of ["requests", "limits"] as const) {
     const m = v[kind];
@@ -66,7 +76,11 @@ function checkResources(c: Checker, v: unknown): void {
     }
     rejectUnknownKeys(c, `runner.resources.${kind}`, m, RESOURCE_NAMES);
     for (const [k, q] of Object.entries(m)) {
-      if (c.present(q) && !isQuantity(q)) c.fail(`runner.resources.${kind}.${k}`, `${JSON.stringify(q)} is not a Kubernetes quantity such as "500m", "1", "256Mi" or "1Gi"`);
+      if (c.present(q) && !isQuantity(q))
+        c.fail(
+          `runner.resources.${kind}.${k}`,
+          `${JSON.stringify(q)} is not a Kubernetes quantity such as "500m", "1", "256Mi" or "1Gi"`,
+        );
     }
   }
 }
@@ -76,18 +90,41 @@ export function checkRunner(c: Checker, v: unknown): BackupPlanRunnerInputs {
   const given = c.present(v) ? v : {};
   if (!isObject(given)) {
     c.fail("runner", "must be an object { image?, resources?, serviceAccountName?, ... }");
-    return { image: defaultRunnerImage(), timeoutSeconds: DEFAULT_RUNNER_TIMEOUT_SECONDS, successfulJobsHistoryLimit: DEFAULT_JOBS_HISTORY_LIMIT, failedJobsHistoryLimit: DEFAULT_JOBS_HISTORY_LIMIT };
+    return {
+      image: defaultRunnerImage(),
+      timeoutSeconds: DEFAULT_RUNNER_TIMEOUT_SECONDS,
+      successfulJobsHistoryLimit: DEFAULT_JOBS_HISTORY_LIMIT,
+      failedJobsHistoryLimit: DEFAULT_JOBS_HISTORY_LIMIT,
+    };
   }
   rejectUnknownKeys(c, "runner", given, RUNNER_KEYS);
   if (c.present(given.image) && (typeof given.image !== "string" || given.image === "" || /\s/.test(given.image))) {
-    c.fail("runner.image", `must be an image reference such as "${defaultRunnerImage()}", got ${JSON.stringify(given.image)}`);
+    c.fail(
+      "runner.image",
+      `must be an image reference such as "${defaultRunnerImage()}", got ${JSON.stringify(given.image)}`,
+    );
   }
   c.oneOf("runner.imagePullPolicy", given.imagePullPolicy, ["Always", "IfNotPresent", "Never"] as const);
   checkResources(c, given.resources);
-  if (c.present(given.serviceAccountName) && (typeof given.serviceAccountName !== "string" || given.serviceAccountName.length > 253 || !DNS_SUBDOMAIN.test(given.serviceAccountName))) {
-    c.fail("runner.serviceAccountName", `must be the name of an existing ServiceAccount in the plan's namespace, got ${JSON.stringify(given.serviceAccountName)}`);
+  if (
+    c.present(given.serviceAccountName) &&
+    (typeof given.serviceAccountName !== "string" ||
+      given.serviceAccountName.length > 253 ||
+      !DNS_SUBDOMAIN.test(given.serviceAccountName))
+  ) {
+    c.fail(
+      "runner.serviceAccountName",
+      `must be the name of an existing ServiceAccount in the plan's namespace, got ` +
+        `${JSON.stringify(given.serviceAccountName)}`,
+    );
   }
-  c.integer("runner.timeoutSeconds", given.timeoutSeconds, MIN_RUNNER_TIMEOUT_SECONDS, MAX_RUNNER_TIMEOUT_SECONDS, "seconds");
+  c.integer(
+    "runner.timeoutSeconds",
+    given.timeoutSeconds,
+    MIN_RUNNER_TIMEOUT_SECONDS,
+    MAX_RUNNER_TIMEOUT_SECONDS,
+    "seconds",
+  );
   c.integer("runner.successfulJobsHistoryLimit", given.successfulJobsHistoryLimit, 0, 100);
   c.integer("runner.failedJobsHistoryLimit", given.failedJobsHistoryLimit, 0, 100);
   return {

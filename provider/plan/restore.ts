@@ -3,9 +3,9 @@
  * event, so a change of what or where to restore replaces it; see {@link diffRestore} for the few
  * fields that change in place and why replacement deletes first.
  */
-import { parseIdentityFile } from "../engine/encrypt";
-import { parseSelector, selectorFromLabels, SelectorError } from "../engine/transform-selector";
-import { patchProblem } from "../engine/transform-patch";
+import { parseIdentityFile } from "../format/age-keys";
+import { parseLabelSelector, selectorFromLabels, SelectorError } from "../format/label-selector";
+import { patchProblem } from "../format/json-patch";
 import { nameProblem } from "../store/layout";
 import { containsUnknown, UNKNOWN } from "../kinds";
 import type { RestoreInputs } from "../types";
@@ -24,7 +24,12 @@ const KIND = /^[A-Z][A-Za-z0-9]*$/;
 
 function checkName(c: Checker, field: string, v: unknown, what: string, max = 253): void {
   if (!c.present(v)) return;
-  const p = typeof v === "string" ? (v.length > max ? `is ${v.length} characters long; the limit is ${max}` : nameProblem(v)) : "must be a string";
+  const p =
+    typeof v === "string"
+      ? v.length > max
+        ? `is ${v.length} characters long; the limit is ${max}`
+        : nameProblem(v)
+      : "must be a string";
   if (p) c.fail(field, `${what} ${p}`);
 }
 
@@ -40,7 +45,8 @@ function checkStringList(c: Checker, field: string, v: unknown, each: (s: string
 
 function checkMapping(c: Checker, v: unknown): void {
   if (!c.present(v)) return;
-  if (typeof v !== "object" || Array.isArray(v)) return c.fail("namespaceMapping", `must be a map of source to target namespaces, e.g. { production: "staging" }`);
+  if (typeof v !== "object" || Array.isArray(v))
+    return c.fail("namespaceMapping", `must be a map of source to target namespaces, e.g. { production: "staging" }`);
   const targets = new Map<string, string>();
   for (const [src, dst] of Object.entries(v as Record<string, unknown>)) {
     c.dnsLabel(`namespaceMapping.${src}`, src, "the source namespace (the key)");
@@ -48,7 +54,11 @@ function checkMapping(c: Checker, v: unknown): void {
     c.dnsLabel(`namespaceMapping.${src}`, dst, "the target namespace");
     if (typeof dst === "string") {
       const other = targets.get(dst);
-      if (other) c.fail(`namespaceMapping.${src}`, `${other} and ${src} both map to ${dst}; two namespaces cannot be restored into one`);
+      if (other)
+        c.fail(
+          `namespaceMapping.${src}`,
+          `${other} and ${src} both map to ${dst}; two namespaces cannot be restored into one`,
+        );
       targets.set(dst, src);
     }
   }
@@ -61,11 +71,15 @@ function checkSelector(c: Checker, v: unknown): string | undefined {
     // Unknown label values (preview) pass through as given; the real check normalises them.
     return containsUnknown(v) ? (v as unknown as string) : selectorFromLabels(v as Record<string, string>);
   }
-  if (typeof v !== "string") return (c.fail("selector", `must be a label map ({ app: "web" }) or a selector string ("app=web,tier!=cache")`), undefined);
+  if (typeof v !== "string")
+    return (
+      c.fail("selector", `must be a label map ({ app: "web" }) or a selector string ("app=web,tier!=cache")`),
+      undefined
+    );
   try {
-    parseSelector(v);
+    parseLabelSelector(v);
   } catch (e) {
-    if (e instanceof SelectorError) c.fail("selector", e.message);
+    if (e instanceof SelectorError) c.fail("selector", e.reason);
     else throw e;
   }
   return v;
@@ -79,13 +93,26 @@ function checkPatches(c: Checker, v: unknown): void {
     if (p === UNKNOWN) return;
     if (typeof p !== "object" || p === null) return c.fail(f, "must be an object { group, kind, name?, patch }");
     const o = p as Record<string, unknown>;
-    if (c.present(o.group) && typeof o.group !== "string") c.fail(`${f}.group`, `must be a string: the API group, "" (or "core") for the core group`);
-    if (o.group === undefined) c.fail(`${f}.group`, `is required: the API group, e.g. "apps", or "" for the core group`);
-    if (c.required(`${f}.kind`, o.kind, `the kind, e.g. "Deployment"`) && (typeof o.kind !== "string" || !KIND.test(o.kind))) {
+    if (c.present(o.group) && typeof o.group !== "string")
+      c.fail(`${f}.group`, `must be a string: the API group, "" (or "core") for the core group`);
+    if (o.group === undefined)
+      c.fail(`${f}.group`, `is required: the API group, e.g. "apps", or "" for the core group`);
+    if (
+      c.required(`${f}.kind`, o.kind, `the kind, e.g. "Deployment"`) &&
+      (typeof o.kind !== "string" || !KIND.test(o.kind))
+    ) {
       c.fail(`${f}.kind`, `must be a Kind in CamelCase such as "Deployment", got ${JSON.stringify(o.kind)}`);
     }
-    if (c.present(o.name) && (typeof o.name !== "string" || o.name === "")) c.fail(`${f}.name`, "must be a non-empty object name");
-    if (c.required(`${f}.patch`, o.patch, `JSON Patch operations, e.g. [{ op: "replace", path: "/spec/replicas", value: 1 }]`) && !containsUnknown(o.patch)) {
+    if (c.present(o.name) && (typeof o.name !== "string" || o.name === ""))
+      c.fail(`${f}.name`, "must be a non-empty object name");
+    if (
+      c.required(
+        `${f}.patch`,
+        o.patch,
+        `JSON Patch operations, e.g. [{ op: "replace", path: "/spec/replicas", value: 1 }]`,
+      ) &&
+      !containsUnknown(o.patch)
+    ) {
       const problem = patchProblem(o.patch);
       if (problem) c.fail(`${f}.patch`, problem);
     }
@@ -96,16 +123,20 @@ function checkPatches(c: Checker, v: unknown): void {
 export function checkRestore(news: Partial<RestoreInputs>): { inputs: RestoreInputs; failures: CheckFailure[] } {
   const c = new Checker();
   const n = news as Record<string, unknown> & Partial<RestoreInputs>;
-  if (c.required("restoreName", n.restoreName, "the restore's name")) checkName(c, "restoreName", n.restoreName, "the restore name", MAX_RESTORE_NAME_LENGTH);
+  if (c.required("restoreName", n.restoreName, "the restore's name"))
+    checkName(c, "restoreName", n.restoreName, "the restore name", MAX_RESTORE_NAME_LENGTH);
   const hasBackup = c.present(n.backupName) || n.backupName === UNKNOWN;
   const hasPlan = c.present(n.plan) || n.plan === UNKNOWN;
   if (hasBackup && hasPlan) c.fail("plan", "give either backup or plan + latest, not both");
-  if (!hasBackup && !hasPlan) c.fail("backup", "is required: a Backup resource or a backup name, or plan + latest: true");
+  if (!hasBackup && !hasPlan)
+    c.fail("backup", "is required: a Backup resource or a backup name, or plan + latest: true");
   checkName(c, "backup", n.backupName, "the backup name");
   checkName(c, "plan", n.plan, "the plan name");
   c.boolean("latest", n.latest);
-  if (hasPlan && n.latest !== true && (n.latest as unknown) !== UNKNOWN) c.fail("latest", "must be true with plan: the restore picks the newest Completed backup of the plan");
-  if (!hasPlan && n.latest === true) c.fail("plan", "is required with latest: true (the plan whose newest backup to restore)");
+  if (hasPlan && n.latest !== true && (n.latest as unknown) !== UNKNOWN)
+    c.fail("latest", "must be true with plan: the restore picks the newest Completed backup of the plan");
+  if (!hasPlan && n.latest === true)
+    c.fail("plan", "is required with latest: true (the plan whose newest backup to restore)");
   c.dnsLabel("storageLocation", n.storageLocation, "the storage location name");
   const namespace = n.namespace ?? DEFAULT_LOCATION_NAMESPACE;
   c.dnsLabel("namespace", namespace, "the namespace");
@@ -113,7 +144,12 @@ export function checkRestore(news: Partial<RestoreInputs>): { inputs: RestoreInp
   checkStringList(c, "includeNamespaces", n.includeNamespaces, (s, f) => c.dnsLabel(f, s, "a namespace"));
   for (const field of ["includeResources", "excludeResources"] as const) {
     checkStringList(c, field, n[field], (s, f) => {
-      if (!RESOURCE_FILTER.test(s)) c.fail(f, `must be a lowercase plural resource, optionally with its group ("configmaps", "deployments.apps") or "*", got ${JSON.stringify(s)}`);
+      if (!RESOURCE_FILTER.test(s))
+        c.fail(
+          f,
+          `must be a lowercase plural resource, optionally with its group ("configmaps", "deployments.apps") ` +
+            `or "*", got ${JSON.stringify(s)}`,
+        );
     });
   }
   const selector = checkSelector(c, n.selector);
@@ -154,9 +190,25 @@ export const IN_PLACE_INPUTS: readonly (keyof RestoreInputs)[] = ["kubeconfig", 
 
 /** The inputs compared by diff, in a stable order. */
 const DIFFED: readonly (keyof RestoreInputs)[] = [
-  "restoreName", "backupName", "plan", "latest", "storageLocation", "namespace", "includeNamespaces", "namespaceMapping",
-  "includeResources", "excludeResources", "selector", "existingResourcePolicy", "restoreVolumes", "preserveNodePorts",
-  "patches", "context", "kubeconfig", "identity", "cleanupOnDelete",
+  "restoreName",
+  "backupName",
+  "plan",
+  "latest",
+  "storageLocation",
+  "namespace",
+  "includeNamespaces",
+  "namespaceMapping",
+  "includeResources",
+  "excludeResources",
+  "selector",
+  "existingResourcePolicy",
+  "restoreVolumes",
+  "preserveNodePorts",
+  "patches",
+  "context",
+  "kubeconfig",
+  "identity",
+  "cleanupOnDelete",
 ];
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -167,10 +219,17 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
  * object as existing, and the old one's cleanup would then delete the new clone.
  * With plan + latest, the old outputs' `backupName` is the backup that was picked, not an input.
  */
-export function diffRestore(olds: Partial<RestoreInputs>, news: Partial<RestoreInputs>): { changes: boolean; replaces: string[]; changed: string[] } {
+export function diffRestore(
+  olds: Partial<RestoreInputs>,
+  news: Partial<RestoreInputs>,
+): { changes: boolean; replaces: string[]; changed: string[] } {
   const changed = DIFFED.filter((k) => {
     if (k === "backupName" && news.plan !== undefined && news.backupName === undefined) return false;
     return containsUnknown(news[k]) || !same(olds[k], news[k]);
   });
-  return { changes: changed.length > 0, replaces: changed.filter((k) => !IN_PLACE_INPUTS.includes(k as keyof RestoreInputs)), changed };
+  return {
+    changes: changed.length > 0,
+    replaces: changed.filter((k) => !IN_PLACE_INPUTS.includes(k as keyof RestoreInputs)),
+    changed,
+  };
 }

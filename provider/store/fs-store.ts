@@ -19,13 +19,21 @@ import { DigestStream } from "./digest-stream";
 import { walkFiles } from "./fs-walk";
 import { assertValidKey, assertValidPrefix, TEMP_FILE_PREFIX } from "./object-key";
 import {
-  deleteManyError, ObjectNotFoundError, writeOnceConflict,
-  type AbortIncompleteOptions, type ObjectEntry, type ObjectHead, type ObjectStore, type PutOptions, type PutResult,
+  deleteManyError,
+  ObjectNotFoundError,
+  writeOnceConflict,
+  type AbortIncompleteOptions,
+  type ObjectEntry,
+  type ObjectHead,
+  type ObjectStore,
+  type PutOptions,
+  type PutResult,
 } from "./object-store";
 
 /** Options of the filesystem store. */
 export interface FsStoreOptions {
-  /** The store root: an existing folder (e.g. an NFS mount point). It is never created, so an unmounted volume is an error, not a silent local write. */
+  /** The store root: an existing folder (e.g. an NFS mount point). It is never created, so an unmounted volume is an
+   * error, not a silent local write. */
   readonly root: string;
   /** Permission bits of written files; backups hold Secrets, hence owner-only. @default 0o600 */
   readonly fileMode?: number;
@@ -140,13 +148,17 @@ export class FsObjectStore implements ObjectStore {
     const all = [...keys];
     const limit = pLimit(DELETE_CONCURRENCY);
     const failures: { key: string; reason: string; cause?: unknown }[] = [];
-    await Promise.all(all.map((key) => limit(async () => {
-      try {
-        await this.delete(key);
-      } catch (err) {
-        failures.push({ key, reason: err instanceof Error ? err.message : String(err), cause: err });
-      }
-    })));
+    await Promise.all(
+      all.map((key) =>
+        limit(async () => {
+          try {
+            await this.delete(key);
+          } catch (err) {
+            failures.push({ key, reason: err instanceof Error ? err.message : String(err), cause: err });
+          }
+        }),
+      ),
+    );
     if (failures.length) throw deleteManyError(this.describe(), failures, all.length);
   }
 
@@ -199,7 +211,11 @@ export class FsObjectStore implements ObjectStore {
       } catch (err) {
         if (errno(err) === "ENOENT" && attempt < 2) continue;
         if (errno(err) === "ENOTDIR" || errno(err) === "EEXIST") {
-          throw new StorageError(`cannot write "${key}" in ${this.describe()}: a parent of it is a file, not a folder; use a key whose parents are folders`, { cause: err });
+          throw new StorageError(
+            `cannot write "${key}" in ${this.describe()}: a parent of it is a file, not a folder; use a key ` +
+              `whose parents are folders`,
+            { cause: err },
+          );
         }
         throw this.wrap(err, `writing "${key}"`);
       }
@@ -212,7 +228,11 @@ export class FsObjectStore implements ObjectStore {
     } catch (err) {
       if (errno(err) === "EEXIST") throw writeOnceConflict(key, this.describe());
       if (["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"].includes(errno(err) ?? "")) {
-        throw new StorageError(`cannot write "${key}" in ${this.describe()}: the filesystem refused a hard link (${errno(err)}), which write-once storage needs; use a local filesystem or NFS mount that supports hard links`, { cause: err });
+        throw new StorageError(
+          `cannot write "${key}" in ${this.describe()}: the filesystem refused a hard link (${errno(err)}), ` +
+            `which write-once storage needs; use a local filesystem or NFS mount that supports hard links`,
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -244,17 +264,26 @@ export class FsObjectStore implements ObjectStore {
     if (this.rootChecked) return;
     const st = await fsp.stat(this.root).catch(() => undefined);
     if (!st?.isDirectory()) {
-      throw new StorageError(`the filesystem store root ${this.root} does not exist or is not a folder; mount the volume or create the folder first`);
+      throw new StorageError(
+        `the filesystem store root ${this.root} does not exist or is not a folder; mount the volume or create ` +
+          `the folder first`,
+      );
     }
     this.rootChecked = true;
   }
 
   private async exists(file: string): Promise<boolean> {
-    return fsp.lstat(file).then(() => true, () => false);
+    return fsp.lstat(file).then(
+      () => true,
+      () => false,
+    );
   }
 
   private async isDir(file: string): Promise<boolean> {
-    return fsp.stat(file).then((s) => s.isDirectory(), () => false);
+    return fsp.stat(file).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
   }
 
   // Errors of our own kind and errors from the caller's body stream (anything without a syscall)
@@ -263,6 +292,10 @@ export class FsObjectStore implements ObjectStore {
     if (err instanceof HksError || (err as Error | undefined)?.name === "AbortError") return err;
     const e = err as NodeJS.ErrnoException;
     if (!e?.syscall) return err;
-    return new StorageError(`${what} in ${this.describe()} failed: ${e.code ?? ""} ${e.message}; check that the folder is mounted, writable and not full`, { cause: err });
+    return new StorageError(
+      `${what} in ${this.describe()} failed: ${e.code ?? ""} ${e.message}; check that the folder is mounted, ` +
+        `writable and not full`,
+      { cause: err },
+    );
   }
 }

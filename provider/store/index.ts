@@ -39,9 +39,13 @@ export function storeFromConfig(config: StoreConfig): ObjectStore {
     case "s3":
       return createS3Store(config);
     case "filesystem":
-      if (!config.path) throw new InputError("path", "is empty; give the absolute path of the backup folder, e.g. /mnt/backups");
+      if (!config.path)
+        throw new InputError("path", "is empty; give the absolute path of the backup folder, e.g. /mnt/backups");
       return new FsObjectStore({ root: config.path });
     default:
-      throw new InputError("kind", `"${(config as { kind?: unknown }).kind}" is not a storage kind; use "s3" or "filesystem"`);
+      throw new InputError(
+        "kind",
+        `"${(config as { kind?: unknown }).kind}" is not a storage kind; use "s3" or "filesystem"`,
+      );
   }
 }

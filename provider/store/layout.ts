@@ -59,7 +59,10 @@ export function nameProblem(name: string): string | undefined {
   if (name.length > MAX_NAME_LENGTH) return `is ${name.length} characters long; the limit is ${MAX_NAME_LENGTH}`;
   if (name.includes("/")) return `"${name}" contains '/'; use lowercase letters, digits, '-' and '.'`;
   if (!DNS1123_SUBDOMAIN.test(name)) {
-    return `"${name}" is not a DNS-1123 name: use lowercase letters, digits, '-' and '.', start and end with a letter or digit, no '..'`;
+    return (
+      `"${name}" is not a DNS-1123 name: use lowercase letters, digits, '-' and '.', start and end with a letter ` +
+      `or digit, no '..'`
+    );
   }
   return undefined;
 }
@@ -86,8 +89,10 @@ export function assertValidName(name: string, field = "name"): void {
 export function normalizePrefix(prefix: string, field = "prefix"): string {
   const parts = prefix.split("/").filter((p) => p.length > 0);
   for (const p of parts) {
-    if (p === "." || p === "..") throw new InputError(field, `"${prefix}" contains a '${p}' segment; use a plain path such as "team-a/backups"`);
-    if (p.includes("\0") || p.includes("\\")) throw new InputError(field, `"${prefix}" contains NUL or '\\'; use a plain path such as "team-a/backups"`);
+    if (p === "." || p === "..")
+      throw new InputError(field, `"${prefix}" contains a '${p}' segment; use a plain path such as "team-a/backups"`);
+    if (p.includes("\0") || p.includes("\\"))
+      throw new InputError(field, `"${prefix}" contains NUL or '\\'; use a plain path such as "team-a/backups"`);
   }
   return parts.join("/");
 }
@@ -182,3 +187,9 @@ export function createLayout(prefix = ""): StoreLayout {
     isValidLayoutKey: (key: string) => parseBackupKey(key) !== undefined || isLockKey(key),
   });
 }
+
+/**
+ * The layout inside every store. A store is rooted at its location's prefix (S3 `prefix`, the NFS
+ * folder), so keys are relative to it and one layout serves every location.
+ */
+export const STORE_LAYOUT: StoreLayout = createLayout();

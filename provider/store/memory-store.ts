@@ -8,8 +8,14 @@ import { pipeline } from "node:stream/promises";
 import { DigestStream } from "./digest-stream";
 import { assertValidKey, assertValidPrefix, compareKeys } from "./object-key";
 import {
-  deleteManyError, ObjectNotFoundError, writeOnceConflict,
-  type ObjectEntry, type ObjectHead, type ObjectStore, type PutOptions, type PutResult,
+  deleteManyError,
+  ObjectNotFoundError,
+  writeOnceConflict,
+  type ObjectEntry,
+  type ObjectHead,
+  type ObjectStore,
+  type PutOptions,
+  type PutResult,
 } from "./object-store";
 
 interface Stored {
@@ -26,7 +32,10 @@ export class MemoryObjectStore implements ObjectStore {
    * @param failDelete keys whose deletion throws, to exercise aggregate-error paths.
    * @default name "test"
    */
-  constructor(private readonly name = "test", readonly failDelete: Set<string> = new Set()) {}
+  constructor(
+    private readonly name = "test",
+    readonly failDelete: Set<string> = new Set(),
+  ) {}
 
   describe(): string {
     return `memory://${this.name}`;
@@ -93,7 +102,9 @@ export class MemoryObjectStore implements ObjectStore {
     const all = [...keys];
     const failures: { key: string; reason: string; cause?: unknown }[] = [];
     for (const key of all) {
-      await this.delete(key).catch((err: unknown) => failures.push({ key, reason: err instanceof Error ? err.message : String(err), cause: err }));
+      await this.delete(key).catch((err: unknown) =>
+        failures.push({ key, reason: err instanceof Error ? err.message : String(err), cause: err }),
+      );
     }
     if (failures.length) throw deleteManyError(this.describe(), failures, all.length);
   }

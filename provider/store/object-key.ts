@@ -20,11 +20,13 @@ export function keyProblem(key: string): string | undefined {
   if (key.includes("\0")) return "contains a NUL character";
   if (key.includes("\\")) return "contains '\\'; keys use '/' as the separator";
   if (key.startsWith("/")) return "is absolute; keys are relative to the store root";
-  if (Buffer.byteLength(key) > MAX_KEY_BYTES) return `is ${Buffer.byteLength(key)} bytes long; the limit is ${MAX_KEY_BYTES}`;
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES)
+    return `is ${Buffer.byteLength(key)} bytes long; the limit is ${MAX_KEY_BYTES}`;
   for (const seg of key.split("/")) {
     if (seg === "") return "has an empty segment ('//' or a trailing '/')";
     if (seg === "." || seg === "..") return `has a '${seg}' segment (path traversal)`;
-    if (seg.startsWith(TEMP_FILE_PREFIX)) return `has a segment starting with "${TEMP_FILE_PREFIX}", which is reserved for temporary files`;
+    if (seg.startsWith(TEMP_FILE_PREFIX))
+      return `has a segment starting with "${TEMP_FILE_PREFIX}", which is reserved for temporary files`;
   }
   return undefined;
 }
@@ -36,7 +38,11 @@ export function keyProblem(key: string): string | undefined {
  */
 export function assertValidKey(key: string, where: string): void {
   const problem = keyProblem(key);
-  if (problem) throw new InputError("key", `object key ${JSON.stringify(key)} for ${where} ${problem}; build keys with provider/store/layout.ts`);
+  if (problem)
+    throw new InputError(
+      "key",
+      `object key ${JSON.stringify(key)} for ${where} ${problem}; build keys with provider/store/layout.ts`,
+    );
 }
 
 /**
@@ -50,8 +56,18 @@ export function assertValidPrefix(prefix: string, where: string): void {
   let problem: string | undefined;
   if (prefix.includes("\0") || prefix.includes("\\")) problem = "contains NUL or '\\'";
   else if (prefix.startsWith("/")) problem = "is absolute; prefixes are relative to the store root";
-  else if (prefix.split("/").slice(0, -1).some((s) => s === "" || s === "." || s === "..")) problem = "has an empty, '.' or '..' segment";
-  if (problem) throw new InputError("prefix", `listing prefix ${JSON.stringify(prefix)} for ${where} ${problem}; build prefixes with provider/store/layout.ts`);
+  else if (
+    prefix
+      .split("/")
+      .slice(0, -1)
+      .some((s) => s === "" || s === "." || s === "..")
+  )
+    problem = "has an empty, '.' or '..' segment";
+  if (problem)
+    throw new InputError(
+      "prefix",
+      `listing prefix ${JSON.stringify(prefix)} for ${where} ${problem}; build prefixes with provider/store/layout.ts`,
+    );
 }
 
 /**

@@ -15,7 +15,8 @@ import { ConflictError, StorageError } from "../errors";
 
 /** Options for a write. */
 export interface PutOptions {
-  /** MIME type recorded with the object (S3 `Content-Type`; ignored by the filesystem store). @default "application/octet-stream" */
+  /** MIME type recorded with the object (S3 `Content-Type`; ignored by the filesystem store). @default
+   * "application/octet-stream" */
   readonly contentType?: string;
   /**
    * Called with the number of bytes the store has accepted so far (S3: bytes of uploaded parts;
@@ -112,8 +113,15 @@ export class ObjectNotFoundError extends StorageError {
    * @param key the missing key, relative to the store root.
    * @param where the store's `describe()`.
    */
-  constructor(readonly key: string, where: string, options?: { cause?: unknown }) {
-    super(`object "${key}" does not exist in ${where}; check the backup name, or list the location to see what it holds`, options);
+  constructor(
+    readonly key: string,
+    where: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `object "${key}" does not exist in ${where}; check the backup name, or list the location to see what it holds`,
+      options,
+    );
   }
 }
 
@@ -132,7 +140,11 @@ export const MAX_KEYS_IN_MESSAGE = 20;
  * @param failures each failed key with its reason.
  * @param total how many keys were asked for.
  */
-export function deleteManyError(where: string, failures: readonly { key: string; reason: string; cause?: unknown }[], total: number): StorageError {
+export function deleteManyError(
+  where: string,
+  failures: readonly { key: string; reason: string; cause?: unknown }[],
+  total: number,
+): StorageError {
   const shown = failures.slice(0, MAX_KEYS_IN_MESSAGE).map((f) => `  ${f.key}: ${f.reason}`);
   if (failures.length > shown.length) shown.push(`  ... and ${failures.length - shown.length} more`);
   return new StorageError(
@@ -148,5 +160,9 @@ export function deleteManyError(where: string, failures: readonly { key: string;
  * @param where the store's `describe()`.
  */
 export function writeOnceConflict(key: string, where: string, cause?: unknown): ConflictError {
-  return new ConflictError(`object "${key}" already exists in ${where} and objects are never overwritten; write under a new key (e.g. a new backup name) or delete the old object first`, { cause });
+  return new ConflictError(
+    `object "${key}" already exists in ${where} and objects are never overwritten; write under a new key (e.g. ` +
+      `a new backup name) or delete the old object first`,
+    { cause },
+  );
 }

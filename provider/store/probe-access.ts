@@ -8,7 +8,10 @@
  *   needs the same s3:PutObject permission and creates no object.
  */
 import {
-  AbortMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, ListObjectVersionsCommand,
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  ListObjectVersionsCommand,
 } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
 import { StorageError } from "../errors";
@@ -63,16 +66,28 @@ async function probeWithoutWrite(store: ObjectStore, location: string): Promise<
   if (store instanceof S3ObjectStore) {
     const s3 = store;
     const Key = s3.rootPrefix + absent;
-    await step(location, checks, "write permission (multipart upload started and aborted; no object created)", async () => {
-      try {
-        const { UploadId } = await s3.client.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key, ...sseParams(s3.sse) }));
-        await s3.client.send(new AbortMultipartUploadCommand({ Bucket: s3.bucket, Key, UploadId }));
-      } catch (err) {
-        throw s3Error(err, "starting a multipart upload", location);
-      }
-    });
+    await step(
+      location,
+      checks,
+      "write permission (multipart upload started and aborted; no object created)",
+      async () => {
+        try {
+          const { UploadId } = await s3.client.send(
+            new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key, ...sseParams(s3.sse) }),
+          );
+          await s3.client.send(new AbortMultipartUploadCommand({ Bucket: s3.bucket, Key, UploadId }));
+        } catch (err) {
+          throw s3Error(err, "starting a multipart upload", location);
+        }
+      },
+    );
   }
-  return { location, mode: "no-write", checks, note: "object lock is enabled, so no probe object was written (it could not be deleted before its retention ends)" };
+  return {
+    location,
+    mode: "no-write",
+    checks,
+    note: "object lock is enabled, so no probe object was written (it could not be deleted before its retention ends)",
+  };
 }
 
 // On a versioned bucket a delete only adds a marker: remove every version of the probe key too.
@@ -81,7 +96,8 @@ async function purgeVersions(store: S3ObjectStore, key: string): Promise<string 
   try {
     const res = await store.client.send(new ListObjectVersionsCommand({ Bucket: store.bucket, Prefix: Key }));
     const all = [...(res.Versions ?? []), ...(res.DeleteMarkers ?? [])].filter((v) => v.Key === Key);
-    for (const v of all) await store.client.send(new DeleteObjectCommand({ Bucket: store.bucket, Key, VersionId: v.VersionId }));
+    for (const v of all)
+      await store.client.send(new DeleteObjectCommand({ Bucket: store.bucket, Key, VersionId: v.VersionId }));
     return undefined;
   } catch (err) {
     return `could not remove old versions of the probe object ${key}: ${(err as Error).message}`;
@@ -102,10 +118,13 @@ async function probeWriteReadDelete(store: ObjectStore, location: string): Promi
   const checks: string[] = [];
   const key = `${PROBE_KEY_PREFIX}${randomBytes(8).toString("hex")}`;
   const body = randomBytes(32);
-  await step(location, checks, "write", async () => { await store.put(key, body); });
+  await step(location, checks, "write", async () => {
+    await store.put(key, body);
+  });
   try {
     await step(location, checks, "read", async () => {
-      if (!(await store.tryGet(key))?.equals(body)) throw new Error("the probe object read back differs from what was written");
+      if (!(await store.tryGet(key))?.equals(body))
+        throw new Error("the probe object read back differs from what was written");
     });
     await step(location, checks, "list", async () => {
       for await (const o of store.list(key)) if (o.key === key) return;

@@ -7,8 +7,13 @@
  * backups are gone but locked old ones remain is worse than an untouched one.
  */
 import {
-  AbortMultipartUploadCommand, DeleteObjectsCommand, GetObjectLegalHoldCommand, GetObjectRetentionCommand,
-  ListMultipartUploadsCommand, ListObjectVersionsCommand, type S3Client,
+  AbortMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectLegalHoldCommand,
+  GetObjectRetentionCommand,
+  ListMultipartUploadsCommand,
+  ListObjectVersionsCommand,
+  type S3Client,
 } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import { StorageError } from "../errors";
@@ -39,16 +44,26 @@ export class ObjectLockedError extends StorageError {
    * @param bucket the bucket.
    * @param locked every protected version found.
    */
-  constructor(readonly bucket: string, readonly locked: readonly LockedVersion[]) {
-    const lines = locked.slice(0, MAX_KEYS_IN_MESSAGE).map((v) =>
-      `  ${v.key} (version ${v.versionId}): ${[v.retainUntil ? `${v.mode ?? "retained"} until ${v.retainUntil.toISOString()}` : "", v.legalHold ? "legal hold" : ""].filter(Boolean).join(", ")}`);
+  constructor(
+    readonly bucket: string,
+    readonly locked: readonly LockedVersion[],
+  ) {
+    const GOVERNANCE_NOTE =
+      "; GOVERNANCE retention can only be bypassed out of band by someone with s3:BypassGovernanceRetention";
+    const lines = locked.slice(0, MAX_KEYS_IN_MESSAGE).map((v) => {
+      const retained = v.retainUntil ? `${v.mode ?? "retained"} until ${v.retainUntil.toISOString()}` : "";
+      const why = [retained, v.legalHold ? "legal hold" : ""].filter(Boolean).join(", ");
+      return `  ${v.key} (version ${v.versionId}): ${why}`;
+    });
     if (locked.length > lines.length) lines.push(`  ... and ${locked.length - lines.length} more`);
     const until = locked.map((v) => v.retainUntil?.getTime() ?? 0).reduce((a, b) => Math.max(a, b), 0);
     super(
-      `refusing to empty bucket "${bucket}": object lock still protects ${locked.length} object version(s), and nothing was deleted:\n${lines.join("\n")}\n` +
-        `Keep the data (set deletionPolicy to Retain)${until ? `, or delete again after ${new Date(until).toISOString()}` : ""}` +
+      `refusing to empty bucket "${bucket}": object lock still protects ${locked.length} object version(s), ` +
+        `and nothing was deleted:\n${lines.join("\n")}\n` +
+        `Keep the data (set deletionPolicy to ` +
+        `Retain)${until ? `, or delete again after ${new Date(until).toISOString()}` : ""}` +
         `${locked.some((v) => v.legalHold) ? "; legal holds must be lifted first" : ""}` +
-        `${locked.some((v) => v.mode === "GOVERNANCE") ? "; GOVERNANCE retention can only be bypassed out of band by someone with s3:BypassGovernanceRetention" : ""}.`,
+        `${locked.some((v) => v.mode === "GOVERNANCE") ? GOVERNANCE_NOTE : ""}.`,
     );
   }
 }
@@ -63,13 +78,19 @@ export interface DeleteContentsResult {
   readonly uploads: number;
 }
 
-interface VersionRef { readonly Key: string; readonly VersionId: string; readonly marker: boolean }
+interface VersionRef {
+  readonly Key: string;
+  readonly VersionId: string;
+  readonly marker: boolean;
+}
 
 async function* listVersions(client: S3Client, bucket: string, prefix: string): AsyncGenerator<VersionRef[]> {
   let KeyMarker: string | undefined;
   let VersionIdMarker: string | undefined;
   do {
-    const page = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker, VersionIdMarker }));
+    const page = await client.send(
+      new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker, VersionIdMarker }),
+    );
     yield [
       ...(page.Versions ?? []).map((v) => ({ Key: v.Key ?? "", VersionId: v.VersionId ?? "null", marker: false })),
       ...(page.DeleteMarkers ?? []).map((m) => ({ Key: m.Key ?? "", VersionId: m.VersionId ?? "null", marker: true })),
@@ -80,16 +101,28 @@ async function* listVersions(client: S3Client, bucket: string, prefix: string): 
 }
 
 async function lockOf(client: S3Client, bucket: string, v: VersionRef, now: Date): Promise<LockedVersion | undefined> {
-  const absent = (code: string) => (err: unknown) => { if (s3Code(err) === code) return undefined; throw err; };
+  const absent = (code: string) => (err: unknown) => {
+    if (s3Code(err) === code) return undefined;
+    throw err;
+  };
   const [ret, hold] = await Promise.all([
-    client.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: v.Key, VersionId: v.VersionId })).catch(absent("NoSuchObjectLockConfiguration")),
-    client.send(new GetObjectLegalHoldCommand({ Bucket: bucket, Key: v.Key, VersionId: v.VersionId })).catch(absent("NoSuchObjectLockConfiguration")),
+    client
+      .send(new GetObjectRetentionCommand({ Bucket: bucket, Key: v.Key, VersionId: v.VersionId }))
+      .catch(absent("NoSuchObjectLockConfiguration")),
+    client
+      .send(new GetObjectLegalHoldCommand({ Bucket: bucket, Key: v.Key, VersionId: v.VersionId }))
+      .catch(absent("NoSuchObjectLockConfiguration")),
   ]);
   const until = ret?.Retention?.RetainUntilDate;
   const retained = until !== undefined && until > now;
   const legalHold = hold?.LegalHold?.Status === "ON";
   if (!retained && !legalHold) return undefined;
-  return { key: v.Key, versionId: v.VersionId, legalHold, ...(retained ? { mode: ret?.Retention?.Mode, retainUntil: until } : {}) };
+  return {
+    key: v.Key,
+    versionId: v.VersionId,
+    legalHold,
+    ...(retained ? { mode: ret?.Retention?.Mode, retainUntil: until } : {}),
+  };
 }
 
 /** Every version under `prefix` that object lock protects at `now`. */
@@ -97,7 +130,9 @@ async function findLocked(client: S3Client, bucket: string, prefix: string, now:
   const limit = pLimit(RETENTION_CONCURRENCY);
   const locked: LockedVersion[] = [];
   for await (const page of listVersions(client, bucket, prefix)) {
-    const found = await Promise.all(page.filter((v) => !v.marker).map((v) => limit(() => lockOf(client, bucket, v, now))));
+    const found = await Promise.all(
+      page.filter((v) => !v.marker).map((v) => limit(() => lockOf(client, bucket, v, now))),
+    );
     locked.push(...found.filter((x): x is LockedVersion => x !== undefined));
   }
   return locked;
@@ -112,8 +147,12 @@ async function abortUploads(client: S3Client, bucket: string, prefix: string): P
     const page = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, KeyMarker, UploadIdMarker }));
     for (const u of page.Uploads ?? []) {
       if (!u.Key?.startsWith(prefix)) continue;
-      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }))
-        .then(() => n++, (err: unknown) => { if (s3Code(err) !== "NoSuchUpload") throw err; });
+      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId })).then(
+        () => n++,
+        (err: unknown) => {
+          if (s3Code(err) !== "NoSuchUpload") throw err;
+        },
+      );
     }
     KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
     UploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
@@ -131,7 +170,9 @@ async function abortUploads(client: S3Client, bucket: string, prefix: string): P
  *   clock used to judge retention (default: the current time).
  */
 export async function deleteBucketContents(
-  client: S3Client, bucket: string, opts: { readonly prefix?: string; readonly now?: Date } = {},
+  client: S3Client,
+  bucket: string,
+  opts: { readonly prefix?: string; readonly now?: Date } = {},
 ): Promise<DeleteContentsResult> {
   const prefix = opts.prefix ?? "";
   const where = `s3://${bucket}${prefix ? "/" + prefix : ""}`;
@@ -147,12 +188,24 @@ export async function deleteBucketContents(
     for await (const page of listVersions(client, bucket, prefix)) {
       for (let i = 0; i < page.length; i += 1000) {
         const batch = page.slice(i, i + 1000);
-        const res = await client.send(new DeleteObjectsCommand({
-          Bucket: bucket, Delete: { Quiet: true, Objects: batch.map(({ Key, VersionId }) => ({ Key, VersionId })) },
-        }));
+        const res = await client.send(
+          new DeleteObjectsCommand({
+            Bucket: bucket,
+            Delete: { Quiet: true, Objects: batch.map(({ Key, VersionId }) => ({ Key, VersionId })) },
+          }),
+        );
         const failed = new Set((res.Errors ?? []).map((e) => `${e.Key}\0${e.VersionId ?? "null"}`));
-        for (const e of res.Errors ?? []) failures.push({ key: `${e.Key} (version ${e.VersionId})`, reason: `${e.Code}: ${e.Message ?? ""}`, cause: e });
-        for (const v of batch) if (!failed.has(`${v.Key}\0${v.VersionId}`)) v.marker ? deleteMarkers++ : versions++;
+        for (const e of res.Errors ?? [])
+          failures.push({
+            key: `${e.Key} (version ${e.VersionId})`,
+            reason: `${e.Code}: ${e.Message ?? ""}`,
+            cause: e,
+          });
+        for (const v of batch) {
+          if (failed.has(`${v.Key}\0${v.VersionId}`)) continue;
+          if (v.marker) deleteMarkers++;
+          else versions++;
+        }
       }
     }
     const uploads = await abortUploads(client, bucket, prefix);

@@ -3,8 +3,12 @@
  * BackupStorageLocation `read`/`diff` and for `ensureBucket`'s "what is already there".
  */
 import {
-  GetBucketEncryptionCommand, GetBucketTaggingCommand, GetBucketVersioningCommand, GetObjectLockConfigurationCommand,
-  HeadBucketCommand, type S3Client,
+  GetBucketEncryptionCommand,
+  GetBucketTaggingCommand,
+  GetBucketVersioningCommand,
+  GetObjectLockConfigurationCommand,
+  HeadBucketCommand,
+  type S3Client,
 } from "@aws-sdk/client-s3";
 import { StorageError } from "../errors";
 import { readLifecycleRules, summarizeLifecycle, type LifecycleSpec } from "./s3-bucket-lifecycle";
@@ -69,7 +73,12 @@ export async function bucketExists(client: S3Client, bucket: string): Promise<bo
     if (s3Status(err) === 404 || s3Code(err) === "NoSuchBucket" || s3Code(err) === "NotFound") return false;
     if (s3Status(err) === 403) {
       // HEAD has no error body: wrong keys and someone else's bucket look the same here.
-      throw new StorageError(`access to bucket "${bucket}" was denied (HTTP 403): check the credentials (access key id and secret access key); if they are right, they lack s3:ListBucket on it, or the bucket belongs to another account (choose another bucket name)`, { cause: err });
+      throw new StorageError(
+        `access to bucket "${bucket}" was denied (HTTP 403): check the credentials (access key id and secret ` +
+          `access key); if they are right, they lack s3:ListBucket on it, or the bucket belongs to another ` +
+          `account (choose another bucket name)`,
+        { cause: err },
+      );
     }
     throw s3Error(err, "checking the bucket", `s3://${bucket}`);
   }
@@ -77,7 +86,10 @@ export async function bucketExists(client: S3Client, bucket: string): Promise<bo
 
 /** Object lock state of an existing bucket; `undefined` when object lock is not enabled. */
 export async function readObjectLock(client: S3Client, bucket: string): Promise<ObjectLockState | undefined> {
-  const res = await optional(() => client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket })), "ObjectLockConfigurationNotFoundError");
+  const res = await optional(
+    () => client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket })),
+    "ObjectLockConfigurationNotFoundError",
+  );
   const cfg = res?.ObjectLockConfiguration;
   if (cfg?.ObjectLockEnabled !== "Enabled") return undefined;
   const r = cfg.Rule?.DefaultRetention;
@@ -100,7 +112,10 @@ export async function inspectBucket(client: S3Client, bucket: string): Promise<B
     const [ver, objectLock, enc, rules, tagging] = await Promise.all([
       client.send(new GetBucketVersioningCommand({ Bucket: bucket })),
       readObjectLock(client, bucket),
-      optional(() => client.send(new GetBucketEncryptionCommand({ Bucket: bucket })), "ServerSideEncryptionConfigurationNotFoundError"),
+      optional(
+        () => client.send(new GetBucketEncryptionCommand({ Bucket: bucket })),
+        "ServerSideEncryptionConfigurationNotFoundError",
+      ),
       readLifecycleRules(client, bucket),
       optional(() => client.send(new GetBucketTaggingCommand({ Bucket: bucket })), "NoSuchTagSet"),
     ]);
@@ -111,7 +126,12 @@ export async function inspectBucket(client: S3Client, bucket: string): Promise<B
       versioning: ver.Status === "Enabled" || ver.Status === "Suspended" ? ver.Status : "Off",
       ...(objectLock ? { objectLock } : {}),
       ...(byDefault?.SSEAlgorithm
-        ? { encryption: { type: byDefault.SSEAlgorithm, ...(byDefault.KMSMasterKeyID ? { kmsKeyId: byDefault.KMSMasterKeyID } : {}) } }
+        ? {
+            encryption: {
+              type: byDefault.SSEAlgorithm,
+              ...(byDefault.KMSMasterKeyID ? { kmsKeyId: byDefault.KMSMasterKeyID } : {}),
+            },
+          }
         : {}),
       ...(lifecycle ? { lifecycle } : {}),
       tags: Object.fromEntries((tagging?.TagSet ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),

@@ -8,7 +8,8 @@ import { s3Code } from "./s3-errors";
 
 /** What the lifecycle of a backup bucket does. */
 export interface LifecycleSpec {
-  /** Expire objects this many days after they were written (and noncurrent versions as long after they became noncurrent). @default no expiry */
+  /** Expire objects this many days after they were written (and noncurrent versions as long after they became
+   * noncurrent). @default no expiry */
   readonly expireDays?: number;
   /** Abort multipart uploads left incomplete this many days after they started. @default no rule */
   readonly abortIncompleteUploadDays?: number;
@@ -36,7 +37,9 @@ export function hksLifecycleRules(spec: LifecycleSpec): LifecycleRule[] {
   const rules: LifecycleRule[] = [];
   if (spec.expireDays !== undefined) {
     rules.push({
-      ID: HKS_RULE_IDS.expire, Status: "Enabled", Filter,
+      ID: HKS_RULE_IDS.expire,
+      Status: "Enabled",
+      Filter,
       Expiration: { Days: spec.expireDays },
       // On a versioned bucket expiry only adds a delete marker; this removes the data as well.
       NoncurrentVersionExpiration: { NoncurrentDays: spec.expireDays },
@@ -44,7 +47,9 @@ export function hksLifecycleRules(spec: LifecycleSpec): LifecycleRule[] {
   }
   if (spec.abortIncompleteUploadDays !== undefined) {
     rules.push({
-      ID: HKS_RULE_IDS.abortIncomplete, Status: "Enabled", Filter,
+      ID: HKS_RULE_IDS.abortIncomplete,
+      Status: "Enabled",
+      Filter,
       AbortIncompleteMultipartUpload: { DaysAfterInitiation: spec.abortIncompleteUploadDays },
     });
   }
@@ -57,7 +62,10 @@ export function hksLifecycleRules(spec: LifecycleSpec): LifecycleRule[] {
  * @param existing the bucket's current rules.
  * @param spec what hks wants.
  */
-export function mergeLifecycleRules(existing: readonly LifecycleRule[], spec: LifecycleSpec): LifecycleRule[] | undefined {
+export function mergeLifecycleRules(
+  existing: readonly LifecycleRule[],
+  spec: LifecycleSpec,
+): LifecycleRule[] | undefined {
   const ours = new Set<string>(Object.values(HKS_RULE_IDS));
   const wanted = hksLifecycleRules(spec);
   const current = existing.filter((r) => r.ID && ours.has(r.ID));
@@ -67,10 +75,14 @@ export function mergeLifecycleRules(existing: readonly LifecycleRule[], spec: Li
 
 // Compares only the fields hks sets: services echo rules back with extra defaults.
 function sameRule(a: LifecycleRule, b: LifecycleRule): boolean {
-  return a.ID === b.ID && a.Status === b.Status && (a.Filter?.Prefix ?? a.Prefix ?? "") === (b.Filter?.Prefix ?? "") &&
+  return (
+    a.ID === b.ID &&
+    a.Status === b.Status &&
+    (a.Filter?.Prefix ?? a.Prefix ?? "") === (b.Filter?.Prefix ?? "") &&
     a.Expiration?.Days === b.Expiration?.Days &&
     a.NoncurrentVersionExpiration?.NoncurrentDays === b.NoncurrentVersionExpiration?.NoncurrentDays &&
-    a.AbortIncompleteMultipartUpload?.DaysAfterInitiation === b.AbortIncompleteMultipartUpload?.DaysAfterInitiation;
+    a.AbortIncompleteMultipartUpload?.DaysAfterInitiation === b.AbortIncompleteMultipartUpload?.DaysAfterInitiation
+  );
 }
 
 /** What the hks rules among `rules` do; `undefined` when there are none. */
@@ -81,6 +93,7 @@ export function summarizeLifecycle(rules: readonly LifecycleRule[]): Omit<Lifecy
   return {
     ...(expire?.Expiration?.Days !== undefined ? { expireDays: expire.Expiration.Days } : {}),
     ...(abort?.AbortIncompleteMultipartUpload?.DaysAfterInitiation !== undefined
-      ? { abortIncompleteUploadDays: abort.AbortIncompleteMultipartUpload.DaysAfterInitiation } : {}),
+      ? { abortIncompleteUploadDays: abort.AbortIncompleteMultipartUpload.DaysAfterInitiation }
+      : {}),
   };
 }

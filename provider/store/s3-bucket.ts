@@ -4,8 +4,14 @@
  * (other lifecycle rules and tags are kept; versioning is never suspended).
  */
 import {
-  CreateBucketCommand, PutBucketEncryptionCommand, PutBucketLifecycleConfigurationCommand, PutBucketTaggingCommand,
-  PutBucketVersioningCommand, PutObjectLockConfigurationCommand, type BucketLocationConstraint, type S3Client,
+  CreateBucketCommand,
+  PutBucketEncryptionCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketTaggingCommand,
+  PutBucketVersioningCommand,
+  PutObjectLockConfigurationCommand,
+  type BucketLocationConstraint,
+  type S3Client,
 } from "@aws-sdk/client-s3";
 import { InputError, StorageError } from "../errors";
 import { inspectBucket, type BucketInspection, type ObjectLockMode } from "./s3-bucket-inspect";
@@ -58,24 +64,34 @@ function validate(spec: EnsureBucketSpec): void {
   if (spec.objectLock && !(Number.isInteger(spec.objectLock.days) && spec.objectLock.days >= 1)) {
     throw new InputError("objectLock.days", `is ${spec.objectLock.days}; give a whole number of days, at least 1`);
   }
-  for (const [k, v] of Object.entries({ expireDays: spec.lifecycle?.expireDays, abortIncompleteUploadDays: spec.lifecycle?.abortIncompleteUploadDays })) {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new InputError(`lifecycle.${k}`, `is ${v}; give a whole number of days, at least 1`);
+  for (const [k, v] of Object.entries({
+    expireDays: spec.lifecycle?.expireDays,
+    abortIncompleteUploadDays: spec.lifecycle?.abortIncompleteUploadDays,
+  })) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1))
+      throw new InputError(`lifecycle.${k}`, `is ${v}; give a whole number of days, at least 1`);
   }
 }
 
 async function createBucket(client: S3Client, spec: EnsureBucketSpec): Promise<boolean> {
   try {
-    await client.send(new CreateBucketCommand({
-      Bucket: spec.bucket,
-      ObjectLockEnabledForBucket: spec.objectLock ? true : undefined,
-      CreateBucketConfiguration: spec.region !== "us-east-1" ? { LocationConstraint: spec.region as BucketLocationConstraint } : undefined,
-    }));
+    await client.send(
+      new CreateBucketCommand({
+        Bucket: spec.bucket,
+        ObjectLockEnabledForBucket: spec.objectLock ? true : undefined,
+        CreateBucketConfiguration:
+          spec.region !== "us-east-1" ? { LocationConstraint: spec.region as BucketLocationConstraint } : undefined,
+      }),
+    );
     return true;
   } catch (err) {
     // Created concurrently by us (another run): adopt it like any found bucket.
     if (s3Code(err) === "BucketAlreadyOwnedByYou") return false;
     if (s3Code(err) === "BucketAlreadyExists") {
-      throw new StorageError(`bucket name "${spec.bucket}" is taken by another account; bucket names are global, choose another`, { cause: err });
+      throw new StorageError(
+        `bucket name "${spec.bucket}" is taken by another account; bucket names are global, choose another`,
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -102,7 +118,11 @@ export async function ensureBucket(client: S3Client, spec: EnsureBucketSpec): Pr
     before = await inspectBucket(client, spec.bucket);
   }
   if (spec.objectLock && !before.objectLock) {
-    throw new InputError("objectLock", `bucket "${spec.bucket}" already exists without Object Lock, and Object Lock can only be enabled when a bucket is created; use a new bucket name, or remove objectLock to use this bucket as it is`);
+    throw new InputError(
+      "objectLock",
+      `bucket "${spec.bucket}" already exists without Object Lock, and Object Lock can only be enabled when a ` +
+        `bucket is created; use a new bucket name, or remove objectLock to use this bucket as it is`,
+    );
   }
   const applied: BucketSetting[] = [];
   const unchanged: BucketSetting[] = [];
@@ -127,32 +147,81 @@ export async function ensureBucket(client: S3Client, spec: EnsureBucketSpec): Pr
 
 type Step = (setting: BucketSetting, wanted: unknown, inPlace: boolean, write: () => Promise<unknown>) => Promise<void>;
 
-async function applySettings(client: S3Client, spec: EnsureBucketSpec, before: BucketInspection, step: Step): Promise<void> {
+async function applySettings(
+  client: S3Client,
+  spec: EnsureBucketSpec,
+  before: BucketInspection,
+  step: Step,
+): Promise<void> {
   const Bucket = spec.bucket;
   const lock = spec.objectLock;
-  await step("objectLock", lock, before.objectLock?.mode === lock?.mode && before.objectLock?.days === lock?.days && before.objectLock?.years === undefined,
-    () => client.send(new PutObjectLockConfigurationCommand({
-      Bucket, ObjectLockConfiguration: { ObjectLockEnabled: "Enabled", Rule: { DefaultRetention: { Mode: lock?.mode, Days: lock?.days } } },
-    })));
-  await step("versioning", spec.versioning, before.versioning === "Enabled",
-    () => client.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: "Enabled" } })));
+  await step(
+    "objectLock",
+    lock,
+    before.objectLock?.mode === lock?.mode &&
+      before.objectLock?.days === lock?.days &&
+      before.objectLock?.years === undefined,
+    () =>
+      client.send(
+        new PutObjectLockConfigurationCommand({
+          Bucket,
+          ObjectLockConfiguration: {
+            ObjectLockEnabled: "Enabled",
+            Rule: { DefaultRetention: { Mode: lock?.mode, Days: lock?.days } },
+          },
+        }),
+      ),
+  );
+  await step("versioning", spec.versioning, before.versioning === "Enabled", () =>
+    client.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: "Enabled" } })),
+  );
   const sse = spec.sse;
   const kmsKeyId = sse?.type === "aws:kms" ? sse.kmsKeyId : undefined;
-  await step("encryption", sse, before.encryption?.type === sse?.type && before.encryption?.kmsKeyId === kmsKeyId,
-    () => client.send(new PutBucketEncryptionCommand({
-      Bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: sse?.type, KMSMasterKeyID: kmsKeyId } }] },
-    })));
-  const rules = spec.lifecycle ? mergeLifecycleRules(await readLifecycleRules(client, Bucket), spec.lifecycle) : undefined;
-  await step("lifecycle", spec.lifecycle, rules === undefined,
-    () => client.send(new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules: rules } })).catch((err: unknown) => {
-      // MinIO, for one, rejects a rule whose only action is AbortIncompleteMultipartUpload
-      // (InvalidArgument: it removes stale uploads itself); say which setting to drop.
-      if (spec.lifecycle?.abortIncompleteUploadDays !== undefined && ["MalformedXML", "InvalidArgument", "NotImplemented", "InvalidRequest"].includes(s3Code(err) ?? "")) {
-        throw new StorageError(`bucket "${Bucket}" rejected the lifecycle rules (${s3Code(err)}: ${(err as Error).message}); many S3-compatible services do not support AbortIncompleteMultipartUpload rules (MinIO removes stale uploads itself after 24 hours by default): remove lifecycle.abortIncompleteUploadDays for this service`, { cause: err });
-      }
-      throw err;
-    }));
+  await step("encryption", sse, before.encryption?.type === sse?.type && before.encryption?.kmsKeyId === kmsKeyId, () =>
+    client.send(
+      new PutBucketEncryptionCommand({
+        Bucket,
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: sse?.type, KMSMasterKeyID: kmsKeyId } }],
+        },
+      }),
+    ),
+  );
+  const rules = spec.lifecycle
+    ? mergeLifecycleRules(await readLifecycleRules(client, Bucket), spec.lifecycle)
+    : undefined;
+  await step("lifecycle", spec.lifecycle, rules === undefined, () =>
+    client
+      .send(new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules: rules } }))
+      .catch((err: unknown) => {
+        // MinIO, for one, rejects a rule whose only action is AbortIncompleteMultipartUpload
+        // (InvalidArgument: it removes stale uploads itself); say which setting to drop.
+        if (
+          spec.lifecycle?.abortIncompleteUploadDays !== undefined &&
+          ["MalformedXML", "InvalidArgument", "NotImplemented", "InvalidRequest"].includes(s3Code(err) ?? "")
+        ) {
+          throw new StorageError(
+            `bucket "${Bucket}" rejected the lifecycle rules (${s3Code(err)}: ${(err as Error).message}); many ` +
+              `S3-compatible services do not support AbortIncompleteMultipartUpload rules (MinIO removes stale ` +
+              `uploads itself after 24 hours by default): remove lifecycle.abortIncompleteUploadDays for this ` +
+              `service`,
+            { cause: err },
+          );
+        }
+        throw err;
+      }),
+  );
   const tags = { ...before.tags, ...spec.tags };
-  await step("tags", spec.tags, Object.entries(spec.tags ?? {}).every(([k, v]) => before.tags[k] === v),
-    () => client.send(new PutBucketTaggingCommand({ Bucket, Tagging: { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } })));
+  await step(
+    "tags",
+    spec.tags,
+    Object.entries(spec.tags ?? {}).every(([k, v]) => before.tags[k] === v),
+    () =>
+      client.send(
+        new PutBucketTaggingCommand({
+          Bucket,
+          Tagging: { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+        }),
+      ),
+  );
 }

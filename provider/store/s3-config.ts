@@ -23,7 +23,8 @@ export interface S3ClientConfig {
   readonly region: string;
   /** Endpoint URL of an S3-compatible service (e.g. `http://127.0.0.1:9000`). @default the AWS endpoint of `region` */
   readonly endpoint?: string;
-  /** Address buckets as `endpoint/bucket` rather than `bucket.endpoint`. @default true when `endpoint` is set, else false */
+  /** Address buckets as `endpoint/bucket` rather than `bucket.endpoint`. @default true when `endpoint` is set, else
+   * false */
   readonly forcePathStyle?: boolean;
   /** Static credentials. @default the SDK's default credential chain */
   readonly credentials?: S3Credentials;
@@ -75,16 +76,25 @@ export const DEFAULT_QUEUE_SIZE = 4;
 export function bucketNameProblem(bucket: string, prefixField = "prefix"): string | undefined {
   if (bucket.includes("/")) {
     const [name, ...rest] = bucket.split("/");
-    return `"${bucket}" contains '/'; put only the bucket name here ("${name}") and the path in ${prefixField} ("${rest.filter(Boolean).join("/")}")`;
+    return (
+      `"${bucket}" contains '/'; put only the bucket name here ("${name}") and the path in ${prefixField} ` +
+      `("${rest.filter(Boolean).join("/")}")`
+    );
   }
-  if (bucket.length < 3 || bucket.length > 63) return `"${bucket}" is ${bucket.length} characters long; bucket names have 3 to 63`;
+  if (bucket.length < 3 || bucket.length > 63)
+    return `"${bucket}" is ${bucket.length} characters long; bucket names have 3 to 63`;
   if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(bucket)) {
-    return `"${bucket}" is not a valid bucket name: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit`;
+    return (
+      `"${bucket}" is not a valid bucket name: use lowercase letters, digits, '-' and '.', starting and ` +
+      `ending with a letter or digit`
+    );
   }
   if (bucket.includes("..")) return `"${bucket}" must not contain two adjacent periods`;
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(bucket)) return `"${bucket}" must not be formatted as an IP address`;
-  if (bucket.startsWith("xn--") || bucket.startsWith("sthree-")) return `"${bucket}" must not start with "xn--" or "sthree-"`;
-  if (bucket.endsWith("-s3alias") || bucket.endsWith("--ol-s3")) return `"${bucket}" must not end with "-s3alias" or "--ol-s3"`;
+  if (bucket.startsWith("xn--") || bucket.startsWith("sthree-"))
+    return `"${bucket}" must not start with "xn--" or "sthree-"`;
+  if (bucket.endsWith("-s3alias") || bucket.endsWith("--ol-s3"))
+    return `"${bucket}" must not end with "-s3alias" or "--ol-s3"`;
   return undefined;
 }
 
@@ -101,21 +111,31 @@ function check(field: string, problem: string | undefined): void {
 export function assertValidS3Config(config: S3StoreConfig, fieldPrefix = ""): void {
   const f = (name: string) => (fieldPrefix ? `${fieldPrefix}.${name}` : name);
   check(f("bucket"), bucketNameProblem(config.bucket, f("prefix")));
-  check(f("region"), config.region ? undefined : "is empty; set the bucket's region, e.g. us-east-1 (any value for MinIO)");
+  check(
+    f("region"),
+    config.region ? undefined : "is empty; set the bucket's region, e.g. us-east-1 (any value for MinIO)",
+  );
   if (config.endpoint !== undefined && !/^https?:\/\/[^/]+/.test(config.endpoint)) {
     check(f("endpoint"), `"${config.endpoint}" is not an http(s) URL; use e.g. https://s3.example.com:9000`);
   }
   if (config.credentials && (!config.credentials.accessKeyId || !config.credentials.secretAccessKey)) {
-    check(f("credentials"), "needs both accessKeyId and secretAccessKey; or omit credentials to use the environment (AWS_ACCESS_KEY_ID, ...)");
+    check(
+      f("credentials"),
+      "needs both accessKeyId and secretAccessKey; or omit credentials to use the environment (AWS_ACCESS_KEY_ID, ...)",
+    );
   }
-  if (config.sse?.type === "aws:kms" && !config.sse.kmsKeyId) check(f("sse.kmsKeyId"), "is empty; give the KMS key id or ARN, or use type AES256");
+  if (config.sse?.type === "aws:kms" && !config.sse.kmsKeyId)
+    check(f("sse.kmsKeyId"), "is empty; give the KMS key id or ARN, or use type AES256");
   if (config.partSize !== undefined && (!Number.isInteger(config.partSize) || config.partSize < MIN_PART_SIZE)) {
     check(f("partSize"), `is ${config.partSize}; it must be an integer of at least ${MIN_PART_SIZE} bytes (5 MiB)`);
   }
   if (config.queueSize !== undefined && (!Number.isInteger(config.queueSize) || config.queueSize < 1)) {
     check(f("queueSize"), `is ${config.queueSize}; it must be a positive integer`);
   }
-  if (config.listPageSize !== undefined && (!Number.isInteger(config.listPageSize) || config.listPageSize < 1 || config.listPageSize > 1000)) {
+  if (
+    config.listPageSize !== undefined &&
+    (!Number.isInteger(config.listPageSize) || config.listPageSize < 1 || config.listPageSize > 1000)
+  ) {
     check(f("listPageSize"), `is ${config.listPageSize}; it must be an integer from 1 to 1000`);
   }
 }

@@ -29,7 +29,9 @@ export function isWriteConflict(err: unknown): boolean {
 
 // Fix hints by error code: what the person should change.
 const FIXES: Record<string, string> = {
-  AccessDenied: "check the credentials and the bucket policy (the location needs s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject and s3:AbortMultipartUpload)",
+  AccessDenied:
+    "check the credentials and the bucket policy (the location needs s3:ListBucket, s3:GetObject, " +
+    "s3:PutObject, s3:DeleteObject and s3:AbortMultipartUpload)",
   InvalidAccessKeyId: "the access key id is unknown to the service; check the credentials",
   SignatureDoesNotMatch: "the secret access key does not match the access key id; check the credentials",
   NoSuchBucket: "the bucket does not exist; create it (a BackupStorageLocation does) or fix the bucket name",
@@ -39,12 +41,16 @@ const FIXES: Record<string, string> = {
   ECONNREFUSED: "nothing listens at the endpoint; check the endpoint URL and that the service runs",
   ENOTFOUND: "the endpoint's host name does not resolve; check the endpoint URL",
   ETIMEDOUT: "the endpoint did not answer in time; check the network and the endpoint URL",
-  TimeoutError: "the endpoint stopped answering (no byte moved within objectStorage.idleTimeoutSeconds, 3 attempts); check that the service runs and the network path to it, or raise idleTimeoutSeconds for a very slow link",
+  TimeoutError:
+    "the endpoint stopped answering (no byte moved within objectStorage.idleTimeoutSeconds, 3 attempts); check " +
+    "that the service runs and the network path to it, or raise idleTimeoutSeconds for a very slow link",
 };
 
 // A HEAD response has no body, so its error carries only the status: HTTP 403 may be wrong keys as
 // well as a missing permission.
-const FORBIDDEN_WITHOUT_CODE = "access denied: check the access key and secret, and the bucket policy (the location needs s3:ListBucket, s3:GetObject, s3:PutObject, s3:DeleteObject and s3:AbortMultipartUpload)";
+const FORBIDDEN_WITHOUT_CODE =
+  "access denied: check the access key and secret, and the bucket policy (the location needs s3:ListBucket, " +
+  "s3:GetObject, s3:PutObject, s3:DeleteObject and s3:AbortMultipartUpload)";
 
 function fixFor(code: string | undefined, status: number | undefined): string {
   if (code && FIXES[code]) return FIXES[code];
@@ -66,5 +72,9 @@ export function s3Error(err: unknown, what: string, where: string): unknown {
   const status = s3Status(err);
   const detail = [code, status ? `HTTP ${status}` : undefined].filter(Boolean).join(", ");
   const msg = (err as Error | undefined)?.message;
-  return new StorageError(`${what} in ${where} failed${detail ? ` (${detail})` : ""}${msg && msg !== code ? `: ${msg}` : ""}; ${fixFor(code, status)}`, { cause: err });
+  return new StorageError(
+    `${what} in ${where} failed${detail ? ` (${detail})` : ""}${msg && msg !== code ? `: ${msg}` : ""}; ` +
+      `${fixFor(code, status)}`,
+    { cause: err },
+  );
 }

@@ -7,8 +7,17 @@
  * existing object is untouched.
  */
 import {
-  AbortMultipartUploadCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand,
-  HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, type MultipartUpload, type S3Client,
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type MultipartUpload,
+  type S3Client,
 } from "@aws-sdk/client-s3";
 import type { Readable } from "node:stream";
 import { StorageError } from "../errors";
@@ -16,11 +25,24 @@ import { sha256Hex } from "./digest-stream";
 import { normalizePrefix } from "./layout";
 import { assertValidKey, assertValidPrefix } from "./object-key";
 import {
-  deleteManyError, ObjectNotFoundError, writeOnceConflict,
-  type AbortIncompleteOptions, type ObjectEntry, type ObjectHead, type ObjectStore, type PutOptions, type PutResult,
+  deleteManyError,
+  ObjectNotFoundError,
+  writeOnceConflict,
+  type AbortIncompleteOptions,
+  type ObjectEntry,
+  type ObjectHead,
+  type ObjectStore,
+  type PutOptions,
+  type PutResult,
 } from "./object-store";
 import { createS3Client } from "./s3-client";
-import { assertValidS3Config, DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE, type S3Sse, type S3StoreConfig } from "./s3-config";
+import {
+  assertValidS3Config,
+  DEFAULT_PART_SIZE,
+  DEFAULT_QUEUE_SIZE,
+  type S3Sse,
+  type S3StoreConfig,
+} from "./s3-config";
 import { isNoSuchKey, isWriteConflict, s3Code, s3Error } from "./s3-errors";
 import { sseParams, uploadStream } from "./s3-upload";
 
@@ -42,7 +64,10 @@ export class S3ObjectStore implements ObjectStore {
    * @param client an S3 client (see `createS3Client`); used, never closed, by the store.
    * @param config bucket, prefix and write options; validated here.
    */
-  constructor(readonly client: S3Client, private readonly config: S3StoreConfig) {
+  constructor(
+    readonly client: S3Client,
+    private readonly config: S3StoreConfig,
+  ) {
     assertValidS3Config(config);
     this.bucket = config.bucket;
     this.sse = config.sse;
@@ -59,10 +84,18 @@ export class S3ObjectStore implements ObjectStore {
     try {
       const full = this.fullKey(key);
       if (await this.head(key)) throw writeOnceConflict(key, this.describe());
-      return await uploadStream({
-        client: this.client, bucket: this.bucket, key: full, body, sse: this.sse,
-        partSize: this.config.partSize ?? DEFAULT_PART_SIZE, queueSize: this.config.queueSize ?? DEFAULT_QUEUE_SIZE,
-      }, opts);
+      return await uploadStream(
+        {
+          client: this.client,
+          bucket: this.bucket,
+          key: full,
+          body,
+          sse: this.sse,
+          partSize: this.config.partSize ?? DEFAULT_PART_SIZE,
+          queueSize: this.config.queueSize ?? DEFAULT_QUEUE_SIZE,
+        },
+        opts,
+      );
     } catch (err) {
       // The store owns the body: a refused write must not leave its producer blocked.
       body.destroy();
@@ -75,10 +108,17 @@ export class S3ObjectStore implements ObjectStore {
     try {
       const full = this.fullKey(key);
       if (await this.head(key)) throw writeOnceConflict(key, this.describe());
-      await this.client.send(new PutObjectCommand({
-        Bucket: this.bucket, Key: full, Body: buf, ContentType: opts.contentType ?? "application/octet-stream",
-        IfNoneMatch: "*", ...sseParams(this.sse),
-      }), { abortSignal: opts.signal });
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: full,
+          Body: buf,
+          ContentType: opts.contentType ?? "application/octet-stream",
+          IfNoneMatch: "*",
+          ...sseParams(this.sse),
+        }),
+        { abortSignal: opts.signal },
+      );
     } catch (err) {
       throw this.writeError(err, key);
     }
@@ -89,7 +129,9 @@ export class S3ObjectStore implements ObjectStore {
   async getStream(key: string, opts: { readonly signal?: AbortSignal } = {}): Promise<Readable> {
     const full = this.fullKey(key);
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: full }), { abortSignal: opts.signal });
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: full }), {
+        abortSignal: opts.signal,
+      });
       const body = res.Body as Readable;
       opts.signal?.addEventListener("abort", () => body.destroy(opts.signal?.reason), { once: true });
       return body;
@@ -130,16 +172,25 @@ export class S3ObjectStore implements ObjectStore {
     do {
       let page;
       try {
-        page = await this.client.send(new ListObjectsV2Command({
-          Bucket: this.bucket, Prefix: this.rootPrefix + prefix, ContinuationToken: token, MaxKeys: this.pageSize,
-        }));
+        page = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.rootPrefix + prefix,
+            ContinuationToken: token,
+            MaxKeys: this.pageSize,
+          }),
+        );
       } catch (err) {
         throw s3Error(err, `listing "${prefix}"`, this.describe());
       }
       for (const o of page.Contents ?? []) {
         // Zero-byte "folder" markers (made by consoles) are not objects of this store.
         if (!o.Key || o.Key.endsWith("/")) continue;
-        yield { key: o.Key.slice(this.rootPrefix.length), size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) };
+        yield {
+          key: o.Key.slice(this.rootPrefix.length),
+          size: o.Size ?? 0,
+          lastModified: o.LastModified ?? new Date(0),
+        };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -183,7 +234,9 @@ export class S3ObjectStore implements ObjectStore {
       seen.add(u.UploadId);
       if (opts.olderThan && u.Initiated && u.Initiated >= opts.olderThan) return;
       try {
-        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
+        await this.client.send(
+          new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }),
+        );
         aborted++;
       } catch (err) {
         // Completed or aborted by someone else since the listing: nothing left to remove.
@@ -206,7 +259,14 @@ export class S3ObjectStore implements ObjectStore {
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     do {
-      const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: exactKey, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: this.bucket,
+          Prefix: exactKey,
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+        }),
+      );
       yield* page.Uploads ?? [];
       keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
       uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
@@ -216,12 +276,19 @@ export class S3ObjectStore implements ObjectStore {
   /** Deletes up to 1000 keys in one request; returns the keys that failed (absent keys are success). */
   private async deleteBatch(keys: string[]): Promise<{ key: string; reason: string; cause?: unknown }[]> {
     try {
-      const res = await this.client.send(new DeleteObjectsCommand({
-        Bucket: this.bucket, Delete: { Quiet: true, Objects: keys.map((k) => ({ Key: this.rootPrefix + k })) },
-      }));
+      const res = await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Quiet: true, Objects: keys.map((k) => ({ Key: this.rootPrefix + k })) },
+        }),
+      );
       return (res.Errors ?? [])
         .filter((e) => e.Code !== "NoSuchKey")
-        .map((e) => ({ key: (e.Key ?? "").slice(this.rootPrefix.length), reason: `${e.Code ?? "error"}: ${e.Message ?? ""}`, cause: e }));
+        .map((e) => ({
+          key: (e.Key ?? "").slice(this.rootPrefix.length),
+          reason: `${e.Code ?? "error"}: ${e.Message ?? ""}`,
+          cause: e,
+        }));
     } catch (err) {
       const reason = (s3Error(err, "DeleteObjects", this.describe()) as Error).message;
       return keys.map((key) => ({ key, reason, cause: err }));
@@ -239,7 +306,11 @@ export class S3ObjectStore implements ObjectStore {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (err) {
       if (isNoSuchKey(err) || s3Code(err) === "NoSuchBucket") {
-        throw new StorageError(`bucket "${this.bucket}" does not exist (${this.describe()}); create it (a BackupStorageLocation does) or fix the bucket name`, { cause: err });
+        throw new StorageError(
+          `bucket "${this.bucket}" does not exist (${this.describe()}); create it (a BackupStorageLocation ` +
+            `does) or fix the bucket name`,
+          { cause: err },
+        );
       }
       throw s3Error(err, "checking the bucket", this.describe());
     }

@@ -35,9 +35,14 @@ export interface S3UploadRequest {
 }
 
 /** S3 request parameters for server-side encryption. */
-export function sseParams(sse: S3Sse | undefined): { ServerSideEncryption?: "AES256" | "aws:kms"; SSEKMSKeyId?: string } {
+export function sseParams(sse: S3Sse | undefined): {
+  ServerSideEncryption?: "AES256" | "aws:kms";
+  SSEKMSKeyId?: string;
+} {
   if (!sse) return {};
-  return sse.type === "aws:kms" ? { ServerSideEncryption: "aws:kms", SSEKMSKeyId: sse.kmsKeyId } : { ServerSideEncryption: "AES256" };
+  return sse.type === "aws:kms"
+    ? { ServerSideEncryption: "aws:kms", SSEKMSKeyId: sse.kmsKeyId }
+    : { ServerSideEncryption: "AES256" };
 }
 
 /**
@@ -51,7 +56,8 @@ export async function uploadStream(req: S3UploadRequest, opts: PutOptions): Prom
   // Cancel by failing the body rather than `upload.abort()`: lib-storage's abort() rejects done()
   // before the multipart abort is sent, while a body error makes done() wait for all part uploads
   // and send AbortMultipartUpload first.
-  const onAbort = () => req.body.destroy(opts.signal?.reason ?? Object.assign(new Error("upload aborted"), { name: "AbortError" }));
+  const onAbort = () =>
+    req.body.destroy(opts.signal?.reason ?? Object.assign(new Error("upload aborted"), { name: "AbortError" }));
   opts.signal?.throwIfAborted();
   opts.signal?.addEventListener("abort", onAbort, { once: true });
   try {

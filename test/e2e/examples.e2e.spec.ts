@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createSampleApp } from "../../cli/dev/sample-app";
-import { generateIdentity } from "../../provider/engine/encrypt";
+import { generateIdentity } from "../../provider/engine/archive/encrypt";
 import { pulumiProject, type PulumiProject } from "../support/pulumi";
 
 const stack = inject("stack");
@@ -32,7 +32,11 @@ async function example(name: string, config: Record<string, string> = {}): Promi
 }
 
 /** up, a preview that must be empty, then the checks, then destroy. */
-async function lifecycle(p: PulumiProject, checks: (outputs: Record<string, unknown>) => Promise<void>, afterDestroy?: () => Promise<void>): Promise<void> {
+async function lifecycle(
+  p: PulumiProject,
+  checks: (outputs: Record<string, unknown>) => Promise<void>,
+  afterDestroy?: () => Promise<void>,
+): Promise<void> {
   try {
     await p.up();
     await p.preview(["--expect-no-changes"]);
@@ -47,7 +51,13 @@ async function lifecycle(p: PulumiProject, checks: (outputs: Record<string, unkn
 async function namespaceGone(name: string, ms = 60_000): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    if (!(await core.readNamespace({ name }).then(() => true, () => false))) return true;
+    if (
+      !(await core.readNamespace({ name }).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return true;
     await new Promise((r) => setTimeout(r, 500));
   }
   return false;
@@ -58,9 +68,19 @@ beforeAll(async () => {
   // Mission-critical objects in two namespaces, for the selector-only example.
   for (const ns of ["payments", "ledger"]) {
     await core.createNamespace({ body: { metadata: { name: ns } } }).catch(() => undefined);
-    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "critical-config", labels: { app: "mission-critical" } }, data: { k: ns } } }).catch(() => undefined);
+    await core
+      .createNamespacedConfigMap({
+        namespace: ns,
+        body: { metadata: { name: "critical-config", labels: { app: "mission-critical" } }, data: { k: ns } },
+      })
+      .catch(() => undefined);
   }
-  await core.createNamespacedSecret({ namespace: "payments", body: { metadata: { name: "critical-secret", labels: { app: "mission-critical" } }, stringData: { k: "v" } } }).catch(() => undefined);
+  await core
+    .createNamespacedSecret({
+      namespace: "payments",
+      body: { metadata: { name: "critical-secret", labels: { app: "mission-critical" } }, stringData: { k: "v" } },
+    })
+    .catch(() => undefined);
 });
 
 describe("examples", () => {
@@ -70,7 +90,8 @@ describe("examples", () => {
       const byResource = o.itemsByResource as Record<string, number>;
       expect(byResource["deployments.apps"]).toBe(1);
       expect(byResource["statefulsets.apps"]).toBe(1);
-      expect(byResource.configmaps).toBeGreaterThanOrEqual(1); // web-config (+ kube-root-ca.crt); scratch is excluded by label
+      // web-config (+ kube-root-ca.crt); scratch is excluded by label
+      expect(byResource.configmaps).toBeGreaterThanOrEqual(1);
     });
   });
 
@@ -84,28 +105,43 @@ describe("examples", () => {
 
   it("production-db-daily: the seed's plan installs its CronJob; destroy removes it", async () => {
     let cronJobName = "";
-    await lifecycle(await example("production-db-daily"), async (o) => {
-      cronJobName = String(o.cronJob);
-      const cj = await batch.readNamespacedCronJob({ name: cronJobName, namespace: "hks-system" });
-      expect(cj.spec?.schedule).toBe("0 2 * * *");
-      expect(cj.spec?.timeZone).toBe("UTC");
-      expect(cj.spec?.concurrencyPolicy).toBe("Forbid");
-    }, async () => {
-      expect(await batch.readNamespacedCronJob({ name: cronJobName, namespace: "hks-system" }).then(() => true, () => false)).toBe(false);
-    });
+    await lifecycle(
+      await example("production-db-daily"),
+      async (o) => {
+        cronJobName = String(o.cronJob);
+        const cj = await batch.readNamespacedCronJob({ name: cronJobName, namespace: "hks-system" });
+        expect(cj.spec?.schedule).toBe("0 2 * * *");
+        expect(cj.spec?.timeZone).toBe("UTC");
+        expect(cj.spec?.concurrencyPolicy).toBe("Forbid");
+      },
+      async () => {
+        expect(
+          await batch.readNamespacedCronJob({ name: cronJobName, namespace: "hks-system" }).then(
+            () => true,
+            () => false,
+          ),
+        ).toBe(false);
+      },
+    );
   });
 
   it("clone-production-to-staging: a patched clone; destroy removes the clone and only the clone", async () => {
-    await lifecycle(await example("clone-production-to-staging"), async (o) => {
-      expect(o.restorePhase).toBe("Completed");
-      expect((o.createdNamespaces as { name: string }[]).map((n) => n.name)).toEqual(["staging"]);
-      const web = await apps.readNamespacedDeployment({ name: "web", namespace: "staging" });
-      expect(web.spec?.replicas).toBe(1);
-      expect((await apps.readNamespacedDeployment({ name: "web", namespace: "production" })).spec?.replicas).toBe(2);
-    }, async () => {
-      expect(await namespaceGone("staging")).toBe(true);
-      expect((await apps.readNamespacedDeployment({ name: "web", namespace: "production" })).metadata?.name).toBe("web");
-    });
+    await lifecycle(
+      await example("clone-production-to-staging"),
+      async (o) => {
+        expect(o.restorePhase).toBe("Completed");
+        expect((o.createdNamespaces as { name: string }[]).map((n) => n.name)).toEqual(["staging"]);
+        const web = await apps.readNamespacedDeployment({ name: "web", namespace: "staging" });
+        expect(web.spec?.replicas).toBe(1);
+        expect((await apps.readNamespacedDeployment({ name: "web", namespace: "production" })).spec?.replicas).toBe(2);
+      },
+      async () => {
+        expect(await namespaceGone("staging")).toBe(true);
+        expect((await apps.readNamespacedDeployment({ name: "web", namespace: "production" })).metadata?.name).toBe(
+          "web",
+        );
+      },
+    );
   });
 
   it("offsite-3-2-1: a plan with an encrypted copy on a second medium", async () => {
@@ -121,24 +157,32 @@ describe("examples", () => {
   it("nfs-location: a backup written to the share, encrypted", async () => {
     const { recipient } = await generateIdentity();
     const nfsDir = fs.mkdtempSync(path.join(os.tmpdir(), "hks-nfs-example-"));
-    await lifecycle(await example("nfs-location", { ageRecipient: recipient, nfsLocalPath: nfsDir }), async (o) => {
-      const dir = path.join(nfsDir, "hks", "v1", "backups", String(o.backupName));
-      expect(fs.readdirSync(dir).sort()).toEqual(["manifest.json", "resources.tar.gz.age"]);
-      expect(o.items).toBeGreaterThan(5);
-    }, async () => {
-      // deletionPolicy Retain (the default): the backup outlives the stack.
-      expect(fs.existsSync(path.join(nfsDir, "hks", "v1", "backups"))).toBe(true);
-    });
+    await lifecycle(
+      await example("nfs-location", { ageRecipient: recipient, nfsLocalPath: nfsDir }),
+      async (o) => {
+        const dir = path.join(nfsDir, "hks", "v1", "backups", String(o.backupName));
+        expect(fs.readdirSync(dir).sort()).toEqual(["manifest.json", "resources.tar.gz.age"]);
+        expect(o.items).toBeGreaterThan(5);
+      },
+      async () => {
+        // deletionPolicy Retain (the default): the backup outlives the stack.
+        expect(fs.existsSync(path.join(nfsDir, "hks", "v1", "backups"))).toBe(true);
+      },
+    );
   });
 
   it("quickstart: location, plan, on-demand backup and its clone in one `pulumi up`", async () => {
-    await lifecycle(await example("quickstart"), async (o) => {
-      expect(o.location).toMatchObject({ phase: "Available" });
-      expect(o.backupInfo).toMatchObject({ phase: "Completed" });
-      expect(o.restoreInfo).toMatchObject({ phase: "Completed" });
-      expect((await core.readNamespace({ name: "production-clone" })).metadata?.name).toBe("production-clone");
-    }, async () => {
-      expect(await namespaceGone("production-clone")).toBe(true);
-    });
+    await lifecycle(
+      await example("quickstart"),
+      async (o) => {
+        expect(o.location).toMatchObject({ phase: "Available" });
+        expect(o.backupInfo).toMatchObject({ phase: "Completed" });
+        expect(o.restoreInfo).toMatchObject({ phase: "Completed" });
+        expect((await core.readNamespace({ name: "production-clone" })).metadata?.name).toBe("production-clone");
+      },
+      async () => {
+        expect(await namespaceGone("production-clone")).toBe(true);
+      },
+    );
   });
 });

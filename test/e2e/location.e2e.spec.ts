@@ -4,8 +4,14 @@
  * policies, object lock, SSE-KMS, a filesystem (NFS) location, and bad inputs rejected by `check`.
  */
 import {
-  GetBucketEncryptionCommand, GetBucketTaggingCommand, GetBucketVersioningCommand, HeadBucketCommand,
-  PutBucketTaggingCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client,
+  GetBucketEncryptionCommand,
+  GetBucketTaggingCommand,
+  GetBucketVersioningCommand,
+  HeadBucketCommand,
+  PutBucketTaggingCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  S3Client,
 } from "@aws-sdk/client-s3";
 import * as k8s from "@kubernetes/client-node";
 import * as crypto from "node:crypto";
@@ -17,7 +23,9 @@ import { pulumiProject, type PulumiProject } from "../support/pulumi";
 
 const stack = inject("stack");
 const s3 = new S3Client({
-  endpoint: stack.s3Endpoint, region: stack.s3Region, forcePathStyle: true,
+  endpoint: stack.s3Endpoint,
+  region: stack.s3Region,
+  forcePathStyle: true,
   credentials: { accessKeyId: stack.s3AccessKeyId, secretAccessKey: stack.s3SecretAccessKey },
 });
 const kc = new k8s.KubeConfig();
@@ -38,7 +46,10 @@ async function project(args: object, extra: Record<string, string> = {}): Promis
 }
 
 async function bucketExists(Bucket: string): Promise<boolean> {
-  return s3.send(new HeadBucketCommand({ Bucket })).then(() => true, () => false);
+  return s3.send(new HeadBucketCommand({ Bucket })).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function configMap(name: string): Promise<k8s.V1ConfigMap | undefined> {
@@ -54,8 +65,11 @@ describe("BackupStorageLocation on S3 (MinIO)", () => {
     const bucket = unique("e2e-loc");
     const name = unique("main");
     const args = {
-      name, objectStorage: { bucket, endpoint: stack.s3Endpoint, prefix: "cluster-a" },
-      versioning: true, serverSideEncryption: { type: "SSE-S3" }, tags: { team: "platform" },
+      name,
+      objectStorage: { bucket, endpoint: stack.s3Endpoint, prefix: "cluster-a" },
+      versioning: true,
+      serverSideEncryption: { type: "SSE-S3" },
+      tags: { team: "platform" },
     };
     const p = await project(args);
 
@@ -64,20 +78,36 @@ describe("BackupStorageLocation on S3 (MinIO)", () => {
     expect(up.stdout).toMatch(/BackupStorageLocation loc created/);
     expect((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBe("Enabled");
     const enc = await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
-    expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe("AES256");
-    expect((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet).toContainEqual({ Key: "team", Value: "platform" });
+    expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe(
+      "AES256",
+    );
+    expect((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet).toContainEqual({
+      Key: "team",
+      Value: "platform",
+    });
     const outs = await p.outputs();
     expect(outs.phase).toBe("Available");
     expect(outs.url).toBe(`s3://${bucket}/cluster-a`);
-    expect(outs.capabilities).toMatchObject({ versioning: "Enabled", encryption: { type: "AES256" }, clientSideEncryption: false });
+    expect(outs.capabilities).toMatchObject({
+      versioning: "Enabled",
+      encryption: { type: "AES256" },
+      clientSideEncryption: false,
+    });
 
     // the in-cluster record: config in a ConfigMap, keys only in a Secret
     const cm = await configMap(`hks-location-${name}`);
     expect(cm?.data?.["location.json"]).toBeDefined();
     const loc = JSON.parse(cm!.data!["location.json"]);
-    expect(loc).toMatchObject({ name, objectStorage: { bucket, prefix: "cluster-a" }, credentials: { kind: "secret" } });
+    expect(loc).toMatchObject({
+      name,
+      objectStorage: { bucket, prefix: "cluster-a" },
+      credentials: { kind: "secret" },
+    });
     expect(cm!.data!["location.json"]).not.toContain(stack.s3SecretAccessKey);
-    const secret = await core.readNamespacedSecret({ name: `hks-location-${name}-credentials`, namespace: "hks-system" });
+    const secret = await core.readNamespacedSecret({
+      name: `hks-location-${name}-credentials`,
+      namespace: "hks-system",
+    });
     expect(Buffer.from(secret.data!.AWS_SECRET_ACCESS_KEY, "base64").toString()).toBe(stack.s3SecretAccessKey);
 
     // state: type token, thin serialized provider, no plain-text secret
@@ -94,14 +124,19 @@ describe("BackupStorageLocation on S3 (MinIO)", () => {
     await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Suspended" } }));
     await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: [{ Key: "other", Value: "x" }] } }));
     await p.refresh();
-    const refreshed = (await p.exportState()).deployment.resources.find((r) => r.type.endsWith(":BackupStorageLocation"))!;
+    const refreshed = (await p.exportState()).deployment.resources.find((r) =>
+      r.type.endsWith(":BackupStorageLocation"),
+    )!;
     expect(refreshed.outputs!.capabilities).toMatchObject({ versioning: "Suspended" });
     expect(refreshed.inputs!.versioning).toBe(false);
     const preview = await p.preview(["--expect-no-changes"]).catch((e: Error) => e);
     expect(preview).toBeInstanceOf(Error); // the drift is now a pending change
     await p.up();
     expect((await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBe("Enabled");
-    expect((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet).toContainEqual({ Key: "team", Value: "platform" });
+    expect((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet).toContainEqual({
+      Key: "team",
+      Value: "platform",
+    });
     await p.preview(["--expect-no-changes"]);
 
     // update in place: tags
@@ -109,17 +144,31 @@ describe("BackupStorageLocation on S3 (MinIO)", () => {
     const upd = await p.up();
     expect(upd.stdout).toMatch(/BackupStorageLocation loc updated/);
     expect(upd.stdout).not.toMatch(/replaced/);
-    expect((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet).toContainEqual({ Key: "team", Value: "storage" });
+    expect((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet).toContainEqual({
+      Key: "team",
+      Value: "storage",
+    });
 
     // replace: prefix change; the in-cluster record survives the replacement
-    await p.setConfig("args", JSON.stringify({ ...args, tags: { team: "storage" }, objectStorage: { ...args.objectStorage, prefix: "cluster-b" } }));
+    await p.setConfig(
+      "args",
+      JSON.stringify({
+        ...args,
+        tags: { team: "storage" },
+        objectStorage: { ...args.objectStorage, prefix: "cluster-b" },
+      }),
+    );
     const rep = await p.up();
     expect(rep.stdout).toMatch(/BackupStorageLocation loc replaced/);
     expect((await p.outputs()).url).toBe(`s3://${bucket}/cluster-b`);
-    expect(JSON.parse((await configMap(`hks-location-${name}`))!.data!["location.json"]).objectStorage.prefix).toBe("cluster-b");
+    expect(JSON.parse((await configMap(`hks-location-${name}`))!.data!["location.json"]).objectStorage.prefix).toBe(
+      "cluster-b",
+    );
 
     // destroy with Retain: bucket and data stay, in-cluster record goes
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "cluster-b/hks/v1/backups/b1/manifest.json", Body: "{}" }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: "cluster-b/hks/v1/backups/b1/manifest.json", Body: "{}" }),
+    );
     const destroy = await p.destroy();
     expect(destroy.stdout).toMatch(/kept with its backups/);
     expect(await bucketExists(bucket)).toBe(true);
@@ -128,7 +177,11 @@ describe("BackupStorageLocation on S3 (MinIO)", () => {
 
   it("deletionPolicy Delete removes the bucket it created", async () => {
     const bucket = unique("e2e-del");
-    const p = await project({ name: unique("del"), objectStorage: { bucket, endpoint: stack.s3Endpoint }, deletionPolicy: "Delete" });
+    const p = await project({
+      name: unique("del"),
+      objectStorage: { bucket, endpoint: stack.s3Endpoint },
+      deletionPolicy: "Delete",
+    });
     await p.up();
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "hks/v1/backups/b1/manifest.json", Body: "{}" }));
     const d = await p.destroy();
@@ -136,36 +189,66 @@ describe("BackupStorageLocation on S3 (MinIO)", () => {
     expect(await bucketExists(bucket)).toBe(false);
   });
 
-  it("credentialsSecretRef: up, refresh and destroy all use the Secret's keys, not the ambient ones of the shell", async () => {
-    const bucket = unique("e2e-ref");
-    const secret = unique("e2e-ref-keys");
-    await core.createNamespacedSecret({ namespace: "hks-system", body: {
-      metadata: { name: secret }, stringData: { AWS_ACCESS_KEY_ID: stack.s3AccessKeyId, AWS_SECRET_ACCESS_KEY: stack.s3SecretAccessKey },
-    } });
-    const p = await project({ name: unique("ref"), objectStorage: { bucket, endpoint: stack.s3Endpoint }, credentialsSecretRef: { name: secret }, versioning: true, deletionPolicy: "Delete" }, { inlineCredentials: "false" });
-    // Keys that MinIO does not know, where the SDK's default chain would find them.
-    const wrongAmbient = { env: { AWS_ACCESS_KEY_ID: "not-the-location-key", AWS_SECRET_ACCESS_KEY: "not-the-location-secret" } };
-    await p.run(["up", "--yes", "--skip-preview"], wrongAmbient);
-    expect(await bucketExists(bucket)).toBe(true);
+  it(
+    "credentialsSecretRef: up, refresh and destroy all use the Secret's keys, not the ambient " + "ones of the shell",
+    async () => {
+      const bucket = unique("e2e-ref");
+      const secret = unique("e2e-ref-keys");
+      await core.createNamespacedSecret({
+        namespace: "hks-system",
+        body: {
+          metadata: { name: secret },
+          stringData: { AWS_ACCESS_KEY_ID: stack.s3AccessKeyId, AWS_SECRET_ACCESS_KEY: stack.s3SecretAccessKey },
+        },
+      });
+      const p = await project(
+        {
+          name: unique("ref"),
+          objectStorage: { bucket, endpoint: stack.s3Endpoint },
+          credentialsSecretRef: { name: secret },
+          versioning: true,
+          deletionPolicy: "Delete",
+        },
+        { inlineCredentials: "false" },
+      );
+      // Keys that MinIO does not know, where the SDK's default chain would find them.
+      const wrongAmbient = {
+        env: { AWS_ACCESS_KEY_ID: "not-the-location-key", AWS_SECRET_ACCESS_KEY: "not-the-location-secret" },
+      };
+      await p.run(["up", "--yes", "--skip-preview"], wrongAmbient);
+      expect(await bucketExists(bucket)).toBe(true);
 
-    // refresh reads the bucket with the Secret's keys: it sees the out-of-band change, and keeps the resource.
-    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Suspended" } }));
-    await p.run(["refresh", "--yes", "--skip-preview"], wrongAmbient);
-    const refreshed = (await p.exportState()).deployment.resources.find((r) => r.type.endsWith(":BackupStorageLocation"));
-    expect(refreshed?.outputs).toMatchObject({ versioning: false });
+      // refresh reads the bucket with the Secret's keys: it sees the out-of-band change, and keeps the resource.
+      await s3.send(
+        new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Suspended" } }),
+      );
+      await p.run(["refresh", "--yes", "--skip-preview"], wrongAmbient);
+      const refreshed = (await p.exportState()).deployment.resources.find((r) =>
+        r.type.endsWith(":BackupStorageLocation"),
+      );
+      expect(refreshed?.outputs).toMatchObject({ versioning: false });
 
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "hks/v1/backups/b1/manifest.json", Body: "{}" }));
-    const d = await p.run(["destroy", "--yes", "--skip-preview"], wrongAmbient);
-    expect(d.stdout).toMatch(/deleted \d+ object versions/);
-    expect(await bucketExists(bucket)).toBe(false);
-    await core.deleteNamespacedSecret({ name: secret, namespace: "hks-system" });
-  });
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "hks/v1/backups/b1/manifest.json", Body: "{}" }));
+      const d = await p.run(["destroy", "--yes", "--skip-preview"], wrongAmbient);
+      expect(d.stdout).toMatch(/deleted \d+ object versions/);
+      expect(await bucketExists(bucket)).toBe(false);
+      await core.deleteNamespacedSecret({ name: secret, namespace: "hks-system" });
+    },
+  );
 
   it("object lock: created with a default retention; Delete is refused while locked objects remain", async () => {
     const bucket = unique("e2e-lock");
-    const p = await project({ name: unique("lock"), objectStorage: { bucket, endpoint: stack.s3Endpoint }, objectLock: { mode: "GOVERNANCE", days: 1 }, deletionPolicy: "Delete" });
+    const p = await project({
+      name: unique("lock"),
+      objectStorage: { bucket, endpoint: stack.s3Endpoint },
+      objectLock: { mode: "GOVERNANCE", days: 1 },
+      deletionPolicy: "Delete",
+    });
     await p.up();
-    expect((await p.outputs()).capabilities).toMatchObject({ versioning: "Enabled", objectLock: { mode: "GOVERNANCE", days: 1 } });
+    expect((await p.outputs()).capabilities).toMatchObject({
+      versioning: "Enabled",
+      objectLock: { mode: "GOVERNANCE", days: 1 },
+    });
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "hks/v1/backups/b1/manifest.json", Body: "{}" }));
     const d = await p.run(["destroy", "--yes", "--skip-preview"], { allowFailure: true });
     expect(d.code).not.toBe(0);
@@ -177,7 +260,14 @@ describe("BackupStorageLocation on S3 (MinIO)", () => {
     const bucket = unique("e2e-nolock");
     const p = await project({ name: unique("nolock"), objectStorage: { bucket, endpoint: stack.s3Endpoint } });
     await p.up();
-    await p.setConfig("args", JSON.stringify({ name: unique("nolock"), objectStorage: { bucket, endpoint: stack.s3Endpoint }, objectLock: { mode: "COMPLIANCE", days: 1 } }));
+    await p.setConfig(
+      "args",
+      JSON.stringify({
+        name: unique("nolock"),
+        objectStorage: { bucket, endpoint: stack.s3Endpoint },
+        objectLock: { mode: "COMPLIANCE", days: 1 },
+      }),
+    );
     const r = await p.run(["up", "--yes", "--skip-preview"], { allowFailure: true });
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/object lock/i);
@@ -185,7 +275,11 @@ describe("BackupStorageLocation on S3 (MinIO)", () => {
 
   it("SSE-KMS with the server's key", async () => {
     const bucket = unique("e2e-kms");
-    const p = await project({ name: unique("kms"), objectStorage: { bucket, endpoint: stack.s3Endpoint }, serverSideEncryption: { type: "SSE-KMS", kmsKeyId: stack.kmsKeyId } });
+    const p = await project({
+      name: unique("kms"),
+      objectStorage: { bucket, endpoint: stack.s3Endpoint },
+      serverSideEncryption: { type: "SSE-KMS", kmsKeyId: stack.kmsKeyId },
+    });
     await p.up();
     const enc = await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
     const rule = enc.ServerSideEncryptionConfiguration!.Rules![0]!.ApplyServerSideEncryptionByDefault!;
@@ -196,7 +290,11 @@ describe("BackupStorageLocation on S3 (MinIO)", () => {
 
   it("rejects bad inputs in check, before anything is created", async () => {
     const name = unique("bad");
-    const p = await project({ name, objectStorage: { bucket: "Backups/Prod", endpoint: "minio:9000" }, encryption: { recipients: ["AGE-SECRET-KEY-1XYZ"] } });
+    const p = await project({
+      name,
+      objectStorage: { bucket: "Backups/Prod", endpoint: "minio:9000" },
+      encryption: { recipients: ["AGE-SECRET-KEY-1XYZ"] },
+    });
     const r = await p.run(["preview"], { allowFailure: true });
     expect(r.code).not.toBe(0);
     const text = r.stdout + r.stderr;
@@ -220,7 +318,11 @@ describe("BackupStorageLocation on NFS (a local folder standing in for the mount
     expect(outs).toMatchObject({ phase: "Available", url: `file://${dir}` });
     expect(fs.readdirSync(dir).filter((f) => !f.startsWith("."))).toEqual([]); // the probe left nothing
     const loc = JSON.parse((await configMap(`hks-location-${name}`))!.data!["location.json"]);
-    expect(loc).toMatchObject({ provider: "generic", nfs: { server: "192.168.1.100", path: "/exports/backups" }, credentials: { kind: "ambient" } });
+    expect(loc).toMatchObject({
+      provider: "generic",
+      nfs: { server: "192.168.1.100", path: "/exports/backups" },
+      credentials: { kind: "ambient" },
+    });
     fs.mkdirSync(path.join(dir, "hks"), { recursive: true });
     fs.writeFileSync(path.join(dir, "hks", "keep"), "data");
     await p.destroy();
@@ -228,7 +330,10 @@ describe("BackupStorageLocation on NFS (a local folder standing in for the mount
   });
 
   it("fails clearly when the share is not mounted", async () => {
-    const p = await project({ name: unique("nfs-missing"), nfs: { server: "h", path: "/exports/x", localPath: "/nonexistent/hks-mount" } });
+    const p = await project({
+      name: unique("nfs-missing"),
+      nfs: { server: "h", path: "/exports/x", localPath: "/nonexistent/hks-mount" },
+    });
     const r = await p.run(["up", "--yes", "--skip-preview"], { allowFailure: true });
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/nfs\.localPath.*not a folder on this machine/);

@@ -10,12 +10,19 @@ import * as k8s from "@kubernetes/client-node";
 import * as crypto from "node:crypto";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { generateIdentity } from "../../provider/engine/encrypt";
+import { generateIdentity } from "../../provider/engine/archive/encrypt";
 import { readLocationConfig } from "../../provider/kube/location-config";
-import { openLocationStore } from "../../provider/location/store";
-import { createLayout, type ObjectStore } from "../../provider/store";
-import { readBackupObjects, readManifest } from "../integration/backup-fixtures";
-import { can, containerProcess, runProcess, serviceAccountKubeconfig, waitFor, type ProcessSpec } from "../integration/plan-support";
+import { openLocationStore } from "../../provider/prepare/location-store";
+import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
+import { readBackupObjects, readManifest } from "../support/backup-fixture";
+import {
+  can,
+  containerProcess,
+  runProcess,
+  serviceAccountKubeconfig,
+  waitFor,
+  type ProcessSpec,
+} from "../integration/plan-support";
 import { ENGINE_NODE_FLAGS } from "../../provider/node-flags";
 import { pulumiProject, type PulumiProject } from "../support/pulumi";
 
@@ -29,7 +36,6 @@ const id = crypto.randomBytes(3).toString("hex");
 const ns = `hks-e2e-plan-${id}`;
 const target = `plan-e2e-app-${id}`;
 const other = `plan-e2e-other-${id}`;
-const layout = createLayout();
 const PROGRAM = path.resolve(__dirname, "../fixtures/programs/plan");
 
 let p: PulumiProject;
@@ -40,32 +46,54 @@ let proc: ProcessSpec;
 let saKubeconfig: string;
 let firstBackup: string;
 
-const location = (bucket: string, extra: object = {}) => ({ name: bucket, namespace: ns, objectStorage: { bucket, endpoint: stack.s3Endpoint }, ...extra });
+const location = (bucket: string, extra: object = {}) => ({
+  name: bucket,
+  namespace: ns,
+  objectStorage: { bucket, endpoint: stack.s3Endpoint },
+  ...extra,
+});
 const planArgs = (over: object = {}) => ({
-  name: "nightly", target: { namespace: target, selector: { app: "pg" } },
-  schedule: { cron: "* * * * *" }, retention: { daily: 3 }, labels: { suite: "e2e" }, ...over,
+  name: "nightly",
+  target: { namespace: target, selector: { app: "pg" } },
+  schedule: { cron: "* * * * *" },
+  retention: { daily: 3 },
+  labels: { suite: "e2e" },
+  ...over,
 });
 const cronJob = () => batch.readNamespacedCronJob({ name: "hks-plan-nightly", namespace: ns }).catch(() => undefined);
 
 async function backups(store: ObjectStore): Promise<string[]> {
   const names = new Set<string>();
-  for await (const e of store.list(layout.backupsPrefix)) names.add(layout.parseBackupKey(e.key)!.backupName);
+  for await (const e of store.list(STORE_LAYOUT.backupsPrefix))
+    names.add(STORE_LAYOUT.parseBackupKey(e.key)!.backupName);
   return [...names].sort();
 }
 
 beforeAll(async () => {
   await core.createNamespace({ body: { metadata: { name: target } } });
   await core.createNamespace({ body: { metadata: { name: other } } });
-  await core.createNamespacedConfigMap({ namespace: target, body: { metadata: { name: "pg-config", labels: { app: "pg" } }, data: { max_connections: "100" } } });
-  await core.createNamespacedSecret({ namespace: target, body: { metadata: { name: "pg-password", labels: { app: "pg" } }, stringData: { password: "hunter2" } } });
-  await core.createNamespacedSecret({ namespace: other, body: { metadata: { name: "other-secret" }, stringData: { k: "v" } } });
+  await core.createNamespacedConfigMap({
+    namespace: target,
+    body: { metadata: { name: "pg-config", labels: { app: "pg" } }, data: { max_connections: "100" } },
+  });
+  await core.createNamespacedSecret({
+    namespace: target,
+    body: { metadata: { name: "pg-password", labels: { app: "pg" } }, stringData: { password: "hunter2" } },
+  });
+  await core.createNamespacedSecret({
+    namespace: other,
+    body: { metadata: { name: "other-secret" }, stringData: { k: "v" } },
+  });
   const ids = await generateIdentity();
   offsiteIdentity = ids.identity;
   p = await pulumiProject(PROGRAM);
   await p.setConfig("s3AccessKeyId", stack.s3AccessKeyId, true);
   await p.setConfig("s3SecretAccessKey", stack.s3SecretAccessKey, true);
   await p.setConfig("primary", JSON.stringify(location(`e2e-plan-a-${id}`)));
-  await p.setConfig("offsite", JSON.stringify(location(`e2e-plan-b-${id}`, { encryption: { recipients: [ids.recipient] } })));
+  await p.setConfig(
+    "offsite",
+    JSON.stringify(location(`e2e-plan-b-${id}`, { encryption: { recipients: [ids.recipient] } })),
+  );
   await p.setConfig("plan", JSON.stringify(planArgs()));
   await p.setConfig("copyRetention", JSON.stringify({ last: 2 }));
 });
@@ -80,10 +108,21 @@ describe("BackupPlan end to end", () => {
     const up = await p.up();
     expect(up.stdout).toMatch(/BackupPlan plan created/);
     const outs = await p.outputs();
-    expect(outs).toMatchObject({ planName: "nightly", namespace: ns, cronJobName: "hks-plan-nightly", serviceAccountName: "hks-plan-nightly", drift: [] });
+    expect(outs).toMatchObject({
+      planName: "nightly",
+      namespace: ns,
+      cronJobName: "hks-plan-nightly",
+      serviceAccountName: "hks-plan-nightly",
+      drift: [],
+    });
     expect((outs.installed as unknown[]).length).toBe(9);
     const cj = (await cronJob())!;
-    expect(cj.spec).toMatchObject({ schedule: "* * * * *", timeZone: "UTC", suspend: false, concurrencyPolicy: "Forbid" });
+    expect(cj.spec).toMatchObject({
+      schedule: "* * * * *",
+      timeZone: "UTC",
+      suspend: false,
+      concurrencyPolicy: "Forbid",
+    });
     const state = await p.exportState();
     const res = state.deployment.resources.find((r) => r.type === "pulumi-nodejs:dynamic/hks:BackupPlan")!;
     expect(String(res.inputs!.__provider)).toContain('require("hks-backup/provider")');
@@ -93,31 +132,54 @@ describe("BackupPlan end to end", () => {
     offsiteStore = await loc(`e2e-plan-b-${id}`);
   });
 
-  it("the controller-manager creates a Job; its container, run as a kubelet would, backs up into the location and its copy", async () => {
-    const uid = (await cronJob())!.metadata!.uid;
-    const job = await waitFor("a Job of the plan's CronJob", 150_000, async () =>
-      (await batch.listNamespacedJob({ namespace: ns })).items.find((j) => j.metadata?.ownerReferences?.some((o) => o.uid === uid)));
-    const pod = await waitFor("the Job's Pod", 60_000, async () =>
-      (await core.listNamespacedPod({ namespace: ns, labelSelector: `job-name=${job.metadata!.name}` })).items[0]);
-    expect(pod.status?.phase).toBe("Pending"); // no kubelet here: the test is the kubelet
-    proc = await containerProcess(kc, job, pod);
-    // node, the engine's heap flags (as the container command has them), the CLI, the args
-    expect(proc.argv.slice(1, -5)).toEqual([...ENGINE_NODE_FLAGS]);
-    expect(proc.argv.slice(-4)).toEqual(["run-plan", "nightly", "--namespace", ns]);
-    expect(proc.env).toEqual({ HKS_POD_NAME: pod.metadata!.name, HKS_NAMESPACE: ns });
-    saKubeconfig = await serviceAccountKubeconfig(kc, ns, pod.spec!.serviceAccountName!);
-    const r = await runProcess(proc, { KUBECONFIG: saKubeconfig });
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    firstBackup = /backup (nightly-\d{14}) Completed/.exec(r.stdout)![1]!;
-    const m = await readManifest(primaryStore, firstBackup);
-    expect(m).toMatchObject({ plan: "nightly", phase: "Completed", labels: { suite: "e2e" }, artifacts: { resources: { encrypted: false } } });
-    const copy = await readManifest(offsiteStore, firstBackup);
-    expect(copy).toMatchObject({ plan: "nightly", storageLocation: `e2e-plan-b-${id}`, artifacts: { resources: { encrypted: true } } });
-    const objects = await readBackupObjects(offsiteStore, copy, [offsiteIdentity]);
-    expect([...objects.keys()].sort()).toEqual([
-      `resources/configmaps/${target}/pg-config.yaml`, `resources/namespaces/_cluster/${target}.yaml`, `resources/secrets/${target}/pg-password.yaml`,
-    ]);
-  }, 240_000);
+  it(
+    "the controller-manager creates a Job; its container, run as a kubelet would, backs up into the location and " +
+      "its copy",
+    async () => {
+      const uid = (await cronJob())!.metadata!.uid;
+      const job = await waitFor("a Job of the plan's CronJob", 150_000, async () =>
+        (await batch.listNamespacedJob({ namespace: ns })).items.find((j) =>
+          j.metadata?.ownerReferences?.some((o) => o.uid === uid),
+        ),
+      );
+      const pod = await waitFor(
+        "the Job's Pod",
+        60_000,
+        async () =>
+          (await core.listNamespacedPod({ namespace: ns, labelSelector: `job-name=${job.metadata!.name}` })).items[0],
+      );
+      expect(pod.status?.phase).toBe("Pending"); // no kubelet here: the test is the kubelet
+      proc = await containerProcess(kc, job, pod);
+      // node, the engine's heap flags (as the container command has them), the CLI, the args
+      expect(proc.argv.slice(1, -5)).toEqual([...ENGINE_NODE_FLAGS]);
+      expect(proc.argv.slice(-4)).toEqual(["run-plan", "nightly", "--namespace", ns]);
+      expect(proc.env).toEqual({ HKS_POD_NAME: pod.metadata!.name, HKS_NAMESPACE: ns });
+      saKubeconfig = await serviceAccountKubeconfig(kc, ns, pod.spec!.serviceAccountName!);
+      const r = await runProcess(proc, { KUBECONFIG: saKubeconfig });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      firstBackup = /backup (nightly-\d{14}) Completed/.exec(r.stdout)![1]!;
+      const m = await readManifest(primaryStore, firstBackup);
+      expect(m).toMatchObject({
+        plan: "nightly",
+        phase: "Completed",
+        labels: { suite: "e2e" },
+        artifacts: { resources: { encrypted: false } },
+      });
+      const copy = await readManifest(offsiteStore, firstBackup);
+      expect(copy).toMatchObject({
+        plan: "nightly",
+        storageLocation: `e2e-plan-b-${id}`,
+        artifacts: { resources: { encrypted: true } },
+      });
+      const objects = await readBackupObjects(offsiteStore, copy, [offsiteIdentity]);
+      expect([...objects.keys()].sort()).toEqual([
+        `resources/configmaps/${target}/pg-config.yaml`,
+        `resources/namespaces/_cluster/${target}.yaml`,
+        `resources/secrets/${target}/pg-password.yaml`,
+      ]);
+    },
+    240_000,
+  );
 
   it("retention after a series of runs with a controlled clock removes exactly what it should", async () => {
     for (const day of ["01", "02", "03", "04"]) {
@@ -139,7 +201,10 @@ describe("BackupPlan end to end", () => {
 
   it("update patches the CronJob in place (schedule, time zone, suspend)", async () => {
     const uid = (await cronJob())!.metadata!.uid;
-    await p.setConfig("plan", JSON.stringify(planArgs({ schedule: { cron: "0 3 * * *", timeZone: "Europe/Berlin", suspend: true } })));
+    await p.setConfig(
+      "plan",
+      JSON.stringify(planArgs({ schedule: { cron: "0 3 * * *", timeZone: "Europe/Berlin", suspend: true } })),
+    );
     const up = await p.up();
     expect(up.stdout).toMatch(/BackupPlan plan updated/);
     expect(up.stdout).not.toMatch(/replaced/);
@@ -150,11 +215,16 @@ describe("BackupPlan end to end", () => {
   });
 
   it("refresh shows an out-of-band edit and a deleted CronJob; the next up repairs both", async () => {
-    await batch.patchNamespacedCronJob({ name: "hks-plan-nightly", namespace: ns, body: { spec: { schedule: "*/7 * * * *", suspend: false } } }, k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch));
+    await batch.patchNamespacedCronJob(
+      { name: "hks-plan-nightly", namespace: ns, body: { spec: { schedule: "*/7 * * * *", suspend: false } } },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+    );
     await p.refresh();
     const drifted = (await p.exportState()).deployment.resources.find((r) => r.type.endsWith(":BackupPlan"))!;
     expect(drifted.inputs!.schedule).toMatchObject({ cron: "*/7 * * * *", suspend: false });
-    expect(drifted.outputs!.drift).toEqual(expect.arrayContaining([expect.stringMatching(/schedule is "\*\/7 \* \* \* \*"/)]));
+    expect(drifted.outputs!.drift).toEqual(
+      expect.arrayContaining([expect.stringMatching(/schedule is "\*\/7 \* \* \* \*"/)]),
+    );
     expect(await p.preview(["--expect-no-changes"]).catch((e: Error) => e)).toBeInstanceOf(Error);
     await p.up();
     expect((await cronJob())!.spec).toMatchObject({ schedule: "0 3 * * *", suspend: true });
@@ -174,12 +244,19 @@ describe("BackupPlan end to end", () => {
     const d = await p.destroy();
     expect(d.stdout).toMatch(/every backup stays in its storage location/);
     expect(await cronJob()).toBeUndefined();
-    await expect(core.readNamespacedServiceAccount({ name: "hks-plan-nightly", namespace: ns })).rejects.toMatchObject({ code: 404 });
-    await expect(core.readNamespacedConfigMap({ name: "hks-plan-nightly", namespace: ns })).rejects.toMatchObject({ code: 404 });
-    await expect(rbac.readNamespacedRole({ name: `hks-plan.${ns}.nightly`, namespace: target })).rejects.toMatchObject({ code: 404 });
+    await expect(core.readNamespacedServiceAccount({ name: "hks-plan-nightly", namespace: ns })).rejects.toMatchObject({
+      code: 404,
+    });
+    await expect(core.readNamespacedConfigMap({ name: "hks-plan-nightly", namespace: ns })).rejects.toMatchObject({
+      code: 404,
+    });
+    await expect(rbac.readNamespacedRole({ name: `hks-plan.${ns}.nightly`, namespace: target })).rejects.toMatchObject({
+      code: 404,
+    });
     await expect(rbac.readClusterRoleBinding({ name: `hks-plan.${ns}.nightly` })).rejects.toMatchObject({ code: 404 });
     await waitFor("the garbage collector to remove the plan's Jobs", 60_000, async () =>
-      (await batch.listNamespacedJob({ namespace: ns })).items.length === 0 ? true : undefined);
+      (await batch.listNamespacedJob({ namespace: ns })).items.length === 0 ? true : undefined,
+    );
     expect(await backups(primaryStore)).toHaveLength(3);
     expect(await backups(offsiteStore)).toHaveLength(2);
   });

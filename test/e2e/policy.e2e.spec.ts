@@ -11,7 +11,11 @@ const PACK = path.join(ROOT, "policy", "pack", "run");
 
 describe("policy pack", () => {
   it("passes the seed's production-db-daily example (advisories may be printed)", async () => {
-    const p = await pulumiProject(path.join(ROOT, "examples", "production-db-daily"), {}, { copyRoot: path.join(ROOT, "examples") });
+    const p = await pulumiProject(
+      path.join(ROOT, "examples", "production-db-daily"),
+      {},
+      { copyRoot: path.join(ROOT, "examples") },
+    );
     try {
       await p.setConfig("s3Endpoint", "http://127.0.0.1:9");
       const r = await p.run(["preview", "--policy-pack", PACK]);
@@ -49,10 +53,16 @@ describe("policy pack", () => {
     const os = await import("node:os");
     const cfgFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "hks-policy-")), "policy-config.json");
     fs.writeFileSync(cfgFile, JSON.stringify({ "hks-schedule": { minIntervalMinutes: 2880 } }));
-    const p = await pulumiProject(path.join(ROOT, "examples", "production-db-daily"), {}, { copyRoot: path.join(ROOT, "examples") });
+    const p = await pulumiProject(
+      path.join(ROOT, "examples", "production-db-daily"),
+      {},
+      { copyRoot: path.join(ROOT, "examples") },
+    );
     try {
       await p.setConfig("s3Endpoint", "http://127.0.0.1:9");
-      const r = await p.run(["preview", "--policy-pack", PACK, "--policy-pack-config", cfgFile], { allowFailure: true });
+      const r = await p.run(["preview", "--policy-pack", PACK, "--policy-pack-config", cfgFile], {
+        allowFailure: true,
+      });
       expect(r.code).not.toBe(0);
       expect(r.stdout + r.stderr).toMatch(/policy allows at most one run per 2880 minutes/);
     } finally {

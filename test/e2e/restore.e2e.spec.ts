@@ -7,14 +7,21 @@
 import * as k8s from "@kubernetes/client-node";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { generateIdentity } from "../../provider/engine/encrypt";
-import { KubeRestoreCluster } from "../../provider/engine/restore-kube";
-import type { RestoreResult } from "../../provider/engine/restore-types";
-import { openLocationStore } from "../../provider/location/store";
+import { generateIdentity } from "../../provider/engine/archive/encrypt";
+import { KubeRestoreCluster } from "../../provider/kube/restore-cluster";
+import type { RestoreResult } from "../../provider/engine/restore/types";
+import { openLocationStore } from "../../provider/prepare/location-store";
 import { readLocationConfig } from "../../provider/kube/location-config";
 import { archiveItems, collectNamespaces, itemOf, uniq } from "../support/backup-fixture";
 import { pulumiProject, type PulumiProject } from "../support/pulumi";
-import { compareRestored, createCrd, createSource, deleteNamespaces, releaseDeletedClaims, widgetCrd } from "../support/restore-source";
+import {
+  compareRestored,
+  createCrd,
+  createSource,
+  deleteNamespaces,
+  releaseDeletedClaims,
+  widgetCrd,
+} from "../support/restore-source";
 
 const stack = inject("stack");
 const kc = new k8s.KubeConfig();
@@ -30,7 +37,11 @@ const CRD_GROUP = `${run}.hks-test.example.com`;
 let p: PulumiProject;
 let identity: string;
 
-const nsExists = (name: string) => core.readNamespace({ name }).then(() => true, () => false);
+const nsExists = (name: string) =>
+  core.readNamespace({ name }).then(
+    () => true,
+    () => false,
+  );
 
 async function untilGone(name: string): Promise<void> {
   for (let i = 0; i < 240 && (await nsExists(name)); i++) await new Promise((r) => setTimeout(r, 500));
@@ -43,8 +54,14 @@ beforeAll(async () => {
   identity = keys.identity;
   p = await pulumiProject(path.resolve(__dirname, "../fixtures/programs/restore"));
   const config: Record<string, string> = {
-    source: SRC, target: DST, locationName: "offsite", locationNamespace: LOC_NS, bucket: "hks-e2e-restore", endpoint: stack.s3Endpoint,
-    prefix: run, recipient: keys.recipient,
+    source: SRC,
+    target: DST,
+    locationName: "offsite",
+    locationNamespace: LOC_NS,
+    bucket: "hks-e2e-restore",
+    endpoint: stack.s3Endpoint,
+    prefix: run,
+    recipient: keys.recipient,
   };
   for (const [k, v] of Object.entries(config)) await p.setConfig(k, v);
   await p.setConfig("s3AccessKeyId", stack.s3AccessKeyId, true);
@@ -58,7 +75,9 @@ afterAll(async () => {
     await p.dispose();
   }
   await deleteNamespaces(kc, [SRC, DST, DST2, LOC_NS]);
-  await cluster.delete({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: `widgets.${CRD_GROUP}` }).catch(() => undefined);
+  await cluster
+    .delete({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: `widgets.${CRD_GROUP}` })
+    .catch(() => undefined);
 });
 
 describe("Restore through pulumi up / destroy", () => {
@@ -67,7 +86,10 @@ describe("Restore through pulumi up / destroy", () => {
     const preview = await p.run(["preview"], { allowFailure: true });
     await p.run(["config", "rm", "existingResourcePolicy"]);
     expect(preview.code).not.toBe(0);
-    expect(preview.stdout + preview.stderr).toContain(`Restore resource 'staging-clone': property existingResourcePolicy value {overwrite} has a problem: must be one of "none", "update", got "overwrite"`);
+    expect(preview.stdout + preview.stderr).toContain(
+      `Restore resource 'staging-clone': property existingResourcePolicy value {overwrite} has a problem: must ` +
+        `be one of "none", "update", got "overwrite"`,
+    );
     expect(await nsExists(DST)).toBe(false);
   });
 
@@ -83,7 +105,11 @@ describe("Restore through pulumi up / destroy", () => {
     const store = await openLocationStore(kc, (await readLocationConfig(kc, LOC_NS, "offsite"))!);
     const inArchive = await archiveItems(store, outs.backupName as string, [identity]);
     const objects = (await collectNamespaces(kc, [SRC])).filter((f) => inArchive.has(itemOf(f)));
-    const record = JSON.parse((await core.readNamespacedConfigMap({ name: outs.resultConfigMap as string, namespace: LOC_NS })).data!["result.json"]) as RestoreResult;
+    const record = JSON.parse(
+      (await core.readNamespacedConfigMap({ name: outs.resultConfigMap as string, namespace: LOC_NS })).data![
+        "result.json"
+      ],
+    ) as RestoreResult;
     const { compared, diffs, missing } = await compareRestored(cluster, cluster, objects, record, SRC, DST);
     expect(missing).toEqual([]);
     // The one intended difference: the clone's patch (Deployment web runs 1 replica, not 2).
@@ -97,21 +123,30 @@ describe("Restore through pulumi up / destroy", () => {
     expect(text).not.toContain(identity);
     const restore = state.deployment.resources.find((r) => r.type === "pulumi-nodejs:dynamic/hks:Restore");
     expect(restore).toBeDefined();
-    expect(restore!.outputs!.identity).toMatchObject({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" });
+    expect(restore!.outputs!.identity).toMatchObject({
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+    });
     expect(restore!.outputs!.resourceKind).toBe("Restore");
   });
 
-  it("a new target replaces the Restore: the old clone is removed first, the new one created", { timeout: 300_000 }, async () => {
-    await p.setConfig("target", DST2);
-    // The clone holds a PVC: stand in for the pvc-protection controller the local stack lacks.
-    const releaser = releaseDeletedClaims(kc, () => [DST]);
-    const up = await p.up().finally(() => releaser.stop());
-    expect(up.stdout).toMatch(/staging-clone replaced/);
-    await untilGone(DST);
-    expect(await nsExists(DST)).toBe(false);
-    expect(await nsExists(DST2)).toBe(true);
-    expect((await core.readNamespacedConfigMap({ name: "settings", namespace: DST2 })).data).toEqual({ a: "1", "config.yaml": "x: 1\n" });
-  });
+  it(
+    "a new target replaces the Restore: the old clone is removed first, the new one created",
+    { timeout: 300_000 },
+    async () => {
+      await p.setConfig("target", DST2);
+      // The clone holds a PVC: stand in for the pvc-protection controller the local stack lacks.
+      const releaser = releaseDeletedClaims(kc, () => [DST]);
+      const up = await p.up().finally(() => releaser.stop());
+      expect(up.stdout).toMatch(/staging-clone replaced/);
+      await untilGone(DST);
+      expect(await nsExists(DST)).toBe(false);
+      expect(await nsExists(DST2)).toBe(true);
+      expect((await core.readNamespacedConfigMap({ name: "settings", namespace: DST2 })).data).toEqual({
+        a: "1",
+        "config.yaml": "x: 1\n",
+      });
+    },
+  );
 
   it("pulumi destroy removes the clone and only the clone", { timeout: 300_000 }, async () => {
     const before = await collectNamespaces(kc, [SRC]);
@@ -124,6 +159,12 @@ describe("Restore through pulumi up / destroy", () => {
     const after = await collectNamespaces(kc, [SRC]);
     expect(after.map(itemOf).sort()).toEqual(before.map(itemOf).sort());
     // The Backup (deletionPolicy Retain) stays in the bucket; the CRD stays in the cluster.
-    expect(await cluster.get({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: `widgets.${CRD_GROUP}` })).toBeDefined();
+    expect(
+      await cluster.get({
+        apiVersion: "apiextensions.k8s.io/v1",
+        kind: "CustomResourceDefinition",
+        name: `widgets.${CRD_GROUP}`,
+      }),
+    ).toBeDefined();
   });
 });

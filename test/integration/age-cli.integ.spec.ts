@@ -12,9 +12,10 @@ import * as path from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createArchiveWriter } from "../../provider/engine/archive";
-import { archivePathFor } from "../../provider/engine/archive-paths";
-import { decryptStream, encryptStream, generateIdentity, parseIdentityFile } from "../../provider/engine/encrypt";
+import { createArchiveWriter } from "../../provider/engine/archive/archive";
+import { archivePathFor } from "../../provider/format/archive-paths";
+import { decryptStream, encryptStream, generateIdentity } from "../../provider/engine/archive/encrypt";
+import { parseIdentityFile } from "../../provider/format/age-keys";
 
 let dir: string;
 let ours: { identity: string; recipient: string; file: string };
@@ -37,25 +38,42 @@ async function decryptWithOurs(cipher: Buffer, identities: string[]): Promise<Bu
 }
 
 function sink(chunks: Buffer[]): Writable {
-  return new Writable({ write(c: Buffer, _e, cb) { chunks.push(c); cb(); } });
+  return new Writable({
+    write(c: Buffer, _e, cb) {
+      chunks.push(c);
+      cb();
+    },
+  });
 }
 
 beforeAll(async () => {
-  for (const tool of [["age", "--version"], ["age-keygen", "--version"], ["tar", "--version"]] as const) {
+  for (const tool of [
+    ["age", "--version"],
+    ["age-keygen", "--version"],
+    ["tar", "--version"],
+  ] as const) {
     try {
       run(tool[0], [tool[1]]);
     } catch (e) {
-      throw new Error(`${tool[0]} is required by this test and was not found: install it (Debian/Ubuntu: apt-get install -y age tar)`, { cause: e });
+      throw new Error(
+        `${tool[0]} is required by this test and was not found: install it (Debian/Ubuntu: apt-get install -y age tar)`,
+        { cause: e },
+      );
     }
   }
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "hks-age-"));
   const generated = await generateIdentity();
   ours = { ...generated, file: path.join(dir, "ours.key") };
-  fs.writeFileSync(ours.file, `# created by hks-backup test\n# public key: ${generated.recipient}\n${generated.identity}\n`, { mode: 0o600 });
+  fs.writeFileSync(
+    ours.file,
+    `# created by hks-backup test\n# public key: ${generated.recipient}\n${generated.identity}\n`,
+    { mode: 0o600 },
+  );
   const cliFile = path.join(dir, "cli.key");
   run("age-keygen", ["-o", cliFile]);
   cli = {
-    identities: parseIdentityFile(fs.readFileSync(cliFile, "utf8"), cliFile), // the file exactly as age-keygen writes it
+    // the file exactly as age-keygen writes it
+    identities: parseIdentityFile(fs.readFileSync(cliFile, "utf8"), cliFile),
     recipient: run("age-keygen", ["-y", cliFile]).toString().trim(),
     file: cliFile,
   };

@@ -8,8 +8,15 @@ import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackupListJson } from "../../cli/backup/format";
-import { adminKubeConfig, createLocation, locationNamespace, rand, readBackupObjects, readManifest } from "./backup-fixtures";
-import { createLayout, type ObjectStore } from "../../provider/store";
+import {
+  adminKubeConfig,
+  createLocation,
+  locationNamespace,
+  rand,
+  readBackupObjects,
+  readManifest,
+} from "../support/backup-fixture";
+import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
 import { rewriteStored } from "../support/backup-fixture";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -29,20 +36,51 @@ function hks(...args: string[]): Promise<{ code: number; stdout: string; stderr:
 
 function hksWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, "bin", "hks.js"), "-n", locNs, ...args], { cwd: ROOT, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [path.join(ROOT, "bin", "hks.js"), "-n", locNs, ...args],
+      { cwd: ROOT, env, maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        resolve({
+          code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0,
+          stdout,
+          stderr,
+        });
+      },
+    );
   });
 }
 
 beforeAll(async () => {
   for (const ns of [production, other]) await core.createNamespace({ body: { metadata: { name: ns } } });
   const mc = { app: "mission-critical" };
-  await core.createNamespacedConfigMap({ namespace: production, body: { metadata: { name: "settings" }, data: { a: "1" } } });
-  await core.createNamespacedConfigMap({ namespace: production, body: { metadata: { name: "critical", labels: mc }, data: { a: "2" } } });
-  await core.createNamespacedSecret({ namespace: other, body: { metadata: { name: "critical-secret", labels: mc }, stringData: { k: "v" } } });
-  await core.createNamespacedConfigMap({ namespace: other, body: { metadata: { name: "unlabelled" }, data: { a: "3" } } });
-  await core.createNamespacedPersistentVolumeClaim({ namespace: other, body: { metadata: { name: "critical-data", labels: mc }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } }, storageClassName: `none-such-${suffix}` } } });
+  await core.createNamespacedConfigMap({
+    namespace: production,
+    body: { metadata: { name: "settings" }, data: { a: "1" } },
+  });
+  await core.createNamespacedConfigMap({
+    namespace: production,
+    body: { metadata: { name: "critical", labels: mc }, data: { a: "2" } },
+  });
+  await core.createNamespacedSecret({
+    namespace: other,
+    body: { metadata: { name: "critical-secret", labels: mc }, stringData: { k: "v" } },
+  });
+  await core.createNamespacedConfigMap({
+    namespace: other,
+    body: { metadata: { name: "unlabelled" }, data: { a: "3" } },
+  });
+  await core.createNamespacedPersistentVolumeClaim({
+    namespace: other,
+    body: {
+      metadata: { name: "critical-data", labels: mc },
+      spec: {
+        accessModes: ["ReadWriteOnce"],
+        resources: { requests: { storage: "1Gi" } },
+        storageClassName: `none-such-${suffix}`,
+      },
+    },
+  });
   const loc = await createLocation(kc, { namespace: locNs, isDefault: true });
   store = loc.store;
   locName = loc.config.name;
@@ -59,7 +97,11 @@ describe("hks backup (CLI, real stack)", () => {
     expect(r.code, r.stderr).toBe(0);
     // default ServiceAccount and kube-root-ca.crt exist only if the controllers made them: count from the manifest.
     const m = await readManifest(store, name);
-    expect(r.stdout).toMatch(new RegExp(`^Backup "${name}" Completed: ${m.counts.total} objects \\(\\d+ types\\), [\\d.]+ (B|KiB) stored \\([\\d.]+ (B|KiB) YAML\\) in \\d+\\.\\ds\\n  location: ${locName} s3://`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^Backup "${name}" Completed: ${m.counts.total} objects \\(\\d+ types\\), [\\d.]+ (B|KiB) stored \\([\\d.]+ (B|KiB) YAML\\) in \\d+\\.\\ds\\n  location: ${locName} s3://`,
+      ),
+    );
     expect(r.stderr).toContain(`backing up to ${locName}`);
     expect(r.stderr).toMatch(/backup: \d+\/\d+/);
     const objects = await readBackupObjects(store, m);
@@ -94,14 +136,18 @@ describe("hks backup (CLI, real stack)", () => {
     const names = list.map((b) => b.name);
     expect(names).toEqual(expect.arrayContaining([`my-namespace-backup-${suffix}`, `critical-app-backup-${suffix}`]));
     for (const b of list) {
-      expect(Object.keys(b)).toEqual(expect.arrayContaining(["name", "phase", "storageLocation", "startedAt", "completedAt", "items", "bytes"]));
+      expect(Object.keys(b)).toEqual(
+        expect.arrayContaining(["name", "phase", "storageLocation", "startedAt", "completedAt", "items", "bytes"]),
+      );
       expect(b).toMatchObject({ phase: "Completed", storageLocation: locName });
       expect(b.items).toBeGreaterThan(0);
       expect(b.bytes).toBeGreaterThan(0);
       expect(Date.parse(b.completedAt!)).toBeGreaterThanOrEqual(Date.parse(b.startedAt!));
     }
     const table = await hks("backup", "list");
-    expect(table.stdout.split("\n")[0]).toMatch(/^NAME\s+PHASE\s+LOCATION\s+ITEMS\s+SIZE\s+STARTED\s+COMPLETED\s+PLAN$/);
+    expect(table.stdout.split("\n")[0]).toMatch(
+      /^NAME\s+PHASE\s+LOCATION\s+ITEMS\s+SIZE\s+STARTED\s+COMPLETED\s+PLAN$/,
+    );
     const d = await hks("backup", "describe", `critical-app-backup-${suffix}`);
     expect(d.code, d.stderr).toBe(0);
     expect(d.stdout).toMatch(/^Name: +critical-app-backup-/);
@@ -126,10 +172,22 @@ describe("hks backup (CLI, real stack)", () => {
     expect(none.stderr).toContain("InputError: --include-namespaces/--selector: names nothing to back up");
     const taken = await hks("backup", "create", `my-namespace-backup-${suffix}`, "--include-namespaces", production);
     expect(taken.code).toBe(1);
-    expect(taken.stderr).toContain(`ConflictError: <name>: a backup named "my-namespace-backup-${suffix}" already exists`);
-    const loc = await hks("backup", "create", `x-${suffix}`, "--include-namespaces", production, "--storage-location", "nope");
+    expect(taken.stderr).toContain(
+      `ConflictError: <name>: a backup named "my-namespace-backup-${suffix}" already exists`,
+    );
+    const loc = await hks(
+      "backup",
+      "create",
+      `x-${suffix}`,
+      "--include-namespaces",
+      production,
+      "--storage-location",
+      "nope",
+    );
     expect(loc.code).toBe(1);
-    expect(loc.stderr).toContain(`InputError: --storage-location: storage location "nope" not found in namespace ${locNs} (locations: ${locName})`);
+    expect(loc.stderr).toContain(
+      `InputError: --storage-location: storage location "nope" not found in namespace ${locNs} (locations: ${locName})`,
+    );
     const missing = await hks("backup", "describe", `missing-${suffix}`);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`backup "missing-${suffix}" not found`);
@@ -139,7 +197,15 @@ describe("hks backup (CLI, real stack)", () => {
     const { KUBECONFIG: kubeconfig, ...env } = process.env;
     const noAccess = await hksWith({ ...env, KUBECONFIG: "/nonexistent/kubeconfig" }, "backup", "list", "-o", "json");
     expect(noAccess.code).toBe(1);
-    const ok = await hksWith({ ...env, KUBECONFIG: "/nonexistent/kubeconfig" }, "--kubeconfig", kubeconfig!, "backup", "list", "-o", "json");
+    const ok = await hksWith(
+      { ...env, KUBECONFIG: "/nonexistent/kubeconfig" },
+      "--kubeconfig",
+      kubeconfig!,
+      "backup",
+      "list",
+      "-o",
+      "json",
+    );
     expect(ok.code, ok.stderr).toBe(0);
     expect((JSON.parse(ok.stdout) as BackupListJson[]).length).toBeGreaterThan(0);
     const ctx = await hks("--context", "nope", "backup", "list");
@@ -147,33 +213,60 @@ describe("hks backup (CLI, real stack)", () => {
     expect(ctx.stderr).toMatch(/InputError: --context: context "nope" is not in the kubeconfig \(it has: /);
   });
 
-  it("verifies a stored backup without a cluster change: every object read back; a flipped byte in the bucket fails it", async () => {
-    const good = `my-namespace-backup-${suffix}`;
-    const m = await readManifest(store, good);
-    const r = await hks("backup", "verify", good);
-    expect(r.code, r.stderr).toBe(0);
-    const types = Object.keys(m.counts.byResource).length;
-    expect(r.stdout).toMatch(new RegExp(`^Backup "${good}" verified \\(location ${locName}\\): ${m.counts.total} objects in ${types} types \\([\\d.]+ (B|KiB) of YAML\\), each read back and named as its path says, counts as in the manifest; archive [\\d.]+ (B|KiB), SHA-256 ${m.artifacts.resources.sha256} matches the manifest\\.\\n$`));
-    const json = JSON.parse((await hks("backup", "verify", good, "-o", "json")).stdout);
-    expect(json).toMatchObject({ name: good, storageLocation: locName, verified: true, contentsChecked: true, objects: m.counts.total, byResource: m.counts.byResource });
+  it(
+    "verifies a stored backup without a cluster change: every object read back; a flipped byte in the bucket " +
+      "fails it",
+    async () => {
+      const good = `my-namespace-backup-${suffix}`;
+      const m = await readManifest(store, good);
+      const r = await hks("backup", "verify", good);
+      expect(r.code, r.stderr).toBe(0);
+      const types = Object.keys(m.counts.byResource).length;
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `^Backup "${good}" verified \\(location ${locName}\\): ${m.counts.total} objects in ${types} types ` +
+            `\\([\\d.]+ (B|KiB) of YAML\\), each read back and named as its path says, counts as in the manifest; ` +
+            `archive [\\d.]+ (B|KiB), SHA-256 ${m.artifacts.resources.sha256} matches the manifest\\.\\n$`,
+        ),
+      );
+      const json = JSON.parse((await hks("backup", "verify", good, "-o", "json")).stdout);
+      expect(json).toMatchObject({
+        name: good,
+        storageLocation: locName,
+        verified: true,
+        contentsChecked: true,
+        objects: m.counts.total,
+        byResource: m.counts.byResource,
+      });
 
-    const bad = `verify-me-${suffix}`;
-    expect((await hks("backup", "create", bad, "--include-namespaces", production)).code).toBe(0);
-    await rewriteStored(store, createLayout().backupResourcesKey(bad), (b) => {
-      b[b.length >> 1] ^= 0x01;
-      return b;
-    });
-    const v = await hks("backup", "verify", bad);
-    expect(v.code).toBe(1);
-    expect(v.stdout).toBe("");
-    expect(v.stderr).toMatch(new RegExp(`IntegrityError: archive hks/v1/backups/${bad}/resources.tar.gz of backup ${bad} does not match its manifest: .* The stored archive is corrupt`));
-  });
+      const bad = `verify-me-${suffix}`;
+      expect((await hks("backup", "create", bad, "--include-namespaces", production)).code).toBe(0);
+      await rewriteStored(store, STORE_LAYOUT.backupResourcesKey(bad), (b) => {
+        b[b.length >> 1] ^= 0x01;
+        return b;
+      });
+      const v = await hks("backup", "verify", bad);
+      expect(v.code).toBe(1);
+      expect(v.stdout).toBe("");
+      expect(v.stderr).toMatch(
+        new RegExp(
+          `IntegrityError: archive hks/v1/backups/${bad}/resources.tar.gz of backup ${bad} does not match its ` +
+            `manifest: .* The stored archive is corrupt`,
+        ),
+      );
+    },
+  );
 
   it("deletes a backup, printing what it removed", async () => {
     const name = `my-namespace-backup-${suffix}`;
     const r = await hks("backup", "delete", name);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^Deleted backup "${name}" from ${locName}: 2 objects \\([\\d.]+ (B|KiB)\\)\\n  hks/v1/backups/${name}/manifest.json\\n  hks/v1/backups/${name}/resources.tar.gz\\n$`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^Deleted backup "${name}" from ${locName}: 2 objects \\([\\d.]+ (B|KiB)\\)\\n  ` +
+          `hks/v1/backups/${name}/manifest.json\\n  hks/v1/backups/${name}/resources.tar.gz\\n$`,
+      ),
+    );
     const list = JSON.parse((await hks("backup", "list", "-o", "json")).stdout) as BackupListJson[];
     expect(list.map((b) => b.name)).not.toContain(name);
     expect((await hks("backup", "delete", name)).code).toBe(1);

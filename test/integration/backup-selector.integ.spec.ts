@@ -5,11 +5,19 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openBackupContext, type BackupContext } from "../../provider/engine/backup-deps";
-import { runBackup } from "../../provider/engine/backup";
-import type { BackupTarget } from "../../provider/engine/manifest";
+import { openBackupContext, type BackupContext } from "../../provider/prepare/backup";
+import { runBackup } from "../../provider/engine/backup/backup";
+import type { BackupTarget } from "../../provider/format/manifest";
 import { createKubeReader } from "../../provider/kube/discovery";
-import { adminKubeConfig, createLocation, liveReader, locationNamespace, rand, readBackupObjects, readManifest } from "./backup-fixtures";
+import {
+  adminKubeConfig,
+  createLocation,
+  liveReader,
+  locationNamespace,
+  rand,
+  readBackupObjects,
+  readManifest,
+} from "../support/backup-fixture";
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -25,15 +33,40 @@ let liveAsArchived: (p: string) => Promise<unknown>;
 beforeAll(async () => {
   for (const ns of [nsA, nsB]) {
     await core.createNamespace({ body: { metadata: { name: ns } } });
-    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "critical-cm", labels: { tier } }, data: { a: ns } } });
-    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "gold-cm", labels: { tier: `gold-${id}` } }, data: { a: ns } } });
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: "critical-cm", labels: { tier } }, data: { a: ns } },
+    });
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: "gold-cm", labels: { tier: `gold-${id}` } }, data: { a: ns } },
+    });
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "plain-cm" }, data: { a: ns } } });
-    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: "critical-secret", labels: { tier } }, stringData: { k: ns } } });
-    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: "opted-out", labels: { tier, "hks.io/exclude-from-backup": "true" } }, stringData: { k: ns } } });
-    await core.createNamespacedService({ namespace: ns, body: { metadata: { name: "critical-svc", labels: { tier } }, spec: { ports: [{ port: 80 }] } } });
-    await apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: "critical-app", labels: { tier } }, spec: {
-      selector: { matchLabels: { app: "x" } }, template: { metadata: { labels: { app: "x" } }, spec: { containers: [{ name: "c", image: "busybox" }] } },
-    } } });
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: "critical-secret", labels: { tier } }, stringData: { k: ns } },
+    });
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: {
+        metadata: { name: "opted-out", labels: { tier, "hks.io/exclude-from-backup": "true" } },
+        stringData: { k: ns },
+      },
+    });
+    await core.createNamespacedService({
+      namespace: ns,
+      body: { metadata: { name: "critical-svc", labels: { tier } }, spec: { ports: [{ port: 80 }] } },
+    });
+    await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: {
+        metadata: { name: "critical-app", labels: { tier } },
+        spec: {
+          selector: { matchLabels: { app: "x" } },
+          template: { metadata: { labels: { app: "x" } }, spec: { containers: [{ name: "c", image: "busybox" }] } },
+        },
+      },
+    });
   }
   const loc = await createLocation(kc, { namespace: locNs });
   locName = loc.config.name;
@@ -57,26 +90,44 @@ async function backupPaths(name: string, target: BackupTarget): Promise<string[]
 describe("selector-only backups across namespaces", () => {
   it("backs up exactly the labelled objects of every namespace, plus their Namespaces", async () => {
     const paths = await backupPaths(`sel-all-${id}`, { namespaces: [], selector: `tier=${tier}` });
-    const expected = [nsA, nsB].flatMap((ns) => [
-      `resources/configmaps/${ns}/critical-cm.yaml`, `resources/deployments.apps/${ns}/critical-app.yaml`,
-      `resources/namespaces/_cluster/${ns}.yaml`, `resources/secrets/${ns}/critical-secret.yaml`, `resources/services/${ns}/critical-svc.yaml`,
-    ]).sort();
+    const expected = [nsA, nsB]
+      .flatMap((ns) => [
+        `resources/configmaps/${ns}/critical-cm.yaml`,
+        `resources/deployments.apps/${ns}/critical-app.yaml`,
+        `resources/namespaces/_cluster/${ns}.yaml`,
+        `resources/secrets/${ns}/critical-secret.yaml`,
+        `resources/services/${ns}/critical-svc.yaml`,
+      ])
+      .sort();
     // The selector is unique to this test, so nothing else in the cluster matches.
     expect(paths).toEqual(expected);
   });
 
   it("combines the selector with excluded namespaces and resource types, and set-based selectors", async () => {
     const paths = await backupPaths(`sel-some-${id}`, {
-      namespaces: [], excludeNamespaces: [nsB], selector: `tier in (${tier},gold-${id})`, excludeResources: ["secrets", "deployments.apps"],
+      namespaces: [],
+      excludeNamespaces: [nsB],
+      selector: `tier in (${tier},gold-${id})`,
+      excludeResources: ["secrets", "deployments.apps"],
     });
     expect(paths).toEqual([
-      `resources/configmaps/${nsA}/critical-cm.yaml`, `resources/configmaps/${nsA}/gold-cm.yaml`,
-      `resources/namespaces/_cluster/${nsA}.yaml`, `resources/services/${nsA}/critical-svc.yaml`,
+      `resources/configmaps/${nsA}/critical-cm.yaml`,
+      `resources/configmaps/${nsA}/gold-cm.yaml`,
+      `resources/namespaces/_cluster/${nsA}.yaml`,
+      `resources/services/${nsA}/critical-svc.yaml`,
     ]);
   });
 
   it("narrows a namespace backup with a selector and includeResources", async () => {
-    const paths = await backupPaths(`sel-ns-${id}`, { namespaces: [nsB], selector: `tier=${tier}`, includeResources: ["configmaps", "services"] });
-    expect(paths).toEqual([`resources/configmaps/${nsB}/critical-cm.yaml`, `resources/namespaces/_cluster/${nsB}.yaml`, `resources/services/${nsB}/critical-svc.yaml`]);
+    const paths = await backupPaths(`sel-ns-${id}`, {
+      namespaces: [nsB],
+      selector: `tier=${tier}`,
+      includeResources: ["configmaps", "services"],
+    });
+    expect(paths).toEqual([
+      `resources/configmaps/${nsB}/critical-cm.yaml`,
+      `resources/namespaces/_cluster/${nsB}.yaml`,
+      `resources/services/${nsB}/critical-svc.yaml`,
+    ]);
   });
 });

@@ -18,7 +18,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { downStack, stackEnv, upStack, type StackInfo } from "../../cli/dev/stack";
 import { ensureTools } from "../../cli/dev/tools";
 import type { ResourceKind } from "../../provider/kinds";
-import { diffSnapshots, runHks, snapshotWorld, storageSummary, type BadInputRow, type WorldSnapshot } from "../support/bad-inputs";
+import {
+  diffSnapshots,
+  runHks,
+  snapshotWorld,
+  storageSummary,
+  type BadInputRow,
+  type WorldSnapshot,
+} from "../support/bad-inputs";
 import { pulumiProject, type PulumiProject } from "../support/pulumi";
 import { BAD_INPUT_ROWS } from "./bad-inputs.rows";
 
@@ -37,12 +44,22 @@ let before: WorldSnapshot;
 
 /** Replaces `$S3`, `$S3_KEY`, `$S3_SECRET`, `$TMP` in row values with this stack's. */
 function subst<T>(v: T): T {
-  const map: Record<string, string> = { $S3_SECRET: info.s3SecretAccessKey, $S3_KEY: info.s3AccessKeyId, $S3: info.s3Endpoint, $TMP: runDir };
-  return JSON.parse(JSON.stringify(v), (_k, x) => (typeof x === "string" ? x.replace(/\$(S3_SECRET|S3_KEY|S3|TMP)/g, (m) => map[m]!) : x)) as T;
+  const map: Record<string, string> = {
+    $S3_SECRET: info.s3SecretAccessKey,
+    $S3_KEY: info.s3AccessKeyId,
+    $S3: info.s3Endpoint,
+    $TMP: runDir,
+  };
+  return JSON.parse(JSON.stringify(v), (_k, x) =>
+    typeof x === "string" ? x.replace(/\$(S3_SECRET|S3_KEY|S3|TMP)/g, (m) => map[m]!) : x,
+  ) as T;
 }
 
 async function create(kind: ResourceKind, inputs: Record<string, unknown>): Promise<void> {
-  const checked = (await dispatch(kind, "check", [{}, { ...inputs, kubeconfig }])) as { inputs: unknown; failures: unknown[] };
+  const checked = (await dispatch(kind, "check", [{}, { ...inputs, kubeconfig }])) as {
+    inputs: unknown;
+    failures: unknown[];
+  };
   expect(checked.failures, `fixture ${kind}`).toEqual([]);
   await dispatch(kind, "create", [checked.inputs]);
 }
@@ -57,22 +74,58 @@ const hookPod = (name: string, annotations: Record<string, string>): k8s.V1Pod =
 async function createFixtures(): Promise<void> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   for (const name of ["app", "hooks", "empty"]) await core.createNamespace({ body: { metadata: { name } } });
-  await core.createNamespacedConfigMap({ namespace: "app", body: { metadata: { name: "settings" }, data: { mode: "prod" } } });
+  await core.createNamespacedConfigMap({
+    namespace: "app",
+    body: { metadata: { name: "settings" }, data: { mode: "prod" } },
+  });
   const pods = [
     hookPod("json", { "pre.hook.backup.hks.io/command": `["/bin/psql", "-c", "CHECKPOINT;"` }),
-    hookPod("seed", { "pre.hook.backup.hks.io/command": `["/bin/psql", "-c", "SELECT pg_start_backup(\\'hks-backup\\');"]` }),
+    hookPod("seed", {
+      "pre.hook.backup.hks.io/command": `["/bin/psql", "-c", "SELECT pg_start_backup(\\'hks-backup\\');"]`,
+    }),
     hookPod("typo", { "pre.hook.backup.hks.io/comand": `["/bin/sync"]` }),
-    hookPod("sidecar", { "post.hook.backup.hks.io/container": "mysql", "post.hook.backup.hks.io/command": `["/bin/true"]` }),
+    hookPod("sidecar", {
+      "post.hook.backup.hks.io/container": "mysql",
+      "post.hook.backup.hks.io/command": `["/bin/true"]`,
+    }),
   ];
   for (const body of pods) await core.createNamespacedPod({ namespace: "hooks", body });
   const s3Args = { endpoint: info.s3Endpoint, region: info.s3Region };
   const credentials = { accessKeyId: info.s3AccessKeyId, secretAccessKey: info.s3SecretAccessKey };
-  await create("BackupStorageLocation", { resourceKind: "BackupStorageLocation", locationName: "main", default: true, objectStorage: { bucket: "bi-main", ...s3Args }, credentials });
-  await create("BackupStorageLocation", { resourceKind: "BackupStorageLocation", locationName: "archive", accessMode: "ReadOnly", objectStorage: { bucket: "bi-main", prefix: "archive", ...s3Args }, credentials });
-  await create("Backup", { resourceKind: "Backup", resourceName: "app-nightly", requestedName: "app-nightly", storageLocation: "main", target: { namespaces: ["app"] } });
+  await create("BackupStorageLocation", {
+    resourceKind: "BackupStorageLocation",
+    locationName: "main",
+    default: true,
+    objectStorage: { bucket: "bi-main", ...s3Args },
+    credentials,
+  });
+  await create("BackupStorageLocation", {
+    resourceKind: "BackupStorageLocation",
+    locationName: "archive",
+    accessMode: "ReadOnly",
+    objectStorage: { bucket: "bi-main", prefix: "archive", ...s3Args },
+    credentials,
+  });
+  await create("Backup", {
+    resourceKind: "Backup",
+    resourceName: "app-nightly",
+    requestedName: "app-nightly",
+    storageLocation: "main",
+    target: { namespaces: ["app"] },
+  });
   // Suspended: a scheduled run during the table would be a change the table did not make.
-  await create("BackupPlan", { resourceKind: "BackupPlan", planName: "nightly", target: { namespace: "app" }, storageLocation: "main", schedule: { cron: "0 2 * * *", suspend: true }, retention: { daily: 7 } });
-  fs.writeFileSync(path.join(runDir, "public-key.txt"), "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n");
+  await create("BackupPlan", {
+    resourceKind: "BackupPlan",
+    planName: "nightly",
+    target: { namespace: "app" },
+    storageLocation: "main",
+    schedule: { cron: "0 2 * * *", suspend: true },
+    retention: { daily: 7 },
+  });
+  fs.writeFileSync(
+    path.join(runDir, "public-key.txt"),
+    "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n",
+  );
 }
 
 /**
@@ -88,7 +141,12 @@ async function settledSnapshot(): Promise<WorldSnapshot> {
       throw e;
     });
     if (!next) continue;
-    if (last && diffSnapshots([...last.cluster, ...last.storage], [...next.cluster, ...next.storage]).added.length === 0 && last.cluster.length + last.storage.length === next.cluster.length + next.storage.length) return next;
+    if (
+      last &&
+      diffSnapshots([...last.cluster, ...last.storage], [...next.cluster, ...next.storage]).added.length === 0 &&
+      last.cluster.length + last.storage.length === next.cluster.length + next.storage.length
+    )
+      return next;
     last = next;
   }
   throw new Error("the stack did not settle within 60s");
@@ -113,14 +171,20 @@ async function refusal(row: BadInputRow): Promise<string> {
     expect(r.code, "pulumi preview fails").not.toBe(0);
     return r.stdout + r.stderr;
   }
-  const { inputs, failures } = (await dispatch(row.kind, "check", [{}, { ...subst(row.inputs), kubeconfig }])) as { inputs: unknown; failures: { property: string; reason: string }[] };
+  const { inputs, failures } = (await dispatch(row.kind, "check", [{}, { ...subst(row.inputs), kubeconfig }])) as {
+    inputs: unknown;
+    failures: { property: string; reason: string }[];
+  };
   if (row.via === "check") {
     const f = failures.find((x) => x.property === row.field);
     expect(f, `a failure on ${row.field}; got ${JSON.stringify(failures)}`).toBeDefined();
     return `${f!.property}: ${f!.reason}`;
   }
   expect(failures, "a create row passes check (check is pure; this needs the cluster)").toEqual([]);
-  const err = await dispatch(row.kind, "create", [inputs]).then(() => undefined, (e: unknown) => e);
+  const err = await dispatch(row.kind, "create", [inputs]).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err, "create fails").toBeInstanceOf(Error);
   return (err as Error).message;
 }
@@ -131,10 +195,17 @@ beforeAll(async () => {
   kc = new k8s.KubeConfig();
   kc.loadFromFile(info.kubeconfig);
   kubeconfig = fs.readFileSync(info.kubeconfig, "utf8");
-  s3 = new S3Client({ endpoint: info.s3Endpoint, region: info.s3Region, forcePathStyle: true, credentials: { accessKeyId: info.s3AccessKeyId, secretAccessKey: info.s3SecretAccessKey } });
+  s3 = new S3Client({
+    endpoint: info.s3Endpoint,
+    region: info.s3Region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: info.s3AccessKeyId, secretAccessKey: info.s3SecretAccessKey },
+  });
   await createFixtures();
   before = await settledSnapshot();
-  console.log(`before the table: ${before.cluster.length} Kubernetes objects; buckets ${storageSummary(before.storage)}`);
+  console.log(
+    `before the table: ${before.cluster.length} Kubernetes objects; buckets ${storageSummary(before.storage)}`,
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -146,19 +217,45 @@ afterAll(async () => {
 
 /** Issue 8's categories, each of which the table must cover. */
 const TOPICS = [
-  "cron", "time zone", "bucket name", "endpoint", "retention", "selector", "namespace mapping", "hook annotation",
-  "recipients", "name too long", "unknown location", "unknown context", "policy value", "identity", "namespace", "plan",
+  "cron",
+  "time zone",
+  "bucket name",
+  "endpoint",
+  "retention",
+  "selector",
+  "namespace mapping",
+  "hook annotation",
+  "recipients",
+  "name too long",
+  "unknown location",
+  "unknown context",
+  "policy value",
+  "identity",
+  "namespace",
+  "plan",
 ];
 
 describe(`bad inputs: ${BAD_INPUT_ROWS.length} rows, every one refused by name with a fix, nothing created`, () => {
   it("covers the four resources (dispatch and pulumi preview), the hks commands and issue 8's categories", () => {
     const kinds = new Set(BAD_INPUT_ROWS.flatMap((r) => (r.via === "cli" ? [] : [`${r.kind} ${r.via}`])));
     for (const kind of ["BackupStorageLocation", "BackupPlan", "Backup", "Restore"]) {
-      for (const via of ["check", "create", "preview"]) expect(kinds, `${kind} through ${via}`).toContain(`${kind} ${via}`);
+      for (const via of ["check", "create", "preview"])
+        expect(kinds, `${kind} through ${via}`).toContain(`${kind} ${via}`);
     }
     const commands = BAD_INPUT_ROWS.flatMap((r) => (r.via === "cli" ? [r.argv.join(" ")] : []));
-    for (const c of ["backup create", "backup describe", "backup list", "backup delete", "restore create", "restore describe", "run-plan"]) {
-      expect(commands.some((a) => a.includes(c)), c).toBe(true);
+    for (const c of [
+      "backup create",
+      "backup describe",
+      "backup list",
+      "backup delete",
+      "restore create",
+      "restore describe",
+      "run-plan",
+    ]) {
+      expect(
+        commands.some((a) => a.includes(c)),
+        c,
+      ).toBe(true);
     }
     expect(TOPICS.filter((t) => !BAD_INPUT_ROWS.some((r) => r.topic === t))).toEqual([]);
     expect(BAD_INPUT_ROWS.length).toBeGreaterThanOrEqual(40);
@@ -172,7 +269,9 @@ describe(`bad inputs: ${BAD_INPUT_ROWS.length} rows, every one refused by name w
 
   it("left every namespace, object, bucket, object version and upload as it was", async () => {
     const after = await snapshotWorld(kc, s3);
-    console.log(`after the table: ${after.cluster.length} Kubernetes objects; buckets ${storageSummary(after.storage)}`);
+    console.log(
+      `after the table: ${after.cluster.length} Kubernetes objects; buckets ${storageSummary(after.storage)}`,
+    );
     expect(diffSnapshots(before.cluster, after.cluster)).toEqual({ added: [], removed: [] });
     expect(diffSnapshots(before.storage, after.storage)).toEqual({ added: [], removed: [] });
   });
@@ -185,7 +284,11 @@ describe(`bad inputs: ${BAD_INPUT_ROWS.length} rows, every one refused by name w
     const changed = await snapshotWorld(kc, s3);
     await core.deleteNamespacedConfigMap({ name: "bi-control", namespace: "hks-system" });
     await s3.send(new DeleteObjectCommand({ Bucket: "bi-main", Key: "control.txt" }));
-    expect(diffSnapshots(start.cluster, changed.cluster).added).toEqual([expect.stringMatching(/^ConfigMap hks-system\/bi-control uid=/)]);
-    expect(diffSnapshots(start.storage, changed.storage).added).toEqual([expect.stringMatching(/^object bi-main\/control\.txt@/)]);
+    expect(diffSnapshots(start.cluster, changed.cluster).added).toEqual([
+      expect.stringMatching(/^ConfigMap hks-system\/bi-control uid=/),
+    ]);
+    expect(diffSnapshots(start.storage, changed.storage).added).toEqual([
+      expect.stringMatching(/^object bi-main\/control\.txt@/),
+    ]);
   });
 });

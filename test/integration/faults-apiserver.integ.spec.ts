@@ -12,12 +12,21 @@
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startStackProcess, stopStackProcess, type StackInfo } from "../../cli/dev/stack";
-import type { BackupManifest } from "../../provider/engine/manifest";
-import { readRestoreRecord } from "../../provider/engine/restore-record";
+import type { BackupManifest } from "../../provider/format/manifest";
+import { readRestoreRecord } from "../../provider/prepare/restore-record";
 import type { ObjectStore } from "../../provider/store";
 import { createTestLocation } from "../support/backup-fixture";
-import { adminKc, ensureRunning, s3Of, seedConfigMaps, spawnHks, startPrivateStack, stopPrivateStack, type HksRun } from "../support/faults";
-import { readManifest } from "./backup-fixtures";
+import {
+  adminKc,
+  ensureRunning,
+  s3Of,
+  seedConfigMaps,
+  spawnHks,
+  startPrivateStack,
+  stopPrivateStack,
+  type HksRun,
+} from "../support/faults";
+import { readManifest } from "../support/backup-fixture";
 
 const SRC = "busy-app";
 const LOC_NS = "hks-faults";
@@ -39,10 +48,26 @@ async function restartApiserverDuring(run: HksRun, progress: RegExp, downMs = 20
 }
 
 /** `hks backup create <name>` of SRC, with the apiserver restarted once `progress` is printed. */
-async function backupAcrossRestart(name: string, progress: RegExp, downMs?: number): Promise<{ manifest: BackupManifest; back: number }> {
+async function backupAcrossRestart(
+  name: string,
+  progress: RegExp,
+  downMs?: number,
+): Promise<{ manifest: BackupManifest; back: number }> {
   // Pages of 10: 300 LISTs, so the backup is still listing when the apiserver goes down (with the
   // default 500 it finishes 3,000 objects before the kill lands).
-  const run = spawnHks(info, ["-n", LOC_NS, "backup", "create", name, "--include-namespaces", SRC, "--storage-location", "main", "--page-size", "10"]);
+  const run = spawnHks(info, [
+    "-n",
+    LOC_NS,
+    "backup",
+    "create",
+    name,
+    "--include-namespaces",
+    SRC,
+    "--storage-location",
+    "main",
+    "--page-size",
+    "10",
+  ]);
   const back = await restartApiserverDuring(run, progress, downMs);
   const { code } = await run.exit;
   expect(code, run.stdout() + run.stderr()).toBe(0);
@@ -57,10 +82,23 @@ beforeAll(async () => {
   await seedConfigMaps(kc, SRC, CONFIGMAPS, 2048);
   // Not in the core group: a discovery that misses API groups would leave it out.
   const labels = { app: "web" };
-  await kc.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({ namespace: SRC, body: {
-    metadata: { name: "web" }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: "web", image: "nginx" }] } } },
-  } });
-  ({ store } = await createTestLocation(kc, { name: "main", namespace: LOC_NS, bucket: "faults-apiserver", prefix: "team-a", s3: s3Of(info) }));
+  await kc.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({
+    namespace: SRC,
+    body: {
+      metadata: { name: "web" },
+      spec: {
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [{ name: "web", image: "nginx" }] } },
+      },
+    },
+  });
+  ({ store } = await createTestLocation(kc, {
+    name: "main",
+    namespace: LOC_NS,
+    bucket: "faults-apiserver",
+    prefix: "team-a",
+    s3: s3Of(info),
+  }));
 }, 300_000);
 
 // A test that failed half-way must not leave the apiserver down for the next one.
@@ -81,17 +119,31 @@ describe("kube-apiserver restarted mid-operation", () => {
     expect(m.counts.byResource).toMatchObject({ configmaps: CONFIGMAPS, "deployments.apps": 1 });
   });
 
-  it("as a backup starts: discovery waits until the apiserver is ready, so no API group is silently left out", async () => {
-    // Killed just before discovery and back at once: discovery meets the apiserver starting up.
-    const { manifest: m, back } = await backupAcrossRestart("at-start", /backing up to/, 300);
-    expect(Date.parse(m.completedAt)).toBeGreaterThan(back);
-    expect(m).toMatchObject({ phase: "Completed", warnings: [], errors: [] });
-    expect(m.counts.byResource).toMatchObject({ configmaps: CONFIGMAPS, "deployments.apps": 1 });
-  });
+  it(
+    "as a backup starts: discovery waits until the apiserver is ready, so no API group is " + "silently left out",
+    async () => {
+      // Killed just before discovery and back at once: discovery meets the apiserver starting up.
+      const { manifest: m, back } = await backupAcrossRestart("at-start", /backing up to/, 300);
+      expect(Date.parse(m.completedAt)).toBeGreaterThan(back);
+      expect(m).toMatchObject({ phase: "Completed", warnings: [], errors: [] });
+      expect(m.counts.byResource).toMatchObject({ configmaps: CONFIGMAPS, "deployments.apps": 1 });
+    },
+  );
 
   it("during a restore: retried with backoff, the restore completes and every object is there", async () => {
-    const run = spawnHks(info, ["-n", LOC_NS, "restore", "create", "across-restart", "--from-backup", "across-restart",
-      "--storage-location", "main", "--namespace-mapping", `${SRC}:busy-clone`]);
+    const run = spawnHks(info, [
+      "-n",
+      LOC_NS,
+      "restore",
+      "create",
+      "across-restart",
+      "--from-backup",
+      "across-restart",
+      "--storage-location",
+      "main",
+      "--namespace-mapping",
+      `${SRC}:busy-clone`,
+    ]);
     const back = await restartApiserverDuring(run, /restore: \d+\/\d+/);
     const { code } = await run.exit;
     expect(code, run.stdout() + run.stderr()).toBe(0);

@@ -16,15 +16,21 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackupListJson } from "../../cli/backup/format";
 import type { StackInfo } from "../../cli/dev/stack";
-import { createLayout, type ObjectStore } from "../../provider/store";
-import { hks, incompleteUploads, spawnHks, stopPrivateStack, type HksRun, startUploadFaultScene } from "../support/faults";
+import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
+import {
+  hks,
+  incompleteUploads,
+  spawnHks,
+  stopPrivateStack,
+  type HksRun,
+  startUploadFaultScene,
+} from "../support/faults";
 import { waitFor } from "../support/wait";
 
 const SRC = "big-app";
 const LOC_NS = "hks-faults";
 const BUCKET = "faults-kill";
-const layout = createLayout();
-const archiveKey = (name: string) => `team-a/${layout.backupResourcesKey(name)}`;
+const archiveKey = (name: string) => `team-a/${STORE_LAYOUT.backupResourcesKey(name)}`;
 let info: StackInfo;
 let store: ObjectStore;
 /** TMPDIR of the runners, so a killed run's spill folder can be seen. */
@@ -32,8 +38,15 @@ let tmp: string;
 
 const hksIn = (args: string[], env?: Record<string, string>) => hks(info, ["-n", LOC_NS, ...args], env);
 const runPlan = (now: string) => spawnHks(info, ["-n", LOC_NS, "run-plan", "nightly"], { HKS_NOW: now, TMPDIR: tmp });
-const phasesOf = async (name: string) => (JSON.parse((await hksIn(["backup", "list", "-o", "json"])).stdout) as BackupListJson[]).filter((b) => b.name === name).map((b) => b.phase);
-const lockDoc = async () => JSON.parse((await store.tryGet(layout.lockKey("nightly")))?.toString() ?? "null") as Record<string, string> | null;
+const phasesOf = async (name: string) =>
+  (JSON.parse((await hksIn(["backup", "list", "-o", "json"])).stdout) as BackupListJson[])
+    .filter((b) => b.name === name)
+    .map((b) => b.phase);
+const lockDoc = async () =>
+  JSON.parse((await store.tryGet(STORE_LAYOUT.lockKey("nightly")))?.toString() ?? "null") as Record<
+    string,
+    string
+  > | null;
 
 /** SIGKILLs `run` and waits until it is gone. */
 async function kill(run: HksRun): Promise<void> {
@@ -42,7 +55,11 @@ async function kill(run: HksRun): Promise<void> {
 }
 
 beforeAll(async () => {
-  ({ info, store } = await startUploadFaultScene("faults-kill", { src: SRC, locationNamespace: LOC_NS, bucket: BUCKET }));
+  ({ info, store } = await startUploadFaultScene("faults-kill", {
+    src: SRC,
+    locationNamespace: LOC_NS,
+    bucket: BUCKET,
+  }));
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hks-faults-kill-tmp-"));
 }, 300_000);
 
@@ -52,67 +69,115 @@ afterAll(async () => {
 });
 
 describe("the backup process killed with SIGKILL mid-backup", () => {
-  it("hks backup create: no manifest, not listed, the upload left is removed by delete; the next backup completes", async () => {
-    const run = spawnHks(info, ["-n", LOC_NS, "backup", "create", "killed", "--include-namespaces", SRC, "--storage-location", "main"]);
-    await run.waitForOutput(/upload: \d+, [\d.]+ MiB/);
-    await kill(run);
-    expect(await store.tryGet(layout.backupManifestKey("killed"))).toBeUndefined();
-    // No object was completed, so nothing lists it (a folder with objects but no record would be Incomplete).
-    expect(await phasesOf("killed")).toEqual([]);
-    expect(await incompleteUploads(info, BUCKET, archiveKey("killed"))).toBe(1);
-    const del = await hksIn(["backup", "delete", "killed", "--storage-location", "main"]);
-    expect(del.stdout, del.stderr).toBe('Deleted backup "killed" from main: 0 objects, 1 incomplete upload\n');
-    const next = await hksIn(["backup", "create", "after-kill", "--include-namespaces", SRC, "--storage-location", "main"]);
-    expect(next.code, next.stderr).toBe(0);
-    expect(await phasesOf("after-kill")).toEqual(["Completed"]);
-  });
+  it(
+    "hks backup create: no manifest, not listed, the upload left is removed by delete; the next " + "backup completes",
+    async () => {
+      const run = spawnHks(info, [
+        "-n",
+        LOC_NS,
+        "backup",
+        "create",
+        "killed",
+        "--include-namespaces",
+        SRC,
+        "--storage-location",
+        "main",
+      ]);
+      await run.waitForOutput(/upload: \d+, [\d.]+ MiB/);
+      await kill(run);
+      expect(await store.tryGet(STORE_LAYOUT.backupManifestKey("killed"))).toBeUndefined();
+      // No object was completed, so nothing lists it (a folder with objects but no record would be Incomplete).
+      expect(await phasesOf("killed")).toEqual([]);
+      expect(await incompleteUploads(info, BUCKET, archiveKey("killed"))).toBe(1);
+      const del = await hksIn(["backup", "delete", "killed", "--storage-location", "main"]);
+      expect(del.stdout, del.stderr).toBe('Deleted backup "killed" from main: 0 objects, 1 incomplete upload\n');
+      const next = await hksIn([
+        "backup",
+        "create",
+        "after-kill",
+        "--include-namespaces",
+        SRC,
+        "--storage-location",
+        "main",
+      ]);
+      expect(next.code, next.stderr).toBe(0);
+      expect(await phasesOf("after-kill")).toEqual(["Completed"]);
+    },
+  );
 
-  it("hks run-plan killed while taking the backup: its lock stops the next run naming holder and expiry; once expired it is broken with a warning and the run succeeds", async () => {
-    const run = runPlan("2025-01-01T02:00:00Z");
-    await run.waitForOutput(/upload: \d+/); // streaming into the local spill
-    await kill(run);
-    // The lock stays (nothing released it) and says which backup its run was writing.
-    expect(await lockDoc()).toMatchObject({ plan: "nightly", backup: "nightly-20250101020000", expiresAt: expect.stringMatching(/^2025-01-01T08:00:00\./) });
-    expect(await phasesOf("nightly-20250101020000")).toEqual([]);
-    // Its spill folder stays in TMPDIR (in the CronJob that is the Pod's emptyDir, gone with the Pod).
-    expect(fs.readdirSync(tmp).filter((d) => d.startsWith("hks-run-"))).toHaveLength(1);
+  it(
+    "hks run-plan killed while taking the backup: its lock stops the next run naming holder and expiry; once " +
+      "expired it is broken with a warning and the run succeeds",
+    async () => {
+      const run = runPlan("2025-01-01T02:00:00Z");
+      await run.waitForOutput(/upload: \d+/); // streaming into the local spill
+      await kill(run);
+      // The lock stays (nothing released it) and says which backup its run was writing.
+      expect(await lockDoc()).toMatchObject({
+        plan: "nightly",
+        backup: "nightly-20250101020000",
+        expiresAt: expect.stringMatching(/^2025-01-01T08:00:00\./),
+      });
+      expect(await phasesOf("nightly-20250101020000")).toEqual([]);
+      // Its spill folder stays in TMPDIR (in the CronJob that is the Pod's emptyDir, gone with the Pod).
+      expect(fs.readdirSync(tmp).filter((d) => d.startsWith("hks-run-"))).toHaveLength(1);
 
-    const held = await hksIn(["run-plan", "nightly"], { HKS_NOW: "2025-01-01T03:00:00Z", TMPDIR: tmp });
-    expect(held.code).toBe(4);
-    expect(held.stderr).toMatch(/plan "nightly" is already running: s3:\/\/faults-kill\/team-a holds its run lock for \S+ \(run \w+\) since 2025-01-01T02:00:00\.\d+Z, valid until 2025-01-01T08:00:00\.\d+Z/);
+      const held = await hksIn(["run-plan", "nightly"], { HKS_NOW: "2025-01-01T03:00:00Z", TMPDIR: tmp });
+      expect(held.code).toBe(4);
+      expect(held.stderr).toMatch(
+        /plan "nightly" is already running: s3:\/\/faults-kill\/team-a holds its run lock for \S+ \(run \w+\) since 2025-01-01T02:00:00\.\d+Z, valid until 2025-01-01T08:00:00\.\d+Z/,
+      );
 
-    const next = await hksIn(["run-plan", "nightly"], { HKS_NOW: "2025-01-01T08:30:00Z", TMPDIR: tmp });
-    expect(next.code, next.stdout + next.stderr).toBe(0);
-    expect(next.stderr).toMatch(/warning: breaking the expired run lock of plan "nightly" held by \S+ \(run \w+\) since 2025-01-01T02:00:00\.\d+Z, expired at 2025-01-01T08:00:00\.\d+Z: that run died without releasing it/);
-    expect(await phasesOf("nightly-20250101083000")).toEqual(["Completed"]);
-    expect(await lockDoc()).toBeNull();
-  });
+      const next = await hksIn(["run-plan", "nightly"], { HKS_NOW: "2025-01-01T08:30:00Z", TMPDIR: tmp });
+      expect(next.code, next.stdout + next.stderr).toBe(0);
+      expect(next.stderr).toMatch(
+        /warning: breaking the expired run lock of plan "nightly" held by \S+ \(run \w+\) since 2025-01-01T02:00:00\.\d+Z, expired at 2025-01-01T08:00:00\.\d+Z: that run died without releasing it/,
+      );
+      expect(await phasesOf("nightly-20250101083000")).toEqual(["Completed"]);
+      expect(await lockDoc()).toBeNull();
+    },
+  );
 
-  it("hks run-plan killed while publishing: no manifest; the next run removes the dead run's incomplete upload and succeeds", async () => {
-    const dead = "nightly-20250102020000";
-    const run = runPlan("2025-01-02T02:00:00Z");
-    await run.waitForOutput(new RegExp(`backup ${dead}: Completed`)); // in the spill; publishing follows
-    await waitFor("the publish's multipart upload", 30_000, async () => ((await incompleteUploads(info, BUCKET, archiveKey(dead))) > 0 ? true : undefined), 50);
-    await kill(run);
-    expect(await store.tryGet(layout.backupManifestKey(dead))).toBeUndefined();
-    expect(await phasesOf(dead)).toEqual([]);
-    expect(await incompleteUploads(info, BUCKET, archiveKey(dead))).toBe(1);
+  it(
+    "hks run-plan killed while publishing: no manifest; the next run removes the dead run's incomplete upload " +
+      "and succeeds",
+    async () => {
+      const dead = "nightly-20250102020000";
+      const run = runPlan("2025-01-02T02:00:00Z");
+      await run.waitForOutput(new RegExp(`backup ${dead}: Completed`)); // in the spill; publishing follows
+      await waitFor(
+        "the publish's multipart upload",
+        30_000,
+        async () => ((await incompleteUploads(info, BUCKET, archiveKey(dead))) > 0 ? true : undefined),
+        50,
+      );
+      await kill(run);
+      expect(await store.tryGet(STORE_LAYOUT.backupManifestKey(dead))).toBeUndefined();
+      expect(await phasesOf(dead)).toEqual([]);
+      expect(await incompleteUploads(info, BUCKET, archiveKey(dead))).toBe(1);
 
-    const next = await hksIn(["run-plan", "nightly"], { HKS_NOW: "2025-01-03T02:00:00Z", TMPDIR: tmp });
-    expect(next.code, next.stdout + next.stderr).toBe(0);
-    expect(next.stderr).toContain(`removed 1 incomplete upload(s) of backup ${dead} from s3://faults-kill/team-a: left by the run that died`);
-    expect(await incompleteUploads(info, BUCKET, archiveKey(dead))).toBe(0);
-    expect(await phasesOf("nightly-20250103020000")).toEqual(["Completed"]);
-  });
+      const next = await hksIn(["run-plan", "nightly"], { HKS_NOW: "2025-01-03T02:00:00Z", TMPDIR: tmp });
+      expect(next.code, next.stdout + next.stderr).toBe(0);
+      expect(next.stderr).toContain(
+        `removed 1 incomplete upload(s) of backup ${dead} from s3://faults-kill/team-a: left by the run that died`,
+      );
+      expect(await incompleteUploads(info, BUCKET, archiveKey(dead))).toBe(0);
+      expect(await phasesOf("nightly-20250103020000")).toEqual(["Completed"]);
+    },
+  );
 });
 
 describe("two runs of one plan started at once (real processes, real bucket)", () => {
   it("one takes the lock and backs up; the other exits 4 saying who holds the lock", async () => {
     const [a, b] = [runPlan("2025-01-04T02:00:00Z"), runPlan("2025-01-04T02:00:00Z")];
-    const results = await Promise.all([a, b].map(async (r) => ({ code: (await r.exit).code, out: r.stdout() + r.stderr() })));
+    const results = await Promise.all(
+      [a, b].map(async (r) => ({ code: (await r.exit).code, out: r.stdout() + r.stderr() })),
+    );
     expect(results.map((r) => r.code).sort()).toEqual([0, 4]);
     const loser = results.find((r) => r.code === 4)!;
-    expect(loser.out).toMatch(/plan "nightly" is already running: s3:\/\/faults-kill\/team-a holds its run lock for \S+ \(run \w+\) since 2025-01-04T02:00:00/);
+    expect(loser.out).toMatch(
+      /plan "nightly" is already running: s3:\/\/faults-kill\/team-a holds its run lock for \S+ \(run \w+\) since 2025-01-04T02:00:00/,
+    );
     expect(await phasesOf("nightly-20250104020000")).toEqual(["Completed"]);
   });
 });

@@ -11,12 +11,18 @@ import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { downStack, upStack, type StackInfo } from "../../cli/dev/stack";
 import { ensureTools } from "../../cli/dev/tools";
-import { runRestore } from "../../provider/engine/restore";
-import { openRestoreContext } from "../../provider/engine/restore-context";
-import { KubeRestoreCluster } from "../../provider/engine/restore-kube";
-import type { RestoreResult } from "../../provider/engine/restore-types";
+import { runRestore } from "../../provider/engine/restore/restore";
+import { openRestoreContext } from "../../provider/prepare/restore";
+import { KubeRestoreCluster } from "../../provider/kube/restore-cluster";
+import type { RestoreResult } from "../../provider/engine/restore/types";
 import type { ObjectStore } from "../../provider/store";
-import { collectNamespaces, createTestLocation, uniq, writeBackupFixture, type FixtureObject } from "../support/backup-fixture";
+import {
+  collectNamespaces,
+  createTestLocation,
+  uniq,
+  writeBackupFixture,
+  type FixtureObject,
+} from "../support/backup-fixture";
 import { compareRestored, createCrd, createSource, deleteNamespaces, widgetCrd } from "../support/restore-source";
 import { comparable } from "../support/semantic-diff";
 
@@ -28,7 +34,12 @@ const run = uniq("xc");
 const SRC = `${run}-prod`;
 const LOC_NS = `${run}-hks`;
 const CRD_GROUP = `${run}.hks-test.example.com`;
-const s3 = { endpoint: stack.s3Endpoint, region: stack.s3Region, accessKeyId: stack.s3AccessKeyId, secretAccessKey: stack.s3SecretAccessKey };
+const s3 = {
+  endpoint: stack.s3Endpoint,
+  region: stack.s3Region,
+  accessKeyId: stack.s3AccessKeyId,
+  secretAccessKey: stack.s3SecretAccessKey,
+};
 let second: StackInfo;
 let kc2: k8s.KubeConfig;
 let two: KubeRestoreCluster;
@@ -54,15 +65,45 @@ beforeAll(async () => {
   const crd = widgetCrd(CRD_GROUP);
   await createCrd(one, crd);
   await createSource(kc1, SRC, CRD_GROUP);
-  ({ store } = await createTestLocation(kc1, { name: "prod-backups", namespace: LOC_NS, bucket: "hks-it-restore", prefix: run, s3 }));
-  const liveCrd = await one.get({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: crd.metadata.name });
-  objects = [...(await collectNamespaces(kc1, [SRC])), { group: "apiextensions.k8s.io", resource: "customresourcedefinitions", object: comparable(liveCrd) }];
-  await writeBackupFixture({ store, name: "prod-nightly", namespaces: [SRC], objects, storageLocation: "prod-backups" });
+  ({ store } = await createTestLocation(kc1, {
+    name: "prod-backups",
+    namespace: LOC_NS,
+    bucket: "hks-it-restore",
+    prefix: run,
+    s3,
+  }));
+  const liveCrd = await one.get({
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    name: crd.metadata.name,
+  });
+  objects = [
+    ...(await collectNamespaces(kc1, [SRC])),
+    { group: "apiextensions.k8s.io", resource: "customresourcedefinitions", object: comparable(liveCrd) },
+  ];
+  await writeBackupFixture({
+    store,
+    name: "prod-nightly",
+    namespaces: [SRC],
+    objects,
+    storageLocation: "prod-backups",
+  });
 
   // Cluster two: the same bucket, recorded ReadOnly; nothing of the source exists there.
-  await createTestLocation(kc2, { name: "from-prod", namespace: "hks-system", bucket: "hks-it-restore", prefix: run, accessMode: "ReadOnly", s3 });
+  await createTestLocation(kc2, {
+    name: "from-prod",
+    namespace: "hks-system",
+    bucket: "hks-it-restore",
+    prefix: run,
+    accessMode: "ReadOnly",
+    s3,
+  });
   keysBefore = await keys();
-  const rc = await openRestoreContext(kc2, { storageLocation: "from-prod", namespace: "hks-system", backupName: "prod-nightly" });
+  const rc = await openRestoreContext(kc2, {
+    storageLocation: "from-prod",
+    namespace: "hks-system",
+    backupName: "prod-nightly",
+  });
   result = await runRestore(rc.deps, { restoreName: "dr-drill", backupName: "prod-nightly" });
 }, 300_000);
 
@@ -72,7 +113,9 @@ afterAll(async () => {
     fs.rmSync(second.runDir, { recursive: true, force: true });
   }
   await deleteNamespaces(kc1, [SRC, LOC_NS]);
-  await one.delete({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: `widgets.${CRD_GROUP}` }).catch(() => undefined);
+  await one
+    .delete({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: `widgets.${CRD_GROUP}` })
+    .catch(() => undefined);
 });
 
 describe("restore into a second cluster", () => {
@@ -86,8 +129,14 @@ describe("restore into a second cluster", () => {
   });
 
   it("creates the CRD, waits until it is Established, then restores its custom resources", async () => {
-    const crd = await two.get({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: `widgets.${CRD_GROUP}` });
-    expect((crd?.status as { conditions: { type: string; status: string }[] }).conditions).toContainEqual(expect.objectContaining({ type: "Established", status: "True" }));
+    const crd = await two.get({
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      name: `widgets.${CRD_GROUP}`,
+    });
+    expect((crd?.status as { conditions: { type: string; status: string }[] }).conditions).toContainEqual(
+      expect.objectContaining({ type: "Established", status: "True" }),
+    );
     const w = await two.get({ apiVersion: `${CRD_GROUP}/v1`, kind: "Widget", name: "w1", namespace: SRC });
     expect(w?.spec).toEqual({ size: 3, nested: { deep: ["a", "b"] }, unknownToClients: true });
   });

@@ -5,14 +5,21 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { runBackup } from "../../provider/engine/backup";
-import { openBackupContext } from "../../provider/engine/backup-deps";
-import { generateIdentity } from "../../provider/engine/encrypt";
-import { runRestore } from "../../provider/engine/restore";
-import { openRestoreContext } from "../../provider/engine/restore-context";
-import { KubeRestoreCluster } from "../../provider/engine/restore-kube";
-import type { RestoreResult } from "../../provider/engine/restore-types";
-import { archiveItems, collectNamespaces, createTestLocation, itemOf, uniq, type FixtureObject } from "../support/backup-fixture";
+import { runBackup } from "../../provider/engine/backup/backup";
+import { openBackupContext } from "../../provider/prepare/backup";
+import { generateIdentity } from "../../provider/engine/archive/encrypt";
+import { runRestore } from "../../provider/engine/restore/restore";
+import { openRestoreContext } from "../../provider/prepare/restore";
+import { KubeRestoreCluster } from "../../provider/kube/restore-cluster";
+import type { RestoreResult } from "../../provider/engine/restore/types";
+import {
+  archiveItems,
+  collectNamespaces,
+  createTestLocation,
+  itemOf,
+  uniq,
+  type FixtureObject,
+} from "../support/backup-fixture";
 import { compareRestored, createCrd, createSource, deleteNamespaces, widgetCrd } from "../support/restore-source";
 
 const stack = inject("stack");
@@ -33,22 +40,41 @@ beforeAll(async () => {
   await createSource(kc, SRC, CRD_GROUP);
   const { identity, recipient } = await generateIdentity();
   await createTestLocation(kc, {
-    name: "main", namespace: LOC_NS, bucket: "hks-it-restore", prefix: run, recipients: [recipient],
-    s3: { endpoint: stack.s3Endpoint, region: stack.s3Region, accessKeyId: stack.s3AccessKeyId, secretAccessKey: stack.s3SecretAccessKey },
+    name: "main",
+    namespace: LOC_NS,
+    bucket: "hks-it-restore",
+    prefix: run,
+    recipients: [recipient],
+    s3: {
+      endpoint: stack.s3Endpoint,
+      region: stack.s3Region,
+      accessKeyId: stack.s3AccessKeyId,
+      secretAccessKey: stack.s3SecretAccessKey,
+    },
   });
   const ctx = await openBackupContext(kc, { storageLocation: "main", namespace: LOC_NS });
-  const backup = await runBackup({ name: "engine-backup", storageLocation: "main", target: { namespaces: [SRC] } }, ctx.deps);
+  const backup = await runBackup(
+    { name: "engine-backup", storageLocation: "main", target: { namespaces: [SRC] } },
+    ctx.deps,
+  );
   expect(backup.phase).toBe("Completed");
   const inArchive = await archiveItems(ctx.deps.store, "engine-backup", [identity]);
   objects = (await collectNamespaces(kc, [SRC])).filter((f) => inArchive.has(itemOf(f)));
   expect(objects.length).toBeGreaterThanOrEqual(21);
   const rc = await openRestoreContext(kc, { storageLocation: "main", namespace: LOC_NS, backupName: "engine-backup" });
-  result = await runRestore(rc.deps, { restoreName: "from-engine", backupName: "engine-backup", namespaceMapping: { [SRC]: DST }, identities: [identity] });
+  result = await runRestore(rc.deps, {
+    restoreName: "from-engine",
+    backupName: "engine-backup",
+    namespaceMapping: { [SRC]: DST },
+    identities: [identity],
+  });
 });
 
 afterAll(async () => {
   await deleteNamespaces(kc, namespaces);
-  await cluster.delete({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: `widgets.${CRD_GROUP}` }).catch(() => undefined);
+  await cluster
+    .delete({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: `widgets.${CRD_GROUP}` })
+    .catch(() => undefined);
 });
 
 describe("restore of a backup taken by the backup engine", () => {

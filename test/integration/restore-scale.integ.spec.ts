@@ -4,9 +4,9 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { runRestore } from "../../provider/engine/restore";
-import { openRestoreContext } from "../../provider/engine/restore-context";
-import type { RestoreResult } from "../../provider/engine/restore-types";
+import { runRestore } from "../../provider/engine/restore/restore";
+import { openRestoreContext } from "../../provider/prepare/restore";
+import type { RestoreResult } from "../../provider/engine/restore/types";
 import { createTestLocation, uniq, writeBackupFixture, type FixtureObject } from "../support/backup-fixture";
 import { deleteNamespaces } from "../support/restore-source";
 
@@ -24,15 +24,46 @@ let wallMs = 0;
 
 beforeAll(async () => {
   const { store } = await createTestLocation(kc, {
-    name: "main", namespace: LOC_NS, bucket: "hks-it-restore", prefix: run,
-    s3: { endpoint: stack.s3Endpoint, region: stack.s3Region, accessKeyId: stack.s3AccessKeyId, secretAccessKey: stack.s3SecretAccessKey },
+    name: "main",
+    namespace: LOC_NS,
+    bucket: "hks-it-restore",
+    prefix: run,
+    s3: {
+      endpoint: stack.s3Endpoint,
+      region: stack.s3Region,
+      accessKeyId: stack.s3AccessKeyId,
+      secretAccessKey: stack.s3SecretAccessKey,
+    },
   });
-  const objects: FixtureObject[] = [{ group: "", resource: "namespaces", object: { apiVersion: "v1", kind: "Namespace", metadata: { name: SRC } } }];
+  const objects: FixtureObject[] = [
+    { group: "", resource: "namespaces", object: { apiVersion: "v1", kind: "Namespace", metadata: { name: SRC } } },
+  ];
   for (let i = 0; i < COUNT; i++) {
     const name = `item-${String(i).padStart(5, "0")}`;
-    objects.push(i % 3 === 0
-      ? { group: "", resource: "secrets", object: { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: SRC, labels: { i: String(i) } }, type: "Opaque", data: { v: Buffer.from("x".repeat(700)).toString("base64") } } }
-      : { group: "", resource: "configmaps", object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: SRC, labels: { i: String(i) } }, data: { v: "y".repeat(1000) } } });
+    objects.push(
+      i % 3 === 0
+        ? {
+            group: "",
+            resource: "secrets",
+            object: {
+              apiVersion: "v1",
+              kind: "Secret",
+              metadata: { name, namespace: SRC, labels: { i: String(i) } },
+              type: "Opaque",
+              data: { v: Buffer.from("x".repeat(700)).toString("base64") },
+            },
+          }
+        : {
+            group: "",
+            resource: "configmaps",
+            object: {
+              apiVersion: "v1",
+              kind: "ConfigMap",
+              metadata: { name, namespace: SRC, labels: { i: String(i) } },
+              data: { v: "y".repeat(1000) },
+            },
+          },
+    );
   }
   await writeBackupFixture({ store, name: "big", namespaces: [SRC], objects });
   const t0 = Date.now();
@@ -55,7 +86,10 @@ describe(`restore of ${COUNT} objects`, () => {
     const secrets = await core.listNamespacedSecret({ namespace: DST, labelSelector: "i" });
     expect(cms.items.length + secrets.items.length).toBe(COUNT);
     const overall = Math.round((COUNT / wallMs) * 1000);
-    process.stderr.write(`[restore-scale] ${COUNT + 1} objects: apply ${result.objectsPerSecond} objects/s; end to end (download, verify, spill, apply) ${(wallMs / 1000).toFixed(1)}s = ${overall} objects/s\n`);
+    process.stderr.write(
+      `[restore-scale] ${COUNT + 1} objects: apply ${result.objectsPerSecond} objects/s; end to end (download, ` +
+        `verify, spill, apply) ${(wallMs / 1000).toFixed(1)}s = ${overall} objects/s\n`,
+    );
     expect(result.objectsPerSecond).toBeGreaterThan(10);
   });
 });

@@ -6,7 +6,12 @@
  */
 import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { ListBucketsCommand, ListMultipartUploadsCommand, ListObjectVersionsCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+  ListBucketsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectVersionsCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import * as k8s from "@kubernetes/client-node";
 import type { ResourceKind } from "../../provider/kinds";
 
@@ -24,7 +29,10 @@ type Listed = { items: Array<{ metadata?: k8s.V1ObjectMeta }> };
 function lines(kind: string, list: Listed, withVersion = true): string[] {
   return list.items.map((o) => {
     const m = o.metadata ?? {};
-    return `${kind} ${m.namespace ? `${m.namespace}/` : ""}${m.name} uid=${m.uid}${withVersion ? ` rv=${m.resourceVersion}` : ""}`;
+    return (
+      `${kind} ${m.namespace ? `${m.namespace}/` : ""}${m.name} ` +
+      `uid=${m.uid}${withVersion ? ` rv=${m.resourceVersion}` : ""}`
+    );
   });
 }
 
@@ -38,7 +46,8 @@ export async function snapshotCluster(kc: k8s.KubeConfig): Promise<string[]> {
   const batch = kc.makeApiClient(k8s.BatchV1Api);
   const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-  const snap = (plural: string) => custom.listClusterCustomObject({ group: "snapshot.storage.k8s.io", version: "v1", plural }) as Promise<Listed>;
+  const snap = (plural: string) =>
+    custom.listClusterCustomObject({ group: "snapshot.storage.k8s.io", version: "v1", plural }) as Promise<Listed>;
   const all = await Promise.all([
     core.listNamespace().then((l) => lines("Namespace", l)),
     core.listConfigMapForAllNamespaces().then((l) => lines("ConfigMap", l)),
@@ -86,7 +95,10 @@ export async function snapshotWorld(kc: k8s.KubeConfig, s3: S3Client): Promise<W
 }
 
 /** Lines only in `after` (created or changed) and only in `before` (deleted or changed). */
-export function diffSnapshots(before: readonly string[], after: readonly string[]): { added: string[]; removed: string[] } {
+export function diffSnapshots(
+  before: readonly string[],
+  after: readonly string[],
+): { added: string[]; removed: string[] } {
   const b = new Set(before);
   const a = new Set(after);
   return { added: after.filter((l) => !b.has(l)), removed: before.filter((l) => !a.has(l)) };
@@ -147,9 +159,18 @@ export interface ProcessResult {
 /** Runs the compiled CLI with `env` (nothing else inherited but PATH-like basics in it). */
 export function runHks(argv: readonly string[], env: Record<string, string>): Promise<ProcessResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, "bin", "hks.js"), ...argv], { cwd: ROOT, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [path.join(ROOT, "bin", "hks.js"), ...argv],
+      { cwd: ROOT, env, maxBuffer: 16 << 20 },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === "number"
+            ? (err as { code: number }).code
+            : 1
+          : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }

@@ -46,8 +46,18 @@ export function adminKc(info: StackInfo): k8s.KubeConfig {
 }
 
 /** The S3 settings of a stack, as test locations take them. */
-export function s3Of(info: StackInfo): { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string } {
-  return { endpoint: info.s3Endpoint, region: info.s3Region, accessKeyId: info.s3AccessKeyId, secretAccessKey: info.s3SecretAccessKey };
+export function s3Of(info: StackInfo): {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+} {
+  return {
+    endpoint: info.s3Endpoint,
+    region: info.s3Region,
+    accessKeyId: info.s3AccessKeyId,
+    secretAccessKey: info.s3SecretAccessKey,
+  };
 }
 
 /** Freezes (SIGSTOP) a process of the stack: every request to it hangs from now on. */
@@ -80,14 +90,24 @@ export interface HksRun {
  */
 export function spawnHks(info: StackInfo, args: string[], env: Record<string, string> = {}): HksRun {
   const child = spawn(process.execPath, [path.join(ROOT, "bin", "hks.js"), ...args], {
-    cwd: ROOT, env: { ...process.env, ...stackEnv(info), ...env }, stdio: ["ignore", "pipe", "pipe"],
+    cwd: ROOT,
+    env: { ...process.env, ...stackEnv(info), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
   let err = "";
   const waiters = new Set<() => void>();
-  const notify = () => { for (const w of [...waiters]) w(); };
-  child.stdout!.setEncoding("utf8").on("data", (d: string) => { out += d; notify(); });
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => { err += d; notify(); });
+  const notify = () => {
+    for (const w of [...waiters]) w();
+  };
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+    out += d;
+    notify();
+  });
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+    err += d;
+    notify();
+  });
   let ended = false;
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on("close", (code, signal) => {
@@ -103,7 +123,10 @@ export function spawnHks(info: StackInfo, args: string[], env: Record<string, st
     exit,
     waitForOutput(re, ms = 120_000) {
       return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => done(new Error(`no output matching ${re} within ${ms / 1000}s; stderr:\n${err}\nstdout:\n${out}`)), ms);
+        const timer = setTimeout(
+          () => done(new Error(`no output matching ${re} within ${ms / 1000}s; stderr:\n${err}\nstdout:\n${out}`)),
+          ms,
+        );
         const check = () => {
           if (re.test(err) || re.test(out)) done();
           else if (ended) done(new Error(`hks ended before printing ${re}; stderr:\n${err}\nstdout:\n${out}`));
@@ -122,7 +145,11 @@ export function spawnHks(info: StackInfo, args: string[], env: Record<string, st
 }
 
 /** Runs `hks <args>` to the end. */
-export async function hks(info: StackInfo, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function hks(
+  info: StackInfo,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const r = spawnHks(info, args, env);
   const { code } = await r.exit;
   return { code, stdout: r.stdout(), stderr: r.stderr() };
@@ -144,7 +171,11 @@ export async function ensureRunning(info: StackInfo, name: string): Promise<Stac
  * of the bucket or of a folder no longer shows it).
  */
 export async function incompleteUploads(info: StackInfo, bucket: string, key: string): Promise<number> {
-  const client = createS3Client({ region: info.s3Region, endpoint: info.s3Endpoint, credentials: { accessKeyId: info.s3AccessKeyId, secretAccessKey: info.s3SecretAccessKey } });
+  const client = createS3Client({
+    region: info.s3Region,
+    endpoint: info.s3Endpoint,
+    credentials: { accessKeyId: info.s3AccessKeyId, secretAccessKey: info.s3SecretAccessKey },
+  });
   try {
     const res = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
     return (res.Uploads ?? []).filter((u) => u.Key === key).length;
@@ -157,13 +188,28 @@ export async function incompleteUploads(info: StackInfo, bucket: string, key: st
  * Creates `count` ConfigMaps `cm-<i>` in `namespace`, each holding `bytes` of random binary data
  * (random, so the archive does not compress below the multipart threshold).
  */
-export async function seedConfigMaps(kc: k8s.KubeConfig, namespace: string, count: number, bytes: number): Promise<void> {
+export async function seedConfigMaps(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  count: number,
+  bytes: number,
+): Promise<void> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const limit = pLimit(16);
-  await Promise.all(Array.from({ length: count }, (_, i) => limit(() => core.createNamespacedConfigMap({
-    namespace,
-    body: { metadata: { name: `cm-${i}`, labels: { seq: String(i) } }, binaryData: bytes ? { blob: randomBase64(bytes) } : undefined, data: { i: String(i) } },
-  }))));
+  await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      limit(() =>
+        core.createNamespacedConfigMap({
+          namespace,
+          body: {
+            metadata: { name: `cm-${i}`, labels: { seq: String(i) } },
+            binaryData: bytes ? { blob: randomBase64(bytes) } : undefined,
+            data: { i: String(i) },
+          },
+        }),
+      ),
+    ),
+  );
 }
 
 function randomBase64(bytes: number): string {
@@ -174,16 +220,25 @@ function randomBase64(bytes: number): string {
  * Installs a BackupPlan in the stack of `info` through the resource's own handler (CronJob
  * suspended: the tests run `hks run-plan` themselves, as the Job would).
  */
-export async function installPlan(info: StackInfo, p: { plan: string; namespace: string; targetNamespace: string; storageLocation: string }): Promise<void> {
+export async function installPlan(
+  info: StackInfo,
+  p: { plan: string; namespace: string; targetNamespace: string; storageLocation: string },
+): Promise<void> {
   const { inputs, failures } = checkBackupPlan({
-    planName: p.plan, namespace: p.namespace, target: { namespace: p.targetNamespace }, storageLocation: p.storageLocation,
-    schedule: { cron: "0 2 * * *", suspend: true }, retention: { daily: 7 }, kubeconfig: fs.readFileSync(info.kubeconfig, "utf8"),
+    planName: p.plan,
+    namespace: p.namespace,
+    target: { namespace: p.targetNamespace },
+    storageLocation: p.storageLocation,
+    schedule: { cron: "0 2 * * *", suspend: true },
+    retention: { daily: 7 },
+    kubeconfig: fs.readFileSync(info.kubeconfig, "utf8"),
   } as Partial<BackupPlanInputs>);
   if (failures.length) throw new Error(`invalid test plan: ${JSON.stringify(failures)}`);
   await backupPlanHandler.create(inputs, { signal: new AbortController().signal, log: () => undefined });
 }
 
-/** The scene both upload-fault files use: a private stack, a namespace worth several multipart parts, a location and a plan. */
+/** The scene both upload-fault files use: a private stack, a namespace worth several multipart parts, a location and
+ * a plan. */
 export interface UploadFaultScene {
   info: StackInfo;
   store: ObjectStore;
@@ -194,13 +249,27 @@ export interface UploadFaultScene {
  * (~48 MiB of gzip that does not shrink: six 8 MiB parts), location "main" (bucket `bucket`, prefix
  * team-a) recorded in `locationNamespace`, and plan "nightly" backing up `src` there.
  */
-export async function startUploadFaultScene(label: string, o: { src: string; locationNamespace: string; bucket: string }): Promise<UploadFaultScene> {
+export async function startUploadFaultScene(
+  label: string,
+  o: { src: string; locationNamespace: string; bucket: string },
+): Promise<UploadFaultScene> {
   const info = await startPrivateStack(label);
   const kc = adminKc(info);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   for (const ns of [o.src, o.locationNamespace]) await core.createNamespace({ body: { metadata: { name: ns } } });
   await seedConfigMaps(kc, o.src, 64, 768 * 1024);
-  const { store } = await createTestLocation(kc, { name: "main", namespace: o.locationNamespace, bucket: o.bucket, prefix: "team-a", s3: s3Of(info) });
-  await installPlan(info, { plan: "nightly", namespace: o.locationNamespace, targetNamespace: o.src, storageLocation: "main" });
+  const { store } = await createTestLocation(kc, {
+    name: "main",
+    namespace: o.locationNamespace,
+    bucket: o.bucket,
+    prefix: "team-a",
+    s3: s3Of(info),
+  });
+  await installPlan(info, {
+    plan: "nightly",
+    namespace: o.locationNamespace,
+    targetNamespace: o.src,
+    storageLocation: "main",
+  });
   return { info, store };
 }

@@ -24,7 +24,16 @@ export interface PulumiProject {
   refresh(): Promise<PulumiResult>;
   destroy(): Promise<PulumiResult>;
   setConfig(key: string, value: string, secret?: boolean): Promise<void>;
-  exportState(): Promise<{ deployment: { resources: Array<{ urn: string; type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }> } }>;
+  exportState(): Promise<{
+    deployment: {
+      resources: Array<{
+        urn: string;
+        type: string;
+        inputs?: Record<string, unknown>;
+        outputs?: Record<string, unknown>;
+      }>;
+    };
+  }>;
   outputs(): Promise<Record<string, unknown>>;
   /** Removes the stack and its state folder. */
   dispose(): Promise<void>;
@@ -34,7 +43,11 @@ export interface PulumiProject {
  * Copies the program in `programDir` to a fresh folder under the package (so `hks-backup` and
  * `@pulumi/pulumi` resolve from the package's node_modules) and initialises stack `test`.
  */
-export async function pulumiProject(programDir: string, extraEnv: Record<string, string> = {}, opts: { copyRoot?: string } = {}): Promise<PulumiProject> {
+export async function pulumiProject(
+  programDir: string,
+  extraEnv: Record<string, string> = {},
+  opts: { copyRoot?: string } = {},
+): Promise<PulumiProject> {
   const info = inject("stack");
   const root = path.resolve(__dirname, "..", "..");
   fs.mkdirSync(path.join(root, ".hks"), { recursive: true });
@@ -53,12 +66,22 @@ export async function pulumiProject(programDir: string, extraEnv: Record<string,
   };
   const run = (args: string[], opts: { allowFailure?: boolean; env?: Record<string, string> } = {}) =>
     new Promise<PulumiResult>((resolve, reject) => {
-      execFile("pulumi", [...args, "--non-interactive"], { cwd: work, env: { ...env, ...opts.env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
-        const res = { stdout, stderr, code };
-        if (code !== 0 && !opts.allowFailure) reject(new Error(`pulumi ${args.join(" ")} failed (exit ${code}):\n${stdout}\n${stderr}`));
-        else resolve(res);
-      });
+      execFile(
+        "pulumi",
+        [...args, "--non-interactive"],
+        { cwd: work, env: { ...env, ...opts.env }, maxBuffer: 64 << 20 },
+        (err, stdout, stderr) => {
+          const code = err
+            ? typeof (err as { code?: unknown }).code === "number"
+              ? (err as { code: number }).code
+              : 1
+            : 0;
+          const res = { stdout, stderr, code };
+          if (code !== 0 && !opts.allowFailure)
+            reject(new Error(`pulumi ${args.join(" ")} failed (exit ${code}):\n${stdout}\n${stderr}`));
+          else resolve(res);
+        },
+      );
     });
   await run(["stack", "init", "test"]);
   return {

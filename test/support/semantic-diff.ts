@@ -3,7 +3,7 @@
  * a failing comparison says exactly which field differs, not just "not equal". Object key order is
  * irrelevant; a missing key and an `undefined` value are the same; arrays compare element-wise.
  */
-import { sanitizeObject } from "../../provider/engine/sanitize";
+import { sanitizeObject } from "../../provider/engine/collect/sanitize";
 
 type Json = Record<string, unknown>;
 
@@ -51,7 +51,13 @@ export function comparable(obj: unknown, ignore: readonly string[] = []): Json {
   const o = sanitizeObject(obj as Json) as Json;
   const md = o.metadata as Json | undefined;
   if (md && Array.isArray(md.ownerReferences)) {
-    md.ownerReferences = (md.ownerReferences as Json[]).map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, name: r.name, controller: r.controller, blockOwnerDeletion: r.blockOwnerDeletion }));
+    md.ownerReferences = (md.ownerReferences as Json[]).map((r) => ({
+      apiVersion: r.apiVersion,
+      kind: r.kind,
+      name: r.name,
+      controller: r.controller,
+      blockOwnerDeletion: r.blockOwnerDeletion,
+    }));
   }
   for (const p of ignore) dropPath(o, p);
   return o;

@@ -4,7 +4,12 @@
  * Calls `probe` every `intervalMs` until it returns a value other than `undefined` (a probe that
  * throws counts as "not yet"), and returns that value; throws naming `what` after `ms`.
  */
-export async function waitFor<T>(what: string, ms: number, probe: () => Promise<T | undefined>, intervalMs = 300): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  ms: number,
+  probe: () => Promise<T | undefined>,
+  intervalMs = 300,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await probe().catch(() => undefined);

@@ -27,7 +27,9 @@ describe("ENGINE_NODE_FLAGS", () => {
   it("are accepted by node and take effect (a bad V8 flag would stop every runner)", () => {
     // The young generation's maximum is part of heap_size_limit: the smaller nursery shows there.
     const limit = (flags: readonly string[]) => {
-      const r = spawnSync(process.execPath, [...flags, "-p", "require('v8').getHeapStatistics().heap_size_limit"], { encoding: "utf8" });
+      const r = spawnSync(process.execPath, [...flags, "-p", "require('v8').getHeapStatistics().heap_size_limit"], {
+        encoding: "utf8",
+      });
       expect(r.stderr).toBe("");
       expect(r.status).toBe(0);
       return Number(r.stdout.trim());
@@ -38,7 +40,10 @@ describe("ENGINE_NODE_FLAGS", () => {
   });
 
   it("the shebang form runs the CLI (env -S splits the flags)", () => {
-    const r = spawnSync(path.join(ROOT, "bin", "hks.js"), ["--help"], { encoding: "utf8", env: { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}` } });
+    const r = spawnSync(path.join(ROOT, "bin", "hks.js"), ["--help"], {
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}` },
+    });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^Usage: hks /);

@@ -17,7 +17,8 @@ describe("resource reference", () => {
     expect(fs.readFileSync(path.join(ROOT, "docs", "reference.md"), "utf8")).toBe(generated);
   });
   it("documents every input and output of the four resources", () => {
-    for (const cls of ["BackupStorageLocation", "BackupPlan", "Backup", "Restore"]) expect(generated).toContain(`## ${cls}`);
+    for (const cls of ["BackupStorageLocation", "BackupPlan", "Backup", "Restore"])
+      expect(generated).toContain(`## ${cls}`);
     const rows = generated.split("\n").filter((l) => l.startsWith("| `"));
     expect(rows.length).toBeGreaterThan(60);
     const undocumented = rows.filter((l) => /\|\s*\|$/.test(l));

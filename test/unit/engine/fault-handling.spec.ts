@@ -8,13 +8,18 @@ import * as crypto from "node:crypto";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { StorageError } from "../../../provider/errors";
-import { createArchiveWriter } from "../../../provider/engine/archive";
-import { startArchiveUpload } from "../../../provider/engine/backup-upload";
-import { abortBackupUploads } from "../../../provider/engine/catalog";
-import { acquireRunLock } from "../../../provider/engine/run-plan-lock";
-import { formatRunSummary } from "../../../provider/engine/run-plan-report";
+import { createArchiveWriter } from "../../../provider/engine/archive/archive";
+import { startArchiveUpload } from "../../../provider/engine/backup/upload";
+import { abortBackupUploads } from "../../../provider/engine/catalog/catalog";
+import { acquireRunLock } from "../../../provider/engine/run-plan/lock";
+import { formatRunSummary } from "../../../provider/engine/run-plan/report";
 import { backoffMs, MAX_ATTEMPTS, MAX_BACKOFF_MS } from "../../../provider/kube/discovery";
-import { MemoryObjectStore, type AbortIncompleteOptions, type PutOptions, type PutResult } from "../../../provider/store";
+import {
+  MemoryObjectStore,
+  type AbortIncompleteOptions,
+  type PutOptions,
+  type PutResult,
+} from "../../../provider/store";
 
 describe("an archive abandoned while an entry waits for its reader", () => {
   it("rejects the pending addEntry and raises no unhandled error event", async () => {
@@ -52,7 +57,9 @@ describe("startArchiveUpload when the store fails mid-upload", () => {
     const store = Object.assign(new MemoryObjectStore("x"), {
       async putStream(_key: string, body: Readable): Promise<PutResult> {
         try {
-          for await (const _ of body) { /* consume until the archive is abandoned */ }
+          for await (const _ of body) {
+            /* consume until the archive is abandoned */
+          }
         } catch (e) {
           throw new StorageError("writing failed", { cause: e });
         }
@@ -75,13 +82,29 @@ describe("API request retries", () => {
 });
 
 describe("the run lock names its backup", () => {
-  const opts = { holder: "pod-1", runId: "run-a", now: new Date("2025-03-01T02:00:00Z"), ttlSeconds: 3600, backup: "daily-20250301020000" };
+  const opts = {
+    holder: "pod-1",
+    runId: "run-a",
+    now: new Date("2025-03-01T02:00:00Z"),
+    ttlSeconds: 3600,
+    backup: "daily-20250301020000",
+  };
 
   it("records it, and a run breaking the expired lock learns which backup the dead run was writing", async () => {
     const s = new MemoryObjectStore();
     expect(await acquireRunLock(s, "daily", opts)).toMatchObject({ backup: "daily-20250301020000" });
-    const next = await acquireRunLock(s, "daily", { ...opts, runId: "run-b", now: new Date("2025-03-02T02:00:00Z"), backup: "daily-20250302020000", log: () => undefined });
-    expect(next).toMatchObject({ runId: "run-b", backup: "daily-20250302020000", broken: { runId: "run-a", backup: "daily-20250301020000" } });
+    const next = await acquireRunLock(s, "daily", {
+      ...opts,
+      runId: "run-b",
+      now: new Date("2025-03-02T02:00:00Z"),
+      backup: "daily-20250302020000",
+      log: () => undefined,
+    });
+    expect(next).toMatchObject({
+      runId: "run-b",
+      backup: "daily-20250302020000",
+      broken: { runId: "run-a", backup: "daily-20250301020000" },
+    });
   });
 
   it("a lock taken without breaking another has no `broken`", async () => {
@@ -90,28 +113,49 @@ describe("the run lock names its backup", () => {
 });
 
 describe("abortBackupUploads", () => {
-  it("asks for the backup's folder and, one by one, both archive keys (MinIO lists them only so after a restart)", async () => {
-    const calls: [string, AbortIncompleteOptions | undefined][] = [];
-    const store = Object.assign(new MemoryObjectStore(), {
-      async abortIncompleteUploads(prefix: string, o?: AbortIncompleteOptions) {
-        calls.push([prefix, o]);
-        return 1;
-      },
-    });
-    expect(await abortBackupUploads(store, "daily-20250301020000")).toBe(1);
-    expect(calls).toEqual([["hks/v1/backups/daily-20250301020000/", { keys: [
-      "hks/v1/backups/daily-20250301020000/resources.tar.gz", "hks/v1/backups/daily-20250301020000/resources.tar.gz.age",
-    ] }]]);
-  });
+  it(
+    "asks for the backup's folder and, one by one, both archive keys (MinIO lists them only so " + "after a restart)",
+    async () => {
+      const calls: [string, AbortIncompleteOptions | undefined][] = [];
+      const store = Object.assign(new MemoryObjectStore(), {
+        async abortIncompleteUploads(prefix: string, o?: AbortIncompleteOptions) {
+          calls.push([prefix, o]);
+          return 1;
+        },
+      });
+      expect(await abortBackupUploads(store, "daily-20250301020000")).toBe(1);
+      expect(calls).toEqual([
+        [
+          "hks/v1/backups/daily-20250301020000/",
+          {
+            keys: [
+              "hks/v1/backups/daily-20250301020000/resources.tar.gz",
+              "hks/v1/backups/daily-20250301020000/resources.tar.gz.age",
+            ],
+          },
+        ],
+      ]);
+    },
+  );
 });
 
 describe("formatRunSummary", () => {
   it("a backup taken but not published to the primary is NOT STORED, never Completed", () => {
     const lines = formatRunSummary({
-      plan: "daily", backupName: "daily-20250301020000", phase: "Completed", backupSummary: "3 objects (2 types)",
-      locations: [{ location: "main", role: "primary", errors: ["publishing daily-20250301020000: StorageError: ..."] }], errors: [], warnings: [],
+      plan: "daily",
+      backupName: "daily-20250301020000",
+      phase: "Completed",
+      backupSummary: "3 objects (2 types)",
+      locations: [
+        { location: "main", role: "primary", errors: ["publishing daily-20250301020000: StorageError: ..."] },
+      ],
+      errors: [],
+      warnings: [],
     });
-    expect(lines[0]).toBe("plan daily: backup daily-20250301020000 NOT STORED (taken Completed, but publishing it to main failed): 3 objects (2 types)");
+    expect(lines[0]).toBe(
+      "plan daily: backup daily-20250301020000 NOT STORED (taken Completed, but publishing it to main failed): " +
+        "3 objects (2 types)",
+    );
     expect(lines.at(-1)).toBe("result: failed (exit 1)");
   });
 });

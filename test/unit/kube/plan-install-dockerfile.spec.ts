@@ -8,15 +8,27 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../../cli/main";
-import { renderCronJob, RUNNER_COMMAND, RUNNER_UID, SPILL_MOUNT_PATH } from "../../../provider/kube/plan-install-render";
+import {
+  renderCronJob,
+  RUNNER_COMMAND,
+  RUNNER_UID,
+  SPILL_MOUNT_PATH,
+} from "../../../provider/kube/plan-install-render";
 import { planInputs } from "./plan-install-fixtures";
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Any = Record<string, any>;
 const ROOT = path.resolve(__dirname, "../../..");
 const dockerfile = fs.readFileSync(path.join(ROOT, "Dockerfile"), "utf8");
 /** Instructions of the final stage (after the last FROM), comments and continuations folded. */
-const finalStage = dockerfile.split("\n").filter((l) => !l.trim().startsWith("#")).join("\n").replace(/\\\n/g, " ").split(/^FROM /m).pop()!;
-const instr = (name: string) => [...finalStage.matchAll(new RegExp(`^${name}\\s+(.*)$`, "gm"))].map((m) => m[1]!.trim());
+const finalStage = dockerfile
+  .split("\n")
+  .filter((l) => !l.trim().startsWith("#"))
+  .join("\n")
+  .replace(/\\\n/g, " ")
+  .split(/^FROM /m)
+  .pop()!;
+const instr = (name: string) =>
+  [...finalStage.matchAll(new RegExp(`^${name}\\s+(.*)$`, "gm"))].map((m) => m[1]!.trim());
 
 describe("Dockerfile ↔ CronJob", () => {
   const cj = renderCronJob(planInputs()) as Any;
@@ -62,7 +74,9 @@ describe("Dockerfile ↔ CronJob", () => {
   it("the env is what the CLI reads, and the scratch mount is the runtime's temp folder", () => {
     const names = (c.env as Any[]).map((e) => e.name);
     expect(names).toEqual(["HKS_POD_NAME", "HKS_NAMESPACE"]);
-    const cli = ["cli/context.ts", "cli/plan/run-plan.ts"].map((f) => fs.readFileSync(path.join(ROOT, f), "utf8")).join("\n");
+    const cli = ["cli/context.ts", "cli/plan/run-plan.ts"]
+      .map((f) => fs.readFileSync(path.join(ROOT, f), "utf8"))
+      .join("\n");
     for (const n of names) expect(cli).toContain(`process.env.${n}`);
     // The image sets no TMPDIR, so os.tmpdir() is /tmp: the emptyDir the spill goes to.
     expect(dockerfile).not.toMatch(/TMPDIR/);

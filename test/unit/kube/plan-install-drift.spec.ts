@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { cronJobDrift, objectDrift, reflectCronJob } from "../../../provider/kube/plan-install-drift";
 import { renderCronJob, renderPlanObjects } from "../../../provider/kube/plan-install-render";
-import { planSpecOf } from "../../../provider/plan/plan-spec";
+import { planSpecOf } from "../../../provider/plan/to-plan-spec";
 import { locationRecord, planInputs } from "./plan-install-fixtures";
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Any = Record<string, any>;
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
 
 describe("cronJobDrift", () => {
@@ -36,7 +36,9 @@ describe("cronJobDrift", () => {
     expect(d.messages).toEqual([
       'CronJob hks-system/hks-plan-production-db-daily: schedule is "*/5 * * * *", the plan says "0 2 * * *"',
       "CronJob hks-system/hks-plan-production-db-daily: suspend is true, the plan says false",
-      'CronJob hks-system/hks-plan-production-db-daily: image is "evil/image:latest", the plan says "' + i.runner.image + '"',
+      'CronJob hks-system/hks-plan-production-db-daily: image is "evil/image:latest", the plan says "' +
+        i.runner.image +
+        '"',
     ]);
     const r = reflectCronJob(i, d);
     expect(r.schedule).toEqual({ cron: "*/5 * * * *", timeZone: "UTC", suspend: true });
@@ -50,7 +52,9 @@ describe("cronJobDrift", () => {
     delete live.spec.startingDeadlineSeconds;
     const d = cronJobDrift(withDeadline, live);
     expect(d.schedule).toEqual({ startingDeadlineSeconds: undefined });
-    expect(reflectCronJob(planInputs({ schedule: { cron: "0 2 * * *", startingDeadlineSeconds: 300 } }), d).schedule).not.toHaveProperty("startingDeadlineSeconds");
+    expect(
+      reflectCronJob(planInputs({ schedule: { cron: "0 2 * * *", startingDeadlineSeconds: 300 } }), d).schedule,
+    ).not.toHaveProperty("startingDeadlineSeconds");
   });
 
   it("changed command, args, concurrency or ServiceAccount are drift messages", () => {
@@ -72,14 +76,18 @@ describe("objectDrift", () => {
   const byKind = (k: string) => objs.find((o) => o.kind === k)!;
 
   it("missing objects are reported", () => {
-    expect(objectDrift(byKind("ServiceAccount"), undefined)).toEqual(["ServiceAccount hks-system/hks-plan-production-db-daily is missing"]);
+    expect(objectDrift(byKind("ServiceAccount"), undefined)).toEqual([
+      "ServiceAccount hks-system/hks-plan-production-db-daily is missing",
+    ]);
   });
 
   it("edited RBAC rules and plan.json are reported; unchanged ones are not", () => {
     const role = clone(byKind("Role")) as Any;
     expect(objectDrift(byKind("Role"), role)).toEqual([]);
     role.rules[0].verbs = ["get", "list", "watch"];
-    expect(objectDrift(byKind("Role"), role)).toEqual(["Role hks-system/hks-plan-production-db-daily: rules differs from what the plan installed"]);
+    expect(objectDrift(byKind("Role"), role)).toEqual([
+      "Role hks-system/hks-plan-production-db-daily: rules differs from what the plan installed",
+    ]);
     const cm = clone(byKind("ConfigMap")) as Any;
     cm.data["plan.json"] = "{}";
     expect(objectDrift(byKind("ConfigMap"), cm)).toHaveLength(1);

@@ -20,10 +20,20 @@ export function planInputs(over: Record<string, unknown> = {}): BackupPlanInputs
 /** A location record as BackupStorageLocation writes it (inline credentials → Secret). */
 export function locationRecord(name: string, over: Partial<LocationConfig> = {}): LocationConfig {
   return {
-    name, namespace: "hks-system", provider: "aws",
+    name,
+    namespace: "hks-system",
+    provider: "aws",
     objectStorage: { bucket: `bucket-${name}`, region: "us-east-1", prefix: "" },
-    recipients: [], accessMode: "ReadWrite", default: false,
-    credentials: { kind: "secret", name: `hks-location-${name}-credentials`, namespace: "hks-system", accessKeyIdKey: "AWS_ACCESS_KEY_ID", secretAccessKeyKey: "AWS_SECRET_ACCESS_KEY" },
+    recipients: [],
+    accessMode: "ReadWrite",
+    default: false,
+    credentials: {
+      kind: "secret",
+      name: `hks-location-${name}-credentials`,
+      namespace: "hks-system",
+      accessKeyIdKey: "AWS_ACCESS_KEY_ID",
+      secretAccessKeyKey: "AWS_SECRET_ACCESS_KEY",
+    },
     ...over,
   };
 }

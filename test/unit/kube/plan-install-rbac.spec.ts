@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { clusterRules, planRuleSets, targetRules } from "../../../provider/kube/plan-install-rbac";
 import { renderRbac } from "../../../provider/kube/plan-install-render";
-import { planSpecOf } from "../../../provider/plan/plan-spec";
+import { planSpecOf } from "../../../provider/plan/to-plan-spec";
 import { locationRecord, planInputs } from "./plan-install-fixtures";
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Any = Record<string, any>;
 const strip = (rules: readonly Any[]) => rules.map(({ why: _why, ...r }) => r);
 const specOf = (over: Record<string, unknown> = {}) => planSpecOf(planInputs(over));
 
@@ -15,18 +15,31 @@ describe("plan RBAC: the seed's plan (one namespace, a selector)", () => {
   it("plan namespace: only its own ConfigMaps and its locations' credentials Secrets, by name", () => {
     expect(sets[0]!.namespace).toBe("hks-system");
     expect(strip(sets[0]!.rules)).toEqual([
-      { apiGroups: [""], resources: ["configmaps"], verbs: ["get"], resourceNames: ["hks-location-offsite", "hks-location-s3-main-storage", "hks-plan-production-db-daily"] },
-      { apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: ["hks-location-offsite-credentials", "hks-location-s3-main-storage-credentials"] },
+      {
+        apiGroups: [""],
+        resources: ["configmaps"],
+        verbs: ["get"],
+        resourceNames: ["hks-location-offsite", "hks-location-s3-main-storage", "hks-plan-production-db-daily"],
+      },
+      {
+        apiGroups: [""],
+        resources: ["secrets"],
+        verbs: ["get"],
+        resourceNames: ["hks-location-offsite-credentials", "hks-location-s3-main-storage-credentials"],
+      },
     ]);
   });
 
-  it("target namespace: read everything there (to back it up) and exec for annotation hooks; nothing cluster-wide", () => {
-    expect(sets[1]!.namespace).toBe("production");
-    expect(strip(sets[1]!.rules)).toEqual([
-      { apiGroups: ["*"], resources: ["*"], verbs: ["get", "list"] },
-      { apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"] },
-    ]);
-  });
+  it(
+    "target namespace: read everything there (to back it up) and exec for annotation hooks; nothing " + "cluster-wide",
+    () => {
+      expect(sets[1]!.namespace).toBe("production");
+      expect(strip(sets[1]!.rules)).toEqual([
+        { apiGroups: ["*"], resources: ["*"], verbs: ["get", "list"] },
+        { apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"] },
+      ]);
+    },
+  );
 
   it("cluster: only its Namespace object (by name) and CRDs", () => {
     expect(sets[2]!.namespace).toBeUndefined();
@@ -48,7 +61,16 @@ describe("plan RBAC: the seed's plan (one namespace, a selector)", () => {
 
 describe("plan RBAC: variations", () => {
   it("includeResources narrows the read rules (plural alone = any group)", () => {
-    const rules = strip(targetRules(specOf({ target: { namespace: "production", includeResources: ["configmaps", "deployments.apps", "widgets.example.com"] } })));
+    const rules = strip(
+      targetRules(
+        specOf({
+          target: {
+            namespace: "production",
+            includeResources: ["configmaps", "deployments.apps", "widgets.example.com"],
+          },
+        }),
+      ),
+    );
     expect(rules).toEqual([
       { apiGroups: ["*"], resources: ["configmaps"], verbs: ["get", "list"] },
       { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list"] },
@@ -62,26 +84,38 @@ describe("plan RBAC: variations", () => {
   });
 
   it("plan hooks with narrowed resources: pods are listable and exec is allowed", () => {
-    const rules = strip(targetRules(specOf({
-      target: { namespace: "production", includeResources: ["configmaps"] },
-      hooks: { pre: [{ selector: { app: "pg" }, container: "postgres", command: ["sync"] }] },
-    })));
+    const rules = strip(
+      targetRules(
+        specOf({
+          target: { namespace: "production", includeResources: ["configmaps"] },
+          hooks: { pre: [{ selector: { app: "pg" }, container: "postgres", command: ["sync"] }] },
+        }),
+      ),
+    );
     expect(rules).toContainEqual({ apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] });
     expect(rules).toContainEqual({ apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"] });
   });
 
   it("snapshotVolumes: create/get/delete VolumeSnapshots in the target, read classes and contents cluster-wide", () => {
     const spec = specOf({ target: { namespace: "production", snapshotVolumes: true } });
-    expect(strip(targetRules(spec))).toContainEqual({ apiGroups: ["snapshot.storage.k8s.io"], resources: ["volumesnapshots"], verbs: ["create", "get", "delete"] });
-    expect(strip(clusterRules(spec))).toEqual(expect.arrayContaining([
-      { apiGroups: ["snapshot.storage.k8s.io"], resources: ["volumesnapshotclasses"], verbs: ["get", "list"] },
-      { apiGroups: ["snapshot.storage.k8s.io"], resources: ["volumesnapshotcontents"], verbs: ["get"] },
-      { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: ["get", "list"] },
-    ]));
+    expect(strip(targetRules(spec))).toContainEqual({
+      apiGroups: ["snapshot.storage.k8s.io"],
+      resources: ["volumesnapshots"],
+      verbs: ["create", "get", "delete"],
+    });
+    expect(strip(clusterRules(spec))).toEqual(
+      expect.arrayContaining([
+        { apiGroups: ["snapshot.storage.k8s.io"], resources: ["volumesnapshotclasses"], verbs: ["get", "list"] },
+        { apiGroups: ["snapshot.storage.k8s.io"], resources: ["volumesnapshotcontents"], verbs: ["get"] },
+        { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: ["get", "list"] },
+      ]),
+    );
   });
 
   it("several target namespaces get one Role each; excluded ones get none", () => {
-    const sets = planRuleSets(specOf({ target: { namespaces: ["b", "a", "c"], excludeNamespaces: ["c"] } }), [locationRecord("s3-main-storage")]);
+    const sets = planRuleSets(specOf({ target: { namespaces: ["b", "a", "c"], excludeNamespaces: ["c"] } }), [
+      locationRecord("s3-main-storage"),
+    ]);
     expect(sets.map((s) => s.namespace)).toEqual(["hks-system", "a", "b", undefined]);
   });
 
@@ -103,18 +137,30 @@ describe("plan RBAC: variations", () => {
 
   it("ambient credentials need no Secret; a credentials Secret elsewhere gets a Role there", () => {
     const ambient = locationRecord("s3-main-storage", { credentials: { kind: "ambient" } });
-    const ref = locationRecord("offsite", { credentials: { kind: "secret", name: "offsite-keys", namespace: "vault", accessKeyIdKey: "id", secretAccessKeyKey: "key" } });
+    const ref = locationRecord("offsite", {
+      credentials: {
+        kind: "secret",
+        name: "offsite-keys",
+        namespace: "vault",
+        accessKeyIdKey: "id",
+        secretAccessKeyKey: "key",
+      },
+    });
     const sets = planRuleSets(specOf({ copies: [{ storageLocation: "offsite" }] }), [ambient, ref]);
     expect(sets[0]!.rules.map((r) => r.resources[0])).toEqual(["configmaps"]);
     const vault = sets.find((s) => s.namespace === "vault")!;
-    expect(strip(vault.rules)).toEqual([{ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: ["offsite-keys"] }]);
+    expect(strip(vault.rules)).toEqual([
+      { apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: ["offsite-keys"] },
+    ]);
   });
 
   it("renderRbac binds every Role to the runner's ServiceAccount and names cluster objects per plan namespace", () => {
     const i = planInputs({ namespace: "team-a" });
     const objs = renderRbac(i, planSpecOf(i), [locationRecord("s3-main-storage", { namespace: "team-a" })]) as Any[];
     for (const b of objs.filter((o) => o.kind.endsWith("Binding"))) {
-      expect(b.subjects).toEqual([{ kind: "ServiceAccount", name: "hks-plan-production-db-daily", namespace: "team-a" }]);
+      expect(b.subjects).toEqual([
+        { kind: "ServiceAccount", name: "hks-plan-production-db-daily", namespace: "team-a" },
+      ]);
       expect(b.roleRef.name).toBe(b.metadata.name);
     }
     expect(objs.find((o) => o.kind === "ClusterRole")!.metadata.name).toBe("hks-plan.team-a.production-db-daily");

@@ -1,14 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { parsePlanSpec } from "../../../provider/engine/run-plan-spec";
+import { parsePlanSpec } from "../../../provider/format/plan-spec";
 import {
-  renderCronJob, renderPlanConfigMap, renderPlanObjects, renderRbac, renderServiceAccount, RUNNER_COMMAND,
+  renderCronJob,
+  renderPlanConfigMap,
+  renderPlanObjects,
+  renderRbac,
+  renderServiceAccount,
+  RUNNER_COMMAND,
 } from "../../../provider/kube/plan-install-render";
-import { planSpecOf } from "../../../provider/plan/plan-spec";
+import { planSpecOf } from "../../../provider/plan/to-plan-spec";
 import { locationRecord, planInputs } from "./plan-install-fixtures";
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Any = Record<string, any>;
 
-const LABELS = { "app.kubernetes.io/managed-by": "hks-backup", "hks.io/plan": "production-db-daily", "hks.io/plan-namespace": "hks-system" };
+const LABELS = {
+  "app.kubernetes.io/managed-by": "hks-backup",
+  "hks.io/plan": "production-db-daily",
+  "hks.io/plan-namespace": "hks-system",
+};
 
 describe("renderCronJob: default configuration", () => {
   const cj = renderCronJob(planInputs()) as Any;
@@ -59,8 +68,18 @@ describe("renderCronJob: default configuration", () => {
   });
 
   it("runs non-root with a read-only root filesystem and a scratch emptyDir at /tmp", () => {
-    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
-    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      fsGroup: 1000,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(c.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
     expect(c.volumeMounts).toEqual([{ name: "spill", mountPath: "/tmp" }]);
     expect(pod.volumes).toEqual([{ name: "spill", emptyDir: {} }]);
     expect(c.resources).toEqual({ requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } });
@@ -68,23 +87,42 @@ describe("renderCronJob: default configuration", () => {
 });
 
 describe("renderCronJob: custom configuration", () => {
-  const cj = renderCronJob(planInputs({
-    planName: "nightly", namespace: "backups",
-    schedule: { cron: "30 1 * * 1-5", timeZone: "Europe/Berlin", suspend: true, startingDeadlineSeconds: 600 },
-    runner: {
-      image: "registry.example.com/hks:1.2.3", imagePullPolicy: "Always", serviceAccountName: "backup-irsa",
-      resources: { requests: { cpu: "1" }, limits: { memory: "4Gi" } }, timeoutSeconds: 3600, successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 5,
-    },
-  })) as Any;
+  const cj = renderCronJob(
+    planInputs({
+      planName: "nightly",
+      namespace: "backups",
+      schedule: { cron: "30 1 * * 1-5", timeZone: "Europe/Berlin", suspend: true, startingDeadlineSeconds: 600 },
+      runner: {
+        image: "registry.example.com/hks:1.2.3",
+        imagePullPolicy: "Always",
+        serviceAccountName: "backup-irsa",
+        resources: { requests: { cpu: "1" }, limits: { memory: "4Gi" } },
+        timeoutSeconds: 3600,
+        successfulJobsHistoryLimit: 1,
+        failedJobsHistoryLimit: 5,
+      },
+    }),
+  ) as Any;
   const pod = cj.spec.jobTemplate.spec.template.spec;
 
   it("carries every schedule and runner field", () => {
     expect(cj.metadata.name).toBe("hks-plan-nightly");
     expect(cj.metadata.namespace).toBe("backups");
-    expect(cj.spec).toMatchObject({ schedule: "30 1 * * 1-5", timeZone: "Europe/Berlin", suspend: true, startingDeadlineSeconds: 600, successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 5 });
+    expect(cj.spec).toMatchObject({
+      schedule: "30 1 * * 1-5",
+      timeZone: "Europe/Berlin",
+      suspend: true,
+      startingDeadlineSeconds: 600,
+      successfulJobsHistoryLimit: 1,
+      failedJobsHistoryLimit: 5,
+    });
     expect(cj.spec.jobTemplate.spec.activeDeadlineSeconds).toBe(3600);
     expect(pod.serviceAccountName).toBe("backup-irsa");
-    expect(pod.containers[0]).toMatchObject({ image: "registry.example.com/hks:1.2.3", imagePullPolicy: "Always", resources: { requests: { cpu: "1" }, limits: { memory: "4Gi" } } });
+    expect(pod.containers[0]).toMatchObject({
+      image: "registry.example.com/hks:1.2.3",
+      imagePullPolicy: "Always",
+      resources: { requests: { cpu: "1" }, limits: { memory: "4Gi" } },
+    });
     expect(pod.containers[0].args).toEqual(["run-plan", "nightly", "--namespace", "backups"]);
     expect(pod.containers[0].env).toContainEqual({ name: "HKS_NAMESPACE", value: "backups" });
   });
@@ -99,7 +137,11 @@ describe("renderCronJob: custom configuration", () => {
 });
 
 describe("renderPlanConfigMap / renderServiceAccount / renderPlanObjects", () => {
-  const i = planInputs({ copies: [{ storageLocation: "offsite", retention: { last: 3 } }], labels: { team: "db" }, kubeconfig: "apiVersion: v1\nusers: [{name: u, user: {token: s3cr3t}}]" });
+  const i = planInputs({
+    copies: [{ storageLocation: "offsite", retention: { last: 3 } }],
+    labels: { team: "db" },
+    kubeconfig: "apiVersion: v1\nusers: [{name: u, user: {token: s3cr3t}}]",
+  });
   const spec = planSpecOf(i);
 
   it("the ConfigMap holds plan.json that the runner parses back, and no secret", () => {
@@ -110,16 +152,25 @@ describe("renderPlanConfigMap / renderServiceAccount / renderPlanObjects", () =>
     expect(text).not.toContain("kubeconfig");
     const parsed = parsePlanSpec(text, "test");
     expect(parsed).toMatchObject({
-      formatVersion: 1, name: "production-db-daily", namespace: "hks-system", storageLocation: "s3-main-storage",
+      formatVersion: 1,
+      name: "production-db-daily",
+      namespace: "hks-system",
+      storageLocation: "s3-main-storage",
       target: { namespaces: ["production"], selector: "app=postgres-db", snapshotVolumes: false },
       retention: { last: 0, hourly: 0, daily: 7, weekly: 4, monthly: 6, yearly: 0, keepFailed: 1 },
       copies: [{ storageLocation: "offsite", retention: { last: 3, daily: 0, keepFailed: 1 } }],
-      schedule: { cron: "0 2 * * *", timeZone: "UTC" }, labels: { team: "db" }, lockTtlSeconds: 21600,
+      schedule: { cron: "0 2 * * *", timeZone: "UTC" },
+      labels: { team: "db" },
+      lockTtlSeconds: 21600,
     });
   });
 
   it("the ServiceAccount is the plan's", () => {
-    expect(renderServiceAccount(i)).toEqual({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "hks-plan-production-db-daily", namespace: "hks-system", labels: LABELS } });
+    expect(renderServiceAccount(i)).toEqual({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name: "hks-plan-production-db-daily", namespace: "hks-system", labels: LABELS },
+    });
   });
 
   it("objects come in apply order with the CronJob last", () => {
@@ -139,7 +190,9 @@ describe("renderPlanConfigMap / renderServiceAccount / renderPlanObjects", () =>
   });
 
   it("every Role carries the reason of each rule", () => {
-    const roles = renderRbac(i, spec, [locationRecord("s3-main-storage")]).filter((o) => o.kind.endsWith("Role")) as Any[];
+    const roles = renderRbac(i, spec, [locationRecord("s3-main-storage")]).filter((o) =>
+      o.kind.endsWith("Role"),
+    ) as Any[];
     for (const r of roles) {
       const reasons = JSON.parse(r.metadata.annotations["hks.io/rule-reasons"]) as string[];
       expect(reasons).toHaveLength(r.rules.length);
@@ -151,9 +204,20 @@ describe("renderPlanConfigMap / renderServiceAccount / renderPlanObjects", () =>
 describe("renderCronJob: NFS locations", () => {
   it("mounts each NFS location where its record says the runner opens it", () => {
     const i = planInputs({ copies: [{ storageLocation: "nfs-onprem-storage" }] });
-    const nfs = locationRecord("nfs-onprem-storage", { objectStorage: undefined, provider: "generic", nfs: { server: "192.168.1.100", path: "/exports/backups" }, credentials: { kind: "ambient" } });
-    const nfsLocal = locationRecord("nfs-b", { objectStorage: undefined, provider: "generic", nfs: { server: "nas", path: "/b", localPath: "/mnt/b" }, credentials: { kind: "ambient" } });
-    const pod = (renderCronJob(i, [locationRecord("s3-main-storage"), nfs, nfsLocal]) as Any).spec.jobTemplate.spec.template.spec;
+    const nfs = locationRecord("nfs-onprem-storage", {
+      objectStorage: undefined,
+      provider: "generic",
+      nfs: { server: "192.168.1.100", path: "/exports/backups" },
+      credentials: { kind: "ambient" },
+    });
+    const nfsLocal = locationRecord("nfs-b", {
+      objectStorage: undefined,
+      provider: "generic",
+      nfs: { server: "nas", path: "/b", localPath: "/mnt/b" },
+      credentials: { kind: "ambient" },
+    });
+    const pod = (renderCronJob(i, [locationRecord("s3-main-storage"), nfs, nfsLocal]) as Any).spec.jobTemplate.spec
+      .template.spec;
     expect(pod.volumes).toEqual([
       { name: "spill", emptyDir: {} },
       { name: "nfs-0", nfs: { server: "192.168.1.100", path: "/exports/backups" } },

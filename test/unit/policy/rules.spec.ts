@@ -6,21 +6,30 @@ import { describe, expect, it } from "vitest";
 import { kindOf, RULES, withDefaults, type PolicyResource } from "../../../policy/rules";
 
 const T = (kind: string) => `pulumi-nodejs:dynamic/hks:${kind}`;
-const res = (kind: string, name: string, props: Record<string, unknown>): PolicyResource => ({ type: T(kind), name, props: { resourceKind: kind, ...props } });
+const res = (kind: string, name: string, props: Record<string, unknown>): PolicyResource => ({
+  type: T(kind),
+  name,
+  props: { resourceKind: kind, ...props },
+});
 const rule = (name: string) => {
   const r = RULES.find((x) => x.name === name);
   if (!r) throw new Error(`no rule ${name}`);
   return r;
 };
-const check = (name: string, r: PolicyResource, config?: object) => rule(name).validateResource!(r, withDefaults(rule(name), config));
+const check = (name: string, r: PolicyResource, config?: object) =>
+  rule(name).validateResource!(r, withDefaults(rule(name), config));
 
 const S3 = { objectStorage: { bucket: "b", region: "us-east-1" } };
 const RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
 
 describe("kindOf", () => {
   it("matches on the type token", () => expect(kindOf(res("Restore", "r", {}))).toBe("Restore"));
-  it("falls back to resourceKind on generic dynamic tokens", () => expect(kindOf({ type: "pulumi-nodejs:dynamic:Resource", name: "x", props: { resourceKind: "BackupPlan" } })).toBe("BackupPlan"));
-  it("ignores other resources", () => expect(kindOf({ type: "aws:s3/bucket:Bucket", name: "x", props: { resourceKind: "BackupPlan" } })).toBeUndefined());
+  it("falls back to resourceKind on generic dynamic tokens", () =>
+    expect(kindOf({ type: "pulumi-nodejs:dynamic:Resource", name: "x", props: { resourceKind: "BackupPlan" } })).toBe(
+      "BackupPlan",
+    ));
+  it("ignores other resources", () =>
+    expect(kindOf({ type: "aws:s3/bucket:Bucket", name: "x", props: { resourceKind: "BackupPlan" } })).toBeUndefined());
 });
 
 describe("hks-location-encryption", () => {
@@ -30,9 +39,15 @@ describe("hks-location-encryption", () => {
     ["nothing", { ...S3 }, 1],
     ["SSE on nfs does not count", { nfs: { server: "h", path: "/p" }, serverSideEncryption: { type: "SSE-S3" } }, 1],
     ["read-only locations are exempt", { ...S3, accessMode: "ReadOnly" }, 0],
-  ])("%s", (_n, props, violations) => expect(check("hks-location-encryption", res("BackupStorageLocation", "loc", props))).toHaveLength(violations));
+  ])("%s", (_n, props, violations) =>
+    expect(check("hks-location-encryption", res("BackupStorageLocation", "loc", props))).toHaveLength(violations),
+  );
   it("can require client-side encryption", () => {
-    const v = check("hks-location-encryption", res("BackupStorageLocation", "loc", { ...S3, serverSideEncryption: { type: "SSE-S3" } }), { allowServerSideEncryption: false });
+    const v = check(
+      "hks-location-encryption",
+      res("BackupStorageLocation", "loc", { ...S3, serverSideEncryption: { type: "SSE-S3" } }),
+      { allowServerSideEncryption: false },
+    );
     expect(v[0]).toMatch(/encryption\.recipients/);
   });
 });
@@ -48,7 +63,8 @@ describe("hks-retention-minimum", () => {
     expect(v).toHaveLength(violations);
     if (violations) expect(v[0]).toMatch(/set retention\.\w+: \d+/);
   });
-  it("is quiet while retention is unknown (preview)", () => expect(check("hks-retention-minimum", res("BackupPlan", "p", {}))).toEqual([]));
+  it("is quiet while retention is unknown (preview)", () =>
+    expect(check("hks-retention-minimum", res("BackupPlan", "p", {}))).toEqual([]));
 });
 
 describe("hks-schedule", () => {
@@ -60,14 +76,19 @@ describe("hks-schedule", () => {
     ["invalid", "every day", 1],
     ["seconds field", "0 0 2 * * *", 1],
   ])("%s", (_n, cron, violations) => expect(check("hks-schedule", plan(cron))).toHaveLength(violations));
-  it("honours a configured interval", () => expect(check("hks-schedule", plan("0 */2 * * *"), { minIntervalMinutes: 180 })[0]).toMatch(/every 120 minute/));
-  it("names a bad time zone", () => expect(check("hks-schedule", plan("0 2 * * *", "Mars/Olympus"))[0]).toMatch(/Mars\/Olympus/));
+  it("honours a configured interval", () =>
+    expect(check("hks-schedule", plan("0 */2 * * *"), { minIntervalMinutes: 180 })[0]).toMatch(/every 120 minute/));
+  it("names a bad time zone", () =>
+    expect(check("hks-schedule", plan("0 2 * * *", "Mars/Olympus"))[0]).toMatch(/Mars\/Olympus/));
 });
 
 describe("hks-required-labels", () => {
-  it("is off without a configured list", () => expect(check("hks-required-labels", res("BackupPlan", "p", {}))).toEqual([]));
+  it("is off without a configured list", () =>
+    expect(check("hks-required-labels", res("BackupPlan", "p", {}))).toEqual([]));
   it("lists the missing labels", () => {
-    const v = check("hks-required-labels", res("Backup", "b", { labels: { team: "db" } }), { labels: ["team", "env", "owner"] });
+    const v = check("hks-required-labels", res("Backup", "b", { labels: { team: "db" } }), {
+      labels: ["team", "env", "owner"],
+    });
     expect(v[0]).toMatch(/env, owner/);
   });
 });
@@ -75,12 +96,22 @@ describe("hks-required-labels", () => {
 describe("hks-database-hooks", () => {
   it.each([
     ["postgres selector without hooks", { target: { selector: { app: "postgres-db" } } }, 1],
-    ["postgres selector with a pre hook", { target: { selector: { app: "postgres-db" } }, hooks: { pre: [{ container: "pg", command: ["psql"] }] } }, 0],
+    [
+      "postgres selector with a pre hook",
+      { target: { selector: { app: "postgres-db" } }, hooks: { pre: [{ container: "pg", command: ["psql"] }] } },
+      0,
+    ],
     ["string selector", { target: { selector: "app=redis-cache" } }, 1],
     ["web app", { target: { selector: { app: "web" } } }, 0],
     ["label says mysql", { target: { namespace: "x" }, labels: { tier: "mysql" } }, 1],
-    ["hooks declared on the pods", { target: { selector: { app: "postgres-db" } }, labels: { "hks.io/hooks": "pod-annotations" } }, 0],
-  ])("%s", (_n, props, violations) => expect(check("hks-database-hooks", res("BackupPlan", "p", props))).toHaveLength(violations));
+    [
+      "hooks declared on the pods",
+      { target: { selector: { app: "postgres-db" } }, labels: { "hks.io/hooks": "pod-annotations" } },
+      0,
+    ],
+  ])("%s", (_n, props, violations) =>
+    expect(check("hks-database-hooks", res("BackupPlan", "p", props))).toHaveLength(violations),
+  );
 });
 
 describe("hks-protected-namespaces", () => {
@@ -92,33 +123,59 @@ describe("hks-protected-namespaces", () => {
     ["allowed explicitly", { namespaceMapping: { a: "prod-eu" } }, { allow: ["prod-eu"] }, 0],
     ["no mapping at all", {}, undefined, 1],
     ["no mapping, not required", {}, { requireMapping: false }, 0],
-  ])("%s", (_n, props, config, violations) => expect(check("hks-protected-namespaces", res("Restore", "r", props), config)).toHaveLength(violations));
+  ])("%s", (_n, props, config, violations) =>
+    expect(check("hks-protected-namespaces", res("Restore", "r", props), config)).toHaveLength(violations),
+  );
 });
 
 describe("hks-compliance-object-lock", () => {
   it.each([
     ["untagged", { ...S3 }, undefined, 0],
     ["tagged without lock", { ...S3, tags: { compliance: "true" } }, undefined, 1],
-    ["tagged with lock", { ...S3, tags: { compliance: "true" }, objectLock: { mode: "GOVERNANCE", days: 30 } }, undefined, 0],
-    ["compliance mode required", { ...S3, tags: { compliance: "true" }, objectLock: { mode: "GOVERNANCE", days: 30 } }, { requireComplianceMode: true }, 1],
+    [
+      "tagged with lock",
+      { ...S3, tags: { compliance: "true" }, objectLock: { mode: "GOVERNANCE", days: 30 } },
+      undefined,
+      0,
+    ],
+    [
+      "compliance mode required",
+      { ...S3, tags: { compliance: "true" }, objectLock: { mode: "GOVERNANCE", days: 30 } },
+      { requireComplianceMode: true },
+      1,
+    ],
     ["custom tag", { ...S3, tags: { regulated: "yes" } }, { tag: "regulated", value: "yes" }, 1],
-  ])("%s", (_n, props, config, violations) => expect(check("hks-compliance-object-lock", res("BackupStorageLocation", "loc", props), config)).toHaveLength(violations));
+  ])("%s", (_n, props, config, violations) =>
+    expect(check("hks-compliance-object-lock", res("BackupStorageLocation", "loc", props), config)).toHaveLength(
+      violations,
+    ),
+  );
 });
 
 describe("hks-offsite-copy (stack rule)", () => {
   const stack = (copies: unknown, second: Record<string, unknown>) => [
-    res("BackupStorageLocation", "primary", { locationName: "primary", objectStorage: { bucket: "a", region: "us-east-1" } }),
+    res("BackupStorageLocation", "primary", {
+      locationName: "primary",
+      objectStorage: { bucket: "a", region: "us-east-1" },
+    }),
     res("BackupStorageLocation", "second", { locationName: "second", ...second }),
     res("BackupPlan", "daily", { storageLocation: "primary", copies }),
   ];
   const run = (rs: PolicyResource[]) => rule("hks-offsite-copy").validateStack!(rs, {});
-  it("passes with a copy in another region", () => expect(run(stack([{ storageLocation: "second" }], { objectStorage: { bucket: "b", region: "eu-west-1" } }))).toEqual([]));
-  it("passes with a copy on NFS", () => expect(run(stack([{ storageLocation: "second" }], { nfs: { server: "10.0.0.5", path: "/b" } }))).toEqual([]));
+  it("passes with a copy in another region", () =>
+    expect(
+      run(stack([{ storageLocation: "second" }], { objectStorage: { bucket: "b", region: "eu-west-1" } })),
+    ).toEqual([]));
+  it("passes with a copy on NFS", () =>
+    expect(run(stack([{ storageLocation: "second" }], { nfs: { server: "10.0.0.5", path: "/b" } }))).toEqual([]));
   it("fails without copies", () => expect(run(stack(undefined, {}))[0].message).toMatch(/add copies/));
   it("fails when the copy is in the same region and provider", () => {
-    expect(run(stack([{ storageLocation: "second" }], { objectStorage: { bucket: "b", region: "us-east-1" } }))[0].message).toMatch(/same region and provider/);
+    expect(
+      run(stack([{ storageLocation: "second" }], { objectStorage: { bucket: "b", region: "us-east-1" } }))[0].message,
+    ).toMatch(/same region and provider/);
   });
-  it("fails when the copy's location is not in the stack", () => expect(run(stack([{ storageLocation: "elsewhere" }], {}))).toHaveLength(1));
+  it("fails when the copy's location is not in the stack", () =>
+    expect(run(stack([{ storageLocation: "elsewhere" }], {}))).toHaveLength(1));
 });
 
 describe("hks-verified-backups", () => {
@@ -130,7 +187,11 @@ describe("hks-verified-backups", () => {
   ] as const)("%s", (_n, kind, props, violations) => {
     const out = check("hks-verified-backups", res(kind, "daily", props));
     expect(out).toHaveLength(violations);
-    if (violations) expect(out[0]).toBe(`plan "daily" never reads its backups back: set verifyAfterBackup: true (checksums and every object, each run), or run 'hks backup verify' on its backups`);
+    if (violations)
+      expect(out[0]).toBe(
+        `plan "daily" never reads its backups back: set verifyAfterBackup: true (checksums and every object, ` +
+          `each run), or run 'hks backup verify' on its backups`,
+      );
   });
 });
 

@@ -8,7 +8,15 @@ import { RESOURCE_KINDS } from "../../../provider/kinds";
 import { dynamicProvider } from "../../../sdk/dynamic";
 
 /** Identifiers of engine code that must never be captured into the closure. */
-const ENGINE_IDENTIFIERS = ["S3Client", "KubeConfig", "makeApiClient", "createArchiveWriter", "checkLocation", "selectRetention", "secretAccessKey"];
+const ENGINE_IDENTIFIERS = [
+  "S3Client",
+  "KubeConfig",
+  "makeApiClient",
+  "createArchiveWriter",
+  "checkLocation",
+  "selectRetention",
+  "secretAccessKey",
+];
 /** Upper bound on the serialized size of one provider, in bytes. */
 const SIZE_BUDGET = 3072;
 
@@ -23,7 +31,8 @@ describe("serialized dynamic providers", () => {
       expect(text).toContain(JSON.stringify(kind));
       for (const id of ENGINE_IDENTIFIERS) expect(text).not.toContain(id);
       // Every lifecycle method is present and forwards to dispatch.
-      for (const m of ["check", "diff", "create", "read", "update", "delete"]) expect(text).toContain(`dispatch(kind, "${m}"`);
+      for (const m of ["check", "diff", "create", "read", "update", "delete"])
+        expect(text).toContain(`dispatch(kind, "${m}"`);
       console.log(`${kind}: serialized provider ${text.length} bytes`);
     });
   }

@@ -71,7 +71,9 @@ describe("FsObjectStore", () => {
     await store.put("keep/manifest.json", "v1");
     const file = path.join(root, "keep/manifest.json");
     const before = fs.statSync(file);
-    await expect(store.putStream("keep/manifest.json", Readable.from([Buffer.alloc(1000)]))).rejects.toBeInstanceOf(ConflictError);
+    await expect(store.putStream("keep/manifest.json", Readable.from([Buffer.alloc(1000)]))).rejects.toBeInstanceOf(
+      ConflictError,
+    );
     const after = fs.statSync(file);
     expect([after.ino, after.mtimeMs, after.size]).toEqual([before.ino, before.mtimeMs, before.size]);
     expect(fs.readFileSync(file, "utf8")).toBe("v1");

@@ -2,7 +2,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../../provider/errors";
 import {
-  BACKUP_FILES, createLayout, nameProblem, normalizePrefix, type StoreLayout,
+  BACKUP_FILES,
+  createLayout,
+  nameProblem,
+  normalizePrefix,
+  type StoreLayout,
 } from "../../../provider/store/layout";
 
 describe("normalizePrefix", () => {
@@ -25,17 +29,28 @@ describe("normalizePrefix", () => {
     { name: "NUL", raw: "a\0b" },
     { name: "backslash", raw: "a\\b" },
   ])("rejects $name with an InputError naming the field", ({ raw }) => {
-    const err = (() => { try { normalizePrefix(raw, "objectStorage.prefix"); } catch (e) { return e; } })();
+    const err = (() => {
+      try {
+        normalizePrefix(raw, "objectStorage.prefix");
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).field).toBe("objectStorage.prefix");
   });
 
   it("is idempotent", () => {
-    fc.assert(fc.property(fc.array(fc.constantFrom("a", "b-c", "", "x.y")).map((p) => p.join("/")), (raw) => {
-      const once = normalizePrefix(raw);
-      expect(normalizePrefix(once)).toBe(once);
-      expect(once.startsWith("/") || once.endsWith("/")).toBe(false);
-    }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom("a", "b-c", "", "x.y")).map((p) => p.join("/")),
+        (raw) => {
+          const once = normalizePrefix(raw);
+          expect(normalizePrefix(once)).toBe(once);
+          expect(once.startsWith("/") || once.endsWith("/")).toBe(false);
+        },
+      ),
+    );
   });
 });
 
@@ -101,9 +116,13 @@ describe("createLayout key builders", () => {
   ])("builders refuse an invalid name ($name) with an InputError", ({ value }) => {
     const l = createLayout("p");
     for (const build of [
-      () => l.backupPrefix(value), () => l.backupResourcesKey(value), () => l.backupVolumesKey(value),
-      () => l.backupManifestKey(value), () => l.backupFailureKey(value),
-    ]) expect(build).toThrow(InputError);
+      () => l.backupPrefix(value),
+      () => l.backupResourcesKey(value),
+      () => l.backupVolumesKey(value),
+      () => l.backupManifestKey(value),
+      () => l.backupFailureKey(value),
+    ])
+      expect(build).toThrow(InputError);
     expect(() => l.lockKey(value)).toThrow(/planName/);
   });
 
@@ -115,11 +134,31 @@ describe("createLayout key builders", () => {
 describe("parseBackupKey", () => {
   const l = createLayout("team-a");
   it.each([
-    { name: "archive", key: "team-a/hks/v1/backups/b1/resources.tar.gz", want: { backupName: "b1", file: "resources.tar.gz" } },
-    { name: "encrypted archive", key: "team-a/hks/v1/backups/b1/resources.tar.gz.age", want: { backupName: "b1", file: "resources.tar.gz.age" } },
-    { name: "volumes", key: "team-a/hks/v1/backups/b.2/volumes.json", want: { backupName: "b.2", file: "volumes.json" } },
-    { name: "manifest", key: "team-a/hks/v1/backups/b-3/manifest.json", want: { backupName: "b-3", file: "manifest.json" } },
-    { name: "failure record", key: "team-a/hks/v1/backups/b-3/failure.json", want: { backupName: "b-3", file: "failure.json" } },
+    {
+      name: "archive",
+      key: "team-a/hks/v1/backups/b1/resources.tar.gz",
+      want: { backupName: "b1", file: "resources.tar.gz" },
+    },
+    {
+      name: "encrypted archive",
+      key: "team-a/hks/v1/backups/b1/resources.tar.gz.age",
+      want: { backupName: "b1", file: "resources.tar.gz.age" },
+    },
+    {
+      name: "volumes",
+      key: "team-a/hks/v1/backups/b.2/volumes.json",
+      want: { backupName: "b.2", file: "volumes.json" },
+    },
+    {
+      name: "manifest",
+      key: "team-a/hks/v1/backups/b-3/manifest.json",
+      want: { backupName: "b-3", file: "manifest.json" },
+    },
+    {
+      name: "failure record",
+      key: "team-a/hks/v1/backups/b-3/failure.json",
+      want: { backupName: "b-3", file: "failure.json" },
+    },
     { name: "other prefix", key: "team-b/hks/v1/backups/b1/manifest.json", want: undefined },
     { name: "no prefix", key: "hks/v1/backups/b1/manifest.json", want: undefined },
     { name: "other version", key: "team-a/hks/v2/backups/b1/manifest.json", want: undefined },
@@ -138,20 +177,25 @@ describe("parseBackupKey", () => {
     const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?$/);
     const name = fc.array(label, { minLength: 1, maxLength: 3 }).map((p) => p.join("."));
     const prefix = fc.array(fc.constantFrom("a", "b-1", "x.y", ""), { maxLength: 3 }).map((p) => p.join("/"));
-    fc.assert(fc.property(name, prefix, fc.boolean(), (n, p, encrypted) => {
-      const layout: StoreLayout = createLayout(p);
-      const built: [string, string][] = [
-        [layout.backupResourcesKey(n, { encrypted }), encrypted ? BACKUP_FILES.resourcesEncrypted : BACKUP_FILES.resources],
-        [layout.backupVolumesKey(n), BACKUP_FILES.volumes],
-        [layout.backupManifestKey(n), BACKUP_FILES.manifest],
-        [layout.backupFailureKey(n), BACKUP_FILES.failure],
-      ];
-      for (const [key, file] of built) {
-        expect(layout.parseBackupKey(key)).toEqual({ backupName: n, file });
-        expect(layout.isValidLayoutKey(key)).toBe(true);
-      }
-      expect(layout.isValidLayoutKey(layout.lockKey(n))).toBe(true);
-    }));
+    fc.assert(
+      fc.property(name, prefix, fc.boolean(), (n, p, encrypted) => {
+        const layout: StoreLayout = createLayout(p);
+        const built: [string, string][] = [
+          [
+            layout.backupResourcesKey(n, { encrypted }),
+            encrypted ? BACKUP_FILES.resourcesEncrypted : BACKUP_FILES.resources,
+          ],
+          [layout.backupVolumesKey(n), BACKUP_FILES.volumes],
+          [layout.backupManifestKey(n), BACKUP_FILES.manifest],
+          [layout.backupFailureKey(n), BACKUP_FILES.failure],
+        ];
+        for (const [key, file] of built) {
+          expect(layout.parseBackupKey(key)).toEqual({ backupName: n, file });
+          expect(layout.isValidLayoutKey(key)).toBe(true);
+        }
+        expect(layout.isValidLayoutKey(layout.lockKey(n))).toBe(true);
+      }),
+    );
   });
 });
 

@@ -12,7 +12,11 @@ describe("bucketNameProblem", () => {
     expect(bucketNameProblem(b)).toBeUndefined();
   });
   it.each([
-    { name: "slash points at the prefix field", b: "my-bucket/team-a/", why: `put only the bucket name here ("my-bucket") and the path in objectStorage.prefix ("team-a")` },
+    {
+      name: "slash points at the prefix field",
+      b: "my-bucket/team-a/",
+      why: `put only the bucket name here ("my-bucket") and the path in objectStorage.prefix ("team-a")`,
+    },
     { name: "too short", b: "ab", why: "3 to 63" },
     { name: "too long", b: "a".repeat(64), why: "3 to 63" },
     { name: "upper case", b: "MyBucket", why: "lowercase" },
@@ -27,32 +31,63 @@ describe("bucketNameProblem", () => {
 describe("assertValidS3Config", () => {
   it("accepts a minimal and a full configuration", () => {
     expect(() => assertValidS3Config(base)).not.toThrow();
-    expect(() => assertValidS3Config({
-      ...base, prefix: "/team-a/", endpoint: "https://minio.local:9000", forcePathStyle: true,
-      credentials: { accessKeyId: "k", secretAccessKey: "s", sessionToken: "t" }, sse: { type: "aws:kms", kmsKeyId: "key" },
-      partSize: 5 * 1024 * 1024, queueSize: 2, listPageSize: 10, caBundle: "-----BEGIN CERTIFICATE-----",
-    })).not.toThrow();
+    expect(() =>
+      assertValidS3Config({
+        ...base,
+        prefix: "/team-a/",
+        endpoint: "https://minio.local:9000",
+        forcePathStyle: true,
+        credentials: { accessKeyId: "k", secretAccessKey: "s", sessionToken: "t" },
+        sse: { type: "aws:kms", kmsKeyId: "key" },
+        partSize: 5 * 1024 * 1024,
+        queueSize: 2,
+        listPageSize: 10,
+        caBundle: "-----BEGIN CERTIFICATE-----",
+      }),
+    ).not.toThrow();
   });
 
   it.each([
     { name: "bucket", cfg: { ...base, bucket: "Bad" }, field: "objectStorage.bucket" },
     { name: "region", cfg: { ...base, region: "" }, field: "objectStorage.region" },
     { name: "endpoint", cfg: { ...base, endpoint: "minio:9000" }, field: "objectStorage.endpoint" },
-    { name: "credentials", cfg: { ...base, credentials: { accessKeyId: "k", secretAccessKey: "" } }, field: "objectStorage.credentials" },
-    { name: "kms key", cfg: { ...base, sse: { type: "aws:kms" as const, kmsKeyId: "" } }, field: "objectStorage.sse.kmsKeyId" },
+    {
+      name: "credentials",
+      cfg: { ...base, credentials: { accessKeyId: "k", secretAccessKey: "" } },
+      field: "objectStorage.credentials",
+    },
+    {
+      name: "kms key",
+      cfg: { ...base, sse: { type: "aws:kms" as const, kmsKeyId: "" } },
+      field: "objectStorage.sse.kmsKeyId",
+    },
     { name: "part size", cfg: { ...base, partSize: 1024 }, field: "objectStorage.partSize" },
     { name: "queue size", cfg: { ...base, queueSize: 0 }, field: "objectStorage.queueSize" },
     { name: "page size", cfg: { ...base, listPageSize: 1001 }, field: "objectStorage.listPageSize" },
   ])("rejects a bad $name naming the field", ({ cfg, field }) => {
-    const err = (() => { try { assertValidS3Config(cfg, "objectStorage"); } catch (e) { return e; } })();
+    const err = (() => {
+      try {
+        assertValidS3Config(cfg, "objectStorage");
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).field).toBe(field);
   });
 
   it("never puts the secret in a message", () => {
-    const cfg = { ...base, bucket: "x", credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "very-secret-value" } };
+    const cfg = {
+      ...base,
+      bucket: "x",
+      credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "very-secret-value" },
+    };
     expect(() => assertValidS3Config(cfg)).toThrow(InputError);
-    try { assertValidS3Config(cfg); } catch (e) { expect(String((e as Error).message)).not.toContain("very-secret-value"); }
+    try {
+      assertValidS3Config(cfg);
+    } catch (e) {
+      expect(String((e as Error).message)).not.toContain("very-secret-value");
+    }
   });
 });
 

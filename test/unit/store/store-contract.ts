@@ -91,7 +91,8 @@ export function describeStoreContract(name: string, getStore: () => ObjectStore)
       expect(await listAll(store, `${p}a/`)).toEqual([`${p}a/a/z`, `${p}a/b`]);
       expect(await listAll(store, `${p}a`)).toEqual(sorted.filter((k) => k.startsWith(`${p}a`)));
       expect(await listAll(store, `${p}nothing/`)).toEqual([]);
-      for await (const o of store.list(`${p}b`)) expect(o).toMatchObject({ key: `${p}b`, size: Buffer.byteLength(`${p}b`) });
+      for await (const o of store.list(`${p}b`))
+        expect(o).toMatchObject({ key: `${p}b`, size: Buffer.byteLength(`${p}b`) });
     });
 
     it("delete is idempotent, and deleteMany removes all and accepts absent keys", async () => {
@@ -164,9 +165,13 @@ export function describeStoreContract(name: string, getStore: () => ObjectStore)
       const store = getStore();
       const data = crypto.randomBytes(300_000);
       const seen: number[] = [];
-      const res = await store.putStream(`${ns()}progress.bin`, Readable.from([data.subarray(0, 100_000), data.subarray(100_000)]), {
-        onProgress: (b) => seen.push(b),
-      });
+      const res = await store.putStream(
+        `${ns()}progress.bin`,
+        Readable.from([data.subarray(0, 100_000), data.subarray(100_000)]),
+        {
+          onProgress: (b) => seen.push(b),
+        },
+      );
       expect(res).toEqual({ bytes: data.length, sha256: sha(data) });
       expect(seen.at(-1)).toBe(data.length);
       expect([...seen].sort((a, b) => a - b)).toEqual(seen);

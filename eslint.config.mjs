@@ -1,0 +1,44 @@
+// ESLint 9 flat config: the recommended rules of ESLint and typescript-eslint, with Prettier owning
+// layout (eslint-config-prettier turns the layout rules off). `npm run lint` runs it with Prettier's
+// check; scripts/test.sh runs `npm run lint` before the tests.
+import js from "@eslint/js";
+import prettier from "eslint-config-prettier";
+import globals from "globals";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/", "node_modules/", "coverage/", "**/*.d.ts"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      // Prettier wraps code at 120; this catches what it cannot wrap (long strings and comments).
+      "max-len": ["error", { code: 120, ignoreUrls: true, ignoreRegExpLiterals: true }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
+      eqeqeq: ["error", "always", { null: "ignore" }],
+    },
+  },
+  {
+    // CommonJS scripts; and the modules that load code at run time on purpose: the provider's lazy
+    // handler table, the serialized dynamic providers (which must require "hks-backup/provider"), and
+    // the test setup that links the package.
+    files: ["**/*.js", "**/*.cjs", "provider/index.ts", "sdk/dynamic.ts", "test/support/global-setup.ts"],
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
+    // The local environment's code is being rewritten on another branch (real node): its long lines
+    // are fixed there. Remove this block once that branch is merged and formatted.
+    files: ["cli/dev/**"],
+    rules: { "max-len": "off" },
+  },
+  {
+    // Tests read deep into API objects whose shape the assertions themselves check.
+    files: ["test/**/*.ts"],
+    rules: { "@typescript-eslint/no-explicit-any": "off" },
+  },
+);

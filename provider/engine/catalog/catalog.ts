@@ -1,0 +1,203 @@
+/**
+ * The backups held by a store: list, describe, delete. Used by the CLI, `Backup.read`/`delete` and
+ * (later) retention. The phase comes from the folder's records: `manifest.json` (Completed or
+ * PartiallyFailed), `failure.json` (Failed), or neither: `Incomplete` (still running, or its runner
+ * died). Missing records are answers, not errors (velero `tryGet`).
+ */
+import { IntegrityError } from "../../errors";
+import { STORE_LAYOUT, type ObjectEntry, type ObjectStore } from "../../store";
+import {
+  MANIFEST_FORMAT_VERSION,
+  type BackupFailure,
+  type BackupManifest,
+  type BackupPhase,
+} from "../../format/manifest";
+
+/** A backup's phase as the catalog sees it. */
+export type CatalogPhase = BackupPhase | "Incomplete";
+
+/** One line of a listing. */
+export interface BackupSummary {
+  readonly name: string;
+  readonly phase: CatalogPhase;
+  readonly storageLocation?: string;
+  readonly plan?: string;
+  readonly labels: Record<string, string>;
+  readonly startedAt?: string;
+  /** completedAt of the manifest, or failedAt of a failure record. */
+  readonly completedAt?: string;
+  /** Objects in the archive (manifest only). */
+  readonly items?: number;
+  /** Stored bytes of every object in the backup's folder. */
+  readonly bytes: number;
+  readonly errors: number;
+  readonly warnings: number;
+  /** Why the records could not be read, when they could not. */
+  readonly problem?: string;
+}
+
+/** Everything known about one backup. */
+export interface BackupDescription {
+  readonly summary: BackupSummary;
+  readonly manifest?: BackupManifest;
+  readonly failure?: BackupFailure;
+  /** The stored objects of the backup. */
+  readonly objects: ObjectEntry[];
+}
+
+/**
+ * Parses a manifest.json or failure.json, refusing a format newer than this code understands.
+ * @param what the key, for messages.
+ */
+export function parseBackupRecord<T extends BackupManifest | BackupFailure>(body: Buffer, what: string): T {
+  let rec: T;
+  try {
+    rec = JSON.parse(body.toString("utf8")) as T;
+  } catch (err) {
+    throw new IntegrityError(
+      `${what} is not valid JSON (${(err as Error).message}); the backup's records are damaged`,
+      { cause: err },
+    );
+  }
+  if (typeof rec?.formatVersion !== "number" || rec.formatVersion > MANIFEST_FORMAT_VERSION) {
+    throw new IntegrityError(
+      `${what} has format version ${JSON.stringify(rec?.formatVersion)}; this hks-backup reads up to ` +
+        `${MANIFEST_FORMAT_VERSION}: upgrade hks-backup`,
+    );
+  }
+  return rec;
+}
+
+async function describeGroup(
+  store: ObjectStore,
+  name: string,
+  objects: ObjectEntry[],
+  location?: string,
+): Promise<BackupDescription> {
+  const has = (key: string) => objects.some((o) => o.key === key);
+  const bytes = objects.reduce((n, o) => n + o.size, 0);
+  const base = { name, labels: {}, bytes, errors: 0, warnings: 0, storageLocation: location };
+  try {
+    const mKey = STORE_LAYOUT.backupManifestKey(name);
+    if (has(mKey)) {
+      const buf = await store.tryGet(mKey);
+      if (buf) {
+        const m = parseBackupRecord<BackupManifest>(buf, mKey);
+        return {
+          manifest: m,
+          objects,
+          summary: {
+            ...base,
+            phase: m.phase,
+            storageLocation: m.storageLocation ?? location,
+            plan: m.plan,
+            labels: m.labels ?? {},
+            startedAt: m.startedAt,
+            completedAt: m.completedAt,
+            items: m.counts?.total,
+            errors: m.errors?.length ?? 0,
+            warnings: m.warnings?.length ?? 0,
+          },
+        };
+      }
+    }
+    const fKey = STORE_LAYOUT.backupFailureKey(name);
+    if (has(fKey)) {
+      const buf = await store.tryGet(fKey);
+      if (buf) {
+        const f = parseBackupRecord<BackupFailure>(buf, fKey);
+        return {
+          failure: f,
+          objects,
+          summary: {
+            ...base,
+            phase: "Failed",
+            storageLocation: f.storageLocation ?? location,
+            plan: f.plan,
+            labels: f.labels ?? {},
+            startedAt: f.startedAt,
+            completedAt: f.failedAt,
+            errors: f.errors?.length ?? 0,
+            warnings: f.warnings?.length ?? 0,
+          },
+        };
+      }
+    }
+  } catch (err) {
+    return { objects, summary: { ...base, phase: "Incomplete", problem: (err as Error).message } };
+  }
+  return { objects, summary: { ...base, phase: "Incomplete" } };
+}
+
+/**
+ * Every backup in `store`, sorted by name (generated names sort by time within a base).
+ * @param location the location's name, reported when a folder has no record naming it.
+ */
+export async function listBackups(store: ObjectStore, location?: string): Promise<BackupSummary[]> {
+  const out: BackupSummary[] = [];
+  let current: { name: string; objects: ObjectEntry[] } | undefined;
+  const flush = async () => {
+    if (current) out.push((await describeGroup(store, current.name, current.objects, location)).summary);
+  };
+  // Keys come sorted, so each backup's objects are consecutive: one group in memory at a time.
+  for await (const e of store.list(STORE_LAYOUT.backupsPrefix)) {
+    const parsed = STORE_LAYOUT.parseBackupKey(e.key);
+    if (!parsed) continue;
+    if (current?.name !== parsed.backupName) {
+      await flush();
+      current = { name: parsed.backupName, objects: [] };
+    }
+    current.objects.push(e);
+  }
+  await flush();
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** One backup's records and objects; `undefined` when the store holds nothing under its name. */
+export async function describeBackup(
+  store: ObjectStore,
+  name: string,
+  location?: string,
+): Promise<BackupDescription | undefined> {
+  const objects: ObjectEntry[] = [];
+  for await (const e of store.list(STORE_LAYOUT.backupPrefix(name))) objects.push(e);
+  if (objects.length === 0) return undefined;
+  return describeGroup(store, name, objects, location);
+}
+
+/**
+ * Aborts the incomplete uploads of backup `name` (its archive is its only multipart object) and
+ * returns how many. The archive keys are also asked for one by one: MinIO, once restarted, lists
+ * the uploads of before the restart only by exact key, and a run cut short by an outage leaves
+ * exactly such an upload.
+ */
+export function abortBackupUploads(store: ObjectStore, name: string): Promise<number> {
+  const keys = [STORE_LAYOUT.backupResourcesKey(name), STORE_LAYOUT.backupResourcesKey(name, { encrypted: true })];
+  return store.abortIncompleteUploads(STORE_LAYOUT.backupPrefix(name), { keys });
+}
+
+/** What {@link deleteBackup} removed. */
+export interface DeletedBackup {
+  readonly name: string;
+  readonly keys: string[];
+  readonly bytes: number;
+  /** Incomplete multipart uploads (or temp files) removed. */
+  readonly abortedUploads: number;
+}
+
+/**
+ * Removes every object of a backup, the manifest FIRST so that a half-done delete never leaves a
+ * backup that looks complete but lacks its archive. `undefined` when there was nothing to delete.
+ * Refusing to delete a plan's last good backup is retention's rule, not this function's.
+ */
+export async function deleteBackup(store: ObjectStore, name: string): Promise<DeletedBackup | undefined> {
+  const objects: ObjectEntry[] = [];
+  for await (const e of store.list(STORE_LAYOUT.backupPrefix(name))) objects.push(e);
+  const abortedUploads = await abortBackupUploads(store, name);
+  if (objects.length === 0 && abortedUploads === 0) return undefined;
+  const manifestKey = STORE_LAYOUT.backupManifestKey(name);
+  if (objects.some((o) => o.key === manifestKey)) await store.delete(manifestKey);
+  const rest = objects.map((o) => o.key).filter((k) => k !== manifestKey);
+  await store.deleteMany(rest);
+  return { name, keys: objects.map((o) => o.key), bytes: objects.reduce((n, o) => n + o.size, 0), abortedUploads };
+}

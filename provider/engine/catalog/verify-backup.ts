@@ -1,0 +1,161 @@
+/**
+ * Verifies a stored backup without touching any cluster ("an untested backup is no backup", velero
+ * #1688, #9543): the manifest is readable, the archive's size and SHA-256 match it, volumes.json
+ * matches its record, and, when the archive can be read (unencrypted, or an identity is given),
+ * every entry is a regular file on the path scheme (archive.ts, which also refuses a path seen
+ * twice) holding one YAML object that is what its path names (the restore's own check,
+ * `checkArchivedIdentity`), with exactly the counts the manifest claims.
+ *
+ * Stages reuse the restore's own checks (read-verified.ts, archive.ts), so a backup that verifies is one
+ * the restore will read.
+ */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import YAML from "yaml";
+import { IntegrityError } from "../../errors";
+import type { ObjectStore } from "../../store";
+import { groupResourceKey } from "../../format/archive-paths";
+import type { BackupManifest } from "../../format/manifest";
+import { NO_PROGRESS, type ProgressSink } from "../progress";
+import { checkArchivedIdentity, describeRef } from "../transform/transform";
+import { checkIdentities, fetchVerifiedArchive, readBackupManifest, readVerifiedArchive } from "./read-verified";
+
+/** Options of {@link verifyBackup}. */
+export interface VerifyOptions {
+  /**
+   * age identities for an encrypted backup. Without one, only the checksums are verified and
+   * `contentsChecked` is false.
+   * @default none
+   */
+  readonly identities?: readonly string[];
+  readonly progress?: ProgressSink;
+  readonly signal?: AbortSignal;
+}
+
+/** What was verified. Any mismatch throws instead (IntegrityError, or BackupNotRestorableError). */
+export interface VerifyResult {
+  readonly name: string;
+  readonly manifest: BackupManifest;
+  /** Stored archive bytes and SHA-256, as checked. */
+  readonly archiveBytes: number;
+  readonly sha256: string;
+  /** True when every entry was read and parsed; false for an encrypted backup without identity. */
+  readonly contentsChecked: boolean;
+  /** Objects read from the archive, per `resource.group` (empty when contents were not checked). */
+  readonly byResource: Record<string, number>;
+  /** Objects read (0 when contents were not checked). */
+  readonly objects: number;
+  /** YAML bytes read (before compression). */
+  readonly uncompressedBytes: number;
+  /** volumes.json checked against its record (false when the backup has none). */
+  readonly volumesChecked: boolean;
+}
+
+/** Compares the counts read with the manifest's; returns the differences, or [] when they agree. */
+export function countMismatches(
+  manifest: Pick<BackupManifest, "counts">,
+  total: number,
+  byResource: Record<string, number>,
+): string[] {
+  const out: string[] = [];
+  if (total !== manifest.counts.total) out.push(`${total} objects, the manifest says ${manifest.counts.total}`);
+  const keys = new Set([...Object.keys(manifest.counts.byResource), ...Object.keys(byResource)]);
+  for (const k of [...keys].sort()) {
+    const [have, want] = [byResource[k] ?? 0, manifest.counts.byResource[k] ?? 0];
+    if (have !== want) out.push(`${k}: ${have}, the manifest says ${want}`);
+  }
+  return out;
+}
+
+/** Downloads volumes.json and checks it against its record in the manifest. */
+async function verifyVolumes(store: ObjectStore, manifest: BackupManifest): Promise<boolean> {
+  const rec = manifest.artifacts.volumes;
+  if (!rec) return false;
+  const body = await store.tryGet(rec.key);
+  if (!body)
+    throw new IntegrityError(
+      `${rec.key} of backup ${manifest.name} is missing; its VolumeSnapshot references are lost (the manifest ` +
+        `records ${rec.bytes} bytes)`,
+    );
+  const sha = crypto.createHash("sha256").update(body).digest("hex");
+  if (body.length !== rec.bytes || sha !== rec.sha256) {
+    throw new IntegrityError(
+      `${rec.key} of backup ${manifest.name} does not match its manifest: ${body.length} bytes with SHA-256 ` +
+        `${sha}, expected ${rec.bytes} bytes with SHA-256 ${rec.sha256}`,
+    );
+  }
+  return true;
+}
+
+/**
+ * Verifies backup `name` in `store`; see the module comment. Downloads the archive into a private
+ * temporary folder, removed before returning.
+ * @throws BackupNotRestorableError when the backup is absent, failed or incomplete;
+ *   IntegrityError for any mismatch, naming the entry or record and what was expected.
+ */
+export async function verifyBackup(store: ObjectStore, name: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const progress = opts.progress ?? NO_PROGRESS;
+  const identities = opts.identities ?? [];
+  const manifest = await readBackupManifest(store, name);
+  const encrypted = manifest.artifacts.resources.encrypted;
+  const readContents = !encrypted || identities.length > 0;
+  if (readContents) await checkIdentities(manifest, identities);
+  const volumesChecked = await verifyVolumes(store, manifest);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hks-verify-"));
+  try {
+    const file = await fetchVerifiedArchive(store, manifest, tmp, {
+      progress,
+      signal: opts.signal,
+      advice:
+        "this backup cannot be restored from this location. Use a replica of it (a plan's copy location) or " +
+        "another backup, and check the storage",
+    });
+    const base = {
+      name,
+      manifest,
+      archiveBytes: manifest.artifacts.resources.bytes,
+      sha256: manifest.artifacts.resources.sha256,
+      volumesChecked,
+    };
+    if (!readContents) return { ...base, contentsChecked: false, byResource: {}, objects: 0, uncompressedBytes: 0 };
+    const byResource: Record<string, number> = {};
+    let objects = 0;
+    let uncompressedBytes = 0;
+    for await (const entry of readVerifiedArchive(file, encrypted, identities)) {
+      opts.signal?.throwIfAborted();
+      let parsed: unknown;
+      try {
+        parsed = YAML.parse(entry.content.toString("utf8"));
+      } catch (e) {
+        throw new IntegrityError(
+          `archive entry ${entry.path} (${describeRef(entry.ref)}) does not parse as YAML: ` +
+            `${(e as Error).message.split("\n")[0]}`,
+        );
+      }
+      checkArchivedIdentity(parsed, entry.ref); // the restore's own check: what verifies, restores
+      const key = groupResourceKey(entry.ref);
+      byResource[key] = (byResource[key] ?? 0) + 1;
+      objects++;
+      uncompressedBytes += entry.content.length;
+      if (objects % 5000 === 0)
+        progress({ step: "read", done: objects, total: manifest.counts.total, bytes: uncompressedBytes });
+    }
+    const mismatches = countMismatches(manifest, objects, byResource);
+    if (mismatches.length)
+      throw new IntegrityError(
+        `the archive of backup ${name} does not hold what its manifest lists: ${mismatches.join("; ")}`,
+      );
+    progress({
+      step: "read",
+      done: objects,
+      total: objects,
+      bytes: uncompressedBytes,
+      message: "every object read back",
+    });
+    return { ...base, contentsChecked: true, byResource, objects, uncompressedBytes };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}

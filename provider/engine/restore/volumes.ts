@@ -1,0 +1,203 @@
+/**
+ * PVCs from snapshots (`restoreVolumes`). For each archived claim with a ready snapshot record:
+ * 1. same namespace, and the backup's VolumeSnapshot exists there → `dataSource` names it;
+ * 2. otherwise (another namespace, or another cluster) → a pre-bound VolumeSnapshotContent that
+ *    refers to the recorded snapshot handle (`deletionPolicy: Retain`, so deleting the clone never
+ *    deletes the source's snapshot), a VolumeSnapshot in the target namespace bound to it, and the
+ *    claim's `dataSource` names that VolumeSnapshot.
+ * The source's PV is never re-bound (transform dropped `spec.volumeName`). A claim that already
+ * exists in the target is left to the existing-resource policy and gets no snapshot objects.
+ * @see https://kubernetes.io/docs/concepts/storage/volume-snapshots/#provisioning-volume-snapshot
+ */
+import * as crypto from "node:crypto";
+import type { VolumeSnapshotRecord } from "../../format/manifest";
+import { largerQuantity, quantityToUnits } from "../../format/quantity";
+import type { RestoreOutcomes } from "./result";
+import { type VolumeRestoreRecord } from "./types";
+import { ClusterCallError, type RestoreCluster } from "../../kube/target-cluster";
+import type { KubeObject } from "../../format/kube-object";
+
+/** apiVersion of the snapshot objects a restore creates. */
+export const SNAPSHOT_API = "snapshot.storage.k8s.io/v1";
+/** Annotation naming the restore that created a snapshot object (restore names can exceed a label's 63). */
+export const RESTORE_ANNOTATION = "hks.io/restore";
+
+/** A DNS-1123 name from parts, shortened with a hash suffix when longer than `max`. */
+export function boundedName(base: string, max = 253): string {
+  const clean = base
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]/g, "-")
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
+  if (clean.length <= max) return clean;
+  const hash = crypto.createHash("sha256").update(base).digest("hex").slice(0, 10);
+  return `${clean.slice(0, max - 11).replace(/[^a-z0-9]+$/, "")}-${hash}`;
+}
+
+/**
+ * A claim from a snapshot must ask for at least the snapshot's `restoreSize`, or the CSI provisioner
+ * refuses it ("requested volume size is less than the size of the source snapshot"): the source
+ * volume may have been expanded after its claim was written, or rounded up by the driver. Raises
+ * `spec.resources.requests.storage` in place when needed; returns a note saying so, else undefined.
+ */
+export function raiseToRestoreSize(spec: Record<string, unknown>, restoreSize: string | undefined): string | undefined {
+  if (!restoreSize || quantityToUnits(restoreSize) === undefined) return undefined;
+  const resources = (spec.resources ??= {}) as { requests?: Record<string, string> };
+  const requests = (resources.requests ??= {});
+  const requested = requests.storage;
+  if (requested !== undefined && largerQuantity(requested, restoreSize) === requested) return undefined;
+  requests.storage = restoreSize;
+  return `storage request raised from ${requested ?? "none"} to ${restoreSize}, the snapshot's restoreSize`;
+}
+
+function recordKey(ns: string, pvc: string): string {
+  return `${ns}/${pvc}`;
+}
+
+/** Prepares claims for restore from snapshots; see the module comment. */
+export class VolumeRestorer {
+  private readonly records = new Map<string, VolumeSnapshotRecord>();
+  readonly volumes: VolumeRestoreRecord[] = [];
+  readonly createdContents: string[] = [];
+
+  constructor(
+    private readonly cluster: RestoreCluster,
+    private readonly restoreName: string,
+    records: readonly VolumeSnapshotRecord[],
+    private readonly outcomes: RestoreOutcomes,
+  ) {
+    for (const r of records) this.records.set(recordKey(r.namespace, r.persistentVolumeClaim), r);
+  }
+
+  private noData(claim: string, why: string): void {
+    this.volumes.push({ claim, source: `none: ${why}` });
+    this.outcomes.warn(`PVC ${claim}: ${why}; it gets a new empty volume`);
+  }
+
+  /**
+   * Returns the claim to apply: `pvc` with `dataSource` set to its snapshot, or `pvc` unchanged when
+   * there is no usable snapshot (a warning says so). Throws a ClusterCallError when a snapshot
+   * object cannot be created; the caller fails the claim with it.
+   */
+  async prepare(pvc: KubeObject, sourceNamespace: string): Promise<KubeObject> {
+    const ns = pvc.metadata.namespace!;
+    const name = pvc.metadata.name;
+    const claim = `${ns}/${name}`;
+    if (await this.cluster.get({ apiVersion: "v1", kind: "PersistentVolumeClaim", name, namespace: ns })) return pvc;
+    const rec = this.records.get(recordKey(sourceNamespace, name));
+    if (!rec) return (this.noData(claim, "the backup holds no snapshot of it"), pvc);
+    if (!rec.readyToUse || rec.error)
+      return (
+        this.noData(
+          claim,
+          `its snapshot ${rec.volumeSnapshot} was not ready at backup time${rec.error ? ` (${rec.error})` : ""}`,
+        ),
+        pvc
+      );
+    let snapshot: string;
+    let source: string;
+    if (
+      ns === sourceNamespace &&
+      (await this.cluster.get({
+        apiVersion: SNAPSHOT_API,
+        kind: "VolumeSnapshot",
+        name: rec.volumeSnapshot,
+        namespace: ns,
+      }))
+    ) {
+      snapshot = rec.volumeSnapshot;
+      source = `VolumeSnapshot ${ns}/${snapshot}`;
+    } else {
+      if (!rec.snapshotHandle || !rec.driver)
+        return (
+          this.noData(claim, `its snapshot record lacks the snapshot handle or driver needed to bind it here`),
+          pvc
+        );
+      snapshot = boundedName(`${name}-${this.restoreName}`);
+      const content = boundedName(`hks-${this.restoreName}-${ns}-${name}`);
+      await this.ensureContent(content, rec, ns, snapshot);
+      await this.ensureSnapshot(snapshot, ns, content, rec);
+      source =
+        `VolumeSnapshotContent ${content} (pre-bound, handle ${rec.snapshotHandle}) via VolumeSnapshot ` +
+        `${ns}/${snapshot}`;
+    }
+    const out = structuredClone(pvc);
+    const spec = (out.spec ??= {}) as Record<string, unknown>;
+    delete spec.dataSourceRef; // the server derives it from dataSource; a stale one would conflict
+    spec.dataSource = { apiGroup: "snapshot.storage.k8s.io", kind: "VolumeSnapshot", name: snapshot };
+    const raised = raiseToRestoreSize(spec, rec.restoreSize);
+    this.volumes.push({ claim, source: raised ? `${source}; ${raised}` : source });
+    return out;
+  }
+
+  private async ensureContent(name: string, rec: VolumeSnapshotRecord, ns: string, snapshot: string): Promise<void> {
+    const body: KubeObject = {
+      apiVersion: SNAPSHOT_API,
+      kind: "VolumeSnapshotContent",
+      metadata: {
+        name,
+        annotations: { [RESTORE_ANNOTATION]: this.restoreName },
+        labels: { "app.kubernetes.io/managed-by": "hks-backup" },
+      },
+      spec: {
+        // Retain: deleting the clone (and this content) must never delete the source's snapshot.
+        deletionPolicy: "Retain",
+        driver: rec.driver,
+        source: { snapshotHandle: rec.snapshotHandle },
+        ...(rec.volumeSnapshotClass ? { volumeSnapshotClassName: rec.volumeSnapshotClass } : {}),
+        volumeSnapshotRef: { apiVersion: SNAPSHOT_API, kind: "VolumeSnapshot", name: snapshot, namespace: ns },
+      },
+    };
+    try {
+      await this.cluster.create(body);
+      this.createdContents.push(name);
+    } catch (e) {
+      if (!(e instanceof ClusterCallError && e.status === 409)) throw e;
+      const live = await this.cluster.get({ apiVersion: SNAPSHOT_API, kind: "VolumeSnapshotContent", name });
+      const spec = live?.spec as
+        { source?: { snapshotHandle?: string }; volumeSnapshotRef?: { name?: string; namespace?: string } } | undefined;
+      if (
+        spec?.source?.snapshotHandle !== rec.snapshotHandle ||
+        spec?.volumeSnapshotRef?.name !== snapshot ||
+        spec?.volumeSnapshotRef?.namespace !== ns
+      ) {
+        throw new ClusterCallError(
+          409,
+          `VolumeSnapshotContent ${name} exists with another snapshot handle or reference; delete it or ` +
+            `restore under another name`,
+        );
+      }
+    }
+  }
+
+  private async ensureSnapshot(name: string, ns: string, content: string, rec: VolumeSnapshotRecord): Promise<void> {
+    const body: KubeObject = {
+      apiVersion: SNAPSHOT_API,
+      kind: "VolumeSnapshot",
+      metadata: {
+        name,
+        namespace: ns,
+        annotations: { [RESTORE_ANNOTATION]: this.restoreName },
+        labels: { "app.kubernetes.io/managed-by": "hks-backup" },
+      },
+      spec: {
+        ...(rec.volumeSnapshotClass ? { volumeSnapshotClassName: rec.volumeSnapshotClass } : {}),
+        source: { volumeSnapshotContentName: content },
+      },
+    };
+    try {
+      await this.cluster.create(body);
+    } catch (e) {
+      if (!(e instanceof ClusterCallError && e.status === 409)) throw e;
+      const live = await this.cluster.get({ apiVersion: SNAPSHOT_API, kind: "VolumeSnapshot", name, namespace: ns });
+      if (
+        (live?.spec as { source?: { volumeSnapshotContentName?: string } } | undefined)?.source
+          ?.volumeSnapshotContentName !== content
+      ) {
+        throw new ClusterCallError(
+          409,
+          `VolumeSnapshot ${ns}/${name} exists and is not bound to ${content}; delete it or restore under another name`,
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The restore orchestrator against the in-memory store and an in-memory RestoreCluster (a fake of
+ * the engine's own port, not of Kubernetes): the order of calls, owner references re-attached after
+ * their owners exist, and no cluster call at all when verification fails. The same flows run on the
+ * real apiserver in test/integration/restore*.integ.spec.ts.
+ */
+import { describe, expect, it } from "vitest";
+import { runRestore } from "../../../../provider/engine/restore/restore";
+import {
+  ClusterCallError,
+  type ApiResourceInfo,
+  type RestoreCluster,
+  type TargetRef,
+} from "../../../../provider/kube/target-cluster";
+import type { KubeObject } from "../../../../provider/format/kube-object";
+import { STORE_LAYOUT, MemoryObjectStore } from "../../../../provider/store";
+import { writeBackupFixture, type FixtureObject } from "../../../support/backup-fixture";
+
+const TYPES: Record<string, Omit<ApiResourceInfo, "kind">> = {
+  "v1/Namespace": { group: "", version: "v1", resource: "namespaces", namespaced: false },
+  "v1/ConfigMap": { group: "", version: "v1", resource: "configmaps", namespaced: true },
+  "v1/Secret": { group: "", version: "v1", resource: "secrets", namespaced: true },
+  "apiextensions.k8s.io/v1/CustomResourceDefinition": {
+    group: "apiextensions.k8s.io",
+    version: "v1",
+    resource: "customresourcedefinitions",
+    namespaced: false,
+  },
+};
+
+/** An in-memory RestoreCluster that logs every call; `Widget` is served once its CRD exists. */
+class FakeCluster implements RestoreCluster {
+  readonly calls: string[] = [];
+  readonly objects = new Map<string, KubeObject>();
+  private seq = 0;
+  describe() {
+    return "fake://cluster";
+  }
+  refreshDiscovery() {
+    this.calls.push("refreshDiscovery");
+  }
+  private key(r: TargetRef) {
+    return `${r.kind}/${r.namespace ?? ""}/${r.name}`;
+  }
+  async resourceFor(apiVersion: string, kind: string): Promise<ApiResourceInfo | undefined> {
+    if (kind === "Widget" && this.objects.has("CustomResourceDefinition//widgets.example.com"))
+      return { group: "example.com", version: "v1", resource: "widgets", kind, namespaced: true };
+    const t = TYPES[`${apiVersion}/${kind}`];
+    return t && { ...t, kind };
+  }
+  async get(r: TargetRef) {
+    this.calls.push(`get ${this.key(r)}`);
+    return structuredClone(this.objects.get(this.key(r)));
+  }
+  async create(o: KubeObject) {
+    const k = this.key({ ...o, name: o.metadata.name, namespace: o.metadata.namespace });
+    this.calls.push(`create ${k}`);
+    if (!(await this.resourceFor(o.apiVersion, o.kind))) throw new ClusterCallError(404, `no ${o.kind}`, "NoKind");
+    if (this.objects.has(k)) throw new ClusterCallError(409, `${o.kind} exists`, "AlreadyExists");
+    const live = structuredClone(o);
+    Object.assign(live.metadata, { uid: `uid-${++this.seq}`, resourceVersion: String(this.seq) });
+    if (o.kind === "CustomResourceDefinition") live.status = { conditions: [{ type: "Established", status: "True" }] };
+    this.objects.set(k, live);
+    return structuredClone(live);
+  }
+  async replace(o: KubeObject) {
+    const k = this.key({ ...o, name: o.metadata.name, namespace: o.metadata.namespace });
+    this.calls.push(`replace ${k}`);
+    const live = this.objects.get(k)!;
+    if (live.metadata.resourceVersion !== o.metadata.resourceVersion)
+      throw new ClusterCallError(409, "conflict", "Conflict");
+    const next = structuredClone({
+      ...o,
+      metadata: { ...o.metadata, uid: live.metadata.uid, resourceVersion: String(++this.seq) },
+    });
+    this.objects.set(k, next);
+    return structuredClone(next);
+  }
+  async delete(r: TargetRef) {
+    this.calls.push(`delete ${this.key(r)}`);
+    this.objects.delete(this.key(r));
+  }
+}
+
+const cm = (name: string, extra: Record<string, unknown> = {}): FixtureObject => ({
+  group: "",
+  resource: "configmaps",
+  object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "prod", ...extra }, data: { a: "1" } },
+});
+const OBJECTS: FixtureObject[] = [
+  cm("owned", {
+    ownerReferences: [{ apiVersion: "example.com/v1", kind: "Widget", name: "w1", uid: "dead-uid", controller: true }],
+  }),
+  {
+    group: "example.com",
+    resource: "widgets",
+    object: {
+      apiVersion: "example.com/v1",
+      kind: "Widget",
+      metadata: { name: "w1", namespace: "prod" },
+      spec: { size: 1 },
+    },
+  },
+  {
+    group: "",
+    resource: "secrets",
+    object: { apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "prod" }, type: "Opaque" },
+  },
+  {
+    group: "apiextensions.k8s.io",
+    resource: "customresourcedefinitions",
+    object: {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "widgets.example.com" },
+      spec: {},
+    },
+  },
+  { group: "", resource: "namespaces", object: { apiVersion: "v1", kind: "Namespace", metadata: { name: "prod" } } },
+];
+
+async function setup(): Promise<{ store: MemoryObjectStore; cluster: FakeCluster }> {
+  const store = new MemoryObjectStore("engine");
+  await writeBackupFixture({ store, name: "b1", namespaces: ["prod"], objects: OBJECTS });
+  return { store, cluster: new FakeCluster() };
+}
+
+describe("runRestore", () => {
+  it(
+    "applies CRDs first (then refreshes discovery), namespaces, then the rest; owners " + "re-attached with new uids",
+    async () => {
+      const { store, cluster } = await setup();
+      const r = await runRestore(
+        { store, storageLocation: "mem", cluster },
+        { restoreName: "r", backupName: "b1", namespaceMapping: { prod: "staging" } },
+      );
+      expect(r.error).toBeUndefined();
+      expect(r.phase).toBe("Completed");
+      expect(r.counts).toMatchObject({ created: 5, failed: 0 });
+      expect(r.createdNamespaces).toEqual([{ name: "staging", uid: expect.stringMatching(/^uid-/) }]);
+      const creates = cluster.calls.filter((c) => c.startsWith("create") || c === "refreshDiscovery");
+      // Secrets and ConfigMaps share a tier (applied concurrently, in any order).
+      expect(creates.slice(0, 3)).toEqual([
+        "create CustomResourceDefinition//widgets.example.com",
+        "refreshDiscovery",
+        "create Namespace//staging",
+      ]);
+      expect(creates.slice(3, 5).sort()).toEqual(["create ConfigMap/staging/owned", "create Secret/staging/s"]);
+      expect(creates.slice(5)).toEqual(["create Widget/staging/w1"]);
+      const owner = cluster.objects.get("Widget/staging/w1")!;
+      expect(cluster.objects.get("ConfigMap/staging/owned")!.metadata.ownerReferences).toEqual([
+        { apiVersion: "example.com/v1", kind: "Widget", name: "w1", controller: true, uid: owner.metadata.uid },
+      ]);
+    },
+  );
+
+  it("policy none: a second run skips everything as existing and writes nothing", async () => {
+    const { store, cluster } = await setup();
+    await runRestore({ store, storageLocation: "mem", cluster }, { restoreName: "r1", backupName: "b1" });
+    cluster.calls.length = 0;
+    const r = await runRestore({ store, storageLocation: "mem", cluster }, { restoreName: "r2", backupName: "b1" });
+    expect(r.counts).toMatchObject({ restored: 0, skipped: 5, failed: 0 });
+    expect(r.skipped).toEqual([
+      expect.objectContaining({ reason: "already exists in the target (existingResourcePolicy: none)", count: 5 }),
+    ]);
+    expect(cluster.calls.filter((c) => c.startsWith("replace") || c.startsWith("delete"))).toEqual([]);
+  });
+
+  it.each([
+    {
+      name: "a corrupted archive",
+      damage: (b: Buffer) => {
+        const c = Buffer.from(b);
+        c[10] ^= 1;
+        return c;
+      },
+      error: /IntegrityError: .*corrupt/,
+    },
+    { name: "a truncated archive", damage: (b: Buffer) => b.subarray(0, 20), error: /IntegrityError: .*truncated/ },
+  ])("$name: Failed, and not a single call reached the cluster", async ({ damage, error }) => {
+    const { store, cluster } = await setup();
+    const key = STORE_LAYOUT.backupResourcesKey("b1");
+    const body = (await store.tryGet(key))!;
+    await store.delete(key);
+    await store.put(key, damage(body));
+    const r = await runRestore({ store, storageLocation: "mem", cluster }, { restoreName: "r", backupName: "b1" });
+    expect(r.phase).toBe("Failed");
+    expect(r.error).toMatch(error);
+    expect(cluster.calls).toEqual([]);
+  });
+
+  it("refuses a mapping of a namespace the backup does not hold, before any call", async () => {
+    const { store, cluster } = await setup();
+    const r = await runRestore(
+      { store, storageLocation: "mem", cluster },
+      { restoreName: "r", backupName: "b1", namespaceMapping: { production: "staging" } },
+    );
+    expect(r.error).toBe(
+      "InputError: namespaceMapping.production: backup b1 holds no namespace production (it holds: prod)",
+    );
+    expect(cluster.calls).toEqual([]);
+  });
+});
