@@ -8,7 +8,14 @@ if (tooOld) {
   console.error(tooOld);
   process.exit(1);
 }
-require("../dist/cli/main.js").main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (err) => { console.error(`hks: ${err && err.message ? err.message : err}`); process.exitCode = 1; },
-);
+require("../dist/cli/main.js")
+  .main(process.argv.slice(2))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      console.error(`hks: ${err && err.message ? err.message : err}`);
+      process.exitCode = 1;
+    },
+  );

@@ -14,9 +14,15 @@ function nodeVersionProblem(version) {
   const major = match ? Number(match[1]) : NaN;
   if (major >= MIN_NODE_MAJOR) return undefined;
   return (
-    "hks needs Node.js >= " + MIN_NODE_MAJOR + " (found " + version + "); " +
-    "install Node.js " + MIN_NODE_MAJOR + " or newer (nodejs.org or your package manager), " +
-    "or in a clone of hks-backup put its own Node 24 first: export PATH=\"$PWD/node_modules/.bin:$PATH\""
+    "hks needs Node.js >= " +
+    MIN_NODE_MAJOR +
+    " (found " +
+    version +
+    "); " +
+    "install Node.js " +
+    MIN_NODE_MAJOR +
+    " or newer (nodejs.org or your package manager), " +
+    'or in a clone of hks-backup put its own Node 24 first: export PATH="$PWD/node_modules/.bin:$PATH"'
   );
 }
 

@@ -63,7 +63,8 @@ describe("a newcomer's first command", () => {
   }, 5 * 60_000);
 
   it("exits 0", () => {
-    if (demo.code !== 0) process.stderr.write(`--- npm run demo (exit ${demo.code}) ---\n${demo.output.slice(-6000)}\n`);
+    if (demo.code !== 0)
+      process.stderr.write(`--- npm run demo (exit ${demo.code}) ---\n${demo.output.slice(-6000)}\n`);
     expect(demo.code).toBe(0);
   });
 
@@ -77,7 +78,10 @@ describe("a newcomer's first command", () => {
 
   it("made its stack settings on this machine, and git does not see them", () => {
     expect(fs.existsSync(path.join(clone, "Pulumi.demo.yaml"))).toBe(true);
-    const status = execFileSync("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: clone, encoding: "utf8" });
+    const status = execFileSync("git", ["status", "--porcelain", "--untracked-files=all"], {
+      cwd: clone,
+      encoding: "utf8",
+    });
     expect(status).toBe("");
   });
 });

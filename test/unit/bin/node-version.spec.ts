@@ -43,7 +43,8 @@ describe("bin/hks.js on an old Node.js", () => {
     expect(err?.code).toBe(1);
     expect(err?.stdout).toBe("");
     expect(err?.stderr.trim().split("\n")).toEqual([
-      'hks needs Node.js >= 22 (found v20.20.2); install Node.js 22 or newer (nodejs.org or your package manager), or in a clone of hks-backup put its own Node 24 first: export PATH="$PWD/node_modules/.bin:$PATH"',
+      "hks needs Node.js >= 22 (found v20.20.2); install Node.js 22 or newer (nodejs.org or your package manager), " +
+        'or in a clone of hks-backup put its own Node 24 first: export PATH="$PWD/node_modules/.bin:$PATH"',
     ]);
   });
   it("runs on this Node.js", async () => {
