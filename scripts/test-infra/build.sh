@@ -24,12 +24,13 @@ mkdir -p "$BIN"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 jf() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v=JSON.parse(s);
   for (const k of process.argv[1].split(".")) v=v?.[k]; console.log(v ?? "")})' "$1"; }
-wrap() { mkdir "$work/$1" && cd "$work/$1" && go mod init "local/$1" >/dev/null 2>&1; }
+wrap() { mkdir "$work/$1" && cd "$work/$1" && { go mod init "local/$1" >"$work/$1.init.log" 2>&1 || { cat "$work/$1.init.log" >&2; return 1; }; }; }
 K=k8s.io/kubernetes/cmd; P=github.com/pulumi/pulumi
 elapsed() { local s=$(( $(date +%s) - $1 )); printf '%dm%02ds' $((s/60)) $((s%60)); }
 size() { du -sh "$@" 2>/dev/null | awk '{print $1}' | paste -sd' '; }
 
-step=0; total=4
+# Five steps, counted up front so the counter reads [n/5] from the first line to the last.
+step=0; total=5
 begin() { step=$((step+1)); T0=$(date +%s); say "[$step/$total] $1 ..."; }
 done_() { say "[$step/$total] $1 built in $(elapsed "$T0") ($(size "${@:2}"))"; }
 
@@ -88,7 +89,7 @@ else say "[skip] pulumi (cached)"; step=$((step+1)); fi
 # RunRequest -> `node @pulumi/pulumi/cmd/run --monitor ... <program>` contract is what @pulumi/pulumi 3.270 reads.
 LANGHOST_SDK_VERSION=${LANGHOST_SDK_VERSION:-v3.68.0}
 if [ ! -x "$BIN/pulumi-language-nodejs" ]; then
-  total=$((total+1)); begin "pulumi-language-nodejs"
+  begin "pulumi-language-nodejs"
   ( wrap langhost
     lh=$(go mod download -json "$P/pkg/v3@v$PULUMI_VERSION" | jf Origin.Hash)
     if [ -n "$lh" ] && go get "$P/sdk/nodejs/cmd/pulumi-language-nodejs/v3@$lh" >"$work/lh.log" 2>&1; then
@@ -101,7 +102,7 @@ if [ ! -x "$BIN/pulumi-language-nodejs" ]; then
     go build -trimpath -tags osusergo,grpcnotrace -ldflags "-s -w -X $P/sdk/v3/go/common/version.Version=$ver" \
       -o "$BIN/pulumi-language-nodejs" "$pkg" ) || die "pulumi-language-nodejs build failed (see above)"
   done_ pulumi-language-nodejs "$BIN/pulumi-language-nodejs"
-else say "[skip] pulumi-language-nodejs (cached)"; fi
+else say "[skip] pulumi-language-nodejs (cached)"; step=$((step+1)); fi
 
 # The dynamic-provider plugin next to `pulumi`, where the CLI looks for bundled plugins first (on PATH
 # it works too, with a warning on every run). It starts @pulumi/pulumi's dynamic provider resolved

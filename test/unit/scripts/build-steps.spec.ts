@@ -1,0 +1,64 @@
+/**
+ * The tool build numbers its steps up front: a cold build must not print `[4/4]` and then `[5/5]`.
+ * Runs scripts/test-infra/build.sh against a temporary tools folder where two tools are missing (the
+ * first and the last step), with a stand-in `go` that "builds" by creating the output file.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = path.resolve(__dirname, "../../..");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hks-build-steps-"));
+
+/** A `go` that answers `mod download -json` with `{}` and makes the `-o` file of a `build`. */
+const FAKE_GO = `#!/bin/sh
+case "$1" in
+  build)
+    while [ $# -gt 0 ]; do
+      if [ "$1" = "-o" ]; then printf '#!/bin/sh\\necho fake\\n' > "$2"; chmod 755 "$2"; fi
+      shift
+    done ;;
+  mod) [ "$2" = "download" ] && echo '{}' ;;
+esac
+exit 0
+`;
+
+function fakeTools(): { bin: string; pathDir: string } {
+  const bin = path.join(tmp, "tools");
+  const pathDir = path.join(tmp, "path");
+  fs.mkdirSync(path.join(bin, "crds"), { recursive: true });
+  fs.mkdirSync(pathDir);
+  for (const t of ["kube-apiserver", "kube-controller-manager", "minio", "pulumi", "pulumi-resource-pulumi-nodejs"]) {
+    fs.writeFileSync(path.join(bin, t), "#!/bin/sh\necho fake\n", { mode: 0o755 });
+  }
+  fs.writeFileSync(path.join(bin, "crds", "snapshot.storage.k8s.io_volumesnapshots.yaml"), "");
+  fs.writeFileSync(path.join(pathDir, "go"), FAKE_GO, { mode: 0o755 });
+  return { bin, pathDir };
+}
+
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function runBuild(bin: string, pathDir: string): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync("bash", [path.join(root, "scripts/test-infra/build.sh")], {
+    env: { ...process.env, HKS_TOOLS_DIR: bin, PATH: `${pathDir}${path.delimiter}${process.env.PATH ?? ""}` },
+    encoding: "utf8",
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("scripts/test-infra/build.sh step counter", () => {
+  it("counts every step up front: [1/5] for the first built, [5/5] for the last, the same total throughout", () => {
+    const { bin, pathDir } = fakeTools();
+    const first = runBuild(bin, pathDir);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout.trim().split("\n").at(-1)).toBe(bin);
+    const counters = [...first.stderr.matchAll(/\[(\d+)\/(\d+)\] (\S+)/g)].map((m) => `${m[1]}/${m[2]} ${m[3]}`);
+    expect(counters).toEqual(["1/5 etcd", "1/5 etcd", "5/5 pulumi-language-nodejs", "5/5 pulumi-language-nodejs"]);
+    // Everything is there now: a second run builds nothing and prints no counter.
+    const second = runBuild(bin, pathDir);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).not.toMatch(/\[\d+\/\d+\]/);
+  });
+});
