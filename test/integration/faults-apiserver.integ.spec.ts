@@ -37,14 +37,18 @@ let store: ObjectStore;
 
 /**
  * Kills the apiserver as soon as `run` prints `progress`, starts it again after `downMs`, and
- * returns when it serves again: an operation that ends after that instant waited for it.
+ * returns the instant it was started again: an operation that ends after that instant outlived the
+ * outage (it could not end while the apiserver was down, with pages left to list or objects to write).
  */
 async function restartApiserverDuring(run: HksRun, progress: RegExp, downMs = 2000): Promise<number> {
   await run.waitForOutput(progress);
   await stopStackProcess(info, "kube-apiserver", "SIGKILL");
   await new Promise((r) => setTimeout(r, downMs));
+  // The moment the apiserver is started again: it serves before startStackProcess has seen it ready,
+  // and a client retrying with backoff can finish in between (a time taken after would race it).
+  const restarted = Date.now();
   info = await startStackProcess(info, "kube-apiserver");
-  return Date.now();
+  return restarted;
 }
 
 /** `hks backup create <name>` of SRC, with the apiserver restarted once `progress` is printed. */
