@@ -18,5 +18,6 @@ status=0
 vitest run --project unit --project integration "$@" || status=$?
 if [ $# -eq 0 ]; then vitest run --project newcomer || status=$?; fi
 # One closing line for the whole run: the sum of every vitest run's counts.
-awk '{p+=$1; f+=$2; s+=$3} END {printf "\n%d passed, %d failed, %d skipped\n", p, f, s}' "$HKS_TEST_TOTALS"
+awk '{p+=$1; f+=$2; s+=$3; e+=$4} END {printf "\n%d passed, %d failed, %d skipped", p, f, s;
+  if (e > 0) printf ", %d unhandled error%s", e, (e == 1 ? "" : "s"); printf "\n"}' "$HKS_TEST_TOTALS"
 exit "$status"

@@ -15,6 +15,7 @@ import { pipeline } from "node:stream/promises";
 import { pathToFileURL } from "node:url";
 import pLimit from "p-limit";
 import { HksError, StorageError } from "../errors";
+import { guardBody } from "./body-guard";
 import { DigestStream } from "./digest-stream";
 import { walkFiles } from "./fs-walk";
 import { assertValidKey, assertValidPrefix, TEMP_FILE_PREFIX } from "./object-key";
@@ -66,14 +67,18 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async putStream(key: string, body: Readable, opts: PutOptions = {}): Promise<PutResult> {
+    const guard = guardBody(body);
     try {
       const target = await this.pathOf(key);
       if (await this.exists(target)) throw writeOnceConflict(key, this.describe());
+      guard.throwIfFailed();
       return await this.writeOnce(key, target, body, opts);
     } catch (err) {
       // The store owns the body: a refused write must not leave its producer blocked.
       body.destroy();
       throw err;
+    } finally {
+      guard.release();
     }
   }
 

@@ -45,6 +45,7 @@ import {
 } from "./s3-config";
 import { isNoSuchKey, isWriteConflict, s3Code, s3Error } from "./s3-errors";
 import { sseParams, uploadStream } from "./s3-upload";
+import { guardBody } from "./body-guard";
 
 /** Keys per DeleteObjects request: the S3 maximum. */
 const DELETE_BATCH = 1000;
@@ -81,9 +82,11 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async putStream(key: string, body: Readable, opts: PutOptions = {}): Promise<PutResult> {
+    const guard = guardBody(body);
     try {
       const full = this.fullKey(key);
       if (await this.head(key)) throw writeOnceConflict(key, this.describe());
+      guard.throwIfFailed();
       return await uploadStream(
         {
           client: this.client,
@@ -100,6 +103,8 @@ export class S3ObjectStore implements ObjectStore {
       // The store owns the body: a refused write must not leave its producer blocked.
       body.destroy();
       throw this.writeError(err, key);
+    } finally {
+      guard.release();
     }
   }
 

@@ -1,12 +1,13 @@
 /**
- * Prints one plain closing line, `N passed, N failed, N skipped`, after vitest's own summary, so
- * that CI logs and tools that read the last line see the totals without colour codes.
+ * Prints one plain closing line, `N passed, N failed, N skipped` (and `, N unhandled errors` when
+ * there are any: they fail the run though every test passed), after vitest's own summary, so that CI
+ * logs and tools that read the last line see the totals without colour codes.
  */
 import * as fs from "node:fs";
 import type { Reporter, TestModule } from "vitest/node";
 
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
@@ -19,9 +20,11 @@ export default class SummaryReporter implements Reporter {
       }
       if (m.state() === "failed" && [...m.children.allTests()].length === 0) failed++; // a file that failed to load
     }
-    process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    const errors = unhandledErrors.length;
+    const errorPart = errors > 0 ? `, ${errors} unhandled error${errors === 1 ? "" : "s"}` : "";
+    process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped${errorPart}\n`);
     // scripts/test.sh runs vitest more than once and prints the sum of these as the last line.
     const totals = process.env.HKS_TEST_TOTALS;
-    if (totals) fs.appendFileSync(totals, `${passed} ${failed} ${skipped}\n`);
+    if (totals) fs.appendFileSync(totals, `${passed} ${failed} ${skipped} ${errors}\n`);
   }
 }

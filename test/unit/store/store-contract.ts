@@ -148,6 +148,17 @@ export function describeStoreContract(name: string, getStore: () => ObjectStore)
       await store.put(`${p}broken`, "retry");
     });
 
+    it("a body that fails before the store reads it rejects the write (no uncaught error)", async () => {
+      const store = getStore();
+      const p = ns();
+      const body = new Readable({ read() {} });
+      // The store is still checking the key when the producer fails: its 'error' must be held.
+      const write = store.putStream(`${p}early`, body);
+      body.destroy(new Error("producer failed early"));
+      await expect(write).rejects.toThrow("producer failed early");
+      expect(await store.head(`${p}early`)).toBeUndefined();
+    });
+
     it("an aborted write leaves nothing behind and rejects with AbortError", async () => {
       const store = getStore();
       const p = ns();
