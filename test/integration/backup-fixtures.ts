@@ -41,14 +41,14 @@ export function locationNamespace(): string {
  * Creates a real bucket and records a location for it in the cluster, exactly as the
  * BackupStorageLocation resource does (ConfigMap + credentials Secret). Returns its config and store.
  */
-export async function createLocation(kc: k8s.KubeConfig, opts: { namespace: string; name?: string; recipients?: string[]; isDefault?: boolean }): Promise<{ config: LocationConfig; store: ObjectStore; bucket: string }> {
+export async function createLocation(kc: k8s.KubeConfig, opts: { namespace: string; name?: string; recipients?: string[]; isDefault?: boolean; endpoint?: string }): Promise<{ config: LocationConfig; store: ObjectStore; bucket: string }> {
   const bucket = `hks-it-backup-${rand()}`;
   const creds = { accessKeyId: stack.s3AccessKeyId, secretAccessKey: stack.s3SecretAccessKey };
   await ensureBucket(createS3Client({ region: stack.s3Region, endpoint: stack.s3Endpoint, credentials: creds }), { bucket, region: stack.s3Region });
   const name = opts.name ?? `loc-${rand()}`;
   const config: LocationConfig = {
     name, namespace: opts.namespace, provider: "aws",
-    objectStorage: { bucket, region: stack.s3Region, endpoint: stack.s3Endpoint, prefix: "team-a", forcePathStyle: true },
+    objectStorage: { bucket, region: stack.s3Region, endpoint: opts.endpoint ?? stack.s3Endpoint, prefix: "team-a", forcePathStyle: true },
     recipients: opts.recipients ?? [], accessMode: "ReadWrite", default: opts.isDefault ?? false,
     credentials: { kind: "secret", name: `hks-location-${name}-credentials`, namespace: opts.namespace, accessKeyIdKey: "AWS_ACCESS_KEY_ID", secretAccessKeyKey: "AWS_SECRET_ACCESS_KEY" },
   };
