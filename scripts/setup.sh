@@ -14,7 +14,12 @@ case "$(node --version)" in v2[4-9].*|v[3-9]*) ;; *) say "error: node_modules/.b
 if ! command -v age >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing the 'age' command (Debian package age) ..."
-    (apt-get install -y -qq age >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq age; }) >/dev/null
+    # Quiet when it works; on failure the user sees apt's own output.
+    log=$(mktemp); trap 'rm -f "$log"' EXIT
+    if ! apt-get install -y -qq age >"$log" 2>&1; then
+      say "apt-get install age failed; updating the package lists and trying again"
+      { apt-get update -qq && apt-get install -y -qq age; } >"$log" 2>&1 || { cat "$log" >&2; say "error: could not install 'age' (apt-get output above)"; exit 1; }
+    fi
   else
     say "error: the 'age' command is missing; install it (Debian/Ubuntu: sudo apt-get install age; macOS: brew install age)"; exit 1
   fi
