@@ -11,12 +11,13 @@
 #   others:     MinIO -> Pulumi CLI -> language host -> snapshot CRDs
 #   csi:        CSI driver -> snapshot-controller + csi-snapshotter -> csi-provisioner (k8s.io v0.37 / v0.33: nothing shared)
 # Each step logs to $HKS_BUILD_LOGS/<step>.log (default ~/.cache/hks-backup/build-logs); a failure names
-# the step and that file. Usage: build.sh [base|node|all] (default all). HKS_BUILD_LANES=1 runs the
+# the step and that file. Usage: build.sh [base|node|all|STEP...] (default all). HKS_BUILD_LANES=1 runs the
 # lanes one after another. Stdout: `node-tools=<dir>`, `csi-driver=<binary>`, then the base folder last.
 set -euo pipefail
 
-WHAT=${1:-all}
-case "$WHAT" in base|node|all) ;; *) echo "usage: build.sh [base|node|all]" >&2; exit 2;; esac
+WHAT=${1:-all}; ONLY=()
+case "$WHAT" in base|node|all) ;; etcd|kubernetes|minio|pulumi|langhost|crds|kubelet|snapshotter|provisioner|csidriver) ONLY=("$@"); WHAT=all;;
+  *) echo "usage: build.sh [base|node|all|STEP...]" >&2; exit 2;; esac
 K8S_VERSION=${K8S_VERSION:-1.35.4}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
 PULUMI_VERSION=${PULUMI_VERSION:-3.274.1}
@@ -170,7 +171,9 @@ build_csidriver() {
 # --- the plan: numbers fixed up front, so the counter reads the same from first to last line --------
 selected=()
 for s in "${STEPS[@]}"; do
-  g=$(group "$s"); { [ "$WHAT" = all ] || [ "$WHAT" = "$g" ]; } && selected+=("$s")
+  g=$(group "$s"); { [ "$WHAT" = all ] || [ "$WHAT" = "$g" ]; } || continue
+  [ ${#ONLY[@]} -eq 0 ] || [[ " ${ONLY[*]} " == *" $s "* ]] || continue
+  selected+=("$s")
 done
 total=${#selected[@]}
 num() { local i; for i in "${!selected[@]}"; do [ "${selected[$i]}" = "$1" ] && { echo $((i+1)); return; }; done; echo 0; }
@@ -217,8 +220,8 @@ SHIM
 fi
 
 if [ "$todo" -gt 0 ]; then
-  [ "$WHAT" = node ] || say "versions: $("$BIN/kube-apiserver" --version) | $("$BIN/etcd" --version | head -1) | $("$BIN/minio" --version | head -1) | pulumi $("$BIN/pulumi" version)"
-  [ "$WHAT" = base ] || say "node: $("$NBIN/kubelet" --version) | $("$NBIN/csi-provisioner" --version 2>&1 | head -1)"
+  [ "$WHAT" = node ] || [ ${#ONLY[@]} -gt 0 ] || say "versions: $("$BIN/kube-apiserver" --version) | $("$BIN/etcd" --version | head -1) | $("$BIN/minio" --version | head -1) | pulumi $("$BIN/pulumi" version)"
+  [ "$WHAT" = base ] || [ ${#ONLY[@]} -gt 0 ] || say "node: $("$NBIN/kubelet" --version) | $("$NBIN/csi-provisioner" --version 2>&1 | head -1)"
   say "cache: $BIN ($(size "$BIN")), $NBIN ($(size "$NBIN"))"
 fi
 [ "$WHAT" = base ] || { echo "node-tools=$NBIN"; echo "csi-driver=$CSI_BIN"; }
