@@ -15,7 +15,7 @@ import * as path from "node:path";
 import {
   CSI_DRIVER_NAME, STORAGE_CLASS, cniConfig, containerdConfig, kubeletConfig, kubeletKubeconfig, nodeLayout, type NodeLayout,
 } from "./node-config";
-import { claimSlot, claimedSlot, cleanUpNodeState, releaseSlot, setUpHostNetwork, slotBusy, tearDownHostNetwork } from "./node-host";
+import { claimSlot, claimedSlot, cleanUpNodeState, mountsUnder, releaseSlot, setUpHostNetwork, slotBusy, tearDownHostNetwork } from "./node-host";
 import { signClientCert, type Pki } from "./pki";
 import { isOurs, waitHealthy, type StackProcess } from "./stack-process";
 import { imagesDir, type NodeToolPaths } from "./tools";
@@ -129,6 +129,9 @@ export async function upNode(ctx: NodeContext): Promise<NodeInfo> {
   const slot = claimSlot(runDir, (s) => slotBusy(nodeLayout(runDir, s)));
   ctx.recordSlot(slot);
   const l = nodeLayout(runDir, slot);
+  // Never delete through a mount (a volume's data) left by a node that was not stopped cleanly.
+  const left = mountsUnder(l.dir);
+  if (left.length) throw new Error(`${left.length} mount(s) remain under ${l.dir} (e.g. ${left[0]}): run 'npx hks dev down --dir ${runDir}' first`);
   fs.rmSync(l.dir, { recursive: true, force: true });
   for (const d of ["cni", "kubelet", "pki", "csi", "containerd"]) fs.mkdirSync(path.join(l.dir, d), { recursive: true, mode: 0o700 });
   const logFile = (n: string) => path.join(runDir, "logs", `${n}.log`);
