@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// Two projects: `unit` (pure logic, no services) and `integration` (real etcd, kube-apiserver,
-// kube-controller-manager, MinIO and the Pulumi CLI, started once per run by the global setup).
+// Three projects: `unit` (pure logic, no services), `integration` (real etcd, kube-apiserver,
+// kube-controller-manager, MinIO and the Pulumi CLI, started once per run by the global setup) and
+// `newcomer` (a fresh clone's `npm run demo`, run alone by scripts/test.sh).
 export default defineConfig({
   test: {
     reporters: ["default", "./test/support/summary-reporter.ts"],
@@ -22,6 +23,16 @@ export default defineConfig({
           maxWorkers: 2,
           testTimeout: 180_000,
           hookTimeout: 300_000,
+        },
+      },
+      {
+        // A fresh clone running `npm run demo`, with its own local environment: scripts/test.sh runs
+        // this project on its own, after the others have stopped theirs.
+        test: {
+          name: "newcomer",
+          include: ["test/newcomer/**/*.newcomer.spec.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 45 * 60_000,
         },
       },
     ],

@@ -3,6 +3,11 @@
 // The shebang's node flags are the engine's heap sizing (provider/node-flags.ts; a unit test keeps
 // them equal). `env -S` splits them (coreutils >= 8.30, macOS; npm's Windows shims read it too).
 // The `hks` command: the compiled CLI in dist/ (built by `npm install` through the prepare script).
+const tooOld = require("./node-version.js").nodeVersionProblem(process.version);
+if (tooOld) {
+  console.error(tooOld);
+  process.exit(1);
+}
 require("../dist/cli/main.js").main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err) => { console.error(`hks: ${err && err.message ? err.message : err}`); process.exitCode = 1; },

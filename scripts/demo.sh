@@ -10,7 +10,9 @@ node bin/hks.js dev up
 eval "$(node bin/hks.js dev env)"
 say() { printf '[demo] %s\n' "$*" >&2; }
 node bin/hks.js dev sample-app production
-pulumi stack select demo --create --non-interactive >/dev/null 2>&1 || pulumi stack select demo --non-interactive
+# The stack's settings file (Pulumi.demo.yaml) is made here, on this machine, with this environment's
+# passphrase; it is never committed (.gitignore). A failure shows Pulumi's own message.
+pulumi stack select demo --create --non-interactive
 pulumi config set s3Endpoint "$AWS_ENDPOINT_URL" --non-interactive
 pulumi config set --secret s3AccessKeyId "$AWS_ACCESS_KEY_ID" --non-interactive
 pulumi config set --secret s3SecretAccessKey "$AWS_SECRET_ACCESS_KEY" --non-interactive

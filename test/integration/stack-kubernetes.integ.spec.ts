@@ -1,6 +1,7 @@
 /**
  * Proves the local Kubernetes parts are real: the apiserver validates objects, the
- * controller-manager's CronJob and Job controllers act, and the VolumeSnapshot CRDs are served.
+ * controller-manager's CronJob and Job controllers act, the scheduler binds pods to the local node,
+ * and the VolumeSnapshot CRDs are served.
  */
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -57,8 +58,12 @@ describe("local Kubernetes (kube-apiserver + etcd + kube-controller-manager)", (
       const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: `job-name=${job.metadata!.name}` });
       return pods.items[0];
     });
-    // No scheduler or kubelet runs here: the Pod exists but stays Pending.
-    expect(pod.status?.phase).toBe("Pending");
+    // The scheduler binds it to the local node.
+    const scheduled = await waitFor("the Job's Pod scheduled", 30_000, async () => {
+      const p = await core.readNamespacedPod({ namespace: ns, name: pod.metadata!.name! });
+      return p.spec?.nodeName ? p : undefined;
+    });
+    expect(scheduled.spec?.nodeName).toMatch(/^hks-dev-\d+$/);
   }, 180_000);
 
   it("serves the snapshot.storage.k8s.io/v1 CRDs", async () => {
