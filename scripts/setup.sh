@@ -34,8 +34,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 mkdir -p "$HOME/.cache/hks-backup/tools"
+# The local node's container images (pause, busybox, postgres, the runner; cached, rebuilt on
+# change), built beside the Go tools: a cold image build mostly waits on downloads, not on the CPU.
+bash scripts/test-infra/images.sh >/dev/null &
+images=$!
 flock -w 5400 "$HOME/.cache/hks-backup/tools/.build.lock" bash scripts/test-infra/build.sh >/dev/null
-# The local node's container images (pause, busybox, postgres, the runner); cached, rebuilt on change.
-bash scripts/test-infra/images.sh >/dev/null
+wait "$images" || { say "error: the image build failed (its messages above)"; exit 1; }
 node scripts/link-self.js
 tsc -p tsconfig.json

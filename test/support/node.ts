@@ -4,6 +4,7 @@
  * `psql` in the postgres image, Pod logs, and namespace deletion that waits for the node to let go.
  */
 import * as k8s from "@kubernetes/client-node";
+import type { StackInfo } from "../../cli/dev/stack";
 import { kubeExecutor, type ExecResult } from "../../provider/kube/exec";
 import { waitFor } from "./wait";
 
@@ -89,13 +90,13 @@ export function busyboxContainer(name: string, extra: Partial<k8s.V1Container> =
 
 /**
  * MinIO's endpoint as Pods see it. The test process reaches MinIO on loopback; a Pod has its own
- * network namespace, where 127.0.0.1 is the Pod itself, so the node's address is used instead
- * (`nodeIP` of the stack, which `hks dev up` records when it starts the node; MinIO listens there too).
+ * network namespace, where 127.0.0.1 is the Pod itself, so the node's host address is used instead
+ * (`hks dev up` forwards MinIO's port there; the test process reaches it there too).
  */
-export function podS3Endpoint(stack: { s3Endpoint: string; nodeIP?: string }): string {
-  if (!stack.nodeIP) throw new Error("the stack records no nodeIP: the local node is not running (hks dev up starts it)");
+export function podS3Endpoint(stack: StackInfo): string {
+  if (!stack.node) throw new Error("the stack runs no node (start it with `hks dev up`, which starts one, or the test setup)");
   const u = new URL(stack.s3Endpoint);
-  u.hostname = stack.nodeIP;
+  u.hostname = stack.node.hostAddress;
   return u.toString().replace(/\/$/, "");
 }
 
