@@ -50,6 +50,13 @@ flock -w 3600 9 || die "another image build holds $WORK/.lock"
 DRIVER=overlay; [ "$(stat -f -c %T "$WORK")" = overlayfs ] && DRIVER=vfs
 B=(buildah --root "$WORK/storage" --runroot "$WORK/run" --storage-driver "$DRIVER")
 BUD=("${B[@]}" bud --isolation chroot --layers --pull-never --quiet)
+# A failed build leaves its working container mounted: remove it, and unmount the storage's own
+# mount, so the machine keeps no mounts from an image build.
+cleanup() {
+  "${B[@]}" rm --all >/dev/null 2>&1 || true
+  if mountpoint -q "$WORK/storage/overlay" 2>/dev/null; then umount "$WORK/storage/overlay" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
 
 VERSION=$(node -p 'require("./package.json").version' 2>/dev/null || "$NODE_BIN" -p 'require("./package.json").version')
 # Hash of files and folders (names and contents), plus any extra strings. build() adds the text of
