@@ -89,7 +89,7 @@ function checkHook(c: Checker, field: string, v: unknown): BackupPlanHookInputs 
   if (c.required(`${field}.container`, v.container, `the container to run in, e.g. "postgres"`)) c.dnsLabel(`${field}.container`, v.container, "the container name");
   if (c.required(`${field}.command`, v.command, `argv, e.g. ["/bin/sh", "-c", "sync"]`) && !containsUnknown(v.command)) {
     if (!Array.isArray(v.command) || v.command.length === 0 || v.command.some((a) => typeof a !== "string")) {
-      c.fail(`${field}.command`, `must be a non-empty list of strings (argv, no shell unless you call one), e.g. ["/bin/psql", "-c", "CHECKPOINT"]`);
+      c.fail(`${field}.command`, `must be a non-empty list of strings (argv, no shell unless you call one), e.g. ["/bin/psql", "-U", "postgres", "-c", "CHECKPOINT"]`);
     }
   }
   c.integer(`${field}.timeoutSeconds`, v.timeoutSeconds, 1, MAX_HOOK_TIMEOUT_MS / 1000, "seconds");
