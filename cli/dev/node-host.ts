@@ -138,8 +138,10 @@ export function claimedSlot(runDir: string): number | undefined {
 
 /**
  * The host network of a node: its IP on `lo`, the bridge with the gateway address (created here so
- * `route_localnet` can be set before the first pod), and a nat chain that sends pods' connections for
- * the `kubernetes` Service (10.0.0.1:443) and for the host's apiserver and MinIO ports to 127.0.0.1.
+ * `route_localnet` can be set before the first pod), and a nat chain that sends connections to the
+ * stack's loopback-only services (apiserver, MinIO) on 127.0.0.1: from pods for the `kubernetes`
+ * Service (10.0.0.1:443), and from pods and the host for `<node IP>:<port>` (and the gateway's).
+ * So one URL (`http://<node IP>:<MinIO port>`) works in tests and in pods alike.
  */
 export function setUpHostNetwork(l: NodeLayout, forward: { apiPort: number; ports: readonly number[] }): void {
   sh("ip", ["addr", "add", `${l.nodeIp}/32`, "dev", "lo"]);
@@ -151,9 +153,12 @@ export function setUpHostNetwork(l: NodeLayout, forward: { apiPort: number; port
   const nat = (...a: string[]) => sh("iptables", ["-w", "-t", "nat", ...a]);
   nat("-N", l.natChain);
   nat("-A", "PREROUTING", "-i", l.bridge, "-j", l.natChain);
+  nat("-A", "OUTPUT", "-d", `${l.nodeIp}/32`, "-j", l.natChain);
   nat("-A", l.natChain, "-d", "10.0.0.1/32", "-p", "tcp", "--dport", "443", "-j", "DNAT", "--to-destination", `127.0.0.1:${forward.apiPort}`);
   for (const port of forward.ports) {
-    nat("-A", l.natChain, "-d", `${l.gateway}/32`, "-p", "tcp", "--dport", String(port), "-j", "DNAT", "--to-destination", `127.0.0.1:${port}`);
+    for (const addr of [l.nodeIp, l.gateway]) {
+      nat("-A", l.natChain, "-d", `${addr}/32`, "-p", "tcp", "--dport", String(port), "-j", "DNAT", "--to-destination", `127.0.0.1:${port}`);
+    }
   }
 }
 
@@ -161,6 +166,7 @@ export function setUpHostNetwork(l: NodeLayout, forward: { apiPort: number; port
 export function tearDownHostNetwork(l: NodeLayout, problems: string[]): void {
   const nat = (...a: string[]) => trySh("iptables", ["-w", "-t", "nat", ...a]);
   while (nat("-D", "PREROUTING", "-i", l.bridge, "-j", l.natChain)) { /* every copy */ }
+  while (nat("-D", "OUTPUT", "-d", `${l.nodeIp}/32`, "-j", l.natChain)) { /* every copy */ }
   if (nat("-F", l.natChain) && !nat("-X", l.natChain)) problems.push(`iptables nat chain ${l.natChain} could not be deleted`);
   if (fs.existsSync(`/sys/class/net/${l.bridge}`) && !trySh("ip", ["link", "del", l.bridge])) problems.push(`bridge ${l.bridge} could not be deleted`);
   if (sh("ip", ["-4", "-o", "addr", "show", "dev", "lo"]).includes(` ${l.nodeIp}/`) && !trySh("ip", ["addr", "del", `${l.nodeIp}/32`, "dev", "lo"])) {
