@@ -234,9 +234,13 @@ export function releaseSlot(slot: number, problems: string[]): void {
   try { fs.rmdirSync(CLAIM_DIR); } catch { /* something else is there */ }
 }
 
-/** Deletes KUBE-* and CNI-* chains that were not there before (rules jumping to them first). */
+/**
+ * Deletes KUBE-* chains (a kubelet's) and CNI-HOSTPORT-* chains (portmap's, for hostPorts) that were
+ * not there before (rules jumping to them first). Other CNI-* chains are left alone: per-container
+ * ones are removed by the plugins, and other tools (image builders) use them too.
+ */
 function removeNewChains(before: Set<string>, problems: string[]): void {
-  const extra = iptablesChains().filter((c) => !before.has(c) && /\/(KUBE-|CNI-)/.test(c));
+  const extra = iptablesChains().filter((c) => !before.has(c) && /\/(KUBE-|CNI-HOSTPORT-)/.test(c));
   for (const c of extra) {
     const v6 = c.startsWith("6:");
     const [table, chain] = c.replace(/^6:/, "").split("/") as [string, string];
