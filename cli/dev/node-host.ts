@@ -225,13 +225,17 @@ export function releaseSlot(slot: number, problems: string[]): void {
   const base = JSON.parse(fs.readFileSync(file, "utf8")) as Baseline;
   removeNewChains(new Set(base.chains), problems);
   if (!base.netnsMounted && mountsUnder("/run/netns").includes("/run/netns") && !trySh("umount", ["/run/netns"])) problems.push("could not unmount /run/netns");
-  for (const p of GLOBAL_PATHS) {
-    if (base.paths[p] || !fs.existsSync(p)) continue;
-    // Only what nodes leave there: empty folders, stale shim sockets, CNI caches.
-    try { fs.rmSync(p, { recursive: true, force: true }); } catch (err) { problems.push(`could not remove ${p}: ${(err as Error).message}`); }
-  }
+  // Folders the nodes created, if nothing else has put files in them since.
+  for (const p of GLOBAL_PATHS) if (!base.paths[p] && fs.existsSync(p)) removeEmptyTree(p);
   fs.rmSync(file, { force: true });
   try { fs.rmdirSync(CLAIM_DIR); } catch { /* something else is there */ }
+}
+
+function removeEmptyTree(dir: string): void {
+  try {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeEmptyTree(path.join(dir, e.name));
+    fs.rmdirSync(dir);
+  } catch { /* not empty: someone else's */ }
 }
 
 /**
