@@ -87,6 +87,21 @@ export function cgroupDirs(name: string): string[] {
   return cgroupRoots().map((r) => path.join(r, name.replace(/^\//, ""))).filter((p) => fs.existsSync(p));
 }
 
+/**
+ * Creates the kubelet's cgroup root in every hierarchy (the kubelet checks that it exists and builds
+ * its QoS tree below it). A new v1 cpuset cgroup starts with no CPUs or memory nodes: copy the root's.
+ */
+export function createCgroupRoot(l: NodeLayout): void {
+  for (const root of cgroupRoots()) {
+    const dir = path.join(root, l.cgroupRoot.replace(/^\//, ""));
+    fs.mkdirSync(dir, { recursive: true });
+    for (const f of ["cpuset.cpus", "cpuset.mems"]) {
+      const mine = path.join(dir, f);
+      if (fs.existsSync(mine) && fs.readFileSync(mine, "utf8").trim() === "") fs.writeFileSync(mine, fs.readFileSync(path.join(root, f), "utf8").trim());
+    }
+  }
+}
+
 /** Claims a free slot for `runDir` (see nodeLayout) and takes the machine baseline if it is the first. */
 export function claimSlot(runDir: string, taken: (slot: number) => string | undefined): number {
   fs.mkdirSync(CLAIM_DIR, { recursive: true, mode: 0o755 });

@@ -15,7 +15,7 @@ import * as path from "node:path";
 import {
   CSI_DRIVER_NAME, STORAGE_CLASS, cniConfig, containerdConfig, kubeletConfig, kubeletKubeconfig, nodeLayout, type NodeLayout,
 } from "./node-config";
-import { claimSlot, claimedSlot, cleanUpNodeState, mountsUnder, releaseSlot, setUpHostNetwork, slotBusy, tearDownHostNetwork } from "./node-host";
+import { claimSlot, claimedSlot, cleanUpNodeState, createCgroupRoot, mountsUnder, releaseSlot, setUpHostNetwork, slotBusy, tearDownHostNetwork } from "./node-host";
 import { signClientCert, type Pki } from "./pki";
 import { isOurs, waitHealthy, type StackProcess } from "./stack-process";
 import { imagesDir, type NodeToolPaths } from "./tools";
@@ -137,6 +137,7 @@ export async function upNode(ctx: NodeContext): Promise<NodeInfo> {
   const logFile = (n: string) => path.join(runDir, "logs", `${n}.log`);
 
   setUpHostNetwork(l, { apiPort: ctx.apiPort, ports: ctx.forwardPorts });
+  createCgroupRoot(l);
 
   // containerd
   const ctrdCfg = path.join(l.dir, "containerd", "config.toml");
