@@ -87,6 +87,21 @@ export function cgroupDirs(name: string): string[] {
   return cgroupRoots().map((r) => path.join(r, name.replace(/^\//, ""))).filter((p) => fs.existsSync(p));
 }
 
+/**
+ * Creates the kubelet's cgroup root in every hierarchy (the kubelet checks that it exists and builds
+ * its QoS tree below it). A new v1 cpuset cgroup starts with no CPUs or memory nodes: copy the root's.
+ */
+export function createCgroupRoot(l: NodeLayout): void {
+  for (const root of cgroupRoots()) {
+    const dir = path.join(root, l.cgroupRoot.replace(/^\//, ""));
+    fs.mkdirSync(dir, { recursive: true });
+    for (const f of ["cpuset.cpus", "cpuset.mems"]) {
+      const mine = path.join(dir, f);
+      if (fs.existsSync(mine) && fs.readFileSync(mine, "utf8").trim() === "") fs.writeFileSync(mine, fs.readFileSync(path.join(root, f), "utf8").trim());
+    }
+  }
+}
+
 /** Claims a free slot for `runDir` (see nodeLayout) and takes the machine baseline if it is the first. */
 export function claimSlot(runDir: string, taken: (slot: number) => string | undefined): number {
   fs.mkdirSync(CLAIM_DIR, { recursive: true, mode: 0o755 });
@@ -138,8 +153,10 @@ export function claimedSlot(runDir: string): number | undefined {
 
 /**
  * The host network of a node: its IP on `lo`, the bridge with the gateway address (created here so
- * `route_localnet` can be set before the first pod), and a nat chain that sends pods' connections for
- * the `kubernetes` Service (10.0.0.1:443) and for the host's apiserver and MinIO ports to 127.0.0.1.
+ * `route_localnet` can be set before the first pod), and a nat chain that sends connections to the
+ * stack's loopback-only services (apiserver, MinIO) on 127.0.0.1: from pods for the `kubernetes`
+ * Service (10.0.0.1:443), and from pods and the host for `<node IP>:<port>` (and the gateway's).
+ * So one URL (`http://<node IP>:<MinIO port>`) works in tests and in pods alike.
  */
 export function setUpHostNetwork(l: NodeLayout, forward: { apiPort: number; ports: readonly number[] }): void {
   sh("ip", ["addr", "add", `${l.nodeIp}/32`, "dev", "lo"]);
@@ -151,9 +168,12 @@ export function setUpHostNetwork(l: NodeLayout, forward: { apiPort: number; port
   const nat = (...a: string[]) => sh("iptables", ["-w", "-t", "nat", ...a]);
   nat("-N", l.natChain);
   nat("-A", "PREROUTING", "-i", l.bridge, "-j", l.natChain);
+  nat("-A", "OUTPUT", "-d", `${l.nodeIp}/32`, "-j", l.natChain);
   nat("-A", l.natChain, "-d", "10.0.0.1/32", "-p", "tcp", "--dport", "443", "-j", "DNAT", "--to-destination", `127.0.0.1:${forward.apiPort}`);
   for (const port of forward.ports) {
-    nat("-A", l.natChain, "-d", `${l.gateway}/32`, "-p", "tcp", "--dport", String(port), "-j", "DNAT", "--to-destination", `127.0.0.1:${port}`);
+    for (const addr of [l.nodeIp, l.gateway]) {
+      nat("-A", l.natChain, "-d", `${addr}/32`, "-p", "tcp", "--dport", String(port), "-j", "DNAT", "--to-destination", `127.0.0.1:${port}`);
+    }
   }
 }
 
@@ -161,6 +181,7 @@ export function setUpHostNetwork(l: NodeLayout, forward: { apiPort: number; port
 export function tearDownHostNetwork(l: NodeLayout, problems: string[]): void {
   const nat = (...a: string[]) => trySh("iptables", ["-w", "-t", "nat", ...a]);
   while (nat("-D", "PREROUTING", "-i", l.bridge, "-j", l.natChain)) { /* every copy */ }
+  while (nat("-D", "OUTPUT", "-d", `${l.nodeIp}/32`, "-j", l.natChain)) { /* every copy */ }
   if (nat("-F", l.natChain) && !nat("-X", l.natChain)) problems.push(`iptables nat chain ${l.natChain} could not be deleted`);
   if (fs.existsSync(`/sys/class/net/${l.bridge}`) && !trySh("ip", ["link", "del", l.bridge])) problems.push(`bridge ${l.bridge} could not be deleted`);
   if (sh("ip", ["-4", "-o", "addr", "show", "dev", "lo"]).includes(` ${l.nodeIp}/`) && !trySh("ip", ["addr", "del", `${l.nodeIp}/32`, "dev", "lo"])) {
@@ -219,18 +240,26 @@ export function releaseSlot(slot: number, problems: string[]): void {
   const base = JSON.parse(fs.readFileSync(file, "utf8")) as Baseline;
   removeNewChains(new Set(base.chains), problems);
   if (!base.netnsMounted && mountsUnder("/run/netns").includes("/run/netns") && !trySh("umount", ["/run/netns"])) problems.push("could not unmount /run/netns");
-  for (const p of GLOBAL_PATHS) {
-    if (base.paths[p] || !fs.existsSync(p)) continue;
-    // Only what nodes leave there: empty folders, stale shim sockets, CNI caches.
-    try { fs.rmSync(p, { recursive: true, force: true }); } catch (err) { problems.push(`could not remove ${p}: ${(err as Error).message}`); }
-  }
+  // Folders the nodes created, if nothing else has put files in them since.
+  for (const p of GLOBAL_PATHS) if (!base.paths[p] && fs.existsSync(p)) removeEmptyTree(p);
   fs.rmSync(file, { force: true });
   try { fs.rmdirSync(CLAIM_DIR); } catch { /* something else is there */ }
 }
 
-/** Deletes KUBE-* and CNI-* chains that were not there before (rules jumping to them first). */
+function removeEmptyTree(dir: string): void {
+  try {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeEmptyTree(path.join(dir, e.name));
+    fs.rmdirSync(dir);
+  } catch { /* not empty: someone else's */ }
+}
+
+/**
+ * Deletes KUBE-* chains (a kubelet's) and CNI-HOSTPORT-* chains (portmap's, for hostPorts) that were
+ * not there before (rules jumping to them first). Other CNI-* chains are left alone: per-container
+ * ones are removed by the plugins, and other tools (image builders) use them too.
+ */
 function removeNewChains(before: Set<string>, problems: string[]): void {
-  const extra = iptablesChains().filter((c) => !before.has(c) && /\/(KUBE-|CNI-)/.test(c));
+  const extra = iptablesChains().filter((c) => !before.has(c) && /\/(KUBE-|CNI-HOSTPORT-)/.test(c));
   for (const c of extra) {
     const v6 = c.startsWith("6:");
     const [table, chain] = c.replace(/^6:/, "").split("/") as [string, string];

@@ -15,7 +15,7 @@ import * as path from "node:path";
 import {
   CSI_DRIVER_NAME, STORAGE_CLASS, cniConfig, containerdConfig, kubeletConfig, kubeletKubeconfig, nodeLayout, type NodeLayout,
 } from "./node-config";
-import { claimSlot, claimedSlot, cleanUpNodeState, mountsUnder, releaseSlot, setUpHostNetwork, slotBusy, tearDownHostNetwork } from "./node-host";
+import { claimSlot, claimedSlot, cleanUpNodeState, createCgroupRoot, mountsUnder, releaseSlot, setUpHostNetwork, slotBusy, tearDownHostNetwork } from "./node-host";
 import { signClientCert, type Pki } from "./pki";
 import { isOurs, waitHealthy, type StackProcess } from "./stack-process";
 import { imagesDir, type NodeToolPaths } from "./tools";
@@ -28,9 +28,9 @@ export interface NodeInfo {
   readonly nodeIp: string;
   readonly podSubnet: string;
   /**
-   * The host as pods see it (the bridge's address). Pods reach the stack's MinIO at
-   * `http://<hostAddress>:<MinIO port>` and the apiserver at the `kubernetes` Service (10.0.0.1:443)
-   * or `https://<hostAddress>:<apiserver port>`: a nat rule forwards those to 127.0.0.1.
+   * The host as pods see it: the node IP. Pods and the host alike reach the stack's MinIO at
+   * `http://<hostAddress>:<MinIO port>` and the apiserver at `https://<hostAddress>:<apiserver port>`;
+   * pods also at the `kubernetes` Service (10.0.0.1:443). A nat rule forwards those to 127.0.0.1.
    */
   readonly hostAddress: string;
   readonly containerdSock: string;
@@ -137,6 +137,7 @@ export async function upNode(ctx: NodeContext): Promise<NodeInfo> {
   const logFile = (n: string) => path.join(runDir, "logs", `${n}.log`);
 
   setUpHostNetwork(l, { apiPort: ctx.apiPort, ports: ctx.forwardPorts });
+  createCgroupRoot(l);
 
   // containerd
   const ctrdCfg = path.join(l.dir, "containerd", "config.toml");
@@ -211,7 +212,7 @@ export async function upNode(ctx: NodeContext): Promise<NodeInfo> {
   for (const [name, p] of sidecars) if (!isOurs(p.pid, p.bin)) throw new Error(`${name} exited during start-up; see ${logFile(name)}`);
   log(`  CSI              ${CSI_DRIVER_NAME} registered; default StorageClass and VolumeSnapshotClass ${STORAGE_CLASS} (${secs()})`);
   return {
-    name: l.name, slot, nodeIp: l.nodeIp, podSubnet: l.podSubnet, hostAddress: l.gateway, containerdSock: l.containerdSock,
+    name: l.name, slot, nodeIp: l.nodeIp, podSubnet: l.podSubnet, hostAddress: l.nodeIp, containerdSock: l.containerdSock,
     csiDriver: CSI_DRIVER_NAME, storageClass: STORAGE_CLASS, volumeSnapshotClass: STORAGE_CLASS, images,
   };
 }

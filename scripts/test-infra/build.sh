@@ -183,7 +183,7 @@ todo=0; for s in "${selected[@]}"; do present "$s" || todo=$((todo+1)); done
 # Runs one step: skipped when cached, else built with its output in its log; returns non-zero on failure.
 run_step() {
   local s=$1 n; n=$(num "$s"); [ "$n" -gt 0 ] || return 0
-  if present "$s"; then say "[$n/$total] $(title "$s"): cached"; return 0; fi
+  if present "$s"; then [ "$todo" -eq 0 ] || say "[$n/$total] $(title "$s"): cached"; return 0; fi
   local log="$LOGS/$s.log" t0; t0=$(date +%s)
   say "[$n/$total] $(title "$s") ..."
   if ( "build_$s" ) >"$log" 2>&1 && present "$s"; then
