@@ -12,7 +12,7 @@ import { runBackup } from "../../provider/engine/backup";
 import { BACKUP_LABEL, BACKUP_NAME_ANNOTATION } from "../../provider/engine/snapshot";
 import { createLayout } from "../../provider/store";
 import { adminKubeConfig, createLocation, locationNamespace, rand, readManifest } from "./backup-fixtures";
-import { busyboxContainer, defaultStorageClass, deleteNamespacesAndWait, podReady } from "../support/node";
+import { busyboxContainer, defaultStorageClass, deleteNamespacesAndWait, podReady, waitFor } from "../support/node";
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -68,8 +68,13 @@ describe("volume snapshots on the node's CSI driver", () => {
     expect(m.errors).toEqual([{ item: `snapshot/${ns}/unbound`, reason: byClaim.unbound!.error }]);
     const volumes = JSON.parse((await loc.store.tryGet(createLayout().backupVolumesKey(name)))!.toString());
     expect(volumes.volumeSnapshots).toEqual(m.volumeSnapshots);
-    // Only the ready snapshot is left, labelled with the backup; its content is the driver's.
-    const left = await custom.listNamespacedCustomObject({ ...SNAP, namespace: ns, plural: "volumesnapshots" }) as { items: { metadata: { name: string; labels: Record<string, string>; annotations: Record<string, string> }; status: { readyToUse: boolean } }[] };
+    // Only the ready snapshot is left (the failed one goes once the controller drops its finalizers),
+    // labelled with the backup; its content is the driver's.
+    type Snap = { metadata: { name: string; labels: Record<string, string>; annotations: Record<string, string> }; status: { readyToUse: boolean } };
+    const left = await waitFor("only the ready VolumeSnapshot left", 60_000, async () => {
+      const l = await custom.listNamespacedCustomObject({ ...SNAP, namespace: ns, plural: "volumesnapshots" }) as { items: Snap[] };
+      return l.items.length === 1 ? l : undefined;
+    });
     expect(left.items.map((i) => [i.metadata.name, i.status.readyToUse])).toEqual([[`${name}-ok`, true]]);
     expect(left.items[0]!.metadata.labels[BACKUP_LABEL]).toBe(name);
     expect(left.items[0]!.metadata.annotations[BACKUP_NAME_ANNOTATION]).toBe(name);
@@ -92,8 +97,11 @@ describe("volume snapshots on the node's CSI driver", () => {
     const m = await readManifest(loc.store, name);
     const ok = m.volumeSnapshots.find((s) => s.persistentVolumeClaim === "ok");
     expect(ok).toMatchObject({ readyToUse: false, error: "not readyToUse within 6s (snapshotTimeoutSeconds); the VolumeSnapshot was deleted" });
-    const left = await custom.listNamespacedCustomObject({ ...SNAP, namespace: ns, plural: "volumesnapshots", labelSelector: `${BACKUP_LABEL}=${name}` }) as { items: unknown[] };
-    expect(left.items).toEqual([]);
+    // Deleted: gone once the snapshot controller has dropped its finalizers.
+    await waitFor("the timed-out VolumeSnapshot deleted", 60_000, async () => {
+      const l = await custom.listNamespacedCustomObject({ ...SNAP, namespace: ns, plural: "volumesnapshots", labelSelector: `${BACKUP_LABEL}=${name}` }) as { items: unknown[] };
+      return l.items.length === 0 ? true : undefined;
+    });
   });
 
   it("uses the class given in the request, and reports a class that does not exist", async () => {
