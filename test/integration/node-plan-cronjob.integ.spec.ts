@@ -90,7 +90,7 @@ afterAll(async () => {
 describe("a BackupPlan's CronJob on the node", () => {
   it("fires every minute; each Job's Pod runs the runner image as the plan's ServiceAccount; backups, copies and retention land in MinIO", async () => {
     // Two runs: the second one prunes the first from the primary (last: 1), not from the copy (last: 2).
-    const jobs = await waitFor("two finished runs of hks-plan-db", 200_000, async () => {
+    const jobs = await waitFor("two finished runs of hks-plan-db", 330_000, async () => {
       const j = await finishedJobs("hks-plan-db");
       return j.length >= 2 ? j : undefined;
     }, 2000);
@@ -119,7 +119,7 @@ describe("a BackupPlan's CronJob on the node", () => {
     expect([...objects.keys()].sort()).toEqual([
       `resources/configmaps/${target}/settings.yaml`, `resources/namespaces/_cluster/${target}.yaml`, `resources/secrets/${target}/pg-password.yaml`,
     ]);
-  }, 260_000);
+  }, 400_000);
 
   it("a run that fails shows as a failed Job, with the reason in its Pod's log", async () => {
     const [job] = await waitFor("a finished run of hks-plan-broken", 150_000, async () => {
