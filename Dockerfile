@@ -5,9 +5,12 @@
 #   docker build -t ghcr.io/hks-backup/runner:$(node -p 'require("./package.json").version') .
 #
 # The tag must be the package version: that is the BackupPlan's default `runner.image`.
+# BASE_IMAGE stays node:24-slim for releases; the local test node builds this file with buildah on a
+# locally made equivalent (scripts/test-infra/images.sh: --build-arg BASE_IMAGE=localhost/hks-dev/node:24-slim).
+ARG BASE_IMAGE=node:24-slim
 
 # Stage 1: compile TypeScript to dist/ (dev dependencies stay in this stage).
-FROM node:24-slim AS build
+FROM ${BASE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
 # --ignore-scripts: the package's `prepare` script compiles, which needs the sources copied below.
@@ -21,7 +24,7 @@ COPY cli/ ./cli/
 RUN node node_modules/typescript/bin/tsc -p tsconfig.json
 
 # Stage 2: production dependencies + compiled code, run as the non-root `node` user (uid 1000).
-FROM node:24-slim
+FROM ${BASE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./

@@ -81,7 +81,7 @@ export interface BackupPlanHookArgs {
   readonly selector: pulumi.Input<Record<string, pulumi.Input<string>> | string>;
   /** The container to run the command in. */
   readonly container: pulumi.Input<string>;
-  /** argv, e.g. `["/bin/psql", "-c", "CHECKPOINT"]` (no shell unless you call one). */
+  /** argv, e.g. `["/bin/psql", "-U", "postgres", "-c", "CHECKPOINT"]` (no shell unless you call one). */
   readonly command: pulumi.Input<pulumi.Input<string>[]>;
   /** Seconds before the hook is stopped, 1..3600. @default 30 */
   readonly timeoutSeconds?: pulumi.Input<number>;

@@ -11,22 +11,34 @@ export function defaultRunDir(): string {
   return process.env.HKS_DEV_DIR ? path.resolve(process.env.HKS_DEV_DIR) : path.join(packageRoot(), ".hks", "dev");
 }
 
+/** The "use it / stop it" line `hks dev up` prints; names the run folder unless it is the default one. */
+export function usageHint(runDir: string, defaultDir: string): string {
+  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  const dir = path.resolve(runDir) === path.resolve(defaultDir) ? "" : ` --dir ${q(path.resolve(runDir))}`;
+  return `  use it in this shell:  eval "$(npx hks dev env${dir})"     stop it:  npx hks dev down${dir}`;
+}
+
 export function registerDevCommands(program: Command): void {
   const dev = program
     .command("dev")
-    .description("the embedded local environment: etcd, kube-apiserver, kube-controller-manager, MinIO, Pulumi CLI");
+    .description(
+      "the embedded local environment: etcd, kube-apiserver, kube-controller-manager, MinIO, Pulumi CLI, " +
+        "and a node (containerd, kubelet, kube-scheduler, CSI)",
+    );
   dev
     .command("up")
     .description("build missing tools, start the stack on free loopback ports, print how to use it")
     .option("--dir <path>", "run folder (state, logs, kubeconfig)", defaultRunDir())
-    .action(async (opts: { dir: string }) => {
+    .option("--no-node", "without the node (containerd, kubelet, scheduler, CSI): no root needed, pods stay Pending")
+    .action(async (opts: { dir: string; node: boolean }) => {
       const say = (s: string) => process.stderr.write(s + "\n");
-      say("hks dev up: checking tools (a cold build takes 20-40 minutes; later runs skip it)");
-      const tools = ensureTools();
-      say(`hks dev up: starting the local stack in ${opts.dir}`);
-      const info = await upStack(path.resolve(opts.dir), tools, say);
-      say(`hks dev up: ready. Kubernetes ${info.apiserverUrl}, S3 ${info.s3Endpoint}.`);
-      say(`  use it in this shell:  eval "$(npx hks dev env)"     stop it:  npx hks dev down`);
+      say("hks dev up: checking tools (a cold build takes 30-60 minutes; later runs skip it)");
+      const tools = ensureTools(opts.node ? "all" : "base");
+      say(`hks dev up: starting the local stack${opts.node ? " and its node" : ""} in ${opts.dir}`);
+      const info = await upStack(path.resolve(opts.dir), tools, say, { node: opts.node });
+      const node = info.node ? `, node ${info.node.name}` : "";
+      say(`hks dev up: ready. Kubernetes ${info.apiserverUrl}, S3 ${info.s3Endpoint}${node}.`);
+      say(usageHint(path.resolve(opts.dir), defaultRunDir()));
     });
   dev
     .command("env")
@@ -43,7 +55,10 @@ export function registerDevCommands(program: Command): void {
     });
   dev
     .command("down")
-    .description("stop the processes 'hks dev up' started (logs are kept)")
+    .description(
+      "delete the node's pods, stop the processes 'hks dev up' started and undo the node's changes to the " +
+        "machine (logs are kept)",
+    )
     .option("--dir <path>", "run folder", defaultRunDir())
     .action(async (opts: { dir: string }) => {
       await downStack(path.resolve(opts.dir), (s) => process.stderr.write(s + "\n"));
@@ -51,7 +66,8 @@ export function registerDevCommands(program: Command): void {
   dev
     .command("sample-app")
     .description(
-      "create a small sample application to back up (Deployment, StatefulSet with hook annotations, PVC, Service, ConfigMap, Secret, RBAC)",
+      "create a small sample application to back up (Deployment, StatefulSet with hook annotations, PVC, " +
+        "Service, ConfigMap, Secret, RBAC)",
     )
     .argument("[namespace]", "namespace to create it in", "production")
     .action(async (namespace: string, _opts: unknown, cmd: Command) => {

@@ -30,6 +30,51 @@ function openssl(cwd: string, args: string[]): void {
   }
 }
 
+/**
+ * A client certificate with subject `subj` (e.g. `/O=system:nodes/CN=system:node:x`) signed by the
+ * stack's CA, written to `dir/<name>.{crt,key}` (reused when present).
+ */
+export function signClientCert(pki: Pki, dir: string, name: string, subj: string): { cert: string; key: string } {
+  const cert = path.join(dir, `${name}.crt`);
+  const key = path.join(dir, `${name}.key`);
+  if (fs.existsSync(cert) && fs.existsSync(key)) return { cert, key };
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(dir, `${name}.ext`), "extendedKeyUsage=clientAuth\n");
+  openssl(dir, [
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.csr`,
+    "-subj",
+    subj,
+  ]);
+  openssl(dir, [
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    pki.caCert,
+    "-CAkey",
+    pki.caKey,
+    "-CAcreateserial",
+    "-CAserial",
+    path.join(dir, "ca.srl"),
+    "-days",
+    "30",
+    "-extfile",
+    `${name}.ext`,
+    "-out",
+    `${name}.crt`,
+  ]);
+  fs.chmodSync(key, 0o600);
+  return { cert, key };
+}
+
 /** Creates (or reuses, when complete) the PKI in `dir`. Certificates are valid for 30 days. */
 export function ensurePki(dir: string): Pki {
   const f = (n: string) => path.join(dir, n);

@@ -2,16 +2,20 @@
  * A small but realistic application to back up on the local environment (`hks dev sample-app`):
  * a web Deployment, a postgres StatefulSet with the seed's backup-hook annotations and a PVC, a
  * Service, a ConfigMap, a Secret, a ServiceAccount with a Role and RoleBinding, and one object
- * opted out of backups. Idempotent: existing objects are left as they are.
+ * opted out of backups. Idempotent: existing objects are left as they are. Its images are the local
+ * node's own (busybox httpd for the web, PostgreSQL 15), imported by `hks dev up`: nothing is pulled.
  */
 import * as k8s from "@kubernetes/client-node";
+import { LOCAL_IMAGES } from "./node-config";
 
 /** The objects of the sample app in `namespace` (pure, so tests can compare against it). */
 export function sampleAppObjects(namespace: string): k8s.KubernetesObject[] {
   const labels = (app: string) => ({ app, "app.kubernetes.io/part-of": "hks-sample" });
-  const container = (name: string, image: string) => ({
+  const container = (name: string, image: string, command?: string[]) => ({
     name,
     image,
+    imagePullPolicy: "IfNotPresent",
+    ...(command ? { command } : {}),
     ports: [{ containerPort: name === "postgres" ? 5432 : 8080 }],
   });
   return [
@@ -64,7 +68,10 @@ export function sampleAppObjects(namespace: string): k8s.KubernetesObject[] {
         selector: { matchLabels: { app: "web" } },
         template: {
           metadata: { labels: labels("web") },
-          spec: { serviceAccountName: "web", containers: [container("web", "nginx:1.27")] },
+          spec: {
+            serviceAccountName: "web",
+            containers: [container("web", LOCAL_IMAGES.busybox, ["httpd", "-f", "-p", "8080", "-h", "/tmp"])],
+          },
         },
       },
     } as k8s.V1Deployment,
@@ -87,7 +94,7 @@ export function sampleAppObjects(namespace: string): k8s.KubernetesObject[] {
             labels: labels("postgres-db"),
             annotations: {
               "pre.hook.backup.hks.io/container": "postgres",
-              "pre.hook.backup.hks.io/command": JSON.stringify(["/bin/psql", "-c", "CHECKPOINT;"]),
+              "pre.hook.backup.hks.io/command": JSON.stringify(["/bin/psql", "-U", "postgres", "-c", "CHECKPOINT"]),
               "post.hook.backup.hks.io/container": "postgres",
               "post.hook.backup.hks.io/command": JSON.stringify(["/bin/true"]),
             },
@@ -95,7 +102,7 @@ export function sampleAppObjects(namespace: string): k8s.KubernetesObject[] {
           spec: {
             containers: [
               {
-                ...container("postgres", "postgres:17"),
+                ...container("postgres", LOCAL_IMAGES.postgres),
                 volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }],
               },
             ],

@@ -1,6 +1,8 @@
 /**
  * The embedded local environment: a real etcd, kube-apiserver (TLS, RBAC, admin client certificate),
- * kube-controller-manager and MinIO (with a KMS key, so SSE works), all on free loopback ports.
+ * kube-controller-manager (its default controllers) and MinIO (with a KMS key, so SSE works), all on
+ * free loopback ports; with `node: true` also a real node (node.ts: containerd, kubelet,
+ * kube-scheduler, CSI driver and sidecars).
  * State lives in one run folder: `stack.json`, `env` (export lines), `kubeconfig`, `pki/`, `logs/`.
  * Only processes recorded in `stack.json` are ever stopped, and only if their command line still
  * names the binary that was started (a recycled PID is left alone). One process can be stopped and
@@ -12,6 +14,7 @@ import * as fs from "node:fs";
 import * as https from "node:https";
 import * as net from "node:net";
 import * as path from "node:path";
+import { checkNodeHost, cleanUpNode, drainNode, nodeSlotOf, upNode, waitNoTasks, type NodeInfo } from "./node";
 import { ensurePki, type Pki } from "./pki";
 import {
   get,
@@ -39,8 +42,10 @@ export interface StackInfo {
   readonly kmsKeyId: string;
   readonly pulumiBackendUrl: string;
   readonly pulumiPassphrase: string;
-  /** By name: `etcd`, `kube-apiserver`, `kube-controller-manager`, `minio`. */
+  /** By name: `etcd`, `kube-apiserver`, `kube-controller-manager`, `minio`, and the node's (node.ts). */
   readonly processes: Record<string, StackProcess>;
+  /** The node, when the stack runs one. */
+  readonly node?: NodeInfo;
   readonly startedAt: string;
 }
 
@@ -130,13 +135,26 @@ export async function stackHealthy(info: StackInfo): Promise<boolean> {
   }
 }
 
+/**
+ * The PATH `hks dev env` exports: the project's node_modules/.bin, the tools folder, then the caller's
+ * PATH without what npm/npx put in front of it for this one command (their `_npx` cache folders, every
+ * `node_modules/.bin` up the folder tree, node-gyp-bin) and without duplicates, so evaluating the output
+ * twice gives the same PATH.
+ */
+export function devPath(nodeBin: string, toolsDir: string, callerPath: string): string {
+  const npmAdded = (p: string) =>
+    /(^|\/)_npx\//.test(p) || /(^|\/)node_modules\/\.bin\/?$/.test(p) || /\/node-gyp-bin\/?$/.test(p);
+  const parts = [nodeBin, toolsDir, ...callerPath.split(":").filter((p) => p !== "" && !npmAdded(p))];
+  return [...new Set(parts)].join(":");
+}
+
 /** Environment variables that point clients (kubectl-style, AWS SDK, Pulumi) at the stack. */
 export function stackEnv(info: StackInfo): Record<string, string> {
   const root = packageRoot();
   const nodeBin = path.join(root, "node_modules", ".bin");
   return {
     // pulumi-resource-pulumi-nodejs sits next to `pulumi` in the tools folder (build.sh).
-    PATH: [nodeBin, info.toolsDir, process.env.PATH ?? ""].join(":"),
+    PATH: devPath(nodeBin, info.toolsDir, process.env.PATH ?? ""),
     HKS_DEV_DIR: info.runDir,
     KUBECONFIG: info.kubeconfig,
     AWS_ENDPOINT_URL: info.s3Endpoint,
@@ -162,16 +180,23 @@ export function envExports(env: Record<string, string>): string {
   );
 }
 
+/** Options of {@link upStack}. */
+export interface UpOptions {
+  /** Also start a node (needs root and the node's tools; see node.ts). Default false. */
+  readonly node?: boolean;
+}
+
 /**
  * Starts the stack in `runDir`, or returns the running one when it is healthy. Progress lines go to `log`.
  */
-export async function upStack(runDir: string, tools: ToolPaths, log: Log): Promise<StackInfo> {
+export async function upStack(runDir: string, tools: ToolPaths, log: Log, opts: UpOptions = {}): Promise<StackInfo> {
   const existing = readStack(runDir);
-  if (existing && (await stackHealthy(existing))) {
+  if (existing && (existing.node !== undefined) === !!opts.node && (await stackHealthy(existing))) {
     log(`local stack already running in ${runDir}`);
     return existing;
   }
-  if (existing) await downStack(runDir, () => undefined);
+  if (opts.node) checkNodeHost(runDir, tools.node);
+  if (existing || nodeSlotOf(runDir) !== undefined) await downStack(runDir, log);
   fs.mkdirSync(path.join(runDir, "logs"), { recursive: true });
   for (const d of ["etcd", "minio"]) fs.rmSync(path.join(runDir, d), { recursive: true, force: true });
   const t0 = Date.now();
@@ -182,9 +207,12 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log): Promi
   );
   const H = "http://127.0.0.1";
   const processes: Record<string, StackProcess> = {};
+  let nodeSlot: number | undefined;
   // Mode 600 from the first write: the records hold MinIO's root password.
   const record = () =>
-    fs.writeFileSync(path.join(runDir, "stack.json.partial"), JSON.stringify({ processes }, null, 2), { mode: 0o600 });
+    fs.writeFileSync(path.join(runDir, "stack.json.partial"), JSON.stringify({ processes, nodeSlot }, null, 2), {
+      mode: 0o600,
+    });
   const launch = (name: string, spec: Omit<StackProcess, "pid">) => {
     processes[name] = spawnProcess(runDir, name, spec);
     record();
@@ -245,9 +273,13 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log): Promi
           "--service-cluster-ip-range=10.0.0.0/24",
           "--authorization-mode=RBAC",
           "--allow-privileged=true",
-          "--disable-admission-plugins=ServiceAccount",
           "--endpoint-reconciler-type=none",
           "--enable-priority-and-fairness=false",
+          // The kubelet: reached at the node's InternalIP (its name does not resolve), with a client
+          // certificate in system:masters, which the kubelet's webhook authorization allows.
+          "--kubelet-preferred-address-types=InternalIP,Hostname",
+          `--kubelet-client-certificate=${pki.adminCert}`,
+          `--kubelet-client-key=${pki.adminKey}`,
         ],
         health: { url: `${apiserverUrl}/readyz`, tls: "ca", timeoutMs: 120_000 },
       }),
@@ -263,7 +295,9 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log): Promi
         `--kubeconfig=${kubeconfig}`,
         `--authentication-kubeconfig=${kubeconfig}`,
         `--authorization-kubeconfig=${kubeconfig}`,
-        "--controllers=cronjob-controller,job-controller,garbage-collector-controller,namespace-controller,serviceaccount-controller,ttl-after-finished-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller",
+        // The default set, as in a real cluster: Deployments, ReplicaSets, StatefulSets, Jobs, PV binding,
+        // node lifecycle (it lifts the new node's not-ready taint), garbage collection, namespaces, ...
+        "--controllers=*",
         "--leader-elect=false",
         "--bind-address=127.0.0.1",
         `--secure-port=${kcmPort}`,
@@ -322,12 +356,33 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log): Promi
     fs.mkdirSync(path.join(runDir, "pulumi-home"), { recursive: true });
     await installSnapshotCrds(info, tools.crdDir);
     log(`  snapshot CRDs    VolumeSnapshot, VolumeSnapshotContent, VolumeSnapshotClass established (${secs()})`);
+    if (opts.node && tools.node) {
+      const node = await upNode({
+        runDir,
+        pki,
+        apiserverUrl,
+        apiPort,
+        kubeconfig,
+        forwardPorts: [apiPort, s3Port],
+        tools: tools.node,
+        freePort,
+        launch,
+        recordSlot: (slot) => {
+          nodeSlot = slot;
+          record();
+        },
+        request: (method, urlPath, body) => kubeRequest(info, method, urlPath, body),
+        log,
+        secs,
+      });
+      Object.assign(info, { node });
+    }
     fs.writeFileSync(path.join(runDir, "stack.json"), JSON.stringify(info, null, 2), { mode: 0o600 });
     fs.rmSync(path.join(runDir, "stack.json.partial"), { force: true });
     fs.writeFileSync(path.join(runDir, "env"), envExports(stackEnv(info)), { mode: 0o600 });
     return info;
   } catch (err) {
-    await stopProcesses(processes);
+    await downStack(runDir, () => undefined);
     throw err;
   }
 }
@@ -366,7 +421,8 @@ function restartable(info: StackInfo, name: string): StackProcess & Required<Pic
     );
   if (!p.args || !p.health)
     throw new Error(
-      `the stack in ${info.runDir} was started by an older version that did not record how to restart ${name}: restart the stack (hks dev down; hks dev up)`,
+      `the stack in ${info.runDir} was started by an older version that did not record how to restart ${name}: ` +
+        "restart the stack (hks dev down; hks dev up)",
     );
   return p as StackProcess & Required<Pick<StackProcess, "args" | "health">>;
 }
@@ -404,20 +460,54 @@ export async function startStackProcess(info: StackInfo, name: string): Promise<
   return updated;
 }
 
-/** Stops the processes this run folder started; keeps logs. Returns the names stopped. */
+/**
+ * Stops the processes this run folder started; keeps logs. With a node: first stops the controllers
+ * and the scheduler (so nothing recreates pods), deletes every pod and waits for the kubelet to stop
+ * them, and after all processes are stopped removes what the node changed on the machine
+ * (node-host.ts). Returns the names stopped; throws when something could not be undone.
+ */
 export async function downStack(runDir: string, log: Log): Promise<string[]> {
   const files = ["stack.json", "stack.json.partial"].map((f) => path.join(runDir, f)).filter((f) => fs.existsSync(f));
   const stopped: string[] = [];
+  const slot = nodeSlotOf(runDir);
   for (const f of files) {
-    const { processes } = JSON.parse(fs.readFileSync(f, "utf8")) as Pick<StackInfo, "processes">;
-    stopped.push(...(await stopProcesses(processes)));
+    const rec = JSON.parse(fs.readFileSync(f, "utf8")) as Pick<StackInfo, "processes" | "apiserverUrl" | "node">;
+    const procs = rec.processes;
+    if (slot !== undefined && procs.kubelet) {
+      for (const n of ["kube-controller-manager", "kube-scheduler"])
+        if (procs[n] && (await stopProcess(procs[n]))) stopped.push(n);
+      const apiUp = procs["kube-apiserver"] && isOurs(procs["kube-apiserver"].pid, procs["kube-apiserver"].bin);
+      const api = rec.apiserverUrl ?? `https://127.0.0.1:${procs["kube-apiserver"]?.port}`;
+      if (apiUp) {
+        await drainNode(
+          (m, u, b) => kubeRequest({ apiserverUrl: api, runDir }, m, u, b),
+          () => isOurs(procs.kubelet!.pid, procs.kubelet!.bin),
+          log,
+        ).catch((err: Error) => log(`  could not delete the pods: ${err.message}`));
+      }
+      const sock = path.join(runDir, "node", "containerd.sock");
+      if (
+        procs.containerd &&
+        isOurs(procs.containerd.pid, procs.containerd.bin) &&
+        !(await waitNoTasks(sock, 30_000))
+      ) {
+        log("  containers still running after 30s; they are killed with their shims");
+      }
+    }
+    stopped.push(...(await stopProcesses(procs)));
     fs.rmSync(f);
   }
   fs.rmSync(path.join(runDir, "env"), { force: true });
+  let problems: string[] = [];
+  if (slot !== undefined) {
+    problems = cleanUpNode(runDir, slot);
+    stopped.push("node");
+  }
   log(
     stopped.length
       ? `stopped ${stopped.join(", ")}; logs kept in ${path.join(runDir, "logs")}`
       : `nothing running in ${runDir}`,
   );
+  if (problems.length) throw new Error(`the node in ${runDir} left state behind:\n  - ${problems.join("\n  - ")}`);
   return stopped;
 }

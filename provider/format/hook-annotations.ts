@@ -4,7 +4,7 @@
  *
  * ```yaml
  * pre.hook.backup.hks.io/container: postgres            # default: the pod's first container
- * pre.hook.backup.hks.io/command: '["/bin/psql", "-c", "CHECKPOINT;"]'   # JSON array (argv)
+ * pre.hook.backup.hks.io/command: '["/bin/psql", "-U", "postgres", "-c", "CHECKPOINT"]'   # JSON array (argv)
  * pre.hook.backup.hks.io/timeout: 2m                    # default 30s
  * pre.hook.backup.hks.io/on-error: Continue             # Fail (default) | Continue
  * post.hook.backup.hks.io/...                           # the same for the post hook

@@ -147,8 +147,8 @@ function checkHook(c: Checker, field: string, v: unknown): BackupHookInputs | un
     if (!Array.isArray(v.command) || v.command.length === 0 || v.command.some((a) => typeof a !== "string")) {
       c.fail(
         `${field}.command`,
-        `must be a non-empty list of strings (argv, no shell unless you call one), e.g. ["/bin/psql", "-c", ` +
-          `"CHECKPOINT"]`,
+        `must be a non-empty list of strings (argv, no shell unless you call one), ` +
+          `e.g. ["/bin/psql", "-U", "postgres", "-c", "CHECKPOINT"]`,
       );
     }
   }

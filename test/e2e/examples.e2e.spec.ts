@@ -1,6 +1,9 @@
 /**
  * Every runnable example, for real: `pulumi up`, a `preview` that must show no changes, then
  * `pulumi destroy`, against the local apiserver and MinIO, with what each example promises checked.
+ * The sample app they back up runs on the local node (its web Deployment and its postgres
+ * StatefulSet on a CSI volume): hooks exec in the real database container, clones really start, and
+ * the seed's plan runs once as its CronJob would (a Job from its template, on the node).
  */
 import * as k8s from "@kubernetes/client-node";
 import * as crypto from "node:crypto";
@@ -10,6 +13,7 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createSampleApp } from "../../cli/dev/sample-app";
 import { generateIdentity } from "../../provider/engine/archive/encrypt";
+import { deploymentAvailable, podLog, podReady, podS3Endpoint, waitFor } from "../support/node";
 import { pulumiProject, type PulumiProject } from "../support/pulumi";
 
 const stack = inject("stack");
@@ -23,7 +27,8 @@ const runId = crypto.randomBytes(3).toString("hex");
 
 async function example(name: string, config: Record<string, string> = {}): Promise<PulumiProject> {
   const p = await pulumiProject(path.join(EXAMPLES, name), {}, { copyRoot: EXAMPLES });
-  await p.setConfig("s3Endpoint", stack.s3Endpoint);
+  // The address Pods reach MinIO at (a plan's runner runs in a Pod); the test process reaches it too.
+  await p.setConfig("s3Endpoint", podS3Endpoint(stack));
   await p.setConfig("s3AccessKeyId", stack.s3AccessKeyId, true);
   await p.setConfig("s3SecretAccessKey", stack.s3SecretAccessKey, true);
   await p.setConfig("bucketPrefix", `ex-${runId}`);
@@ -65,6 +70,8 @@ async function namespaceGone(name: string, ms = 60_000): Promise<boolean> {
 
 beforeAll(async () => {
   await createSampleApp(kc, "production");
+  await deploymentAvailable(kc, "production", "web");
+  await podReady(kc, "production", "postgres-0");
   // Mission-critical objects in two namespaces, for the selector-only example.
   for (const ns of ["payments", "ledger"]) {
     await core.createNamespace({ body: { metadata: { name: ns } } }).catch(() => undefined);
@@ -103,7 +110,7 @@ describe("examples", () => {
     });
   });
 
-  it("production-db-daily: the seed's plan installs its CronJob; destroy removes it", async () => {
+  it("production-db-daily: the seed's plan installs its CronJob, a run of it backs up the database on the node; destroy removes it", async () => {
     let cronJobName = "";
     await lifecycle(
       await example("production-db-daily"),
@@ -113,6 +120,46 @@ describe("examples", () => {
         expect(cj.spec?.schedule).toBe("0 2 * * *");
         expect(cj.spec?.timeZone).toBe("UTC");
         expect(cj.spec?.concurrencyPolicy).toBe("Forbid");
+        // One run now, as the controller would start it at 02:00 (`kubectl create job --from=cronjob/...`).
+        const name = `${cronJobName}-now-${runId}`;
+        await batch.createNamespacedJob({
+          namespace: "hks-system",
+          body: {
+            metadata: {
+              name,
+              ownerReferences: [
+                {
+                  apiVersion: "batch/v1",
+                  kind: "CronJob",
+                  name: cronJobName,
+                  uid: cj.metadata!.uid!,
+                  controller: true,
+                },
+              ],
+            },
+            spec: cj.spec!.jobTemplate.spec,
+          },
+        });
+        const job = await waitFor(
+          `Job hks-system/${name} finished`,
+          240_000,
+          async () => {
+            const j = await batch.readNamespacedJob({ name, namespace: "hks-system" });
+            return j.status?.conditions?.some(
+              (c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True",
+            )
+              ? j
+              : undefined;
+          },
+          2000,
+        );
+        const pod = (await core.listNamespacedPod({ namespace: "hks-system", labelSelector: `job-name=${name}` }))
+          .items[0]!;
+        const log = await podLog(kc, "hks-system", pod.metadata!.name!);
+        expect(job.status?.conditions?.find((c) => c.type === "Complete")?.status, log).toBe("True");
+        // The seed's hooks ran in the postgres container and the volume was snapshotted, then read back.
+        expect(log).toMatch(/^plan production-db-daily: backup production-db-daily-\d{14} Completed/m);
+        expect(log).toMatch(/verified/);
       },
       async () => {
         expect(
@@ -131,8 +178,9 @@ describe("examples", () => {
       async (o) => {
         expect(o.restorePhase).toBe("Completed");
         expect((o.createdNamespaces as { name: string }[]).map((n) => n.name)).toEqual(["staging"]);
-        const web = await apps.readNamespacedDeployment({ name: "web", namespace: "staging" });
+        const web = await deploymentAvailable(kc, "staging", "web");
         expect(web.spec?.replicas).toBe(1);
+        expect(web.status?.availableReplicas).toBe(1);
         expect((await apps.readNamespacedDeployment({ name: "web", namespace: "production" })).spec?.replicas).toBe(2);
       },
       async () => {
@@ -179,6 +227,9 @@ describe("examples", () => {
         expect(o.backupInfo).toMatchObject({ phase: "Completed" });
         expect(o.restoreInfo).toMatchObject({ phase: "Completed" });
         expect((await core.readNamespace({ name: "production-clone" })).metadata?.name).toBe("production-clone");
+        // The clone runs: its web Deployment and its postgres (on a new volume) on the node.
+        await deploymentAvailable(kc, "production-clone", "web");
+        await podReady(kc, "production-clone", "postgres-0");
       },
       async () => {
         expect(await namespaceGone("production-clone")).toBe(true);

@@ -1,10 +1,10 @@
 /**
  * BackupPlan through the real Pulumi CLI on the real stack: `pulumi up` installs a plan with a
- * one-minute schedule, kube-controller-manager turns its CronJob into a Job, and the test runs that
- * Job's container (command, args and env taken from the Job object, the image entrypoint mapped to
- * this checkout) as a local process, as a kubelet would, authenticated as the runner's
- * ServiceAccount. Then: the backup in the location and its copy, retention over runs with a
- * controlled clock, RBAC by SubjectAccessReview, update in place, drift (refresh + up) and destroy.
+ * one-minute schedule, kube-controller-manager turns its CronJob into a Job, and the local node's
+ * kubelet runs the Job's Pod (the runner image, as the runner's ServiceAccount): the backup lands in
+ * the location and its copy. Retention over days needs a controlled clock, so for that the same
+ * container (command, args and env taken from the Job object) runs as a local process with HKS_NOW.
+ * Then: RBAC by SubjectAccessReview, update in place, drift (refresh + up) and destroy.
  */
 import * as k8s from "@kubernetes/client-node";
 import * as crypto from "node:crypto";
@@ -24,6 +24,7 @@ import {
   type ProcessSpec,
 } from "../integration/plan-support";
 import { ENGINE_NODE_FLAGS } from "../../provider/node-flags";
+import { podLog, podS3Endpoint } from "../support/node";
 import { pulumiProject, type PulumiProject } from "../support/pulumi";
 
 const stack = inject("stack");
@@ -36,6 +37,7 @@ const id = crypto.randomBytes(3).toString("hex");
 const ns = `hks-e2e-plan-${id}`;
 const target = `plan-e2e-app-${id}`;
 const other = `plan-e2e-other-${id}`;
+const layout = STORE_LAYOUT;
 const PROGRAM = path.resolve(__dirname, "../fixtures/programs/plan");
 
 let p: PulumiProject;
@@ -46,10 +48,11 @@ let proc: ProcessSpec;
 let saKubeconfig: string;
 let firstBackup: string;
 
+// The runner's Pod reaches MinIO at the node's address (its 127.0.0.1 is the Pod itself).
 const location = (bucket: string, extra: object = {}) => ({
   name: bucket,
   namespace: ns,
-  objectStorage: { bucket, endpoint: stack.s3Endpoint },
+  objectStorage: { bucket, endpoint: podS3Endpoint(stack) },
   ...extra,
 });
 const planArgs = (over: object = {}) => ({
@@ -64,8 +67,7 @@ const cronJob = () => batch.readNamespacedCronJob({ name: "hks-plan-nightly", na
 
 async function backups(store: ObjectStore): Promise<string[]> {
   const names = new Set<string>();
-  for await (const e of store.list(STORE_LAYOUT.backupsPrefix))
-    names.add(STORE_LAYOUT.parseBackupKey(e.key)!.backupName);
+  for await (const e of store.list(layout.backupsPrefix)) names.add(layout.parseBackupKey(e.key)!.backupName);
   return [...names].sort();
 }
 
@@ -132,63 +134,83 @@ describe("BackupPlan end to end", () => {
     offsiteStore = await loc(`e2e-plan-b-${id}`);
   });
 
-  it(
-    "the controller-manager creates a Job; its container, run as a kubelet would, backs up into the location and " +
-      "its copy",
-    async () => {
-      const uid = (await cronJob())!.metadata!.uid;
-      const job = await waitFor("a Job of the plan's CronJob", 150_000, async () =>
-        (await batch.listNamespacedJob({ namespace: ns })).items.find((j) =>
-          j.metadata?.ownerReferences?.some((o) => o.uid === uid),
+  it("the controller-manager creates a Job; the kubelet runs its Pod (the runner image) and it backs up into the location and its copy", async () => {
+    const uid = (await cronJob())!.metadata!.uid;
+    const job = await waitFor(
+      "a finished Job of the plan's CronJob",
+      180_000,
+      async () =>
+        (await batch.listNamespacedJob({ namespace: ns })).items.find(
+          (j) =>
+            j.metadata?.ownerReferences?.some((o) => o.uid === uid) &&
+            j.status?.conditions?.some((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True"),
         ),
-      );
-      const pod = await waitFor(
-        "the Job's Pod",
-        60_000,
-        async () =>
-          (await core.listNamespacedPod({ namespace: ns, labelSelector: `job-name=${job.metadata!.name}` })).items[0],
-      );
-      expect(pod.status?.phase).toBe("Pending"); // no kubelet here: the test is the kubelet
-      proc = await containerProcess(kc, job, pod);
-      // node, the engine's heap flags (as the container command has them), the CLI, the args
-      expect(proc.argv.slice(1, -5)).toEqual([...ENGINE_NODE_FLAGS]);
-      expect(proc.argv.slice(-4)).toEqual(["run-plan", "nightly", "--namespace", ns]);
-      expect(proc.env).toEqual({ HKS_POD_NAME: pod.metadata!.name, HKS_NAMESPACE: ns });
-      saKubeconfig = await serviceAccountKubeconfig(kc, ns, pod.spec!.serviceAccountName!);
-      const r = await runProcess(proc, { KUBECONFIG: saKubeconfig });
-      expect(r.code, r.stdout + r.stderr).toBe(0);
-      firstBackup = /backup (nightly-\d{14}) Completed/.exec(r.stdout)![1]!;
-      const m = await readManifest(primaryStore, firstBackup);
-      expect(m).toMatchObject({
-        plan: "nightly",
-        phase: "Completed",
-        labels: { suite: "e2e" },
-        artifacts: { resources: { encrypted: false } },
-      });
-      const copy = await readManifest(offsiteStore, firstBackup);
-      expect(copy).toMatchObject({
-        plan: "nightly",
-        storageLocation: `e2e-plan-b-${id}`,
-        artifacts: { resources: { encrypted: true } },
-      });
-      const objects = await readBackupObjects(offsiteStore, copy, [offsiteIdentity]);
-      expect([...objects.keys()].sort()).toEqual([
-        `resources/configmaps/${target}/pg-config.yaml`,
-        `resources/namespaces/_cluster/${target}.yaml`,
-        `resources/secrets/${target}/pg-password.yaml`,
-      ]);
-    },
-    240_000,
-  );
+      2000,
+    );
+    const pod = (await core.listNamespacedPod({ namespace: ns, labelSelector: `job-name=${job.metadata!.name}` }))
+      .items[0]!;
+    const log = await podLog(kc, ns, pod.metadata!.name!);
+    expect(job.status?.conditions?.find((c) => c.type === "Complete")?.status, log).toBe("True");
+    expect(pod.spec?.serviceAccountName).toBe("hks-plan-nightly");
+    expect(pod.spec?.nodeName).toBeTruthy();
+    expect(pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(0);
+    firstBackup = /backup (nightly-\d{14}) Completed/.exec(log)![1]!;
+    const m = await readManifest(primaryStore, firstBackup);
+    expect(m).toMatchObject({
+      plan: "nightly",
+      phase: "Completed",
+      labels: { suite: "e2e" },
+      artifacts: { resources: { encrypted: false } },
+    });
+    const copy = await readManifest(offsiteStore, firstBackup);
+    expect(copy).toMatchObject({
+      plan: "nightly",
+      storageLocation: `e2e-plan-b-${id}`,
+      artifacts: { resources: { encrypted: true } },
+    });
+    const objects = await readBackupObjects(offsiteStore, copy, [offsiteIdentity]);
+    expect([...objects.keys()].sort()).toEqual([
+      `resources/configmaps/${target}/pg-config.yaml`,
+      `resources/namespaces/_cluster/${target}.yaml`,
+      `resources/secrets/${target}/pg-password.yaml`,
+    ]);
+    // Suspend the schedule (as a user would, with pulumi up) so no real run races the clock-driven ones below.
+    await p.setConfig("plan", JSON.stringify(planArgs({ schedule: { cron: "* * * * *", suspend: true } })));
+    await p.up();
+    await waitFor(
+      "no running Job of the plan",
+      120_000,
+      async () =>
+        (await batch.listNamespacedJob({ namespace: ns })).items.every((j) => !j.status?.active) ? true : undefined,
+      1000,
+    );
+    proc = await containerProcess(kc, job, pod);
+    // node, the engine's heap flags (as the container command has them), the CLI, the args
+    expect(proc.argv.slice(1, -5)).toEqual([...ENGINE_NODE_FLAGS]);
+    expect(proc.argv.slice(-4)).toEqual(["run-plan", "nightly", "--namespace", ns]);
+    expect(proc.env).toEqual({ HKS_POD_NAME: pod.metadata!.name, HKS_NAMESPACE: ns });
+    saKubeconfig = await serviceAccountKubeconfig(kc, ns, pod.spec!.serviceAccountName!);
+  }, 300_000);
 
   it("retention after a series of runs with a controlled clock removes exactly what it should", async () => {
+    // The real runs so far (one or more, all today) are newer than the clock-driven ones.
+    const real = await backups(primaryStore);
+    const realCopies = await backups(offsiteStore);
+    expect(real.at(-1)! >= firstBackup).toBe(true);
     for (const day of ["01", "02", "03", "04"]) {
       const r = await runProcess(proc, { KUBECONFIG: saKubeconfig, HKS_NOW: `2025-01-${day}T02:00:00Z` });
       expect(r.code, r.stdout + r.stderr).toBe(0);
     }
-    // The first (real-time) run is the newest. Primary: daily 3 → today, Jan 4, Jan 3. Copy: last 2.
-    expect(await backups(primaryStore)).toEqual(["nightly-20250103020000", "nightly-20250104020000", firstBackup]);
-    expect(await backups(offsiteStore)).toEqual(["nightly-20250104020000", firstBackup]);
+    // Primary: daily 3 → today's newest, Jan 4, Jan 3. Copy: last 2 → the two newest runs.
+    const all = [
+      ...realCopies,
+      "nightly-20250101020000",
+      "nightly-20250102020000",
+      "nightly-20250103020000",
+      "nightly-20250104020000",
+    ].sort();
+    expect(await backups(primaryStore)).toEqual(["nightly-20250103020000", "nightly-20250104020000", real.at(-1)!]);
+    expect(await backups(offsiteStore)).toEqual(all.slice(-2));
   }, 120_000);
 
   it("RBAC: the runner's ServiceAccount reads its target, not other namespaces' Secrets", async () => {

@@ -1,5 +1,8 @@
 /**
- * `hks run-plan` as the CronJob runs it, against the real apiserver and MinIO: the command, args and
+ * The clock-driven rules of `hks run-plan` (run lock, retention over a series of days), which a real
+ * schedule cannot reach in a test's time: the CronJob's container run as a local process with
+ * HKS_NOW. The real path (CronJob → Job → Pod running the runner image on the node) is
+ * node-plan-cronjob.integ.spec.ts. Against the real apiserver and MinIO: the command, args and
  * env come from the installed CronJob's job template, the process gets only that environment plus a
  * kubeconfig holding the runner ServiceAccount's token (so its least-privilege RBAC is enforced),
  * and HKS_NOW drives the clock: a first backup in both locations, the run lock (held → exit 4,

@@ -1,9 +1,10 @@
 /**
- * PVCs from snapshots (restoreVolumes) on the real apiserver with the real snapshot.storage.k8s.io
- * CRDs. No CSI driver or snapshot controller runs here, so binding and readiness of the objects
- * restore creates are NOT observable: these tests assert on exactly what restore creates (the
- * pre-bound VolumeSnapshotContent, the VolumeSnapshot bound to it, the claim's dataSource), which
- * is what a snapshot controller and CSI provisioner act on in a real cluster.
+ * PVCs from snapshots (restoreVolumes): exactly what restore creates (the pre-bound
+ * VolumeSnapshotContent, the VolumeSnapshot bound to it, the claim's dataSource, a storage request
+ * raised to the snapshot's restoreSize, claims left empty with a reason), from a hand-written backup
+ * whose snapshot handles no driver serves: cases a real driver cannot be made to produce on demand.
+ * A clone whose postgres really starts on a volume provisioned from a real snapshot is
+ * test/integration/node-postgres-seed.integ.spec.ts.
  */
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";

@@ -1,6 +1,7 @@
 /**
  * Proves the local Kubernetes parts are real: the apiserver validates objects, the
- * controller-manager's CronJob and Job controllers act, and the VolumeSnapshot CRDs are served.
+ * controller-manager's CronJob and Job controllers act, the scheduler binds pods to the local node,
+ * and the VolumeSnapshot CRDs are served.
  */
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -54,24 +55,24 @@ describe("local Kubernetes (kube-apiserver + etcd + kube-controller-manager)", (
     expect(ok.spec?.schedule).toBe("0 2 * * *");
   });
 
-  it(
-    "runs the CronJob controller: a one-minute schedule produces a Job, and the Job controller " + "makes its Pod",
-    async () => {
-      const cj = await batch.createNamespacedCronJob({ namespace: ns, body: cronJob("every-minute", "* * * * *") });
-      const job = await waitFor("a Job owned by the CronJob", 130_000, async () => {
-        const jobs = await batch.listNamespacedJob({ namespace: ns });
-        return jobs.items.find((j) => j.metadata?.ownerReferences?.some((o) => o.uid === cj.metadata?.uid));
-      });
-      expect(job.metadata?.name).toMatch(/^every-minute-\d+$/);
-      const pod = await waitFor("the Job's Pod", 30_000, async () => {
-        const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: `job-name=${job.metadata!.name}` });
-        return pods.items[0];
-      });
-      // No scheduler or kubelet runs here: the Pod exists but stays Pending.
-      expect(pod.status?.phase).toBe("Pending");
-    },
-    180_000,
-  );
+  it("runs the CronJob controller: a one-minute schedule produces a Job, and the Job controller makes its Pod", async () => {
+    const cj = await batch.createNamespacedCronJob({ namespace: ns, body: cronJob("every-minute", "* * * * *") });
+    const job = await waitFor("a Job owned by the CronJob", 130_000, async () => {
+      const jobs = await batch.listNamespacedJob({ namespace: ns });
+      return jobs.items.find((j) => j.metadata?.ownerReferences?.some((o) => o.uid === cj.metadata?.uid));
+    });
+    expect(job.metadata?.name).toMatch(/^every-minute-\d+$/);
+    const pod = await waitFor("the Job's Pod", 30_000, async () => {
+      const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: `job-name=${job.metadata!.name}` });
+      return pods.items[0];
+    });
+    // The scheduler binds it to the local node.
+    const scheduled = await waitFor("the Job's Pod scheduled", 30_000, async () => {
+      const p = await core.readNamespacedPod({ namespace: ns, name: pod.metadata!.name! });
+      return p.spec?.nodeName ? p : undefined;
+    });
+    expect(scheduled.spec?.nodeName).toMatch(/^hks-dev-\d+$/);
+  }, 180_000);
 
   it("serves the snapshot.storage.k8s.io/v1 CRDs", async () => {
     const vs = await custom.createNamespacedCustomObject({

@@ -320,11 +320,18 @@ export function locationNamespace(): string {
  */
 export async function createLocation(
   kc: k8s.KubeConfig,
-  opts: { namespace: string; name?: string; recipients?: string[]; isDefault?: boolean },
+  opts: {
+    namespace: string;
+    name?: string;
+    recipients?: string[];
+    isDefault?: boolean;
+    /** The S3 URL recorded in the location (pods on the node use the node's address). */
+    endpoint?: string;
+  },
 ): Promise<{ config: LocationConfig; store: ObjectStore; bucket: string }> {
   const bucket = `hks-it-backup-${rand()}`;
   const s3 = {
-    endpoint: stack.s3Endpoint,
+    endpoint: opts.endpoint ?? stack.s3Endpoint,
     region: stack.s3Region,
     accessKeyId: stack.s3AccessKeyId,
     secretAccessKey: stack.s3SecretAccessKey,

@@ -34,8 +34,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!info) {
     const tools = ensureTools();
     const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "hks-test-"));
-    log(`starting etcd, kube-apiserver, kube-controller-manager and MinIO in ${runDir}`);
-    info = await upStack(runDir, tools, log);
+    log(`starting etcd, kube-apiserver, kube-controller-manager, MinIO and a node in ${runDir}`);
+    info = await upStack(runDir, tools, log, { node: true });
     owned = true;
   }
   Object.assign(process.env, stackEnv(info));

@@ -1,7 +1,8 @@
 /**
  * The tool build numbers its steps up front: a cold build must not print `[4/4]` and then `[5/5]`.
- * Runs scripts/test-infra/build.sh against a temporary tools folder where two tools are missing (the
- * first and the last step), with a stand-in `go` that "builds" by creating the output file.
+ * Runs `scripts/test-infra/build.sh base` against a temporary tools folder where two tools are missing
+ * (the first and the fifth of six steps, in two different lanes), with a stand-in `go` that "builds"
+ * by creating the output file.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -41,21 +42,37 @@ function fakeTools(): { bin: string; pathDir: string } {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function runBuild(bin: string, pathDir: string): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync("bash", [path.join(root, "scripts/test-infra/build.sh")], {
-    env: { ...process.env, HKS_TOOLS_DIR: bin, PATH: `${pathDir}${path.delimiter}${process.env.PATH ?? ""}` },
+  const r = spawnSync("bash", [path.join(root, "scripts/test-infra/build.sh"), "base"], {
+    env: {
+      ...process.env,
+      HKS_TOOLS_DIR: bin,
+      HKS_NODE_TOOLS_DIR: path.join(tmp, "node-tools"),
+      HKS_BUILD_LOGS: path.join(tmp, "logs"),
+      PATH: `${pathDir}${path.delimiter}${process.env.PATH ?? ""}`,
+    },
     encoding: "utf8",
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe("scripts/test-infra/build.sh step counter", () => {
-  it("counts every step up front: [1/5] for the first built, [5/5] for the last, the same total throughout", () => {
+  it("counts every step up front: [1/6] for the first, [5/6] for the fifth, the same total throughout", () => {
     const { bin, pathDir } = fakeTools();
     const first = runBuild(bin, pathDir);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout.trim().split("\n").at(-1)).toBe(bin);
-    const counters = [...first.stderr.matchAll(/\[(\d+)\/(\d+)\] (\S+)/g)].map((m) => `${m[1]}/${m[2]} ${m[3]}`);
-    expect(counters).toEqual(["1/5 etcd", "1/5 etcd", "5/5 pulumi-language-nodejs", "5/5 pulumi-language-nodejs"]);
+    expect(first.stderr).toContain("2 of 6 steps to build");
+    // The lanes run side by side, so lines of different steps interleave: compare each step's lines.
+    const lines = [...first.stderr.matchAll(/\[(\d+)\/(\d+)\] ([^\n]*)/g)].map((m) => `${m[1]}/${m[2]} ${m[3]}`);
+    const built = (n: number, title: string) => [
+      `${n}/6 ${title} ...`,
+      expect.stringMatching(`^${n}/6 ${title}: built in `),
+    ];
+    expect(lines.filter((l) => l.startsWith("1/6"))).toEqual(built(1, "etcd v3.6.16"));
+    expect(lines.filter((l) => l.startsWith("5/6"))).toEqual(built(5, "pulumi-language-nodejs"));
+    for (const n of [2, 3, 4, 6])
+      expect(lines.filter((l) => l.startsWith(`${n}/6`))).toEqual([expect.stringMatching(/: cached$/)]);
+    expect(lines).toHaveLength(8);
     // Everything is there now: a second run builds nothing and prints no counter.
     const second = runBuild(bin, pathDir);
     expect(second.code, second.stderr).toBe(0);

@@ -1,7 +1,8 @@
 /**
  * Hooks with an injected executor: every outcome (success, non-zero exit, timeout, exec error) and
- * what it means under onError Fail/Continue, pre vs post, plan vs pod. The real exec path against
- * the API server is in test/integration/backup-hooks.integ.spec.ts.
+ * what it means under onError Fail/Continue, pre vs post, plan vs pod: the pure rules, each outcome
+ * made on demand. The same outcomes in real containers on the local node (exec through the API
+ * server and the kubelet) are in test/integration/node-hooks.integ.spec.ts.
  */
 import { describe, expect, it } from "vitest";
 import {

@@ -1,0 +1,3 @@
+module hks-dev/pause
+
+go 1.22

@@ -1,0 +1,106 @@
+/**
+ * `hks dev down` leaves the machine as it found it. A second stack with its own node runs beside the
+ * test environment's (own slot: node IP, bridge, cgroup root, ports), runs a pod with a CSI volume,
+ * and is stopped; afterwards nothing of it is left: no mounts under its run folder, no cgroups, no
+ * bridge, no address on lo, no nat chain, no iptables chains that were not there before, no slot claim,
+ * and the test environment's node is still Ready.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { cgroupDirs, CLAIM_DIR, iptablesChains, mountsUnder } from "../../cli/dev/node-host";
+import { downStack, upStack, type StackInfo } from "../../cli/dev/stack";
+import { ensureTools } from "../../cli/dev/tools";
+import { waitFor } from "../support/wait";
+
+const main = inject("stack");
+const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "hks-node-down-"));
+let second: StackInfo | undefined;
+
+const loAddresses = () => execFileSync("ip", ["-4", "-o", "addr", "show", "dev", "lo"], { encoding: "utf8" });
+
+describe("hks dev down with a node", () => {
+  afterAll(async () => {
+    if (second) await downStack(runDir, () => undefined).catch(() => undefined);
+  });
+
+  it("runs a second node beside the test environment's, then removes every trace of it", async () => {
+    const chainsBefore = new Set(iptablesChains());
+    second = await upStack(runDir, ensureTools(), (l) => process.stderr.write(`[second node] ${l}\n`), { node: true });
+    const n = second.node!;
+    expect(n.slot).not.toBe(main.node!.slot);
+    expect(n.nodeIp).not.toBe(main.node!.nodeIp);
+
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(second.kubeconfig);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: "default",
+      body: {
+        metadata: { name: "data" },
+        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "8Mi" } } },
+      },
+    });
+    await core.createNamespacedPod({
+      namespace: "default",
+      body: {
+        metadata: { name: "bb" },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: "main",
+              image: "localhost/hks-dev/busybox:latest",
+              imagePullPolicy: "Never",
+              command: ["sh", "-c", "echo x > /data/x; sleep 3600"],
+              volumeMounts: [{ name: "d", mountPath: "/data" }],
+            },
+          ],
+          volumes: [{ name: "d", persistentVolumeClaim: { claimName: "data" } }],
+        },
+      },
+    });
+    await waitFor("pod bb Running on the second node", 90_000, async () => {
+      const p = await core.readNamespacedPod({ namespace: "default", name: "bb" });
+      return p.status?.phase === "Running" ? p : undefined;
+    });
+    // While it runs, the node's traces exist (so their absence below means something).
+    expect(mountsUnder(runDir).length).toBeGreaterThan(0);
+    expect(cgroupDirs(`/hks-dev-${n.slot}`).length).toBeGreaterThan(0);
+    expect(fs.existsSync(`/sys/class/net/hksdev${n.slot}`)).toBe(true);
+    expect(loAddresses()).toContain(` ${n.nodeIp}/32`);
+
+    const stopped = await downStack(runDir, (l) => process.stderr.write(`[second node] ${l}\n`));
+    second = undefined;
+    expect(stopped).toEqual(expect.arrayContaining(["kubelet", "containerd", "csi-driver", "node"]));
+
+    expect(mountsUnder(runDir)).toEqual([]);
+    expect(cgroupDirs(`/hks-dev-${n.slot}`)).toEqual([]);
+    expect(fs.existsSync(`/sys/class/net/hksdev${n.slot}`)).toBe(false);
+    expect(loAddresses()).not.toContain(` ${n.nodeIp}/32`);
+    expect(fs.existsSync(path.join(CLAIM_DIR, `slot-${n.slot}.json`))).toBe(false);
+    const newChains = iptablesChains().filter((c) => !chainsBefore.has(c));
+    expect(newChains).toEqual([]);
+    expect(
+      fs
+        .readdirSync("/proc")
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes(runDir);
+          } catch {
+            return false;
+          }
+        }),
+    ).toEqual([]);
+
+    // The test environment's node did not notice.
+    const mkc = new k8s.KubeConfig();
+    mkc.loadFromFile(main.kubeconfig);
+    const mainNode = await mkc.makeApiClient(k8s.CoreV1Api).readNode({ name: main.node!.name });
+    expect(mainNode.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+  }, 300_000);
+});

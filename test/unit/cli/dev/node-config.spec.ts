@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { cniConfig, containerdConfig, kubeletConfig, nodeLayout, SANDBOX_IMAGE } from "../../../../cli/dev/node-config";
+import { parseBuildOutput } from "../../../../cli/dev/tools";
+
+describe("local node configuration", () => {
+  const l = nodeLayout("/tmp/run", 7);
+
+  it("derives every machine-visible name and address from the slot, and state paths from the run folder", () => {
+    expect(l).toMatchObject({
+      name: "hks-dev-7",
+      nodeIp: "10.254.254.7",
+      podSubnet: "10.244.7.0/24",
+      gateway: "10.244.7.1",
+      bridge: "hksdev7",
+      cgroupRoot: "/hks-dev-7",
+      natChain: "HKS-DEV-7",
+      containerdSock: "/tmp/run/node/containerd.sock",
+      kubeletRoot: "/tmp/run/node/kubelet",
+    });
+    expect(nodeLayout("/tmp/run", 250).bridge.length).toBeLessThanOrEqual(15); // Linux interface name limit
+    expect(() => nodeLayout("/tmp/run", 0)).toThrow("node slot must be 1-250, got 0");
+    expect(() => nodeLayout("/tmp/run", 251)).toThrow("node slot must be 1-250, got 251");
+  });
+
+  it("kubelet: per-stack ports and cgroup root, cgroup v1 allowed, webhook auth, no iptables util chains, images never collected", () => {
+    const cfg = YAML.parse(kubeletConfig(l, "/tmp/run/pki/ca.crt", { port: 41000, healthzPort: 41001 }));
+    expect(cfg).toMatchObject({
+      kind: "KubeletConfiguration",
+      address: "10.254.254.7",
+      port: 41000,
+      healthzPort: 41001,
+      readOnlyPort: 0,
+      cgroupRoot: "/hks-dev-7",
+      cgroupDriver: "cgroupfs",
+      failCgroupV1: false,
+      makeIPTablesUtilChains: false,
+      imageGCHighThresholdPercent: 100,
+      imageGCLowThresholdPercent: 99,
+      authentication: {
+        anonymous: { enabled: false },
+        webhook: { enabled: true },
+        x509: { clientCAFile: "/tmp/run/pki/ca.crt" },
+      },
+      authorization: { mode: "Webhook" },
+      containerRuntimeEndpoint: "unix:///tmp/run/node/containerd.sock",
+      podLogsDir: "/tmp/run/node/pod-logs",
+    });
+  });
+
+  it("containerd: state under the run folder, oom_score_adj restricted, cgroupfs, the local pause image", () => {
+    const toml = containerdConfig(l);
+    expect(toml).toContain('root = "/tmp/run/node/containerd/root"');
+    expect(toml).toContain('address = "/tmp/run/node/containerd.sock"');
+    expect(toml).toContain("restrict_oom_score_adj = true");
+    expect(toml).toContain("SystemdCgroup = false");
+    expect(toml).toContain(`sandbox_image = "${SANDBOX_IMAGE}"`);
+    expect(toml).toContain('conf_dir = "/tmp/run/node/cni"');
+  });
+
+  it("CNI: the slot's bridge and subnet, addresses kept in the run folder, no masquerading", () => {
+    const net = JSON.parse(cniConfig(l));
+    expect(net.name).toBe("hks-dev-7");
+    expect(net.plugins[0]).toMatchObject({
+      type: "bridge",
+      bridge: "hksdev7",
+      ipMasq: false,
+      isGateway: true,
+      ipam: {
+        type: "host-local",
+        ranges: [[{ subnet: "10.244.7.0/24", gateway: "10.244.7.1" }]],
+        dataDir: "/tmp/run/node/cni-ipam",
+      },
+    });
+    expect(net.plugins.map((p: { type: string }) => p.type)).toEqual(["bridge", "portmap"]);
+  });
+});
+
+describe("build.sh output", () => {
+  it("reads the node tools and the CSI driver, and the base folder from the last line", () => {
+    expect(() =>
+      parseBuildOutput("node-tools=/nope/node\ncsi-driver=/nope/node/hks-csi-hostpath-abc\n/nope/base\n"),
+    ).toThrow("tool build finished but /nope/base/etcd is missing");
+  });
+});
