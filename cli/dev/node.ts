@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import {
   CSI_DRIVER_NAME,
+  SANDBOX_IMAGE,
   STORAGE_CLASS,
   cniConfig,
   containerdConfig,
@@ -152,6 +153,59 @@ async function until<T>(
     if (!alive()) throw new Error(`${what}: the process exited; see ${logFile}`);
     if (Date.now() > deadline) throw new Error(`${what}: not done within ${ms / 1000}s; see ${logFile}`);
     await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * Runs one pause Pod to the end of its start, then deletes it: `up` says ready only when the
+ * scheduler, the kubelet, the CNI and the images all work. A Pod created in the first moments after
+ * the Node turns Ready can be judged unschedulable against a scheduler cache that has not caught up,
+ * and the scheduler then parks it for minutes; a probe that is not scheduled within a few seconds is
+ * therefore replaced by a new one. Creation is retried too: the ServiceAccount admission refuses Pods
+ * until the controller-manager has made the namespace's default ServiceAccount.
+ */
+async function runProbePod(req: Request, nodeName: string, schedulerLog: string): Promise<void> {
+  const ns = "kube-system";
+  const deadline = Date.now() + 90_000;
+  for (let attempt = 1; ; attempt++) {
+    const name = `hks-dev-probe-${attempt}`;
+    const created = await req("POST", `/api/v1/namespaces/${ns}/pods`, {
+      metadata: { name, labels: { "app.kubernetes.io/name": "hks-dev-probe" } },
+      spec: {
+        automountServiceAccountToken: false,
+        terminationGracePeriodSeconds: 0,
+        restartPolicy: "Never",
+        containers: [{ name: "pause", image: SANDBOX_IMAGE, imagePullPolicy: "Never" }],
+      },
+    });
+    let phase: string | undefined;
+    let scheduled = false;
+    if (created.status === 201) {
+      const attemptEnd = Math.min(deadline, Date.now() + 8_000);
+      while (Date.now() < (scheduled ? deadline : attemptEnd) && phase !== "Running") {
+        await new Promise((r) => setTimeout(r, 250));
+        const res = await req("GET", `/api/v1/namespaces/${ns}/pods/${name}`);
+        if (res.status !== 200) continue;
+        const pod = JSON.parse(res.body) as { spec?: { nodeName?: string }; status?: { phase?: string } };
+        scheduled = pod.spec?.nodeName === nodeName;
+        phase = pod.status?.phase;
+      }
+      await req("DELETE", `/api/v1/namespaces/${ns}/pods/${name}?gracePeriodSeconds=0`);
+    } else {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    if (phase === "Running") return;
+    if (Date.now() > deadline) {
+      const why =
+        created.status === 201
+          ? scheduled
+            ? `still ${phase ?? "Pending"}`
+            : "never scheduled"
+          : `creating it: HTTP ${created.status} ${created.body.slice(0, 200)}`;
+      throw new Error(
+        `a first pod on node ${nodeName} did not run within 90s (${why}); see ${schedulerLog} and the kubelet's log`,
+      );
+    }
   }
 }
 
@@ -341,6 +395,8 @@ export async function upNode(ctx: NodeContext): Promise<NodeInfo> {
     `  CSI              ${CSI_DRIVER_NAME} registered; ` +
       `default StorageClass and VolumeSnapshotClass ${STORAGE_CLASS} (${secs()})`,
   );
+  await runProbePod(ctx.request, l.name, logFile("kube-scheduler"));
+  log(`  first pod        scheduled and running on ${l.name} (${secs()})`);
   return {
     name: l.name,
     slot,
