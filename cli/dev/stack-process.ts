@@ -49,13 +49,28 @@ export function isOurs(pid: number, bin: string): boolean {
   }
 }
 
+/**
+ * The environment of a stack process: ours without the variables that point a client at another
+ * cluster or store (csi-provisioner prefers `KUBECONFIG` to its own `--kubeconfig` flag, so a shell
+ * that has run `eval "$(hks dev env)"` for one stack would tie a second stack's sidecars to the
+ * first), plus the process's own variables.
+ */
+export function stackProcessEnv(
+  base: NodeJS.ProcessEnv,
+  own: Readonly<Record<string, string>> | undefined,
+): NodeJS.ProcessEnv {
+  const env = { ...base };
+  for (const k of Object.keys(env)) if (k === "KUBECONFIG" || k.startsWith("AWS_")) delete env[k];
+  return { ...env, ...own };
+}
+
 /** Starts `bin` detached, appending its output to `logs/<name>.log`; returns its record. */
 export function spawnProcess(runDir: string, name: string, spec: Omit<StackProcess, "pid">): StackProcess {
   const fd = fs.openSync(path.join(runDir, "logs", `${name}.log`), "a");
   const child = spawn(spec.bin, [...(spec.args ?? [])], {
     detached: true,
     stdio: ["ignore", fd, fd],
-    env: { ...process.env, ...spec.env },
+    env: stackProcessEnv(process.env, spec.env),
   });
   fs.closeSync(fd);
   child.unref();
