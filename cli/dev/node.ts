@@ -158,11 +158,11 @@ async function until<T>(
 
 /**
  * Runs one pause Pod to the end of its start, then deletes it: `up` says ready only when the
- * scheduler, the kubelet, the CNI and the images all work. A Pod created in the first moments after
- * the Node turns Ready can be judged unschedulable against a scheduler cache that has not caught up,
- * and the scheduler then parks it for minutes; a probe that is not scheduled within a few seconds is
- * therefore replaced by a new one. Creation is retried too: the ServiceAccount admission refuses Pods
- * until the controller-manager has made the namespace's default ServiceAccount.
+ * scheduler, the kubelet, the CNI and the images all work together. A probe not scheduled within 8s
+ * is replaced rather than waited on (the scheduler may take minutes to retry a pod it found
+ * unschedulable, e.g. while the node still had its not-ready taint). Creation is retried too: the
+ * ServiceAccount admission refuses Pods until the controller-manager has made the namespace's
+ * default ServiceAccount.
  */
 async function runProbePod(req: Request, nodeName: string, schedulerLog: string): Promise<void> {
   const ns = "kube-system";
