@@ -8,8 +8,13 @@ import * as path from "node:path";
 
 /** Where one stack's node keeps its state and what it is called; all derived from the run folder and the slot. */
 export interface NodeLayout {
-  /** The run folder's `node/` subfolder. */
+  /**
+   * The node's state folder: the run folder's `node/` subfolder, or `/var/lib/hks-dev/node-<slot>` when
+   * the run folder's path is too long for the kubelet's unix sockets (see `nodeLayout`).
+   */
   readonly dir: string;
+  /** True when `dir` is outside the run folder (then `down` removes it). */
+  readonly outsideRunDir: boolean;
   /** Slot number 1-250 on this machine (node.ts claims it): node IP, pod subnet and names derive from it. */
   readonly slot: number;
   readonly name: string;
@@ -30,15 +35,27 @@ export interface NodeLayout {
   readonly podLogsDir: string;
 }
 
+/** Where a node's state goes when the run folder's path is too long for its sockets. */
+export const SHORT_NODE_ROOT = "/var/lib/hks-dev";
+
+/** Longest unix socket path the node's state folder may produce (the kernel limit is 107 bytes). */
+const MAX_SOCKET_PATH = 100;
+
 /**
- * The layout of slot `slot` for run folder `runDir`. Socket paths stay short (unix socket paths have a
- * 107-byte limit).
+ * The layout of slot `slot` for run folder `runDir`. The node's sockets live in its state folder, the
+ * deepest being the CSI driver's registration socket in the kubelet's `plugins_registry`; a run folder
+ * deep in a user's tree (a clone at /home/alice/src/github.com/org/hks-backup/.hks/dev) would pass
+ * the unix socket limit, so such a node keeps its state in `/var/lib/hks-dev/node-<slot>` instead.
  */
 export function nodeLayout(runDir: string, slot: number): NodeLayout {
   if (!Number.isInteger(slot) || slot < 1 || slot > 250) throw new Error(`node slot must be 1-250, got ${slot}`);
-  const dir = path.join(runDir, "node");
+  const inRun = path.join(path.resolve(runDir), "node");
+  const deepest = path.join(inRun, "kubelet", "plugins_registry", `${CSI_DRIVER_NAME}-reg.sock`);
+  const outsideRunDir = deepest.length > MAX_SOCKET_PATH;
+  const dir = outsideRunDir ? path.join(SHORT_NODE_ROOT, `node-${slot}`) : inRun;
   return {
     dir,
+    outsideRunDir,
     slot,
     name: `hks-dev-${slot}`,
     nodeIp: `10.254.254.${slot}`,

@@ -106,7 +106,7 @@ function onPath(cmd: string): boolean {
  * Checks, before anything is started, that this machine can run a node: root, the Debian packages, the
  * node's binaries, short enough socket paths. Throws one message listing every problem and its fix.
  */
-export function checkNodeHost(runDir: string, tools: NodeToolPaths | undefined): void {
+export function checkNodeHost(tools: NodeToolPaths | undefined): void {
   const problems: string[] = [];
   if (process.getuid?.() !== 0)
     problems.push(
@@ -130,11 +130,6 @@ export function checkNodeHost(runDir: string, tools: NodeToolPaths | undefined):
   else
     for (const b of Object.values(tools).slice(1))
       if (!fs.existsSync(b)) problems.push(`${b} is missing: run 'bash scripts/test-infra/build.sh node'`);
-  const longest = path.join(path.resolve(runDir), "node", "kubelet", "plugins_registry", `${CSI_DRIVER_NAME}-reg.sock`);
-  if (longest.length > 100)
-    problems.push(
-      `the run folder path is too long for unix sockets (${longest.length} > 100 bytes): use a shorter --dir`,
-    );
   if (!fs.existsSync("/sys/fs/cgroup")) problems.push("no /sys/fs/cgroup: cgroups are not mounted");
   if (problems.length) throw new Error(`cannot start the local node:\n  - ${problems.join("\n  - ")}`);
 }
@@ -504,7 +499,20 @@ export function cleanUpNode(runDir: string, slot: number): string[] {
   const l: NodeLayout = nodeLayout(runDir, slot);
   const problems: string[] = [];
   cleanUpNodeState(l, problems);
+  if (l.outsideRunDir && !problems.some((p) => p.startsWith("could not unmount"))) {
+    fs.rmSync(l.dir, { recursive: true, force: true });
+    removeIfEmpty(path.dirname(l.dir));
+  }
   tearDownHostNetwork(l, problems);
   releaseSlot(slot, problems);
   return problems;
+}
+
+/** Removes a machine-wide folder only when no other node uses it. */
+function removeIfEmpty(dir: string): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    /* not empty, or gone */
+  }
 }

@@ -195,7 +195,7 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log, opts: 
     log(`local stack already running in ${runDir}`);
     return existing;
   }
-  if (opts.node) checkNodeHost(runDir, tools.node);
+  if (opts.node) checkNodeHost(tools.node);
   if (existing || nodeSlotOf(runDir) !== undefined) await downStack(runDir, log);
   fs.mkdirSync(path.join(runDir, "logs"), { recursive: true });
   for (const d of ["etcd", "minio"]) fs.rmSync(path.join(runDir, d), { recursive: true, force: true });

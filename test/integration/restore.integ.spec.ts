@@ -112,10 +112,13 @@ describe("restore into a new namespace (a clone)", () => {
 
   it("skips what the target must not get, each with its reason, counted once per reason", () => {
     const reasons = skippedReasons(result);
-    // Events are served by two APIs (core and events.k8s.io); both copies are skipped.
-    expect(reasons["Events record the source cluster's history; the target writes its own"]).toEqual(
-      expect.arrayContaining([`events/${SRC}/web.1`, `events.events.k8s.io/${SRC}/web.1`]),
+    // Events are served by two APIs (core and events.k8s.io); both copies are skipped. The real
+    // controllers write many more than the fixture's web.1, and a group lists only a sample.
+    const events = result.skipped.find(
+      (g) => g.reason === "Events record the source cluster's history; the target writes its own",
     );
+    expect(events!.count).toBeGreaterThanOrEqual(2);
+    for (const item of events!.items) expect(item).toMatch(new RegExp(`^events(\\.events\\.k8s\\.io)?/${SRC}/`));
     expect(reasons["a service-account token is valid only in the source cluster; the target issues its own"]).toEqual([
       `secrets/${SRC}/app-token`,
     ]);

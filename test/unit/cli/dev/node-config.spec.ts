@@ -23,6 +23,21 @@ describe("local node configuration", () => {
     expect(() => nodeLayout("/tmp/run", 251)).toThrow("node slot must be 1-250, got 251");
   });
 
+  it("keeps the node's state in the run folder, or in /var/lib/hks-dev/node-<slot> when sockets there would be too long", () => {
+    expect(l).toMatchObject({ dir: "/tmp/run/node", outsideRunDir: false });
+    const deep = `/home/alice/src/github.com/some-org/${"x".repeat(30)}/hks-backup/.hks/dev`;
+    const far = nodeLayout(deep, 7);
+    expect(far).toMatchObject({
+      dir: "/var/lib/hks-dev/node-7",
+      outsideRunDir: true,
+      containerdSock: "/var/lib/hks-dev/node-7/containerd.sock",
+      kubeletRoot: "/var/lib/hks-dev/node-7/kubelet",
+    });
+    // The limit is the deepest socket, the CSI driver's registration in the kubelet's plugins_registry.
+    for (const layout of [l, far])
+      expect(`${layout.kubeletRoot}/plugins_registry/hostpath.csi.hks.dev-reg.sock`.length).toBeLessThanOrEqual(100);
+  });
+
   it("kubelet: per-stack ports and cgroup root, cgroup v1 allowed, webhook auth, no iptables util chains, images never collected", () => {
     const cfg = YAML.parse(kubeletConfig(l, "/tmp/run/pki/ca.crt", { port: 41000, healthzPort: 41001 }));
     expect(cfg).toMatchObject({
