@@ -241,7 +241,7 @@ describe('Backup of a BackupPlan: new hks.Backup("pre-migration", { plan })', ()
     expect(outs).toMatchObject({
       phase: "Completed",
       storageLocationName: "plan-offsite",
-      itemsByResource: { configmaps: 2, namespaces: 1 },
+      itemsByResource: { configmaps: 1, namespaces: 1 },
     });
 
     const planStore = await openLocationStore(kc, (await readLocationConfig(kc, locNs, "plan-offsite"))!);

@@ -164,7 +164,7 @@ describe("kube-apiserver restarted mid-operation", () => {
     expect(
       existing.filter((i) => !/^(serviceaccounts\/[^/]+\/default|configmaps\/[^/]+\/kube-root-ca\.crt)$/.test(i)),
     ).toEqual([]);
-    expect(await configMapCount("busy-clone")).toBe(CONFIGMAPS_IN_NAMESPACE);
+    expect(await configMapCount("busy-clone")).toBe(CONFIGMAPS);
     await adminKc(info).makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: "web", namespace: "busy-clone" });
   });
 });
