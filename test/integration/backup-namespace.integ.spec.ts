@@ -19,6 +19,7 @@ import type { ProgressEvent } from "../../provider/engine/progress";
 import { createKubeReader } from "../../provider/kube/discovery";
 import { parseIdentityFile } from "../../provider/format/age-keys";
 import { ConflictError } from "../../provider/errors";
+import { waitFor } from "../support/wait";
 import {
   adminKubeConfig,
   BINARY,
@@ -163,17 +164,12 @@ async function seed(): Promise<void> {
     },
     k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
   );
-  // The local stack runs no Deployment/StatefulSet controllers and no scheduler: a Pod is created
-  // directly (it stays Pending) so the backup holds one with a PVC volume.
-  await core.createNamespacedPod({
-    namespace: ns,
-    body: {
-      metadata: { name: "db-0", labels: { app: "db" } },
-      spec: {
-        containers: [{ ...container, volumeMounts: [{ name: "data", mountPath: "/data" }] }],
-        volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }],
-      },
-    },
+  // The StatefulSet controller makes db-0 (with its claim as a volume) and the scheduler binds it;
+  // waiting for every Pod to be bound keeps the objects still between the backup and the comparison.
+  await waitFor("the namespace's pods created and scheduled", 60_000, async () => {
+    const pods = (await core.listNamespacedPod({ namespace: ns })).items;
+    const bound = pods.every((p) => p.spec?.nodeName);
+    return bound && pods.some((p) => p.metadata?.name === "db-0") ? true : undefined;
   });
 }
 
