@@ -31,15 +31,11 @@ function openssl(cwd: string, args: string[]): void {
 }
 
 /**
- * A client certificate with subject `subj` (e.g. `/O=system:nodes/CN=system:node:x`) signed by the
- * stack's CA, written to `dir/<name>.{crt,key}` (reused when present).
+ * Signs a certificate for `subj` with the CA at `ca`: a new key and certificate in
+ * `dir/<name>.{key,crt}`, with the OpenSSL extensions `ext` (usage, names); valid for 30 days.
  */
-export function signClientCert(pki: Pki, dir: string, name: string, subj: string): { cert: string; key: string } {
-  const cert = path.join(dir, `${name}.crt`);
-  const key = path.join(dir, `${name}.key`);
-  if (fs.existsSync(cert) && fs.existsSync(key)) return { cert, key };
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.writeFileSync(path.join(dir, `${name}.ext`), "extendedKeyUsage=clientAuth\n");
+function signCert(ca: { cert: string; key: string }, dir: string, name: string, subj: string, ext: string): void {
+  fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
   openssl(dir, [
     "req",
     "-newkey",
@@ -58,9 +54,9 @@ export function signClientCert(pki: Pki, dir: string, name: string, subj: string
     "-in",
     `${name}.csr`,
     "-CA",
-    pki.caCert,
+    ca.cert,
     "-CAkey",
-    pki.caKey,
+    ca.key,
     "-CAcreateserial",
     "-CAserial",
     path.join(dir, "ca.srl"),
@@ -71,6 +67,18 @@ export function signClientCert(pki: Pki, dir: string, name: string, subj: string
     "-out",
     `${name}.crt`,
   ]);
+}
+
+/**
+ * A client certificate with subject `subj` (e.g. `/O=system:nodes/CN=system:node:x`) signed by the
+ * stack's CA, written to `dir/<name>.{crt,key}` (reused when present).
+ */
+export function signClientCert(pki: Pki, dir: string, name: string, subj: string): { cert: string; key: string } {
+  const cert = path.join(dir, `${name}.crt`);
+  const key = path.join(dir, `${name}.key`);
+  if (fs.existsSync(cert) && fs.existsSync(key)) return { cert, key };
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  signCert({ cert: pki.caCert, key: pki.caKey }, dir, name, subj, "extendedKeyUsage=clientAuth\n");
   fs.chmodSync(key, 0o600);
   return { cert, key };
 }
@@ -110,38 +118,8 @@ export function ensurePki(dir: string): Pki {
     "-addext",
     "keyUsage=critical,keyCertSign,cRLSign",
   ]);
-  const sign = (name: string, subj: string, ext: string) => {
-    fs.writeFileSync(f(`${name}.ext`), ext);
-    openssl(dir, [
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-      "-subj",
-      subj,
-    ]);
-    openssl(dir, [
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "30",
-      "-extfile",
-      `${name}.ext`,
-      "-out",
-      `${name}.crt`,
-    ]);
-  };
+  const sign = (name: string, subj: string, ext: string) =>
+    signCert({ cert: pki.caCert, key: pki.caKey }, dir, name, subj, ext);
   sign(
     "apiserver",
     "/CN=kube-apiserver",
