@@ -12,7 +12,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { NodeLayout } from "./node-config";
+import { SHORT_NODE_ROOT, type NodeLayout } from "./node-config";
 
 /** Where slot claims and the machine baseline live (tmpfs: a reboot clears it along with what it describes). */
 export const CLAIM_DIR = process.env.HKS_DEV_NODE_CLAIMS ?? "/run/hks-dev";
@@ -42,7 +42,7 @@ interface Baseline {
   readonly netnsMounted: boolean;
   readonly paths: Record<string, boolean>;
 }
-const GLOBAL_PATHS = ["/run/containerd", "/run/netns", "/var/log/containers", "/var/lib/cni"];
+const GLOBAL_PATHS = ["/run/containerd", "/run/netns", "/var/log/containers", "/var/lib/cni", SHORT_NODE_ROOT];
 
 /** Every iptables chain as `table/chain` (`6:` prefix for ip6tables); empty when a tool is missing. */
 export function iptablesChains(): string[] {

@@ -499,20 +499,16 @@ export function cleanUpNode(runDir: string, slot: number): string[] {
   const l: NodeLayout = nodeLayout(runDir, slot);
   const problems: string[] = [];
   cleanUpNodeState(l, problems);
-  if (l.outsideRunDir && !problems.some((p) => p.startsWith("could not unmount"))) {
-    fs.rmSync(l.dir, { recursive: true, force: true });
-    removeIfEmpty(path.dirname(l.dir));
+  // The node's state goes, pod logs aside (containerd's image store alone is over 1 GB a stack, and a
+  // run folder is kept for its logs); never through a mount: a volume's data. A state folder outside
+  // the run folder goes whole; its parent is machine-wide, removed by releaseSlot with the last node.
+  if (fs.existsSync(l.dir) && mountsUnder(l.dir).length === 0) {
+    for (const e of fs.readdirSync(l.dir))
+      if (l.outsideRunDir || path.join(l.dir, e) !== l.podLogsDir)
+        fs.rmSync(path.join(l.dir, e), { recursive: true, force: true });
+    if (l.outsideRunDir) fs.rmSync(l.dir, { recursive: true, force: true });
   }
   tearDownHostNetwork(l, problems);
   releaseSlot(slot, problems);
   return problems;
-}
-
-/** Removes a machine-wide folder only when no other node uses it. */
-function removeIfEmpty(dir: string): void {
-  try {
-    fs.rmdirSync(dir);
-  } catch {
-    /* not empty, or gone */
-  }
 }

@@ -14,6 +14,7 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { cgroupDirs, CLAIM_DIR, iptablesChains, mountsUnder } from "../../cli/dev/node-host";
 import { downStack, upStack, type StackInfo } from "../../cli/dev/stack";
 import { ensureTools } from "../../cli/dev/tools";
+import { busyboxContainer } from "../support/node";
 import { waitFor } from "../support/wait";
 
 const main = inject("stack");
@@ -51,13 +52,10 @@ describe("hks dev down with a node", () => {
         spec: {
           terminationGracePeriodSeconds: 1,
           containers: [
-            {
-              name: "main",
-              image: "localhost/hks-dev/busybox:latest",
-              imagePullPolicy: "Never",
+            busyboxContainer("main", {
               command: ["sh", "-c", "echo x > /data/x; sleep 3600"],
               volumeMounts: [{ name: "d", mountPath: "/data" }],
-            },
+            }),
           ],
           volumes: [{ name: "d", persistentVolumeClaim: { claimName: "data" } }],
         },
@@ -78,6 +76,8 @@ describe("hks dev down with a node", () => {
     expect(stopped).toEqual(expect.arrayContaining(["kubelet", "containerd", "csi-driver", "node"]));
 
     expect(mountsUnder(runDir)).toEqual([]);
+    // The node's state (containerd's image store: over 1 GB) is gone; its pod logs stay with the logs.
+    expect(fs.readdirSync(path.join(runDir, "node")).filter((e) => e !== "pod-logs")).toEqual([]);
     expect(cgroupDirs(`/hks-dev-${n.slot}`)).toEqual([]);
     expect(fs.existsSync(`/sys/class/net/hksdev${n.slot}`)).toBe(false);
     expect(loAddresses()).not.toContain(` ${n.nodeIp}/32`);
