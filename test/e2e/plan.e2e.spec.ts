@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { generateIdentity } from "../../provider/engine/archive/encrypt";
 import { readLocationConfig } from "../../provider/kube/location-config";
 import { openLocationStore } from "../../provider/prepare/location-store";
-import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
-import { readBackupObjects, readManifest } from "../support/backup-fixture";
+import type { ObjectStore } from "../../provider/store";
+import { readBackupObjects, readManifest, storedBackupNames } from "../support/backup-fixture";
 import {
   can,
   containerProcess,
@@ -37,7 +37,6 @@ const id = crypto.randomBytes(3).toString("hex");
 const ns = `hks-e2e-plan-${id}`;
 const target = `plan-e2e-app-${id}`;
 const other = `plan-e2e-other-${id}`;
-const layout = STORE_LAYOUT;
 const PROGRAM = path.resolve(__dirname, "../fixtures/programs/plan");
 
 let p: PulumiProject;
@@ -64,12 +63,6 @@ const planArgs = (over: object = {}) => ({
   ...over,
 });
 const cronJob = () => batch.readNamespacedCronJob({ name: "hks-plan-nightly", namespace: ns }).catch(() => undefined);
-
-async function backups(store: ObjectStore): Promise<string[]> {
-  const names = new Set<string>();
-  for await (const e of store.list(layout.backupsPrefix)) names.add(layout.parseBackupKey(e.key)!.backupName);
-  return [...names].sort();
-}
 
 beforeAll(async () => {
   await core.createNamespace({ body: { metadata: { name: target } } });
@@ -194,8 +187,8 @@ describe("BackupPlan end to end", () => {
 
   it("retention after a series of runs with a controlled clock removes exactly what it should", async () => {
     // The real runs so far (one or more, all today) are newer than the clock-driven ones.
-    const real = await backups(primaryStore);
-    const realCopies = await backups(offsiteStore);
+    const real = await storedBackupNames(primaryStore);
+    const realCopies = await storedBackupNames(offsiteStore);
     expect(real.at(-1)! >= firstBackup).toBe(true);
     for (const day of ["01", "02", "03", "04"]) {
       const r = await runProcess(proc, { KUBECONFIG: saKubeconfig, HKS_NOW: `2025-01-${day}T02:00:00Z` });
@@ -209,8 +202,12 @@ describe("BackupPlan end to end", () => {
       "nightly-20250103020000",
       "nightly-20250104020000",
     ].sort();
-    expect(await backups(primaryStore)).toEqual(["nightly-20250103020000", "nightly-20250104020000", real.at(-1)!]);
-    expect(await backups(offsiteStore)).toEqual(all.slice(-2));
+    expect(await storedBackupNames(primaryStore)).toEqual([
+      "nightly-20250103020000",
+      "nightly-20250104020000",
+      real.at(-1)!,
+    ]);
+    expect(await storedBackupNames(offsiteStore)).toEqual(all.slice(-2));
   }, 120_000);
 
   it("RBAC: the runner's ServiceAccount reads its target, not other namespaces' Secrets", async () => {
@@ -279,7 +276,7 @@ describe("BackupPlan end to end", () => {
     await waitFor("the garbage collector to remove the plan's Jobs", 60_000, async () =>
       (await batch.listNamespacedJob({ namespace: ns })).items.length === 0 ? true : undefined,
     );
-    expect(await backups(primaryStore)).toHaveLength(3);
-    expect(await backups(offsiteStore)).toHaveLength(2);
+    expect(await storedBackupNames(primaryStore)).toHaveLength(3);
+    expect(await storedBackupNames(offsiteStore)).toHaveLength(2);
   });
 });

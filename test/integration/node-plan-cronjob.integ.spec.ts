@@ -15,7 +15,7 @@ import { backupPlanHandler as handler } from "../../provider/handlers/backup-pla
 import { writeLocationConfig } from "../../provider/kube/location-config";
 import { checkBackupPlan } from "../../provider/plan/plan";
 import { defaultRunnerImage } from "../../provider/plan/plan-runner";
-import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
+import type { ObjectStore } from "../../provider/store";
 import type { BackupPlanInputs } from "../../provider/types";
 import {
   adminKubeConfig,
@@ -24,6 +24,7 @@ import {
   readBackupObjects,
   readManifest,
   stack,
+  storedBackupNames,
 } from "../support/backup-fixture";
 import { deleteNamespacesAndWait, podLog, podS3Endpoint, waitFor } from "../support/node";
 
@@ -33,17 +34,10 @@ const batch = kc.makeApiClient(k8s.BatchV1Api);
 const id = rand();
 const planNs = `hks-cron-${id}`;
 const target = `cron-app-${id}`;
-const layout = STORE_LAYOUT;
 const ctx = { signal: new AbortController().signal, log: () => undefined };
 let main: ObjectStore;
 let offsite: ObjectStore;
 let offsiteIdentity: string;
-
-async function backups(store: ObjectStore): Promise<string[]> {
-  const names = new Set<string>();
-  for await (const e of store.list(layout.backupsPrefix)) names.add(layout.parseBackupKey(e.key)!.backupName);
-  return [...names].sort();
-}
 
 async function install(planName: string, extra: Partial<BackupPlanInputs>): Promise<void> {
   const { inputs, failures } = checkBackupPlan({
@@ -155,8 +149,8 @@ describe("a BackupPlan's CronJob on the node", () => {
       expect(log).toMatch(/^plan db: backup db-\d{14} Completed: 3 objects \(3 types\)$/m);
       expect(log).toMatch(/result: success \(exit 0\)/);
     }
-    const primary = await backups(main);
-    const copies = await backups(offsite);
+    const primary = await storedBackupNames(main);
+    const copies = await storedBackupNames(offsite);
     expect(primary).toHaveLength(1);
     expect(copies.length).toBeGreaterThanOrEqual(2);
     expect(copies).toContain(primary[0]);

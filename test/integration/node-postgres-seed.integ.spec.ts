@@ -12,15 +12,14 @@
  * PostgreSQL 15+, and its successor `pg_backup_start` must be ended in the same session, which two
  * separate exec hooks cannot hold (see README "Application-consistent hooks").
  */
-import { execFile } from "node:child_process";
-import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackupManifest } from "../../provider/format/manifest";
 import { adminKubeConfig, createLocation, locationNamespace, rand, readManifest } from "../support/backup-fixture";
-import { defaultStorageClass, deleteNamespacesAndWait, IMAGES, podReady, psql } from "../support/node";
+import { LOCAL_IMAGES } from "../../cli/dev/node-config";
+import { defaultStorageClass, deleteNamespacesAndWait, podReady, psql } from "../support/node";
+import { runHks, type HksRun } from "../support/hks-cli";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
 const apps = kc.makeApiClient(k8s.AppsV1Api);
@@ -69,7 +68,7 @@ const statefulSet: k8s.V1StatefulSet = {
         containers: [
           {
             name: "postgres",
-            image: IMAGES.postgres,
+            image: LOCAL_IMAGES.postgres,
             imagePullPolicy: "Never",
             volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }],
             readinessProbe: { exec: { command: ["psql", "-U", "postgres", "-c", "SELECT 1"] }, periodSeconds: 2 },
@@ -87,22 +86,7 @@ const statefulSet: k8s.V1StatefulSet = {
   },
 };
 
-function hks(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(ROOT, "bin", "hks.js"), "-n", locNs, ...args],
-      { cwd: ROOT, env: process.env, maxBuffer: 16 << 20 },
-      (err, stdout, stderr) => {
-        resolve({
-          code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
-}
+const hks = (args: string[]): Promise<HksRun> => runHks(locNs, args);
 
 const ids = async (ns: string) =>
   (await psql(kc, ns, "postgres-0", "SELECT id FROM items ORDER BY id")).map((r) => Number(r[0]));

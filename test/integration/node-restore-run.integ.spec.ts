@@ -4,14 +4,12 @@
  * restored into another namespace with `hks`; the clone's Deployments become Available on the node,
  * and what the restored Pods serve and read comes from the restored ConfigMap and Secret.
  */
-import { execFile } from "node:child_process";
-import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminKubeConfig, createLocation, locationNamespace, rand } from "../support/backup-fixture";
 import { busyboxContainer, deleteNamespacesAndWait, deploymentAvailable, exec } from "../support/node";
+import { runHks, type HksRun } from "../support/hks-cli";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
 const apps = kc.makeApiClient(k8s.AppsV1Api);
@@ -20,22 +18,7 @@ const SRC = `run-src-${id}`;
 const CLONE = `run-clone-${id}`;
 const locNs = locationNamespace();
 
-function hks(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(ROOT, "bin", "hks.js"), "-n", locNs, ...args],
-      { cwd: ROOT, env: process.env, maxBuffer: 16 << 20 },
-      (err, stdout, stderr) => {
-        resolve({
-          code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
-}
+const hks = (args: string[]): Promise<HksRun> => runHks(locNs, args);
 
 const deployment = (name: string, replicas: number, spec: k8s.V1PodSpec): k8s.V1Deployment => ({
   metadata: { name, labels: { app: name } },

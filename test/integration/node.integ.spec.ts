@@ -7,6 +7,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubeExecutor } from "../../provider/kube/exec";
+import { busyboxContainer } from "../support/node";
 import { waitFor } from "../support/wait";
 
 const stack = inject("stack");
@@ -17,7 +18,6 @@ const apps = kc.makeApiClient(k8s.AppsV1Api);
 const storage = kc.makeApiClient(k8s.StorageV1Api);
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const ns = `node-${Date.now().toString(36)}`;
-const BUSYBOX = "localhost/hks-dev/busybox:latest";
 const node = stack.node!;
 
 function pod(name: string, command: string, volumes: { claim: string }[] = []): k8s.V1Pod {
@@ -26,13 +26,10 @@ function pod(name: string, command: string, volumes: { claim: string }[] = []): 
     spec: {
       terminationGracePeriodSeconds: 1,
       containers: [
-        {
-          name: "main",
-          image: BUSYBOX,
-          imagePullPolicy: "Never",
+        busyboxContainer("main", {
           command: ["sh", "-c", command],
           volumeMounts: volumes.map((v, i) => ({ name: `v${i}`, mountPath: "/data" })),
-        },
+        }),
       ],
       volumes: volumes.map((v, i) => ({ name: `v${i}`, persistentVolumeClaim: { claimName: v.claim } })),
     },
@@ -128,14 +125,7 @@ describe("local node (kubelet, containerd, CNI, CSI)", () => {
             metadata: { labels: { app: "web" } },
             spec: {
               terminationGracePeriodSeconds: 1,
-              containers: [
-                {
-                  name: "main",
-                  image: BUSYBOX,
-                  imagePullPolicy: "Never",
-                  command: ["sh", "-c", "sleep 3600"],
-                },
-              ],
+              containers: [busyboxContainer("main")],
             },
           },
         },

@@ -15,7 +15,14 @@ import { backupPlanHandler as handler } from "../../provider/handlers/backup-pla
 import { checkBackupPlan } from "../../provider/plan/plan";
 import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
 import type { BackupPlanInputs } from "../../provider/types";
-import { adminKubeConfig, createLocation, rand, readBackupObjects, readManifest } from "../support/backup-fixture";
+import {
+  adminKubeConfig,
+  createLocation,
+  rand,
+  readBackupObjects,
+  readManifest,
+  storedBackupNames,
+} from "../support/backup-fixture";
 import { containerProcess, runProcess, serviceAccountKubeconfig, type ProcessSpec } from "./plan-support";
 import { ENGINE_NODE_FLAGS } from "../../provider/node-flags";
 
@@ -30,13 +37,6 @@ let saKubeconfig: string;
 let main: ObjectStore;
 let offsite: ObjectStore;
 let offsiteIdentity: string;
-
-async function backups(store: ObjectStore): Promise<string[]> {
-  const names = new Set<string>();
-  for await (const e of store.list(STORE_LAYOUT.backupsPrefix))
-    names.add(STORE_LAYOUT.parseBackupKey(e.key)!.backupName);
-  return [...names].sort();
-}
 
 const run = (now: string) => runProcess(proc, { KUBECONFIG: saKubeconfig, HKS_NOW: now });
 
@@ -141,7 +141,7 @@ describe("hks run-plan as the CronJob's container, with the runner's ServiceAcco
       expect(held.stderr).toMatch(
         /plan "db" is already running: .* holds its run lock for hks-plan-db-29000001-abcde \(run r1\) since 2025-01-02T01:59:00.000Z/,
       );
-      expect(await backups(main)).toEqual(["db-20250101020000"]);
+      expect(await storedBackupNames(main)).toEqual(["db-20250101020000"]);
       const expired = await run("2025-01-02T08:00:00Z");
       expect(expired.code, expired.stdout + expired.stderr).toBe(0);
       expect(expired.stderr).toMatch(
@@ -157,7 +157,7 @@ describe("hks run-plan as the CronJob's container, with the runner's ServiceAcco
       expect(r.code, r.stdout + r.stderr).toBe(0);
     }
     // Primary: daily 3. Copy: last 2. Jan 2's backup ran at 08:00.
-    expect(await backups(main)).toEqual(["db-20250104020000", "db-20250105020000", "db-20250106020000"]);
-    expect(await backups(offsite)).toEqual(["db-20250105020000", "db-20250106020000"]);
+    expect(await storedBackupNames(main)).toEqual(["db-20250104020000", "db-20250105020000", "db-20250106020000"]);
+    expect(await storedBackupNames(offsite)).toEqual(["db-20250105020000", "db-20250106020000"]);
   }, 120_000);
 });

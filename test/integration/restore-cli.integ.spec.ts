@@ -3,7 +3,6 @@
  * with the stack's environment. Exit codes: 0 Completed, 2 PartiallyFailed, 1 Failed or bad input.
  * Needs `npx tsc -p .` first (bin/hks.js runs dist/).
  */
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -12,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { generateIdentity } from "../../provider/engine/archive/encrypt";
 import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
 import { createTestLocation, uniq, writeBackupFixture, type FixtureObject } from "../support/backup-fixture";
+import { runHks, type HksRun } from "../support/hks-cli";
 import { deleteNamespaces } from "../support/restore-source";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const stack = inject("stack");
 const kc = new k8s.KubeConfig();
 kc.loadFromDefault();
@@ -53,25 +52,7 @@ const OBJECTS = [
 ];
 
 /** Runs `hks` with the stack env; resolves with exit code and output. */
-function hks(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(ROOT, "bin", "hks.js"), "-n", LOC_NS, ...args],
-      { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 16 << 20 },
-      (err, stdout, stderr) => {
-        resolve({
-          code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
-}
+const hks = (args: string[], env: Record<string, string> = {}): Promise<HksRun> => runHks(LOC_NS, args, env);
 
 const target = (suffix: string) => {
   const ns = `${run}-${suffix}`;

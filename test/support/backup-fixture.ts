@@ -349,6 +349,16 @@ export async function createLocation(
   return { ...location, bucket };
 }
 
+/** The names of the backups a store holds (from its keys alone), sorted. */
+export async function storedBackupNames(store: ObjectStore): Promise<string[]> {
+  const names = new Set<string>();
+  for await (const e of store.list(STORE_LAYOUT.backupsPrefix)) {
+    const parsed = STORE_LAYOUT.parseBackupKey(e.key);
+    if (parsed) names.add(parsed.backupName);
+  }
+  return [...names].sort();
+}
+
 /** Reads a backup's manifest from the store. */
 export async function readManifest(store: ObjectStore, name: string): Promise<BackupManifest> {
   const buf = await store.tryGet(STORE_LAYOUT.backupManifestKey(name));

@@ -9,9 +9,6 @@ import type { StackInfo } from "../../cli/dev/stack";
 import { kubeExecutor, type ExecResult } from "../../provider/kube/exec";
 import { waitFor } from "./wait";
 
-/** Images built by scripts/test-infra/images.sh and imported into the node's containerd. */
-export const IMAGES = LOCAL_IMAGES;
-
 /** Runs `command` in a container through the API server and the kubelet (the hooks' own path). */
 export function exec(
   kc: k8s.KubeConfig,
@@ -151,7 +148,7 @@ export async function defaultStorageClass(kc: k8s.KubeConfig): Promise<k8s.V1Sto
 
 /** A busybox container that just waits (for exec), started with `sleep`; optional extra fields. */
 export function busyboxContainer(name: string, extra: Partial<k8s.V1Container> = {}): k8s.V1Container {
-  return { name, image: IMAGES.busybox, imagePullPolicy: "Never", command: ["sleep", "86400"], ...extra };
+  return { name, image: LOCAL_IMAGES.busybox, imagePullPolicy: "Never", command: ["sleep", "86400"], ...extra };
 }
 
 /**

@@ -1,17 +1,16 @@
 /**
- * The local node's images are named in five places that must agree: the build
- * (scripts/test-infra/images.sh), the node's sandbox and workload images (cli/dev/node-config.ts),
- * the sample app (cli/dev/sample-app.ts), the tests' pods (test/support/node.ts) and a BackupPlan's
- * default runner image (provider/plan/plan-runner.ts), which the runner image is tagged with so a
- * plan on the local environment needs no image setting.
+ * The local node's images are named in three places that must agree: the build
+ * (scripts/test-infra/images.sh), the node's sandbox and workload images (cli/dev/node-config.ts,
+ * which the sample app and the tests' pods use) and a BackupPlan's default runner image
+ * (provider/plan/plan-runner.ts), which the runner image is tagged with so a plan on the local
+ * environment needs no image setting.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { SANDBOX_IMAGE } from "../../../cli/dev/node-config";
+import { LOCAL_IMAGES, SANDBOX_IMAGE } from "../../../cli/dev/node-config";
 import { sampleAppObjects } from "../../../cli/dev/sample-app";
 import { defaultRunnerImage, RUNNER_IMAGE_REPOSITORY } from "../../../provider/plan/plan-runner";
-import { IMAGES } from "../../support/node";
 
 const root = path.resolve(__dirname, "../../..");
 // Continuation lines folded.
@@ -26,7 +25,7 @@ const built = new Map(
 
 describe("local node images", () => {
   it("every image the node and the tests use is built and exported as a tarball", () => {
-    for (const image of [SANDBOX_IMAGE, IMAGES.busybox, IMAGES.postgres]) {
+    for (const image of [SANDBOX_IMAGE, LOCAL_IMAGES.busybox, LOCAL_IMAGES.postgres]) {
       expect(built.get(image), image).toMatch(/\.tar$/);
     }
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { applyRetention } from "../../../../provider/engine/catalog/prune";
 import { STORE_LAYOUT, MemoryObjectStore } from "../../../../provider/store";
+import { storedBackupNames } from "../../../support/backup-fixture";
 type Phase = "Completed" | "PartiallyFailed" | "Failed";
 
 /** Writes a backup of `plan` the way runBackup/publish do: archive + manifest, or failure.json. */
@@ -33,12 +34,6 @@ async function backup(store: MemoryObjectStore, plan: string, at: string, phase:
   return name;
 }
 
-async function names(store: MemoryObjectStore): Promise<string[]> {
-  const out = new Set<string>();
-  for await (const e of store.list(STORE_LAYOUT.backupsPrefix)) out.add(STORE_LAYOUT.parseBackupKey(e.key)!.backupName);
-  return [...out].sort();
-}
-
 const day = (d: number, hh = "02") => `2025-03-${String(d).padStart(2, "0")}T${hh}:00:00Z`;
 
 describe("applyRetention on a memory store", () => {
@@ -48,7 +43,11 @@ describe("applyRetention on a memory store", () => {
     const r = await applyRetention(s, { plan: "daily", policy: { daily: 3 }, timeZone: "UTC" });
     expect(r.kept.map((k) => k.name)).toEqual(["daily-20250310020000", "daily-20250309020000", "daily-20250308020000"]);
     expect(r.pruned.map((p) => p.name)).toHaveLength(7);
-    expect(await names(s)).toEqual(["daily-20250308020000", "daily-20250309020000", "daily-20250310020000"]);
+    expect(await storedBackupNames(s)).toEqual([
+      "daily-20250308020000",
+      "daily-20250309020000",
+      "daily-20250310020000",
+    ]);
     expect(r.failed).toEqual([]);
   });
 
@@ -60,7 +59,7 @@ describe("applyRetention on a memory store", () => {
       const good = await backup(s, "daily", day(2));
       for (let d = 3; d <= 9; d++) await backup(s, "daily", day(d), "Failed");
       const r = await applyRetention(s, { plan: "daily", policy: { daily: 1 }, timeZone: "UTC" });
-      expect(await names(s)).toEqual([good, "daily-20250309020000"]);
+      expect(await storedBackupNames(s)).toEqual([good, "daily-20250309020000"]);
       expect(r.kept.find((k) => k.name === good)!.reasons).toContain("newest completed backup (always kept)");
       expect(r.warnings).toContain(`7 run(s) failed since the newest good backup "${good}"`);
     },
@@ -74,7 +73,7 @@ describe("applyRetention on a memory store", () => {
     await s.put(STORE_LAYOUT.backupResourcesKey("manual-backup"), "someone's");
     const r = await applyRetention(s, { plan: "daily", policy: { last: 1 }, timeZone: "UTC" });
     expect(r.pruned.map((p) => p.name)).toEqual(["daily-20250302020000", "daily-20250301020000"]);
-    expect(await names(s)).toEqual([
+    expect(await storedBackupNames(s)).toEqual([
       "daily-20250303020000",
       "daily-20250304020000",
       "manual-backup",
@@ -111,7 +110,7 @@ describe("applyRetention on a memory store", () => {
     expect(r.warnings).toContainEqual(
       expect.stringMatching(/"daily-20250301020000" would be pruned .* object lock has not expired/),
     );
-    expect(await names(s)).toContain("daily-20250301020000");
+    expect(await storedBackupNames(s)).toContain("daily-20250301020000");
   });
 
   it("a delete that fails is reported, the others go on", async () => {
@@ -130,7 +129,7 @@ describe("applyRetention on a memory store", () => {
     for (let d = 1; d <= 3; d++) await backup(s, "daily", day(d));
     const r = await applyRetention(s, { plan: "daily", policy: { last: 1 }, timeZone: "UTC", dryRun: true });
     expect(r.pruned).toHaveLength(2);
-    expect(await names(s)).toHaveLength(3);
+    expect(await storedBackupNames(s)).toHaveLength(3);
   });
 
   it("GFS over a quarter: the seed's daily 7, weekly 4, monthly 6", async () => {
@@ -155,6 +154,6 @@ describe("applyRetention on a memory store", () => {
       "20250330",
       "20250331",
     ]);
-    expect(await names(s)).toHaveLength(11);
+    expect(await storedBackupNames(s)).toHaveLength(11);
   });
 });

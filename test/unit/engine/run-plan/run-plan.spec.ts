@@ -16,6 +16,7 @@ import { KubeHttpError, type KubeReader } from "../../../../provider/kube/discov
 import type { LocationConfig } from "../../../../provider/kube/location-config";
 import { STORE_LAYOUT, MemoryObjectStore, type ObjectStore } from "../../../../provider/store";
 import { validateRetentionPolicy } from "../../../../provider/format/retention";
+import { storedBackupNames } from "../../../support/backup-fixture";
 
 /** A tiny API server: one namespace with two ConfigMaps, no pods, no CRDs. */
 function cannedReader(): KubeReader {
@@ -113,12 +114,6 @@ async function archivePaths(store: ObjectStore, m: BackupManifest, identity?: st
   const out: string[] = [];
   for await (const e of readArchive(src)) out.push(e.path);
   return out.sort();
-}
-
-async function backupNames(store: ObjectStore): Promise<string[]> {
-  const out = new Set<string>();
-  for await (const e of store.list(STORE_LAYOUT.backupsPrefix)) out.add(STORE_LAYOUT.parseBackupKey(e.key)!.backupName);
-  return [...out].sort();
 }
 
 describe("runPlan", () => {
@@ -231,12 +226,12 @@ describe("runPlan", () => {
       const r = await runPlan(spec(), w.deps(`2025-03-0${d}T02:00:00Z`));
       expect(runExitCode(r)).toBe(RUN_EXIT.ok);
     }
-    expect(await backupNames(w.stores.main!)).toEqual([
+    expect(await storedBackupNames(w.stores.main!)).toEqual([
       "daily-20250304020000",
       "daily-20250305020000",
       "daily-20250306020000",
     ]);
-    expect(await backupNames(w.stores.offsite!)).toEqual(["daily-20250305020000", "daily-20250306020000"]);
+    expect(await storedBackupNames(w.stores.offsite!)).toEqual(["daily-20250305020000", "daily-20250306020000"]);
   });
 
   it("a name taken in any location moves to -2", async () => {
@@ -260,7 +255,7 @@ describe("runPlan", () => {
     const err = await runPlan(spec(), w.deps("2025-03-01T02:00:00Z")).catch((e) => e);
     expect(err).toBeInstanceOf(RunLockedError);
     expect(err.message).toMatch(/other-pod.*since 2025-03-01T01:59:00.000Z/);
-    expect(await backupNames(w.stores.main!)).toEqual([]);
+    expect(await storedBackupNames(w.stores.main!)).toEqual([]);
   });
 
   it("a copy location that cannot be opened fails the run but not the primary's backup and retention", async () => {
@@ -272,7 +267,7 @@ describe("runPlan", () => {
       role: "copy",
       errors: [expect.stringMatching(/cannot open: storage location "offsite" is not recorded/)],
     });
-    expect(await backupNames(w.stores.main!)).toEqual(["daily-20250301020000"]);
+    expect(await storedBackupNames(w.stores.main!)).toEqual(["daily-20250301020000"]);
     expect(r.locations[0]!.retention).toBeDefined();
   });
 
@@ -301,8 +296,8 @@ describe("runPlan", () => {
       expect(r.phase).toBe("Failed");
       expect(runExitCode(r)).toBe(RUN_EXIT.failed);
       expect(await w.stores.main!.tryGet(STORE_LAYOUT.backupFailureKey("daily-20250302020000"))).toBeDefined();
-      expect(await backupNames(w.stores.offsite!)).toEqual(["daily-20250301020000"]);
-      expect(await backupNames(w.stores.main!)).toEqual(["daily-20250301020000", "daily-20250302020000"]);
+      expect(await storedBackupNames(w.stores.offsite!)).toEqual(["daily-20250301020000"]);
+      expect(await storedBackupNames(w.stores.main!)).toEqual(["daily-20250301020000", "daily-20250302020000"]);
       expect(formatRunSummary(r).join("\n")).toMatch(
         /backup daily-20250302020000 Failed[\s\S]*failure recorded at memory:\/\/main[\s\S]*result: failed \(exit 1\)/,
       );
