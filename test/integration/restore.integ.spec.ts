@@ -122,8 +122,15 @@ describe("restore into a new namespace (a clone)", () => {
     expect(reasons["a service-account token is valid only in the source cluster; the target issues its own"]).toEqual([
       `secrets/${SRC}/app-token`,
     ]);
-    expect(reasons["created by its controller ReplicaSet/web-rs, which recreates it"]).toEqual([
-      `pods/${SRC}/web-rs-abcde`,
+    // The Deployment's two pods and its ReplicaSet: their controllers recreate them in the target.
+    const byReplicaSet = Object.entries(reasons).filter(([reason]) =>
+      /^created by its controller ReplicaSet\/web-[a-z0-9]+, which recreates it$/.test(reason),
+    );
+    expect(byReplicaSet).toHaveLength(1);
+    expect(byReplicaSet[0][1]).toHaveLength(2);
+    for (const item of byReplicaSet[0][1]) expect(item).toMatch(new RegExp(`^pods/${SRC}/web-[a-z0-9]+-[a-z0-9]{5}$`));
+    expect(reasons["created by its controller Deployment/web, which recreates it"]).toEqual([
+      expect.stringMatching(new RegExp(`^replicasets.apps/${SRC}/web-[a-z0-9]+$`)),
     ]);
     // The CRD exists in this cluster already: skipped under policy none, not failed.
     expect(reasons["already exists in the target (existingResourcePolicy: none)"]).toContain(

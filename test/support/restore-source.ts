@@ -9,6 +9,7 @@ import type { RestoreResult } from "../../provider/engine/restore/types";
 import type { RestoreCluster } from "../../provider/kube/target-cluster";
 import type { FixtureObject } from "./backup-fixture";
 import { comparable, semanticDiff } from "./semantic-diff";
+import { waitFor } from "./wait";
 
 type Json = Record<string, any>;
 
@@ -237,29 +238,16 @@ export async function createSource(kc: k8s.KubeConfig, ns: string, crdGroup: str
       },
       data: { b: "2" },
     },
-    // A Pod its ReplicaSet controls: restore must skip it (the controller recreates it).
-    {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: {
-        name: "web-rs-abcde",
-        namespace: ns,
-        labels: { rs: "web" },
-        ownerReferences: [
-          {
-            apiVersion: "apps/v1",
-            kind: "ReplicaSet",
-            name: "web-rs",
-            uid: uids.get("ReplicaSet/web-rs"),
-            controller: true,
-            blockOwnerDeletion: true,
-          },
-        ],
-      },
-      spec: podSpec,
-    },
   ];
   for (const o of owned) await api.create(o as never);
+  // Pods a controller made, which restore must skip: the Deployment's own, once its ReplicaSet
+  // created them. (A hand-made pod owned by a ReplicaSet is deleted by the real controller.)
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  await waitFor(`2 pods of Deployment ${ns}/web`, 60_000, async () => {
+    const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: "app=web" });
+    const made = pods.items.filter((p) => p.metadata?.ownerReferences?.some((o) => o.kind === "ReplicaSet"));
+    return made.length === 2 ? made : undefined;
+  });
 }
 
 /** Fields the target assigns anew, so they legitimately differ between a source and its restore. */
