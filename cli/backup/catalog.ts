@@ -37,7 +37,7 @@ export function outputFormat(v: string | undefined, allowed: readonly string[]):
 }
 
 /** The locations a command looks at: the named one, else every one in the namespace. */
-async function locationsFor(
+export async function locationsFor(
   kc: k8s.KubeConfig,
   namespace: string,
   name: string | undefined,

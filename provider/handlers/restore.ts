@@ -11,7 +11,8 @@
 import { parseIdentityFile } from "../format/age-keys";
 import { lineProgress } from "../engine/progress";
 import { runRestore } from "../engine/restore/restore";
-import { cleanupRestore, prepareRestore } from "../prepare/restore";
+import { prepareRestore } from "../prepare/restore";
+import { cleanupRestore } from "../engine/restore/cleanup";
 import { KubeRestoreCluster } from "../kube/restore-cluster";
 import { deleteRestoreRecord, writeRestoreRecord } from "../prepare/restore-record";
 import { formatRestoreResult } from "../engine/restore/report";

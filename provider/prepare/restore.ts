@@ -3,7 +3,6 @@
  * `hks restore create`), so they restore the same way: the storage location as recorded in the
  * TARGET cluster (a ReadOnly location is fine: a restore only reads), its store, the backup to read
  * (named, or the newest Completed one of a plan), the target cluster port and the engine's options.
- * Also the clean-up of a clone, shared by the handler's create (on failure) and delete.
  */
 import type * as k8s from "@kubernetes/client-node";
 import { InputError } from "../errors";
@@ -11,16 +10,13 @@ import { resolveLocationConfig, type LocationConfig } from "../kube/location-con
 import { openLocationStore } from "./location-store";
 import type { ObjectStore } from "../store";
 import { KubeRestoreCluster } from "../kube/restore-cluster";
-import { deleteCreatedNamespaces } from "../engine/restore/namespaces";
 import { latestBackupOfPlan } from "../engine/catalog/latest-of-plan";
 import type { RestoreDeps } from "../engine/restore/restore";
-import { SNAPSHOT_API } from "../engine/restore/volumes";
 import { BackupNotRestorableError, readBackupManifest } from "../engine/catalog/read-verified";
-import type { CreatedNamespace, RestoreOptions } from "../engine/restore/types";
+import type { RestoreOptions } from "../engine/restore/types";
 import type { ProgressSink } from "../engine/progress";
 import type { RestoreInputs } from "../types";
 import { runPreparation } from "./fields";
-import type { RestoreCluster } from "../kube/target-cluster";
 
 /** What a restore reads from and writes to. */
 export interface RestoreContext {
@@ -120,30 +116,4 @@ export async function prepareRestore(
     else await assertRestorable(rc.deps.store, rc.backupName, "backup");
     return { ...rc, options: restoreOptionsOf(i, rc.backupName, run) };
   });
-}
-
-/** How long a clean-up waits for deleted namespaces to be gone. */
-export const CLEANUP_TIMEOUT_MS = 5 * 60_000;
-
-/**
- * Deletes what a restore created as a whole: the namespaces it created (that incarnation only, by
- * uid; their content goes with them) and the pre-bound VolumeSnapshotContents (Retain, so the
- * source's snapshots stay). Objects restored into namespaces that existed before are kept. Throws
- * when a namespace is still there at the deadline (so Pulumi keeps the resource and can retry).
- */
-export async function cleanupRestore(
-  cluster: RestoreCluster,
-  created: { namespaces: readonly CreatedNamespace[]; snapshotContents: readonly string[] },
-  timeoutMs = CLEANUP_TIMEOUT_MS,
-  signal?: AbortSignal,
-): Promise<string[]> {
-  const left = await deleteCreatedNamespaces(cluster, created.namespaces, timeoutMs, signal);
-  for (const name of created.snapshotContents)
-    await cluster.delete({ apiVersion: SNAPSHOT_API, kind: "VolumeSnapshotContent", name });
-  if (left.length)
-    throw new Error(
-      `namespaces ${left.join(", ")} were asked to be deleted but still exist after ` +
-        `${Math.round(timeoutMs / 1000)}s (finalizers?); check 'kubectl get ns ${left[0]} -o yaml' and retry`,
-    );
-  return created.namespaces.map((n) => n.name);
 }

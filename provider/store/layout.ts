@@ -8,6 +8,7 @@
  * <prefix>/hks/v1/backups/<backup-name>/volumes.json
  * <prefix>/hks/v1/backups/<backup-name>/manifest.json     written LAST: its presence means complete
  * <prefix>/hks/v1/backups/<backup-name>/failure.json      instead of the manifest, when the backup failed
+ * <prefix>/hks/v1/backups/<backup-name>/drills/<drill>/<run-id>.json   a restore drill's result
  * <prefix>/hks/v1/locks/<plan>.json
  * ```
  */
@@ -105,6 +106,19 @@ export interface ParsedBackupKey {
   readonly file: BackupFile;
 }
 
+/** What `parseDrillKey` finds in a drill record's key. */
+export interface ParsedDrillKey {
+  readonly backupName: string;
+  readonly drill: string;
+  readonly runId: string;
+}
+
+/** A drill run's id: its start time (UTC, to the second, so keys sort by time) and a random part. */
+const RUN_ID = /^\d{8}t\d{6}z-[a-z0-9]{4,8}$/;
+
+/** True when `id` has the shape {@link RUN_ID} gives run ids. */
+export const isRunId = (id: string): boolean => RUN_ID.test(id);
+
 /** Key builders and parsers for one location prefix; every function is pure. */
 export interface StoreLayout {
   /** The normalised prefix (no leading or trailing '/'; may be empty). */
@@ -130,7 +144,14 @@ export interface StoreLayout {
   /** Splits a backup object key into backup name and file; `undefined` for any other key. */
   parseBackupKey(key: string): ParsedBackupKey | undefined;
   /**
-   * True when `key` is one this layout writes (a backup file or a lock). Use it on a listing of
+   * The result of one run of a restore drill, beside the backup it restored (deleted with it).
+   * Throws InputError for an invalid backup or drill name or run id.
+   */
+  drillRecordKey(backupName: string, drill: string, runId: string): string;
+  /** Splits a drill record's key; `undefined` for any other key. */
+  parseDrillKey(key: string): ParsedDrillKey | undefined;
+  /**
+   * True when `key` is one this layout writes (a backup file, a drill record or a lock). Use it on a listing of
    * `rootPrefix` to reject a location whose `hks/` folder holds foreign objects (velero `IsValid`).
    */
   isValidLayoutKey(key: string): boolean;
@@ -162,6 +183,15 @@ export function createLayout(prefix = ""): StoreLayout {
     return { backupName, file: file as BackupFile };
   };
 
+  const parseDrillKey = (key: string): ParsedDrillKey | undefined => {
+    if (!key.startsWith(backupsPrefix) || !key.endsWith(".json")) return undefined;
+    const rest = key.slice(backupsPrefix.length, -".json".length).split("/");
+    if (rest.length !== 4 || rest[1] !== "drills") return undefined;
+    const [backupName, , drill, runId] = rest as [string, string, string, string];
+    if (nameProblem(backupName) !== undefined || nameProblem(drill) !== undefined || !isRunId(runId)) return undefined;
+    return { backupName, drill, runId };
+  };
+
   const isLockKey = (key: string): boolean => {
     if (!key.startsWith(locksPrefix) || !key.endsWith(".json")) return false;
     const plan = key.slice(locksPrefix.length, -".json".length);
@@ -184,7 +214,15 @@ export function createLayout(prefix = ""): StoreLayout {
       return `${locksPrefix}${plan}.json`;
     },
     parseBackupKey,
-    isValidLayoutKey: (key: string) => parseBackupKey(key) !== undefined || isLockKey(key),
+    drillRecordKey: (name: string, drill: string, runId: string) => {
+      assertValidName(drill, "drill");
+      if (!isRunId(runId))
+        throw new InputError("runId", `"${runId}" is not a drill run id (e.g. 20261202t103000z-a1b2)`);
+      return `${backupPrefix(name)}drills/${drill}/${runId}.json`;
+    },
+    parseDrillKey,
+    isValidLayoutKey: (key: string) =>
+      parseBackupKey(key) !== undefined || parseDrillKey(key) !== undefined || isLockKey(key),
   });
 }
 

@@ -7,10 +7,35 @@ import { InputError } from "../../errors";
 import { STORE_LAYOUT, type ObjectStore } from "../../store";
 import type { BackupManifest } from "../../format/manifest";
 
-/** Returns the name of the newest Completed backup of `plan` in `store`; InputError when none. */
-export async function latestBackupOfPlan(store: ObjectStore, plan: string): Promise<string> {
-  let best: { name: string; completedAt: string } | undefined;
-  let seen = 0;
+/** A backup as the choice of "the newest Completed one" sees it. */
+export interface BackupCandidate {
+  readonly name: string;
+  readonly phase?: string;
+  readonly completedAt?: string;
+}
+
+/**
+ * True when `a` is newer than `b`: later completedAt; the name breaks ties so the choice is stable.
+ * ISO-8601 UTC timestamps order as strings.
+ */
+export function isNewer(a: { name: string; completedAt: string }, b: { name: string; completedAt: string }): boolean {
+  return a.completedAt > b.completedAt || (a.completedAt === b.completedAt && a.name > b.name);
+}
+
+/** The newest Completed candidate, or undefined. */
+export function newestCompleted<T extends BackupCandidate>(candidates: Iterable<T>): T | undefined {
+  let best: (T & { completedAt: string }) | undefined;
+  for (const c of candidates) {
+    if (c.phase !== "Completed" || typeof c.completedAt !== "string") continue;
+    const dated = c as T & { completedAt: string };
+    if (!best || isNewer(dated, best)) best = dated;
+  }
+  return best;
+}
+
+/** Every backup of `plan` in `store` that has a readable manifest (any phase). */
+export async function backupsOfPlan(store: ObjectStore, plan: string): Promise<BackupCandidate[]> {
+  const candidates: BackupCandidate[] = [];
   for await (const entry of store.list(STORE_LAYOUT.backupsPrefix)) {
     const parsed = STORE_LAYOUT.parseBackupKey(entry.key);
     if (!parsed || parsed.file !== "manifest.json") continue;
@@ -23,25 +48,26 @@ export async function latestBackupOfPlan(store: ObjectStore, plan: string): Prom
       continue; // a damaged manifest is not a candidate; restoring it by name reports the damage
     }
     if (m.plan !== plan) continue;
-    seen++;
-    if (m.phase !== "Completed" || typeof m.completedAt !== "string") continue;
-    // ISO-8601 UTC timestamps order as strings; the name breaks ties so the choice is stable.
-    if (
-      !best ||
-      m.completedAt > best.completedAt ||
-      (m.completedAt === best.completedAt && parsed.backupName > best.name)
-    ) {
-      best = { name: parsed.backupName, completedAt: m.completedAt };
-    }
+    candidates.push({ name: parsed.backupName, phase: m.phase, completedAt: m.completedAt });
   }
-  if (!best) {
-    throw new InputError(
-      "plan",
-      seen
-        ? `plan "${plan}" has ${seen} backup(s) in ${store.describe()} but none Completed; name a backup ` +
-            `explicitly with the backup input`
-        : `plan "${plan}" has no backups in ${store.describe()}; check the plan name and the storage location`,
-    );
-  }
+  return candidates;
+}
+
+/** The InputError on `plan` when it has no Completed backup: says whether it has any at all. */
+export function noCompletedBackup(store: ObjectStore, plan: string, seen: number): InputError {
+  return new InputError(
+    "plan",
+    seen
+      ? `plan "${plan}" has ${seen} backup(s) in ${store.describe()} but none Completed; name a backup ` +
+          `explicitly with the backup input`
+      : `plan "${plan}" has no backups in ${store.describe()}; check the plan name and the storage location`,
+  );
+}
+
+/** Returns the name of the newest Completed backup of `plan` in `store`; InputError when none. */
+export async function latestBackupOfPlan(store: ObjectStore, plan: string): Promise<string> {
+  const candidates = await backupsOfPlan(store, plan);
+  const best = newestCompleted(candidates);
+  if (!best) throw noCompletedBackup(store, plan, candidates.length);
   return best.name;
 }

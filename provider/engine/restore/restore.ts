@@ -58,6 +58,7 @@ function transformOptionsOf(opts: RestoreOptions, manifest: BackupManifest): Tra
     selector: opts.selector ? parseLabelSelector(opts.selector) : undefined,
     patches: opts.patches,
     preserveNodePorts: opts.preserveNodePorts,
+    namespacedOnly: opts.namespacedOnly,
   };
 }
 

@@ -29,6 +29,8 @@ export interface RestoreOptions {
   readonly restoreVolumes?: boolean;
   /** Keep Services' node ports. @default false */
   readonly preserveNodePorts?: boolean;
+  /** Restore nothing cluster-scoped but the mapped Namespaces (restore drills). @default false */
+  readonly namespacedOnly?: boolean;
   readonly patches?: readonly RestorePatch[];
   /** age identities (AGE-SECRET-KEY-1...) for an encrypted backup. Never logged or recorded. */
   readonly identities?: readonly string[];

@@ -6,7 +6,7 @@
  * Steps, in order (each numbered step may end the decision):
  * 1. The object must be what its archive path says (else the archive is refused: IntegrityError).
  * 2. Namespace scope: an object outside the backup's namespaces refuses the archive; one outside the
- *    restore's `includeNamespaces` is skipped.
+ *    restore's `includeNamespaces` is skipped, and so is a cluster-scoped one under `namespacedOnly`.
  * 3. Sanitize again, defensively (the archive is untrusted input).
  * 4. Filters: resource types (include/exclude), label selector.
  * 5. Skip rules (rules.ts): events, endpoints, controller-owned objects, tokens, ...
@@ -54,7 +54,13 @@ export interface TransformOptions {
   readonly patches?: readonly RestorePatch[];
   /** Keep Services' node ports (restoring into another cluster). @default false */
   readonly preserveNodePorts?: boolean;
+  /** Restore nothing cluster-scoped but the mapped Namespaces (a drill touches only its own). @default false */
+  readonly namespacedOnly?: boolean;
 }
+
+/** Why a cluster-scoped object is left out under `namespacedOnly`. */
+export const NAMESPACED_ONLY_REASON =
+  "cluster-scoped, and this restore (a drill) changes nothing outside its own namespaces";
 
 /** An owner reference to re-attach once the owner exists in the target (its uid is unknown yet). */
 export interface PendingOwner {
@@ -163,6 +169,7 @@ export function transformObject(raw: unknown, ref: ArchiveObjectRef, opts: Trans
   if (scopeNs !== undefined && opts.includeNamespaces && !opts.includeNamespaces.includes(scopeNs)) {
     return { action: "skip", reason: "namespace not included in this restore" };
   }
+  if (opts.namespacedOnly && scopeNs === undefined) return { action: "skip", reason: NAMESPACED_ONLY_REASON };
   const o = sanitizeObject(source, { keepStatus: true }) as KubeObject;
   if (opts.includeResources?.length && !opts.includeResources.some((e) => matchesResourceFilter(e, ref))) {
     return { action: "skip", reason: "resource type not in includeResources" };

@@ -356,6 +356,42 @@ describe("transformObject: filters", () => {
     const ns = obj("v1", "Namespace", "namespaces", "prod", undefined);
     expect(transformObject(ns.o, ns.ref, { ...NO_OPTS, includeNamespaces: ["other"] }).action).toBe("skip");
   });
+
+  it("namespacedOnly (drills) skips every cluster-scoped object but the included, mapped Namespaces", () => {
+    const opts: TransformOptions = {
+      namespaceMapping: { prod: "drill-x-prod" },
+      includeNamespaces: ["prod"],
+      namespacedOnly: true,
+    };
+    const ns = obj("v1", "Namespace", "namespaces", "prod", undefined);
+    expect(restored(transformObject(ns.o, ns.ref, opts)).metadata.name).toBe("drill-x-prod");
+    const other = obj("v1", "Namespace", "namespaces", "other", undefined);
+    expect(transformObject(other.o, other.ref, opts)).toEqual({
+      action: "skip",
+      reason: "namespace not included in this restore",
+    });
+    for (const cluster of [
+      obj("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", "reader", undefined),
+      obj(
+        "apiextensions.k8s.io/v1",
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        "w.example.com",
+        undefined,
+      ),
+      obj("storage.k8s.io/v1", "StorageClass", "storageclasses", "fast", undefined),
+    ]) {
+      const d = transformObject(cluster.o, cluster.ref, opts);
+      expect(d.action).toBe("skip");
+      expect((d as { reason: string }).reason).toMatch(
+        /^cluster-scoped, and this restore \(a drill\) changes nothing outside/,
+      );
+      // Without the option the same object is restored.
+      expect(transformObject(cluster.o, cluster.ref, { namespaceMapping: {} }).action).toBe("restore");
+    }
+    const cm = obj("v1", "ConfigMap", "configmaps", "settings", "prod");
+    expect(restored(transformObject(cm.o, cm.ref, opts)).metadata.namespace).toBe("drill-x-prod");
+  });
 });
 
 describe("transformObject: patches", () => {

@@ -1,0 +1,37 @@
+/**
+ * Everything a drill run needs before the engine runs, for every front end (`hks drill run` today,
+ * the drill's CronJob and resource next): the storage location as recorded in the cluster, its
+ * store, and the cluster ports the drill acts through.
+ */
+import type * as k8s from "@kubernetes/client-node";
+import type { DrillSpec } from "../format/drill";
+import type { DrillDeps } from "../engine/drill/drill";
+import { resolveLocationConfig } from "../kube/location-config";
+import { KubeRestoreCluster } from "../kube/restore-cluster";
+import { kubeDrillCluster } from "../kube/drill-cluster";
+import { kubeExecutor } from "../kube/exec";
+import { openLocationStore } from "./location-store";
+import { runPreparation } from "./fields";
+
+/**
+ * Opens the drill's location (by name, else the namespace's default) in `namespace`. InputErrors
+ * name `fieldOf(field)`.
+ */
+export async function prepareDrill(
+  kc: k8s.KubeConfig,
+  spec: DrillSpec,
+  namespace: string,
+  run: { log?: (line: string) => void; fieldOf?: (path: string) => string } = {},
+): Promise<DrillDeps> {
+  return runPreparation(run.fieldOf, async () => {
+    const location = await resolveLocationConfig(kc, namespace, spec.storageLocation, "storageLocation");
+    return {
+      store: await openLocationStore(kc, location),
+      storageLocation: location.name,
+      cluster: new KubeRestoreCluster(kc),
+      workloads: kubeDrillCluster(kc),
+      executor: kubeExecutor(kc),
+      log: run.log,
+    };
+  });
+}
