@@ -34,14 +34,20 @@ export interface RuleDefinition<C> {
   ) => { resource: PolicyResource; message: string }[];
 }
 
-export type HksKind = "BackupStorageLocation" | "BackupPlan" | "Backup" | "Restore";
+export type HksKind = "BackupStorageLocation" | "BackupPlan" | "Backup" | "Restore" | "RestoreDrill";
 
 /** The hks kind of a resource, or undefined for other resources. */
 export function kindOf(r: PolicyResource): HksKind | undefined {
   const m = /^pulumi-nodejs:dynamic\/hks:(\w+)$/.exec(r.type);
   const k =
     m?.[1] ?? (r.type.startsWith("pulumi-nodejs:dynamic") ? (r.props.resourceKind as string | undefined) : undefined);
-  return k === "BackupStorageLocation" || k === "BackupPlan" || k === "Backup" || k === "Restore" ? k : undefined;
+  return k === "BackupStorageLocation" ||
+    k === "BackupPlan" ||
+    k === "Backup" ||
+    k === "Restore" ||
+    k === "RestoreDrill"
+    ? k
+    : undefined;
 }
 
 const obj = (v: unknown): Record<string, unknown> =>
@@ -335,6 +341,30 @@ const verifiedBackups: RuleDefinition<Record<string, never>> = {
   },
 };
 
+const restoreDrills: RuleDefinition<Record<string, never>> = {
+  name: "hks-restore-drills",
+  description:
+    "A backup you never restored is a hope: every plan has a restore drill (a RestoreDrill of the plan or of one " +
+    "of its backups) proving its backups restore and the application comes up.",
+  enforcementLevel: "advisory",
+  defaults: {},
+  configSchema: { properties: {} },
+  validateStack(resources) {
+    const drills = resources.filter((x) => kindOf(x) === "RestoreDrill");
+    // A drill of the plan, or of one of its backups (named `<plan>-<YYYYMMDDHHMMSS>`).
+    const drilled = (plan: string) =>
+      drills.some((d) => str(d.props.plan) === plan || str(d.props.backupName)?.startsWith(`${plan}-`));
+    return resources
+      .filter((r) => kindOf(r) === "BackupPlan" && !drilled(str(r.props.planName) ?? r.name))
+      .map((plan) => ({
+        resource: plan,
+        message:
+          `plan "${plan.name}" has no restore drill: add a RestoreDrill with plan: <this plan> (it restores the ` +
+          `newest backup into a throwaway namespace and checks the app), or run 'hks drill run' on a schedule`,
+      }));
+  },
+};
+
 /** Every rule of the pack, in the order they are reported. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rules over different resource shapes
 export const RULES: readonly RuleDefinition<any>[] = [
@@ -347,6 +377,7 @@ export const RULES: readonly RuleDefinition<any>[] = [
   requiredLabels,
   complianceObjectLock,
   verifiedBackups,
+  restoreDrills,
 ];
 
 /** The rule's config: its defaults overridden by the keys a pack config gives. */

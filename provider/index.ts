@@ -16,6 +16,7 @@ const HANDLERS: Record<ResourceKind, () => AnyHandler> = {
   BackupPlan: () => require("./handlers/backup-plan").backupPlanHandler,
   Backup: () => require("./handlers/backup").backupHandler,
   Restore: () => require("./handlers/restore").restoreHandler,
+  RestoreDrill: () => require("./handlers/restore-drill").restoreDrillHandler,
 };
 
 /** Deadlines of the pure and read-only methods, in milliseconds. */

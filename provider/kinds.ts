@@ -2,7 +2,7 @@
  * Resource kinds and their Pulumi type tokens. The tokens are permanent: state, policies and tests
  * match on them (`pulumi-nodejs:dynamic/hks:<Kind>`); renaming one needs an alias.
  */
-export const RESOURCE_KINDS = ["BackupStorageLocation", "BackupPlan", "Backup", "Restore"] as const;
+export const RESOURCE_KINDS = ["BackupStorageLocation", "BackupPlan", "Backup", "Restore", "RestoreDrill"] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 /** The `module` part of every type token. */

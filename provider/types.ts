@@ -331,3 +331,66 @@ export interface BackupPlanOutputs extends BackupPlanInputs {
   /** Out-of-band changes found by the last refresh; a non-empty list makes the next `up` repair them. */
   drift: string[];
 }
+
+/** A drill check as the RestoreDrill resource takes it (plan/drill.ts validates and applies defaults). */
+export interface RestoreDrillCheckInputs {
+  name: string;
+  exec?: {
+    namespace?: string;
+    pod?: string;
+    selector?: string;
+    container?: string;
+    command: string[];
+    expect?: { exitCode?: number; stdout?: string; stdoutMatches?: string };
+  };
+  http?: {
+    namespace?: string;
+    service: string;
+    port: string | number;
+    path?: string;
+    expect?: { status?: number; bodyContains?: string };
+  };
+  timeoutSeconds?: number;
+}
+
+export interface RestoreDrillInputs {
+  resourceKind: "RestoreDrill";
+  /** The drill's name (records are kept per name); default: the Pulumi resource name. */
+  drillName: string;
+  /** A backup name, or `plan`. */
+  backupName?: string;
+  plan?: string;
+  pick?: "newest" | "random";
+  windowDays?: number;
+  storageLocation?: string;
+  /** Namespace where the location is recorded. */
+  locationNamespace: string;
+  namespacePrefix?: string;
+  includeNamespaces?: string[];
+  restoreVolumes?: boolean;
+  checks?: RestoreDrillCheckInputs[];
+  deadlineSeconds?: number;
+  keepOnFailure?: boolean;
+  /** Any change of these values runs the drill again (e.g. a date, or the newest backup's name). */
+  triggers?: unknown[];
+  /** age identity file content for an encrypted backup (secret). */
+  identity?: string;
+  kubeconfig?: string;
+  context?: string;
+}
+
+export interface RestoreDrillOutputs extends RestoreDrillInputs {
+  phase: "Passed";
+  runId: string;
+  /** The backup the drill restored. */
+  drilledBackup: string;
+  storageLocationName: string;
+  /** Seconds from the restore's start until every workload was healthy. */
+  rtoSeconds: number;
+  objectsRestored: number;
+  checkResults: { name: string; passed: boolean; output: string }[];
+  /** Where the record is, e.g. `s3://bucket/prefix/hks/v1/backups/<b>/drills/<drill>/<run>.json`. */
+  recordUrl: string;
+  startedAt: string;
+  completedAt: string;
+}

@@ -14,6 +14,7 @@ const RESOURCES = [
   { file: "sdk/backup-plan.ts", cls: "BackupPlan", args: "BackupPlanArgs" },
   { file: "sdk/backup.ts", cls: "Backup", args: "BackupArgs" },
   { file: "sdk/restore.ts", cls: "Restore", args: "RestoreArgs" },
+  { file: "sdk/restore-drill.ts", cls: "RestoreDrill", args: "RestoreDrillArgs" },
 ];
 
 function jsdoc(node, sf) {

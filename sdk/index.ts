@@ -31,3 +31,10 @@ export type {
   BackupPlanRunnerArgs,
   PlanLocation,
 } from "./backup-plan";
+export { RestoreDrill } from "./restore-drill";
+export type {
+  RestoreDrillArgs,
+  RestoreDrillCheckArgs,
+  RestoreDrillExecCheckArgs,
+  RestoreDrillHttpCheckArgs,
+} from "./restore-drill";

@@ -18,7 +18,8 @@ import { openLocationStore } from "../../provider/prepare/location-store";
 import { locationsFor } from "../backup/catalog";
 import { readIdentities } from "../restore/options";
 import { cliProgress, globalOptions, kubeConfigFor, printTable } from "../context";
-import { describeDrill, DRILL_EXIT_CODE, DRILL_HEADERS, drillRows } from "./format";
+import { describeDrill } from "../../provider/engine/drill/report";
+import { DRILL_EXIT_CODE, DRILL_HEADERS, drillRows } from "./format";
 
 interface RunFlags {
   file?: string;

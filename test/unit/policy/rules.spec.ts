@@ -195,11 +195,44 @@ describe("hks-verified-backups", () => {
   });
 });
 
+describe("hks-restore-drills", () => {
+  const drills = (resources: PolicyResource[]) =>
+    rule("hks-restore-drills").validateStack!(resources, {}).map((v) => `${v.resource.name}: ${v.message}`);
+  const plan = (name: string) => res("BackupPlan", name, { planName: name });
+
+  it.each([
+    { name: "a plan without any drill", extra: [], want: 1 },
+    { name: "a drill of the plan", extra: [res("RestoreDrill", "d", { plan: "daily" })], want: 0 },
+    {
+      name: "a drill of one of its backups",
+      extra: [res("RestoreDrill", "d", { backupName: "daily-20261202020000" })],
+      want: 0,
+    },
+    { name: "a drill of another plan", extra: [res("RestoreDrill", "d", { plan: "weekly" })], want: 1 },
+    {
+      name: "a drill of another plan's backup",
+      extra: [res("RestoreDrill", "d", { backupName: "dailyx-1" })],
+      want: 1,
+    },
+    { name: "a drill whose backup is not known yet (preview)", extra: [res("RestoreDrill", "d", {})], want: 1 },
+  ])("$name: $want violation(s)", ({ extra, want }) => {
+    const out = drills([plan("daily"), ...extra]);
+    expect(out).toHaveLength(want);
+    if (want)
+      expect(out[0]).toBe(
+        `daily: plan "daily" has no restore drill: add a RestoreDrill with plan: <this plan> (it restores the newest ` +
+          `backup into a throwaway namespace and checks the app), or run 'hks drill run' on a schedule`,
+      );
+  });
+
+  it("RestoreDrill is an hks kind", () => expect(kindOf(res("RestoreDrill", "d", {}))).toBe("RestoreDrill"));
+});
+
 describe("the pack wiring", () => {
   it("exposes every rule once, each with a description and a valid enforcement level", () => {
     const names = RULES.map((r) => r.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toHaveLength(9);
+    expect(names).toHaveLength(10);
     for (const r of RULES) {
       expect(r.description.length).toBeGreaterThan(20);
       expect(["advisory", "mandatory"]).toContain(r.enforcementLevel);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { describeDrill, drillRows } from "../../../../cli/drill/format";
+import { drillRows } from "../../../../cli/drill/format";
+import { describeDrill } from "../../../../provider/engine/drill/report";
 import type { DrillRecord } from "../../../../provider/format/drill";
 
 const passed: DrillRecord = {

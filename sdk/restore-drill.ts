@@ -1,0 +1,185 @@
+/**
+ * The RestoreDrill resource class and its typed Args. No I/O here: the provider side lives in
+ * provider/handlers/restore-drill.ts and is reached through the serialized stub of sdk/dynamic.ts.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { RestoreDrillInputs, RestoreDrillOutputs } from "../provider/types";
+import { dynamicProvider } from "./dynamic";
+import type { RestorableBackup, RestoreLocation } from "./restore";
+import type { BackupPlanLike } from "./backup";
+
+/** A command run in a restored pod; the check passes when the exit code (and output, if asked) match. */
+export interface RestoreDrillExecCheckArgs {
+  /** Source namespace of the pod (the drill maps it to its own). @default the backup's only namespace */
+  readonly namespace?: pulumi.Input<string>;
+  /** The pod's name, e.g. `"postgres-0"`. Exactly one of `pod` and `selector`. */
+  readonly pod?: pulumi.Input<string>;
+  /** Label selector of the pod, e.g. `"app=postgres-db"` (the first Ready one). */
+  readonly selector?: pulumi.Input<string>;
+  /** @default the pod's first container */
+  readonly container?: pulumi.Input<string>;
+  /** argv, e.g. `["psql", "-U", "postgres", "-At", "-c", "select count(*) > 0 from orders"]`; no shell. */
+  readonly command: pulumi.Input<pulumi.Input<string>[]>;
+  /** What passes. @default `{ exitCode: 0 }` */
+  readonly expect?: pulumi.Input<{
+    /** Expected exit code (0-255). @default 0 */
+    exitCode?: pulumi.Input<number>;
+    /** Expected stdout, compared after trimming white space. */
+    stdout?: pulumi.Input<string>;
+    /** A regular expression (JavaScript syntax) stdout must match. */
+    stdoutMatches?: pulumi.Input<string>;
+  }>;
+}
+
+/** An HTTP GET against a restored Service, sent through the API server's service proxy. */
+export interface RestoreDrillHttpCheckArgs {
+  /** Source namespace of the Service. @default the backup's only namespace */
+  readonly namespace?: pulumi.Input<string>;
+  /** The Service's name. */
+  readonly service: pulumi.Input<string>;
+  /** The Service port's name or number. */
+  readonly port: pulumi.Input<string | number>;
+  /** @default "/" */
+  readonly path?: pulumi.Input<string>;
+  /** What passes. @default `{ status: 200 }` */
+  readonly expect?: pulumi.Input<{
+    /** Expected HTTP status. @default 200 */
+    status?: pulumi.Input<number>;
+    /** Text the body must contain. */
+    bodyContains?: pulumi.Input<string>;
+  }>;
+}
+
+/** One check of a drill: exactly one of `exec` and `http`. */
+export interface RestoreDrillCheckArgs {
+  /** A short name for results, e.g. `"orders-count"`; unique within the drill. */
+  readonly name: pulumi.Input<string>;
+  readonly exec?: pulumi.Input<RestoreDrillExecCheckArgs>;
+  readonly http?: pulumi.Input<RestoreDrillHttpCheckArgs>;
+  /** Seconds the check may take (1-3600). @default 60 */
+  readonly timeoutSeconds?: pulumi.Input<number>;
+}
+
+/** Arguments of a {@link RestoreDrill}. */
+export interface RestoreDrillArgs {
+  /** The backup to drill: a `Backup` resource or a backup name. Exactly one of `backup` and `plan`. */
+  readonly backup?: pulumi.Input<string> | RestorableBackup;
+  /** Drill a backup of this plan (a `BackupPlan` resource or a plan name), chosen by `pick`. */
+  readonly plan?: pulumi.Input<string> | BackupPlanLike;
+  /** With `plan`: `"newest"` Completed backup, or a `"random"` Completed one from the last `windowDays`.
+   * @default "newest" */
+  readonly pick?: pulumi.Input<"newest" | "random">;
+  /** With `pick: "random"`: how far back, in days (1-3660). @default 7 */
+  readonly windowDays?: pulumi.Input<number>;
+  /** Where the backup is read from: a `BackupStorageLocation` resource or its name. @default the `Backup` resource's
+   * location, else the default location */
+  readonly storageLocation?: pulumi.Input<string> | RestoreLocation;
+  /** Namespace where the location is recorded. @default the location's or backup's, else "hks-system" */
+  readonly locationNamespace?: pulumi.Input<string>;
+  /** Drill namespaces are `<prefix>-<random>-<source namespace>` (at most 20 characters). @default "drill" */
+  readonly namespacePrefix?: pulumi.Input<string>;
+  /** Source namespaces to restore. @default every namespace of the backup */
+  readonly includeNamespaces?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Restore claims from the backup's VolumeSnapshots. @default true */
+  readonly restoreVolumes?: pulumi.Input<boolean>;
+  /** Run in order once every workload is healthy. @default none: health alone decides */
+  readonly checks?: pulumi.Input<pulumi.Input<RestoreDrillCheckArgs>[]>;
+  /** Restore, health and checks must finish within this many seconds (10-86400). @default 600 */
+  readonly deadlineSeconds?: pulumi.Input<number>;
+  /** Keep a failed drill's namespaces for inspection. @default false */
+  readonly keepOnFailure?: pulumi.Input<boolean>;
+  /** Values whose change runs the drill again on the next `pulumi up` (e.g. a date). @default none */
+  readonly triggers?: pulumi.Input<unknown[]>;
+  /** The drill's name: its records are kept per name. @default the resource name */
+  readonly name?: pulumi.Input<string>;
+  /** age identity file content (AGE-SECRET-KEY-1...) for an encrypted backup; made secret. @default none */
+  readonly identity?: pulumi.Input<string>;
+  /** Content of a kubeconfig file for the cluster the drill restores into (made secret). @default KUBECONFIG, then
+   * in-cluster */
+  readonly kubeconfig?: pulumi.Input<string>;
+  /** Context in the kubeconfig. @default its current context */
+  readonly context?: pulumi.Input<string>;
+}
+
+const isResource = (v: unknown): boolean => typeof v === "object" && v !== null && pulumi.Resource.isInstance(v);
+
+/**
+ * A restore drill run during `pulumi up`: the backup is restored into throwaway namespaces
+ * (namespaced objects only, nothing else in the cluster changes), the application must become
+ * healthy (Deployments Available, StatefulSets ready, claims Bound) and pass `checks`, then the
+ * namespaces are deleted and the result is recorded beside the backup (`hks drill list`). A failed
+ * drill fails `pulumi up` with its reason. Any input change, or a change of `triggers`, runs it again.
+ */
+export class RestoreDrill extends pulumi.dynamic.Resource {
+  /** Always `Passed`: a failed drill fails `pulumi up`. */
+  declare readonly phase: pulumi.Output<string>;
+  /** This run's id (its UTC start time and a random part). */
+  declare readonly runId: pulumi.Output<string>;
+  /** The backup the drill restored. */
+  declare readonly drilledBackup: pulumi.Output<string>;
+  /** Seconds from the restore's start until every workload was healthy: the measured RTO. */
+  declare readonly rtoSeconds: pulumi.Output<number>;
+  /** Objects restored. */
+  declare readonly objectsRestored: pulumi.Output<number>;
+  /** Each check with its output (the last 1 KiB). */
+  declare readonly checkResults: pulumi.Output<{ name: string; passed: boolean; output: string }[]>;
+  /** Where the result is recorded. */
+  declare readonly recordUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: RestoreDrillArgs, opts?: pulumi.CustomResourceOptions) {
+    const b = args.backup;
+    const backup = isResource(b) ? (b as RestorableBackup) : undefined;
+    const loc = args.storageLocation;
+    const location = isResource(loc) ? (loc as RestoreLocation) : undefined;
+    const plan = args.plan;
+    // A BackupPlan resource, or anything with its outputs (never an Output of a name).
+    const planResource =
+      isResource(plan) ||
+      (typeof plan === "object" && plan !== null && !pulumi.Output.isInstance(plan) && "planName" in plan);
+    const props: Record<keyof RestoreDrillInputs | keyof RestoreDrillOutputs, unknown> = {
+      resourceKind: "RestoreDrill",
+      drillName: args.name ?? name,
+      backupName: backup ? backup.name : b,
+      plan: planResource ? (plan as BackupPlanLike).planName : plan,
+      pick: args.pick,
+      windowDays: args.windowDays,
+      storageLocation: location ? location.locationName : (loc ?? backup?.storageLocationName),
+      locationNamespace:
+        args.locationNamespace ??
+        location?.namespace ??
+        backup?.locationNamespace ??
+        (planResource ? (plan as BackupPlanLike).namespace : undefined),
+      namespacePrefix: args.namespacePrefix,
+      includeNamespaces: args.includeNamespaces,
+      restoreVolumes: args.restoreVolumes,
+      checks: args.checks,
+      deadlineSeconds: args.deadlineSeconds,
+      keepOnFailure: args.keepOnFailure,
+      triggers: args.triggers,
+      identity: args.identity === undefined ? undefined : pulumi.secret(args.identity),
+      kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
+      context: args.context,
+      phase: undefined,
+      runId: undefined,
+      drilledBackup: undefined,
+      storageLocationName: undefined,
+      rtoSeconds: undefined,
+      objectsRestored: undefined,
+      checkResults: undefined,
+      recordUrl: undefined,
+      startedAt: undefined,
+      completedAt: undefined,
+    };
+    super(
+      dynamicProvider("RestoreDrill"),
+      name,
+      props,
+      {
+        ...opts,
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "identity", "kubeconfig"],
+      },
+      "hks",
+      "RestoreDrill",
+    );
+  }
+}
