@@ -64,6 +64,25 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A start-up failure caused by a port taken between choosing it and binding it: worth new ports. */
+export const PORT_TAKEN = /address already in use|port is already in use/i;
+
+/**
+ * Runs `start` on `count` free ports, again on new ones (up to `tries` times) when it fails because a
+ * port was taken in the meantime: a free port is only free until someone binds it, and another
+ * stack starting beside this one, or any process's outgoing connection, may take it first.
+ */
+export async function onFreshPorts<T>(count: number, start: (ports: number[]) => Promise<T>, tries = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const ports = await Promise.all(Array.from({ length: count }, freePort));
+    try {
+      return await start(ports);
+    } catch (err) {
+      if (attempt >= tries || !PORT_TAKEN.test((err as Error).message)) throw err;
+    }
+  }
+}
+
 /** A minimal authenticated request to the local apiserver (admin client certificate). */
 export function kubeRequest(
   info: Pick<StackInfo, "apiserverUrl" | "runDir">,
@@ -202,9 +221,6 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log, opts: 
   const t0 = Date.now();
   const secs = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
   const pki = ensurePki(path.join(runDir, "pki"));
-  const [etcdPort, peerPort, apiPort, kcmPort, s3Port, consolePort] = await Promise.all(
-    Array.from({ length: 6 }, freePort),
-  );
   const H = "http://127.0.0.1";
   const processes: Record<string, StackProcess> = {};
   let nodeSlot: number | undefined;
@@ -221,120 +237,135 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log, opts: 
 
   try {
     // etcd: fsync off because this data is thrown away with the run folder.
-    await waitHealthy(
-      runDir,
-      "etcd",
-      launch("etcd", {
-        bin: tools.etcd,
-        port: etcdPort,
-        args: [
-          "--name",
-          "hks-dev",
-          "--data-dir",
-          path.join(runDir, "etcd"),
-          "--unsafe-no-fsync",
-          "--listen-client-urls",
-          `${H}:${etcdPort}`,
-          "--advertise-client-urls",
-          `${H}:${etcdPort}`,
-          "--listen-peer-urls",
-          `${H}:${peerPort}`,
-          "--initial-advertise-peer-urls",
-          `${H}:${peerPort}`,
-          "--initial-cluster",
-          `hks-dev=${H}:${peerPort}`,
-          "--log-level",
-          "warn",
-        ],
-        health: { url: `${H}:${etcdPort}/health`, bodyIncludes: '"health":"true"', timeoutMs: 30_000 },
-      }),
-    );
+    const etcdPort = await onFreshPorts(2, async ([etcdPort, peerPort]) => {
+      await waitHealthy(
+        runDir,
+        "etcd",
+        launch("etcd", {
+          bin: tools.etcd,
+          port: etcdPort,
+          args: [
+            "--name",
+            "hks-dev",
+            "--data-dir",
+            path.join(runDir, "etcd"),
+            "--unsafe-no-fsync",
+            "--listen-client-urls",
+            `${H}:${etcdPort}`,
+            "--advertise-client-urls",
+            `${H}:${etcdPort}`,
+            "--listen-peer-urls",
+            `${H}:${peerPort}`,
+            "--initial-advertise-peer-urls",
+            `${H}:${peerPort}`,
+            "--initial-cluster",
+            `hks-dev=${H}:${peerPort}`,
+            "--log-level",
+            "warn",
+          ],
+          health: { url: `${H}:${etcdPort}/health`, bodyIncludes: '"health":"true"', timeoutMs: 30_000 },
+        }),
+      );
+      return etcdPort;
+    });
     log(`  etcd             ready on 127.0.0.1:${etcdPort} (${secs()})`);
 
+    const apiPort = await onFreshPorts(1, async ([apiPort]) => {
+      const apiserverUrl = `https://127.0.0.1:${apiPort}`;
+      await waitHealthy(
+        runDir,
+        "kube-apiserver",
+        launch("kube-apiserver", {
+          bin: tools.kubeApiserver,
+          port: apiPort,
+          args: [
+            `--etcd-servers=${H}:${etcdPort}`,
+            "--bind-address=127.0.0.1",
+            "--advertise-address=127.0.0.1",
+            `--secure-port=${apiPort}`,
+            `--cert-dir=${pki.dir}`,
+            `--tls-cert-file=${pki.serverCert}`,
+            `--tls-private-key-file=${pki.serverKey}`,
+            `--client-ca-file=${pki.caCert}`,
+            `--service-account-issuer=${apiserverUrl}`,
+            `--service-account-key-file=${pki.saPub}`,
+            `--service-account-signing-key-file=${pki.saKey}`,
+            "--service-cluster-ip-range=10.0.0.0/24",
+            "--authorization-mode=RBAC",
+            "--allow-privileged=true",
+            "--endpoint-reconciler-type=none",
+            "--enable-priority-and-fairness=false",
+            // The kubelet: reached at the node's InternalIP (its name does not resolve), with a client
+            // certificate in system:masters, which the kubelet's webhook authorization allows.
+            "--kubelet-preferred-address-types=InternalIP,Hostname",
+            `--kubelet-client-certificate=${pki.adminCert}`,
+            `--kubelet-client-key=${pki.adminKey}`,
+          ],
+          health: { url: `${apiserverUrl}/readyz`, tls: "ca", timeoutMs: 120_000 },
+        }),
+      );
+      return apiPort;
+    });
     const apiserverUrl = `https://127.0.0.1:${apiPort}`;
-    await waitHealthy(
-      runDir,
-      "kube-apiserver",
-      launch("kube-apiserver", {
-        bin: tools.kubeApiserver,
-        port: apiPort,
-        args: [
-          `--etcd-servers=${H}:${etcdPort}`,
-          "--bind-address=127.0.0.1",
-          "--advertise-address=127.0.0.1",
-          `--secure-port=${apiPort}`,
-          `--cert-dir=${pki.dir}`,
-          `--tls-cert-file=${pki.serverCert}`,
-          `--tls-private-key-file=${pki.serverKey}`,
-          `--client-ca-file=${pki.caCert}`,
-          `--service-account-issuer=${apiserverUrl}`,
-          `--service-account-key-file=${pki.saPub}`,
-          `--service-account-signing-key-file=${pki.saKey}`,
-          "--service-cluster-ip-range=10.0.0.0/24",
-          "--authorization-mode=RBAC",
-          "--allow-privileged=true",
-          "--endpoint-reconciler-type=none",
-          "--enable-priority-and-fairness=false",
-          // The kubelet: reached at the node's InternalIP (its name does not resolve), with a client
-          // certificate in system:masters, which the kubelet's webhook authorization allows.
-          "--kubelet-preferred-address-types=InternalIP,Hostname",
-          `--kubelet-client-certificate=${pki.adminCert}`,
-          `--kubelet-client-key=${pki.adminKey}`,
-        ],
-        health: { url: `${apiserverUrl}/readyz`, tls: "ca", timeoutMs: 120_000 },
-      }),
-    );
     log(`  kube-apiserver   ready on ${apiserverUrl} (${secs()})`);
 
     const kubeconfig = path.join(runDir, "kubeconfig");
     fs.writeFileSync(kubeconfig, kubeconfigText(apiserverUrl, pki), { mode: 0o600 });
-    const kcm = launch("kube-controller-manager", {
-      bin: tools.kubeControllerManager,
-      port: kcmPort,
-      args: [
-        `--kubeconfig=${kubeconfig}`,
-        `--authentication-kubeconfig=${kubeconfig}`,
-        `--authorization-kubeconfig=${kubeconfig}`,
-        // The default set, as in a real cluster: Deployments, ReplicaSets, StatefulSets, Jobs, PV binding,
-        // node lifecycle (it lifts the new node's not-ready taint), garbage collection, namespaces, ...
-        "--controllers=*",
-        "--leader-elect=false",
-        "--bind-address=127.0.0.1",
-        `--secure-port=${kcmPort}`,
-        "--use-service-account-credentials=false",
-        `--root-ca-file=${pki.caCert}`,
-      ],
-      health: { url: `https://127.0.0.1:${kcmPort}/healthz`, tls: "insecure", timeoutMs: 60_000 },
+    const kcmReady = onFreshPorts(1, async ([kcmPort]) => {
+      const kcm = launch("kube-controller-manager", {
+        bin: tools.kubeControllerManager,
+        port: kcmPort,
+        args: [
+          `--kubeconfig=${kubeconfig}`,
+          `--authentication-kubeconfig=${kubeconfig}`,
+          `--authorization-kubeconfig=${kubeconfig}`,
+          // The default set, as in a real cluster: Deployments, ReplicaSets, StatefulSets, Jobs, PV binding,
+          // node lifecycle (it lifts the new node's not-ready taint), garbage collection, namespaces, ...
+          "--controllers=*",
+          "--leader-elect=false",
+          "--bind-address=127.0.0.1",
+          `--secure-port=${kcmPort}`,
+          "--use-service-account-credentials=false",
+          `--root-ca-file=${pki.caCert}`,
+        ],
+        health: { url: `https://127.0.0.1:${kcmPort}/healthz`, tls: "insecure", timeoutMs: 60_000 },
+      });
+      await waitHealthy(runDir, "kube-controller-manager", kcm);
+      return kcmPort;
     });
 
     const s3AccessKeyId = "hksdevadmin";
     const s3SecretAccessKey = crypto.randomBytes(18).toString("base64url");
-    const s3Endpoint = `${H}:${s3Port}`;
-    const minio = launch("minio", {
-      bin: tools.minio,
-      port: s3Port,
-      args: [
-        "server",
-        path.join(runDir, "minio"),
-        "--address",
-        `127.0.0.1:${s3Port}`,
-        "--console-address",
-        `127.0.0.1:${consolePort}`,
-        "--quiet",
-      ],
-      env: {
-        MINIO_ROOT_USER: s3AccessKeyId,
-        MINIO_ROOT_PASSWORD: s3SecretAccessKey,
-        MINIO_BROWSER: "off",
-        MINIO_UPDATE: "off",
-        MINIO_CI_CD: "1",
-        MINIO_KMS_SECRET_KEY: `${KMS_KEY_ID}:${crypto.randomBytes(32).toString("base64")}`,
-      },
-      health: { url: `${s3Endpoint}/minio/health/ready`, timeoutMs: 60_000 },
+    const minioReady = onFreshPorts(2, async ([s3Port, consolePort]) => {
+      const minio = launch("minio", {
+        bin: tools.minio,
+        port: s3Port,
+        args: [
+          "server",
+          path.join(runDir, "minio"),
+          "--address",
+          `127.0.0.1:${s3Port}`,
+          "--console-address",
+          `127.0.0.1:${consolePort}`,
+          "--quiet",
+        ],
+        env: {
+          MINIO_ROOT_USER: s3AccessKeyId,
+          MINIO_ROOT_PASSWORD: s3SecretAccessKey,
+          MINIO_BROWSER: "off",
+          MINIO_UPDATE: "off",
+          MINIO_CI_CD: "1",
+          MINIO_KMS_SECRET_KEY: `${KMS_KEY_ID}:${crypto.randomBytes(32).toString("base64")}`,
+        },
+        health: { url: `${H}:${s3Port}/minio/health/ready`, timeoutMs: 60_000 },
+      });
+      await waitHealthy(runDir, "minio", minio);
+      return s3Port;
     });
-    await waitHealthy(runDir, "kube-controller-manager", kcm);
+    const kcmPort = await kcmReady;
     log(`  controller-mgr   ready on 127.0.0.1:${kcmPort} (${secs()})`);
-    await waitHealthy(runDir, "minio", minio);
+    const s3Port = await minioReady;
+    const s3Endpoint = `${H}:${s3Port}`;
     log(`  minio            ready on ${s3Endpoint} (${secs()})`);
 
     const info: StackInfo = {
