@@ -68,6 +68,8 @@ export interface FixtureOptions {
   readonly completedAt?: Date;
   readonly volumeSnapshots?: VolumeSnapshotRecord[];
   readonly storageLocation?: string;
+  /** Labels recorded in the manifest. @default {} */
+  readonly labels?: Record<string, string>;
 }
 
 /** Stores `archive` (already gzip'd tar, or age-encrypted) and a manifest describing it. */
@@ -86,7 +88,7 @@ export async function storeBackup(
     name: opts.name,
     phase: opts.phase ?? "Completed",
     ...(opts.plan ? { plan: opts.plan } : {}),
-    labels: {},
+    labels: opts.labels ?? {},
     storageLocation: opts.storageLocation ?? "fixture",
     sourceCluster: "https://fixture.invalid",
     target: { namespaces: opts.namespaces },

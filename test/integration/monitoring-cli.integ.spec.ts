@@ -1,0 +1,205 @@
+/**
+ * `hks backup list --selector/--plan/--phase/--since`, `hks plan list` and `hks plan status` as a
+ * user runs them (the compiled CLI), on the real stack: plans installed by the BackupPlan handler
+ * (ConfigMap + CronJob), backups written into two real MinIO locations (a Completed backup copied to
+ * both, a Failed run in the primary, a manual backup). The clock is pinned with the hidden `--now`
+ * a few days after the plans were installed, so runs are due.
+ */
+import * as k8s from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BackupListJson } from "../../cli/backup/format";
+import { generateBackupName } from "../../provider/engine/backup/name";
+import type { PlanStatus } from "../../provider/engine/catalog/plan-status";
+import { MANIFEST_FORMAT_VERSION, type BackupFailure } from "../../provider/format/manifest";
+import { previousRuns } from "../../provider/format/schedule";
+import { backupPlanHandler } from "../../provider/handlers/backup-plan";
+import { checkBackupPlan } from "../../provider/plan/plan";
+import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
+import type { BackupPlanInputs } from "../../provider/types";
+import { adminKubeConfig, archiveOf, createLocation, rand, storeBackup } from "../support/backup-fixture";
+import { runHks } from "../support/hks-cli";
+
+const kc = adminKubeConfig();
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const id = rand();
+const ns = `hks-mon-${id}`;
+const target = `mon-app-${id}`;
+const DAY = 86_400_000;
+/** The pinned clock: three days after the plans are installed. */
+const now = new Date(Math.floor(Date.now() / 1000) * 1000 + 3 * DAY);
+const NIGHTLY = { cron: "0 2 * * *", timeZone: "Europe/Berlin" };
+const [lastRun, runBefore] = previousRuns(NIGHTLY, now, 2) as [Date, Date];
+const at = (d: Date, seconds: number) => new Date(d.getTime() + seconds * 1000);
+const good = generateBackupName("nightly", at(runBefore, 3));
+const failed = generateBackupName("nightly", at(lastRun, 3));
+const manual = `manual-${id}`;
+let main: ObjectStore;
+let offsite: ObjectStore;
+
+const hks = (...args: string[]) => runHks(ns, args);
+const withNow = (...args: string[]) => hks(...args, "--now", now.toISOString());
+
+async function install(planName: string, schedule: Record<string, unknown>, copies: unknown[] = []): Promise<void> {
+  const { inputs, failures } = checkBackupPlan({
+    planName,
+    namespace: ns,
+    target: { namespace: target },
+    storageLocation: "main",
+    copies,
+    schedule,
+    retention: { daily: 7 },
+  } as unknown as Partial<BackupPlanInputs>);
+  expect(failures).toEqual([]);
+  await backupPlanHandler.create(inputs, { signal: new AbortController().signal, log: () => undefined });
+}
+
+/** A Completed backup (archive + manifest) in `store`, started at `startedAt`, taking 30 s. */
+async function completed(store: ObjectStore, location: string, name: string, startedAt: Date, extra = {}) {
+  const archive = await archiveOf([
+    {
+      group: "",
+      resource: "configmaps",
+      object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: target } },
+    },
+  ]);
+  await storeBackup(
+    { store, name, namespaces: [target], storageLocation: location, completedAt: at(startedAt, 30), ...extra },
+    archive,
+    1,
+    { configmaps: 1 },
+  );
+}
+
+beforeAll(async () => {
+  await core.createNamespace({ body: { metadata: { name: target } } });
+  main = (await createLocation(kc, { namespace: ns, name: "main" })).store;
+  offsite = (await createLocation(kc, { namespace: ns, name: "offsite" })).store;
+  await install("nightly", { ...NIGHTLY, suspend: true }, [{ storageLocation: "offsite", retention: { last: 3 } }]);
+  await install("yearly", { cron: "0 3 1 1 *", timeZone: "UTC" });
+  const labels = { env: "prod", tier: "db" };
+  await completed(main, "main", good, at(runBefore, 3), { plan: "nightly", labels });
+  await completed(offsite, "offsite", good, at(runBefore, 3), { plan: "nightly", labels });
+  const failure: BackupFailure = {
+    formatVersion: MANIFEST_FORMAT_VERSION,
+    name: failed,
+    phase: "Failed",
+    plan: "nightly",
+    labels,
+    storageLocation: "main",
+    sourceCluster: "https://fixture.invalid",
+    target: { namespaces: [target] },
+    startedAt: at(lastRun, 3).toISOString(),
+    failedAt: at(lastRun, 20).toISOString(),
+    hooks: [],
+    warnings: [],
+    errors: [{ item: "backup", reason: "the apiserver went away" }],
+  };
+  await main.put(STORE_LAYOUT.backupFailureKey(failed), JSON.stringify(failure));
+  // Taken by hand ten days before the pinned clock, under another label.
+  await completed(main, "main", manual, new Date(now.getTime() - 10 * DAY), { labels: { env: "staging" } });
+});
+
+afterAll(async () => {
+  for (const n of [target, ns]) await core.deleteNamespace({ name: n }).catch(() => undefined);
+});
+
+const listed = async (...args: string[]): Promise<string[]> => {
+  const r = await withNow("backup", "list", "-o", "json", ...args);
+  expect(r.code, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as BackupListJson[]).map((b) => `${b.name}@${b.storageLocation}`);
+};
+
+describe("hks backup list: filters, newest first", () => {
+  it("lists every location's backups, newest first", async () => {
+    expect(await listed()).toEqual([`${failed}@main`, `${good}@main`, `${good}@offsite`, `${manual}@main`]);
+  });
+
+  it("filters by label selector, plan, phase, age and location, alone and together", async () => {
+    expect(await listed("--selector", "env=prod,tier=db")).toEqual([
+      `${failed}@main`,
+      `${good}@main`,
+      `${good}@offsite`,
+    ]);
+    expect(await listed("--selector", "env!=prod")).toEqual([`${manual}@main`]);
+    expect(await listed("--plan", "nightly", "--phase", "Completed")).toEqual([`${good}@main`, `${good}@offsite`]);
+    expect(await listed("--phase", "failed")).toEqual([`${failed}@main`]);
+    expect(await listed("--since", "7d", "--storage-location", "main")).toEqual([`${failed}@main`, `${good}@main`]);
+    expect(await listed("--plan", "weekly")).toEqual([]);
+  });
+
+  it("prints the table newest first, and refuses bad filters naming the flag", async () => {
+    const t = await withNow("backup", "list", "--plan", "nightly");
+    expect(t.code, t.stderr).toBe(0);
+    expect(
+      t.stdout
+        .split("\n")
+        .slice(1, 4)
+        .map((l) => l.split(/\s+/)[0]),
+    ).toEqual([failed, good, good]);
+    const badPhase = await hks("backup", "list", "--phase", "Done");
+    expect(badPhase.code).toBe(1);
+    expect(badPhase.stderr).toMatch(/--phase: "Done" is not a backup phase/);
+    const badSince = await hks("backup", "list", "--since", "last week");
+    expect(badSince.code).toBe(1);
+    expect(badSince.stderr).toMatch(/--since: "last week" is neither an age/);
+    const badSelector = await hks("backup", "list", "--selector", "env=,=x");
+    expect(badSelector.code).toBe(1);
+    expect(badSelector.stderr).toMatch(/--selector: .* is not a label selector/);
+  });
+});
+
+describe("hks plan list | status", () => {
+  it("lists both installed plans with their RPO state", async () => {
+    const r = await withNow("plan", "list", "-o", "json");
+    expect(r.code, r.stderr).toBe(0);
+    const plans = JSON.parse(r.stdout) as PlanStatus[];
+    expect(plans.map((p) => [p.plan, p.rpo.state, p.suspended])).toEqual([
+      ["nightly", "LATE", true],
+      ["yearly", "PENDING", false],
+    ]);
+    const t = await withNow("plan", "list");
+    expect(t.stdout.split("\n")[0]).toMatch(/^NAME\s+SCHEDULE\s+TIME ZONE\s+LAST RUN\s+LAST GOOD\s+NEXT RUN\s+RPO$/);
+    expect(t.stdout).toMatch(
+      /^nightly\s+0 2 \* \* \*\s+Europe\/Berlin\s+Failed .*\s+\d+[dh]( \d+[hm])? ago\s+suspended\s+LATE$/m,
+    );
+    expect(t.stdout).toMatch(/^yearly\s+0 3 1 1 \*\s+UTC\s+-\s+-\s+\d{4}-01-01 03:00 \+00:00\s+PENDING$/m);
+  });
+
+  it("status: last run Failed, last good in both locations, RPO LATE against the last run due", async () => {
+    const r = await withNow("plan", "status", "nightly", "-o", "json");
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as PlanStatus & { problems: string[] };
+    expect(s).toMatchObject({
+      plan: "nightly",
+      namespace: ns,
+      schedule: NIGHTLY,
+      suspended: true,
+      backups: 2,
+      lastRun: { name: failed, phase: "Failed", locations: ["main"] },
+      lastGood: { name: good, phase: "Completed", locations: ["main", "offsite"], items: 1, durationSeconds: 30 },
+      previousRun: lastRun.toISOString(),
+      intervalSeconds: (lastRun.getTime() - runBefore.getTime()) / 1000,
+      rpo: { state: "LATE", expectedSince: lastRun.toISOString() },
+      problems: [],
+    });
+    expect(s.nextRun).toBeUndefined();
+    const text = await withNow("plan", "status", "nightly");
+    expect(text.stdout).toContain(`Locations:    main (primary), offsite (copy)`);
+    expect(text.stdout).toMatch(
+      new RegExp(`^RPO: +LATE: the newest Completed backup, ${good}, started .* ended Failed$`, "m"),
+    );
+  });
+
+  it("status of a plan installed after its last scheduled time: PENDING with the next run in its zone", async () => {
+    const r = await withNow("plan", "status", "yearly");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Next run: +\d{4}-01-01 03:00 \+00:00 \(\d{4}-01-01T03:00:00.000Z\)$/m);
+    expect(r.stdout).toMatch(/^RPO: +PENDING: no Completed backup yet and no run was due/m);
+  });
+
+  it("refuses a plan that is not installed, naming the way to find one", async () => {
+    const r = await hks("plan", "status", "weekly");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/<plan>: plan "weekly" is not installed in namespace .* see 'hks plan list'/);
+  });
+});
