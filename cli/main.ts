@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { addGlobalOptions } from "./context";
 import { registerBackupCommands } from "./backup/command";
 import { registerDevCommands } from "./dev/command";
+import { registerMetricsCommands } from "./metrics/command";
 import { registerPlanCommands } from "./plan/command";
 import { registerRestoreCommands } from "./restore/command";
 
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   registerPlanCommands(program);
   registerBackupCommands(program);
   registerRestoreCommands(program);
+  registerMetricsCommands(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;

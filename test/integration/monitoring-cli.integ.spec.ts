@@ -3,8 +3,13 @@
  * user runs them (the compiled CLI), on the real stack: plans installed by the BackupPlan handler
  * (ConfigMap + CronJob), backups written into two real MinIO locations (a Completed backup copied to
  * both, a Failed run in the primary, a manual backup). The clock is pinned with the hidden `--now`
- * a few days after the plans were installed, so runs are due.
+ * a few days after the plans were installed, so runs are due. `hks metrics` is read from stdout,
+ * from its textfile and from a real Prometheus Pushgateway (Debian's, started on a loopback port).
  */
+import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackupListJson } from "../../cli/backup/format";
@@ -18,6 +23,8 @@ import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
 import type { BackupPlanInputs } from "../../provider/types";
 import { adminKubeConfig, archiveOf, createLocation, rand, storeBackup } from "../support/backup-fixture";
 import { runHks } from "../support/hks-cli";
+import { waitFor } from "../support/wait";
+import { freePort } from "../../cli/dev/stack";
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -101,7 +108,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const n of [target, ns]) await core.deleteNamespace({ name: n }).catch(() => undefined);
+  gateway?.kill("SIGTERM");
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
+
+let gateway: ChildProcess | undefined;
+let tmp: string | undefined;
 
 const listed = async (...args: string[]): Promise<string[]> => {
   const r = await withNow("backup", "list", "-o", "json", ...args);
@@ -201,5 +213,53 @@ describe("hks plan list | status", () => {
     const r = await hks("plan", "status", "weekly");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/<plan>: plan "weekly" is not installed in namespace .* see 'hks plan list'/);
+  });
+});
+
+describe("hks metrics", () => {
+  const db = `namespace="${ns}",plan="nightly"`;
+  const expectNightly = (text: string) => {
+    expect(text).toContain(`hks_backup_last_success_timestamp_seconds{${db}} ${at(runBefore, 33).getTime() / 1000}`);
+    expect(text).toContain(`hks_backup_last_run_phase{${db},phase="Failed"} 1`);
+    expect(text).toContain(`hks_backup_last_run_duration_seconds{${db}} 17`);
+    expect(text).toContain(`hks_plan_rpo_state{${db},state="LATE"} 1`);
+    expect(text).toContain(`hks_plan_rpo_state{namespace="${ns}",plan="yearly",state="PENDING"} 1`);
+    expect(text).toContain(`hks_location_backups{namespace="${ns}",location="main",phase="Completed"} 2`);
+    expect(text).toContain(`hks_location_up{namespace="${ns}",location="offsite"} 1`);
+  };
+
+  it("prints the Prometheus text format", async () => {
+    const r = await withNow("metrics");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^# HELP hks_backup_last_success_timestamp_seconds /);
+    expectNightly(r.stdout);
+  });
+
+  it("writes the textfile collector's file, the same text", async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hks-test-metrics-"));
+    const file = path.join(tmp, "hks.prom");
+    const r = await withNow("metrics", "--textfile", file);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(fs.readFileSync(file, "utf8")).toBe((await withNow("metrics")).stdout);
+  });
+
+  it("pushes to a real Pushgateway, which serves the series under job and namespace", async () => {
+    const port = await freePort();
+    gateway = spawn("prometheus-pushgateway", [`--web.listen-address=127.0.0.1:${port}`], { stdio: "ignore" });
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor("the Pushgateway to be ready", 30_000, async () =>
+      (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok ? true : undefined,
+    );
+    const r = await withNow("metrics", "--pushgateway", url, "--job", "hks-it");
+    expect(r.code, r.stderr).toBe(0);
+    const served = await (await fetch(`${url}/metrics`)).text();
+    expect(served).toContain(
+      `hks_plan_rpo_state{instance="",job="hks-it",namespace="${ns}",plan="nightly",state="LATE"} 1`,
+    );
+    expect(served).toContain(`hks_location_up{instance="",job="hks-it",location="main",namespace="${ns}"} 1`);
+    const down = await hks("metrics", "--pushgateway", "http://127.0.0.1:1");
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/pushing to http:\/\/127.0.0.1:1 failed/);
   });
 });
