@@ -9,6 +9,7 @@ import { registerDevCommands } from "./dev/command";
 import { registerMetricsCommands } from "./metrics/command";
 import { registerPlanCommands } from "./plan/command";
 import { registerRestoreCommands } from "./restore/command";
+import { registerUiCommands } from "./ui/command";
 
 /** Runs the CLI with `argv` (without the node and script paths); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -22,6 +23,7 @@ export async function main(argv: string[]): Promise<number> {
   registerBackupCommands(program);
   registerRestoreCommands(program);
   registerMetricsCommands(program);
+  registerUiCommands(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;

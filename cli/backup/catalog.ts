@@ -12,8 +12,7 @@ import {
   describeBackup,
   type BackupDescription,
 } from "../../provider/engine/catalog/catalog";
-import { filterBackups, parsePhases, parseSince, type BackupFilter } from "../../provider/engine/catalog/search";
-import { parseLabelSelector } from "../../provider/format/label-selector";
+import { filterBackups, parseBackupFilter } from "../../provider/engine/catalog/search";
 import { readLocationBackups } from "../../provider/prepare/catalog-view";
 import { deleteSnapshots } from "../../provider/engine/snapshot/snapshot";
 import { kubeSnapshotApi } from "../../provider/kube/snapshot-api";
@@ -115,23 +114,13 @@ export interface ListFlags extends CatalogFlags {
   now?: string;
 }
 
-/** The filter `hks backup list` flags ask for (InputError naming the bad flag). */
-export function listFilter(flags: ListFlags, now: Date): BackupFilter {
-  return {
-    ...(flags.selector !== undefined ? { selector: parseLabelSelector(flags.selector, "--selector") } : {}),
-    ...(flags.plan !== undefined ? { plan: flags.plan } : {}),
-    ...(flags.phase !== undefined ? { phases: parsePhases(flags.phase, "--phase") } : {}),
-    ...(flags.since !== undefined ? { since: parseSince(flags.since, now, "--since") } : {}),
-  };
-}
-
 /**
  * `hks backup list`: the backups of every location (or one), filtered, newest first. A location
  * that cannot be read is named on stderr and makes the exit code 1; the others are still listed.
  */
 export async function listAction(flags: ListFlags, cmd: Command): Promise<void> {
   const o = outputFormat(flags.output, ["table", "json"]);
-  const filter = listFilter(flags, commandNow(flags.now));
+  const filter = parseBackupFilter(flags, commandNow(flags.now));
   const g = globalOptions(cmd);
   const kc = kubeConfigFor(g);
   const listings = await readLocationBackups(kc, await locationsFor(kc, g.namespace, flags.storageLocation));

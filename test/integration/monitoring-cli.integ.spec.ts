@@ -5,9 +5,11 @@
  * both, a Failed run in the primary, a manual backup). The clock is pinned with the hidden `--now`
  * a few days after the plans were installed, so runs are due. `hks metrics` is read from stdout,
  * from its textfile and from a real Prometheus Pushgateway (Debian's, started on a loopback port).
+ * `hks ui` runs as a process and is asked over HTTP: token, Host and CSRF checks, pages, /metrics.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
@@ -261,5 +263,109 @@ describe("hks metrics", () => {
     const down = await hks("metrics", "--pushgateway", "http://127.0.0.1:1");
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/pushing to http:\/\/127.0.0.1:1 failed/);
+  });
+});
+
+/** One HTTP request with exactly these headers (no redirect following). */
+function request(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: opts.method ?? "GET", headers: opts.headers }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end(opts.body);
+  });
+}
+
+describe("hks ui over HTTP", () => {
+  let ui: ChildProcess | undefined;
+  let base = "";
+  let token = "";
+  let cookie = "";
+
+  afterAll(async () => {
+    if (ui && ui.exitCode === null) {
+      const exited = new Promise((r) => ui!.once("exit", r));
+      ui.kill("SIGTERM");
+      await exited;
+    }
+  });
+
+  it("starts on loopback and prints a URL with a fresh token", async () => {
+    ui = spawn(
+      process.execPath,
+      [path.join(__dirname, "..", "..", "bin", "hks.js"), "-n", ns, "ui", "--now", now.toISOString()],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      ui!.stdout!.on("data", (c: Buffer) => {
+        out += c.toString();
+        if (out.includes("\n")) resolve(out.split("\n")[0]!);
+      });
+      ui!.once("exit", (code) => reject(new Error(`hks ui exited with ${code} before printing its URL`)));
+    });
+    const m = /^http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]{43})$/.exec(line);
+    expect(m, line).not.toBeNull();
+    base = `http://127.0.0.1:${m![1]}`;
+    token = m![2]!;
+  });
+
+  it("refuses requests without the token (401), with a wrong one or a foreign Host (403)", async () => {
+    expect((await request(`${base}/`)).status).toBe(401);
+    expect((await request(`${base}/metrics`)).status).toBe(401);
+    expect((await request(`${base}/?token=${"x".repeat(43)}`)).status).toBe(403);
+    const rebound = await request(`${base}/?token=${token}`, {
+      headers: { host: `evil.example:${new URL(base).port}` },
+    });
+    expect(rebound.status).toBe(403);
+  });
+
+  it("turns the URL's token into a cookie and shows the plans with their RPO state", async () => {
+    const first = await request(`${base}/?token=${token}`);
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe("/");
+    cookie = first.headers["set-cookie"]![0]!.split(";")[0]!;
+    const plans = await request(`${base}/`, { headers: { cookie } });
+    expect(plans.status).toBe(200);
+    expect(plans.body).toMatch(/<a href="\/plans\/nightly">nightly<\/a>[\s\S]*<span class="state LATE">LATE<\/span>/);
+    expect(plans.body).toMatch(
+      /<a href="\/plans\/yearly">yearly<\/a>[\s\S]*<span class="state PENDING">PENDING<\/span>/,
+    );
+    const one = await request(`${base}/plans/nightly`, { headers: { cookie } });
+    expect(one.body).toContain("main (primary), offsite (copy)");
+  });
+
+  it("lists locations and filters backups by label, plan and phase", async () => {
+    const locs = await request(`${base}/locations`, { headers: { cookie } });
+    expect(locs.body).toContain('<a href="/backups?location=main">3</a>');
+    expect(locs.body).toContain('<a href="/backups?location=offsite">1</a>');
+    const prod = await request(`${base}/backups?selector=env%3Dprod&phase=Completed`, { headers: { cookie } });
+    expect(prod.status).toBe(200);
+    expect(prod.body).toContain("2 backups");
+    expect(prod.body).toContain(good);
+    expect(prod.body).not.toContain(manual);
+    const failedOnly = await request(`${base}/backups?plan=nightly&phase=Failed`, { headers: { cookie } });
+    expect(failedOnly.body).toContain("1 backup<");
+    expect(failedOnly.body).toContain(failed);
+  });
+
+  it("serves /metrics to a bearer token, and refuses a cross-site POST", async () => {
+    const metrics = await request(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers["content-type"]).toMatch(/^text\/plain; version=0.0.4/);
+    expect(metrics.body).toContain(`hks_plan_rpo_state{namespace="${ns}",plan="nightly",state="LATE"} 1`);
+    const forged = await request(`${base}/logout`, {
+      method: "POST",
+      headers: { cookie, origin: "http://evil.example", "content-type": "application/x-www-form-urlencoded" },
+      body: "x=1",
+    });
+    expect(forged.status).toBe(403);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { InputError } from "../../errors";
 import { parseDuration } from "../../format/hook-annotations";
-import { matchesSelector, type LabelRequirement } from "../../format/label-selector";
+import { matchesSelector, parseLabelSelector, type LabelRequirement } from "../../format/label-selector";
 import { nameBase } from "../backup/name";
 import type { BackupSummary, CatalogPhase } from "./catalog";
 
@@ -120,4 +120,35 @@ export function parseSince(text: string, now: Date, field = "--since"): Date {
     field,
     `"${text}" is neither an age (e.g. 7d, 2w, 12h, 30m) nor an ISO 8601 time (e.g. 2026-01-31T02:00:00Z)`,
   );
+}
+
+/** A filter as people type it (CLI flags, the dashboard's form); empty strings count as absent. */
+export interface BackupFilterText {
+  readonly selector?: string;
+  readonly plan?: string;
+  readonly phase?: string;
+  readonly since?: string;
+  readonly storageLocation?: string;
+}
+
+/**
+ * Parses a typed filter (the selector with the project's one label-selector parser); InputError
+ * naming the field as `fields` spells it (`--selector` on the CLI, `selector` in the dashboard).
+ */
+export function parseBackupFilter(
+  t: BackupFilterText,
+  now: Date,
+  fields: { selector: string; phase: string; since: string } = {
+    selector: "--selector",
+    phase: "--phase",
+    since: "--since",
+  },
+): BackupFilter {
+  return {
+    ...(t.selector ? { selector: parseLabelSelector(t.selector, fields.selector) } : {}),
+    ...(t.plan ? { plan: t.plan } : {}),
+    ...(t.phase ? { phases: parsePhases(t.phase, fields.phase) } : {}),
+    ...(t.since ? { since: parseSince(t.since, now, fields.since) } : {}),
+    ...(t.storageLocation ? { storageLocation: t.storageLocation } : {}),
+  };
 }
