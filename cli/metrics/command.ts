@@ -10,7 +10,7 @@ import type { Command } from "commander";
 import { Pushgateway } from "prom-client";
 import { InputError } from "../../provider/errors";
 import { catalogRegistry } from "../../provider/engine/catalog/metrics";
-import { readCatalogView } from "../../provider/prepare/catalog-view";
+import { planLocations, readCatalogView } from "../../provider/prepare/catalog-view";
 import { globalOptions, kubeConfigFor } from "../context";
 import { commandNow, nowOption } from "../plan/clock";
 
@@ -76,9 +76,15 @@ async function metricsAction(flags: MetricsFlags, cmd: Command): Promise<void> {
       });
   }
   if (flags.textfile === undefined && gateway === undefined) process.stdout.write(text);
+  // Unreadable locations (hks_location_up 0) and plans naming a location that is not recorded.
   const problems = [
     ...view.problems,
     ...view.locations.flatMap((l) => (l.error ? [`location ${l.name}: ${l.error}`] : [])),
+    ...view.plans.flatMap((p) =>
+      planLocations(p.installed)
+        .filter((n) => !view.locations.some((l) => l.name === n))
+        .map((n) => `plan ${p.status.plan}: storage location "${n}" is not recorded in namespace ${view.namespace}`),
+    ),
   ];
   for (const p of problems) process.stderr.write(`hks: ${p}\n`);
   if (problems.length) process.exitCode = 1;
