@@ -72,7 +72,15 @@ async function completed(store: ObjectStore, location: string, name: string, sta
     },
   ]);
   await storeBackup(
-    { store, name, namespaces: [target], storageLocation: location, completedAt: at(startedAt, 30), ...extra },
+    {
+      store,
+      name,
+      namespaces: [target],
+      storageLocation: location,
+      startedAt,
+      completedAt: at(startedAt, 30),
+      ...extra,
+    },
     archive,
     1,
     { configmaps: 1 },

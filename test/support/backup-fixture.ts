@@ -68,6 +68,8 @@ export interface FixtureOptions {
   readonly completedAt?: Date;
   readonly volumeSnapshots?: VolumeSnapshotRecord[];
   readonly storageLocation?: string;
+  /** When the backup started. @default a second before completedAt */
+  readonly startedAt?: Date;
   /** Labels recorded in the manifest. @default {} */
   readonly labels?: Record<string, string>;
 }
@@ -92,7 +94,7 @@ export async function storeBackup(
     storageLocation: opts.storageLocation ?? "fixture",
     sourceCluster: "https://fixture.invalid",
     target: { namespaces: opts.namespaces },
-    startedAt: new Date(now.getTime() - 1000).toISOString(),
+    startedAt: (opts.startedAt ?? new Date(now.getTime() - 1000)).toISOString(),
     completedAt: now.toISOString(),
     counts: { total: objects, byResource },
     uncompressedBytes: 0,
