@@ -56,7 +56,7 @@ async function install(planName: string, schedule: Record<string, unknown>, copi
     storageLocation: "main",
     copies,
     schedule,
-    retention: { daily: 7 },
+    retention: { last: 7 },
   } as unknown as Partial<BackupPlanInputs>);
   expect(failures).toEqual([]);
   await backupPlanHandler.create(inputs, { signal: new AbortController().signal, log: () => undefined });
