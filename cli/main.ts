@@ -7,8 +7,10 @@ import { addGlobalOptions } from "./context";
 import { registerBackupCommands } from "./backup/command";
 import { registerDevCommands } from "./dev/command";
 import { registerDrillCommands } from "./drill/command";
+import { registerMetricsCommands } from "./metrics/command";
 import { registerPlanCommands } from "./plan/command";
 import { registerRestoreCommands } from "./restore/command";
+import { registerUiCommands } from "./ui/command";
 
 /** Runs the CLI with `argv` (without the node and script paths); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -22,6 +24,8 @@ export async function main(argv: string[]): Promise<number> {
   registerBackupCommands(program);
   registerRestoreCommands(program);
   registerDrillCommands(program);
+  registerMetricsCommands(program);
+  registerUiCommands(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;

@@ -12,7 +12,9 @@ fi
 export PATH="$PWD/node_modules/.bin:$PATH"
 case "$(node --version)" in v2[4-9].*|v[3-9]*) ;; *) say "error: node_modules/.bin/node is $(node --version), expected >= 24: run 'npm ci'"; exit 1;; esac
 # Debian packages: `age` for the format tests; the node's container runtime (containerd, runc), its
-# network plugins (bridge, host-local, portmap, loopback in /usr/lib/cni) and iptables.
+# network plugins (bridge, host-local, portmap, loopback in /usr/lib/cni) and iptables; the
+# Prometheus Pushgateway that `hks metrics --pushgateway` is tested against (the tests start their
+# own on a loopback port; on a host with systemd, apt also starts the package's service on :9091).
 missing=()
 has() { command -v "$1" >/dev/null 2>&1 || [ -e "$1" ]; }
 has age || missing+=(age)
@@ -20,6 +22,7 @@ has containerd || missing+=(containerd)
 has runc || missing+=(runc)
 has /usr/lib/cni/bridge || missing+=(containernetworking-plugins)
 has iptables || missing+=(iptables)
+has prometheus-pushgateway || missing+=(prometheus-pushgateway)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing Debian packages: ${missing[*]} ..."

@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import { deleteAction, describeAction, listAction } from "./catalog";
 import { commaList, createAction } from "./create";
 import { verifyAction } from "./verify";
+import { nowOption } from "../plan/clock";
 
 /** Adds the `backup` command group to the program. */
 export function registerBackupCommands(program: Command): void {
@@ -51,9 +52,14 @@ export function registerBackupCommands(program: Command): void {
     .action(createAction);
   backup
     .command("list")
-    .description("list the backups of one or every storage location")
+    .description("list the backups of one or every storage location, newest first (by start time)")
     .option("--storage-location <name>", "only this location (default: every location in the namespace)")
+    .option("--selector <k=v[,k2=v2]>", "only backups whose recorded labels match (Kubernetes selector syntax)")
+    .option("--plan <name>", "only the backups this plan took")
+    .option("--phase <phase[,phase]>", "only these phases: Completed, PartiallyFailed, Failed, Incomplete")
+    .option("--since <age|time>", "only backups started since: an age (7d, 2w, 12h, 30m) or an ISO 8601 time")
     .option("-o, --output <format>", "table or json", "table")
+    .addOption(nowOption())
     .action(listAction);
   backup
     .command("describe <name>")

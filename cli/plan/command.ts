@@ -1,30 +1,36 @@
 /**
- * `hks run-plan <plan>`: runs a BackupPlan once, as its CronJob's Job does (the image's entrypoint
- * is `node /app/bin/hks.js`, the Job passes `run-plan <plan> --namespace <ns>`). Parses flags, wires
- * the real collaborators and calls the engine's runPlan; exit codes are RUN_EXIT.
+ * `hks plan list | status` (cli/plan/status.ts) and `hks run-plan <plan>`, which runs a BackupPlan
+ * once, as its CronJob's Job does (the image's entrypoint is `node /app/bin/hks.js`, the Job passes
+ * `run-plan <plan> --namespace <ns>`). Parses flags, wires the real collaborators and calls the
+ * engine's runPlan; exit codes are RUN_EXIT.
  */
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
 import { globalOptions, kubeConfigFor } from "../context";
+import { clockFrom, nowOption } from "./clock";
 import { runPlanOnce } from "./run-plan";
+import { planListAction, planStatusAction } from "./status";
 
-/**
- * Parses `--now` / HKS_NOW into a clock that reads exactly that instant on its FIRST call (the run's
- * start, which names the backup) and runs at real speed from then on; undefined = real time.
- * Starting on first use, not at parse time, keeps process start-up out of the backup's name.
- */
-export function clockFrom(text: string | undefined, source: string): (() => Date) | undefined {
-  if (text === undefined || text === "") return undefined;
-  const start = Date.parse(text);
-  if (Number.isNaN(start)) throw new Error(`${source}: "${text}" is not an ISO 8601 time such as 2025-01-31T02:00:00Z`);
-  let t0: number | undefined;
-  return () => {
-    t0 ??= Date.now();
-    return new Date(start + (Date.now() - t0));
-  };
-}
+export { clockFrom };
 
-/** Registers `run-plan` on the root program. */
+/** Registers `run-plan` and the `plan` group (`list`, `status`) on the root program. */
 export function registerPlanCommands(program: Command): void {
+  const plan = program.command("plan").description("the installed backup plans and their status");
+  plan
+    .command("list")
+    .description("list the plans installed in the namespace: schedule, last run, last good backup, next run, RPO")
+    .option("-o, --output <format>", "table or json", "table")
+    .addOption(nowOption())
+    .action(planListAction);
+  plan
+    .command("status")
+    .argument("<plan>", "the plan's name (its ConfigMap hks-plan-<plan> is read from --namespace)")
+    .description(
+      "a plan's last run, last good backup, next run (in the schedule's time zone) and RPO state: OK, LATE " +
+        "(the newest Completed backup is older than the last run due), MISSING (none) or PENDING (no run due yet)",
+    )
+    .option("-o, --output <format>", "text or json", "text")
+    .addOption(nowOption())
+    .action(planStatusAction);
   program
     .command("run-plan")
     .description(
@@ -33,9 +39,7 @@ export function registerPlanCommands(program: Command): void {
     )
     .argument("<plan>", "the plan's name (its ConfigMap hks-plan-<plan> is read from --namespace)")
     // For tests and drills: pretend the run starts at this instant (backup name, startedAt, retention, lock).
-    .addOption(
-      new Option("--now <time>", "start the run's clock at this ISO 8601 time (testing); also HKS_NOW").hideHelp(),
-    )
+    .addOption(nowOption())
     .action(async (plan: string, opts: { now?: string }, cmd: Command) => {
       const g = globalOptions(cmd);
       const now = clockFrom(opts.now, "--now") ?? clockFrom(process.env.HKS_NOW, "HKS_NOW");

@@ -521,6 +521,41 @@ export function nextRuns(schedule: ScheduleSpec, from: Date, n: number): Date[] 
   return runs;
 }
 
+/**
+ * The last `n` run times of a schedule at or before `at`, newest first (fewer when the schedule fired
+ * less often in the 16 years before `at`). Same daylight-saving behaviour as {@link nextRuns}: the
+ * runs are found by walking forward from a look-back window that doubles (1 hour, 2 hours, ...)
+ * until it holds `n` runs, so an hourly schedule costs a few steps and a yearly one about 15.
+ *
+ * @param schedule validated (and defaulted) with {@link validateSchedule}.
+ * @param at the instant to look back from (a run exactly at `at` counts).
+ * @param n how many runs, 0..{@link MAX_NEXT_RUNS}.
+ * @throws InputError for an invalid schedule; RangeError for a bad `at` or `n`.
+ */
+export function previousRuns(schedule: ScheduleSpec, at: Date, n: number): Date[] {
+  const validated = validateSchedule(schedule);
+  const end = requireDate(at, "at");
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_NEXT_RUNS)
+    throw new RangeError(`n must be an integer 0..${MAX_NEXT_RUNS}, got ${n}`);
+  if (n === 0) return [];
+  let runs: number[] = [];
+  for (let window = HOUR_MS; window <= MAX_LOOK_BACK_MS * 2; window *= 2) {
+    runs = [];
+    for (const t of runsAfter(validated.expression, validated.timeZone, end - Math.min(window, MAX_LOOK_BACK_MS) - 1)) {
+      if (t > end) break;
+      runs.push(t);
+    }
+    if (runs.length >= n || window >= MAX_LOOK_BACK_MS) break;
+  }
+  return runs
+    .slice(-n)
+    .reverse()
+    .map((t) => new Date(t));
+}
+
+/** How far {@link previousRuns} looks back at most: 16 years (a Feb 29 schedule fires every 4 to 8). */
+const MAX_LOOK_BACK_MS = 16 * 366 * 86_400_000;
+
 /** Options of {@link minIntervalSeconds}. */
 export interface MinIntervalOptions {
   /** Start of the sample window. Default 2025-01-01T00:00:00Z (fixed, so the result is deterministic). */

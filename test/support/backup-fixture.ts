@@ -68,6 +68,10 @@ export interface FixtureOptions {
   readonly completedAt?: Date;
   readonly volumeSnapshots?: VolumeSnapshotRecord[];
   readonly storageLocation?: string;
+  /** When the backup started. @default a second before completedAt */
+  readonly startedAt?: Date;
+  /** Labels recorded in the manifest. @default {} */
+  readonly labels?: Record<string, string>;
 }
 
 /** Stores `archive` (already gzip'd tar, or age-encrypted) and a manifest describing it. */
@@ -86,11 +90,11 @@ export async function storeBackup(
     name: opts.name,
     phase: opts.phase ?? "Completed",
     ...(opts.plan ? { plan: opts.plan } : {}),
-    labels: {},
+    labels: opts.labels ?? {},
     storageLocation: opts.storageLocation ?? "fixture",
     sourceCluster: "https://fixture.invalid",
     target: { namespaces: opts.namespaces },
-    startedAt: new Date(now.getTime() - 1000).toISOString(),
+    startedAt: (opts.startedAt ?? new Date(now.getTime() - 1000)).toISOString(),
     completedAt: now.toISOString(),
     counts: { total: objects, byResource },
     uncompressedBytes: 0,

@@ -5,6 +5,7 @@ import {
   DEFAULT_TIME_ZONE,
   minIntervalSeconds,
   nextRuns,
+  previousRuns,
   validateCron,
   validateSchedule,
   validateTimeZone,
@@ -407,6 +408,88 @@ describe("nextRuns", () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe("previousRuns", () => {
+  const cases: [string, { cron: string; timeZone?: string }, string, number, string[]][] = [
+    [
+      "daily UTC, newest first",
+      { cron: "0 2 * * *" },
+      "2025-01-03T10:00:00Z",
+      3,
+      ["2025-01-03T02:00:00.000Z", "2025-01-02T02:00:00.000Z", "2025-01-01T02:00:00.000Z"],
+    ],
+    ["a run exactly at `at` counts", { cron: "0 2 * * *" }, "2025-01-03T02:00:00Z", 1, ["2025-01-03T02:00:00.000Z"]],
+    [
+      "every minute: a short look-back",
+      { cron: "* * * * *" },
+      "2025-01-01T00:00:30Z",
+      2,
+      ["2025-01-01T00:00:00.000Z", "2024-12-31T23:59:00.000Z"],
+    ],
+    [
+      "weekdays: Monday's previous run is Friday",
+      { cron: "0 2 * * 1-5" },
+      "2025-01-06T01:00:00Z",
+      2,
+      ["2025-01-03T02:00:00.000Z", "2025-01-02T02:00:00.000Z"],
+    ],
+    [
+      "Berlin spring forward: 02:30 does not exist, ran at 03:30 CEST",
+      { cron: "30 2 * * *", timeZone: "Europe/Berlin" },
+      "2025-03-30T12:00:00Z",
+      2,
+      ["2025-03-30T01:30:00.000Z", "2025-03-29T01:30:00.000Z"],
+    ],
+    [
+      "New York fall back: 01:30 ran once (EDT)",
+      { cron: "30 1 * * *", timeZone: "America/New_York" },
+      "2025-11-03T12:00:00Z",
+      2,
+      ["2025-11-03T06:30:00.000Z", "2025-11-02T05:30:00.000Z"],
+    ],
+    ["@yearly looks back a year", { cron: "@yearly" }, "2025-06-01T00:00:00Z", 1, ["2025-01-01T00:00:00.000Z"]],
+    [
+      "Feb 29 only: back to the last leap years",
+      { cron: "0 0 29 2 *" },
+      "2025-06-01T00:00:00Z",
+      2,
+      ["2024-02-29T00:00:00.000Z", "2020-02-29T00:00:00.000Z"],
+    ],
+    ["n = 0", { cron: "0 2 * * *" }, "2025-01-03T10:00:00Z", 0, []],
+  ];
+  it.each(cases)("%s", (_name, schedule, at, n, expected) => {
+    expect(iso(previousRuns(schedule, new Date(at), n))).toEqual(expected);
+  });
+
+  it("is nextRuns backwards: no run between the newest and `at`, and the same runs forward", () => {
+    const schedules = [
+      { cron: "0 2 * * *", timeZone: "Europe/Berlin" },
+      { cron: "30 * * * *", timeZone: "America/New_York" },
+      { cron: "0 */6 * * 1-5", timeZone: "Asia/Kolkata" },
+      { cron: "15 3 1 * *", timeZone: "UTC" },
+    ];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...schedules),
+        fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2027, 0, 1) }),
+        (schedule, at) => {
+          const back = previousRuns(schedule, new Date(at), 3);
+          expect(back).toHaveLength(3);
+          expect(back[0]!.getTime()).toBeLessThanOrEqual(at);
+          expect(nextRuns(schedule, back[0]!, 1)[0]!.getTime()).toBeGreaterThan(at);
+          expect(iso(nextRuns(schedule, new Date(back[2]!.getTime() - 1), 3))).toEqual(iso([...back].reverse()));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("refuses a bad schedule, instant or count", () => {
+    expect(() => previousRuns({ cron: "0 2 * *" }, new Date(), 1)).toThrow(/schedule.cron/);
+    expect(() => previousRuns({ cron: "0 2 * * *" }, new Date(NaN), 1)).toThrow(RangeError);
+    expect(() => previousRuns({ cron: "0 2 * * *" }, new Date(), -1)).toThrow(RangeError);
   });
 });
 
