@@ -7,6 +7,8 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import { listBackups, type BackupSummary } from "../engine/catalog/catalog";
+import { listDrillRecords } from "../engine/drill/records";
+import type { DrillRecord } from "../format/drill";
 import { planStatus, type PlanStatus } from "../engine/catalog/plan-status";
 import { listLocationConfigs, type LocationConfig } from "../kube/location-config";
 import { listInstalledPlans, readInstalledPlan, type InstalledPlan } from "../kube/plan-config";
@@ -19,6 +21,8 @@ export interface LocationBackups {
   readonly config?: LocationConfig;
   /** Its backups, sorted by name; empty when it could not be read. */
   readonly backups: BackupSummary[];
+  /** Restore drill runs recorded beside its backups, newest first. */
+  readonly drills?: DrillRecord[];
   /** Why it could not be read. */
   readonly error?: string;
 }
@@ -53,12 +57,15 @@ export async function readLocationBackups(
   return Promise.all(
     configs.map(async (config): Promise<LocationBackups> => {
       try {
-        const backups = await listBackups(await openLocationStore(kc, config), config.name);
+        const store = await openLocationStore(kc, config);
+        const backups = await listBackups(store, config.name);
+        const { records: drills } = await listDrillRecords(store);
         // A folder without records names no location: it is in this one.
         return {
           name: config.name,
           config,
           backups: backups.map((b) => ({ ...b, storageLocation: b.storageLocation ?? config.name })),
+          drills,
         };
       } catch (err) {
         return { name: config.name, config, backups: [], error: (err as Error).message };

@@ -10,14 +10,14 @@
  * kube-state-metrics' `kube_pod_status_phase`). `namespace` is the namespace the plans and locations
  * are recorded in (`-n`); a plan is identified by `namespace` and `plan`.
  *
- * Drill results (scheduled restore tests, issue 18) have no data yet: when drills exist, they add
- * `hks_drill_last_success_timestamp_seconds{namespace,plan}` and `hks_drill_last_run_phase{namespace,
- * plan,phase}` in {@link addDrillMetrics}, the one place reserved for them.
+ * Restore drills (engine/drill) are identified by `namespace` and `drill`: their last run, its phase,
+ * the last passed run and its measured RTO ({@link addDrillMetrics}).
  */
 import { Gauge, Registry } from "prom-client";
 import type { BackupSummary, CatalogPhase } from "./catalog";
 import { CATALOG_PHASES } from "./search";
 import { RPO_STATES, type PlanBackup, type PlanStatus } from "./plan-status";
+import type { DrillRecord } from "../../format/drill";
 
 /** What the metrics are computed from (provider/prepare/catalog-view.ts `CatalogView` fits). */
 export interface MetricsSource {
@@ -26,6 +26,8 @@ export interface MetricsSource {
   readonly locations: readonly {
     readonly name: string;
     readonly backups: readonly BackupSummary[];
+    /** Drill runs recorded in the location. */
+    readonly drills?: readonly DrillRecord[];
     readonly error?: string;
   }[];
 }
@@ -159,8 +161,47 @@ function addLocationMetrics(registry: Registry, source: MetricsSource): void {
   }
 }
 
-/** Drill results: reserved (see the module comment); nothing is registered until drills exist. */
-function addDrillMetrics(_registry: Registry, _source: MetricsSource): void {}
+/** Restore drills: per drill name, its newest run and its newest passed run (across locations). */
+function addDrillMetrics(registry: Registry, source: MetricsSource): void {
+  const runs = source.locations.flatMap((l) => l.drills ?? []);
+  if (runs.length === 0) return;
+  const L = ["namespace", "drill"] as const;
+  const lastRun = gauge(registry, "hks_drill_last_run_timestamp_seconds", "When the drill's newest run started", L);
+  const phase = gauge(
+    registry,
+    "hks_drill_last_run_phase",
+    "1 for the phase of the drill's newest run (Passed or Failed), 0 for the other",
+    [...L, "phase"],
+  );
+  const lastPass = gauge(
+    registry,
+    "hks_drill_last_success_timestamp_seconds",
+    "When the drill's newest passed run completed, in seconds since the epoch",
+    L,
+  );
+  const rto = gauge(
+    registry,
+    "hks_drill_last_success_rto_seconds",
+    "The measured RTO of the drill's newest passed run: restore start until every workload was healthy",
+    L,
+  );
+  const byDrill = new Map<string, DrillRecord[]>();
+  for (const r of runs) byDrill.set(r.drill, [...(byDrill.get(r.drill) ?? []), r]);
+  for (const [drill, list] of byDrill) {
+    // Run ids start with the UTC start time: the largest is the newest.
+    const newest = (rs: DrillRecord[]) => rs.reduce((a, b) => (b.runId > a.runId ? b : a));
+    const l = { namespace: source.namespace, drill };
+    const last = newest(list);
+    lastRun.set(l, seconds(last.startedAt) ?? 0);
+    for (const p of ["Passed", "Failed"]) phase.set({ ...l, phase: p }, last.phase === p ? 1 : 0);
+    const passed = list.filter((r) => r.phase === "Passed");
+    if (passed.length) {
+      const p = newest(passed);
+      lastPass.set(l, seconds(p.completedAt) ?? 0);
+      if (p.rtoSeconds !== undefined) rto.set(l, p.rtoSeconds);
+    }
+  }
+}
 
 /** A fresh registry holding every metric of `source`, read at `now`. */
 export function catalogRegistry(source: MetricsSource, now: Date): Registry {

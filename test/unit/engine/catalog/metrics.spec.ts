@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { BackupSummary } from "../../../../provider/engine/catalog/catalog";
 import { catalogMetricsText, METRICS_CONTENT_TYPE } from "../../../../provider/engine/catalog/metrics";
 import { planStatus } from "../../../../provider/engine/catalog/plan-status";
+import type { DrillRecord } from "../../../../provider/format/drill";
 
 const now = new Date("2026-03-10T10:00:00Z");
 const spec = (name: string) => ({
@@ -127,6 +128,52 @@ describe("catalogMetricsText", () => {
     expect(samples(text, "hks_metrics_timestamp_seconds")).toEqual([
       `hks_metrics_timestamp_seconds ${now.getTime() / 1000}`,
     ]);
+  });
+
+  it("per restore drill: its newest run and phase, its newest passed run and RTO, across locations", async () => {
+    const run = (drill: string, runId: string, phase: "Passed" | "Failed", rtoSeconds?: number): DrillRecord => ({
+      format: 1,
+      drill,
+      runId,
+      backupName: "db-20260309020000",
+      storageLocation: "main",
+      phase,
+      startedAt: `${runId.slice(0, 4)}-${runId.slice(4, 6)}-${runId.slice(6, 8)}T${runId.slice(9, 11)}:00:00.000Z`,
+      completedAt: `${runId.slice(0, 4)}-${runId.slice(4, 6)}-${runId.slice(6, 8)}T${runId.slice(9, 11)}:01:00.000Z`,
+      ...(rtoSeconds !== undefined ? { rtoSeconds } : {}),
+      namespaces: {},
+      restored: { objects: 1, skipped: 0, failed: 0, archiveBytes: 1, volumes: 0, volumeBytes: 0 },
+      unhealthy: [],
+      checks: [],
+      cleanup: { deleted: [], kept: [] },
+    });
+    const text = await catalogMetricsText(
+      {
+        namespace: "hks-system",
+        plans: [],
+        locations: [
+          { name: "main", backups: [], drills: [run("orders", "20260309t030000z-aaaaaa", "Passed", 41.5)] },
+          { name: "copy", backups: [], drills: [run("orders", "20260310t030000z-bbbbbb", "Failed")] },
+        ],
+      },
+      now,
+    );
+    const l = 'namespace="hks-system",drill="orders"';
+    expect(samples(text, "hks_drill_last_run_timestamp_seconds")).toEqual([
+      `hks_drill_last_run_timestamp_seconds{${l}} ${Date.parse("2026-03-10T03:00:00Z") / 1000}`,
+    ]);
+    expect(samples(text, "hks_drill_last_run_phase")).toEqual([
+      `hks_drill_last_run_phase{${l},phase="Passed"} 0`,
+      `hks_drill_last_run_phase{${l},phase="Failed"} 1`,
+    ]);
+    expect(samples(text, "hks_drill_last_success_timestamp_seconds")).toEqual([
+      `hks_drill_last_success_timestamp_seconds{${l}} ${Date.parse("2026-03-09T03:01:00Z") / 1000}`,
+    ]);
+    expect(samples(text, "hks_drill_last_success_rto_seconds")).toEqual([
+      `hks_drill_last_success_rto_seconds{${l}} 41.5`,
+    ]);
+    // No drills, no drill metrics.
+    expect(await catalogMetricsText(source, now)).not.toContain("hks_drill_");
   });
 
   it("every metric has HELP and TYPE gauge, names in base units, and the text content type", async () => {
