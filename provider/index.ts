@@ -4,6 +4,8 @@
  */
 import type { ResourceKind } from "./kinds";
 import type { HandlerContext, ResourceHandler } from "./handlers/handler";
+import { resourceLog } from "./engine-log";
+import { lineProgress } from "./engine/progress";
 
 export { RESOURCE_KINDS, typeToken } from "./kinds";
 export type { ResourceKind } from "./kinds";
@@ -23,6 +25,16 @@ const SHORT_DEADLINE_MS = { check: 30_000, diff: 30_000, read: 120_000 } as cons
 
 export type Method = "check" | "diff" | "create" | "read" | "update" | "delete";
 
+/** Most progress updates per second on a resource's row (style guide §8: at most one per second). */
+const STATUS_INTERVAL_MS = 1000;
+
+/** The resource's URN the SDK sends as `owner` in the inputs (props for read and delete, news for update). */
+function ownerOf(method: Method, args: unknown[]): unknown {
+  const props = (method === "update" ? args[2] : method === "create" ? args[0] : args[1]) as
+    { owner?: unknown } | undefined;
+  return props?.owner;
+}
+
 /** Runs `method` of `kind`'s handler with a deadline; the stubs in sdk/dynamic.ts call only this. */
 export async function dispatch(kind: ResourceKind, method: Method, args: unknown[]): Promise<unknown> {
   const load = HANDLERS[kind];
@@ -31,7 +43,12 @@ export async function dispatch(kind: ResourceKind, method: Method, args: unknown
   const ms =
     method in SHORT_DEADLINE_MS ? SHORT_DEADLINE_MS[method as keyof typeof SHORT_DEADLINE_MS] : handler.applyDeadlineMs;
   const ac = new AbortController();
-  const ctx: HandlerContext = { signal: ac.signal, log: (line) => console.log(line) };
+  const out = method === "check" || method === "diff" ? undefined : resourceLog(ownerOf(method, args));
+  const ctx: HandlerContext = {
+    signal: ac.signal,
+    log: (line) => (out ? out.info(line) : console.log(line)),
+    progress: lineProgress((line) => out?.status(line), STATUS_INTERVAL_MS),
+  };
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -47,5 +64,7 @@ export async function dispatch(kind: ResourceKind, method: Method, args: unknown
     return result === undefined ? undefined : JSON.parse(JSON.stringify(result));
   } finally {
     clearTimeout(timer);
+    // Delivered before Pulumi hears the result, so the lines sit under the resource in order.
+    await out?.flush();
   }
 }

@@ -9,7 +9,6 @@
  * what this attempt created, so create stays all-or-nothing.
  */
 import { parseIdentityFile } from "../format/age-keys";
-import { lineProgress } from "../engine/progress";
 import { runRestore } from "../engine/restore/restore";
 import { cleanupRestore, prepareRestore } from "../prepare/restore";
 import { KubeRestoreCluster } from "../kube/restore-cluster";
@@ -52,7 +51,7 @@ async function restore(
   const identities = i.identity ? parseIdentityFile(i.identity, "identity") : [];
   const { deps, options } = await prepareRestore(kc, i, {
     identities,
-    progress: lineProgress(ctx.log, 5000),
+    progress: ctx.progress,
     signal: ctx.signal,
     log: ctx.log,
   });
@@ -81,7 +80,7 @@ export const restoreHandler: ResourceHandler<Inputs, Outputs> = {
 
   async create(inputs, ctx) {
     const { result, configMap, kc } = await restore(inputs, ctx);
-    for (const line of formatRestoreResult(result, true)) ctx.log(line);
+    ctx.log(formatRestoreResult(result).join("\n"));
     const outs = outputsOf(inputs, result, configMap);
     if (result.phase !== "Failed") return { id: idOf(inputs), outs };
     // Failed: undo this attempt so create stays all-or-nothing; if that fails, tell Pulumi what
