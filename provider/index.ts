@@ -5,6 +5,8 @@
 import type { ResourceKind } from "./kinds";
 import type { HandlerContext, ResourceHandler } from "./handlers/handler";
 import { resourceLog } from "./engine-log";
+import { engineCheckFailures } from "./check-failures";
+import type { CheckFailure } from "./plan/validate";
 import { lineProgress } from "./engine/progress";
 
 export { RESOURCE_KINDS, typeToken } from "./kinds";
@@ -59,7 +61,11 @@ export async function dispatch(kind: ResourceKind, method: Method, args: unknown
   const fn = handler[method] as (...a: unknown[]) => Promise<unknown>;
   const withCtx = method === "check" || method === "diff" ? args : [...args, ctx];
   try {
-    const result = await Promise.race([fn.apply(handler, withCtx), deadline]);
+    let result = await Promise.race([fn.apply(handler, withCtx), deadline]);
+    if (method === "check") {
+      const r = result as { inputs: unknown; failures?: CheckFailure[] };
+      result = { ...r, failures: engineCheckFailures(r.failures ?? [], (args[1] ?? {}) as object) };
+    }
     // The engine's protobuf Struct rejects `undefined` ("Unexpected struct type"): send plain JSON.
     return result === undefined ? undefined : JSON.parse(JSON.stringify(result));
   } finally {
