@@ -13,6 +13,7 @@ import { runRestore } from "../engine/restore/restore";
 import { cleanupRestore, prepareRestore } from "../prepare/restore";
 import { KubeRestoreCluster } from "../kube/restore-cluster";
 import { deleteRestoreRecord, writeRestoreRecord } from "../prepare/restore-record";
+import { identityRefusalAtPreview } from "../prepare/restore-preview";
 import { formatRestoreResult } from "../engine/restore/report";
 import type { RestoreResult } from "../engine/restore/types";
 import { loadKubeConfig } from "../kube/client";
@@ -70,7 +71,11 @@ export const restoreHandler: ResourceHandler<Inputs, Outputs> = {
   applyDeadlineMs: 60 * 60_000,
 
   async check(_olds, news) {
-    return checkRestore(news);
+    const checked = checkRestore(news);
+    if (checked.failures.length > 0) return checked;
+    // Read-only and best effort: what `up` would refuse after creating everything before it.
+    const refusal = await identityRefusalAtPreview(checked.inputs);
+    return refusal ? { ...checked, failures: [{ property: "identity", reason: refusal }] } : checked;
   },
 
   async diff(_id, olds, news) {
