@@ -62,11 +62,14 @@ function engineSender(): EngineSend | null {
   const addr = engineAddressOf(process.argv);
   if (!addr) return (engineSend = null);
   try {
-    // The @grpc/grpc-js that @pulumi/pulumi's generated client was built with (one module instance).
+    // The @grpc/grpc-js that @pulumi/pulumi's generated client was built with (one module instance);
+    // loaded only here, inside Pulumi's provider process, never by the CLI or the runner.
+    /* eslint-disable @typescript-eslint/no-require-imports */
     const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
     const grpc = require(require.resolve("@grpc/grpc-js", { paths: [pulumiDir] })) as typeof grpcTypes;
     const rpc = require("@pulumi/pulumi/proto/engine_grpc_pb") as typeof engineGrpc;
     const pb = require("@pulumi/pulumi/proto/engine_pb") as typeof enginePb;
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const client = new rpc.EngineClient(addr, grpc.credentials.createInsecure());
     engineSend = (urn, severity, message, ephemeral) => {
       const req = new pb.LogRequest();

@@ -43,7 +43,7 @@ describe("a BackupPlan's check, as dispatch sends it to the engine", () => {
       schedule: { cron: "0 2 * *" },
       retention: { daily: 7 },
     };
-    const r = await backupPlanHandler.check({}, news);
+    const r = await backupPlanHandler.check({}, news as unknown as Parameters<typeof backupPlanHandler.check>[1]);
     expect(engineCheckFailures(r.failures ?? [], news)).toEqual([
       { property: "", reason: expect.stringMatching(/^schedule\.cron: expected 5 fields, got 4 in "0 2 \* \*"/) },
     ]);

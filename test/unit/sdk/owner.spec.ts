@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import * as hks from "../../../sdk";
 
 const registered = new Map<string, { type: string; inputs: Record<string, unknown> }>();
 
@@ -27,7 +28,6 @@ const valueOf = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(
 
 describe("owner: the resource's URN", () => {
   it("top-level and under a component, equal to the URN the engine assigns", async () => {
-    const hks = await import("../../../sdk");
     const backup = new hks.Backup("pre-migration", { target: { namespaces: ["production"] } });
     class App extends pulumi.ComponentResource {
       constructor(name: string) {

@@ -38,7 +38,9 @@ describe("what a bucket-name message suggests is itself a valid name (issue 15)"
     {
       name: "a path after an invalid name",
       b: "Shop_Backups/daily",
-      why: `put only the bucket name here ("shop-backups", as "Shop_Backups" is not a valid bucket name) and the path in objectStorage.prefix ("daily")`,
+      why:
+        `put only the bucket name here ("shop-backups", as "Shop_Backups" is not a valid bucket name) and the ` +
+        `path in objectStorage.prefix ("daily")`,
     },
     { name: "capitals and '_'", b: "Shop_Backups", why: `, e.g. "shop-backups"` },
     { name: "spaces and runs of separators", b: " My  Team -- Backups.", why: `e.g. "my-team-backups"` },
