@@ -27,8 +27,11 @@ const SHORT_DEADLINE_MS = { check: 30_000, diff: 30_000, read: 120_000 } as cons
 
 export type Method = "check" | "diff" | "create" | "read" | "update" | "delete";
 
-/** Most progress updates per second on a resource's row (style guide §8: at most one per second). */
-const STATUS_INTERVAL_MS = 1000;
+/**
+ * Least time between two progress updates of one step on a resource's row. Not once a second: in a
+ * non-interactive run (CI) an update of a row can become a printed line of its own.
+ */
+const STATUS_INTERVAL_MS = 2000;
 
 /** The resource's URN the SDK sends as `owner` in the inputs (props for read and delete, news for update). */
 function ownerOf(method: Method, args: unknown[]): unknown {
