@@ -41,10 +41,16 @@ function typeText(node, sf) {
     .replace(/<\s+/g, "<")
     .replace(/\s+>/g, ">")
     .replace(/;\s*}/g, " }");
-  return text
-    .replace(/pulumi\.Input<([^<>]*(?:<[^<>]*>[^<>]*)*)>/g, "$1")
-    .replace(/^\|\s*/, "")
-    .trim();
+  // The type as declared, `pulumi.Input<...>` included: it tells the reader an Output can be passed
+  // (issue 15: the reference said `string` where the field takes `pulumi.Input<string>`).
+  return text.replace(/^\|\s*/, "").trim();
+}
+
+/** The interface a field's type names, through `pulumi.Input<...>` and `[]`, for nested rows. */
+function namedInterface(type) {
+  const bare = type.replace(/^pulumi\.Input<(.*)>$/, "$1").replace(/^pulumi\.Input<(.*)>$/, "$1");
+  const array = /\[\]$/.test(bare) || /^pulumi\.Input<.*>\[\]$/.test(type);
+  return { name: bare.replace(/\[\]$/, "").replace(/^pulumi\.Input<(.*)>$/, "$1"), array };
 }
 
 /** Interfaces of a file by name, to expand nested Args types one level. */
@@ -68,9 +74,10 @@ function fieldRows(iface, sf, prefix, interfaces, depth) {
     rows.push(
       `| \`${name}\`${m.questionToken ? "" : " (required)"} | \`${esc(type)}\` | ${esc(def ?? "")} | ${esc(text)} |`,
     );
-    const nested = interfaces.get(type.replace(/\[\]$/, ""));
+    const named = namedInterface(type);
+    const nested = interfaces.get(named.name);
     if (nested && depth < 2)
-      rows.push(...fieldRows(nested, sf, `${name}${type.endsWith("[]") ? "[]" : ""}.`, interfaces, depth + 1));
+      rows.push(...fieldRows(nested, sf, `${name}${named.array ? "[]" : ""}.`, interfaces, depth + 1));
   }
   return rows;
 }

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupPlanInputs, BackupPlanOutputs, InstalledObjectOutputs } from "../provider/types";
 import { dynamicProvider } from "./dynamic";
+import { withOwner } from "./owner";
 
 /** A storage location: a `BackupStorageLocation` resource (its `locationName` and `namespace`) or the location's
  * name. */
@@ -237,7 +238,7 @@ export class BackupPlan extends pulumi.dynamic.Resource {
     super(
       dynamicProvider("BackupPlan"),
       name,
-      props,
+      withOwner("BackupPlan", name, opts, props),
       {
         ...opts,
         additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "kubeconfig"],

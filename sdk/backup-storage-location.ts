@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupStorageLocationInputs, BackupStorageLocationOutputs } from "../provider/types";
 import { dynamicProvider } from "./dynamic";
+import { withOwner } from "./owner";
 
 /** An S3-compatible bucket: AWS S3, MinIO, Google Cloud Storage (interoperability mode), Ceph RGW, ... */
 export interface ObjectStorageArgs {
@@ -164,7 +165,7 @@ export class BackupStorageLocation extends pulumi.dynamic.Resource {
     super(
       dynamicProvider("BackupStorageLocation"),
       name,
-      props,
+      withOwner("BackupStorageLocation", name, opts, props),
       {
         ...opts,
         additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "credentials", "kubeconfig"],

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { BackupInputs, BackupOutputs } from "../provider/types";
 import { BackupStorageLocation } from "./backup-storage-location";
 import { dynamicProvider } from "./dynamic";
+import { withOwner } from "./owner";
 
 /** A plan-level hook: a command run in every pod the selector matches, before or after the backup. */
 export interface BackupHookArgs {
@@ -179,7 +180,7 @@ export class Backup extends pulumi.dynamic.Resource {
     super(
       dynamicProvider("Backup"),
       name,
-      props,
+      withOwner("Backup", name, opts, props),
       {
         ...opts,
         additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "kubeconfig"],

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RestoreDrillInputs, RestoreDrillOutputs } from "../provider/types";
 import { dynamicProvider } from "./dynamic";
+import { withOwner } from "./owner";
 import type { RestorableBackup, RestoreLocation } from "./restore";
 import type { BackupPlanLike } from "./backup";
 
@@ -173,7 +174,7 @@ export class RestoreDrill extends pulumi.dynamic.Resource {
     super(
       dynamicProvider("RestoreDrill"),
       name,
-      props,
+      withOwner("RestoreDrill", name, opts, props),
       {
         ...opts,
         additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "identity", "kubeconfig"],

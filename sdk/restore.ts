@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RestoreInputs, RestoreOutputs, RestoreReasonGroupOutputs } from "../provider/types";
 import { dynamicProvider } from "./dynamic";
+import { withOwner } from "./owner";
 
 /** One RFC 6902 JSON Patch operation, as `kubectl patch --type json` takes it. */
 export interface JsonPatchOperationArgs {
@@ -175,7 +176,7 @@ export class Restore extends pulumi.dynamic.Resource {
     super(
       dynamicProvider("Restore"),
       name,
-      props,
+      withOwner("Restore", name, opts, props),
       {
         ...opts,
         additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "identity", "kubeconfig"],

@@ -12,7 +12,7 @@ import { prepareBackup } from "../prepare/backup";
 import { runBackup } from "../engine/backup/backup";
 import { deleteBackup, describeBackup } from "../engine/catalog/catalog";
 import type { BackupFailure, BackupManifest } from "../format/manifest";
-import { formatBytes, lineProgress } from "../engine/progress";
+import { formatBytes } from "../engine/progress";
 import { deleteSnapshots } from "../engine/snapshot/snapshot";
 import { kubeSnapshotApi } from "../kube/snapshot-api";
 import { checkBackup, diffBackup } from "../plan/backup";
@@ -78,7 +78,7 @@ async function create(i: Inputs, ctx: HandlerContext): Promise<Outputs> {
     ...deps,
     signal: ctx.signal,
     log: () => undefined,
-    progress: lineProgress((l) => ctx.log(`backup ${name}: ${l}`), 5000),
+    progress: ctx.progress,
   });
   if (res.phase === "Failed") throw new Error(failureMessage(res.record as BackupFailure, res.url));
   const m = res.record as BackupManifest;

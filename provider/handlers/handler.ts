@@ -3,13 +3,22 @@
  * Inside a handler the order is always: parse, plan (pure), apply (side effects), shape outputs.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { ProgressSink } from "../engine/progress";
 
 /** What every handler method receives besides its Pulumi arguments. */
 export interface HandlerContext {
   /** Aborted when the method's deadline passes. */
   readonly signal: AbortSignal;
-  /** A line for the person running `pulumi up` (shown by the CLI as provider output). */
+  /**
+   * A line for the person running `pulumi up`, kept in the resource's diagnostics: what was created
+   * or deleted, counts, sizes, skips. A few per resource; never progress (that is `progress`).
+   */
   readonly log: (line: string) => void;
+  /**
+   * Progress of long work, shown on the resource's row while it runs (Pulumi's ephemeral status) and
+   * never kept in the diagnostics.
+   */
+  readonly progress: ProgressSink;
 }
 
 export interface ResourceHandler<I, O> {

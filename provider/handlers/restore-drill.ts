@@ -67,7 +67,11 @@ async function create(i: Inputs, ctx: HandlerContext): Promise<Outputs> {
   const identities = i.identity ? parseIdentityFile(i.identity, "identity") : [];
   const kc = loadKubeConfig({ kubeconfig: i.kubeconfig, context: i.context });
   const deps = await prepareDrill(kc, spec, i.locationNamespace, { log: ctx.log });
-  const { record, recordKey, recordError } = await runDrill(deps, spec, { identities, signal: ctx.signal });
+  const { record, recordKey, recordError } = await runDrill(deps, spec, {
+    identities,
+    progress: ctx.progress,
+    signal: ctx.signal,
+  });
   if (record.phase !== "Passed") throw new Error(describeDrill(record).join("\n"));
   ctx.log(
     `drill ${record.drill}: Passed: backup ${record.backupName}, ${record.restored.objects} objects, RTO ` +

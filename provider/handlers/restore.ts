@@ -9,12 +9,12 @@
  * what this attempt created, so create stays all-or-nothing.
  */
 import { parseIdentityFile } from "../format/age-keys";
-import { lineProgress } from "../engine/progress";
 import { runRestore } from "../engine/restore/restore";
 import { prepareRestore } from "../prepare/restore";
 import { cleanupRestore } from "../engine/restore/cleanup";
 import { KubeRestoreCluster } from "../kube/restore-cluster";
 import { deleteRestoreRecord, writeRestoreRecord } from "../prepare/restore-record";
+import { identityRefusalAtPreview } from "../prepare/restore-preview";
 import { formatRestoreResult } from "../engine/restore/report";
 import type { RestoreResult } from "../engine/restore/types";
 import { loadKubeConfig } from "../kube/client";
@@ -53,7 +53,7 @@ async function restore(
   const identities = i.identity ? parseIdentityFile(i.identity, "identity") : [];
   const { deps, options } = await prepareRestore(kc, i, {
     identities,
-    progress: lineProgress(ctx.log, 5000),
+    progress: ctx.progress,
     signal: ctx.signal,
     log: ctx.log,
   });
@@ -72,7 +72,11 @@ export const restoreHandler: ResourceHandler<Inputs, Outputs> = {
   applyDeadlineMs: 60 * 60_000,
 
   async check(_olds, news) {
-    return checkRestore(news);
+    const checked = checkRestore(news);
+    if (checked.failures.length > 0) return checked;
+    // Read-only and best effort: what `up` would refuse after creating everything before it.
+    const refusal = await identityRefusalAtPreview(checked.inputs);
+    return refusal ? { ...checked, failures: [{ property: "identity", reason: refusal }] } : checked;
   },
 
   async diff(_id, olds, news) {
@@ -82,7 +86,7 @@ export const restoreHandler: ResourceHandler<Inputs, Outputs> = {
 
   async create(inputs, ctx) {
     const { result, configMap, kc } = await restore(inputs, ctx);
-    for (const line of formatRestoreResult(result, true)) ctx.log(line);
+    ctx.log(formatRestoreResult(result).join("\n"));
     const outs = outputsOf(inputs, result, configMap);
     if (result.phase !== "Failed") return { id: idOf(inputs), outs };
     // Failed: undo this attempt so create stays all-or-nothing; if that fails, tell Pulumi what

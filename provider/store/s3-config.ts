@@ -75,18 +75,26 @@ export const DEFAULT_QUEUE_SIZE = 4;
  */
 export function bucketNameProblem(bucket: string, prefixField = "prefix"): string | undefined {
   if (bucket.includes("/")) {
-    const [name, ...rest] = bucket.split("/");
+    const [name = "", ...rest] = bucket.split("/");
+    // Suggest only a name that is valid itself (issue 15: "Shop_Backups/daily" was told "Shop_Backups").
+    const own = bucketNameProblem(name);
+    const suggestion = own === undefined ? name : suggestBucketName(name);
     return (
-      `"${bucket}" contains '/'; put only the bucket name here ("${name}") and the path in ${prefixField} ` +
-      `("${rest.filter(Boolean).join("/")}")`
+      `"${bucket}" contains '/'; put only the bucket name here (` +
+      `${suggestion ? `"${suggestion}"` : "a name of 3-63 lowercase letters, digits, '-' and '.'"}` +
+      `${own !== undefined && suggestion ? `, as "${name}" is not a valid bucket name` : ""}) and the path in ` +
+      `${prefixField} ("${rest.filter(Boolean).join("/")}")`
     );
   }
-  if (bucket.length < 3 || bucket.length > 63)
-    return `"${bucket}" is ${bucket.length} characters long; bucket names have 3 to 63`;
+  if (bucket.length < 3 || bucket.length > 63) {
+    const s = suggestBucketName(bucket);
+    return `"${bucket}" is ${bucket.length} characters long; bucket names have 3 to 63${s ? `, e.g. "${s}"` : ""}`;
+  }
   if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(bucket)) {
+    const s = suggestBucketName(bucket);
     return (
       `"${bucket}" is not a valid bucket name: use lowercase letters, digits, '-' and '.', starting and ` +
-      `ending with a letter or digit`
+      `ending with a letter or digit${s ? `, e.g. "${s}"` : ""}`
     );
   }
   if (bucket.includes("..")) return `"${bucket}" must not contain two adjacent periods`;
@@ -96,6 +104,24 @@ export function bucketNameProblem(bucket: string, prefixField = "prefix"): strin
   if (bucket.endsWith("-s3alias") || bucket.endsWith("--ol-s3"))
     return `"${bucket}" must not end with "-s3alias" or "--ol-s3"`;
   return undefined;
+}
+
+/**
+ * A valid bucket name close to `name` (lowercased; '_', spaces and other characters become '-';
+ * runs of separators and the ends trimmed; cut to 63), or undefined when nothing of 3 or more
+ * characters is left. Every suggestion passes {@link bucketNameProblem}.
+ */
+export function suggestBucketName(name: string): string | undefined {
+  const s = name
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, "-")
+    .replace(/\.{2,}/g, ".")
+    .replace(/[.-]*([.-])[.-]*/g, "$1")
+    .slice(0, 63)
+    .replace(/^[.-]+|[.-]+$/g, "");
+  if (s.length < 3 || /^\d{1,3}(\.\d{1,3}){3}$/.test(s) || /^(xn--|sthree-)/.test(s) || /(-s3alias|--ol-s3)$/.test(s))
+    return undefined;
+  return s;
 }
 
 function check(field: string, problem: string | undefined): void {

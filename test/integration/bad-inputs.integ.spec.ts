@@ -169,6 +169,9 @@ async function refusal(row: BadInputRow): Promise<string> {
     await project.setConfig("resource", JSON.stringify({ kind: row.kind, name: "bad", args: subst(row.args) }));
     const r = await project.run(["preview"], { allowFailure: true });
     expect(r.code, "pulumi preview fails").not.toBe(0);
+    // The engine looks a failure's value up as a top-level input: never `value {<nil>}` (issue 15).
+    expect(r.stdout + r.stderr).not.toContain("<nil>");
+    expect(r.stdout + r.stderr).toContain(`${row.field}: `);
     return r.stdout + r.stderr;
   }
   const { inputs, failures } = (await dispatch(row.kind, "check", [{}, { ...subst(row.inputs), kubeconfig }])) as {
@@ -176,9 +179,12 @@ async function refusal(row: BadInputRow): Promise<string> {
     failures: { property: string; reason: string }[];
   };
   if (row.via === "check") {
-    const f = failures.find((x) => x.property === row.field);
+    // A nested path (or an input left out) reaches the engine in the reason (provider/check-failures.ts).
+    const f = failures.find(
+      (x) => x.property === row.field || (x.property === "" && x.reason.startsWith(`${row.field}: `)),
+    );
     expect(f, `a failure on ${row.field}; got ${JSON.stringify(failures)}`).toBeDefined();
-    return `${f!.property}: ${f!.reason}`;
+    return f!.property ? `${f!.property}: ${f!.reason}` : f!.reason;
   }
   expect(failures, "a create row passes check (check is pure; this needs the cluster)").toEqual([]);
   const err = await dispatch(row.kind, "create", [inputs]).then(

@@ -703,6 +703,11 @@ export const BAD_INPUT_ROWS: readonly BadInputRow[] = [
       fix: /use last: 48/,
     },
   ),
+  preview(
+    "BackupPlan",
+    { target: { namespace: "app" }, storageLocation: "main", schedule: { cron: "0 2 * *" }, retention: { daily: 7 } },
+    { name: "cron of four fields", topic: "cron", field: "schedule.cron", fix: /expected 5 fields, got 4/ },
+  ),
   preview("Backup", {}, { name: "neither target nor plan", topic: "plan", field: "target", fix: /or give a plan/ }),
   preview(
     "Restore",

@@ -59,7 +59,11 @@ async function install(planName: string, schedule: Record<string, unknown>, copi
     retention: { last: 7 },
   } as unknown as Partial<BackupPlanInputs>);
   expect(failures).toEqual([]);
-  await backupPlanHandler.create(inputs, { signal: new AbortController().signal, log: () => undefined });
+  await backupPlanHandler.create(inputs, {
+    signal: new AbortController().signal,
+    log: () => undefined,
+    progress: () => undefined,
+  });
 }
 
 /** A Completed backup (archive + manifest) in `store`, started at `startedAt`, taking 30 s. */

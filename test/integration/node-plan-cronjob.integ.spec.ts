@@ -34,7 +34,7 @@ const batch = kc.makeApiClient(k8s.BatchV1Api);
 const id = rand();
 const planNs = `hks-cron-${id}`;
 const target = `cron-app-${id}`;
-const ctx = { signal: new AbortController().signal, log: () => undefined };
+const ctx = { signal: new AbortController().signal, log: () => undefined, progress: () => undefined };
 let main: ObjectStore;
 let offsite: ObjectStore;
 let offsiteIdentity: string;

@@ -22,7 +22,11 @@ const target = `plan-it-app-${id}`;
 const target2 = `plan-it-app2-${id}`;
 const other = `plan-it-other-${id}`;
 const logs: string[] = [];
-const ctx: HandlerContext = { signal: new AbortController().signal, log: (l) => logs.push(l) };
+const ctx: HandlerContext = {
+  signal: new AbortController().signal,
+  log: (l) => logs.push(l),
+  progress: () => undefined,
+};
 
 function inputs(over: Record<string, unknown> = {}): BackupPlanInputs {
   const { inputs: i, failures } = checkBackupPlan({

@@ -70,7 +70,11 @@ beforeAll(async () => {
     verifyAfterBackup: true,
   } as unknown as Partial<BackupPlanInputs>);
   expect(failures).toEqual([]);
-  await handler.create(inputs, { signal: new AbortController().signal, log: () => undefined });
+  await handler.create(inputs, {
+    signal: new AbortController().signal,
+    log: () => undefined,
+    progress: () => undefined,
+  });
   // The Job the controller would create from this template; its Pod supplies the Downward API fields.
   const cj = await batch.readNamespacedCronJob({ name: "hks-plan-db", namespace: planNs });
   const job: k8s.V1Job = {

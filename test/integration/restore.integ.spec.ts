@@ -118,9 +118,9 @@ describe("restore into a new namespace (a clone)", () => {
       (g) => g.reason === "Events record the source cluster's history; the target writes its own",
     );
     expect(events!.count).toBeGreaterThanOrEqual(2);
-    for (const item of events!.items) expect(item).toMatch(new RegExp(`^events(\\.events\\.k8s\\.io)?/${SRC}/`));
+    for (const item of events!.items) expect(item).toMatch(new RegExp(`^events(\\.events\\.k8s\\.io)?/${DST}/`));
     expect(reasons["a service-account token is valid only in the source cluster; the target issues its own"]).toEqual([
-      `secrets/${SRC}/app-token`,
+      `secrets/${DST}/app-token`,
     ]);
     // The Deployment's two pods and its ReplicaSet: their controllers recreate them in the target.
     const byReplicaSet = Object.entries(reasons).filter(([reason]) =>
@@ -128,9 +128,9 @@ describe("restore into a new namespace (a clone)", () => {
     );
     expect(byReplicaSet).toHaveLength(1);
     expect(byReplicaSet[0][1]).toHaveLength(2);
-    for (const item of byReplicaSet[0][1]) expect(item).toMatch(new RegExp(`^pods/${SRC}/web-[a-z0-9]+-[a-z0-9]{5}$`));
+    for (const item of byReplicaSet[0][1]) expect(item).toMatch(new RegExp(`^pods/${DST}/web-[a-z0-9]+-[a-z0-9]{5}$`));
     expect(reasons["created by its controller Deployment/web, which recreates it"]).toEqual([
-      expect.stringMatching(new RegExp(`^replicasets.apps/${SRC}/web-[a-z0-9]+$`)),
+      expect.stringMatching(new RegExp(`^replicasets.apps/${DST}/web-[a-z0-9]+$`)),
     ]);
     // The CRD exists in this cluster already: skipped under policy none, not failed.
     expect(reasons["already exists in the target (existingResourcePolicy: none)"]).toContain(
@@ -202,6 +202,8 @@ describe("existing objects", () => {
       (g) => g.reason === "already exists in the target (existingResourcePolicy: none)",
     );
     expect(exists?.count).toBe(first.counts.created);
+    // Named as they are in the target, where they exist, not as in the backup (issue 15).
+    for (const item of exists!.items) expect(item).toMatch(new RegExp(`^[a-z.]+/${DST}/`));
     const after = await core.listNamespacedConfigMap({ namespace: DST });
     expect(after.items.map((c) => c.metadata?.resourceVersion)).toEqual(
       before.items.map((c) => c.metadata?.resourceVersion),

@@ -234,7 +234,11 @@ export async function installPlan(
     kubeconfig: fs.readFileSync(info.kubeconfig, "utf8"),
   } as Partial<BackupPlanInputs>);
   if (failures.length) throw new Error(`invalid test plan: ${JSON.stringify(failures)}`);
-  await backupPlanHandler.create(inputs, { signal: new AbortController().signal, log: () => undefined });
+  await backupPlanHandler.create(inputs, {
+    signal: new AbortController().signal,
+    log: () => undefined,
+    progress: () => undefined,
+  });
 }
 
 /** The scene both upload-fault files use: a private stack, a namespace worth several multipart parts, a location and

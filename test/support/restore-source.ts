@@ -279,8 +279,13 @@ export async function compareRestored(
     const md = f.object.metadata;
     const resource = f.group ? `${f.resource}.${f.group}` : f.resource;
     const item = `${resource}/${md.namespace ? `${md.namespace}/` : ""}${md.name}`;
+    // Results name objects as they are in the target (namespace mapped).
+    const inTarget =
+      f.resource === "namespaces"
+        ? `namespaces/${md.name === src ? dst : md.name}`
+        : `${resource}/${md.namespace ? `${md.namespace === src ? dst : md.namespace}/` : ""}${md.name}`;
     // Events are never restored (a rule of restore); its skipped list names only a sample of them.
-    if (skipped.has(item) || f.resource === "customresourcedefinitions" || f.resource === "events") continue;
+    if (skipped.has(inTarget) || f.resource === "customresourcedefinitions" || f.resource === "events") continue;
     const ref = { apiVersion: f.object.apiVersion, kind: f.object.kind, name: md.name, namespace: md.namespace };
     const source = await from.get(ref);
     const target = await to.get(

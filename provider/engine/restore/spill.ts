@@ -14,12 +14,12 @@ import type { ArchiveEntry } from "../archive/archive";
 import { groupResourceKey, type GroupResource } from "../../format/archive-paths";
 import { NO_PROGRESS, type ProgressSink } from "../progress";
 import type { RestoreOutcomes } from "./result";
-import { describeRef, transformObject, type PendingOwner, type TransformOptions } from "../transform/transform";
+import { describeTargetRef, transformObject, type PendingOwner, type TransformOptions } from "../transform/transform";
 import type { KubeObject } from "../../format/kube-object";
 
 /** One object to apply, as spilled. */
 export interface SpilledObject {
-  /** The source object, `resource.group/namespace/name`, for results. */
+  /** The object as results name it: `resource.group/namespace/name` in the target (namespace mapped). */
   readonly item: string;
   /** The object's namespace in the backup (before mapping); absent when cluster-scoped. */
   readonly sourceNamespace?: string;
@@ -72,7 +72,7 @@ export async function spillArchive(
       index.entries++;
       const ref = entry.ref;
       const key = groupResourceKey(ref);
-      const item = describeRef(ref);
+      const item = describeTargetRef(ref, opts.namespaceMapping);
       if (ref.namespace) index.sourceNamespaces.add(ref.namespace);
       else if (key === "namespaces") index.sourceNamespaces.add(ref.name);
       let raw: unknown;

@@ -87,6 +87,21 @@ export function describeRef(ref: ArchiveObjectRef): string {
   return `${groupResourceKey(ref)}/${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}`;
 }
 
+/**
+ * How restore results name an object: where it goes in the target (`configmaps/staging/app` for
+ * `configmaps/production/app` under `production: staging`; a Namespace object by its new name),
+ * whether it was restored, skipped or failed, so the name is one the person can look up there.
+ */
+export function describeTargetRef(ref: ArchiveObjectRef, namespaceMapping: Readonly<Record<string, string>>): string {
+  const map = (ns: string) => namespaceMapping[ns] ?? ns;
+  const isNamespace = groupResourceKey(ref) === "namespaces";
+  return describeRef({
+    ...ref,
+    namespace: ref.namespace === undefined ? undefined : map(ref.namespace),
+    name: isNamespace ? map(ref.name) : ref.name,
+  });
+}
+
 /** The API group of an apiVersion (`apps/v1` → `apps`, `v1` → `""`). */
 export function groupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf("/");

@@ -24,4 +24,13 @@ describe("resource reference", () => {
     const undocumented = rows.filter((l) => /\|\s*\|$/.test(l));
     expect(undocumented, `fields without a description:\n${undocumented.join("\n")}`).toEqual([]);
   });
+  it("prints each input's type as declared, pulumi.Input<...> included, and expands nested Args (issue 15)", () => {
+    const row = (name: string) => generated.split("\n").find((l) => l.startsWith(`| \`${name}\``));
+    expect(row("objectStorage.bucket")).toContain("| `pulumi.Input<string>` |");
+    expect(row("kubeconfig")).toContain("| `pulumi.Input<string>` |");
+    expect(row("patches")).toContain("| `pulumi.Input<pulumi.Input<RestorePatchArgs>[]>` |");
+    expect(row("patches[].patch[].op")).toBeDefined();
+    // Outputs stay plain: `pulumi.Output<...>` is what every output is.
+    expect(generated).not.toMatch(/\| `pulumi\.Output</);
+  });
 });

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { InputError } from "../../../provider/errors";
 import { storeFromConfig } from "../../../provider/store";
 import { FsObjectStore } from "../../../provider/store/fs-store";
-import { assertValidS3Config, bucketNameProblem, type S3StoreConfig } from "../../../provider/store/s3-config";
+import {
+  assertValidS3Config,
+  bucketNameProblem,
+  suggestBucketName,
+  type S3StoreConfig,
+} from "../../../provider/store/s3-config";
 import { S3ObjectStore } from "../../../provider/store/s3-store";
 
 const base: S3StoreConfig = { bucket: "my-backups", region: "us-east-1" };
@@ -25,6 +30,37 @@ describe("bucketNameProblem", () => {
     { name: "trailing dash", b: "abc-", why: "starting and ending" },
   ])("rejects $name", ({ b, why }) => {
     expect(bucketNameProblem(b, "objectStorage.prefix")).toContain(why);
+  });
+});
+
+describe("what a bucket-name message suggests is itself a valid name (issue 15)", () => {
+  it.each([
+    {
+      name: "a path after an invalid name",
+      b: "Shop_Backups/daily",
+      why:
+        `put only the bucket name here ("shop-backups", as "Shop_Backups" is not a valid bucket name) and the ` +
+        `path in objectStorage.prefix ("daily")`,
+    },
+    { name: "capitals and '_'", b: "Shop_Backups", why: `, e.g. "shop-backups"` },
+    { name: "spaces and runs of separators", b: " My  Team -- Backups.", why: `e.g. "my-team-backups"` },
+    { name: "too long", b: `${"a".repeat(60)}_${"b".repeat(10)}`, why: `e.g. "${"a".repeat(60)}-bb"` },
+    {
+      name: "nothing usable left",
+      b: "__/x",
+      why: `put only the bucket name here (a name of 3-63 lowercase letters, digits, '-' and '.')`,
+    },
+  ])("$name", ({ b, why }) => {
+    expect(bucketNameProblem(b, "objectStorage.prefix")).toContain(why);
+  });
+
+  it("every suggestion passes the rules it was made for", () => {
+    const names = ["Shop_Backups", "A..B", "x_", "192.168.1.10", "XN--ab", "a-s3alias", "Ab", "é_backups_ü", "a.-b"];
+    for (const n of names) {
+      const s = suggestBucketName(n);
+      if (s !== undefined) expect(bucketNameProblem(s), `${n} -> ${s}`).toBeUndefined();
+    }
+    expect(suggestBucketName("__")).toBeUndefined();
   });
 });
 

@@ -166,6 +166,21 @@ describe("runRestore", () => {
     expect(cluster.calls.filter((c) => c.startsWith("replace") || c.startsWith("delete"))).toEqual([]);
   });
 
+  it("names skipped objects as they are in the target, where the person looks for them (issue 15)", async () => {
+    const { store, cluster } = await setup();
+    const opts = { backupName: "b1", namespaceMapping: { prod: "staging" } };
+    await runRestore({ store, storageLocation: "mem", cluster }, { restoreName: "r1", ...opts });
+    const r = await runRestore({ store, storageLocation: "mem", cluster }, { restoreName: "r2", ...opts });
+    expect(r.skipped).toHaveLength(1);
+    expect([...r.skipped[0]!.items].sort()).toEqual([
+      "configmaps/staging/owned",
+      "customresourcedefinitions.apiextensions.k8s.io/widgets.example.com",
+      "namespaces/staging",
+      "secrets/staging/s",
+      "widgets.example.com/staging/w1",
+    ]);
+  });
+
   it.each([
     {
       name: "a corrupted archive",
