@@ -6,14 +6,27 @@
  *
  * Phases: Completed succeeds; PartiallyFailed succeeds with its failures printed (the clone is
  * usable, and the outputs say which objects are missing); Failed fails `pulumi up` after removing
- * what this attempt created, so create stays all-or-nothing.
+ * what this attempt created (the namespaces it created and its pre-bound VolumeSnapshotContents;
+ * objects it wrote into namespaces that already existed are not tracked one by one and stay), and
+ * records no result ConfigMap, so create stays all-or-nothing.
+ *
+ * The result ConfigMap `hks-restore-<name>` carries the resource's owner (format/owner.ts): a record
+ * of another stack or of `hks restore create` is refused before the restore starts (at preview when
+ * the cluster can be read), unless `adopt`; delete keeps another owner's record.
  */
 import { parseIdentityFile } from "../format/age-keys";
 import { lineProgress } from "../engine/progress";
 import { runRestore } from "../engine/restore/restore";
 import { cleanupRestore, prepareRestore } from "../prepare/restore";
 import { KubeRestoreCluster } from "../kube/restore-cluster";
-import { deleteRestoreRecord, writeRestoreRecord } from "../prepare/restore-record";
+import {
+  deleteRestoreRecord,
+  reownRestoreRecord,
+  restoreRecordRef,
+  writeRestoreRecord,
+} from "../prepare/restore-record";
+import { claimRecords, previewRefusal, type Claimant } from "../kube/ownership";
+import { containsUnknown } from "../kinds";
 import { formatRestoreResult } from "../engine/restore/report";
 import type { RestoreResult } from "../engine/restore/types";
 import { loadKubeConfig } from "../kube/client";
@@ -22,6 +35,18 @@ import type { RestoreInputs as Inputs, RestoreOutputs as Outputs } from "../type
 import { PartialCreateError, type HandlerContext, type ResourceHandler } from "./handler";
 
 const idOf = (i: Inputs) => `${i.namespace}/${i.restoreName}`;
+
+/** Who writes the result record; an unowned record is this resource's own only when it existed before. */
+function claimantOf(i: Inputs, olds?: Partial<Inputs>): Claimant {
+  const same = !!olds && olds.restoreName === i.restoreName && olds.namespace === i.namespace;
+  return {
+    self: i.owner,
+    previous: same ? [olds.owner] : [],
+    unownedIsOurs: same,
+    adopt: i.adopt === true,
+    nameInput: "`name` (the restore's name in the cluster)",
+  };
+}
 
 function outputsOf(i: Inputs, r: RestoreResult, resultConfigMap: string): Outputs {
   return {
@@ -49,6 +74,8 @@ async function restore(
   ctx: HandlerContext,
 ): Promise<{ result: RestoreResult; configMap: string; kc: ReturnType<typeof loadKubeConfig> }> {
   const kc = loadKubeConfig({ kubeconfig: i.kubeconfig, context: i.context });
+  // Before anything is restored: the result record must be ours to write.
+  await claimRecords(kc, [restoreRecordRef(i.namespace, i.restoreName)], claimantOf(i), ctx.log);
   const identities = i.identity ? parseIdentityFile(i.identity, "identity") : [];
   const { deps, options } = await prepareRestore(kc, i, {
     identities,
@@ -57,9 +84,10 @@ async function restore(
     log: ctx.log,
   });
   const result = await runRestore(deps, options);
-  let configMap = restoreConfigMapName(i.restoreName);
+  const configMap = restoreConfigMapName(i.restoreName);
+  if (result.phase === "Failed") return { result, configMap, kc }; // a failed restore records nothing
   try {
-    configMap = await writeRestoreRecord(kc, i.namespace, result, true);
+    await writeRestoreRecord(kc, i.namespace, result, { overwrite: true, owner: i.owner });
   } catch (e) {
     ctx.log(`warning: could not record the result in ConfigMap ${i.namespace}/${configMap}: ${(e as Error).message}`);
   }
@@ -70,8 +98,17 @@ async function restore(
 export const restoreHandler: ResourceHandler<Inputs, Outputs> = {
   applyDeadlineMs: 60 * 60_000,
 
-  async check(_olds, news) {
-    return checkRestore(news);
+  async check(olds, news) {
+    const { inputs, failures } = checkRestore(news);
+    if (failures.length || containsUnknown([inputs.restoreName, inputs.namespace, inputs.kubeconfig, inputs.context]))
+      return { inputs, failures };
+    // At preview too: a result record of another owner is refused before the restore is planned.
+    const refusal = await previewRefusal(
+      { kubeconfig: inputs.kubeconfig, context: inputs.context },
+      [restoreRecordRef(inputs.namespace, inputs.restoreName)],
+      claimantOf(inputs, olds),
+    );
+    return { inputs, failures: refusal ? [{ property: "restoreName", reason: refusal }] : [] };
   },
 
   async diff(_id, olds, news) {
@@ -89,6 +126,8 @@ export const restoreHandler: ResourceHandler<Inputs, Outputs> = {
     const message =
       `restore ${inputs.restoreName} failed: ` + `${result.error ?? `all ${result.counts.failed} objects failed`}`;
     try {
+      // An earlier attempt's record of ours would claim a result this attempt does not have.
+      await deleteRestoreRecord(kc, inputs.namespace, inputs.restoreName, claimantOf(inputs));
       await cleanupRestore(
         new KubeRestoreCluster(kc),
         { namespaces: result.createdNamespaces, snapshotContents: result.createdSnapshotContents },
@@ -114,6 +153,12 @@ export const restoreHandler: ResourceHandler<Inputs, Outputs> = {
     // Only IN_PLACE_INPUTS reach here (diff replaces on everything else): take them, keep the rest.
     const outs: Outputs = { ...olds };
     for (const k of IN_PLACE_INPUTS) (outs as unknown as Record<string, unknown>)[k] = news[k];
+    if (news.owner !== olds.owner) {
+      // A renamed stack or an alias: the record says the new owner (once it is still, or again, ours).
+      const kc = loadKubeConfig({ kubeconfig: news.kubeconfig, context: news.context });
+      await claimRecords(kc, [restoreRecordRef(news.namespace, news.restoreName)], claimantOf(news, olds), () => {});
+      await reownRestoreRecord(kc, news.namespace, news.restoreName, news.owner);
+    }
     return { outs };
   },
 
@@ -137,6 +182,7 @@ export const restoreHandler: ResourceHandler<Inputs, Outputs> = {
           `(${props.cleanupOnDelete ? "it created no namespace" : "cleanupOnDelete is false"})`,
       );
     }
-    await deleteRestoreRecord(kc, props.namespace, props.restoreName);
+    const record = await deleteRestoreRecord(kc, props.namespace, props.restoreName, claimantOf(props, props));
+    if (record.outcome === "kept") ctx.log(`restore ${props.restoreName}: kept its result record: ${record.reason}`);
   },
 };
