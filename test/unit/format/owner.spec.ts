@@ -10,6 +10,9 @@ import {
   stackOfOwner,
   type OwnershipQuestion,
 } from "../../../provider/format/owner";
+import { checkLocation } from "../../../provider/plan/location";
+import { checkBackupPlan } from "../../../provider/plan/plan";
+import { checkRestore } from "../../../provider/plan/restore";
 
 const SELF = "urn:pulumi:dev::shop::pulumi-nodejs:dynamic/hks:BackupStorageLocation::minio";
 const PREVIOUS = "urn:pulumi:old-dev::shop::pulumi-nodejs:dynamic/hks:BackupStorageLocation::minio";
@@ -160,5 +163,31 @@ describe("owner annotations", () => {
     expect(describeOwner(OTHER)).toBe(`stack billing/staging (${OTHER})`);
     expect(describeOwner(CLI_OWNER)).toBe("the hks CLI (hks-cli)");
     expect(describeOwner(undefined)).toMatch(/^no recorded owner/);
+  });
+});
+
+describe("owner and adopt inputs are checked on every resource that records objects", () => {
+  const bad = { owner: 5, adopt: "yes" } as unknown as Record<string, unknown>;
+  it.each([
+    ["BackupStorageLocation", () => checkLocation({ locationName: "m", objectStorage: { bucket: "bkt" }, ...bad })],
+    [
+      "BackupPlan",
+      () =>
+        checkBackupPlan({
+          planName: "p",
+          target: { namespace: "a" },
+          storageLocation: "m",
+          schedule: { cron: "0 2 * * *" },
+          retention: { daily: 7 },
+          ...bad,
+        } as never),
+    ],
+    ["Restore", () => checkRestore({ restoreName: "r", backupName: "b", ...bad })],
+  ])("%s", (_kind, check) => {
+    const { failures } = check();
+    expect(failures).toEqual([
+      { property: "owner", reason: expect.stringContaining("must be a string") },
+      { property: "adopt", reason: `must be true or false, got "yes"` },
+    ]);
   });
 });
