@@ -13,13 +13,16 @@ import { readLocationConfig, type LocationConfig } from "../kube/location-config
 import {
   applyPlanObjects,
   deletePlanObjects,
+  describeObject,
   installedOf,
+  judgePlanObject,
   pruneStaleObjects,
   readObject,
   type PlanOwner,
 } from "../kube/plan-install";
 import { previewRefusal } from "../kube/ownership";
 import { containsUnknown } from "../kinds";
+import { describeOwner } from "../format/owner";
 import { cronJobDrift, objectDrift, reflectCronJob } from "../kube/plan-install-drift";
 import {
   renderCronJob,
@@ -191,6 +194,10 @@ export const backupPlanHandler: ResourceHandler<Inputs, Outputs> = {
     const drift: string[] = [];
     let reflected: Outputs = props;
     expected.forEach((o, n) => {
+      const ref = { kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name };
+      const owned = live[n] && judgePlanObject(ref, live[n], planRef(props, props), false);
+      if (owned && owned.verdict === "foreign")
+        drift.push(`${describeObject(ref)} is now owned by ${describeOwner(owned.owner)}`);
       if (o.kind !== "CronJob" || live[n] === undefined) return void drift.push(...objectDrift(o, live[n]));
       const d = cronJobDrift(o, live[n]);
       drift.push(...d.messages);

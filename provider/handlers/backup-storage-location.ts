@@ -15,9 +15,8 @@ import {
   readLocationCredentials,
   writeLocationConfig,
 } from "../kube/location-config";
-import { claimRecords, previewRefusal } from "../kube/ownership";
-import { containsUnknown } from "../kinds";
-import { claimantOf, deleteStaleCredentials, readRecord } from "./location-record";
+import { claimRecords } from "../kube/ownership";
+import { claimantOf, deleteStaleCredentials, previewOwnership, readRecord, recordVerdict } from "./location-record";
 import { locationConfigOf, storeConfigOf } from "../prepare/location-store";
 import { checkLocation, diffLocation } from "../plan/location";
 import {
@@ -184,15 +183,8 @@ export const backupStorageLocationHandler: ResourceHandler<Inputs, Outputs> = {
 
   async check(olds, news) {
     const { inputs, failures } = checkLocation(news);
-    if (failures.length || containsUnknown([inputs.locationName, inputs.namespace, inputs.kubeconfig, inputs.context]))
-      return { inputs, failures };
     // At preview too: a record another stack owns is refused before anything is planned on it.
-    const refusal = await previewRefusal(
-      { kubeconfig: inputs.kubeconfig, context: inputs.context },
-      locationRecords(inputs.namespace, inputs.locationName, false),
-      claimantOf(inputs, olds),
-    );
-    return { inputs, failures: refusal ? [{ property: "locationName", reason: refusal }] : [] };
+    return { inputs, failures: failures.length ? failures : await previewOwnership(inputs, olds) };
   },
 
   async diff(_id, olds, news) {
@@ -261,7 +253,9 @@ export const backupStorageLocationHandler: ResourceHandler<Inputs, Outputs> = {
 
   async delete(_id, props, ctx) {
     const kc = loadKubeConfig({ kubeconfig: props.kubeconfig, context: props.context });
-    if (props.deletionPolicy === "Delete" && props.accessMode !== "ReadOnly") {
+    // A record another stack took over (adopt) means its data is that stack's now: never delete it.
+    const taken = (await recordVerdict(kc, props)) === "foreign";
+    if (props.deletionPolicy === "Delete" && props.accessMode !== "ReadOnly" && !taken) {
       if (props.objectStorage) {
         const os = props.objectStorage;
         // As in read: the location's own keys (a missing Secret is an error naming it, not a guess).
@@ -290,10 +284,8 @@ export const backupStorageLocationHandler: ResourceHandler<Inputs, Outputs> = {
         ctx.log(`${dir}: deleted (deletionPolicy Delete)`);
       }
     } else {
-      ctx.log(
-        `${props.url}: kept with its backups (deletionPolicy ` +
-          `${props.deletionPolicy}${props.accessMode === "ReadOnly" ? ", ReadOnly" : ""})`,
-      );
+      const why = taken ? "its record is another owner's now" : `deletionPolicy ${props.deletionPolicy}`;
+      ctx.log(`${props.url}: kept with its backups (${why}${props.accessMode === "ReadOnly" ? ", ReadOnly" : ""})`);
     }
     const records = await deleteLocationConfig(kc, props.namespace, props.locationName, claimantOf(props, props));
     for (const k of records.kept) ctx.log(`kept: ${k}`);

@@ -3,8 +3,10 @@
  * who claims it, the stale credentials Secret, and what refresh finds. Split from the handler.
  */
 import type * as k8s from "@kubernetes/client-node";
-import { credentialsSecretName, configMapName, readLocationRecord } from "../kube/location-config";
-import { judgeRecord, type Claimant } from "../kube/ownership";
+import { credentialsSecretName, configMapName, locationRecords, readLocationRecord } from "../kube/location-config";
+import { containsUnknown } from "../kinds";
+import { judgeRecord, previewRefusal, type Claimant } from "../kube/ownership";
+import type { CheckFailure } from "../plan/validate";
 import { locationRecordDrift, type LocationDrift } from "../plan/location-drift";
 import { locationConfigOf } from "../prepare/location-store";
 import type { BackupStorageLocationInputs as Inputs, BackupStorageLocationOutputs as Outputs } from "../types";
@@ -43,4 +45,21 @@ export async function readRecord(kc: k8s.KubeConfig, props: Outputs): Promise<Lo
   const live = await readLocationRecord(kc, props.namespace, props.locationName);
   const record = `ConfigMap ${props.namespace}/${configMapName(props.locationName)}`;
   return locationRecordDrift(record, locationConfigOf(props), live, props.owner);
+}
+
+/** The ownership rule at `pulumi preview` (check): a failure on `locationName` for another owner's record. */
+export async function previewOwnership(inputs: Inputs, olds: Partial<Inputs>): Promise<CheckFailure[]> {
+  if (containsUnknown([inputs.locationName, inputs.namespace, inputs.kubeconfig, inputs.context])) return [];
+  const refusal = await previewRefusal(
+    { kubeconfig: inputs.kubeconfig, context: inputs.context },
+    locationRecords(inputs.namespace, inputs.locationName, false),
+    claimantOf(inputs, olds),
+  );
+  return refusal ? [{ property: "locationName", reason: refusal }] : [];
+}
+
+/** The rule's verdict on the location's ConfigMap for the resource in state (delete). */
+export async function recordVerdict(kc: k8s.KubeConfig, props: Outputs): Promise<string> {
+  const r = { kind: "ConfigMap", namespace: props.namespace, name: configMapName(props.locationName) } as const;
+  return (await judgeRecord(kc, r, { ...claimantOf(props, props), adopt: false })).verdict;
 }

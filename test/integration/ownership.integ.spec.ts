@@ -198,7 +198,10 @@ describe("BackupPlan: the same rule on every object it installs", () => {
     expect((await cron()).spec!.schedule).toBe("0 2 * * *");
     const b = (await plans.create(plan(PB, { adopt: true }), ctx)).outs!;
     expect((await cron()).metadata!.annotations![OWNER_ANNOTATION]).toBe(PB);
-    await plans.delete(`${NS}/nightly`, a, ctx); // A's destroy leaves B's plan alone
+    // A's refresh reports every object as B's now; A's destroy leaves B's plan alone.
+    const drift = (await plans.read(`${NS}/nightly`, a, ctx)).props!.drift;
+    expect(drift).toContain(`CronJob ${NS}/hks-plan-nightly is now owned by stack shop/stack-b (${PB})`);
+    await plans.delete(`${NS}/nightly`, a, ctx);
     expect((await cron()).metadata!.annotations![OWNER_ANNOTATION]).toBe(PB);
     await plans.delete(`${NS}/nightly`, b, ctx);
     await expect(cron()).rejects.toMatchObject({ code: 404 });

@@ -41,12 +41,13 @@ export interface PulumiProject {
 
 /**
  * Copies the program in `programDir` to a fresh folder under the package (so `hks-backup` and
- * `@pulumi/pulumi` resolve from the package's node_modules) and initialises stack `test`.
+ * `@pulumi/pulumi` resolve from the package's node_modules) and initialises stack `opts.stack`
+ * (default `test`; two stacks of one project in one cluster need two names).
  */
 export async function pulumiProject(
   programDir: string,
   extraEnv: Record<string, string> = {},
-  opts: { copyRoot?: string } = {},
+  opts: { copyRoot?: string; stack?: string } = {},
 ): Promise<PulumiProject> {
   const info = inject("stack");
   const root = path.resolve(__dirname, "..", "..");
@@ -83,7 +84,7 @@ export async function pulumiProject(
         },
       );
     });
-  await run(["stack", "init", "test"]);
+  await run(["stack", "init", opts.stack ?? "test"]);
   return {
     dir: work,
     env,
