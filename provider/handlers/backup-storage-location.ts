@@ -119,18 +119,13 @@ async function provisionBucket(
 }
 
 /** Provision (or check), probe access, record in the cluster; returns the outputs. */
-async function apply(
-  i: Inputs,
-  ctx: HandlerContext,
-  bucketCreatedBefore: boolean,
-  olds?: Partial<Inputs>,
-): Promise<Outputs> {
+async function apply(i: Inputs, ctx: HandlerContext, createdBefore: boolean, olds?: Inputs): Promise<Outputs> {
   const kc = loadKubeConfig({ kubeconfig: i.kubeconfig, context: i.context });
   // Before any side effect: never provision for, nor overwrite, a record another stack owns.
   await claimRecords(kc, locationRecords(i.namespace, i.locationName, !!i.credentials), claimantOf(i, olds), ctx.log);
   const credentials = await credentialsFor(kc, i);
   let inspection: BucketInspection | undefined;
-  let created = bucketCreatedBefore;
+  let created = createdBefore;
   if (i.objectStorage) {
     const r = await provisionBucket(i, ctx, credentials).catch((err: unknown) => {
       throw unreachableEndpoint(i, err);
@@ -192,12 +187,8 @@ export const backupStorageLocationHandler: ResourceHandler<Inputs, Outputs> = {
     // Same in-cluster name: the old resource's delete would remove the record the new one wrote.
     const sameRecord = !d.replaces.includes("locationName") && !d.replaces.includes("namespace");
     // Drift of the record found by refresh is a change: `up` writes the record again.
-    const drifted = (olds.drift?.length ?? 0) > 0;
-    return {
-      changes: d.changes || drifted,
-      replaces: d.replaces,
-      deleteBeforeReplace: d.replaces.length > 0 && sameRecord,
-    };
+    const changes = d.changes || (olds.drift?.length ?? 0) > 0;
+    return { changes, replaces: d.replaces, deleteBeforeReplace: d.replaces.length > 0 && sameRecord };
   },
 
   async create(inputs, ctx) {
