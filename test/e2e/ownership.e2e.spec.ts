@@ -53,44 +53,51 @@ afterAll(async () => {
 });
 
 describe("two stacks, one location name", () => {
-  it("refuses the second stack at preview and up naming both stacks; adopt takes over; destroy keeps the other's", async () => {
-    const bucketA = `e2e-own-a-${id}`;
-    const bucketB = `e2e-own-b-${id}`;
-    const a = await project(`owner-a-${id}`, bucketA);
-    await a.up();
-    const urnA = `urn:pulumi:owner-a-${id}::hks-test-location::pulumi-nodejs:dynamic/hks:BackupStorageLocation::loc`;
-    expect((await record()).metadata!.annotations).toMatchObject({
-      "hks.io/owner": urnA,
-      "hks.io/owner-stack": `hks-test-location/owner-a-${id}`,
-    });
+  // Nine Pulumi runs: 180 s (the project's default) was too short on a loaded 2-core machine.
+  it(
+    "refuses the second stack at preview and up naming both stacks; adopt takes over; destroy keeps the other's",
+    {
+      timeout: 15 * 60_000,
+    },
+    async () => {
+      const bucketA = `e2e-own-a-${id}`;
+      const bucketB = `e2e-own-b-${id}`;
+      const a = await project(`owner-a-${id}`, bucketA);
+      await a.up();
+      const urnA = `urn:pulumi:owner-a-${id}::hks-test-location::pulumi-nodejs:dynamic/hks:BackupStorageLocation::loc`;
+      expect((await record()).metadata!.annotations).toMatchObject({
+        "hks.io/owner": urnA,
+        "hks.io/owner-stack": `hks-test-location/owner-a-${id}`,
+      });
 
-    const b = await project(`owner-b-${id}`, bucketB);
-    const preview = await b.run(["preview", "--diff"], { allowFailure: true });
-    const previewText = preview.stdout + preview.stderr;
-    expect(preview.code).not.toBe(0);
-    expect(previewText).toContain(`is owned by stack hks-test-location/owner-a-${id}`);
-    expect(previewText).toContain(`stack hks-test-location/owner-b-${id}`);
-    expect(previewText).toContain("adopt: true");
-    const up = await b.run(["up", "--yes", "--skip-preview"], { allowFailure: true });
-    expect(up.code).not.toBe(0);
-    expect(up.stdout + up.stderr).toContain(`is owned by stack hks-test-location/owner-a-${id}`);
-    expect(JSON.parse((await record()).data!["location.json"]).objectStorage.bucket).toBe(bucketA);
-    expect(await bucketExists(bucketB)).toBe(false);
+      const b = await project(`owner-b-${id}`, bucketB);
+      const preview = await b.run(["preview", "--diff"], { allowFailure: true });
+      const previewText = preview.stdout + preview.stderr;
+      expect(preview.code).not.toBe(0);
+      expect(previewText).toContain(`is owned by stack hks-test-location/owner-a-${id}`);
+      expect(previewText).toContain(`stack hks-test-location/owner-b-${id}`);
+      expect(previewText).toContain("adopt: true");
+      const up = await b.run(["up", "--yes", "--skip-preview"], { allowFailure: true });
+      expect(up.code).not.toBe(0);
+      expect(up.stdout + up.stderr).toContain(`is owned by stack hks-test-location/owner-a-${id}`);
+      expect(JSON.parse((await record()).data!["location.json"]).objectStorage.bucket).toBe(bucketA);
+      expect(await bucketExists(bucketB)).toBe(false);
 
-    await setArgs(b, bucketB, { adopt: true });
-    await b.up();
-    expect(JSON.parse((await record()).data!["location.json"]).objectStorage.bucket).toBe(bucketB);
-    expect((await record()).metadata!.annotations!["hks.io/owner-stack"]).toBe(`hks-test-location/owner-b-${id}`);
+      await setArgs(b, bucketB, { adopt: true });
+      await b.up();
+      expect(JSON.parse((await record()).data!["location.json"]).objectStorage.bucket).toBe(bucketB);
+      expect((await record()).metadata!.annotations!["hks.io/owner-stack"]).toBe(`hks-test-location/owner-b-${id}`);
 
-    // The first stack notices that its record is now another stack's, and its destroy leaves it.
-    await a.refresh();
-    const drift = (await a.exportState()).deployment.resources.find((r) => r.type.endsWith(":BackupStorageLocation"))!
-      .outputs!.drift as string[];
-    expect(drift.join("\n")).toContain(`is now owned by stack hks-test-location/owner-b-${id}`);
-    const destroyA = await a.destroy();
-    expect(destroyA.stdout).toContain(`kept: ConfigMap hks-system/hks-location-${NAME} is owned by stack`);
-    expect((await record()).metadata!.annotations!["hks.io/owner-stack"]).toBe(`hks-test-location/owner-b-${id}`);
-    await b.destroy();
-    await expect(record()).rejects.toMatchObject({ code: 404 });
-  });
+      // The first stack notices that its record is now another stack's, and its destroy leaves it.
+      await a.refresh();
+      const drift = (await a.exportState()).deployment.resources.find((r) => r.type.endsWith(":BackupStorageLocation"))!
+        .outputs!.drift as string[];
+      expect(drift.join("\n")).toContain(`is now owned by stack hks-test-location/owner-b-${id}`);
+      const destroyA = await a.destroy();
+      expect(destroyA.stdout).toContain(`kept: ConfigMap hks-system/hks-location-${NAME} is owned by stack`);
+      expect((await record()).metadata!.annotations!["hks.io/owner-stack"]).toBe(`hks-test-location/owner-b-${id}`);
+      await b.destroy();
+      await expect(record()).rejects.toMatchObject({ code: 404 });
+    },
+  );
 });
