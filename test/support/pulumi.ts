@@ -94,8 +94,7 @@ export async function pulumiProject(
     refresh: () => run(["refresh", "--yes", "--skip-preview"]),
     destroy: () => run(["destroy", "--yes", "--skip-preview"]),
     async setConfig(key, value, secret = false) {
-      // `--` first: a value starting with '-' (a generated MinIO key) was read as a flag ("no stack named ...").
-      await run(["config", "set", ...(secret ? ["--secret"] : ["--plaintext"]), "--", key, value]);
+      await run(["config", "set", key, value, ...(secret ? ["--secret"] : ["--plaintext"])]);
     },
     async exportState() {
       return JSON.parse((await run(["stack", "export"])).stdout);
