@@ -49,6 +49,13 @@ export interface LifecycleInputs {
 
 export interface BackupStorageLocationInputs {
   resourceKind: "BackupStorageLocation";
+  /**
+   * The resource's owner, recorded on every object it writes in the cluster (format/owner.ts): the
+   * URN the SDK builds. Absent in state written before owners were recorded.
+   */
+  owner?: string;
+  /** Take over in-cluster objects of the same name that another owner recorded. @default false */
+  adopt?: boolean;
   /** In-cluster name of the location (ConfigMap `hks-location-<name>`). */
   locationName: string;
   provider: "aws" | "generic";
@@ -89,6 +96,11 @@ export interface BackupStorageLocationOutputs extends BackupStorageLocationInput
   configMapName: string;
   /** Name of the Secret in `namespace` holding credentials, when credentials were given inline. */
   credentialsSecretName?: string;
+  /**
+   * Out-of-band changes of the in-cluster record found by the last refresh (deleted, rewritten, taken
+   * over by another owner); a non-empty list makes the next `pulumi up` write the record again.
+   */
+  drift?: string[];
 }
 
 /** One RFC 6902 JSON Patch operation, as `kubectl patch --type json` takes it. */
@@ -110,6 +122,13 @@ export interface RestorePatchInputs {
 
 export interface RestoreInputs {
   resourceKind: "Restore";
+  /**
+   * The resource's owner, recorded on every object it writes in the cluster (format/owner.ts): the
+   * URN the SDK builds. Absent in state written before owners were recorded.
+   */
+  owner?: string;
+  /** Take over in-cluster objects of the same name that another owner recorded. @default false */
+  adopt?: boolean;
   /** Name of the restore (result ConfigMap `hks-restore-<name>`). */
   restoreName: string;
   /** The backup to restore; exclusive with `plan` + `latest`. In outputs: the backup actually restored. */
@@ -295,6 +314,13 @@ export interface BackupPlanRunnerInputs {
 
 export interface BackupPlanInputs {
   resourceKind: "BackupPlan";
+  /**
+   * The resource's owner, recorded on every object it writes in the cluster (format/owner.ts): the
+   * URN the SDK builds. Absent in state written before owners were recorded.
+   */
+  owner?: string;
+  /** Take over in-cluster objects of the same name that another owner recorded. @default false */
+  adopt?: boolean;
   /** In-cluster name (CronJob/ConfigMap `hks-plan-<name>`, backups `<name>-YYYYMMDDHHMMSS`). */
   planName: string;
   /** Namespace of the plan's objects; the plan's storage locations are recorded here too. */

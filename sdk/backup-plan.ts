@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupPlanInputs, BackupPlanOutputs, InstalledObjectOutputs } from "../provider/types";
 import { dynamicProvider } from "./dynamic";
-import { withOwner } from "./owner";
+import { ownerUrn } from "./owner";
 
 /** A storage location: a `BackupStorageLocation` resource (its `locationName` and `namespace`) or the location's
  * name. */
@@ -162,6 +162,14 @@ export interface BackupPlanArgs {
   /** Name of the plan in the cluster (CronJob `hks-plan-<name>`, backups `<name>-YYYYMMDDHHMMSS`); at most 43
    * characters. @default the resource name */
   readonly name?: pulumi.Input<string>;
+  /**
+   * Take over in-cluster objects of the same name that another owner recorded: another stack, the
+   * `hks` CLI, or an hks-backup that did not record owners. Without it such objects are refused
+   * (at `pulumi preview` where the cluster can be read, else before create changes anything), naming
+   * both owners. Every object this resource writes is annotated `hks.io/owner` (its URN) and
+   * `hks.io/owner-stack` (`<project>/<stack>`). @default false
+   */
+  readonly adopt?: pulumi.Input<boolean>;
   /** Namespace of the plan's objects; the plan's storage locations must be recorded there. @default the primary
    * location resource's namespace, else "hks-system" */
   readonly namespace?: pulumi.Input<string>;
@@ -214,6 +222,8 @@ export class BackupPlan extends pulumi.dynamic.Resource {
     const props: Record<keyof BackupPlanInputs | keyof BackupPlanOutputs, unknown> = {
       resourceKind: "BackupPlan",
       planName: args.name ?? name,
+      owner: ownerUrn("BackupPlan", name, opts),
+      adopt: args.adopt,
       namespace: args.namespace ?? primary.namespace,
       target: args.target,
       storageLocation: primary.name,
@@ -238,7 +248,7 @@ export class BackupPlan extends pulumi.dynamic.Resource {
     super(
       dynamicProvider("BackupPlan"),
       name,
-      withOwner("BackupPlan", name, opts, props),
+      props,
       {
         ...opts,
         additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "kubeconfig"],

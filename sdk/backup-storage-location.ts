@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupStorageLocationInputs, BackupStorageLocationOutputs } from "../provider/types";
 import { dynamicProvider } from "./dynamic";
-import { withOwner } from "./owner";
+import { ownerUrn } from "./owner";
 
 /** An S3-compatible bucket: AWS S3, MinIO, Google Cloud Storage (interoperability mode), Ceph RGW, ... */
 export interface ObjectStorageArgs {
@@ -100,6 +100,14 @@ export interface BackupStorageLocationArgs {
   /** Name of the location in the cluster (ConfigMap `hks-location-<name>`), used by `hks --storage-location`.
    * @default the resource name */
   readonly name?: pulumi.Input<string>;
+  /**
+   * Take over in-cluster objects of the same name that another owner recorded: another stack, the
+   * `hks` CLI, or an hks-backup that did not record owners. Without it such objects are refused
+   * (at `pulumi preview` where the cluster can be read, else before create changes anything), naming
+   * both owners. Every object this resource writes is annotated `hks.io/owner` (its URN) and
+   * `hks.io/owner-stack` (`<project>/<stack>`). @default false
+   */
+  readonly adopt?: pulumi.Input<boolean>;
   /** Namespace where the location's config and credentials Secret are written. @default "hks-system" */
   readonly namespace?: pulumi.Input<string>;
   /** Content of a kubeconfig file for the cluster (made secret). @default KUBECONFIG, then in-cluster */
@@ -130,11 +138,16 @@ export class BackupStorageLocation extends pulumi.dynamic.Resource {
   declare readonly capabilities: pulumi.Output<BackupStorageLocationOutputs["capabilities"]>;
   /** ConfigMap holding the location's non-secret config. */
   declare readonly configMapName: pulumi.Output<string>;
+  /** Out-of-band changes of the in-cluster record found by the last `pulumi refresh` (the next `pulumi up` writes it
+   * again). */
+  declare readonly drift: pulumi.Output<string[]>;
 
   constructor(name: string, args: BackupStorageLocationArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<keyof BackupStorageLocationInputs | keyof BackupStorageLocationOutputs, unknown> = {
       resourceKind: "BackupStorageLocation",
       locationName: args.name ?? name,
+      owner: ownerUrn("BackupStorageLocation", name, opts),
+      adopt: args.adopt,
       provider: args.provider,
       objectStorage: args.objectStorage,
       nfs: args.nfs,
@@ -161,11 +174,12 @@ export class BackupStorageLocation extends pulumi.dynamic.Resource {
       capabilities: undefined,
       configMapName: undefined,
       credentialsSecretName: undefined,
+      drift: undefined,
     };
     super(
       dynamicProvider("BackupStorageLocation"),
       name,
-      withOwner("BackupStorageLocation", name, opts, props),
+      props,
       {
         ...opts,
         additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "credentials", "kubeconfig"],

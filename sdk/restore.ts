@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RestoreInputs, RestoreOutputs, RestoreReasonGroupOutputs } from "../provider/types";
 import { dynamicProvider } from "./dynamic";
-import { withOwner } from "./owner";
+import { ownerUrn } from "./owner";
 
 /** One RFC 6902 JSON Patch operation, as `kubectl patch --type json` takes it. */
 export interface JsonPatchOperationArgs {
@@ -91,6 +91,14 @@ export interface RestoreArgs {
   readonly identity?: pulumi.Input<string>;
   /** Name of the restore in the cluster (result ConfigMap `hks-restore-<name>`). @default the resource name */
   readonly name?: pulumi.Input<string>;
+  /**
+   * Take over in-cluster objects of the same name that another owner recorded: another stack, the
+   * `hks` CLI, or an hks-backup that did not record owners. Without it such objects are refused
+   * (at `pulumi preview` where the cluster can be read, else before create changes anything), naming
+   * both owners. Every object this resource writes is annotated `hks.io/owner` (its URN) and
+   * `hks.io/owner-stack` (`<project>/<stack>`). @default false
+   */
+  readonly adopt?: pulumi.Input<boolean>;
   /** Namespace where storage locations are recorded in the target cluster. @default the location resource's (or the
    * `Backup`'s) namespace, else "hks-system" */
   readonly namespace?: pulumi.Input<string>;
@@ -140,6 +148,8 @@ export class Restore extends pulumi.dynamic.Resource {
     const props: Record<keyof RestoreInputs | keyof RestoreOutputs, unknown> = {
       resourceKind: "Restore",
       restoreName: args.name ?? name,
+      owner: ownerUrn("Restore", name, opts),
+      adopt: args.adopt,
       backupName: fromResource ? fromResource.name : b,
       plan: args.plan,
       latest: args.latest,
@@ -176,7 +186,7 @@ export class Restore extends pulumi.dynamic.Resource {
     super(
       dynamicProvider("Restore"),
       name,
-      withOwner("Restore", name, opts, props),
+      props,
       {
         ...opts,
         additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "identity", "kubeconfig"],

@@ -4,6 +4,7 @@
  * ConfigMap `hks-restore-<name>` in the locations namespace, where `describe` reads it. Results go to
  * stdout, progress to stderr. Exit codes: 0 Completed, 2 PartiallyFailed, 1 Failed or an error.
  */
+import { CLI_OWNER } from "../../provider/format/owner";
 import type { Command } from "commander";
 import { runRestore } from "../../provider/engine/restore/restore";
 import { prepareRestore } from "../../provider/prepare/restore";
@@ -52,7 +53,7 @@ async function create(name: string, flags: CreateFlags, cmd: Command): Promise<v
     process.off("SIGINT", onSignal);
   }
   try {
-    await writeRestoreRecord(kc, inputs.namespace, result, false);
+    await writeRestoreRecord(kc, inputs.namespace, result, { overwrite: false, owner: CLI_OWNER });
   } catch (e) {
     process.stderr.write(
       `warning: the result was not recorded (hks restore describe will not find it): ${(e as Error).message}\n`,

@@ -10,7 +10,19 @@ import { planObjectName } from "../format/plan-spec";
 import { loadKubeConfig } from "../kube/client";
 import { createKubeReader } from "../kube/discovery";
 import { readLocationConfig, type LocationConfig } from "../kube/location-config";
-import { applyPlanObjects, deletePlanObjects, installedOf, pruneStaleObjects, readObject } from "../kube/plan-install";
+import {
+  applyPlanObjects,
+  deletePlanObjects,
+  describeObject,
+  installedOf,
+  judgePlanObject,
+  pruneStaleObjects,
+  readObject,
+  type PlanOwner,
+} from "../kube/plan-install";
+import { previewRefusal } from "../kube/ownership";
+import { containsUnknown } from "../kinds";
+import { describeOwner } from "../format/owner";
 import { cronJobDrift, objectDrift, reflectCronJob } from "../kube/plan-install-drift";
 import {
   renderCronJob,
@@ -26,7 +38,18 @@ import type { BackupPlanInputs as Inputs, BackupPlanOutputs as Outputs } from ".
 import type { HandlerContext, ResourceHandler } from "./handler";
 
 const idOf = (i: Pick<Inputs, "namespace" | "planName">) => `${i.namespace}/${i.planName}`;
-const planRef = (i: Inputs) => ({ name: i.planName, namespace: i.namespace });
+/** The plan and its owner for the ownership rule; `olds` when it existed before (update, delete). */
+const planRef = (i: Inputs, olds?: Partial<Inputs>): PlanOwner => {
+  const existed = !!olds && olds.planName === i.planName && olds.namespace === i.namespace;
+  return {
+    name: i.planName,
+    namespace: i.namespace,
+    owner: i.owner,
+    previous: existed ? [olds.owner] : [],
+    existed,
+    adopt: i.adopt === true,
+  };
+};
 
 /** The primary and copy locations' records; a missing or ReadOnly one is an input error on its field. */
 async function readPlanLocations(kc: k8s.KubeConfig, i: Inputs): Promise<LocationConfig[]> {
@@ -79,12 +102,13 @@ async function checkPrerequisites(kc: k8s.KubeConfig, i: Inputs): Promise<void> 
 async function install(
   i: Inputs,
   ctx: HandlerContext,
+  olds?: Partial<Inputs>,
 ): Promise<{ outs: Outputs; kc: k8s.KubeConfig; objects: RenderedObject[] }> {
   const kc = loadKubeConfig({ kubeconfig: i.kubeconfig, context: i.context });
   const locations = await readPlanLocations(kc, i);
   const objects = renderPlanObjects(i, planSpecOf(i), locations);
   await checkPrerequisites(kc, i);
-  const installed = await applyPlanObjects(kc, objects, planRef(i), ctx.log);
+  const installed = await applyPlanObjects(kc, objects, planRef(i, olds), ctx.log);
   const runs = nextRuns({ cron: i.schedule.cron, timeZone: i.schedule.timeZone }, new Date(), 3).map((d) =>
     d.toISOString(),
   );
@@ -123,8 +147,24 @@ function inputsOf(o: Outputs): Inputs {
 export const backupPlanHandler: ResourceHandler<Inputs, Outputs> = {
   applyDeadlineMs: 5 * 60_000,
 
-  async check(_olds, news) {
-    return checkBackupPlan(news);
+  async check(olds, news) {
+    const { inputs, failures } = checkBackupPlan(news);
+    if (failures.length || containsUnknown([inputs.planName, inputs.namespace, inputs.kubeconfig, inputs.context]))
+      return { inputs, failures };
+    // At preview too (best effort, its ConfigMap only; create judges every object before applying).
+    const ref = planRef(inputs, olds);
+    const refusal = await previewRefusal(
+      { kubeconfig: inputs.kubeconfig, context: inputs.context },
+      [{ kind: "ConfigMap", namespace: inputs.namespace, name: planObjectName(inputs.planName) }],
+      {
+        self: ref.owner,
+        previous: ref.previous,
+        unownedIsOurs: ref.existed,
+        adopt: ref.adopt === true,
+        nameInput: "`name` (the plan's name in the cluster)",
+      },
+    );
+    return { inputs, failures: refusal ? [{ property: "planName", reason: refusal }] : [] };
   },
 
   async diff(_id, olds, news) {
@@ -154,6 +194,10 @@ export const backupPlanHandler: ResourceHandler<Inputs, Outputs> = {
     const drift: string[] = [];
     let reflected: Outputs = props;
     expected.forEach((o, n) => {
+      const ref = { kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name };
+      const owned = live[n] && judgePlanObject(ref, live[n], planRef(props, props), false);
+      if (owned && owned.verdict === "foreign")
+        drift.push(`${describeObject(ref)} is now owned by ${describeOwner(owned.owner)}`);
       if (o.kind !== "CronJob" || live[n] === undefined) return void drift.push(...objectDrift(o, live[n]));
       const d = cronJobDrift(o, live[n]);
       drift.push(...d.messages);
@@ -163,14 +207,14 @@ export const backupPlanHandler: ResourceHandler<Inputs, Outputs> = {
   },
 
   async update(_id, olds, news, ctx) {
-    const { outs, kc } = await install(news, ctx);
-    await pruneStaleObjects(kc, olds.installed ?? [], outs.installed, planRef(news), ctx.log);
+    const { outs, kc } = await install(news, ctx, olds);
+    await pruneStaleObjects(kc, olds.installed ?? [], outs.installed, planRef(news, olds), ctx.log);
     return { outs };
   },
 
   async delete(_id, props, ctx) {
     const kc = loadKubeConfig({ kubeconfig: props.kubeconfig, context: props.context });
-    await deletePlanObjects(kc, props.installed ?? [], planRef(props), ctx.log);
+    await deletePlanObjects(kc, props.installed ?? [], planRef(props, props), ctx.log);
     ctx.log(`plan ${idOf(props)}: uninstalled; every backup stays in its storage location`);
   },
 };

@@ -10,11 +10,13 @@ import { s3Code } from "../store/s3-errors";
 import { loadKubeConfig } from "../kube/client";
 import {
   configMapName,
-  credentialsSecretName,
   deleteLocationConfig,
+  locationRecords,
   readLocationCredentials,
   writeLocationConfig,
 } from "../kube/location-config";
+import { claimRecords } from "../kube/ownership";
+import { claimantOf, deleteStaleCredentials, previewOwnership, readRecord, recordVerdict } from "./location-record";
 import { locationConfigOf, storeConfigOf } from "../prepare/location-store";
 import { checkLocation, diffLocation } from "../plan/location";
 import {
@@ -117,11 +119,13 @@ async function provisionBucket(
 }
 
 /** Provision (or check), probe access, record in the cluster; returns the outputs. */
-async function apply(i: Inputs, ctx: HandlerContext, bucketCreatedBefore: boolean): Promise<Outputs> {
+async function apply(i: Inputs, ctx: HandlerContext, createdBefore: boolean, olds?: Inputs): Promise<Outputs> {
   const kc = loadKubeConfig({ kubeconfig: i.kubeconfig, context: i.context });
+  // Before any side effect: never provision for, nor overwrite, a record another stack owns.
+  await claimRecords(kc, locationRecords(i.namespace, i.locationName, !!i.credentials), claimantOf(i, olds), ctx.log);
   const credentials = await credentialsFor(kc, i);
   let inspection: BucketInspection | undefined;
-  let created = bucketCreatedBefore;
+  let created = createdBefore;
   if (i.objectStorage) {
     const r = await provisionBucket(i, ctx, credentials).catch((err: unknown) => {
       throw unreachableEndpoint(i, err);
@@ -146,10 +150,10 @@ async function apply(i: Inputs, ctx: HandlerContext, bucketCreatedBefore: boolea
     const probe = await probeAccess(store, { objectLocked: !!inspection?.objectLock });
     ctx.log(`${probe.location}: access checked (${probe.checks.join(", ")})${probe.note ? `; ${probe.note}` : ""}`);
   }
-  const written = await writeLocationConfig(kc, locationConfigOf(i), i.credentials);
+  const written = await writeLocationConfig(kc, locationConfigOf(i), i.credentials, i.owner);
   if (!i.credentials) {
     // Credentials were removed (or never inline): no Secret of ours may linger with old keys.
-    await deleteStaleCredentials(kc, i);
+    await deleteStaleCredentials(kc, i, olds);
   }
   ctx.log(
     `location "${i.locationName}" recorded in ConfigMap ` +
@@ -165,30 +169,26 @@ async function apply(i: Inputs, ctx: HandlerContext, bucketCreatedBefore: boolea
     capabilities: capabilitiesOf(i, inspection),
     configMapName: configMapName(i.locationName),
     credentialsSecretName: written.secret,
+    drift: [],
   };
-}
-
-async function deleteStaleCredentials(kc: ReturnType<typeof loadKubeConfig>, i: Inputs): Promise<void> {
-  const k8s = await import("@kubernetes/client-node");
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  await core
-    .deleteNamespacedSecret({ name: credentialsSecretName(i.locationName), namespace: i.namespace })
-    .catch(() => undefined);
 }
 
 export const backupStorageLocationHandler: ResourceHandler<Inputs, Outputs> = {
   applyDeadlineMs: 10 * 60_000,
 
-  async check(_olds, news) {
+  async check(olds, news) {
     const { inputs, failures } = checkLocation(news);
-    return { inputs, failures };
+    // At preview too: a record another stack owns is refused before anything is planned on it.
+    return { inputs, failures: failures.length ? failures : await previewOwnership(inputs, olds) };
   },
 
   async diff(_id, olds, news) {
     const d = diffLocation(olds, news);
     // Same in-cluster name: the old resource's delete would remove the record the new one wrote.
     const sameRecord = !d.replaces.includes("locationName") && !d.replaces.includes("namespace");
-    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.replaces.length > 0 && sameRecord };
+    // Drift of the record found by refresh is a change: `up` writes the record again.
+    const changes = d.changes || (olds.drift?.length ?? 0) > 0;
+    return { changes, replaces: d.replaces, deleteBeforeReplace: d.replaces.length > 0 && sameRecord };
   },
 
   async create(inputs, ctx) {
@@ -197,21 +197,24 @@ export const backupStorageLocationHandler: ResourceHandler<Inputs, Outputs> = {
   },
 
   async read(id, props, _ctx) {
+    const kc = loadKubeConfig({ kubeconfig: props.kubeconfig, context: props.context });
+    const record = await readRecord(kc, props);
+    const withRecord = <T extends Inputs>(p: T): T => ({ ...p, ...record.reflected });
     if (!props.objectStorage) {
       const dir = props.nfs?.localPath ?? props.nfs?.path;
       if (!dir || !fs.existsSync(dir)) return {};
-      return { id, props };
+      const outs = { ...withRecord(props), drift: record.messages };
+      return { id, props: outs, inputs: withRecord(stripOutputs(props)) };
     }
     // The keys the location uses (its credentialsSecretRef's Secret too), never the ambient ones of
     // whoever runs `pulumi refresh`: other keys could see another account, or nothing at all.
-    const kc = loadKubeConfig({ kubeconfig: props.kubeconfig, context: props.context });
     const client = createS3Client(
       storeConfigFor(props, await credentialsFor(kc, props)) as Extract<StoreConfig, { kind: "s3" }>,
     );
     const found = await inspectBucket(client, props.objectStorage.bucket);
     if (!found.exists) return {}; // deleted out of band: the resource is gone
     // Reflect out-of-band changes in the inputs so the next `pulumi up` shows and repairs them.
-    const inputs: Inputs = { ...stripOutputs(props) };
+    const inputs: Inputs = withRecord(stripOutputs(props));
     if (props.versioning === true && found.versioning !== "Enabled") inputs.versioning = false;
     if (props.tags) {
       inputs.tags = Object.fromEntries(
@@ -226,21 +229,24 @@ export const backupStorageLocationHandler: ResourceHandler<Inputs, Outputs> = {
     }
     // diff compares the program against the outputs, so the outputs carry the drift too.
     const drifted = {
-      ...props,
+      ...withRecord(props),
       versioning: inputs.versioning,
       tags: inputs.tags,
       serverSideEncryption: inputs.serverSideEncryption,
+      drift: record.messages,
     };
     return { id, props: { ...drifted, capabilities: capabilitiesOf(props, found) }, inputs };
   },
 
   async update(_id, olds, news, ctx) {
-    return { outs: await apply(news, ctx, olds.bucketCreated ?? false) };
+    return { outs: await apply(news, ctx, olds.bucketCreated ?? false, olds) };
   },
 
   async delete(_id, props, ctx) {
     const kc = loadKubeConfig({ kubeconfig: props.kubeconfig, context: props.context });
-    if (props.deletionPolicy === "Delete" && props.accessMode !== "ReadOnly") {
+    // A record another stack took over (adopt) means its data is that stack's now: never delete it.
+    const taken = (await recordVerdict(kc, props)) === "foreign";
+    if (props.deletionPolicy === "Delete" && props.accessMode !== "ReadOnly" && !taken) {
       if (props.objectStorage) {
         const os = props.objectStorage;
         // As in read: the location's own keys (a missing Secret is an error naming it, not a guess).
@@ -269,12 +275,11 @@ export const backupStorageLocationHandler: ResourceHandler<Inputs, Outputs> = {
         ctx.log(`${dir}: deleted (deletionPolicy Delete)`);
       }
     } else {
-      ctx.log(
-        `${props.url}: kept with its backups (deletionPolicy ` +
-          `${props.deletionPolicy}${props.accessMode === "ReadOnly" ? ", ReadOnly" : ""})`,
-      );
+      const why = taken ? "its record is another owner's now" : `deletionPolicy ${props.deletionPolicy}`;
+      ctx.log(`${props.url}: kept with its backups (${why}${props.accessMode === "ReadOnly" ? ", ReadOnly" : ""})`);
     }
-    await deleteLocationConfig(kc, props.namespace, props.locationName);
+    const records = await deleteLocationConfig(kc, props.namespace, props.locationName, claimantOf(props, props));
+    for (const k of records.kept) ctx.log(`kept: ${k}`);
   },
 };
 
@@ -287,6 +292,7 @@ const OUTPUT_ONLY: readonly string[] = [
   "capabilities",
   "configMapName",
   "credentialsSecretName",
+  "drift",
 ];
 
 function stripOutputs(o: Outputs): Inputs {

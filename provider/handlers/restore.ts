@@ -6,15 +6,28 @@
  *
  * Phases: Completed succeeds; PartiallyFailed succeeds with its failures printed (the clone is
  * usable, and the outputs say which objects are missing); Failed fails `pulumi up` after removing
- * what this attempt created, so create stays all-or-nothing.
+ * what this attempt created (the namespaces it created and its pre-bound VolumeSnapshotContents;
+ * objects it wrote into namespaces that already existed are not tracked one by one and stay), and
+ * records no result ConfigMap, so create stays all-or-nothing.
+ *
+ * The result ConfigMap `hks-restore-<name>` carries the resource's owner (format/owner.ts): a record
+ * of another stack or of `hks restore create` is refused before the restore starts (at preview when
+ * the cluster can be read), unless `adopt`; delete keeps another owner's record.
  */
 import { parseIdentityFile } from "../format/age-keys";
 import { runRestore } from "../engine/restore/restore";
 import { prepareRestore } from "../prepare/restore";
 import { cleanupRestore } from "../engine/restore/cleanup";
 import { KubeRestoreCluster } from "../kube/restore-cluster";
-import { deleteRestoreRecord, writeRestoreRecord } from "../prepare/restore-record";
+import {
+  deleteRestoreRecord,
+  reownRestoreRecord,
+  restoreRecordRef,
+  writeRestoreRecord,
+} from "../prepare/restore-record";
 import { identityRefusalAtPreview } from "../prepare/restore-preview";
+import { claimRecords, previewRefusal, type Claimant } from "../kube/ownership";
+import { containsUnknown } from "../kinds";
 import { formatRestoreResult } from "../engine/restore/report";
 import type { RestoreResult } from "../engine/restore/types";
 import { loadKubeConfig } from "../kube/client";
@@ -23,6 +36,18 @@ import type { RestoreInputs as Inputs, RestoreOutputs as Outputs } from "../type
 import { PartialCreateError, type HandlerContext, type ResourceHandler } from "./handler";
 
 const idOf = (i: Inputs) => `${i.namespace}/${i.restoreName}`;
+
+/** Who writes the result record; an unowned record is this resource's own only when it existed before. */
+function claimantOf(i: Inputs, olds?: Partial<Inputs>): Claimant {
+  const same = !!olds && olds.restoreName === i.restoreName && olds.namespace === i.namespace;
+  return {
+    self: i.owner,
+    previous: same ? [olds.owner] : [],
+    unownedIsOurs: same,
+    adopt: i.adopt === true,
+    nameInput: "`name` (the restore's name in the cluster)",
+  };
+}
 
 function outputsOf(i: Inputs, r: RestoreResult, resultConfigMap: string): Outputs {
   return {
@@ -50,6 +75,8 @@ async function restore(
   ctx: HandlerContext,
 ): Promise<{ result: RestoreResult; configMap: string; kc: ReturnType<typeof loadKubeConfig> }> {
   const kc = loadKubeConfig({ kubeconfig: i.kubeconfig, context: i.context });
+  // Before anything is restored: the result record must be ours to write.
+  await claimRecords(kc, [restoreRecordRef(i.namespace, i.restoreName)], claimantOf(i), ctx.log);
   const identities = i.identity ? parseIdentityFile(i.identity, "identity") : [];
   const { deps, options } = await prepareRestore(kc, i, {
     identities,
@@ -58,9 +85,10 @@ async function restore(
     log: ctx.log,
   });
   const result = await runRestore(deps, options);
-  let configMap = restoreConfigMapName(i.restoreName);
+  const configMap = restoreConfigMapName(i.restoreName);
+  if (result.phase === "Failed") return { result, configMap, kc }; // a failed restore records nothing
   try {
-    configMap = await writeRestoreRecord(kc, i.namespace, result, true);
+    await writeRestoreRecord(kc, i.namespace, result, { overwrite: true, owner: i.owner });
   } catch (e) {
     ctx.log(`warning: could not record the result in ConfigMap ${i.namespace}/${configMap}: ${(e as Error).message}`);
   }
@@ -71,12 +99,21 @@ async function restore(
 export const restoreHandler: ResourceHandler<Inputs, Outputs> = {
   applyDeadlineMs: 60 * 60_000,
 
-  async check(_olds, news) {
-    const checked = checkRestore(news);
-    if (checked.failures.length > 0) return checked;
+  async check(olds, news) {
+    const { inputs, failures } = checkRestore(news);
+    if (failures.length) return { inputs, failures };
     // Read-only and best effort: what `up` would refuse after creating everything before it.
-    const refusal = await identityRefusalAtPreview(checked.inputs);
-    return refusal ? { ...checked, failures: [{ property: "identity", reason: refusal }] } : checked;
+    const noIdentity = await identityRefusalAtPreview(inputs);
+    if (noIdentity) return { inputs, failures: [{ property: "identity", reason: noIdentity }] };
+    if (containsUnknown([inputs.restoreName, inputs.namespace, inputs.kubeconfig, inputs.context]))
+      return { inputs, failures };
+    // At preview too: a result record of another owner is refused before the restore is planned.
+    const refusal = await previewRefusal(
+      { kubeconfig: inputs.kubeconfig, context: inputs.context },
+      [restoreRecordRef(inputs.namespace, inputs.restoreName)],
+      claimantOf(inputs, olds),
+    );
+    return { inputs, failures: refusal ? [{ property: "restoreName", reason: refusal }] : [] };
   },
 
   async diff(_id, olds, news) {
@@ -94,6 +131,8 @@ export const restoreHandler: ResourceHandler<Inputs, Outputs> = {
     const message =
       `restore ${inputs.restoreName} failed: ` + `${result.error ?? `all ${result.counts.failed} objects failed`}`;
     try {
+      // An earlier attempt's record of ours would claim a result this attempt does not have.
+      await deleteRestoreRecord(kc, inputs.namespace, inputs.restoreName, claimantOf(inputs));
       await cleanupRestore(
         new KubeRestoreCluster(kc),
         { namespaces: result.createdNamespaces, snapshotContents: result.createdSnapshotContents },
@@ -119,6 +158,12 @@ export const restoreHandler: ResourceHandler<Inputs, Outputs> = {
     // Only IN_PLACE_INPUTS reach here (diff replaces on everything else): take them, keep the rest.
     const outs: Outputs = { ...olds };
     for (const k of IN_PLACE_INPUTS) (outs as unknown as Record<string, unknown>)[k] = news[k];
+    if (news.owner !== olds.owner) {
+      // A renamed stack or an alias: the record says the new owner (once it is still, or again, ours).
+      const kc = loadKubeConfig({ kubeconfig: news.kubeconfig, context: news.context });
+      await claimRecords(kc, [restoreRecordRef(news.namespace, news.restoreName)], claimantOf(news, olds), () => {});
+      await reownRestoreRecord(kc, news.namespace, news.restoreName, news.owner);
+    }
     return { outs };
   },
 
@@ -142,6 +187,7 @@ export const restoreHandler: ResourceHandler<Inputs, Outputs> = {
           `(${props.cleanupOnDelete ? "it created no namespace" : "cleanupOnDelete is false"})`,
       );
     }
-    await deleteRestoreRecord(kc, props.namespace, props.restoreName);
+    const record = await deleteRestoreRecord(kc, props.namespace, props.restoreName, claimantOf(props, props));
+    if (record.outcome === "kept") ctx.log(`restore ${props.restoreName}: kept its result record: ${record.reason}`);
   },
 };

@@ -5,7 +5,9 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { InputError, StorageError } from "../errors";
+import { ownerAnnotations, ownerOf } from "../format/owner";
 import { isConflict, isNotFound, kubeError } from "./client";
+import { judgeRecord, type Claimant, type RecordRef } from "./ownership";
 
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "hks-backup" } as const;
 export const LOCATION_LABEL = "hks.io/location";
@@ -55,6 +57,14 @@ export interface LocationConfig {
 export const configMapName = (location: string) => `hks-location-${location}`;
 export const credentialsSecretName = (location: string) => `hks-location-${location}-credentials`;
 
+/** The records of a location (ConfigMap, and the inline-credentials Secret), for the ownership rule. */
+export function locationRecords(namespace: string, name: string, withSecret: boolean): RecordRef[] {
+  return [
+    { kind: "ConfigMap", namespace, name: configMapName(name) },
+    ...(withSecret ? [{ kind: "Secret" as const, namespace, name: credentialsSecretName(name) }] : []),
+  ];
+}
+
 export async function ensureNamespace(kc: k8s.KubeConfig, name: string): Promise<void> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   try {
@@ -94,17 +104,20 @@ async function upsertSecret(core: k8s.CoreV1Api, body: k8s.V1Secret): Promise<vo
 }
 
 /**
- * Writes (or replaces) the location's ConfigMap and, for inline credentials, its Secret. Returns the
- * names written. Idempotent.
+ * Writes (or replaces) the location's ConfigMap and, for inline credentials, its Secret, both
+ * annotated with `owner`. Returns the names written. Idempotent. The caller claims the records first
+ * (kube/ownership.ts `claimRecords`): this function overwrites.
  */
 export async function writeLocationConfig(
   kc: k8s.KubeConfig,
   config: LocationConfig,
   inlineCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
+  owner?: string,
 ): Promise<{ configMap: string; secret?: string }> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   await ensureNamespace(kc, config.namespace);
   const labels = { ...MANAGED_BY, [LOCATION_LABEL]: config.name, [DEFAULT_LOCATION_LABEL]: String(config.default) };
+  const annotations = ownerAnnotations(owner);
   let secret: string | undefined;
   if (inlineCredentials) {
     secret = credentialsSecretName(config.name);
@@ -114,14 +127,14 @@ export async function writeLocationConfig(
     };
     if (inlineCredentials.sessionToken) stringData[CREDENTIAL_KEYS.sessionToken] = inlineCredentials.sessionToken;
     await upsertSecret(core, {
-      metadata: { name: secret, namespace: config.namespace, labels },
+      metadata: { name: secret, namespace: config.namespace, labels, annotations },
       type: "Opaque",
       stringData,
     });
   }
   const cm = configMapName(config.name);
   await upsertConfigMap(core, {
-    metadata: { name: cm, namespace: config.namespace, labels },
+    metadata: { name: cm, namespace: config.namespace, labels, annotations },
     data: { "location.json": JSON.stringify(config, null, 2) },
   });
   return { configMap: cm, secret };
@@ -147,6 +160,32 @@ export async function readLocationConfig(
     if (err instanceof StorageError) throw err;
     throw kubeError(`reading storage location ${namespace}/${name}`, err);
   }
+}
+
+/**
+ * The raw record for refresh: its parsed config (undefined when location.json is missing or not
+ * JSON) and its owner; undefined when the ConfigMap does not exist.
+ */
+export async function readLocationRecord(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  name: string,
+): Promise<{ config?: LocationConfig; owner?: string } | undefined> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  let cm: k8s.V1ConfigMap;
+  try {
+    cm = await core.readNamespacedConfigMap({ name: configMapName(name), namespace });
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw kubeError(`reading storage location ${namespace}/${name}`, err);
+  }
+  let config: LocationConfig | undefined;
+  try {
+    config = JSON.parse(cm.data?.["location.json"] ?? "") as LocationConfig;
+  } catch {
+    config = undefined;
+  }
+  return { config, owner: ownerOf(cm) };
 }
 
 /** All locations recorded in `namespace`, sorted by name. */
@@ -234,19 +273,35 @@ export async function readLocationCredentials(
   return { accessKeyId, secretAccessKey, sessionToken: get(src.sessionTokenKey) };
 }
 
-/** Removes the location's ConfigMap and its inline-credentials Secret; absent is fine. */
-export async function deleteLocationConfig(kc: k8s.KubeConfig, namespace: string, name: string): Promise<void> {
+/**
+ * Removes the location's ConfigMap and its inline-credentials Secret; absent is fine. A record of
+ * another owner (format/owner.ts) is kept and returned in `kept`, never deleted.
+ */
+export async function deleteLocationConfig(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  name: string,
+  who: Claimant,
+): Promise<{ deleted: string[]; kept: string[] }> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const errors: string[] = [];
-  for (const [kind, del] of [
-    ["ConfigMap", () => core.deleteNamespacedConfigMap({ name: configMapName(name), namespace })],
-    ["Secret", () => core.deleteNamespacedSecret({ name: credentialsSecretName(name), namespace })],
-  ] as const) {
+  const out = { deleted: [] as string[], kept: [] as string[] };
+  for (const r of locationRecords(namespace, name, true)) {
     try {
-      await del();
+      const v = await judgeRecord(kc, r, { ...who, adopt: false });
+      if (v.verdict === "absent") continue;
+      if (v.verdict === "foreign") {
+        out.kept.push(v.message);
+        continue;
+      }
+      await (r.kind === "ConfigMap"
+        ? core.deleteNamespacedConfigMap({ name: r.name, namespace })
+        : core.deleteNamespacedSecret({ name: r.name, namespace }));
+      out.deleted.push(`${r.kind} ${namespace}/${r.name}`);
     } catch (err) {
-      if (!isNotFound(err)) errors.push(kubeError(`deleting ${kind} of location ${name}`, err).message);
+      if (!isNotFound(err)) errors.push(kubeError(`deleting ${r.kind} of location ${name}`, err).message);
     }
   }
   if (errors.length) throw new StorageError(errors.join("; "));
+  return out;
 }

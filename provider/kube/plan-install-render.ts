@@ -13,6 +13,7 @@ import { PLAN_LABEL, PLAN_NAMESPACE_LABEL, PLAN_SPEC_KEY, planObjectName, type P
 import type { BackupPlanInputs } from "../types";
 import type { LocationConfig } from "./location-config";
 import { MANAGED_BY } from "./location-config";
+import { ownerAnnotations } from "../format/owner";
 import { planRuleSets, type ExplainedRule } from "./plan-install-rbac";
 
 /** A rendered object: apiVersion, kind and metadata always set. */
@@ -242,16 +243,20 @@ export function renderCronJob(i: BackupPlanInputs, locations: readonly LocationC
   };
 }
 
-/** Every object of a plan in apply order (see the module comment). */
+/** Every object of a plan in apply order (see the module comment), each annotated with the plan's owner. */
 export function renderPlanObjects(
   i: BackupPlanInputs,
   spec: PlanSpec,
   locations: readonly LocationConfig[],
 ): RenderedObject[] {
+  const owner = ownerAnnotations(i.owner);
   return [
     ...(runnerServiceAccount(i).created ? [renderServiceAccount(i)] : []),
     renderPlanConfigMap(i, spec),
     ...renderRbac(i, spec, locations),
     renderCronJob(i, locations),
-  ];
+  ].map((o) => {
+    const annotations = { ...((o.metadata as { annotations?: Record<string, string> }).annotations ?? {}), ...owner };
+    return Object.keys(annotations).length ? { ...o, metadata: { ...o.metadata, annotations } } : o;
+  });
 }

@@ -4,14 +4,18 @@
  * - Apply is server-side apply with field manager `hks-backup` and `force`: an update patches the
  *   objects in place, and a field someone edited out of band (`kubectl edit` of the schedule) is
  *   taken back; a field the plan no longer sets is removed by the API server.
- * - An object of the same name that this plan did not install (no `hks.io/plan` label naming it) is
- *   never taken over: apply stops with a ConflictError naming it.
- * - Delete removes exactly the objects recorded as installed, and only while they still carry this
- *   plan's label; the CronJob goes first (no new Job can start) and its Jobs follow through the
+ * - An object of the same name that another owner recorded (format/owner.ts: another stack, the
+ *   `hks` CLI, or no owner at all when the plan is new) is never taken over unless `adopt` is set:
+ *   apply stops with a ConflictError naming both owners, before anything is applied. An object
+ *   without an owner that carries this plan's labels is this plan's own when the plan existed before
+ *   owners were recorded.
+ * - Delete removes exactly the objects recorded as installed, and only while they are still this
+ *   plan's own by the same rule; the CronJob goes first (no new Job can start) and its Jobs follow through the
  *   garbage collector (background propagation). Backups in the stores are never touched.
  */
 import * as k8s from "@kubernetes/client-node";
 import { ConflictError } from "../errors";
+import { describeOwner, judgeOwnership, ownerOf, type OwnershipVerdict } from "../format/owner";
 import { PLAN_LABEL, PLAN_NAMESPACE_LABEL } from "../format/plan-spec";
 import type { InstalledObjectOutputs } from "../types";
 import { isNotFound, kubeError } from "./client";
@@ -57,7 +61,21 @@ export function installedOf(objects: readonly RenderedObject[]): InstalledObject
   }));
 }
 
-type Live = { metadata?: { labels?: Record<string, string> } } & Record<string, unknown>;
+type Live = {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+} & Record<string, unknown>;
+
+/** The plan whose objects are applied or deleted, and its owner (format/owner.ts). */
+export interface PlanOwner {
+  readonly name: string;
+  readonly namespace: string;
+  /** This resource's owner, and its owners before (a renamed stack, an alias). */
+  readonly owner?: string;
+  readonly previous?: readonly (string | undefined)[];
+  /** The plan existed before (update, delete): an unowned object with its labels is its own. */
+  readonly existed: boolean;
+  readonly adopt?: boolean;
+}
 
 /** The live object, or undefined when it does not exist. */
 export async function readObject(
@@ -72,32 +90,46 @@ export async function readObject(
   }
 }
 
-/** True when `live` was installed by the plan `plan` in `namespace`. */
-export function ownedBy(live: Live, plan: string, namespace: string): boolean {
+/** True when `live` carries the labels of the plan `plan` in `namespace`. */
+function labelledFor(live: Live, plan: string, namespace: string): boolean {
   const l = live.metadata?.labels ?? {};
   return l[PLAN_LABEL] === plan && l[PLAN_NAMESPACE_LABEL] === namespace;
 }
 
+/** The ownership rule (format/owner.ts) on one live object of the plan; `adopt` only when applying. */
+export function judgePlanObject(
+  o: Pick<InstalledObjectOutputs, "kind" | "namespace" | "name">,
+  live: Live | undefined,
+  plan: PlanOwner,
+  applying: boolean,
+): OwnershipVerdict {
+  return judgeOwnership({
+    object: describeObject(o),
+    live: { exists: live !== undefined, owner: ownerOf(live) },
+    self: plan.owner,
+    previous: plan.previous,
+    unownedIsOurs: plan.existed && live !== undefined && labelledFor(live, plan.name, plan.namespace),
+    adopt: applying && plan.adopt === true,
+    nameInput: "`name` (the plan's name in the cluster)",
+  });
+}
+
 /**
- * Applies `objects` in order. Refuses (ConflictError, nothing changed) when one of them exists
- * without this plan's labels. Returns what is now installed.
+ * Applies `objects` in order. Refuses (ConflictError, nothing changed) when one of them belongs to
+ * another owner, unless `plan.adopt`. Returns what is now installed.
  */
 export async function applyPlanObjects(
   kc: k8s.KubeConfig,
   objects: readonly RenderedObject[],
-  plan: { name: string; namespace: string },
+  plan: PlanOwner,
   log: (l: string) => void,
 ): Promise<InstalledObjectOutputs[]> {
   const reader = createKubeReader(kc);
   for (const o of objects) {
-    const live = await readObject(reader, { kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
-    if (live && !ownedBy(live, plan.name, plan.namespace)) {
-      throw new ConflictError(
-        `${describeObject({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })} already ` +
-          `exists and was not installed by plan ${plan.namespace}/${plan.name}: rename the plan (name), or ` +
-          `delete that object if it is a leftover`,
-      );
-    }
+    const ref = { kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name };
+    const v = judgePlanObject(ref, await readObject(reader, ref), plan, true);
+    if (v.verdict === "foreign") throw new ConflictError(v.message);
+    if (v.verdict === "adopt") log(`${describeObject(ref)}: adopted from ${describeOwner(v.from)} (adopt: true)`);
   }
   const api = k8s.KubernetesObjectApi.makeApiClient(kc);
   for (const o of objects) {
@@ -122,7 +154,7 @@ export async function applyPlanObjects(
 export async function deletePlanObjects(
   kc: k8s.KubeConfig,
   installed: readonly InstalledObjectOutputs[],
-  plan: { name: string; namespace: string },
+  plan: PlanOwner,
   log: (l: string) => void,
 ): Promise<void> {
   const reader = createKubeReader(kc);
@@ -137,8 +169,9 @@ export async function deletePlanObjects(
     try {
       const live = await readObject(reader, o);
       if (!live) continue;
-      if (!ownedBy(live, plan.name, plan.namespace)) {
-        log(`${describeObject(o)} no longer carries the labels of plan ${plan.namespace}/${plan.name}: left in place`);
+      const v = judgePlanObject(o, live, plan, false);
+      if (v.verdict === "foreign") {
+        log(`kept: ${describeObject(o)} is no longer plan ${plan.namespace}/${plan.name}'s own: ${v.message}`);
         continue;
       }
       await api
@@ -172,7 +205,7 @@ export async function pruneStaleObjects(
   kc: k8s.KubeConfig,
   before: readonly InstalledObjectOutputs[],
   now: readonly InstalledObjectOutputs[],
-  plan: { name: string; namespace: string },
+  plan: PlanOwner,
   log: (l: string) => void,
 ): Promise<void> {
   const key = (o: InstalledObjectOutputs) => describeObject(o);

@@ -5,7 +5,7 @@
 import type { BackupStorageLocationInputs } from "../types";
 import { containsUnknown, UNKNOWN } from "../kinds";
 import { bucketNameProblem as s3BucketNameProblem } from "../store/s3-config";
-import { Checker, type CheckFailure } from "./validate";
+import { Checker, checkOwnerInputs, type CheckFailure } from "./validate";
 import { canonical, valueAt } from "../format/json-path";
 import { parseRecipient } from "../format/age-keys";
 import { capture } from "./plan-fields";
@@ -215,6 +215,7 @@ export function checkLocation(news: Partial<BackupStorageLocationInputs>): {
   c.boolean("createBucket", n.createBucket);
   c.boolean("versioning", n.versioning);
   c.boolean("default", n.default);
+  checkOwnerInputs(c, n);
   checkBucketSettings(c, n, hasNfs);
   checkRecipients(c, n.encryption);
   const accessMode = n.accessMode ?? "ReadWrite";
@@ -281,6 +282,9 @@ const UPDATE_PATHS = [
   "default",
   "kubeconfig",
   "context",
+  // Who owns the record, and whether to take it over: rewritten in place, never a new location.
+  "owner",
+  "adopt",
 ] as const;
 
 export interface FieldDiff {

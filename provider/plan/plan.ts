@@ -20,7 +20,7 @@ import { checkRunner } from "./plan-runner";
 import { checkHooks, checkTarget } from "./target";
 import { validateRetentionPolicy, type NormalizedRetentionPolicy } from "../format/retention";
 import { DEFAULT_TIME_ZONE, validateCron, validateSchedule, validateTimeZone } from "../format/schedule";
-import { Checker, type CheckFailure } from "./validate";
+import { Checker, checkOwnerInputs, type CheckFailure } from "./validate";
 
 /**
  * Longest plan name: 43. The CronJob `hks-plan-<name>` may have at most 52 characters, because the
@@ -144,6 +144,7 @@ export function checkBackupPlan(news: Partial<BackupPlanInputs>): {
   const hooks = withHookDefaults(checkHooks(c, n.hooks));
   c.labels("labels", n.labels);
   c.boolean("verifyAfterBackup", n.verifyAfterBackup);
+  checkOwnerInputs(c, n);
   const runner = checkRunner(c, n.runner);
   if (c.present(n.kubeconfig) && typeof n.kubeconfig !== "string")
     c.fail("kubeconfig", "must be the content of a kubeconfig file");
@@ -176,6 +177,9 @@ export const UPDATE_PATHS = [
   "verifyAfterBackup",
   "runner",
   "kubeconfig",
+  // Who owns the objects, and whether to take them over: re-applied in place, never a new plan.
+  "owner",
+  "adopt",
 ] as const;
 
 /** What {@link diffBackupPlan} found. */

@@ -10,7 +10,7 @@ import { nameProblem } from "../store/layout";
 import { containsUnknown, UNKNOWN } from "../kinds";
 import type { RestoreInputs } from "../types";
 import { DEFAULT_LOCATION_NAMESPACE } from "./location";
-import { Checker, type CheckFailure } from "./validate";
+import { Checker, checkOwnerInputs, type CheckFailure } from "./validate";
 
 /** Longest restore name: its result ConfigMap `hks-restore-<name>` must stay a valid object name. */
 export const MAX_RESTORE_NAME_LENGTH = 253 - "hks-restore-".length;
@@ -157,6 +157,7 @@ export function checkRestore(news: Partial<RestoreInputs>): { inputs: RestoreInp
   c.oneOf("existingResourcePolicy", policy, ["none", "update"] as const);
   for (const f of ["restoreVolumes", "preserveNodePorts", "cleanupOnDelete"] as const) c.boolean(f, n[f]);
   checkPatches(c, n.patches);
+  checkOwnerInputs(c, n);
   if (c.present(n.identity)) {
     try {
       if (typeof n.identity !== "string") throw new Error("must be the text of an age identity file");
@@ -186,7 +187,14 @@ export function checkRestore(news: Partial<RestoreInputs>): { inputs: RestoreInp
  * token or identity file) must not re-run a restore, and `cleanupOnDelete` only matters at delete.
  * Every other input names what or where to restore, so changing it replaces the Restore.
  */
-export const IN_PLACE_INPUTS: readonly (keyof RestoreInputs)[] = ["kubeconfig", "identity", "cleanupOnDelete"];
+export const IN_PLACE_INPUTS: readonly (keyof RestoreInputs)[] = [
+  "kubeconfig",
+  "identity",
+  "cleanupOnDelete",
+  // Who owns the result record (a renamed stack, an alias) and adopt: the record is re-annotated.
+  "owner",
+  "adopt",
+];
 
 /** The inputs compared by diff, in a stable order. */
 const DIFFED: readonly (keyof RestoreInputs)[] = [
@@ -209,6 +217,8 @@ const DIFFED: readonly (keyof RestoreInputs)[] = [
   "kubeconfig",
   "identity",
   "cleanupOnDelete",
+  "owner",
+  "adopt",
 ];
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);

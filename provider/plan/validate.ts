@@ -95,3 +95,10 @@ export class Checker {
     }
   }
 }
+
+/** `owner` (set by the SDK: a string) and `adopt` (a boolean), common to every resource that records objects. */
+export function checkOwnerInputs(c: Checker, n: { owner?: unknown; adopt?: unknown }): void {
+  if (c.present(n.owner) && typeof n.owner !== "string")
+    c.fail("owner", "must be a string (the SDK sets it to the resource's URN)");
+  c.boolean("adopt", n.adopt);
+}

@@ -247,7 +247,9 @@ describe("BackupPlan handler on the real API server", () => {
       },
     });
     const err = await handler.create(inputs({ planName: "taken" }), ctx).catch((e) => e);
-    expect(err.message).toMatch(/CronJob .*hks-plan-taken already exists and was not installed by plan/);
+    expect(err.message).toMatch(
+      /CronJob .*hks-plan-taken is owned by no recorded owner .*give this resource a different `name` .*adopt: true/,
+    );
     await expect(core.readNamespacedConfigMap({ name: "hks-plan-taken", namespace: planNs })).rejects.toMatchObject({
       code: 404,
     });

@@ -159,6 +159,8 @@ describe("hks restore create", () => {
         backupName: "b-ok",
         createdNamespaces: [{ name: dst }],
       });
+      // The CLI's record is the CLI's own: no stack's Restore may overwrite it (issue 15).
+      expect(cmap.metadata!.annotations).toEqual({ "hks.io/owner": "hks-cli" });
     },
   );
 

@@ -41,12 +41,13 @@ export interface PulumiProject {
 
 /**
  * Copies the program in `programDir` to a fresh folder under the package (so `hks-backup` and
- * `@pulumi/pulumi` resolve from the package's node_modules) and initialises stack `test`.
+ * `@pulumi/pulumi` resolve from the package's node_modules) and initialises stack `opts.stack`
+ * (default `test`; two stacks of one project in one cluster need two names).
  */
 export async function pulumiProject(
   programDir: string,
   extraEnv: Record<string, string> = {},
-  opts: { copyRoot?: string } = {},
+  opts: { copyRoot?: string; stack?: string } = {},
 ): Promise<PulumiProject> {
   const info = inject("stack");
   const root = path.resolve(__dirname, "..", "..");
@@ -68,7 +69,10 @@ export async function pulumiProject(
     new Promise<PulumiResult>((resolve, reject) => {
       execFile(
         "pulumi",
-        [...args, "--non-interactive"],
+        // Flags go before a `--`, after which everything is a value (a secret may start with '-').
+        args.includes("--")
+          ? [...args.slice(0, args.indexOf("--")), "--non-interactive", ...args.slice(args.indexOf("--"))]
+          : [...args, "--non-interactive"],
         { cwd: work, env: { ...env, ...opts.env }, maxBuffer: 64 << 20 },
         (err, stdout, stderr) => {
           const code = err
@@ -83,7 +87,7 @@ export async function pulumiProject(
         },
       );
     });
-  await run(["stack", "init", "test"]);
+  await run(["stack", "init", opts.stack ?? "test"]);
   return {
     dir: work,
     env,
@@ -93,7 +97,7 @@ export async function pulumiProject(
     refresh: () => run(["refresh", "--yes", "--skip-preview"]),
     destroy: () => run(["destroy", "--yes", "--skip-preview"]),
     async setConfig(key, value, secret = false) {
-      await run(["config", "set", key, value, ...(secret ? ["--secret"] : ["--plaintext"])]);
+      await run(["config", "set", ...(secret ? ["--secret"] : ["--plaintext"]), "--", key, value]);
     },
     async exportState() {
       return JSON.parse((await run(["stack", "export"])).stdout);

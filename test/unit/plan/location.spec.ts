@@ -232,6 +232,9 @@ describe("diffLocation", () => {
     ["versioning", { versioning: true }, [], ["versioning"]],
     ["object lock added", { objectLock: { mode: "GOVERNANCE", days: 1 } }, ["objectLock.mode"], ["objectLock.days"]],
     ["unknown bucket", { objectStorage: { ...olds.objectStorage!, bucket: UNKNOWN } }, ["objectStorage.bucket"], []],
+    // Issue 15: who owns the record never makes a new location (a renamed stack, an alias, adopt).
+    ["owner", { owner: "urn:pulumi:dev::shop::pulumi-nodejs:dynamic/hks:BackupStorageLocation::x" }, [], ["owner"]],
+    ["adopt", { adopt: true }, [], ["adopt"]],
   ];
   it.each(cases)("%s", (_n, change, replaces, updates) => {
     const d = diffLocation(olds, { ...olds, ...change });

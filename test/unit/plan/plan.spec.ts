@@ -283,6 +283,13 @@ describe("diffBackupPlan", () => {
     ["hooks", { hooks: { pre: [] } }, { changes: true, replaces: [], updates: ["hooks"] }],
     ["copies", { copies: [] }, { changes: true, replaces: [], updates: ["copies"] }],
     ["rotated kubeconfig", { kubeconfig: "apiVersion: v1" }, { changes: true, replaces: [], updates: ["kubeconfig"] }],
+    // Issue 15: the objects' owner and adopt are re-applied in place, never a new plan.
+    [
+      "owner",
+      { owner: "urn:pulumi:dev::shop::pulumi-nodejs:dynamic/hks:BackupPlan::x" },
+      { changes: true, replaces: [], updates: ["owner"] },
+    ],
+    ["adopt", { adopt: true }, { changes: true, replaces: [], updates: ["adopt"] }],
     [
       "plan name",
       { planName: "other" },

@@ -278,6 +278,14 @@ describe("diffRestore", () => {
 
   it.each([
     { name: "nothing changed", news: {}, changes: false, replaces: [] },
+    // Issue 15: the result record's owner and adopt never re-run a restore.
+    {
+      name: "another owner",
+      news: { owner: "urn:pulumi:dev::shop::pulumi-nodejs:dynamic/hks:Restore::x" },
+      changes: true,
+      replaces: [],
+    },
+    { name: "adopt", news: { adopt: true }, changes: true, replaces: [] },
     { name: "another backup", news: { backupName: "other" }, changes: true, replaces: ["backupName"] },
     {
       name: "another mapping",
