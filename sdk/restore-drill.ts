@@ -17,7 +17,7 @@ export interface RestoreDrillExecCheckArgs {
   readonly pod?: pulumi.Input<string>;
   /** Label selector of the pod, e.g. `"app=postgres-db"` (the first Ready one). */
   readonly selector?: pulumi.Input<string>;
-  /** @default the pod's first container */
+  /** The container to run the command in. @default the pod's first container */
   readonly container?: pulumi.Input<string>;
   /** argv, e.g. `["psql", "-U", "postgres", "-At", "-c", "select count(*) > 0 from orders"]`; no shell. */
   readonly command: pulumi.Input<pulumi.Input<string>[]>;
@@ -40,7 +40,7 @@ export interface RestoreDrillHttpCheckArgs {
   readonly service: pulumi.Input<string>;
   /** The Service port's name or number. */
   readonly port: pulumi.Input<string | number>;
-  /** @default "/" */
+  /** The path to GET, starting with '/'. @default "/" */
   readonly path?: pulumi.Input<string>;
   /** What passes. @default `{ status: 200 }` */
   readonly expect?: pulumi.Input<{
@@ -55,7 +55,9 @@ export interface RestoreDrillHttpCheckArgs {
 export interface RestoreDrillCheckArgs {
   /** A short name for results, e.g. `"orders-count"`; unique within the drill. */
   readonly name: pulumi.Input<string>;
+  /** A command run in a restored pod. */
   readonly exec?: pulumi.Input<RestoreDrillExecCheckArgs>;
+  /** An HTTP GET against a restored Service. */
   readonly http?: pulumi.Input<RestoreDrillHttpCheckArgs>;
   /** Seconds the check may take (1-3600). @default 60 */
   readonly timeoutSeconds?: pulumi.Input<number>;

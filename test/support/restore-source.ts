@@ -192,7 +192,9 @@ export function sourceObjects(ns: string, crdGroup: string): Json[] {
         ],
       },
     },
-    { apiVersion: "v1", kind: "Pod", metadata: md("debug"), spec: { nodeName: "node-1", ...podSpec } },
+    // A bare Pod, bound by the scheduler to the node (a made-up nodeName would have the pod garbage
+    // collector delete it as orphaned while the test runs); restore drops the source's nodeName.
+    { apiVersion: "v1", kind: "Pod", metadata: md("debug"), spec: podSpec },
     {
       apiVersion: "v1",
       kind: "Event",
