@@ -7,6 +7,9 @@ import type { BackupInputs, BackupOutputs } from "../provider/types";
 import { BackupStorageLocation } from "./backup-storage-location";
 import { dynamicProvider } from "./dynamic";
 import { withOwner } from "./owner";
+import { planOf, type BackupPlanLike } from "./resource-args";
+
+export type { BackupPlanLike } from "./resource-args";
 
 /** A plan-level hook: a command run in every pod the selector matches, before or after the backup. */
 export interface BackupHookArgs {
@@ -53,12 +56,6 @@ export interface BackupTargetArgs {
   readonly volumeSnapshotClass?: pulumi.Input<string>;
 }
 
-/** A `BackupPlan` resource (or anything with its `planName` and `namespace` outputs). */
-export interface BackupPlanLike {
-  readonly planName: pulumi.Output<string>;
-  readonly namespace: pulumi.Output<string>;
-}
-
 export interface BackupArgs {
   /** Where to store the backup: a BackupStorageLocation resource or a location name recorded in the cluster. @default
    * the plan's storage location when `target` is taken from `plan`, else the default location */
@@ -96,20 +93,6 @@ export interface BackupArgs {
   readonly kubeconfig?: pulumi.Input<string>;
   /** Context in the kubeconfig. @default its current context */
   readonly context?: pulumi.Input<string>;
-}
-
-/** A plan argument as a name and, for a BackupPlan resource, its namespace. */
-function planOf(p: BackupArgs["plan"]): { name?: pulumi.Input<string>; namespace?: pulumi.Output<string> } {
-  // A BackupPlan resource, or anything with its outputs (never an Output of a name).
-  if (
-    p &&
-    typeof p === "object" &&
-    (pulumi.Resource.isInstance(p) || (!pulumi.Output.isInstance(p) && "planName" in p))
-  ) {
-    const r = p as BackupPlanLike;
-    return { name: r.planName, namespace: r.namespace };
-  }
-  return { name: p as pulumi.Input<string> | undefined };
 }
 
 /**

@@ -7,7 +7,7 @@ import type { RestoreDrillInputs, RestoreDrillOutputs } from "../provider/types"
 import { dynamicProvider } from "./dynamic";
 import { withOwner } from "./owner";
 import type { RestorableBackup, RestoreLocation } from "./restore";
-import type { BackupPlanLike } from "./backup";
+import { isResourceLike, planOf, type BackupPlanLike } from "./resource-args";
 
 /** A command run in a restored pod; the check passes when the exit code (and output, if asked) match. */
 export interface RestoreDrillExecCheckArgs {
@@ -104,8 +104,6 @@ export interface RestoreDrillArgs {
   readonly context?: pulumi.Input<string>;
 }
 
-const isResource = (v: unknown): boolean => typeof v === "object" && v !== null && pulumi.Resource.isInstance(v);
-
 /**
  * A restore drill run during `pulumi up`: the backup is restored into throwaway namespaces
  * (namespaced objects only, nothing else in the cluster changes), the application must become
@@ -131,27 +129,19 @@ export class RestoreDrill extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: RestoreDrillArgs, opts?: pulumi.CustomResourceOptions) {
     const b = args.backup;
-    const backup = isResource(b) ? (b as RestorableBackup) : undefined;
+    const backup = isResourceLike(b) ? (b as RestorableBackup) : undefined;
     const loc = args.storageLocation;
-    const location = isResource(loc) ? (loc as RestoreLocation) : undefined;
-    const plan = args.plan;
-    // A BackupPlan resource, or anything with its outputs (never an Output of a name).
-    const planResource =
-      isResource(plan) ||
-      (typeof plan === "object" && plan !== null && !pulumi.Output.isInstance(plan) && "planName" in plan);
+    const location = isResourceLike(loc) ? (loc as RestoreLocation) : undefined;
+    const plan = planOf(args.plan);
     const props: Record<keyof RestoreDrillInputs | keyof RestoreDrillOutputs, unknown> = {
       resourceKind: "RestoreDrill",
       drillName: args.name ?? name,
       backupName: backup ? backup.name : b,
-      plan: planResource ? (plan as BackupPlanLike).planName : plan,
+      plan: plan.name,
       pick: args.pick,
       windowDays: args.windowDays,
       storageLocation: location ? location.locationName : (loc ?? backup?.storageLocationName),
-      locationNamespace:
-        args.locationNamespace ??
-        location?.namespace ??
-        backup?.locationNamespace ??
-        (planResource ? (plan as BackupPlanLike).namespace : undefined),
+      locationNamespace: args.locationNamespace ?? location?.namespace ?? backup?.locationNamespace ?? plan.namespace,
       namespacePrefix: args.namespacePrefix,
       includeNamespaces: args.includeNamespaces,
       restoreVolumes: args.restoreVolumes,

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RestoreInputs, RestoreOutputs, RestoreReasonGroupOutputs } from "../provider/types";
 import { dynamicProvider } from "./dynamic";
 import { ownerUrn } from "./owner";
+import { isResourceLike } from "./resource-args";
 
 /** One RFC 6902 JSON Patch operation, as `kubectl patch --type json` takes it. */
 export interface JsonPatchOperationArgs {
@@ -106,10 +107,6 @@ export interface RestoreArgs {
   readonly kubeconfig?: pulumi.Input<string>;
   /** Context in the kubeconfig. @default its current context */
   readonly context?: pulumi.Input<string>;
-}
-
-function isResourceLike(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && pulumi.Resource.isInstance(v);
 }
 
 /**
