@@ -6,8 +6,8 @@
  * bucket must not hide every other plan's status.
  */
 import type * as k8s from "@kubernetes/client-node";
-import { listBackups, type BackupSummary } from "../engine/catalog/catalog";
-import { listDrillRecords } from "../engine/drill/records";
+import { scanLocation, type BackupSummary } from "../engine/catalog/catalog";
+import { readDrillRecords } from "../engine/drill/records";
 import type { DrillRecord } from "../format/drill";
 import { planStatus, type PlanStatus } from "../engine/catalog/plan-status";
 import { listLocationConfigs, type LocationConfig } from "../kube/location-config";
@@ -58,8 +58,8 @@ export async function readLocationBackups(
     configs.map(async (config): Promise<LocationBackups> => {
       try {
         const store = await openLocationStore(kc, config);
-        const backups = await listBackups(store, config.name);
-        const { records: drills } = await listDrillRecords(store);
+        const { backups, drillKeys } = await scanLocation(store, config.name);
+        const { records: drills } = await readDrillRecords(store, drillKeys);
         // A folder without records names no location: it is in this one.
         return {
           name: config.name,

@@ -129,12 +129,22 @@ async function describeGroup(
   return { objects, summary: { ...base, phase: "Incomplete" } };
 }
 
+/** What one listing of a location's backups folder finds. */
+export interface LocationScan {
+  /** Every backup, sorted by name. */
+  readonly backups: BackupSummary[];
+  /** The keys of the restore drill records beside them (engine/drill/records.ts reads them). */
+  readonly drillKeys: string[];
+}
+
 /**
- * Every backup in `store`, sorted by name (generated names sort by time within a base).
+ * Lists `store`'s backups folder once: every backup's summary and the drill records' keys, so a
+ * view that shows both (metrics, the dashboard) does not list the folder twice.
  * @param location the location's name, reported when a folder has no record naming it.
  */
-export async function listBackups(store: ObjectStore, location?: string): Promise<BackupSummary[]> {
+export async function scanLocation(store: ObjectStore, location?: string): Promise<LocationScan> {
   const out: BackupSummary[] = [];
+  const drillKeys: string[] = [];
   let current: { name: string; objects: ObjectEntry[] } | undefined;
   const flush = async () => {
     if (current) out.push((await describeGroup(store, current.name, current.objects, location)).summary);
@@ -142,7 +152,10 @@ export async function listBackups(store: ObjectStore, location?: string): Promis
   // Keys come sorted, so each backup's objects are consecutive: one group in memory at a time.
   for await (const e of store.list(STORE_LAYOUT.backupsPrefix)) {
     const parsed = STORE_LAYOUT.parseBackupKey(e.key);
-    if (!parsed) continue;
+    if (!parsed) {
+      if (STORE_LAYOUT.parseDrillKey(e.key)) drillKeys.push(e.key);
+      continue;
+    }
     if (current?.name !== parsed.backupName) {
       await flush();
       current = { name: parsed.backupName, objects: [] };
@@ -150,7 +163,15 @@ export async function listBackups(store: ObjectStore, location?: string): Promis
     current.objects.push(e);
   }
   await flush();
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { backups: out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), drillKeys };
+}
+
+/**
+ * Every backup in `store`, sorted by name (generated names sort by time within a base).
+ * @param location the location's name, reported when a folder has no record naming it.
+ */
+export async function listBackups(store: ObjectStore, location?: string): Promise<BackupSummary[]> {
+  return (await scanLocation(store, location)).backups;
 }
 
 /** One backup's records and objects; `undefined` when the store holds nothing under its name. */

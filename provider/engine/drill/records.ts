@@ -28,21 +28,22 @@ export function parseDrillRecord(body: Buffer, key: string): DrillRecord {
   return r as DrillRecord;
 }
 
-/** The drill records in `store` that pass `filter`, newest first. Unreadable records are reported in `problems`. */
-export async function listDrillRecords(
+/** Reads the drill records at `keys` that pass `filter`, newest first; unreadable ones are in `problems`. */
+export async function readDrillRecords(
   store: ObjectStore,
+  keys: readonly string[],
   filter: DrillRecordFilter = {},
 ): Promise<{ records: DrillRecord[]; problems: string[] }> {
   const records: DrillRecord[] = [];
   const problems: string[] = [];
-  const prefix = filter.backupName ? STORE_LAYOUT.backupPrefix(filter.backupName) : STORE_LAYOUT.backupsPrefix;
-  for await (const e of store.list(prefix)) {
-    const parsed = STORE_LAYOUT.parseDrillKey(e.key);
+  for (const key of keys) {
+    const parsed = STORE_LAYOUT.parseDrillKey(key);
     if (!parsed || (filter.drill && parsed.drill !== filter.drill)) continue;
-    const body = await store.tryGet(e.key);
+    if (filter.backupName && parsed.backupName !== filter.backupName) continue;
+    const body = await store.tryGet(key);
     if (!body) continue;
     try {
-      const r = parseDrillRecord(body, e.key);
+      const r = parseDrillRecord(body, key);
       if (!filter.plan || r.plan === filter.plan) records.push(r);
     } catch (err) {
       problems.push((err as Error).message);
@@ -51,4 +52,15 @@ export async function listDrillRecords(
   // Run ids start with the UTC start time, so they order runs in time.
   records.sort((a, b) => (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0));
   return { records, problems };
+}
+
+/** The drill records in `store` that pass `filter`, newest first. Unreadable records are reported in `problems`. */
+export async function listDrillRecords(
+  store: ObjectStore,
+  filter: DrillRecordFilter = {},
+): Promise<{ records: DrillRecord[]; problems: string[] }> {
+  const prefix = filter.backupName ? STORE_LAYOUT.backupPrefix(filter.backupName) : STORE_LAYOUT.backupsPrefix;
+  const keys: string[] = [];
+  for await (const e of store.list(prefix)) if (STORE_LAYOUT.parseDrillKey(e.key)) keys.push(e.key);
+  return readDrillRecords(store, keys, filter);
 }

@@ -5,7 +5,9 @@ import {
   describeBackup,
   listBackups,
   parseBackupRecord,
+  scanLocation,
 } from "../../../../provider/engine/catalog/catalog";
+import { readDrillRecords } from "../../../../provider/engine/drill/records";
 import { IntegrityError } from "../../../../provider/errors";
 import { STORE_LAYOUT, MemoryObjectStore } from "../../../../provider/store";
 const manifest = (name: string, phase = "Completed") =>
@@ -113,5 +115,30 @@ describe("catalog", () => {
     expect(order[0]).toBe(STORE_LAYOUT.backupManifestKey("b-partial"));
     expect((await listBackups(s)).map((b) => b.name)).toEqual(["a-failed", "b-complete", "c-running"]);
     expect(await deleteBackup(s, "b-partial")).toBeUndefined();
+  });
+
+  it("one listing finds the backups and the drill records beside them (the views read both)", async () => {
+    const s = await seeded();
+    const key = STORE_LAYOUT.drillRecordKey("b-complete", "orders", "20260101t000200z-abcdef");
+    const record = {
+      format: 1,
+      drill: "orders",
+      runId: "20260101t000200z-abcdef",
+      backupName: "b-complete",
+      phase: "Passed",
+    };
+    await s.put(key, JSON.stringify(record));
+    let listings = 0;
+    const list = s.list.bind(s);
+    s.list = (prefix: string) => {
+      listings++;
+      return list(prefix);
+    };
+    const scan = await scanLocation(s);
+    expect(listings).toBe(1);
+    expect(scan.backups.map((b) => b.name)).toEqual((await listBackups(s)).map((b) => b.name));
+    expect(scan.drillKeys).toEqual([key]);
+    expect((await readDrillRecords(s, scan.drillKeys)).records).toEqual([record]);
+    expect((await readDrillRecords(s, scan.drillKeys, { drill: "other" })).records).toEqual([]);
   });
 });
