@@ -17,23 +17,27 @@ import type { RestoreDrillInputs as Inputs, RestoreDrillOutputs as Outputs } fro
 import type { HandlerContext, ResourceHandler } from "./handler";
 import { DEFAULT_LOCATION_NAMESPACE } from "../plan/location";
 
-/** The drill fields of the inputs, as plan/drill.ts `checkDrill` reads them. */
+/** Each input that is a drill field (plan/drill.ts `checkDrill`), and that field's name. */
+const DRILL_FIELD_OF: Readonly<Partial<Record<keyof Inputs, string>>> = {
+  drillName: "name",
+  plan: "plan",
+  backupName: "backup",
+  pick: "pick",
+  windowDays: "windowDays",
+  storageLocation: "storageLocation",
+  namespacePrefix: "namespacePrefix",
+  includeNamespaces: "includeNamespaces",
+  restoreVolumes: "restoreVolumes",
+  checks: "checks",
+  deadlineSeconds: "deadlineSeconds",
+  keepOnFailure: "keepOnFailure",
+};
+
+/** The drill fields of the inputs, as plan/drill.ts `checkDrill` reads them (absent ones left out). */
 function drillFields(i: Partial<Inputs>): Record<string, unknown> {
-  const fields: Record<string, unknown> = {
-    name: i.drillName,
-    plan: i.plan,
-    backup: i.backupName,
-    pick: i.pick,
-    windowDays: i.windowDays,
-    storageLocation: i.storageLocation,
-    namespacePrefix: i.namespacePrefix,
-    includeNamespaces: i.includeNamespaces,
-    restoreVolumes: i.restoreVolumes,
-    checks: i.checks,
-    deadlineSeconds: i.deadlineSeconds,
-    keepOnFailure: i.keepOnFailure,
-  };
-  for (const k of Object.keys(fields)) if (fields[k] === undefined) delete fields[k];
+  const fields: Record<string, unknown> = {};
+  for (const [input, field] of Object.entries(DRILL_FIELD_OF))
+    if (i[input as keyof Inputs] !== undefined) fields[field] = i[input as keyof Inputs];
   return fields;
 }
 
@@ -42,19 +46,8 @@ const fieldOf = (p: string) => (p === "name" ? "drillName" : p);
 
 /** Inputs whose change runs the drill again (every one: a drill is an event). */
 const INPUT_KEYS: readonly (keyof Inputs)[] = [
-  "drillName",
-  "backupName",
-  "plan",
-  "pick",
-  "windowDays",
-  "storageLocation",
+  ...(Object.keys(DRILL_FIELD_OF) as (keyof Inputs)[]),
   "locationNamespace",
-  "namespacePrefix",
-  "includeNamespaces",
-  "restoreVolumes",
-  "checks",
-  "deadlineSeconds",
-  "keepOnFailure",
   "triggers",
   "identity",
   "kubeconfig",
