@@ -15,7 +15,7 @@ import type { DrillRecord } from "../../provider/format/drill";
 import { STORE_LAYOUT } from "../../provider/store";
 import { adminKubeConfig, createLocation, locationNamespace, rand, rewriteStored } from "../support/backup-fixture";
 import { runHks, type HksRun } from "../support/hks-cli";
-import { deleteNamespacesAndWait, deploymentAvailable, podReady, psql } from "../support/node";
+import { deleteNamespacesAndWait, deploymentAvailable, podReady, postgresStatefulSet, psql } from "../support/node";
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -64,41 +64,20 @@ async function drillContentsLeft(): Promise<string[]> {
     .map((c) => c.metadata.name);
 }
 
-const postgres: k8s.V1StatefulSet = {
-  metadata: { name: "postgres", labels: { app: "postgres-db" } },
-  spec: {
-    serviceName: "postgres",
-    replicas: 1,
-    selector: { matchLabels: { app: "postgres-db" } },
-    template: {
-      metadata: {
-        labels: { app: "postgres-db" },
-        annotations: {
-          "pre.hook.backup.hks.io/container": "postgres",
-          "pre.hook.backup.hks.io/command": JSON.stringify(["/bin/psql", "-U", "postgres", "-c", "CHECKPOINT"]),
-        },
-      },
-      spec: {
-        terminationGracePeriodSeconds: 5,
-        containers: [
-          {
-            name: "postgres",
-            image: LOCAL_IMAGES.postgres,
-            imagePullPolicy: "Never",
-            volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }],
-            readinessProbe: { exec: { command: ["psql", "-U", "postgres", "-c", "SELECT 1"] }, periodSeconds: 2 },
-          },
-        ],
-      },
-    },
-    volumeClaimTemplates: [
-      {
-        metadata: { name: "data" },
-        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
-      },
-    ],
+const postgres = postgresStatefulSet({
+  "pre.hook.backup.hks.io/container": "postgres",
+  "pre.hook.backup.hks.io/command": JSON.stringify(["/bin/psql", "-U", "postgres", "-c", "CHECKPOINT"]),
+});
+
+/** The drill check that counts the restored orders and expects `stdout`. */
+const ordersCount = (stdout: string) => ({
+  name: "orders-count",
+  exec: {
+    pod: "postgres-0",
+    command: ["psql", "-U", "postgres", "-At", "-c", "select count(*) from orders"],
+    expect: { stdout },
   },
-};
+});
 
 const web = (image: string, replicas = 1): k8s.V1Deployment => ({
   metadata: { name: "web", labels: { app: "web" } },
@@ -181,16 +160,7 @@ describe("hks drill run on the local node", () => {
     const { run, record } = await drill({
       name: "orders-db",
       backup: `pg-${id}`,
-      checks: [
-        {
-          name: "orders-count",
-          exec: {
-            pod: "postgres-0",
-            command: ["psql", "-U", "postgres", "-At", "-c", "select count(*) from orders"],
-            expect: { stdout: "3" },
-          },
-        },
-      ],
+      checks: [ordersCount("3")],
     });
     expect(run.code, run.stderr).toBe(0);
     expect(record.phase).toBe("Passed");
@@ -229,16 +199,7 @@ describe("hks drill run on the local node", () => {
     const { run, record } = await drill({
       name: "orders-wrong",
       backup: `pg-${id}`,
-      checks: [
-        {
-          name: "orders-count",
-          exec: {
-            pod: "postgres-0",
-            command: ["psql", "-U", "postgres", "-At", "-c", "select count(*) from orders"],
-            expect: { stdout: "4" },
-          },
-        },
-      ],
+      checks: [ordersCount("4")],
     });
     expect(run.code).toBe(1);
     expect(record.phase).toBe("Failed");

@@ -16,8 +16,7 @@ import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackupManifest } from "../../provider/format/manifest";
 import { adminKubeConfig, createLocation, locationNamespace, rand, readManifest } from "../support/backup-fixture";
-import { LOCAL_IMAGES } from "../../cli/dev/node-config";
-import { defaultStorageClass, deleteNamespacesAndWait, podReady, psql } from "../support/node";
+import { defaultStorageClass, deleteNamespacesAndWait, podReady, postgresStatefulSet, psql } from "../support/node";
 import { runHks, type HksRun } from "../support/hks-cli";
 
 const kc = adminKubeConfig();
@@ -46,45 +45,13 @@ const hookCommand = (phase: "pre" | "post") =>
     `INSERT INTO hook_log VALUES ('${phase}', clock_timestamp())`,
   ]);
 
-const statefulSet: k8s.V1StatefulSet = {
-  metadata: { name: "postgres", labels: { app: "postgres-db" } },
-  spec: {
-    serviceName: "postgres",
-    replicas: 1,
-    selector: { matchLabels: { app: "postgres-db" } },
-    template: {
-      metadata: {
-        labels: { app: "postgres-db" },
-        // The seed's annotations, with commands that work on PostgreSQL 15.
-        annotations: {
-          "pre.hook.backup.hks.io/container": "postgres",
-          "pre.hook.backup.hks.io/command": hookCommand("pre"),
-          "post.hook.backup.hks.io/container": "postgres",
-          "post.hook.backup.hks.io/command": hookCommand("post"),
-        },
-      },
-      spec: {
-        terminationGracePeriodSeconds: 10,
-        containers: [
-          {
-            name: "postgres",
-            image: LOCAL_IMAGES.postgres,
-            imagePullPolicy: "Never",
-            volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }],
-            readinessProbe: { exec: { command: ["psql", "-U", "postgres", "-c", "SELECT 1"] }, periodSeconds: 2 },
-          },
-        ],
-      },
-    },
-    // No storageClassName: the default StorageClass, served by the node's CSI driver.
-    volumeClaimTemplates: [
-      {
-        metadata: { name: "data" },
-        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
-      },
-    ],
-  },
-};
+// The seed's annotations, with commands that work on PostgreSQL 15.
+const statefulSet = postgresStatefulSet({
+  "pre.hook.backup.hks.io/container": "postgres",
+  "pre.hook.backup.hks.io/command": hookCommand("pre"),
+  "post.hook.backup.hks.io/container": "postgres",
+  "post.hook.backup.hks.io/command": hookCommand("post"),
+});
 
 const hks = (args: string[]): Promise<HksRun> => runHks(locNs, args);
 

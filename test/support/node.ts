@@ -146,6 +146,44 @@ export async function defaultStorageClass(kc: k8s.KubeConfig): Promise<k8s.V1Sto
   return sc;
 }
 
+/**
+ * The seed's database: a one-replica PostgreSQL StatefulSet (the local postgres image) named
+ * `postgres`, labelled `app: postgres-db`, on a 1 GiB volume of the default StorageClass (served by
+ * the node's CSI driver), ready once `psql` answers; `annotations` go on its pods (the hooks).
+ */
+export function postgresStatefulSet(annotations: Record<string, string>): k8s.V1StatefulSet {
+  return {
+    metadata: { name: "postgres", labels: { app: "postgres-db" } },
+    spec: {
+      serviceName: "postgres",
+      replicas: 1,
+      selector: { matchLabels: { app: "postgres-db" } },
+      template: {
+        metadata: { labels: { app: "postgres-db" }, annotations },
+        spec: {
+          terminationGracePeriodSeconds: 10,
+          containers: [
+            {
+              name: "postgres",
+              image: LOCAL_IMAGES.postgres,
+              imagePullPolicy: "Never",
+              volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }],
+              readinessProbe: { exec: { command: ["psql", "-U", "postgres", "-c", "SELECT 1"] }, periodSeconds: 2 },
+            },
+          ],
+        },
+      },
+      // No storageClassName: the default StorageClass, served by the node's CSI driver.
+      volumeClaimTemplates: [
+        {
+          metadata: { name: "data" },
+          spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+        },
+      ],
+    },
+  };
+}
+
 /** A busybox container that just waits (for exec), started with `sleep`; optional extra fields. */
 export function busyboxContainer(name: string, extra: Partial<k8s.V1Container> = {}): k8s.V1Container {
   return { name, image: LOCAL_IMAGES.busybox, imagePullPolicy: "Never", command: ["sleep", "86400"], ...extra };
