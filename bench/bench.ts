@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --json] [--sizes 1000,10000,50000] [--repeat 3]`: backup and restore speed and
  * memory on the local stack, each beside its floor measured in the same run, plus `pulumi up` of a
- * Backup beside `hks backup create` of the same target. Backups (seconds each) run `--repeat` times,
+ * Backup beside `hks backup create` of the same target, and the CLI's start (`hks --version`) beside
+ * `node -e 0`. Backups (seconds each) run `--repeat` times,
  * interleaved with their floor, and report the median time and the highest peak RSS; restores (a
  * minute at 50,000 objects, into fresh namespaces) run once. Not part of `npm test`: numbers are
  * printed, not asserted.
@@ -19,7 +20,7 @@ import { createS3Client, ensureBucket } from "../provider/store";
 import { createWorkload } from "./workload";
 
 interface Row {
-  case: "backup" | "restore" | "pulumi-vs-cli";
+  case: "backup" | "restore" | "pulumi-vs-cli" | "cli-start";
   objects: number;
   seconds: number;
   floorSeconds: number;
@@ -137,6 +138,36 @@ async function pulumiVsCli(env: NodeJS.ProcessEnv, ns: string, objects: number):
   return { case: "pulumi-vs-cli", objects, seconds, floorSeconds, objectsPerSecond: objects / seconds, peakRssMiB: 0 };
 }
 
+/**
+ * `hks --version` as a whole process (what a user waits for before any command does its work), beside
+ * the floor every Node.js CLI pays: `node -e 0`. Median of `repeat` interleaved runs each, after one
+ * warm-up (the compile cache is then as a user's second call finds it).
+ */
+async function cliStart(repeat: number): Promise<Row> {
+  const time = async (args: string[]) => {
+    const t0 = process.hrtime.bigint();
+    await run(process.execPath, args, process.env);
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  };
+  const hks = [path.join(root, "bin", "hks.js"), "--version"];
+  await time(hks);
+  const ours: number[] = [];
+  const floor: number[] = [];
+  for (let i = 0; i < Math.max(repeat, 5); i++) {
+    floor.push(await time(["-e", "0"]));
+    ours.push(await time(hks));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return {
+    case: "cli-start",
+    objects: 0,
+    seconds: median(ours),
+    floorSeconds: median(floor),
+    objectsPerSecond: 0,
+    peakRssMiB: 0,
+  };
+}
+
 /** Removes this run's restore targets from a stack that outlives the run (best effort: not awaited to completion). */
 async function deleteNamespaces(kc: k8s.KubeConfig, names: readonly string[]): Promise<void> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -152,8 +183,8 @@ function table(rows: Row[]): string {
     r.seconds.toFixed(2),
     r.floorSeconds.toFixed(2),
     (r.seconds / r.floorSeconds).toFixed(2) + "x",
-    r.case === "pulumi-vs-cli" ? "-" : Math.round(r.objectsPerSecond).toString(),
-    r.case === "pulumi-vs-cli" ? "-" : `${r.peakRssMiB} (${r.floorPeakRssMiB ?? "-"})`,
+    r.case === "pulumi-vs-cli" || r.case === "cli-start" ? "-" : Math.round(r.objectsPerSecond).toString(),
+    r.case === "pulumi-vs-cli" || r.case === "cli-start" ? "-" : `${r.peakRssMiB} (${r.floorPeakRssMiB ?? "-"})`,
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   return [head, ...body]
@@ -182,6 +213,8 @@ async function main(): Promise<void> {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(info.kubeconfig);
   const rows: Row[] = [];
+  log(`hks --version as a process, beside node -e 0`);
+  rows.push(await cliStart(repeat));
   const runTag = Date.now().toString(36);
   const restoredNamespaces: string[] = [];
   try {
@@ -249,7 +282,8 @@ async function main(): Promise<void> {
     process.stdout.write(table(rows) + "\n\n");
     process.stdout.write(
       `floor = the same discovery and paginated LISTs + one gzip upload of the raw JSON (backup; median of ` +
-        `${repeat}); the same creates at the same concurrency (restore); \`hks backup create\` (pulumi-vs-cli)\n`,
+        `${repeat}); the same creates at the same concurrency (restore); \`hks backup create\` (pulumi-vs-cli); ` +
+        `\`node -e 0\` (cli-start: \`hks --version\`, median of at least 5)\n`,
     );
   }
 }

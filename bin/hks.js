@@ -8,6 +8,9 @@ if (tooOld) {
   console.error(tooOld);
   process.exit(1);
 }
+// V8's code cache for the CLI's modules (Node >= 22.1; in the OS temp folder, per Node version):
+// later starts skip compiling them. Commands load what they run only when they run (cli/lazy.ts).
+require("node:module").enableCompileCache?.();
 require("../dist/cli/main.js")
   .main(process.argv.slice(2))
   .then(

@@ -3,37 +3,14 @@
  * KUBECONFIG, then in-cluster), the namespace where storage locations are recorded, and output
  * helpers. Commands read these with `globalOptions(cmd)`.
  */
-import type { Command } from "commander";
 import * as fs from "node:fs";
 import type * as k8s from "@kubernetes/client-node";
 import { InputError } from "../provider/errors";
 import { loadKubeConfig } from "../provider/kube/client";
-import { DEFAULT_LOCATION_NAMESPACE } from "../provider/plan/location";
 import { lineProgress, type ProgressSink } from "../provider/engine/progress";
+import type { GlobalOptions } from "./global-options";
 
-export interface GlobalOptions {
-  kubeconfig?: string;
-  context?: string;
-  /** Namespace holding the storage locations' ConfigMaps. */
-  namespace: string;
-}
-
-/** Adds the global flags to the root program. */
-export function addGlobalOptions(program: Command): void {
-  program
-    .option("--kubeconfig <path>", "kubeconfig file (default: $KUBECONFIG, then in-cluster)")
-    .option("--context <name>", "kubeconfig context (default: its current context)")
-    .option(
-      "-n, --namespace <ns>",
-      "namespace where storage locations are recorded",
-      process.env.HKS_NAMESPACE ?? DEFAULT_LOCATION_NAMESPACE,
-    );
-}
-
-/** The global options as seen from any (sub)command. */
-export function globalOptions(cmd: Command): GlobalOptions {
-  return cmd.optsWithGlobals() as GlobalOptions;
-}
+export { globalOptions, type GlobalOptions } from "./global-options";
 
 /** Loads cluster access for a command, from its flags. */
 export function kubeConfigFor(opts: GlobalOptions): k8s.KubeConfig {

@@ -3,7 +3,8 @@
  * same engine functions the Pulumi provider uses; nothing here decides what to back up or restore.
  */
 import { Command, CommanderError } from "commander";
-import { addGlobalOptions } from "./context";
+import { addGlobalOptions } from "./global-options";
+import { packageVersion } from "../provider/format/package-version";
 import { registerBackupCommands } from "./backup/command";
 import { registerDevCommands } from "./dev/command";
 import { registerDrillCommands } from "./drill/command";
@@ -16,6 +17,7 @@ import { registerUiCommands } from "./ui/command";
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("hks")
     .description("Kubernetes backup as infrastructure code")
+    .version(packageVersion(), "-V, --version", "print the version of hks-backup")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   addGlobalOptions(program);

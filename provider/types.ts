@@ -401,12 +401,27 @@ export interface RestoreDrillInputs {
   triggers?: unknown[];
   /** age identity file content for an encrypted backup (secret). */
   identity?: string;
+  /** Run the drill by a CronJob on this schedule (plan/drill-schedule.ts). */
+  schedule?: BackupPlanInputs["schedule"];
+  /** How the scheduled drill's Job runs (the plan's runner rules and defaults). */
+  runner?: BackupPlanRunnerInputs;
+  /** Run once during `pulumi up`. @default true without a schedule, false with one */
+  runOnApply?: boolean;
+  /** The resource's owner (format/owner.ts), recorded on the objects a scheduled drill installs. */
+  owner?: string;
+  /** Take over a scheduled drill's objects that another owner recorded. @default false */
+  adopt?: boolean;
   kubeconfig?: string;
   context?: string;
 }
 
 export interface RestoreDrillOutputs extends RestoreDrillInputs {
-  phase: "Passed";
+  /** `Passed` after a run during `pulumi up`; `Scheduled` when only the CronJob was installed. */
+  phase: "Passed" | "Scheduled";
+  /** The scheduled drill's CronJob, when it has a schedule. */
+  cronJobName?: string;
+  /** What a scheduled drill installed (exactly what delete removes). */
+  installed?: InstalledObjectOutputs[];
   runId: string;
   /** The backup the drill restored. */
   drilledBackup: string;

@@ -7,6 +7,7 @@ import type { RestoreDrillInputs, RestoreDrillOutputs } from "../provider/types"
 import { dynamicProvider } from "./dynamic";
 import { withOwner } from "./owner";
 import type { RestorableBackup, RestoreLocation } from "./restore";
+import type { BackupPlanRunnerArgs, BackupPlanScheduleArgs } from "./backup-plan";
 import { isResourceLike, planOf, type BackupPlanLike } from "./resource-args";
 
 /** A command run in a restored pod; the check passes when the exit code (and output, if asked) match. */
@@ -102,18 +103,40 @@ export interface RestoreDrillArgs {
   readonly kubeconfig?: pulumi.Input<string>;
   /** Context in the kubeconfig. @default its current context */
   readonly context?: pulumi.Input<string>;
+  /**
+   * Run the drill on a schedule, like a plan: a CronJob `hks-drill-<name>` in the location's namespace runs
+   * `hks drill run <name>` in the runner image. Its ServiceAccount may create and delete only namespaces named
+   * `<namespacePrefix>-...` and write only inside them (RBAC plus a ValidatingAdmissionPolicy); it reads no Secret
+   * but the location's credentials and the drill's identity. Each run is recorded beside the backup it restored;
+   * a failed drill is a failed Job with the reason in its log. @default none: the drill runs on `pulumi up` only
+   */
+  readonly schedule?: pulumi.Input<BackupPlanScheduleArgs>;
+  /** How the scheduled drill's Job runs: image, resources, deadline, history. Only with `schedule`.
+   * @default as for a BackupPlan's runner */
+  readonly runner?: pulumi.Input<BackupPlanRunnerArgs>;
+  /** Also run the drill once during `pulumi up` (and again when an input or `triggers` change).
+   * @default true without `schedule`, false with it */
+  readonly runOnApply?: pulumi.Input<boolean>;
+  /** Take over a scheduled drill's in-cluster objects that another owner (another stack, an older
+   * hks-backup) recorded under the same name. @default false */
+  readonly adopt?: pulumi.Input<boolean>;
 }
 
 /**
- * A restore drill run during `pulumi up`: the backup is restored into throwaway namespaces
- * (namespaced objects only, nothing else in the cluster changes), the application must become
- * healthy (Deployments Available, StatefulSets ready, claims Bound) and pass `checks`, then the
- * namespaces are deleted and the result is recorded beside the backup (`hks drill list`). A failed
- * drill fails `pulumi up` with its reason. Any input change, or a change of `triggers`, runs it again.
+ * A restore drill, run during `pulumi up` or on a `schedule` by a CronJob: the backup is restored
+ * into throwaway namespaces (namespaced objects only, nothing else in the cluster changes), the
+ * application must become healthy (Deployments Available, StatefulSets ready, claims Bound) and pass
+ * `checks`, then the namespaces are deleted and the result is recorded beside the backup (`hks drill
+ * list`). A failed run during `pulumi up` fails it with the reason; a failed scheduled run is a failed
+ * Job. A change of `schedule` or `runner` updates the CronJob; any other input change, or a change of
+ * `triggers`, replaces the drill (running it again when `runOnApply`).
  */
 export class RestoreDrill extends pulumi.dynamic.Resource {
-  /** Always `Passed`: a failed drill fails `pulumi up`. */
+  /** `Passed` after a run during `pulumi up` (a failed drill fails `pulumi up`); `Scheduled` when `pulumi up` only
+   * installed the schedule. */
   declare readonly phase: pulumi.Output<string>;
+  /** The scheduled drill's CronJob (`hks-drill-<name>`), when it has a schedule. */
+  declare readonly cronJobName: pulumi.Output<string | undefined>;
   /** This run's id (its UTC start time and a random part). */
   declare readonly runId: pulumi.Output<string>;
   /** The backup the drill restored. */
@@ -152,7 +175,14 @@ export class RestoreDrill extends pulumi.dynamic.Resource {
       identity: args.identity === undefined ? undefined : pulumi.secret(args.identity),
       kubeconfig: args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
       context: args.context,
+      schedule: args.schedule,
+      runner: args.runner,
+      runOnApply: args.runOnApply,
+      adopt: args.adopt,
+      owner: undefined,
       phase: undefined,
+      cronJobName: undefined,
+      installed: undefined,
       runId: undefined,
       drilledBackup: undefined,
       storageLocationName: undefined,

@@ -7,10 +7,11 @@
  * 2 a PartiallyFailed backup (written and usable, but something asked for is missing).
  */
 import type { Command } from "commander";
-import { deleteAction, describeAction, listAction } from "./catalog";
-import { commaList, createAction } from "./create";
-import { verifyAction } from "./verify";
+import { commaList } from "../global-options";
+import { lazyAction } from "../lazy";
 import { nowOption } from "../plan/clock";
+
+const catalog = () => import("./catalog.js");
 
 /** Adds the `backup` command group to the program. */
 export function registerBackupCommands(program: Command): void {
@@ -49,7 +50,7 @@ export function registerBackupCommands(program: Command): void {
     )
     .option("--wait", "wait for the backup to finish (always: it runs in this process)", true)
     .option("-o, --output <format>", "text or json (the manifest, or the failure record)", "text")
-    .action(createAction);
+    .action(lazyAction(() => import("./create.js"), "createAction"));
   backup
     .command("list")
     .description("list the backups of one or every storage location, newest first (by start time)")
@@ -60,13 +61,13 @@ export function registerBackupCommands(program: Command): void {
     .option("--since <age|time>", "only backups started since: an age (7d, 2w, 12h, 30m) or an ISO 8601 time")
     .option("-o, --output <format>", "table or json", "table")
     .addOption(nowOption())
-    .action(listAction);
+    .action(lazyAction(catalog, "listAction"));
   backup
     .command("describe <name>")
     .description("show a backup's manifest: counts, sizes, checksums, snapshots, hooks, errors")
     .option("--storage-location <name>", "the backup's location (default: search every location)")
     .option("-o, --output <format>", "text or json", "text")
-    .action(describeAction);
+    .action(lazyAction(catalog, "describeAction"));
   backup
     .command("verify <name>")
     .description(
@@ -79,11 +80,11 @@ export function registerBackupCommands(program: Command): void {
       "age identity file to read an encrypted backup's objects (or set HKS_AGE_IDENTITY)",
     )
     .option("-o, --output <format>", "text or json", "text")
-    .action(verifyAction);
+    .action(lazyAction(() => import("./verify.js"), "verifyAction"));
   backup
     .command("delete <name>")
     .description("delete a backup's objects and the VolumeSnapshots it took")
     .option("--storage-location <name>", "the backup's location (default: search every location)")
     .option("--keep-snapshots", "keep the VolumeSnapshots")
-    .action(deleteAction);
+    .action(lazyAction(catalog, "deleteAction"));
 }

@@ -55,17 +55,6 @@ function flagOf(property: string): string {
   return base ? `${FLAG_OF[base]}${property.slice(base.length)}` : property;
 }
 
-/** A comma-separated flag value as a list (empty parts dropped). */
-export function commaList(v: string, prev: string[] = []): string[] {
-  return [
-    ...prev,
-    ...v
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean),
-  ];
-}
-
 /**
  * The Backup inputs the flags describe, validated with the resource's own `check`. Throws an
  * InputError naming the flag.

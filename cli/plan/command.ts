@@ -5,12 +5,12 @@
  * engine's runPlan; exit codes are RUN_EXIT.
  */
 import type { Command } from "commander";
-import { globalOptions, kubeConfigFor } from "../context";
+import { lazyAction } from "../lazy";
 import { clockFrom, nowOption } from "./clock";
-import { runPlanOnce } from "./run-plan";
-import { planListAction, planStatusAction } from "./status";
 
 export { clockFrom };
+
+const status = () => import("./status.js");
 
 /** Registers `run-plan` and the `plan` group (`list`, `status`) on the root program. */
 export function registerPlanCommands(program: Command): void {
@@ -20,7 +20,7 @@ export function registerPlanCommands(program: Command): void {
     .description("list the plans installed in the namespace: schedule, last run, last good backup, next run, RPO")
     .option("-o, --output <format>", "table or json", "table")
     .addOption(nowOption())
-    .action(planListAction);
+    .action(lazyAction(status, "planListAction"));
   plan
     .command("status")
     .argument("<plan>", "the plan's name (its ConfigMap hks-plan-<plan> is read from --namespace)")
@@ -30,7 +30,7 @@ export function registerPlanCommands(program: Command): void {
     )
     .option("-o, --output <format>", "text or json", "text")
     .addOption(nowOption())
-    .action(planStatusAction);
+    .action(lazyAction(status, "planStatusAction"));
   program
     .command("run-plan")
     .description(
@@ -40,9 +40,5 @@ export function registerPlanCommands(program: Command): void {
     .argument("<plan>", "the plan's name (its ConfigMap hks-plan-<plan> is read from --namespace)")
     // For tests and drills: pretend the run starts at this instant (backup name, startedAt, retention, lock).
     .addOption(nowOption())
-    .action(async (plan: string, opts: { now?: string }, cmd: Command) => {
-      const g = globalOptions(cmd);
-      const now = clockFrom(opts.now, "--now") ?? clockFrom(process.env.HKS_NOW, "HKS_NOW");
-      process.exitCode = await runPlanOnce({ plan, namespace: g.namespace, kc: kubeConfigFor(g), now });
-    });
+    .action(lazyAction(() => import("./run-plan.js"), "runPlanAction"));
 }

@@ -11,6 +11,9 @@ import { runPlan } from "../../provider/engine/run-plan/run-plan";
 import { preparePlanRun } from "../../provider/prepare/plan-run";
 import { RunLockedError } from "../../provider/engine/run-plan/lock";
 import { formatRunSummary, RUN_EXIT, runExitCode } from "../../provider/engine/run-plan/report";
+import type { Command } from "commander";
+import { globalOptions, kubeConfigFor } from "../context";
+import { clockFrom } from "./clock";
 
 /** What one invocation needs. */
 export interface RunPlanRequest {
@@ -53,4 +56,11 @@ export async function runPlanOnce(req: RunPlanRequest): Promise<number> {
     process.off("SIGTERM", stop);
     process.off("SIGINT", stop);
   }
+}
+
+/** `hks run-plan <plan> [--now T]`: one run, with the exit code of its result (RUN_EXIT). */
+export async function runPlanAction(plan: string, opts: { now?: string }, cmd: Command): Promise<void> {
+  const g = globalOptions(cmd);
+  const now = clockFrom(opts.now, "--now") ?? clockFrom(process.env.HKS_NOW, "HKS_NOW");
+  process.exitCode = await runPlanOnce({ plan, namespace: g.namespace, kc: kubeConfigFor(g), now });
 }

@@ -168,3 +168,63 @@ export function drillNamespace(prefix: string, random: string, source: string): 
 
 /** The random part of a run id. */
 export const runIdRandom = (runId: string): string => runId.slice(runId.lastIndexOf("-") + 1);
+
+/** Key of the drill (in drill-file form) in the ConfigMap of a scheduled drill. */
+export const DRILL_SPEC_KEY = "drill.json";
+
+/** Key of the installed drill's runtime settings (identity Secret, namespace grant) in that ConfigMap. */
+export const DRILL_RUNTIME_KEY = "runtime.json";
+
+/** Label carried by every object a scheduled drill installs, with the drill's name as value. */
+export const DRILL_LABEL = "hks.io/drill";
+
+/** Name of a scheduled drill's CronJob, ConfigMap and ServiceAccount. */
+export const drillObjectName = (drill: string): string => `hks-drill-${drill}`;
+
+/** What the runner of a scheduled drill needs beside the drill itself. No secret data: names only. */
+export interface DrillRuntime {
+  /** Secret (in the drill's namespace) whose `identity` key holds the age identity of an encrypted backup. */
+  readonly identitySecret?: string;
+  /**
+   * After creating each drill namespace, bind this ClusterRole there to the runner's ServiceAccount:
+   * the runner may act inside its own drill namespaces only (kube/drill-install-render.ts).
+   */
+  readonly grant?: { readonly clusterRole: string; readonly serviceAccount: string; readonly namespace: string };
+}
+
+/**
+ * A validated drill back in the form of a drill file (the fields plan/drill.ts `checkDrill` reads), so
+ * the ConfigMap of a scheduled drill reads like the file `hks drill run -f` takes. Defaults are kept,
+ * so a runner of another version runs exactly what was installed.
+ */
+export function drillFileFields(spec: DrillSpec): Record<string, unknown> {
+  const checks = spec.checks.map((c) => ({
+    name: c.name,
+    ...(c.exec ? { exec: withoutUndefined(c.exec) } : {}),
+    ...(c.http ? { http: withoutUndefined(c.http) } : {}),
+    timeoutSeconds: c.timeoutSeconds,
+  }));
+  return withoutUndefined({
+    name: spec.name,
+    storageLocation: spec.storageLocation,
+    plan: spec.plan,
+    backup: spec.backupName,
+    ...(spec.plan ? { pick: spec.pick, windowDays: spec.windowDays } : {}),
+    namespacePrefix: spec.namespacePrefix,
+    includeNamespaces: spec.includeNamespaces,
+    restoreVolumes: spec.restoreVolumes,
+    checks,
+    deadlineSeconds: spec.deadlineSeconds,
+    keepOnFailure: spec.keepOnFailure,
+  });
+}
+
+/** A copy of `o` without its undefined fields, nested maps included (JSON drops them anyway). */
+function withoutUndefined<T extends object>(o: T): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined) continue;
+    out[k] = typeof v === "object" && v !== null && !Array.isArray(v) ? withoutUndefined(v as object) : v;
+  }
+  return out;
+}

@@ -22,3 +22,6 @@ export function isLabelKey(k: string): boolean {
 export function isLabelValue(v: string): boolean {
   return v === "" || (v.length <= 63 && LABEL_NAME.test(v));
 }
+
+/** Where a location's config and credentials live in the cluster unless told otherwise. */
+export const DEFAULT_LOCATION_NAMESPACE = "hks-system";

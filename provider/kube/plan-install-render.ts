@@ -10,7 +10,7 @@
 import { ENGINE_NODE_FLAGS } from "../node-flags";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { PLAN_LABEL, PLAN_NAMESPACE_LABEL, PLAN_SPEC_KEY, planObjectName, type PlanSpec } from "../format/plan-spec";
-import type { BackupPlanInputs } from "../types";
+import type { BackupPlanInputs, BackupPlanRunnerInputs } from "../types";
 import type { LocationConfig } from "./location-config";
 import { MANAGED_BY } from "./location-config";
 import { ownerAnnotations } from "../format/owner";
@@ -90,7 +90,8 @@ export function renderPlanConfigMap(i: BackupPlanInputs, spec: PlanSpec): Render
   };
 }
 
-function rbacRules(rules: readonly ExplainedRule[]): { rules: Record<string, unknown>[]; reasons: string } {
+/** RBAC rules as the API takes them, and their reasons for the {@link RBAC_REASONS_ANNOTATION}. */
+export function rbacRules(rules: readonly ExplainedRule[]): { rules: Record<string, unknown>[]; reasons: string } {
   return {
     rules: rules.map((r) => ({
       apiGroups: r.apiGroups,
@@ -182,19 +183,36 @@ export function nfsMounts(locations: readonly LocationConfig[]): {
   };
 }
 
-/** The CronJob `hks-plan-<name>` running `hks run-plan`; `locations` adds the NFS mounts. */
-export function renderCronJob(i: BackupPlanInputs, locations: readonly LocationConfig[] = []): RenderedObject {
-  const nfs = nfsMounts(locations);
-  const labels = planLabels(i.planName, i.namespace);
-  const s = i.schedule;
-  const r = i.runner;
+/** A runner CronJob: what a plan's and a scheduled drill's CronJobs share, and what differs. */
+export interface RunnerCronJob {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly schedule: BackupPlanInputs["schedule"];
+  readonly runner: BackupPlanRunnerInputs;
+  readonly serviceAccountName: string;
+  /** The arguments after the image's entrypoint. */
+  readonly args: string[];
+  readonly env: Record<string, unknown>[];
+  /** Locations whose NFS shares the runner mounts. */
+  readonly locations: readonly LocationConfig[];
+}
+
+/**
+ * A CronJob running the runner image once per schedule, never two at once, never retried (a retry
+ * would take a second backup, or repeat a drill's finding; the next scheduled run is the retry).
+ */
+export function renderRunnerCronJob(j: RunnerCronJob): RenderedObject {
+  const nfs = nfsMounts(j.locations);
+  const s = j.schedule;
+  const r = j.runner;
   const container = {
     name: RUNNER_CONTAINER,
     image: r.image,
     imagePullPolicy: r.imagePullPolicy ?? "IfNotPresent",
     command: [...RUNNER_COMMAND],
-    args: runnerArgs(i.planName, i.namespace),
-    env: runnerEnv(i),
+    args: j.args,
+    env: j.env,
     resources: r.resources ?? DEFAULT_RUNNER_RESOURCES,
     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
     volumeMounts: [{ name: "spill", mountPath: SPILL_MOUNT_PATH }, ...nfs.mounts],
@@ -202,27 +220,26 @@ export function renderCronJob(i: BackupPlanInputs, locations: readonly LocationC
   return {
     apiVersion: "batch/v1",
     kind: "CronJob",
-    metadata: { name: planObjectName(i.planName), namespace: i.namespace, labels },
+    metadata: { name: j.name, namespace: j.namespace, labels: j.labels },
     spec: {
       schedule: s.cron,
       // Always written: without it Kubernetes reads the cron in kube-controller-manager's zone.
       timeZone: s.timeZone,
       suspend: s.suspend,
       ...(s.startingDeadlineSeconds !== undefined ? { startingDeadlineSeconds: s.startingDeadlineSeconds } : {}),
-      // Two runs of one plan at once would fight over the lock; the second would only fail.
+      // Two runs at once would fight over a plan's lock, or restore one backup twice side by side.
       concurrencyPolicy: "Forbid",
       successfulJobsHistoryLimit: r.successfulJobsHistoryLimit,
       failedJobsHistoryLimit: r.failedJobsHistoryLimit,
       jobTemplate: {
-        metadata: { labels },
+        metadata: { labels: j.labels },
         spec: {
-          // A retry would take a second backup under a new name; the next scheduled run is the retry.
           backoffLimit: 0,
           activeDeadlineSeconds: r.timeoutSeconds,
           template: {
-            metadata: { labels },
+            metadata: { labels: j.labels },
             spec: {
-              serviceAccountName: runnerServiceAccount(i).name,
+              serviceAccountName: j.serviceAccountName,
               restartPolicy: "Never",
               securityContext: {
                 runAsNonRoot: true,
@@ -232,7 +249,7 @@ export function renderCronJob(i: BackupPlanInputs, locations: readonly LocationC
                 seccompProfile: { type: "RuntimeDefault" },
               },
               containers: [container],
-              // The backup is spilled here in plaintext once, then encrypted per location (never
+              // A backup is spilled here in plaintext once, then encrypted per location (never
               // decrypted: the runner holds public keys only). Memory-backed would count against limits.
               volumes: [{ name: "spill", emptyDir: {} }, ...nfs.volumes],
             },
@@ -243,20 +260,43 @@ export function renderCronJob(i: BackupPlanInputs, locations: readonly LocationC
   };
 }
 
+/** The CronJob `hks-plan-<name>` running `hks run-plan`; `locations` adds the NFS mounts. */
+export function renderCronJob(i: BackupPlanInputs, locations: readonly LocationConfig[] = []): RenderedObject {
+  return renderRunnerCronJob({
+    name: planObjectName(i.planName),
+    namespace: i.namespace,
+    labels: planLabels(i.planName, i.namespace),
+    schedule: i.schedule,
+    runner: i.runner,
+    serviceAccountName: runnerServiceAccount(i).name,
+    args: runnerArgs(i.planName, i.namespace),
+    env: runnerEnv(i),
+    locations,
+  });
+}
+
 /** Every object of a plan in apply order (see the module comment), each annotated with the plan's owner. */
 export function renderPlanObjects(
   i: BackupPlanInputs,
   spec: PlanSpec,
   locations: readonly LocationConfig[],
 ): RenderedObject[] {
-  const owner = ownerAnnotations(i.owner);
-  return [
-    ...(runnerServiceAccount(i).created ? [renderServiceAccount(i)] : []),
-    renderPlanConfigMap(i, spec),
-    ...renderRbac(i, spec, locations),
-    renderCronJob(i, locations),
-  ].map((o) => {
-    const annotations = { ...((o.metadata as { annotations?: Record<string, string> }).annotations ?? {}), ...owner };
+  return withOwnerAnnotations(
+    [
+      ...(runnerServiceAccount(i).created ? [renderServiceAccount(i)] : []),
+      renderPlanConfigMap(i, spec),
+      ...renderRbac(i, spec, locations),
+      renderCronJob(i, locations),
+    ],
+    i.owner,
+  );
+}
+
+/** `objects`, each annotated with `owner` (format/owner.ts) beside its own annotations. */
+export function withOwnerAnnotations(objects: readonly RenderedObject[], owner: string | undefined): RenderedObject[] {
+  const owned = ownerAnnotations(owner);
+  return objects.map((o) => {
+    const annotations = { ...((o.metadata as { annotations?: Record<string, string> }).annotations ?? {}), ...owned };
     return Object.keys(annotations).length ? { ...o, metadata: { ...o.metadata, annotations } } : o;
   });
 }

@@ -41,6 +41,17 @@ const COLLECTIONS: Readonly<Record<string, { prefix: string; plural: string; nam
     namespaced: false,
   },
   CronJob: { prefix: "/apis/batch/v1", plural: "cronjobs", namespaced: true },
+  Secret: { prefix: "/api/v1", plural: "secrets", namespaced: true },
+  ValidatingAdmissionPolicy: {
+    prefix: "/apis/admissionregistration.k8s.io/v1",
+    plural: "validatingadmissionpolicies",
+    namespaced: false,
+  },
+  ValidatingAdmissionPolicyBinding: {
+    prefix: "/apis/admissionregistration.k8s.io/v1",
+    plural: "validatingadmissionpolicybindings",
+    namespaced: false,
+  },
 };
 
 /** The API path of one object. */
@@ -65,10 +76,14 @@ type Live = {
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
 } & Record<string, unknown>;
 
-/** The plan whose objects are applied or deleted, and its owner (format/owner.ts). */
+/** The plan (or scheduled drill) whose objects are applied or deleted, and its owner (format/owner.ts). */
 export interface PlanOwner {
+  /** What installs the objects, for messages. @default "plan" */
+  readonly what?: "plan" | "drill";
   readonly name: string;
   readonly namespace: string;
+  /** Labels that make an unowned object this installer's own. @default the plan's labels */
+  readonly labels?: Readonly<Record<string, string>>;
   /** This resource's owner, and its owners before (a renamed stack, an alias). */
   readonly owner?: string;
   readonly previous?: readonly (string | undefined)[];
@@ -90,11 +105,15 @@ export async function readObject(
   }
 }
 
-/** True when `live` carries the labels of the plan `plan` in `namespace`. */
-function labelledFor(live: Live, plan: string, namespace: string): boolean {
+/** True when `live` carries the labels of `plan` (by default a plan's name and namespace labels). */
+function labelledFor(live: Live, plan: PlanOwner): boolean {
   const l = live.metadata?.labels ?? {};
-  return l[PLAN_LABEL] === plan && l[PLAN_NAMESPACE_LABEL] === namespace;
+  const want = plan.labels ?? { [PLAN_LABEL]: plan.name, [PLAN_NAMESPACE_LABEL]: plan.namespace };
+  return Object.entries(want).every(([k, v]) => l[k] === v);
 }
+
+/** `plan ns/name` or `drill ns/name`, for messages. */
+const subject = (plan: PlanOwner) => `${plan.what ?? "plan"} ${plan.namespace}/${plan.name}`;
 
 /** The ownership rule (format/owner.ts) on one live object of the plan; `adopt` only when applying. */
 export function judgePlanObject(
@@ -108,9 +127,9 @@ export function judgePlanObject(
     live: { exists: live !== undefined, owner: ownerOf(live) },
     self: plan.owner,
     previous: plan.previous,
-    unownedIsOurs: plan.existed && live !== undefined && labelledFor(live, plan.name, plan.namespace),
+    unownedIsOurs: plan.existed && live !== undefined && labelledFor(live, plan),
     adopt: applying && plan.adopt === true,
-    nameInput: "`name` (the plan's name in the cluster)",
+    nameInput: `\`name\` (the ${plan.what ?? "plan"}'s name in the cluster)`,
   });
 }
 
@@ -142,7 +161,7 @@ export async function applyPlanObjects(
       );
     }
   }
-  log(`plan ${plan.namespace}/${plan.name}: applied ${objects.map((o) => o.kind).join(", ")}`);
+  log(`${subject(plan)}: applied ${objects.map((o) => o.kind).join(", ")}`);
   return installedOf(objects);
 }
 
@@ -171,7 +190,7 @@ export async function deletePlanObjects(
       if (!live) continue;
       const v = judgePlanObject(o, live, plan, false);
       if (v.verdict === "foreign") {
-        log(`kept: ${describeObject(o)} is no longer plan ${plan.namespace}/${plan.name}'s own: ${v.message}`);
+        log(`kept: ${describeObject(o)} is no longer ${subject(plan)}'s own: ${v.message}`);
         continue;
       }
       await api
@@ -193,10 +212,12 @@ export async function deletePlanObjects(
   }
   if (errors.length)
     throw new ConflictError(
-      `plan ${plan.namespace}/${plan.name}: ${errors.length} object(s) could not be deleted:\n  ${errors.join("\n  ")}`,
+      `${subject(plan)}: ${errors.length} object(s) could not be deleted:\n  ${errors.join("\n  ")}`,
     );
   // Count what was there: after a create that failed before applying anything, that is none.
-  log(`plan ${plan.namespace}/${plan.name}: removed ${removed} object(s); backups are kept`);
+  log(
+    `${subject(plan)}: removed ${removed} object(s); ${plan.what === "drill" ? "drill records" : "backups"} are kept`,
+  );
 }
 
 /** Removes objects of an earlier install that the new install no longer has (e.g. a dropped target namespace's Role).

@@ -9,9 +9,10 @@ import { Checker, checkOwnerInputs, type CheckFailure } from "./validate";
 import { canonical, valueAt } from "../format/json-path";
 import { parseRecipient } from "../format/age-keys";
 import { capture } from "./plan-fields";
+import { DEFAULT_LOCATION_NAMESPACE } from "../format/names";
 
-/** Where a location's config and credentials live in the cluster unless told otherwise. */
-export const DEFAULT_LOCATION_NAMESPACE = "hks-system";
+export { DEFAULT_LOCATION_NAMESPACE };
+
 /** Region used when an S3-compatible service does not care (MinIO) and none is given. */
 export const DEFAULT_REGION = "us-east-1";
 

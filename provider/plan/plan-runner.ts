@@ -3,12 +3,13 @@
  * image is the one built from this repository's Dockerfile and published for the package version
  * in use, so the runner and the provider that installed the plan always agree on `plan.json`.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { packageVersion } from "../format/package-version";
 import type { BackupPlanRunnerInputs } from "../types";
 import { isObject, isQuantity, rejectUnknownKeys } from "./plan-fields";
 import { DNS_SUBDOMAIN } from "../format/names";
 import type { Checker } from "./validate";
+
+export { packageVersion };
 
 /** Repository of the runner image built from the repo's Dockerfile. */
 export const RUNNER_IMAGE_REPOSITORY = "ghcr.io/hks-backup/runner";
@@ -38,24 +39,6 @@ const RUNNER_KEYS = [
   "failedJobsHistoryLimit",
 ] as const;
 const RESOURCE_NAMES = ["cpu", "memory", "ephemeral-storage"] as const;
-
-let cachedVersion: string | undefined;
-
-/** This package's version, from its package.json (found upwards from this file, in src or dist). */
-export function packageVersion(): string {
-  if (cachedVersion) return cachedVersion;
-  let dir = __dirname;
-  for (;;) {
-    const pj = path.join(dir, "package.json");
-    if (fs.existsSync(pj)) {
-      const parsed = JSON.parse(fs.readFileSync(pj, "utf8")) as { name?: string; version?: string };
-      if (parsed.name === "hks-backup" && parsed.version) return (cachedVersion = parsed.version);
-    }
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`cannot find hks-backup's package.json above ${__dirname}`);
-    dir = up;
-  }
-}
 
 /** `ghcr.io/hks-backup/runner:<version>`: the image the repo's Dockerfile builds for `version`. */
 export function defaultRunnerImage(version: string = packageVersion()): string {

@@ -8,12 +8,11 @@
 import * as k8s from "@kubernetes/client-node";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { LOCAL_IMAGES } from "../../cli/dev/node-config";
 import { listDrillRecords } from "../../provider/engine/drill/records";
 import { readLocationConfig } from "../../provider/kube/location-config";
 import { openLocationStore } from "../../provider/prepare/location-store";
 import { rand } from "../support/backup-fixture";
-import { deleteNamespacesAndWait, deploymentAvailable } from "../support/node";
+import { deleteNamespacesAndWait, deploymentAvailable, httpdDeployment, httpdService } from "../support/node";
 import { pulumiProject, type PulumiProject } from "../support/pulumi";
 
 const stack = inject("stack");
@@ -42,34 +41,8 @@ async function records() {
 
 beforeAll(async () => {
   await core.createNamespace({ body: { metadata: { name: APP } } });
-  await apps.createNamespacedDeployment({
-    namespace: APP,
-    body: {
-      metadata: { name: "web" },
-      spec: {
-        selector: { matchLabels: { app: "web" } },
-        template: {
-          metadata: { labels: { app: "web" } },
-          spec: {
-            terminationGracePeriodSeconds: 1,
-            containers: [
-              {
-                name: "web",
-                image: LOCAL_IMAGES.busybox,
-                imagePullPolicy: "Never",
-                command: ["sh", "-c", "echo release-ok > /tmp/index.html && exec httpd -f -p 8080 -h /tmp"],
-                readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
-              },
-            ],
-          },
-        },
-      },
-    },
-  });
-  await core.createNamespacedService({
-    namespace: APP,
-    body: { metadata: { name: "web" }, spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 8080 }] } },
-  });
+  await apps.createNamespacedDeployment({ namespace: APP, body: httpdDeployment("release-ok") });
+  await core.createNamespacedService({ namespace: APP, body: httpdService });
   await deploymentAvailable(kc, APP, "web");
   p = await pulumiProject(path.resolve(__dirname, "../fixtures/programs/drill"));
   const config: Record<string, string> = {
@@ -128,5 +101,37 @@ describe("RestoreDrill through pulumi up", () => {
     expect(text).toContain('check home failed: the body does not contain "not-there"');
     expect(await drillNamespacesLeft()).toEqual([]);
     expect((await records()).map((r) => r.phase)).toEqual(["Failed", "Passed"]);
+  });
+
+  it("adding a schedule installs the CronJob and runs nothing; a new cron updates it in place; destroy removes it", async () => {
+    const batch = kc.makeApiClient(k8s.BatchV1Api);
+    const cronJob = () => batch.readNamespacedCronJob({ name: "hks-drill-web-drill", namespace: LOC_NS });
+    const scheduled = (cron: string) =>
+      JSON.stringify({ ...homeCheck("release-ok"), schedule: { cron, timeZone: "Europe/Berlin" }, runOnApply: false });
+    await p.setConfig("drill", scheduled("0 5 * * 1"));
+    const up = await p.up();
+    expect(up.stdout).toMatch(/drill web-drill: scheduled "0 5 \* \* 1" \(Europe\/Berlin\)/);
+    expect(up.stdout).toMatch(/RestoreDrill web-drill updated/);
+    const outs = await p.outputs();
+    // Still the first up's run: a schedule added to the drill (runOnApply: false) runs nothing now.
+    expect(outs.drillPhase).toBe("Passed");
+    expect(outs.drillCronJob).toBe("hks-drill-web-drill");
+    expect((await cronJob()).spec).toMatchObject({ schedule: "0 5 * * 1", timeZone: "Europe/Berlin" });
+    expect((await records()).map((r) => r.phase)).toEqual(["Failed", "Passed"]);
+    await p.preview(["--expect-no-changes"]);
+
+    await p.setConfig("drill", scheduled("0 6 * * 1"));
+    const update = await p.up();
+    expect(update.stdout).toMatch(/RestoreDrill web-drill updated/);
+    expect(update.stdout).not.toMatch(/RestoreDrill web-drill (created|replaced)/);
+    expect((await cronJob()).spec?.schedule).toBe("0 6 * * 1");
+
+    await p.destroy();
+    expect(
+      await cronJob().then(
+        () => "present",
+        () => "gone",
+      ),
+    ).toBe("gone");
   });
 });

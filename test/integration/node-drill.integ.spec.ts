@@ -10,12 +10,19 @@ import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import YAML from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCAL_IMAGES } from "../../cli/dev/node-config";
 import type { DrillRecord } from "../../provider/format/drill";
 import { STORE_LAYOUT } from "../../provider/store";
 import { adminKubeConfig, createLocation, locationNamespace, rand, rewriteStored } from "../support/backup-fixture";
 import { runHks, type HksRun } from "../support/hks-cli";
-import { deleteNamespacesAndWait, deploymentAvailable, podReady, postgresStatefulSet, psql } from "../support/node";
+import {
+  deleteNamespacesAndWait,
+  deploymentAvailable,
+  httpdDeployment,
+  httpdService,
+  podReady,
+  postgresStatefulSet,
+  psql,
+} from "../support/node";
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -79,34 +86,6 @@ const ordersCount = (stdout: string) => ({
   },
 });
 
-const web = (image: string, replicas = 1): k8s.V1Deployment => ({
-  metadata: { name: "web", labels: { app: "web" } },
-  spec: {
-    replicas,
-    selector: { matchLabels: { app: "web" } },
-    template: {
-      metadata: { labels: { app: "web" } },
-      spec: {
-        terminationGracePeriodSeconds: 1,
-        containers: [
-          {
-            name: "web",
-            image,
-            imagePullPolicy: "Never",
-            command: ["sh", "-c", "echo orders-ok > /tmp/index.html && exec httpd -f -p 8080 -h /tmp"],
-            readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
-          },
-        ],
-      },
-    },
-  },
-});
-
-const webService: k8s.V1Service = {
-  metadata: { name: "web" },
-  spec: { selector: { app: "web" }, ports: [{ name: "http", port: 80, targetPort: 8080 }] },
-};
-
 async function backup(name: string, namespace: string, volumes: boolean): Promise<void> {
   const r = await hks([
     "backup",
@@ -124,10 +103,13 @@ async function backup(name: string, namespace: string, volumes: boolean): Promis
 beforeAll(async () => {
   for (const ns of [PG, WEB, BROKEN]) await core.createNamespace({ body: { metadata: { name: ns } } });
   await apps.createNamespacedStatefulSet({ namespace: PG, body: postgres });
-  await apps.createNamespacedDeployment({ namespace: WEB, body: web(LOCAL_IMAGES.busybox, 2) });
-  await core.createNamespacedService({ namespace: WEB, body: webService });
+  await apps.createNamespacedDeployment({ namespace: WEB, body: httpdDeployment("orders-ok", { replicas: 2 }) });
+  await core.createNamespacedService({ namespace: WEB, body: httpdService });
   // An image the node does not have, never pulled: the pod can never start.
-  await apps.createNamespacedDeployment({ namespace: BROKEN, body: web("localhost/hks-dev/absent:0") });
+  await apps.createNamespacedDeployment({
+    namespace: BROKEN,
+    body: httpdDeployment("orders-ok", { image: "localhost/hks-dev/absent:0" }),
+  });
   location = await createLocation(kc, { namespace: locNs, name: "main", isDefault: true });
   await podReady(kc, PG, "postgres-0");
   await psql(

@@ -184,6 +184,41 @@ export function postgresStatefulSet(annotations: Record<string, string>): k8s.V1
   };
 }
 
+/**
+ * Deployment `web`: busybox httpd serving `text` at /index.html on port 8080, ready once it listens.
+ * A restored copy is healthy only when the image really runs; an absent `image` never starts.
+ */
+export function httpdDeployment(text: string, opts: { image?: string; replicas?: number } = {}): k8s.V1Deployment {
+  return {
+    metadata: { name: "web", labels: { app: "web" } },
+    spec: {
+      replicas: opts.replicas ?? 1,
+      selector: { matchLabels: { app: "web" } },
+      template: {
+        metadata: { labels: { app: "web" } },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: "web",
+              image: opts.image ?? LOCAL_IMAGES.busybox,
+              imagePullPolicy: "Never",
+              command: ["sh", "-c", `echo ${text} > /tmp/index.html && exec httpd -f -p 8080 -h /tmp`],
+              readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** Service `web` (port `http` 80) in front of {@link httpdDeployment}. */
+export const httpdService: k8s.V1Service = {
+  metadata: { name: "web" },
+  spec: { selector: { app: "web" }, ports: [{ name: "http", port: 80, targetPort: 8080 }] },
+};
+
 /** A busybox container that just waits (for exec), started with `sleep`; optional extra fields. */
 export function busyboxContainer(name: string, extra: Partial<k8s.V1Container> = {}): k8s.V1Container {
   return { name, image: LOCAL_IMAGES.busybox, imagePullPolicy: "Never", command: ["sleep", "86400"], ...extra };

@@ -42,21 +42,28 @@ export interface PulumiProject {
 /**
  * Copies the program in `programDir` to a fresh folder under the package (so `hks-backup` and
  * `@pulumi/pulumi` resolve from the package's node_modules) and initialises stack `opts.stack`
- * (default `test`; two stacks of one project in one cluster need two names).
+ * (default `test`; two stacks of one project in one cluster need two names). With `opts.inPlace`
+ * the program runs in `programDir` itself, with the modules installed there.
  */
 export async function pulumiProject(
   programDir: string,
   extraEnv: Record<string, string> = {},
-  opts: { copyRoot?: string; stack?: string } = {},
+  opts: { copyRoot?: string; stack?: string; inPlace?: boolean } = {},
 ): Promise<PulumiProject> {
   const info = inject("stack");
   const root = path.resolve(__dirname, "..", "..");
   fs.mkdirSync(path.join(root, ".hks"), { recursive: true });
   // Copy the program (or, with `copyRoot`, the tree it imports from) so Pulumi's per-stack files
   // stay out of the repository; node_modules still resolve from the package root above `.hks/`.
-  const copyDir = fs.mkdtempSync(path.join(root, ".hks", "programs-"));
-  fs.cpSync(opts.copyRoot ?? programDir, copyDir, { recursive: true });
-  const work = opts.copyRoot ? path.join(copyDir, path.relative(opts.copyRoot, programDir)) : copyDir;
+  // `inPlace`: a program with its own node_modules (a user's project outside the repository) runs
+  // where it is.
+  const copyDir = opts.inPlace ? undefined : fs.mkdtempSync(path.join(root, ".hks", "programs-"));
+  if (copyDir) fs.cpSync(opts.copyRoot ?? programDir, copyDir, { recursive: true });
+  const work = !copyDir
+    ? programDir
+    : opts.copyRoot
+      ? path.join(copyDir, path.relative(opts.copyRoot, programDir))
+      : copyDir;
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "hks-pulumi-state-"));
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -107,7 +114,7 @@ export async function pulumiProject(
     },
     async dispose() {
       await run(["stack", "rm", "--yes", "--force"], { allowFailure: true });
-      fs.rmSync(copyDir, { recursive: true, force: true });
+      if (copyDir) fs.rmSync(copyDir, { recursive: true, force: true });
       fs.rmSync(state, { recursive: true, force: true });
     },
   };

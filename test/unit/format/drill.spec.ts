@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { drillNamespace, drillRunId, runIdRandom } from "../../../provider/format/drill";
+import { drillFileFields, drillNamespace, drillRunId, runIdRandom } from "../../../provider/format/drill";
+import { checkDrill } from "../../../provider/plan/drill";
 import { createLayout, isRunId } from "../../../provider/store/layout";
 import { InputError } from "../../../provider/errors";
 
@@ -51,5 +52,29 @@ describe("drill record keys", () => {
 
   it("refuses to build a key from a bad run id", () => {
     expect(() => l.drillRecordKey("b", "d", "../x")).toThrow(InputError);
+  });
+});
+
+describe("drillFileFields: a validated drill back as a drill file", () => {
+  it.each([
+    { name: "orders", plan: "nightly" },
+    { name: "orders", plan: "nightly", pick: "random", windowDays: 3, includeNamespaces: ["shop"] },
+    {
+      name: "web",
+      backup: "b-1",
+      storageLocation: "main",
+      restoreVolumes: false,
+      keepOnFailure: true,
+      deadlineSeconds: 60,
+      checks: [
+        { name: "n", exec: { pod: "p-0", command: ["true"], expect: { stdout: "3" } } },
+        { name: "h", http: { service: "web", port: "http", path: "/x", expect: { status: 204, bodyContains: "ok" } } },
+      ],
+    },
+  ])("checks to the same spec: %o", (raw) => {
+    const { spec } = checkDrill(raw);
+    const again = checkDrill(drillFileFields(spec!));
+    expect(again.failures).toEqual([]);
+    expect(again.spec).toEqual(spec);
   });
 });

@@ -47,3 +47,30 @@ describe("RestoreDrill diff", () => {
     expect(d.changes).toBe(replaces.length > 0);
   });
 });
+
+describe("RestoreDrill diff with a schedule", () => {
+  const olds = {
+    ...base,
+    locationNamespace: "hks-system",
+    schedule: { cron: "0 5 * * 1", timeZone: "UTC", suspend: false },
+    installed: [{ apiVersion: "batch/v1", kind: "CronJob", name: "hks-drill-orders", namespace: "hks-system" }],
+  } as unknown as RestoreDrillOutputs;
+  it("a new schedule, runner or runOnApply updates in place (nothing runs)", async () => {
+    for (const news of [
+      { schedule: { cron: "0 6 * * 1", timeZone: "UTC", suspend: false } },
+      { runner: { image: "r:2" } },
+      { runOnApply: true },
+    ]) {
+      const d = await restoreDrillHandler.diff("orders", olds, { ...olds, ...news } as RestoreDrillInputs);
+      expect(d).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    }
+  });
+  it("another change replaces it, deleting the installed objects first (the new ones have the same names)", async () => {
+    const d = await restoreDrillHandler.diff("orders", olds, { ...olds, namespacePrefix: "x" } as RestoreDrillInputs);
+    expect(d).toEqual({ changes: true, replaces: ["namespacePrefix"], deleteBeforeReplace: true });
+  });
+  it("check refuses a runner without a schedule, naming the field", async () => {
+    const r = await restoreDrillHandler.check({}, { ...base, runner: { image: "x" } } as Partial<RestoreDrillInputs>);
+    expect(r.failures?.map((f) => f.property)).toEqual(["runner"]);
+  });
+});

@@ -77,7 +77,7 @@ describe("Dockerfile ↔ CronJob", () => {
   it("the env is what the CLI reads, and the scratch mount is the runtime's temp folder", () => {
     const names = (c.env as Any[]).map((e) => e.name);
     expect(names).toEqual(["HKS_POD_NAME", "HKS_NAMESPACE"]);
-    const cli = ["cli/context.ts", "cli/plan/run-plan.ts"]
+    const cli = ["cli/global-options.ts", "cli/plan/run-plan.ts"]
       .map((f) => fs.readFileSync(path.join(ROOT, f), "utf8"))
       .join("\n");
     for (const n of names) expect(cli).toContain(`process.env.${n}`);

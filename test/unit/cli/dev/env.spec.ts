@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { usageHint } from "../../../../cli/dev/command";
+import { usageHint } from "../../../../cli/dev/run-dir";
 import { devPath } from "../../../../cli/dev/stack";
 
 describe("hks dev env: PATH", () => {

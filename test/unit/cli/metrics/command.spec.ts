@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { pushgatewayUrl, writeTextfile } from "../../../../cli/metrics/command";
+import { pushgatewayUrl, writeTextfile } from "../../../../cli/metrics/actions";
 import { inputError } from "../../../support/input-error";
 
 const dirs: string[] = [];

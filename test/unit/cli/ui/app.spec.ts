@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createUiApp, csrfToken, TOKEN_COOKIE } from "../../../../cli/ui/app";
-import { loopbackHosts } from "../../../../cli/ui/command";
+import { loopbackHosts } from "../../../../cli/ui/actions";
 import type { BackupSummary } from "../../../../provider/engine/catalog/catalog";
 import type { PlanSpec } from "../../../../provider/format/plan-spec";
 import { planView, type CatalogView } from "../../../../provider/prepare/catalog-view";
