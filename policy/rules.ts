@@ -384,3 +384,14 @@ export const RULES: readonly RuleDefinition<any>[] = [
 export function withDefaults<C extends object>(rule: RuleDefinition<C>, given: Partial<C> | undefined): C {
   return { ...rule.defaults, ...(given ?? {}) };
 }
+
+/**
+ * What the pack's `hks-protected-namespaces` rule (with its defaults) says of a restore of `props`
+ * (`namespaceMapping`, `includeNamespaces`): the dashboard refuses a restore the pack would refuse.
+ */
+export function restoreProtectionProblems(name: string, props: Record<string, unknown>): string[] {
+  return protectedNamespaces.validateResource!(
+    { type: "pulumi-nodejs:dynamic/hks:Restore", name, props },
+    withDefaults(protectedNamespaces, undefined),
+  );
+}

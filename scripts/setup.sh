@@ -14,7 +14,8 @@ case "$(node --version)" in v2[4-9].*|v[3-9]*) ;; *) say "error: node_modules/.b
 # Debian packages: `age` for the format tests; the node's container runtime (containerd, runc), its
 # network plugins (bridge, host-local, portmap, loopback in /usr/lib/cni) and iptables; the
 # Prometheus Pushgateway that `hks metrics --pushgateway` is tested against (the tests start their
-# own on a loopback port; on a host with systemd, apt also starts the package's service on :9091).
+# own on a loopback port; on a host with systemd, apt also starts the package's service on :9091);
+# Chromium, the browser the dashboard's tests drive (playwright-core never downloads one).
 missing=()
 has() { command -v "$1" >/dev/null 2>&1 || [ -e "$1" ]; }
 has age || missing+=(age)
@@ -23,6 +24,7 @@ has runc || missing+=(runc)
 has /usr/lib/cni/bridge || missing+=(containernetworking-plugins)
 has iptables || missing+=(iptables)
 has prometheus-pushgateway || missing+=(prometheus-pushgateway)
+has chromium || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing Debian packages: ${missing[*]} ..."

@@ -1,6 +1,9 @@
 /** The actions of `hks restore create | describe` (registered lazily by ./command.ts). */
 import { CLI_OWNER } from "../../provider/format/owner";
 import type { Command } from "commander";
+import type * as k8s from "@kubernetes/client-node";
+import type { ProgressSink } from "../../provider/engine/progress";
+import type { RestoreInputs } from "../../provider/types";
 import { runRestore } from "../../provider/engine/restore/restore";
 import { prepareRestore } from "../../provider/prepare/restore";
 import { readRestoreRecord, restoreRecordExists, writeRestoreRecord } from "../../provider/prepare/restore-record";
@@ -15,45 +18,68 @@ export const EXIT_CODES: Readonly<Record<RestorePhase, number>> = { Completed: 0
 
 const out = (lines: string[]) => process.stdout.write(lines.join("\n") + "\n");
 
+/** What a restore run from the CLI or the dashboard reports as it goes. */
+export interface RestoreRun {
+  readonly identities: string[];
+  readonly progress: ProgressSink;
+  readonly signal: AbortSignal;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Runs a restore of checked `inputs` and records its result (ConfigMap `hks-restore-<name>`, which
+ * `hks restore describe` reads): the one path of `hks restore create` and the dashboard's restore.
+ * A name already recorded is refused before anything is restored.
+ */
+export async function restoreAndRecord(
+  kc: k8s.KubeConfig,
+  inputs: RestoreInputs,
+  run: RestoreRun,
+): Promise<RestoreResult> {
+  // A restore name is used once: its record is what `describe` shows.
+  if (await restoreRecordExists(kc, inputs.namespace, inputs.restoreName)) {
+    throw new ConflictError(
+      `restore "${inputs.restoreName}" already exists in ${inputs.namespace}; see it with 'hks restore describe ` +
+        `${inputs.restoreName}' or pick another name`,
+    );
+  }
+  // The preparation names resource fields (storageLocation, plan, backup): report them as the flags typed.
+  const { location, backupName, deps, options } = await prepareRestore(kc, inputs, {
+    identities: run.identities,
+    progress: run.progress,
+    signal: run.signal,
+    fieldOf: flagOf,
+  });
+  run.log(
+    `restoring backup ${backupName} from ${location.name} (${deps.store.describe()}) into ${deps.cluster.describe()}`,
+  );
+  const result = await runRestore(deps, options);
+  try {
+    await writeRestoreRecord(kc, inputs.namespace, result, { overwrite: false, owner: CLI_OWNER });
+  } catch (e) {
+    run.log(`warning: the result was not recorded (hks restore describe will not find it): ${(e as Error).message}`);
+  }
+  return result;
+}
+
 /** `hks restore create <name>`: runs the restore here and records its result. */
 export async function createAction(name: string, flags: CreateFlags, cmd: Command): Promise<void> {
   const g = globalOptions(cmd);
   const { text, identities } = readIdentities(flags.identityFile);
   const inputs = restoreInputsFromFlags(name, flags, g.namespace, text);
-  const kc = kubeConfigFor(g);
-  // A restore name is used once: its record is what `describe` shows.
-  if (await restoreRecordExists(kc, inputs.namespace, name)) {
-    throw new ConflictError(
-      `restore "${name}" already exists in ${inputs.namespace}; see it with 'hks restore describe ${name}' or ` +
-        `pick another name`,
-    );
-  }
-  // The preparation names resource fields (storageLocation, plan, backup): report them as the flags typed.
   const ac = new AbortController();
   const onSignal = () => ac.abort(new Error("interrupted"));
   process.once("SIGINT", onSignal);
   let result: RestoreResult;
   try {
-    const { location, backupName, deps, options } = await prepareRestore(kc, inputs, {
+    result = await restoreAndRecord(kubeConfigFor(g), inputs, {
       identities,
       progress: cliProgress(),
       signal: ac.signal,
-      fieldOf: flagOf,
+      log: (line) => process.stderr.write(`${line}\n`),
     });
-    process.stderr.write(
-      `restoring backup ${backupName} from ${location.name} (${deps.store.describe()}) into ` +
-        `${deps.cluster.describe()}\n`,
-    );
-    result = await runRestore(deps, options);
   } finally {
     process.off("SIGINT", onSignal);
-  }
-  try {
-    await writeRestoreRecord(kc, inputs.namespace, result, { overwrite: false, owner: CLI_OWNER });
-  } catch (e) {
-    process.stderr.write(
-      `warning: the result was not recorded (hks restore describe will not find it): ${(e as Error).message}\n`,
-    );
   }
   out(formatRestoreResult(result));
   process.exitCode = EXIT_CODES[result.phase];

@@ -7,6 +7,7 @@ import { readCatalogView } from "../../provider/prepare/catalog-view";
 import { globalOptions, kubeConfigFor } from "../context";
 import { clockFrom } from "../plan/clock";
 import { createUiApp, newAccessToken } from "./app";
+import { kubeUiActions } from "./ui-actions";
 
 /** Flags of `hks ui`. */
 export interface UiFlags {
@@ -51,6 +52,7 @@ export async function uiAction(flags: UiFlags, cmd: Command): Promise<void> {
     token,
     namespace: g.namespace,
     readView: (now) => readCatalogView(kc, g.namespace, now),
+    actions: kubeUiActions(kc, g.namespace),
     cacheMs: refresh * 1000,
     now: clockFrom(flags.now, "--now") ?? (() => new Date()),
     get allowedHosts() {

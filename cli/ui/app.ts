@@ -12,6 +12,10 @@
  * - state-changing requests (every method but GET/HEAD/OPTIONS) must come from the dashboard's own
  *   origin (hono's csrf: Origin / Sec-Fetch-Site) and carry the CSRF token of its forms (`_csrf`
  *   field or `X-CSRF-Token` header), derived from the access token, which another site cannot read.
+ *
+ * Actions (verify a backup, back up a plan now, restore a backup into new namespaces) are a GET page
+ * that says what will happen and a POST that starts a job (cli/ui/jobs.ts); the job's page streams
+ * its output. A restore the policy pack's `hks-protected-namespaces` rule would refuse is refused.
  */
 import * as crypto from "node:crypto";
 import { Hono, type Context } from "hono";
@@ -22,8 +26,25 @@ import type { HtmlEscapedString } from "hono/utils/html";
 import { catalogMetricsText, METRICS_CONTENT_TYPE } from "../../provider/engine/catalog/metrics";
 import { filterBackups, parseBackupFilter, type BackupFilter } from "../../provider/engine/catalog/search";
 import { InputError } from "../../provider/errors";
-import type { CatalogView } from "../../provider/prepare/catalog-view";
-import { backupsPage, layout, locationsPage, planPage, plansPage, type BackupQuery } from "./pages";
+import { planLocations, type CatalogView } from "../../provider/prepare/catalog-view";
+import { retentionTimeline } from "../../provider/engine/catalog/retention-view";
+import { streamSSE } from "hono/streaming";
+import { restoreProtectionProblems } from "../../policy/rules";
+import { JobBoard } from "./jobs";
+import {
+  backupsPage,
+  confirmPage,
+  drillsPage,
+  jobPage,
+  jobsPage,
+  layout,
+  locationsPage,
+  planPage,
+  plansPage,
+  restoreFormPage,
+  type BackupQuery,
+} from "./pages";
+import type { UiActions } from "./ui-actions";
 
 /** The cookie holding the access token after the first visit. */
 export const TOKEN_COOKIE = "hks_ui_token";
@@ -41,6 +62,8 @@ export interface UiAppOptions {
   /** How long one read of the catalog is reused, in ms. @default 10000 */
   readonly cacheMs?: number;
   readonly now?: () => Date;
+  /** What the dashboard can do (verify, back up now, restore); without it, it only shows. */
+  readonly actions?: UiActions;
 }
 
 /** A new random access token (256 bits, URL-safe). */
@@ -120,9 +143,15 @@ export function createUiApp(opts: UiAppOptions): Hono {
 
   app.get("/", async (c) => page(c, "Plans", plansPage(await view())));
   app.get("/plans/:name", async (c) => {
-    const p = (await view()).plans.find((x) => x.status.plan === c.req.param("name"));
+    const v = await view();
+    const p = v.plans.find((x) => x.status.plan === c.req.param("name"));
     if (!p) return c.text(`404 Not found: no plan "${c.req.param("name")}" in namespace ${opts.namespace}\n`, 404);
-    return page(c, `Plan ${p.status.plan}`, planPage(p));
+    const spec = p.installed.spec;
+    const retention = planLocations(p.installed).flatMap((name) => {
+      const l = v.locations.find((x) => x.name === name);
+      return l && !l.error ? [retentionTimeline(spec, name, l.backups)] : [];
+    });
+    return page(c, `Plan ${p.status.plan}`, planPage(p, retention));
   });
   app.get("/locations", async (c) => page(c, "Locations", locationsPage(await view())));
   app.get("/backups", async (c) => {
@@ -147,6 +176,167 @@ export function createUiApp(opts: UiAppOptions): Hono {
     const all = (await view()).locations.flatMap((l) => l.backups);
     return page(c, "Backups", backupsPage(q, filterBackups(all, filter)));
   });
+  app.get("/drills", async (c) => page(c, "Restore drills", drillsPage(await view())));
+
+  const jobs = new JobBoard(now);
+  const actions = opts.actions;
+  const form = async (c: Context) => (await c.req.parseBody()) as Record<string, string | undefined>;
+  const started = (c: Context, id: string) => c.redirect(`/jobs/${id}`, 303);
+  const need = (c: Context, ...names: string[]) => {
+    const missing = names.filter((n) => !c.req.query(n));
+    if (missing.length) throw new HTTPException(400, { message: `missing query parameter(s): ${missing.join(", ")}` });
+    return names.map((n) => c.req.query(n)!);
+  };
+  const bodyOf = async (c: Context, ...names: string[]) => {
+    const f = await form(c);
+    const missing = names.filter((n) => !f[n]);
+    if (missing.length) throw new HTTPException(400, { message: `missing form field(s): ${missing.join(", ")}` });
+    return names.map((n) => f[n]!);
+  };
+  app.use("/actions/*", async (c, next) => {
+    if (!actions) return c.text("404 Not found: this dashboard only shows (it was started without actions)\n", 404);
+    await next();
+  });
+  app.get("/actions/verify", async (c) => {
+    const [backup, location] = need(c, "backup", "location");
+    return page(
+      c,
+      `Verify ${backup}`,
+      confirmPage({
+        action: "/actions/verify",
+        what: `Verify backup ${backup} in location ${location}.`,
+        details: [
+          "reads the archive and checks its SHA-256 against the manifest",
+          "reads every object back and checks the counts (an encrypted backup: checksums only, no identity here)",
+          "changes nothing, in the cluster or in the location",
+        ],
+        fields: { backup, location },
+        button: "Verify",
+        csrf: formToken,
+      }),
+    );
+  });
+  app.post("/actions/verify", async (c) => {
+    const [backup, location] = await bodyOf(c, "backup", "location");
+    const job = jobs.start(`verify backup ${backup} (location ${location})`, (line) =>
+      actions!.verify(backup!, location!, line),
+    );
+    return started(c, job.id);
+  });
+  app.get("/actions/backup-now", async (c) => {
+    const [plan] = need(c, "plan");
+    const p = (await view()).plans.find((x) => x.status.plan === plan);
+    if (!p) return c.text(`404 Not found: no plan "${plan}" in namespace ${opts.namespace}\n`, 404);
+    const spec = p.installed.spec;
+    return page(
+      c,
+      `Back up ${plan} now`,
+      confirmPage({
+        action: "/actions/backup-now",
+        what: `Run plan ${plan} once now, as its CronJob would.`,
+        details: [
+          `backs up namespaces ${spec.target.namespaces.join(", ") || "*"} into ${spec.storageLocation}`,
+          ...spec.copies.map((x) => `copies the backup to ${x.storageLocation}`),
+          "then applies each location's retention (the newest Completed backup is never deleted)",
+          "refused while another run of the plan holds its lock",
+        ],
+        fields: { plan },
+        button: "Back up now",
+        csrf: formToken,
+      }),
+    );
+  });
+  app.post("/actions/backup-now", async (c) => {
+    const [plan] = await bodyOf(c, "plan");
+    const job = jobs.start(`back up now: plan ${plan}`, (line) => actions!.backupNow(plan!, line));
+    return started(c, job.id);
+  });
+  app.get("/actions/restore", async (c) => {
+    const [backup, location] = need(c, "backup", "location");
+    return page(
+      c,
+      `Restore ${backup}`,
+      restoreFormPage({
+        backup,
+        location,
+        name: `${backup}-restore`.slice(0, 63),
+        namespaceMapping: "",
+        csrf: formToken,
+      }),
+    );
+  });
+  app.post("/actions/restore", async (c) => {
+    const [backup, location, name, namespaceMapping] = await bodyOf(
+      c,
+      "backup",
+      "location",
+      "name",
+      "namespaceMapping",
+    );
+    const mapping = Object.fromEntries(
+      namespaceMapping!.split(",").map((pair) => pair.split(":").map((s) => s.trim()) as [string, string]),
+    );
+    const refused = restoreProtectionProblems(name!, { namespaceMapping: mapping });
+    if (refused.length)
+      return c.html(
+        layout(
+          `Restore ${backup}`,
+          c.req.path,
+          opts.namespace,
+          restoreFormPage({
+            backup: backup!,
+            location: location!,
+            name: name!,
+            namespaceMapping: namespaceMapping!,
+            csrf: formToken,
+            problems: refused,
+          }),
+        ),
+        400,
+      );
+    const job = jobs.start(`restore ${name}: backup ${backup} (location ${location}), ${namespaceMapping}`, (line) =>
+      actions!.restore(
+        { name: name!, backup: backup!, location: location!, namespaceMapping: namespaceMapping! },
+        line,
+      ),
+    );
+    return started(c, job.id);
+  });
+  app.get("/jobs", (c) => page(c, "Actions", jobsPage(jobs.list())));
+  app.get("/jobs/:id", (c) => {
+    const job = jobs.get(c.req.param("id"));
+    if (!job) return c.text(`404 Not found: no action ${c.req.param("id")} (actions live as long as hks ui)\n`, 404);
+    return page(c, "Action", jobPage(job));
+  });
+  app.get("/jobs/:id/events", (c) => {
+    const job = jobs.get(c.req.param("id"));
+    if (!job) return c.text("404 Not found\n", 404);
+    // The page showed the first `from` lines: send the rest, then each new one as it comes.
+    const from = Math.max(0, Number(c.req.query("from") ?? 0) || 0);
+    return streamSSE(c, async (stream) => {
+      await new Promise<void>((resolve) => {
+        // Writes queue in order; the stream closes once the last one (the end) is written.
+        const send = (event: string, data: string) => stream.writeSSE({ event, data });
+        const end = (phase: string) =>
+          void send("end", phase).then(
+            () => resolve(),
+            () => resolve(),
+          );
+        for (const l of job.lines.slice(from)) send("line", l);
+        if (job.phase !== "Running") return end(job.phase);
+        const off = jobs.subscribe(job.id, (e) => {
+          if (e.type === "line") return void send("line", e.text);
+          off();
+          end(e.phase);
+        });
+        stream.onAbort(() => {
+          off();
+          resolve();
+        });
+      });
+    });
+  });
+
   app.get("/metrics", async (c) =>
     c.body(await catalogMetricsText(await view(), now()), 200, { "Content-Type": METRICS_CONTENT_TYPE }),
   );

@@ -1,14 +1,17 @@
 /**
  * The dashboard's pages, rendered on the server as plain HTML with hono's `html` template tag, which
  * escapes every interpolated value (names, labels and reasons come from the cluster and the stores).
- * No script and no build step: each page is one response, the filters are a GET form.
+ * No build step: each page is one response, the filters are a GET form, actions are a confirmation
+ * page and a POST form; the only script streams a running action's output into its page.
  */
-import { html } from "hono/html";
+import { html, raw } from "hono/html";
 import type { BackupSummary } from "../../provider/engine/catalog/catalog";
 import { formatAge, type PlanBackup } from "../../provider/engine/catalog/plan-status";
 import { CATALOG_PHASES } from "../../provider/engine/catalog/search";
 import { formatBytes } from "../../provider/engine/progress";
 import type { CatalogView, LocationBackups, PlanView } from "../../provider/prepare/catalog-view";
+import type { Job } from "./jobs";
+import type { RetentionTimeline } from "../../provider/engine/catalog/retention-view";
 
 type Html = ReturnType<typeof html>;
 
@@ -30,6 +33,8 @@ const NAV: [string, string][] = [
   ["/", "Plans"],
   ["/locations", "Locations"],
   ["/backups", "Backups"],
+  ["/drills", "Drills"],
+  ["/jobs", "Actions"],
 ];
 
 /** The page frame: navigation, title, content. */
@@ -96,8 +101,8 @@ export function plansPage(view: CatalogView): Html {
   }`;
 }
 
-/** `/plans/:name`: one plan's status in full. */
-export function planPage(p: PlanView): Html {
+/** `/plans/:name`: one plan's status in full, and its retention per location. */
+export function planPage(p: PlanView, retention: readonly RetentionTimeline[] = []): Html {
   const s = p.status;
   const spec = p.installed.spec;
   const backup = (b: PlanBackup | undefined) =>
@@ -125,7 +130,11 @@ export function planPage(p: PlanView): Html {
       <dd>${state(s.rpo.state)} ${s.rpo.reason}</dd>
     </dl>
     ${problems(p.problems)}
-    <p><a href="/backups?plan=${encodeURIComponent(s.plan)}">Backups of this plan</a></p>`;
+    <p>
+      <a href="/backups?plan=${encodeURIComponent(s.plan)}">Backups of this plan</a> ·
+      <a href="/actions/backup-now?plan=${encodeURIComponent(s.plan)}">Back up now…</a>
+    </p>
+    ${retention.map(retentionSection)}`;
 }
 
 function locationTarget(l: LocationBackups): string {
@@ -171,6 +180,15 @@ export interface BackupQuery {
   readonly since?: string;
 }
 
+/** A backup that can be verified and restored: it was written whole. */
+const restorable = (b: BackupSummary) => b.phase === "Completed" || b.phase === "PartiallyFailed";
+
+/** The actions on one stored backup. */
+function backupLinks(name: string, location: string): Html {
+  const q = `backup=${encodeURIComponent(name)}&location=${encodeURIComponent(location)}`;
+  return html`<a href="/actions/verify?${q}">verify</a> <a href="/actions/restore?${q}">restore…</a>`;
+}
+
 /** `/backups`: the filter form and the matching backups, newest first. */
 export function backupsPage(q: BackupQuery, list: readonly BackupSummary[], error?: string): Html {
   const field = (name: keyof BackupQuery, label: string, placeholder: string) =>
@@ -186,6 +204,7 @@ export function backupsPage(q: BackupQuery, list: readonly BackupSummary[], erro
         <td>${b.items ?? "-"}</td>
         <td>${formatBytes(b.bytes)}</td>
         <td>${b.startedAt ?? "-"}</td>
+        <td>${b.storageLocation && restorable(b) ? backupLinks(b.name, b.storageLocation) : ""}</td>
       </tr>`,
   );
   return html`<form class="filters" method="get" action="/backups">
@@ -201,5 +220,179 @@ export function backupsPage(q: BackupQuery, list: readonly BackupSummary[], erro
     </form>
     ${error ? html`<p class="problem">${error}</p>` : ""}
     <p>${list.length} backup${list.length === 1 ? "" : "s"}</p>
-    ${table(["Name", "Phase", "Location", "Plan", "Labels", "Items", "Size", "Started"], rows)}`;
+    ${table(["Name", "Phase", "Location", "Plan", "Labels", "Items", "Size", "Started", ""], rows)}`;
+}
+
+/** A hidden field carrying the form's CSRF token. */
+const csrfField = (token: string) => html`<input type="hidden" name="_csrf" value="${token}" />`;
+
+/**
+ * A confirmation: what will happen, said plainly, and one button that does it (POST with the CSRF
+ * token). Nothing happens on GET.
+ */
+export function confirmPage(p: {
+  action: string;
+  what: string;
+  details: readonly string[];
+  fields: Record<string, string>;
+  button: string;
+  csrf: string;
+}): Html {
+  return html`<p>${p.what}</p>
+    <ul>
+      ${p.details.map((d) => html`<li>${d}</li>`)}
+    </ul>
+    <form method="post" action="${p.action}">
+      ${csrfField(p.csrf)}
+      ${Object.entries(p.fields).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}" />`)}
+      <button type="submit">${p.button}</button> <a href="/backups">Cancel</a>
+    </form>`;
+}
+
+/** The restore form: into new namespaces, named by a mapping; refusals (protected namespaces) shown. */
+export function restoreFormPage(p: {
+  backup: string;
+  location: string;
+  name: string;
+  namespaceMapping: string;
+  csrf: string;
+  problems?: readonly string[];
+}): Html {
+  return html`<p>
+      Restore backup <strong>${p.backup}</strong> from location <strong>${p.location}</strong> into the namespaces the
+      mapping names. Objects that exist there already are skipped (never replaced); nothing else in the cluster changes.
+      The result is recorded as <code>hks-restore-${p.name}</code> (<code>hks restore describe</code>).
+    </p>
+    ${problems(p.problems ?? [])}
+    <form method="post" action="/actions/restore">
+      ${csrfField(p.csrf)}
+      <input type="hidden" name="backup" value="${p.backup}" />
+      <input type="hidden" name="location" value="${p.location}" />
+      <label>Restore name <input name="name" value="${p.name}" required /></label>
+      <label
+        >Namespace mapping (source:target, comma-separated)
+        <input name="namespaceMapping" value="${p.namespaceMapping}" placeholder="production:staging" required
+      /></label>
+      <button type="submit">Restore into these namespaces</button> <a href="/backups">Cancel</a>
+    </form>`;
+}
+
+const JOB_SCRIPT = `
+const out=document.getElementById("out"),st=document.getElementById("phase");
+const es=new EventSource(location.pathname+"/events?from="+out.dataset.lines);
+es.addEventListener("line",e=>{out.textContent+=e.data+"\\n";});
+es.addEventListener("end",e=>{st.textContent=e.data;st.className="state "+e.data;es.close();});
+`;
+
+/** One job: its output so far, streamed live while it runs (server-sent events). */
+export function jobPage(job: Job): Html {
+  return html`<p>${job.title}</p>
+    <p>
+      <span id="phase" class="state ${job.phase}">${job.phase}</span> started ${job.startedAt.toISOString()}
+      ${job.endedAt ? `, ended ${job.endedAt.toISOString()}` : ""}
+    </p>
+    <pre id="out" data-lines="${job.lines.length}">${job.lines.map((l) => `${l}\n`).join("")}</pre>
+    ${
+      job.phase === "Running"
+        ? html`<script>
+            ${raw(JOB_SCRIPT)};
+          </script>`
+        : ""
+    }
+    <p><a href="/jobs">All actions</a></p>`;
+}
+
+/** `/jobs`: the actions started from this dashboard, newest first. */
+export function jobsPage(jobs: readonly Job[]): Html {
+  const rows = jobs.map(
+    (j) =>
+      html`<tr>
+        <td><a href="/jobs/${j.id}">${j.title}</a></td>
+        <td>${state(j.phase)}</td>
+        <td>${j.startedAt.toISOString()}</td>
+      </tr>`,
+  );
+  return jobs.length === 0
+    ? html`<p>No action was started from this dashboard yet.</p>`
+    : table(["Action", "Phase", "Started"], rows);
+}
+
+/** `/drills`: every recorded restore drill run, newest first. */
+export function drillsPage(view: CatalogView): Html {
+  const runs = view.locations
+    .flatMap((l) => l.drills ?? [])
+    .sort((a, b) => (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0));
+  const rows = runs.map(
+    (r) =>
+      html`<tr>
+        <td>${r.drill}</td>
+        <td>${state(r.phase === "Passed" ? "Completed" : "Failed")} ${r.phase}</td>
+        <td>${r.backupName}</td>
+        <td>${r.storageLocation}</td>
+        <td>${r.rtoSeconds !== undefined ? `${r.rtoSeconds} s` : "-"}</td>
+        <td>${r.checks.filter((c) => c.passed).length}/${r.checks.length}</td>
+        <td>${r.reason ?? ""}</td>
+        <td>${r.startedAt}</td>
+      </tr>`,
+  );
+  return runs.length === 0
+    ? html`<p>No restore drill is recorded in the namespace's locations (docs/drills.md).</p>`
+    : table(["Drill", "Result", "Backup", "Location", "RTO", "Checks", "Reason", "Started"], rows);
+}
+
+/**
+ * A plan's retention in one location, drawn on a time line (SVG, no script): each backup a dot at
+ * its start time, kept ones filled, those the next run prunes hollow; hovering names the rules. The
+ * table below says the same in words.
+ */
+export function retentionSection(t: RetentionTimeline): Html {
+  const W = 880;
+  const H = 56;
+  const pad = 16;
+  const times = t.points.map((p) => p.startedAt.getTime());
+  const [lo, hi] = times.length ? [Math.min(...times), Math.max(...times)] : [0, 1];
+  const span = Math.max(hi - lo, 3_600_000);
+  const x = (ms: number) => (pad + ((ms - lo) / span) * (W - 2 * pad)).toFixed(1);
+  const dots = t.points.map(
+    (p) =>
+      html`<circle
+        cx="${x(p.startedAt.getTime())}"
+        cy="28"
+        r="${p.kept ? 6 : 5}"
+        fill="${p.kept ? (p.phase === "Failed" ? "#c92a2a" : "#2b8a3e") : "#fff"}"
+        stroke="${p.phase === "Failed" ? "#c92a2a" : p.kept ? "#2b8a3e" : "#868e96"}"
+        stroke-width="2"
+        ><title>${p.name} (${p.phase}): ${p.kept ? "kept" : "pruned"}: ${p.why.join("; ")}</title></circle
+      >`,
+  );
+  const rows = t.points.map(
+    (p) =>
+      html`<tr>
+        <td>${p.name}</td>
+        <td>${state(p.phase)}</td>
+        <td>${p.kept ? "kept" : "pruned next run"}</td>
+        <td>${p.why.join("; ")}</td>
+      </tr>`,
+  );
+  return html`<h2>Retention in ${t.location}: ${t.policy || "none"}</h2>
+    ${
+      t.points.length === 0
+        ? html`<p>No backup of this plan in ${t.location} yet.</p>`
+        : html`<svg
+              class="timeline"
+              width="${W}"
+              height="${H}"
+              viewBox="0 0 ${W} ${H}"
+              role="img"
+              aria-label="backups of the plan in ${t.location} over time"
+            >
+              <line x1="${pad}" y1="28" x2="${W - pad}" y2="28" stroke="#ced4da" />
+              ${dots}
+              <text x="${pad}" y="54" font-size="11">${new Date(lo).toISOString().slice(0, 16)}</text>
+              <text x="${W - pad}" y="54" font-size="11" text-anchor="end">
+                ${new Date(hi).toISOString().slice(0, 16)}
+              </text>
+            </svg>
+            ${problems(t.warnings)} ${table(["Backup", "Phase", "Next run", "Why"], rows)}`
+    }`;
 }

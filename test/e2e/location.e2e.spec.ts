@@ -173,7 +173,7 @@ describe("BackupStorageLocation on S3 (MinIO)", () => {
     expect(destroy.stdout).toMatch(/kept with its backups/);
     expect(await bucketExists(bucket)).toBe(true);
     expect(await configMap(`hks-location-${name}`)).toBeUndefined();
-  });
+  }, 420_000); // nine Pulumi CLI runs in one lifecycle: minutes on a busy machine
 
   it("deletionPolicy Delete removes the bucket it created", async () => {
     const bucket = unique("e2e-del");

@@ -20,6 +20,7 @@ const spec = {
   target: { namespaces: ["prod"] },
   schedule: { cron: "0 2 * * *", timeZone: "Europe/Berlin" },
   lockTtlSeconds: 3600,
+  retention: { last: 0, hourly: 0, daily: 7, weekly: 0, monthly: 0, yearly: 0, keepFailed: 1 },
 } as unknown as PlanSpec;
 const b = (name: string, over: Partial<BackupSummary>): BackupSummary => ({
   name,
