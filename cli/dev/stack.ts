@@ -3,17 +3,20 @@
  * kube-controller-manager (its default controllers) and MinIO (with a KMS key, so SSE works), all on
  * free loopback ports; with `node: true` also a real node (node.ts: containerd, kubelet,
  * kube-scheduler, CSI driver and sidecars).
- * State lives in one run folder: `stack.json`, `env` (export lines), `kubeconfig`, `pki/`, `logs/`.
+ * State lives in one run folder: `stack.json`, `env` (export lines), `kubeconfig`, `pki/`, `logs/`, and
+ * `pulumi-home/` (PULUMI_HOME, with the Kubernetes provider plugin installed from the tools cache).
  * Only processes recorded in `stack.json` are ever stopped, and only if their command line still
  * names the binary that was started (a recycled PID is left alone). One process can be stopped and
  * started again identically (same port, data folder, arguments): {@link stopStackProcess},
  * {@link startStackProcess} (stack-process.ts).
  */
+import { execFile } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as net from "node:net";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { checkNodeHost, cleanUpNode, drainNode, nodeSlotOf, upNode, waitNoTasks, type NodeInfo } from "./node";
 import { ensurePki, type Pki } from "./pki";
 import {
@@ -212,6 +215,7 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log, opts: 
   const existing = readStack(runDir);
   if (existing && (existing.node !== undefined) === !!opts.node && (await stackHealthy(existing))) {
     log(`local stack already running in ${runDir}`);
+    await installPulumiPlugins(existing, tools, log);
     return existing;
   }
   if (opts.node) checkNodeHost(tools.node);
@@ -385,6 +389,7 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log, opts: 
     };
     fs.mkdirSync(path.join(runDir, "pulumi-state"), { recursive: true });
     fs.mkdirSync(path.join(runDir, "pulumi-home"), { recursive: true });
+    await installPulumiPlugins(info, tools, log);
     await installSnapshotCrds(info, tools.crdDir);
     log(`  snapshot CRDs    VolumeSnapshot, VolumeSnapshotContent, VolumeSnapshotClass established (${secs()})`);
     if (opts.node && tools.node) {
@@ -416,6 +421,31 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log, opts: 
     await downStack(runDir, () => undefined);
     throw err;
   }
+}
+
+/**
+ * Installs the Kubernetes provider plugin (built by build.sh) into the stack's PULUMI_HOME, as the
+ * version `@pulumi/kubernetes` asks for, so its programs run with nothing downloaded
+ * (PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION is set). Skipped when it is installed already.
+ */
+export async function installPulumiPlugins(info: StackInfo, tools: ToolPaths, log: Log): Promise<void> {
+  const plugin = tools.kubernetesProvider;
+  if (!plugin) return;
+  const home = stackEnv(info).PULUMI_HOME;
+  const dir = path.join(home, "plugins", `resource-kubernetes-v${plugin.version}`);
+  if (fs.existsSync(path.join(dir, "pulumi-resource-kubernetes")) && !fs.existsSync(dir + ".partial")) return;
+  fs.mkdirSync(home, { recursive: true });
+  const args = ["plugin", "install", "resource", "kubernetes", `v${plugin.version}`, "--file", plugin.bin];
+  try {
+    await promisify(execFile)(tools.pulumi, args, {
+      env: { ...process.env, PULUMI_HOME: home, PULUMI_SKIP_UPDATE_CHECK: "true" },
+      maxBuffer: 16 << 20,
+    });
+  } catch (err) {
+    const e = err as Error & { stderr?: string };
+    throw new Error(`pulumi ${args.join(" ")} failed: ${e.stderr?.trim() || e.message}`);
+  }
+  log(`  pulumi plugins   kubernetes v${plugin.version} installed in ${home}`);
 }
 
 async function installSnapshotCrds(info: StackInfo, crdDir: string): Promise<void> {

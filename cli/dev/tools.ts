@@ -1,7 +1,7 @@
 /**
  * Finds (and, when missing, builds) the local stack's binaries: etcd, kube-apiserver,
- * kube-controller-manager, MinIO and the Pulumi CLI, and the node's: kubelet, kube-scheduler, the CSI
- * sidecars and the project's hostpath CSI driver. The build recipe lives in one place,
+ * kube-controller-manager, MinIO, the Pulumi CLI and the Kubernetes provider plugin, and the node's:
+ * kubelet, kube-scheduler, the CSI sidecars and the project's hostpath CSI driver. The build recipe lives in one place,
  * `scripts/test-infra/build.sh`, which caches binaries under `~/.cache/hks-backup/tools/<versions>`
  * and is a fast no-op when they are present.
  */
@@ -31,8 +31,19 @@ export interface ToolPaths {
   readonly pulumi: string;
   /** Folder with the snapshot.storage.k8s.io CRD manifests. */
   readonly crdDir: string;
+  /**
+   * `pulumi-resource-kubernetes`, the plugin `@pulumi/kubernetes` programs run (its own cache folder,
+   * keyed by version); `upStack` installs it into the stack's PULUMI_HOME. Absent in older build output.
+   */
+  readonly kubernetesProvider?: KubernetesProviderPlugin;
   /** The node's binaries; absent when only the base tools were built. */
   readonly node?: NodeToolPaths;
+}
+
+/** The Kubernetes provider plugin binary and the version it is installed as (`@pulumi/kubernetes`'s pin). */
+export interface KubernetesProviderPlugin {
+  readonly bin: string;
+  readonly version: string;
 }
 
 /** Binaries of the local node (kubelet and friends; containerd, runc and CNI come from Debian packages). */
@@ -92,7 +103,10 @@ export function ensureTools(what: "all" | "base" = "all"): ToolPaths {
   return parseBuildOutput(res.stdout);
 }
 
-/** Reads build.sh's stdout: `node-tools=<dir>`, `csi-driver=<binary>` (when built), the base folder last. */
+/**
+ * Reads build.sh's stdout: `node-tools=<dir>`, `csi-driver=<binary>` (when built),
+ * `kubernetes-provider=<binary>` and `kubernetes-provider-version=<v>`, the base folder last.
+ */
 export function parseBuildOutput(stdout: string): ToolPaths {
   const lines = stdout.trim().split("\n");
   const field = (k: string) => lines.find((l) => l.startsWith(k + "="))?.slice(k.length + 1);
@@ -110,8 +124,16 @@ export function parseBuildOutput(stdout: string): ToolPaths {
           csiDriver,
         }
       : undefined;
-  const tools: ToolPaths = { ...toolPaths(lines.pop() ?? ""), ...(node ? { node } : {}) };
+  const k8sBin = field("kubernetes-provider");
+  const k8sVersion = field("kubernetes-provider-version");
+  const kubernetesProvider = k8sBin && k8sVersion ? { bin: k8sBin, version: k8sVersion } : undefined;
+  const tools: ToolPaths = {
+    ...toolPaths(lines.pop() ?? ""),
+    ...(node ? { node } : {}),
+    ...(kubernetesProvider ? { kubernetesProvider } : {}),
+  };
   const bins = [tools.etcd, tools.kubeApiserver, tools.kubeControllerManager, tools.minio, tools.pulumi];
+  if (kubernetesProvider) bins.push(kubernetesProvider.bin);
   if (node)
     bins.push(
       node.kubelet,

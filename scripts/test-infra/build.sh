@@ -2,6 +2,8 @@
 # Builds the real local stack from Go modules and caches the binaries outside the repo.
 #   base tools (~/.cache/hks-backup/tools/k8s<v>-etcd<v>-minio<d>-pulumi<v>):
 #     etcd, kube-apiserver, kube-controller-manager, MinIO, pulumi + pulumi-language-nodejs, snapshot CRDs
+#   the Kubernetes provider plugin (~/.cache/hks-backup/tools/pulumi-kubernetes<v>, part of base):
+#     pulumi-resource-kubernetes, which @pulumi/kubernetes programs need (`hks dev up` installs it)
 #   node tools (~/.cache/hks-backup/tools/node-k8s<v>-snapshotter<v>-provisioner<v>):
 #     kubelet, kube-scheduler, snapshot-controller, csi-snapshotter, csi-provisioner, and the project's
 #     hostpath CSI driver (test/csi-hostpath, cached under a hash of its source)
@@ -10,13 +12,17 @@
 #   kubernetes: etcd -> apiserver + kcm -> kubelet + scheduler
 #   others:     MinIO -> Pulumi CLI -> language host -> snapshot CRDs
 #   csi:        CSI driver -> snapshot-controller + csi-snapshotter -> csi-provisioner (k8s.io v0.37 / v0.33: nothing shared)
+#               -> pulumi-resource-kubernetes (k8s.io v0.33.3, pulumi 3.215: little shared with any lane;
+#               here because this lane ends first: in the cold build of 2026-12-02, 3 lanes + the image
+#               build on 2 cores, it took 55.5 min, the others 60.5 and 60.6)
 # Each step logs to $HKS_BUILD_LOGS/<step>.log (default ~/.cache/hks-backup/build-logs); a failure names
 # the step and that file. Usage: build.sh [base|node|all|STEP...] (default all). HKS_BUILD_LANES=1 runs the
-# lanes one after another. Stdout: `node-tools=<dir>`, `csi-driver=<binary>`, then the base folder last.
+# lanes one after another. Stdout: `node-tools=<dir>`, `csi-driver=<binary>`,
+# `kubernetes-provider=<binary>` and `kubernetes-provider-version=<v>`, then the base folder last.
 set -euo pipefail
 
 WHAT=${1:-all}; ONLY=()
-case "$WHAT" in base|node|all) ;; etcd|kubernetes|minio|pulumi|langhost|crds|kubelet|snapshotter|provisioner|csidriver) ONLY=("$@"); WHAT=all;;
+case "$WHAT" in base|node|all) ;; etcd|kubernetes|minio|pulumi|langhost|crds|k8sprovider|kubelet|snapshotter|provisioner|csidriver) ONLY=("$@"); WHAT=all;;
   *) echo "usage: build.sh [base|node|all|STEP...]" >&2; exit 2;; esac
 K8S_VERSION=${K8S_VERSION:-1.35.4}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
@@ -27,8 +33,13 @@ MINIO_VERSION=${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}
 SNAPSHOTTER_VERSION=${SNAPSHOTTER_VERSION:-v8.7.0}
 # The only external-provisioner version the module proxy serves.
 PROVISIONER_VERSION=${PROVISIONER_VERSION:-v5.3.0}
+# The Pulumi Kubernetes provider plugin, the version @pulumi/kubernetes in package.json pins. Its module
+# (provider/v4) is untagged: the only version the module proxy serves is the commit of v4.25.0.
+K8S_PROVIDER_VERSION=${K8S_PROVIDER_VERSION:-4.25.0}
+K8S_PROVIDER_MODULE=${K8S_PROVIDER_MODULE:-v4.0.0-20260115033456-f47bc2d6f199}
 BIN=${HKS_TOOLS_DIR:-$HOME/.cache/hks-backup/tools/k8s$K8S_VERSION-etcd$ETCD_VERSION-minio20260212-pulumi$PULUMI_VERSION}
 NBIN=${HKS_NODE_TOOLS_DIR:-$HOME/.cache/hks-backup/tools/node-k8s$K8S_VERSION-snapshotter${SNAPSHOTTER_VERSION#v}-provisioner${PROVISIONER_VERSION#v}}
+KBIN=${HKS_K8S_PROVIDER_DIR:-$HOME/.cache/hks-backup/tools/pulumi-kubernetes$K8S_PROVIDER_VERSION}
 LOGS=${HKS_BUILD_LOGS:-$HOME/.cache/hks-backup/build-logs}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CSI_SRC=$ROOT/test/csi-hostpath
@@ -40,7 +51,7 @@ command -v go >/dev/null 2>&1 || die "Go is not installed. Install Go >= 1.24 (h
 command -v node >/dev/null 2>&1 || die "node is not on PATH (needed to read 'go mod download -json' output)."
 
 export CGO_ENABLED=0 GOTOOLCHAIN=${GOTOOLCHAIN:-local} GOFLAGS=-mod=mod
-mkdir -p "$BIN" "$NBIN" "$LOGS"
+mkdir -p "$BIN" "$NBIN" "$KBIN" "$LOGS"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 jf() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v=JSON.parse(s);
   for (const k of process.argv[1].split(".")) v=v?.[k]; console.log(v ?? "")})' "$1"; }
@@ -52,7 +63,7 @@ CSI_HASH=$( (cd "$CSI_SRC" && cat go.mod go.sum ./*.go) | sha256sum | cut -c1-12
 CSI_BIN=$NBIN/hks-csi-hostpath-$CSI_HASH
 
 # --- the steps: name, group, binaries it produces, build function -----------------------------------
-STEPS=(etcd kubernetes minio pulumi langhost crds kubelet snapshotter provisioner csidriver)
+STEPS=(etcd kubernetes minio pulumi langhost crds k8sprovider kubelet snapshotter provisioner csidriver)
 group() { case "$1" in kubelet|snapshotter|provisioner|csidriver) echo node;; *) echo base;; esac; }
 title() { case "$1" in
   etcd) echo "etcd $ETCD_VERSION";;
@@ -61,6 +72,7 @@ title() { case "$1" in
   pulumi) echo "Pulumi CLI v$PULUMI_VERSION";;
   langhost) echo "pulumi-language-nodejs";;
   crds) echo "VolumeSnapshot CRDs (external-snapshotter client $SNAPSHOTTER_VERSION)";;
+  k8sprovider) echo "pulumi-resource-kubernetes v$K8S_PROVIDER_VERSION";;
   kubelet) echo "kubelet + kube-scheduler v$K8S_VERSION";;
   snapshotter) echo "snapshot-controller + csi-snapshotter $SNAPSHOTTER_VERSION";;
   provisioner) echo "csi-provisioner $PROVISIONER_VERSION";;
@@ -73,6 +85,7 @@ outputs() { case "$1" in
   pulumi) echo "$BIN/pulumi";;
   langhost) echo "$BIN/pulumi-language-nodejs";;
   crds) echo "$BIN/crds/snapshot.storage.k8s.io_volumesnapshots.yaml";;
+  k8sprovider) echo "$KBIN/pulumi-resource-kubernetes";;
   kubelet) echo "$NBIN/kubelet $NBIN/kube-scheduler";;
   snapshotter) echo "$NBIN/snapshot-controller $NBIN/csi-snapshotter";;
   provisioner) echo "$NBIN/csi-provisioner";;
@@ -148,6 +161,24 @@ build_crds() {
   [ -d "$dir/config/crd" ] || { echo "no config/crd in external-snapshotter client $SNAPSHOTTER_VERSION"; return 1; }
   mkdir -p "$BIN/crds" && cp "$dir"/config/crd/snapshot.storage.k8s.io_*.yaml "$BIN/crds/" && chmod 644 "$BIN"/crds/*.yaml
 }
+# The Kubernetes provider plugin, built as the main module from a writable copy: its go.mod replaces
+# sdk/v4 with ../sdk (not in the module zip), so that replace is dropped and the published sdk/v4 of the
+# same release required instead; main.go embeds schema-embed.json and terraform-mapping-embed.json,
+# which are generated (not in the zip) from the schema.json and terraform-mapping.json next to it,
+# with the version written into the schema. The version is also linked in: the plugin reports it.
+# Cold (module downloads included) on 2026-12-02, under nice on the 2 shared cores (load 5-13): 37m28s,
+# 26 min user + 6.6 min system CPU (go run generate.go 3 min; the generated sdk/v4 Go packages are
+# most of the rest); the binary is 159 MiB.
+build_k8sprovider() {
+  local pk=github.com/pulumi/pulumi-kubernetes
+  cd "$work"; dir=$(GOFLAGS= go mod download -json "$pk/provider/v4@$K8S_PROVIDER_MODULE" | jf Dir)
+  [ -f "$dir/cmd/pulumi-resource-kubernetes/generate.go" ] || { echo "cannot download $pk/provider/v4@$K8S_PROVIDER_MODULE"; return 1; }
+  cp -r "$dir" "$work/k8sprovider" && chmod -R u+w "$work/k8sprovider" && cd "$work/k8sprovider" &&
+  go mod edit "-dropreplace=$pk/sdk/v4" "-require=$pk/sdk/v4@v$K8S_PROVIDER_VERSION" &&
+  ( cd cmd/pulumi-resource-kubernetes && VERSION=$K8S_PROVIDER_VERSION go run generate.go ) &&
+  go build -trimpath -ldflags "-s -w -X $pk/provider/v4/pkg/version.Version=$K8S_PROVIDER_VERSION" \
+    -o "$KBIN/pulumi-resource-kubernetes" ./cmd/pulumi-resource-kubernetes
+}
 # external-snapshotter is built as the main module (its replaces apply) from a writable copy: its
 # go.mod replaces client/v8 with ./client, a nested module that is not in the module zip, so the
 # replace is re-pointed at the published client module of the same version.
@@ -197,7 +228,7 @@ run_step() {
 }
 lane() { local s; for s in "$@"; do run_step "$s" || return 1; done; }
 
-LANES=("etcd kubernetes kubelet" "minio pulumi langhost crds" "csidriver snapshotter provisioner")
+LANES=("etcd kubernetes kubelet" "minio pulumi langhost crds" "csidriver snapshotter provisioner k8sprovider")
 failed=0
 if [ "${HKS_BUILD_LANES:-3}" = 1 ]; then
   for l in "${LANES[@]}"; do lane $l || failed=1; done
@@ -222,7 +253,8 @@ fi
 if [ "$todo" -gt 0 ]; then
   [ "$WHAT" = node ] || [ ${#ONLY[@]} -gt 0 ] || say "versions: $("$BIN/kube-apiserver" --version) | $("$BIN/etcd" --version | head -1) | $("$BIN/minio" --version | head -1) | pulumi $("$BIN/pulumi" version)"
   [ "$WHAT" = base ] || [ ${#ONLY[@]} -gt 0 ] || say "node: $("$NBIN/kubelet" --version) | $("$NBIN/csi-provisioner" --version 2>&1 | head -1)"
-  say "cache: $BIN ($(size "$BIN")), $NBIN ($(size "$NBIN"))"
+  say "cache: $BIN ($(size "$BIN")), $NBIN ($(size "$NBIN")), $KBIN ($(size "$KBIN"))"
 fi
 [ "$WHAT" = base ] || { echo "node-tools=$NBIN"; echo "csi-driver=$CSI_BIN"; }
+[ "$WHAT" = node ] || { echo "kubernetes-provider=$KBIN/pulumi-resource-kubernetes"; echo "kubernetes-provider-version=$K8S_PROVIDER_VERSION"; }
 echo "$BIN"

@@ -3,7 +3,9 @@
  * `pulumi destroy`, against the local apiserver and MinIO, with what each example promises checked.
  * The sample app they back up runs on the local node (its web Deployment and its postgres
  * StatefulSet on a CSI volume): hooks exec in the real database container, clones really start, and
- * the seed's plan runs once as its CronJob would (a Job from its template, on the node).
+ * the seed's plan runs once as its CronJob would (a Job from its template, on the node). One example
+ * defines the application itself with @pulumi/kubernetes, whose provider plugin `hks dev up` installed
+ * from the tools cache (nothing is downloaded).
  */
 import * as k8s from "@kubernetes/client-node";
 import * as crypto from "node:crypto";
@@ -13,7 +15,9 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createSampleApp } from "../../cli/dev/sample-app";
 import { generateIdentity } from "../../provider/engine/archive/encrypt";
-import { deploymentAvailable, podLog, podReady, podS3Endpoint, waitFor } from "../support/node";
+import type { BackupManifest } from "../../provider/format/manifest";
+import { runHks } from "../support/hks-cli";
+import { deploymentAvailable, podLog, podReady, podS3Endpoint, psql, waitFor } from "../support/node";
 import { pulumiProject, type PulumiProject } from "../support/pulumi";
 
 const stack = inject("stack");
@@ -23,6 +27,7 @@ kc.loadFromFile(stack.kubeconfig);
 const core = kc.makeApiClient(k8s.CoreV1Api);
 const batch = kc.makeApiClient(k8s.BatchV1Api);
 const apps = kc.makeApiClient(k8s.AppsV1Api);
+const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const runId = crypto.randomBytes(3).toString("hex");
 
 async function example(name: string, config: Record<string, string> = {}): Promise<PulumiProject> {
@@ -215,6 +220,107 @@ describe("examples", () => {
       async () => {
         // deletionPolicy Retain (the default): the backup outlives the stack.
         expect(fs.existsSync(path.join(nfsDir, "hks", "v1", "backups"))).toBe(true);
+      },
+    );
+  });
+
+  it("app-with-kubernetes: the app from @pulumi/kubernetes, its plan and a backup with hooks and a snapshot", async () => {
+    const p = await example("app-with-kubernetes");
+    await p.setConfig("dbPassword", crypto.randomBytes(12).toString("base64url"), true);
+    let ns = "";
+    let cronJob = "";
+    await lifecycle(
+      p,
+      async (o) => {
+        // The plugin is the one built from Go modules and installed into the stack's PULUMI_HOME.
+        const plugins = JSON.parse((await p.run(["plugin", "ls", "--json"])).stdout) as Record<string, unknown>[];
+        expect(plugins).toContainEqual(
+          expect.objectContaining({ name: "kubernetes", kind: "resource", version: "4.25.0" }),
+        );
+        // The namespace is auto-named; the plan's target is the Namespace resource's output.
+        ns = String(o.appNamespace);
+        cronJob = String(o.cronJob);
+        expect(ns).toMatch(/^shop-[0-9a-z]+$/);
+        const planCm = await core.readNamespacedConfigMap({ name: `hks-plan-${o.planName}`, namespace: "hks-system" });
+        expect(JSON.parse(planCm.data!["plan.json"]!).target).toMatchObject({
+          namespaces: [ns],
+          snapshotVolumes: true,
+        });
+        expect((await batch.readNamespacedCronJob({ name: cronJob, namespace: "hks-system" })).spec?.schedule).toBe(
+          "0 2 * * *",
+        );
+        // The application runs on the node.
+        await deploymentAvailable(kc, ns, "web");
+        await podReady(kc, ns, "postgres-0");
+        // The backup, taken during `pulumi up` after the application was up: every object of it.
+        const b = o.backup as {
+          name: string;
+          phase: string;
+          itemsByResource: Record<string, number>;
+          snapshots: string[];
+          startedAt: string;
+          completedAt: string;
+        };
+        expect(b.phase).toBe("Completed");
+        expect(b.name).toMatch(new RegExp(`^${o.planName}-\\d{14}$`));
+        expect(b.itemsByResource).toMatchObject({
+          "deployments.apps": 1,
+          "statefulsets.apps": 1,
+          services: 1,
+          secrets: 1,
+          persistentvolumeclaims: 1,
+        });
+        expect(b.itemsByResource.configmaps).toBeGreaterThanOrEqual(1);
+        // The hooks ran in the postgres container, in order, during the backup: the rows they wrote.
+        const rows = await psql(
+          kc,
+          ns,
+          "postgres-0",
+          "SELECT phase, extract(epoch FROM at) * 1000 FROM hks_hook_log ORDER BY at",
+        );
+        expect(rows.map((r) => r[0])).toEqual(["pre", "post"]);
+        for (const [, at] of rows) {
+          expect(Number(at)).toBeGreaterThanOrEqual(Date.parse(b.startedAt));
+          expect(Number(at)).toBeLessThanOrEqual(Date.parse(b.completedAt));
+        }
+        // ... and as the backup's manifest recorded them.
+        const described = await runHks("hks-system", [
+          "backup",
+          "describe",
+          b.name,
+          "--storage-location",
+          String(o.location),
+          "-o",
+          "json",
+        ]);
+        expect(described.code, described.stderr).toBe(0);
+        const manifest = (JSON.parse(described.stdout) as { manifest: BackupManifest }).manifest;
+        expect(manifest.hooks.map((h) => [h.phase, h.scope, h.pod, h.container, h.outcome, h.exitCode])).toEqual([
+          ["pre", "pod", "postgres-0", "postgres", "Succeeded", 0],
+          ["post", "pod", "postgres-0", "postgres", "Succeeded", 0],
+        ]);
+        // The database's volume was snapshotted, and the snapshot is ready.
+        expect(b.snapshots).toEqual([expect.stringMatching(new RegExp(`^${ns}/`))]);
+        const snapName = b.snapshots[0]!.split("/")[1]!;
+        const snap = (await custom.getNamespacedCustomObject({
+          group: "snapshot.storage.k8s.io",
+          version: "v1",
+          namespace: ns,
+          plural: "volumesnapshots",
+          name: snapName,
+        })) as { spec: { source: { persistentVolumeClaimName?: string } }; status?: { readyToUse?: boolean } };
+        expect(snap.spec.source.persistentVolumeClaimName).toBe("data-postgres-0");
+        expect(snap.status?.readyToUse).toBe(true);
+      },
+      async () => {
+        // destroy deleted the application's namespace (and with it the volume), the plan's CronJob too.
+        expect(await namespaceGone(ns, 180_000)).toBe(true);
+        expect(
+          await batch.readNamespacedCronJob({ name: cronJob, namespace: "hks-system" }).then(
+            () => true,
+            () => false,
+          ),
+        ).toBe(false);
       },
     );
   });

@@ -6,7 +6,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { TestProject } from "vitest/node";
-import { downStack, readStack, stackEnv, stackHealthy, upStack, type StackInfo } from "../../cli/dev/stack";
+import {
+  downStack,
+  installPulumiPlugins,
+  readStack,
+  stackEnv,
+  stackHealthy,
+  upStack,
+  type StackInfo,
+} from "../../cli/dev/stack";
 import { ensureTools } from "../../cli/dev/tools";
 
 declare module "vitest" {
@@ -27,6 +35,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (existing && (await stackHealthy(existing))) {
       info = existing;
       log(`reusing the stack in ${given}`);
+      // A stack started before the Kubernetes provider plugin was built gets it now.
+      await installPulumiPlugins(info, ensureTools("base"), log);
     } else {
       throw new Error(`HKS_DEV_DIR=${given} names no healthy stack: run 'npx hks dev up' there, or unset HKS_DEV_DIR`);
     }

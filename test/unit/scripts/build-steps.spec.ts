@@ -1,7 +1,7 @@
 /**
  * The tool build numbers its steps up front: a cold build must not print `[4/4]` and then `[5/5]`.
  * Runs `scripts/test-infra/build.sh base` against a temporary tools folder where two tools are missing
- * (the first and the fifth of six steps, in two different lanes), with a stand-in `go` that "builds"
+ * (the first and the fifth of seven steps, in two different lanes), with a stand-in `go` that "builds"
  * by creating the output file.
  */
 import { spawnSync } from "node:child_process";
@@ -28,6 +28,9 @@ exit 0
 
 function fakeTools(): { bin: string; pathDir: string } {
   const bin = path.join(tmp, "tools");
+  const k8sProvider = path.join(tmp, "k8s-provider");
+  fs.mkdirSync(k8sProvider);
+  fs.writeFileSync(path.join(k8sProvider, "pulumi-resource-kubernetes"), "#!/bin/sh\necho fake\n", { mode: 0o755 });
   const pathDir = path.join(tmp, "path");
   fs.mkdirSync(path.join(bin, "crds"), { recursive: true });
   fs.mkdirSync(pathDir);
@@ -47,6 +50,7 @@ function runBuild(bin: string, pathDir: string): { code: number | null; stdout: 
       ...process.env,
       HKS_TOOLS_DIR: bin,
       HKS_NODE_TOOLS_DIR: path.join(tmp, "node-tools"),
+      HKS_K8S_PROVIDER_DIR: path.join(tmp, "k8s-provider"),
       HKS_BUILD_LOGS: path.join(tmp, "logs"),
       PATH: `${pathDir}${path.delimiter}${process.env.PATH ?? ""}`,
     },
@@ -56,26 +60,41 @@ function runBuild(bin: string, pathDir: string): { code: number | null; stdout: 
 }
 
 describe("scripts/test-infra/build.sh step counter", () => {
-  it("counts every step up front: [1/6] for the first, [5/6] for the fifth, the same total throughout", () => {
+  it("counts every step up front: [1/7] for the first, [5/7] for the fifth, the same total throughout", () => {
     const { bin, pathDir } = fakeTools();
     const first = runBuild(bin, pathDir);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout.trim().split("\n").at(-1)).toBe(bin);
-    expect(first.stderr).toContain("2 of 6 steps to build");
+    expect(first.stderr).toContain("2 of 7 steps to build");
     // The lanes run side by side, so lines of different steps interleave: compare each step's lines.
     const lines = [...first.stderr.matchAll(/\[(\d+)\/(\d+)\] ([^\n]*)/g)].map((m) => `${m[1]}/${m[2]} ${m[3]}`);
     const built = (n: number, title: string) => [
-      `${n}/6 ${title} ...`,
-      expect.stringMatching(`^${n}/6 ${title}: built in `),
+      `${n}/7 ${title} ...`,
+      expect.stringMatching(`^${n}/7 ${title}: built in `),
     ];
-    expect(lines.filter((l) => l.startsWith("1/6"))).toEqual(built(1, "etcd v3.6.16"));
-    expect(lines.filter((l) => l.startsWith("5/6"))).toEqual(built(5, "pulumi-language-nodejs"));
-    for (const n of [2, 3, 4, 6])
-      expect(lines.filter((l) => l.startsWith(`${n}/6`))).toEqual([expect.stringMatching(/: cached$/)]);
-    expect(lines).toHaveLength(8);
+    expect(lines.filter((l) => l.startsWith("1/7"))).toEqual(built(1, "etcd v3.6.16"));
+    expect(lines.filter((l) => l.startsWith("5/7"))).toEqual(built(5, "pulumi-language-nodejs"));
+    for (const n of [2, 3, 4, 6, 7])
+      expect(lines.filter((l) => l.startsWith(`${n}/7`))).toEqual([expect.stringMatching(/: cached$/)]);
+    expect(lines).toHaveLength(9);
+    expect(first.stdout).toContain(
+      `kubernetes-provider=${path.join(tmp, "k8s-provider", "pulumi-resource-kubernetes")}\n`,
+    );
     // Everything is there now: a second run builds nothing and prints no counter.
     const second = runBuild(bin, pathDir);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).not.toMatch(/\[\d+\/\d+\]/);
+  });
+});
+
+describe("scripts/test-infra/build.sh Kubernetes provider plugin", () => {
+  it("builds the plugin version that package.json pins @pulumi/kubernetes to (the version Pulumi asks for)", () => {
+    const script = fs.readFileSync(path.join(root, "scripts/test-infra/build.sh"), "utf8");
+    const built = /^K8S_PROVIDER_VERSION=\$\{K8S_PROVIDER_VERSION:-([0-9.]+)\}$/m.exec(script)?.[1];
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+    const lock = JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8"));
+    expect(built).toBeDefined();
+    expect(pkg.devDependencies["@pulumi/kubernetes"]).toBe(built);
+    expect(lock.packages["node_modules/@pulumi/kubernetes"].version).toBe(built);
   });
 });

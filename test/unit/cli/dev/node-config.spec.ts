@@ -1,3 +1,6 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { cniConfig, containerdConfig, kubeletConfig, nodeLayout, SANDBOX_IMAGE } from "../../../../cli/dev/node-config";
@@ -96,5 +99,22 @@ describe("build.sh output", () => {
     expect(() =>
       parseBuildOutput("node-tools=/nope/node\ncsi-driver=/nope/node/hks-csi-hostpath-abc\n/nope/base\n"),
     ).toThrow("tool build finished but /nope/base/etcd is missing");
+  });
+  it("reads the Kubernetes provider plugin and its version; a missing plugin binary is an error", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hks-build-output-"));
+    try {
+      for (const b of ["etcd", "kube-apiserver", "kube-controller-manager", "minio", "pulumi"])
+        fs.writeFileSync(path.join(tmp, b), "");
+      const plugin = path.join(tmp, "pulumi-resource-kubernetes");
+      const out = `kubernetes-provider=${plugin}\nkubernetes-provider-version=4.25.0\n${tmp}\n`;
+      expect(() => parseBuildOutput(out)).toThrow(`tool build finished but ${plugin} is missing`);
+      fs.writeFileSync(plugin, "");
+      const tools = parseBuildOutput(out);
+      expect(tools.kubernetesProvider).toEqual({ bin: plugin, version: "4.25.0" });
+      expect(tools.dir).toBe(tmp);
+      expect(tools.node).toBeUndefined();
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
