@@ -6,6 +6,8 @@
 # and skip the newcomer run (e.g. `npm test -- test/unit/plan`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The tests run a @pulumi/kubernetes program: build its provider plugin too (the demo does not).
+export HKS_PULUMI_PLUGINS=1
 bash scripts/setup.sh
 export PATH="$PWD/node_modules/.bin:$PATH"
 # vitest strips types without checking them: a type error in a test would otherwise go unseen.

@@ -52,6 +52,8 @@ function runBuild(bin: string, pathDir: string): { code: number | null; stdout: 
       HKS_NODE_TOOLS_DIR: path.join(tmp, "node-tools"),
       HKS_K8S_PROVIDER_DIR: path.join(tmp, "k8s-provider"),
       HKS_BUILD_LOGS: path.join(tmp, "logs"),
+      // As `npm test` runs it: the Kubernetes provider plugin is one of the steps.
+      HKS_PULUMI_PLUGINS: "1",
       PATH: `${pathDir}${path.delimiter}${process.env.PATH ?? ""}`,
     },
     encoding: "utf8",
