@@ -22,7 +22,8 @@ header a{color:#cfd6de;text-decoration:none}header a.on{color:#fff;font-weight:6
 main{padding:1em 1.2em}table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:.35em .6em;border-bottom:1px solid #e3e6ea;vertical-align:top}
 th{background:#f5f6f8}.state{font-weight:600;padding:0 .4em;border-radius:3px}
-.OK,.Completed,.Succeeded{background:#d8f3dc}.Running{background:#e7f0ff}.LATE,.PartiallyFailed,.PENDING,.Incomplete{background:#fff1c2}
+.OK,.Completed,.Succeeded{background:#d8f3dc}.Running{background:#e7f0ff}
+.LATE,.PartiallyFailed,.PENDING,.Incomplete{background:#fff1c2}
 .MISSING,.Failed,.down{background:#ffd6d6}.problem{color:#a40000}
 form.filters{display:flex;gap:.6em;flex-wrap:wrap;margin-bottom:1em}
 form.filters label{display:flex;flex-direction:column}
