@@ -19,6 +19,8 @@ COPY tsconfig.json ./
 COPY sdk/ ./sdk/
 COPY provider/ ./provider/
 COPY cli/ ./cli/
+# The policy pack's rules: the dashboard refuses the restores they refuse.
+COPY policy/ ./policy/
 # The image's node runs tsc directly: `npx` would put node_modules/.bin first on PATH, where the
 # `node` devDependency's launcher (its binary download skipped by --ignore-scripts) would shadow it.
 RUN node node_modules/typescript/bin/tsc -p tsconfig.json

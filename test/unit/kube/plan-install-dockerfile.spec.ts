@@ -86,3 +86,35 @@ describe("Dockerfile ↔ CronJob", () => {
     expect(SPILL_MOUNT_PATH).toBe("/tmp");
   });
 });
+
+describe("Dockerfile ↔ sources", () => {
+  /** Top-level folders the image's sources import from (relative imports leaving their folder). */
+  function importedRoots(): Set<string> {
+    const roots = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+        const rel = path.join(dir, e.name);
+        if (e.isDirectory()) walk(rel);
+        else if (e.name.endsWith(".ts")) {
+          const text = fs.readFileSync(path.join(ROOT, rel), "utf8");
+          for (const m of text.matchAll(/(?:from|import\()\s*"(\.{1,2}\/[^"]+)"/g)) {
+            const target = path.normalize(path.join(path.dirname(rel), m[1]!));
+            roots.add(target.split(path.sep)[0]!);
+          }
+        }
+      }
+    };
+    for (const d of ["sdk", "provider", "cli"]) walk(d);
+    return roots;
+  }
+
+  it("the build stage copies every folder the compiled sources import (else tsc fails in the image)", () => {
+    const build = dockerfile.split(/^FROM /m)[1]!;
+    const copied = [...build.matchAll(/^COPY\s+(\S+)\//gm)].map((m) => m[1]!);
+    const ignored = fs.readFileSync(path.join(ROOT, ".dockerignore"), "utf8").split("\n");
+    for (const root of importedRoots()) {
+      expect(copied, `Dockerfile copies ${root}/`).toContain(root);
+      expect(ignored, `.dockerignore leaves ${root}/ in the context`).not.toContain(root);
+    }
+  });
+});
