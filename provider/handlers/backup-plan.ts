@@ -6,7 +6,7 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import { InputError } from "../errors";
-import { planObjectName } from "../format/plan-spec";
+import { PLAN_LABEL, PLAN_NAMESPACE_LABEL, planObjectName } from "../format/plan-spec";
 import { loadKubeConfig } from "../kube/client";
 import { createKubeReader } from "../kube/discovery";
 import { readLocationConfig, type LocationConfig } from "../kube/location-config";
@@ -42,8 +42,10 @@ const idOf = (i: Pick<Inputs, "namespace" | "planName">) => `${i.namespace}/${i.
 const planRef = (i: Inputs, olds?: Partial<Inputs>): PlanOwner => {
   const existed = !!olds && olds.planName === i.planName && olds.namespace === i.namespace;
   return {
+    what: "plan",
     name: i.planName,
     namespace: i.namespace,
+    labels: { [PLAN_LABEL]: i.planName, [PLAN_NAMESPACE_LABEL]: i.namespace },
     owner: i.owner,
     previous: existed ? [olds.owner] : [],
     existed,

@@ -243,5 +243,6 @@ export const restoreDrillHandler: ResourceHandler<Inputs, Outputs> = {
     }
     const kc = loadKubeConfig({ kubeconfig: props.kubeconfig, context: props.context });
     await deletePlanObjects(kc, installed, drillRef(props, props), ctx.log);
+    ctx.log(`drill ${props.drillName}: schedule removed; its records stay with their backups`);
   },
 };

@@ -7,6 +7,7 @@
 import * as k8s from "@kubernetes/client-node";
 import type { DrillRuntime } from "../format/drill";
 import type { KubeObject } from "../format/kube-object";
+import { MANAGED_BY } from "./location-config";
 import type { RestoreCluster } from "./target-cluster";
 
 /** How long a new RoleBinding may take to be honoured. */
@@ -25,7 +26,7 @@ export function withNamespaceGrant(
     await rbac.createNamespacedRoleBinding({
       namespace,
       body: {
-        metadata: { name: "hks-drill-runner", labels: { "app.kubernetes.io/managed-by": "hks-backup" } },
+        metadata: { name: "hks-drill-runner", labels: { ...MANAGED_BY } },
         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: grant.clusterRole },
         subjects: [{ kind: "ServiceAccount", name: grant.serviceAccount, namespace: grant.namespace }],
       },

@@ -16,7 +16,6 @@
 import * as k8s from "@kubernetes/client-node";
 import { ConflictError } from "../errors";
 import { describeOwner, judgeOwnership, ownerOf, type OwnershipVerdict } from "../format/owner";
-import { PLAN_LABEL, PLAN_NAMESPACE_LABEL } from "../format/plan-spec";
 import type { InstalledObjectOutputs } from "../types";
 import { isNotFound, kubeError } from "./client";
 import { createKubeReader, type KubeReader } from "./discovery";
@@ -76,14 +75,14 @@ type Live = {
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
 } & Record<string, unknown>;
 
-/** The plan (or scheduled drill) whose objects are applied or deleted, and its owner (format/owner.ts). */
+/** The plan or scheduled drill whose objects are applied or deleted, and its owner (format/owner.ts). */
 export interface PlanOwner {
-  /** What installs the objects, for messages. @default "plan" */
-  readonly what?: "plan" | "drill";
+  /** What installs the objects, for messages. */
+  readonly what: "plan" | "drill";
   readonly name: string;
   readonly namespace: string;
-  /** Labels that make an unowned object this installer's own. @default the plan's labels */
-  readonly labels?: Readonly<Record<string, string>>;
+  /** The labels it puts on every object it installs: an unowned object carrying them is its own. */
+  readonly labels: Readonly<Record<string, string>>;
   /** This resource's owner, and its owners before (a renamed stack, an alias). */
   readonly owner?: string;
   readonly previous?: readonly (string | undefined)[];
@@ -105,15 +104,14 @@ export async function readObject(
   }
 }
 
-/** True when `live` carries the labels of `plan` (by default a plan's name and namespace labels). */
+/** True when `live` carries the labels `plan` puts on what it installs. */
 function labelledFor(live: Live, plan: PlanOwner): boolean {
   const l = live.metadata?.labels ?? {};
-  const want = plan.labels ?? { [PLAN_LABEL]: plan.name, [PLAN_NAMESPACE_LABEL]: plan.namespace };
-  return Object.entries(want).every(([k, v]) => l[k] === v);
+  return Object.entries(plan.labels).every(([k, v]) => l[k] === v);
 }
 
 /** `plan ns/name` or `drill ns/name`, for messages. */
-const subject = (plan: PlanOwner) => `${plan.what ?? "plan"} ${plan.namespace}/${plan.name}`;
+const subject = (plan: PlanOwner) => `${plan.what} ${plan.namespace}/${plan.name}`;
 
 /** The ownership rule (format/owner.ts) on one live object of the plan; `adopt` only when applying. */
 export function judgePlanObject(
@@ -129,7 +127,7 @@ export function judgePlanObject(
     previous: plan.previous,
     unownedIsOurs: plan.existed && live !== undefined && labelledFor(live, plan),
     adopt: applying && plan.adopt === true,
-    nameInput: `\`name\` (the ${plan.what ?? "plan"}'s name in the cluster)`,
+    nameInput: `\`name\` (the ${plan.what}'s name in the cluster)`,
   });
 }
 
@@ -215,9 +213,7 @@ export async function deletePlanObjects(
       `${subject(plan)}: ${errors.length} object(s) could not be deleted:\n  ${errors.join("\n  ")}`,
     );
   // Count what was there: after a create that failed before applying anything, that is none.
-  log(
-    `${subject(plan)}: removed ${removed} object(s); ${plan.what === "drill" ? "drill records" : "backups"} are kept`,
-  );
+  log(`${subject(plan)}: removed ${removed} object(s)`);
 }
 
 /** Removes objects of an earlier install that the new install no longer has (e.g. a dropped target namespace's Role).

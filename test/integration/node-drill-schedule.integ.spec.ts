@@ -15,6 +15,7 @@ import { defaultRunnerImage } from "../../provider/plan/plan-runner";
 import type { RestoreDrillInputs, RestoreDrillOutputs } from "../../provider/types";
 import { adminKubeConfig, createLocation, locationNamespace, rand, stack } from "../support/backup-fixture";
 import { runHks } from "../support/hks-cli";
+import { serviceAccountKubeconfig } from "./plan-support";
 import {
   deleteNamespacesAndWait,
   deploymentAvailable,
@@ -79,21 +80,10 @@ async function firstRun(cronJob: string): Promise<{ job: k8s.V1Job; pod: k8s.V1P
   return { job, pod, log: await podLog(kc, locNs, pod.metadata!.name!) };
 }
 
-/** A client acting as `serviceAccount` of the location namespace, with a short-lived token. */
+/** A client acting as `serviceAccount` of the location namespace (a TokenRequest token, as a Pod gets). */
 async function actingAs(serviceAccount: string): Promise<k8s.KubeConfig> {
-  const token = await core.createNamespacedServiceAccountToken({
-    name: serviceAccount,
-    namespace: locNs,
-    body: { spec: { expirationSeconds: 600 } },
-  });
-  const cluster = kc.getCurrentCluster()!;
   const sa = new k8s.KubeConfig();
-  sa.loadFromOptions({
-    clusters: [cluster],
-    users: [{ name: serviceAccount, token: token.status!.token }],
-    contexts: [{ name: "sa", cluster: cluster.name, user: serviceAccount }],
-    currentContext: "sa",
-  });
+  sa.loadFromFile(await serviceAccountKubeconfig(kc, locNs, serviceAccount));
   return sa;
 }
 

@@ -4,7 +4,7 @@
  * the dashboard draws it as a timeline.
  */
 import type { PlanSpec } from "../../format/plan-spec";
-import { selectRetention, type RetentionCandidate } from "../../format/retention";
+import { RETENTION_RULES, selectRetention, type RetentionCandidate } from "../../format/retention";
 import type { BackupSummary } from "./catalog";
 
 /** One backup on the timeline. */
@@ -27,8 +27,6 @@ export interface RetentionTimeline {
   readonly points: RetentionPoint[];
   readonly warnings: string[];
 }
-
-const RULE_ORDER = ["last", "hourly", "daily", "weekly", "monthly", "yearly", "keepFailed"] as const;
 
 /**
  * The timeline of `plan` in `location` over `backups` (that location's listing; others' are
@@ -59,6 +57,8 @@ export function retentionTimeline(
       why: kept.get(c.name) ?? [pruned.get(c.name) ?? ""],
     }))
     .sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
-  const rules = RULE_ORDER.filter((k) => policy[k] > 0).map((k) => `${k} ${policy[k]}`);
+  const rules = [...RETENTION_RULES, "keepFailed" as const]
+    .filter((k) => policy[k] > 0)
+    .map((k) => `${k} ${policy[k]}`);
   return { location, policy: rules.join(", "), points, warnings: r.warnings };
 }
