@@ -1,11 +1,11 @@
 /**
- * `npm run bench [-- --json] [--sizes 1000,10000,50000] [--repeat 3]`: backup and restore speed and
- * memory on the local stack, each beside its floor measured in the same run, plus `pulumi up` of a
- * Backup beside `hks backup create` of the same target, and the CLI's start (`hks --version`) beside
- * `node -e 0`. Backups (seconds each) run `--repeat` times,
- * interleaved with their floor, and report the median time and the highest peak RSS; restores (a
- * minute at 50,000 objects, into fresh namespaces) run once. Not part of `npm test`: numbers are
- * printed, not asserted.
+ * `npm run bench [-- --json] [--sizes 1000,10000,50000] [--repeat 3] [--ui-backups 1000] [--ui-only]`:
+ * backup and restore speed and memory on the local stack, each beside its floor measured in the same
+ * run, plus `pulumi up` of a Backup beside `hks backup create` of the same target, the CLI's start
+ * (`hks --version`) beside `node -e 0`, and the dashboard's first page over many backups
+ * (bench/ui.ts). Backups (seconds each) run `--repeat` times, interleaved with their floor, and
+ * report the median time and the highest peak RSS; restores (a minute at 50,000 objects, into fresh
+ * namespaces) run once. Not part of `npm test`: numbers are printed, not asserted.
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
@@ -17,10 +17,11 @@ import { ensureTools, packageRoot } from "../cli/dev/tools";
 import { writeLocationConfig } from "../provider/kube/location-config";
 import { ENGINE_NODE_FLAGS } from "../provider/node-flags";
 import { createS3Client, ensureBucket } from "../provider/store";
+import { benchUiFirstPage } from "./ui";
 import { createWorkload } from "./workload";
 
 interface Row {
-  case: "backup" | "restore" | "pulumi-vs-cli" | "cli-start";
+  case: "backup" | "restore" | "pulumi-vs-cli" | "cli-start" | "ui-first-page";
   objects: number;
   seconds: number;
   floorSeconds: number;
@@ -184,7 +185,7 @@ function table(rows: Row[]): string {
     r.floorSeconds.toFixed(2),
     (r.seconds / r.floorSeconds).toFixed(2) + "x",
     r.case === "pulumi-vs-cli" || r.case === "cli-start" ? "-" : Math.round(r.objectsPerSecond).toString(),
-    r.case === "pulumi-vs-cli" || r.case === "cli-start" ? "-" : `${r.peakRssMiB} (${r.floorPeakRssMiB ?? "-"})`,
+    r.peakRssMiB === 0 ? "-" : `${r.peakRssMiB} (${r.floorPeakRssMiB ?? "-"})`,
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   return [head, ...body]
@@ -218,8 +219,24 @@ async function main(): Promise<void> {
   const runTag = Date.now().toString(36);
   const restoredNamespaces: string[] = [];
   try {
+    const uiBackups = argv.includes("--ui-backups") ? Number(argv[argv.indexOf("--ui-backups") + 1]) : 1000;
+    log(`hks ui: first page over ${uiBackups} backups in 3 locations`);
+    const ui = await benchUiFirstPage(info, kc, root, { backups: uiBackups, repeat, log });
+    log(
+      `hks ui: first GET / ${ui.firstSeconds.toFixed(2)} s, next ${repeat}: median ${ui.medianSeconds.toFixed(2)} s, ` +
+        `${(ui.pageBytes / 1024).toFixed(0)} KiB`,
+    );
+    rows.push({
+      case: "ui-first-page",
+      objects: ui.backups,
+      seconds: ui.firstSeconds,
+      floorSeconds: ui.floorSeconds,
+      objectsPerSecond: ui.backups / ui.firstSeconds,
+      peakRssMiB: 0,
+    });
     await prepareLocation(info, kc);
-    for (const n of sizes) {
+    // `--ui-only`: the dashboard's row (and cli-start) without the backup and restore cases.
+    for (const n of argv.includes("--ui-only") ? [] : sizes) {
       const ns = `bench-${n}`;
       log(`seeding ${n} objects into ${ns}`);
       await createWorkload(kc, ns, n, log);
@@ -283,7 +300,8 @@ async function main(): Promise<void> {
     process.stdout.write(
       `floor = the same discovery and paginated LISTs + one gzip upload of the raw JSON (backup; median of ` +
         `${repeat}); the same creates at the same concurrency (restore); \`hks backup create\` (pulumi-vs-cli); ` +
-        `\`node -e 0\` (cli-start: \`hks --version\`, median of at least 5)\n`,
+        `\`node -e 0\` (cli-start: \`hks --version\`, median of at least 5); the LISTs of the 3 locations ` +
+        `(ui-first-page: \`hks ui\`'s first GET /, backups across 3 locations, objects = backups)\n`,
     );
   }
 }

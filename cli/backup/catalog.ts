@@ -1,23 +1,14 @@
 /**
- * `hks backup list | describe | delete`: the catalog (provider/engine/catalog/catalog.ts) over one storage
+ * `hks backup list | describe`: the catalog (provider/engine/catalog/catalog.ts) over one storage
  * location (`--storage-location`) or every location recorded in the namespace; `list` filters with
  * provider/engine/catalog/search.ts.
  */
 import type { Command } from "commander";
 import type * as k8s from "@kubernetes/client-node";
 import { InputError } from "../../provider/errors";
-import {
-  abortBackupUploads,
-  deleteBackup,
-  describeBackup,
-  type BackupDescription,
-} from "../../provider/engine/catalog/catalog";
+import { describeBackup, type BackupDescription } from "../../provider/engine/catalog/catalog";
 import { filterBackups, parseBackupFilter } from "../../provider/engine/catalog/search";
 import { readLocationBackups } from "../../provider/prepare/catalog-view";
-import { deleteSnapshots } from "../../provider/engine/snapshot/snapshot";
-import { kubeSnapshotApi } from "../../provider/kube/snapshot-api";
-import { formatBytes } from "../../provider/engine/progress";
-import { createKubeReader } from "../../provider/kube/discovery";
 import { listLocationConfigs, resolveLocationConfig, type LocationConfig } from "../../provider/kube/location-config";
 import { openLocationStore } from "../../provider/prepare/location-store";
 import type { ObjectStore } from "../../provider/store";
@@ -29,7 +20,6 @@ import { describeText, summaryJson, summaryRows } from "./format";
 export interface CatalogFlags {
   storageLocation?: string;
   output?: string;
-  keepSnapshots?: boolean;
 }
 
 /** The `-o` value, `allowed[0]` when not given; InputError naming `-o` for another. */
@@ -81,27 +71,6 @@ export async function findBackup(
       `backup "${name}" exists in several locations (${found.map((f) => f.location.name).join(", ")}): name one`,
     );
   return found[0]!;
-}
-
-/**
- * A backup whose upload was cut short (the location went down, the process was killed) has no
- * object yet, only an incomplete upload, so `findBackup` does not see it; with `--storage-location`,
- * delete removes that upload. True when there was one.
- */
-async function deleteUploadsOnly(
-  kc: k8s.KubeConfig,
-  namespace: string,
-  flags: CatalogFlags,
-  name: string,
-): Promise<boolean> {
-  if (!flags.storageLocation) return false;
-  const location = await resolveLocationConfig(kc, namespace, flags.storageLocation, "--storage-location");
-  const n = await abortBackupUploads(await openLocationStore(kc, location), name);
-  if (n)
-    process.stdout.write(
-      `Deleted backup "${name}" from ${location.name}: 0 objects, ${n} incomplete upload${n === 1 ? "" : "s"}\n`,
-    );
-  return n > 0;
 }
 
 /** Flags of `hks backup list`. */
@@ -158,37 +127,4 @@ export async function describeAction(name: string, flags: CatalogFlags, cmd: Com
       ) + "\n",
     );
   else process.stdout.write(describeText(desc));
-}
-
-/** `hks backup delete <name>`: the backup's objects and (unless --keep-snapshots) its VolumeSnapshots. */
-export async function deleteAction(name: string, flags: CatalogFlags, cmd: Command): Promise<void> {
-  const g = globalOptions(cmd);
-  const kc = kubeConfigFor(g);
-  let found: Awaited<ReturnType<typeof findBackup>>;
-  try {
-    found = await findBackup(kc, g.namespace, flags, name);
-  } catch (err) {
-    if (err instanceof InputError && (await deleteUploadsOnly(kc, g.namespace, flags, name))) return;
-    throw err;
-  }
-  const { location, store, desc } = found;
-  let snaps: string[] = [];
-  if (!flags.keepSnapshots && desc.manifest?.volumeSnapshots.length) {
-    const res = await deleteSnapshots(await kubeSnapshotApi(kc, createKubeReader(kc)), desc.manifest.volumeSnapshots);
-    if (res.errors.length)
-      throw new Error(
-        `deleting the VolumeSnapshots of ${name} failed (nothing else was deleted): ${res.errors.join("; ")}`,
-      );
-    snaps = res.deleted;
-  }
-  const del = await deleteBackup(store, name);
-  const n = del?.keys.length ?? 0;
-  const plural = (k: number, what: string) => `${k} ${what}${k === 1 ? "" : "s"}`;
-  const snapshots = snaps.length ? `, ${plural(snaps.length, "VolumeSnapshot")} (${snaps.join(", ")})` : "";
-  const uploads = del?.abortedUploads ? `, ${plural(del.abortedUploads, "incomplete upload")}` : "";
-  const size = formatBytes(del?.bytes ?? 0);
-  process.stdout.write(
-    `Deleted backup "${name}" from ${location.name}: ${plural(n, "object")} (${size})${snapshots}${uploads}\n`,
-  );
-  for (const k of del?.keys ?? []) process.stdout.write(`  ${k}\n`);
 }

@@ -83,8 +83,15 @@ export function registerBackupCommands(program: Command): void {
     .action(lazyAction(() => import("./verify.js"), "verifyAction"));
   backup
     .command("delete <name>")
-    .description("delete a backup's objects and the VolumeSnapshots it took")
+    .description(
+      "delete a backup's objects and the VolumeSnapshots it took; refused for the last good backup of a plan " +
+        "and while S3 object lock protects it",
+    )
     .option("--storage-location <name>", "the backup's location (default: search every location)")
     .option("--keep-snapshots", "keep the VolumeSnapshots")
-    .action(lazyAction(catalog, "deleteAction"));
+    .option(
+      "--allow-last-good",
+      "delete it even when it is the newest Completed backup of its plan in its location (refused otherwise)",
+    )
+    .action(lazyAction(() => import("./delete.js"), "deleteAction"));
 }

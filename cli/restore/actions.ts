@@ -6,11 +6,17 @@ import type { ProgressSink } from "../../provider/engine/progress";
 import type { RestoreInputs } from "../../provider/types";
 import { runRestore } from "../../provider/engine/restore/restore";
 import { prepareRestore } from "../../provider/prepare/restore";
-import { readRestoreRecord, restoreRecordExists, writeRestoreRecord } from "../../provider/prepare/restore-record";
+import {
+  listRestoreRecords,
+  readRestoreRecord,
+  restoreRecordExists,
+  writeRestoreRecord,
+} from "../../provider/prepare/restore-record";
 import { formatRestoreResult } from "../../provider/engine/restore/report";
 import type { RestorePhase, RestoreResult } from "../../provider/engine/restore/types";
 import { ConflictError, InputError } from "../../provider/errors";
-import { cliProgress, globalOptions, kubeConfigFor } from "../context";
+import { cliProgress, globalOptions, kubeConfigFor, printTable } from "../context";
+import { outputFormat } from "../backup/catalog";
 import { flagOf, readIdentities, restoreInputsFromFlags, type CreateFlags } from "./options";
 
 /** Exit code per phase: 0 only when the restore completed. */
@@ -96,4 +102,34 @@ export async function describeAction(name: string, _flags: unknown, cmd: Command
         `name and --namespace`,
     );
   out(formatRestoreResult(result, true));
+}
+
+/** `hks restore list`: every recorded restore, newest first. */
+export async function listAction(flags: { output?: string }, cmd: Command): Promise<void> {
+  const o = outputFormat(flags.output, ["table", "json"]);
+  const g = globalOptions(cmd);
+  const list = (await listRestoreRecords(kubeConfigFor(g), g.namespace)).sort((a, b) =>
+    a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0,
+  );
+  if (o === "json") {
+    process.stdout.write(JSON.stringify(list, null, 2) + "\n");
+    return;
+  }
+  if (list.length === 0) {
+    process.stdout.write(`No restores are recorded in namespace ${g.namespace}.\n`);
+    return;
+  }
+  printTable(
+    ["NAME", "PHASE", "BACKUP", "LOCATION", "RESTORED", "FAILED", "STARTED", "SECONDS"],
+    list.map((r) => [
+      r.restoreName,
+      r.phase,
+      r.backupName,
+      r.storageLocation,
+      `${r.counts.restored}/${r.counts.total}`,
+      String(r.counts.failed),
+      r.startedAt,
+      ((Date.parse(r.completedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1),
+    ]),
+  );
 }

@@ -1,5 +1,5 @@
 /**
- * `hks restore create | describe`. The CLI has no server side: `create` runs the restore in this
+ * `hks restore create | describe | list`. The CLI has no server side: `create` runs the restore in this
  * process (so `--wait` is implied and accepted for compatibility) and records the result as the
  * ConfigMap `hks-restore-<name>` in the locations namespace, where `describe` reads it. Results go to
  * stdout, progress to stderr. Exit codes: 0 Completed, 2 PartiallyFailed, 1 Failed or an error.
@@ -9,7 +9,7 @@ import { lazyAction } from "../lazy";
 
 const actions = () => import("./actions.js");
 
-/** Registers `hks restore create` and `hks restore describe`. */
+/** Registers `hks restore create`, `hks restore describe` and `hks restore list`. */
 export function registerRestoreCommands(program: Command): void {
   const restore = program.command("restore").description("restore backups into a cluster (or clone a namespace)");
   restore
@@ -36,4 +36,9 @@ export function registerRestoreCommands(program: Command): void {
     .command("describe <name>")
     .description("show a restore's recorded result: phase, counts, skips and failures with reasons")
     .action(lazyAction(actions, "describeAction"));
+  restore
+    .command("list")
+    .description("the restores recorded in --namespace, newest first: result, backup, counts, duration")
+    .option("-o, --output <format>", "table or json", "table")
+    .action(lazyAction(actions, "listAction"));
 }

@@ -4,6 +4,10 @@ import type { Command } from "commander";
 import { serve } from "@hono/node-server";
 import { InputError } from "../../provider/errors";
 import { readCatalogView } from "../../provider/prepare/catalog-view";
+import { describeBackup } from "../../provider/engine/catalog/catalog";
+import { resolveLocationConfig } from "../../provider/kube/location-config";
+import { openLocationStore } from "../../provider/prepare/location-store";
+import { listRestoreRecords } from "../../provider/prepare/restore-record";
 import { globalOptions, kubeConfigFor } from "../context";
 import { clockFrom } from "../plan/clock";
 import { createUiApp, newAccessToken } from "./app";
@@ -53,6 +57,11 @@ export async function uiAction(flags: UiFlags, cmd: Command): Promise<void> {
     namespace: g.namespace,
     readView: (now) => readCatalogView(kc, g.namespace, now),
     actions: kubeUiActions(kc, g.namespace),
+    readBackup: async (name, location) => {
+      const store = await openLocationStore(kc, await resolveLocationConfig(kc, g.namespace, location, "location"));
+      return describeBackup(store, name, location);
+    },
+    readRestores: () => listRestoreRecords(kc, g.namespace),
     cacheMs: refresh * 1000,
     now: clockFrom(flags.now, "--now") ?? (() => new Date()),
     get allowedHosts() {

@@ -13,9 +13,12 @@
  *   origin (hono's csrf: Origin / Sec-Fetch-Site) and carry the CSRF token of its forms (`_csrf`
  *   field or `X-CSRF-Token` header), derived from the access token, which another site cannot read.
  *
- * Actions (verify a backup, back up a plan now, restore a backup into new namespaces) are a GET page
- * that says what will happen and a POST that starts a job (cli/ui/jobs.ts); the job's page streams
- * its output. A restore the policy pack's `hks-protected-namespaces` rule would refuse is refused.
+ * Actions (verify a backup, back up a plan now, restore a backup into new namespaces, delete a
+ * backup) are a GET page that says what will happen and a POST that starts a job (cli/ui/jobs.ts);
+ * the job's page streams its output. A restore the policy pack's `hks-protected-namespaces` rule
+ * would refuse is refused; a delete `hks backup delete` would refuse (a plan's last good backup, S3
+ * object lock) shows why and has no button. A finished job drops the cached catalog view, so the
+ * pages show what it changed.
  */
 import * as crypto from "node:crypto";
 import { Hono, type Context } from "hono";
@@ -30,10 +33,11 @@ import { planLocations, type CatalogView } from "../../provider/prepare/catalog-
 import { retentionTimeline } from "../../provider/engine/catalog/retention-view";
 import { streamSSE } from "hono/streaming";
 import { restoreProtectionProblems } from "../../policy/rules";
-import { JobBoard } from "./jobs";
+import { JobBoard, type JobWork } from "./jobs";
 import {
   backupsPage,
   confirmPage,
+  deletePage,
   drillsPage,
   jobPage,
   jobsPage,
@@ -45,6 +49,10 @@ import {
   type BackupQuery,
 } from "./pages";
 import type { UiActions } from "./ui-actions";
+import { backupPage, restoresPage } from "./record-pages";
+import type { BackupDescription } from "../../provider/engine/catalog/catalog";
+import type { RestoreResult } from "../../provider/engine/restore/types";
+import type { DeletionPreview } from "../backup/delete";
 
 /** The cookie holding the access token after the first visit. */
 export const TOKEN_COOKIE = "hks_ui_token";
@@ -62,8 +70,12 @@ export interface UiAppOptions {
   /** How long one read of the catalog is reused, in ms. @default 10000 */
   readonly cacheMs?: number;
   readonly now?: () => Date;
-  /** What the dashboard can do (verify, back up now, restore); without it, it only shows. */
+  /** What the dashboard can do (verify, back up now, restore, delete); without it, it only shows. */
   readonly actions?: UiActions;
+  /** One backup's records, for its page; undefined when the location has no such backup. */
+  readonly readBackup?: (name: string, location: string) => Promise<BackupDescription | undefined>;
+  /** The restores recorded in the namespace. */
+  readonly readRestores?: () => Promise<RestoreResult[]>;
 }
 
 /** A new random access token (256 bits, URL-safe). */
@@ -84,10 +96,10 @@ function sameSecret(given: string, expected: string): boolean {
 
 const bearer = (h: string | undefined) => (h?.startsWith("Bearer ") ? h.slice(7).trim() : undefined);
 
-/** One read of the catalog at a time, reused for `ms`. */
+/** One read of the catalog at a time, reused for `ms` or until `forget()`. */
 function cachedReader(read: (now: Date) => Promise<CatalogView>, ms: number, now: () => Date) {
   let cached: { at: number; view: Promise<CatalogView> } | undefined;
-  return (): Promise<CatalogView> => {
+  const get = (): Promise<CatalogView> => {
     const t = now().getTime();
     if (!cached || t - cached.at >= ms) {
       const view = read(now());
@@ -98,6 +110,7 @@ function cachedReader(read: (now: Date) => Promise<CatalogView>, ms: number, now
     }
     return cached.view;
   };
+  return Object.assign(get, { forget: () => void (cached = undefined) });
 }
 
 /** The app; serve it with @hono/node-server (cli/ui/command.ts) or call `app.request` in tests. */
@@ -177,8 +190,25 @@ export function createUiApp(opts: UiAppOptions): Hono {
     return page(c, "Backups", backupsPage(q, filterBackups(all, filter)));
   });
   app.get("/drills", async (c) => page(c, "Restore drills", drillsPage(await view())));
+  app.get("/restores", async (c) => page(c, "Restores", restoresPage((await opts.readRestores?.()) ?? [])));
+  app.get("/backups/:location/:name", async (c) => {
+    const { location, name } = c.req.param();
+    const d = await opts.readBackup?.(name, location).catch((err: unknown) => {
+      if (err instanceof InputError) return undefined; // no such location
+      throw err;
+    });
+    if (!d) return c.text(`404 Not found: no backup "${name}" in location ${location}\n`, 404);
+    const drills = (await view()).locations
+      .flatMap((l) => l.drills ?? [])
+      .filter((r) => r.backupName === name && r.storageLocation === location)
+      .sort((a, b) => (a.runId < b.runId ? 1 : -1));
+    return page(c, `Backup ${name}`, backupPage(d, location, drills));
+  });
 
   const jobs = new JobBoard(now);
+  // What a job changed (a backup taken, deleted) shows on the next page, not after the cache expires.
+  const startJob = (title: string, work: JobWork) =>
+    jobs.start(title, (line) => work(line).finally(() => view.forget()));
   const actions = opts.actions;
   const form = async (c: Context) => (await c.req.parseBody()) as Record<string, string | undefined>;
   const started = (c: Context, id: string) => c.redirect(`/jobs/${id}`, 303);
@@ -218,7 +248,7 @@ export function createUiApp(opts: UiAppOptions): Hono {
   });
   app.post("/actions/verify", async (c) => {
     const [backup, location] = await bodyOf(c, "backup", "location");
-    const job = jobs.start(`verify backup ${backup} (location ${location})`, (line) =>
+    const job = startJob(`verify backup ${backup} (location ${location})`, (line) =>
       actions!.verify(backup!, location!, line),
     );
     return started(c, job.id);
@@ -248,7 +278,7 @@ export function createUiApp(opts: UiAppOptions): Hono {
   });
   app.post("/actions/backup-now", async (c) => {
     const [plan] = await bodyOf(c, "plan");
-    const job = jobs.start(`back up now: plan ${plan}`, (line) => actions!.backupNow(plan!, line));
+    const job = startJob(`back up now: plan ${plan}`, (line) => actions!.backupNow(plan!, line));
     return started(c, job.id);
   });
   app.get("/actions/restore", async (c) => {
@@ -294,11 +324,29 @@ export function createUiApp(opts: UiAppOptions): Hono {
         ),
         400,
       );
-    const job = jobs.start(`restore ${name}: backup ${backup} (location ${location}), ${namespaceMapping}`, (line) =>
+    const job = startJob(`restore ${name}: backup ${backup} (location ${location}), ${namespaceMapping}`, (line) =>
       actions!.restore(
         { name: name!, backup: backup!, location: location!, namespaceMapping: namespaceMapping! },
         line,
       ),
+    );
+    return started(c, job.id);
+  });
+  app.get("/actions/delete", async (c) => {
+    const [backup, location] = need(c, "backup", "location");
+    let preview: DeletionPreview;
+    try {
+      preview = await actions!.previewDelete(backup!, location!);
+    } catch (err) {
+      if (err instanceof InputError) return c.text(`404 Not found: ${err.reason}\n`, 404);
+      throw err;
+    }
+    return page(c, `Delete ${backup}`, deletePage({ backup: backup!, preview, csrf: formToken }));
+  });
+  app.post("/actions/delete", async (c) => {
+    const [backup, location] = await bodyOf(c, "backup", "location");
+    const job = startJob(`delete backup ${backup} (location ${location})`, (line) =>
+      actions!.deleteBackup(backup!, location!, line),
     );
     return started(c, job.id);
   });

@@ -8,12 +8,13 @@ import { html, raw } from "hono/html";
 import type { BackupSummary } from "../../provider/engine/catalog/catalog";
 import { formatAge, type PlanBackup } from "../../provider/engine/catalog/plan-status";
 import { CATALOG_PHASES } from "../../provider/engine/catalog/search";
+import type { DeletionPreview } from "../backup/delete";
 import { formatBytes } from "../../provider/engine/progress";
 import type { CatalogView, LocationBackups, PlanView } from "../../provider/prepare/catalog-view";
 import type { Job } from "./jobs";
 import type { RetentionTimeline } from "../../provider/engine/catalog/retention-view";
 
-type Html = ReturnType<typeof html>;
+export type Html = ReturnType<typeof html>;
 
 const STYLE = `
 body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1b1f24}
@@ -34,6 +35,7 @@ const NAV: [string, string][] = [
   ["/", "Plans"],
   ["/locations", "Locations"],
   ["/backups", "Backups"],
+  ["/restores", "Restores"],
   ["/drills", "Drills"],
   ["/jobs", "Actions"],
 ];
@@ -65,7 +67,7 @@ export function layout(title: string, path: string, namespace: string, body: Htm
 }
 
 /** A table with a header row. */
-const table = (headers: readonly string[], rows: readonly Html[]) =>
+export const table = (headers: readonly string[], rows: readonly Html[]) =>
   html`<table>
     <thead>
       <tr>
@@ -77,7 +79,7 @@ const table = (headers: readonly string[], rows: readonly Html[]) =>
     </tbody>
   </table>`;
 
-const state = (s: string) => html`<span class="state ${s}">${s}</span>`;
+export const state = (s: string) => html`<span class="state ${s}">${s}</span>`;
 const problems = (list: readonly string[]) => list.map((p) => html`<p class="problem">${p}</p>`);
 const when = (b: PlanBackup | undefined) => (b ? html`${state(b.phase)} ${b.startedAt ?? b.completedAt ?? ""}` : "-");
 
@@ -184,10 +186,16 @@ export interface BackupQuery {
 /** A backup that can be verified and restored: it was written whole. */
 const restorable = (b: BackupSummary) => b.phase === "Completed" || b.phase === "PartiallyFailed";
 
-/** The actions on one stored backup. */
-function backupLinks(name: string, location: string): Html {
-  const q = `backup=${encodeURIComponent(name)}&location=${encodeURIComponent(location)}`;
-  return html`<a href="/actions/verify?${q}">verify</a> <a href="/actions/restore?${q}">restore…</a>`;
+/** A backup's name, linking its detail page. */
+export const backupHref = (name: string, location: string) =>
+  html`<a href="/backups/${encodeURIComponent(location)}/${encodeURIComponent(name)}">${name}</a>`;
+
+/** The actions on one stored backup: verify and restore when it was written whole; delete always. */
+export function backupLinks(b: BackupSummary, location: string): Html {
+  const q = `backup=${encodeURIComponent(b.name)}&location=${encodeURIComponent(location)}`;
+  const remove = html`<a href="/actions/delete?${q}">delete…</a>`;
+  if (!restorable(b)) return remove;
+  return html`<a href="/actions/verify?${q}">verify</a> <a href="/actions/restore?${q}">restore…</a> ${remove}`;
 }
 
 /** `/backups`: the filter form and the matching backups, newest first. */
@@ -197,7 +205,7 @@ export function backupsPage(q: BackupQuery, list: readonly BackupSummary[], erro
   const rows = list.map(
     (b) =>
       html`<tr>
-        <td>${b.name}</td>
+        <td>${b.storageLocation ? backupHref(b.name, b.storageLocation) : b.name}</td>
         <td>${state(b.phase)}</td>
         <td>${b.storageLocation ?? "-"}</td>
         <td>${b.plan ?? "-"}</td>
@@ -205,7 +213,7 @@ export function backupsPage(q: BackupQuery, list: readonly BackupSummary[], erro
         <td>${b.items ?? "-"}</td>
         <td>${formatBytes(b.bytes)}</td>
         <td>${b.startedAt ?? "-"}</td>
-        <td>${b.storageLocation && restorable(b) ? backupLinks(b.name, b.storageLocation) : ""}</td>
+        <td>${b.storageLocation ? backupLinks(b, b.storageLocation) : ""}</td>
       </tr>`,
   );
   return html`<form class="filters" method="get" action="/backups">
@@ -248,6 +256,36 @@ export function confirmPage(p: {
       ${Object.entries(p.fields).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}" />`)}
       <button type="submit">${p.button}</button> <a href="/backups">Cancel</a>
     </form>`;
+}
+
+/**
+ * Deleting a backup: what goes (objects, bytes, VolumeSnapshots) and a button, or, when the rules
+ * of provider/engine/catalog/delete-guard.ts refuse it, why, and no button.
+ */
+export function deletePage(p: { backup: string; preview: DeletionPreview; csrf: string }): Html {
+  const { preview } = p;
+  if (preview.refusals.length)
+    return html`<p>Backup ${p.backup} in location ${preview.location} cannot be deleted:</p>
+      <ul class="problem">
+        ${preview.refusals.map((r) => html`<li>${r}</li>`)}
+      </ul>
+      <p><a href="/backups">Back to the backups</a></p>`;
+  const n = preview.objects;
+  return confirmPage({
+    action: "/actions/delete",
+    what: `Delete backup ${p.backup} from location ${preview.location}.`,
+    details: [
+      `deletes ${n} object${n === 1 ? "" : "s"} (${formatBytes(preview.bytes)}), the manifest first, so a half-done ` +
+        `delete never leaves a backup that looks complete`,
+      preview.snapshots.length
+        ? `deletes the VolumeSnapshots it took first: ${preview.snapshots.join(", ")}`
+        : "it took no VolumeSnapshots",
+      "cannot be undone",
+    ],
+    fields: { backup: p.backup, location: preview.location },
+    button: "Delete",
+    csrf: p.csrf,
+  });
 }
 
 /** The restore form: into new namespaces, named by a mapping; refusals (protected namespaces) shown. */
@@ -328,7 +366,7 @@ export function drillsPage(view: CatalogView): Html {
       html`<tr>
         <td>${r.drill}</td>
         <td>${state(r.phase === "Passed" ? "Completed" : "Failed")} ${r.phase}</td>
-        <td>${r.backupName}</td>
+        <td>${backupHref(r.backupName, r.storageLocation)}</td>
         <td>${r.storageLocation}</td>
         <td>${r.rtoSeconds !== undefined ? `${r.rtoSeconds} s` : "-"}</td>
         <td>${r.checks.filter((c) => c.passed).length}/${r.checks.length}</td>

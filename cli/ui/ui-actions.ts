@@ -1,13 +1,14 @@
 /**
  * What the dashboard can do, through the same code as the CLI: `hks backup verify`'s check,
- * `hks run-plan`'s run (back up now), and `hks restore create`'s restore-and-record. Each reports
- * its output lines as they come and whether it succeeded.
+ * `hks run-plan`'s run (back up now), `hks restore create`'s restore-and-record and `hks backup
+ * delete`'s checked delete. Each reports its output lines as they come and whether it succeeded.
  */
 import type * as k8s from "@kubernetes/client-node";
 import { verifyBackup } from "../../provider/engine/catalog/verify-backup";
 import { formatRestoreResult } from "../../provider/engine/restore/report";
 import { lineProgress } from "../../provider/engine/progress";
 import { findBackup } from "../backup/catalog";
+import { deleteBackupChecked, previewDeletion, type DeletionPreview } from "../backup/delete";
 import { verifiedText } from "../backup/verify";
 import { runPlanOnce } from "../plan/run-plan";
 import { restoreAndRecord } from "../restore/actions";
@@ -28,6 +29,10 @@ export interface UiActions {
   verify(backup: string, location: string, line: (text: string) => void): Promise<{ ok: boolean }>;
   backupNow(plan: string, line: (text: string) => void): Promise<{ ok: boolean }>;
   restore(req: UiRestoreRequest, line: (text: string) => void): Promise<{ ok: boolean }>;
+  /** What deleting the backup would remove, or why it is refused; changes nothing. */
+  previewDelete(backup: string, location: string): Promise<DeletionPreview>;
+  /** Deletes the backup after the same checks (refused: an error line, not ok). */
+  deleteBackup(backup: string, location: string, line: (text: string) => void): Promise<{ ok: boolean }>;
 }
 
 /** The actions against the cluster of `kc`, for plans and locations recorded in `namespace`. */
@@ -58,6 +63,14 @@ export function kubeUiActions(kc: k8s.KubeConfig, namespace: string): UiActions 
       });
       for (const l of formatRestoreResult(result)) line(l);
       return { ok: result.phase === "Completed" };
+    },
+    async previewDelete(backup, location) {
+      const { found: _found, ...preview } = await previewDeletion(kc, namespace, backup, { storageLocation: location });
+      return preview;
+    },
+    async deleteBackup(backup, location, line) {
+      await deleteBackupChecked(kc, namespace, backup, { storageLocation: location }, line);
+      return { ok: true };
     },
   };
 }

@@ -148,3 +148,21 @@ export async function reownRestoreRecord(
     if (!isNotFound(err)) throw kubeError(`updating the owner of restore record ${namespace}/${name}`, err);
   }
 }
+
+/** Every restore recorded in `namespace` (any order); a record that does not parse is skipped. */
+export async function listRestoreRecords(kc: k8s.KubeConfig, namespace: string): Promise<RestoreResult[]> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const list = await core
+    .listNamespacedConfigMap({ namespace, labelSelector: `${RESTORE_RECORD_LABEL}=true` })
+    .catch((err: unknown) => {
+      throw kubeError(`listing restore records in namespace ${namespace}`, err);
+    });
+  return list.items.flatMap((cm) => {
+    try {
+      const text = cm.data?.[RESTORE_RECORD_KEY];
+      return text ? [JSON.parse(text) as RestoreResult] : [];
+    } catch {
+      return [];
+    }
+  });
+}

@@ -136,6 +136,15 @@ describe("hks ui in Chromium", () => {
     const { phase, output } = await jobEnded();
     expect(phase, output).toBe("Succeeded");
     expect(output).toContain(`Backup "${backupName}" verified (location main)`);
+
+    await page.click("header >> text=Backups");
+    await page.click(`a:has-text("${backupName}")`);
+    const detail = (await page.textContent("main"))!;
+    expect(detail).toContain(`Backup ${backupName}`);
+    expect(detail).toMatch(/Plan\s*shop-nightly/);
+    // shop-settings and the kube-root-ca.crt every namespace gets.
+    expect(await page.locator("tr", { hasText: "configmaps" }).textContent()).toMatch(/configmaps\s*2/);
+    expect(detail).toContain("None: this backup holds no volume data.");
   });
 
   it("a restore into a protected namespace is refused; into a new one it completes and the objects are there", async () => {
@@ -156,5 +165,33 @@ describe("hks ui in Chromium", () => {
     expect(cm.data).toEqual({ currency: "EUR" });
     const described = await runHks(ns, ["restore", "describe", `clone-${id}`]);
     expect(described.stdout).toContain("Completed");
+    await page.click("header >> text=Restores");
+    const row = (await page.locator("tr", { hasText: `clone-${id}` }).textContent())!;
+    expect(row).toContain("Completed");
+    expect(row).toContain(`${app}→${clone}`);
+    const listed = await runHks(ns, ["restore", "list"]);
+    expect(listed.stdout).toMatch(new RegExp(`^clone-${id}\\s+Completed\\s+${backupName}\\s+main\\s`, "m"));
+  });
+
+  it("delete: the plan's last good backup is refused with the reason; after a newer one it goes", async () => {
+    await page.click("header >> text=Backups");
+    await page.locator("tr", { hasText: backupName }).locator("text=delete…").click();
+    const refused = (await page.textContent("main"))!;
+    expect(refused).toContain(`Backup ${backupName} in location main cannot be deleted:`);
+    expect(refused).toContain(`is the newest Completed backup of plan shop-nightly in location main`);
+    expect(await page.locator("button:has-text('Delete')").count()).toBe(0);
+
+    const newer = `shop-newer-${id}`;
+    const b = await runHks(ns, ["backup", "create", newer, "--include-namespaces", app, "--plan", "shop-nightly"]);
+    expect(b.code, b.stderr).toBe(0);
+    await page.click("header >> text=Backups");
+    await page.locator("tr", { hasText: backupName }).locator("text=delete…").click();
+    expect(await page.textContent("main")).toContain(`Delete backup ${backupName} from location main.`);
+    await page.click("button:has-text('Delete')");
+    const { phase, output } = await jobEnded();
+    expect(phase, output).toBe("Succeeded");
+    expect(output).toContain(`Deleted backup "${backupName}" from main: 2 objects`);
+    const listed = await runHks(ns, ["backup", "list", "-o", "json"]);
+    expect((JSON.parse(listed.stdout) as { name: string }[]).map((x) => x.name)).toEqual([newer]);
   });
 });

@@ -227,6 +227,8 @@ export interface TestLocationSpec {
   readonly idleTimeoutSeconds?: number;
   /** The namespace's default location. @default false */
   readonly isDefault?: boolean;
+  /** Default object lock retention of a new bucket (versioned). @default none */
+  readonly objectLock?: { mode: "GOVERNANCE" | "COMPLIANCE"; days: number };
 }
 
 /**
@@ -241,7 +243,7 @@ export async function createTestLocation(
   if (spec.accessMode !== "ReadOnly") {
     const client = createS3Client({ region: spec.s3.region, endpoint: spec.s3.endpoint, credentials });
     try {
-      await ensureBucket(client, { bucket: spec.bucket, region: spec.s3.region });
+      await ensureBucket(client, { bucket: spec.bucket, region: spec.s3.region, objectLock: spec.objectLock });
     } finally {
       client.destroy();
     }
@@ -331,6 +333,7 @@ export async function createLocation(
     isDefault?: boolean;
     /** The S3 URL recorded in the location (pods on the node use the node's address). */
     endpoint?: string;
+    objectLock?: TestLocationSpec["objectLock"];
   },
 ): Promise<{ config: LocationConfig; store: ObjectStore; bucket: string }> {
   const bucket = `hks-it-backup-${rand()}`;
@@ -349,6 +352,7 @@ export async function createLocation(
     s3,
     recipients: opts.recipients,
     isDefault: opts.isDefault,
+    objectLock: opts.objectLock,
   });
   return { ...location, bucket };
 }

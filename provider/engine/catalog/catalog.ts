@@ -4,6 +4,7 @@
  * PartiallyFailed), `failure.json` (Failed), or neither: `Incomplete` (still running, or its runner
  * died). Missing records are answers, not errors (velero `tryGet`).
  */
+import pLimit from "p-limit";
 import { IntegrityError } from "../../errors";
 import { STORE_LAYOUT, type ObjectEntry, type ObjectStore } from "../../store";
 import {
@@ -137,19 +138,27 @@ export interface LocationScan {
   readonly drillKeys: string[];
 }
 
+/** Records read at once while a location is listed: each backup needs one GET of its manifest. */
+const RECORD_READS = 16;
+
 /**
  * Lists `store`'s backups folder once: every backup's summary and the drill records' keys, so a
- * view that shows both (metrics, the dashboard) does not list the folder twice.
+ * view that shows both (metrics, the dashboard) does not list the folder twice. The records are
+ * read while the listing goes on, {@link RECORD_READS} at a time (a thousand backups are a thousand
+ * GETs: one after another they took seconds).
  * @param location the location's name, reported when a folder has no record naming it.
  */
 export async function scanLocation(store: ObjectStore, location?: string): Promise<LocationScan> {
-  const out: BackupSummary[] = [];
+  const limit = pLimit(RECORD_READS);
+  const reads: Promise<BackupSummary>[] = [];
   const drillKeys: string[] = [];
   let current: { name: string; objects: ObjectEntry[] } | undefined;
-  const flush = async () => {
-    if (current) out.push((await describeGroup(store, current.name, current.objects, location)).summary);
+  const flush = () => {
+    if (!current) return;
+    const group = current;
+    reads.push(limit(async () => (await describeGroup(store, group.name, group.objects, location)).summary));
   };
-  // Keys come sorted, so each backup's objects are consecutive: one group in memory at a time.
+  // Keys come sorted, so each backup's objects are consecutive.
   for await (const e of store.list(STORE_LAYOUT.backupsPrefix)) {
     const parsed = STORE_LAYOUT.parseBackupKey(e.key);
     if (!parsed) {
@@ -157,12 +166,13 @@ export async function scanLocation(store: ObjectStore, location?: string): Promi
       continue;
     }
     if (current?.name !== parsed.backupName) {
-      await flush();
+      flush();
       current = { name: parsed.backupName, objects: [] };
     }
     current.objects.push(e);
   }
-  await flush();
+  flush();
+  const out = await Promise.all(reads);
   return { backups: out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), drillKeys };
 }
 

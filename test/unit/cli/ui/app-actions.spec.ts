@@ -10,6 +10,7 @@ import type { UiActions, UiRestoreRequest } from "../../../../cli/ui/ui-actions"
 import type { PlanSpec } from "../../../../provider/format/plan-spec";
 import type { DrillRecord } from "../../../../provider/format/drill";
 import { planView, type CatalogView } from "../../../../provider/prepare/catalog-view";
+import { InputError } from "../../../../provider/errors";
 
 const TOKEN = "t0ken";
 const now = new Date("2026-03-10T10:00:00Z");
@@ -83,6 +84,18 @@ function recorded() {
       calls.push(`restore ${r.name} ${r.backup} ${r.location} ${r.namespaceMapping}`),
       wait(line, "restoring")
     ),
+    previewDelete: async (backup, location) => {
+      calls.push(`preview-delete ${backup} ${location}`);
+      if (backup === "gone") throw new InputError("<name>", `backup "gone" not found in location ${location}`);
+      return {
+        location,
+        objects: 2,
+        bytes: 2048,
+        snapshots: backup === "with-snaps" ? ["shop/data-db-0-snap"] : [],
+        refusals: backup === "db-20260310010000" ? ["backup db-20260310010000 is the newest Completed backup"] : [],
+      };
+    },
+    deleteBackup: (backup, location, line) => (calls.push(`delete ${backup} ${location}`), wait(line, "deleting")),
   };
   return { calls, actions, finish: (ok: boolean) => finish(ok) };
 }
@@ -174,6 +187,61 @@ describe("dashboard actions", () => {
     expect(r.calls).toEqual(["restore clone-1 db-20260310010000 main shop:shop-clone"]);
   });
 
+  it("delete: a refused backup shows why and has no button; another names what goes; the POST starts a job", async () => {
+    const r = recorded();
+    const c = client(r.actions);
+    const refused = await (await c.get("/actions/delete?backup=db-20260310010000&location=main")).text();
+    expect(refused).toContain("Backup db-20260310010000 in location main cannot be deleted:");
+    expect(refused).toContain("is the newest Completed backup");
+    expect(refused).not.toContain('action="/actions/delete"');
+    const ok = await (await c.get("/actions/delete?backup=with-snaps&location=main")).text();
+    expect(ok).toContain("Delete backup with-snaps from location main.");
+    expect(ok).toContain("deletes 2 objects (2.0 KiB), the manifest first");
+    expect(ok).toContain("deletes the VolumeSnapshots it took first: shop/data-db-0-snap");
+    expect(ok).toContain('<form method="post" action="/actions/delete">');
+    expect((await c.get("/actions/delete?backup=gone&location=main")).status).toBe(404);
+    expect(r.calls).toEqual([
+      "preview-delete db-20260310010000 main",
+      "preview-delete with-snaps main",
+      "preview-delete gone main",
+    ]);
+    const started = await c.post("/actions/delete", { backup: "with-snaps", location: "main" });
+    expect(started.status).toBe(303);
+    expect(r.calls.at(-1)).toBe("delete with-snaps main");
+    r.finish(true);
+    await settle();
+    expect(await (await c.get(started.headers.get("location")!)).text()).toContain("Succeeded");
+  });
+
+  it("a finished job drops the cached catalog: the next page reads again", async () => {
+    let reads = 0;
+    const r = recorded();
+    const app = createUiApp({
+      token: TOKEN,
+      namespace: "ns",
+      readView: async () => (reads++, view()),
+      now: () => now,
+      actions: r.actions,
+      cacheMs: 60_000,
+    });
+    const headers = { host: "127.0.0.1:8080", cookie: `${TOKEN_COOKIE}=${TOKEN}` };
+    const get = (path: string) => app.request(`http://127.0.0.1:8080${path}`, { headers });
+    await get("/backups");
+    await get("/backups");
+    expect(reads).toBe(1);
+    await app.request("http://127.0.0.1:8080/actions/delete", {
+      method: "POST",
+      headers: { ...headers, origin: "http://127.0.0.1:8080", "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ backup: "b", location: "main", _csrf: csrfToken(TOKEN) }).toString(),
+    });
+    await get("/backups");
+    expect(reads).toBe(1);
+    r.finish(true);
+    await settle();
+    await get("/backups");
+    expect(reads).toBe(2);
+  });
+
   it("without actions, the dashboard only shows: no action page, no action link target", async () => {
     const c = client();
     expect((await c.get("/actions/verify?backup=b&location=main")).status).toBe(404);
@@ -185,6 +253,7 @@ describe("dashboard actions", () => {
     const backups = await (await c.get("/backups")).text();
     expect(backups).toContain('href="/actions/verify?backup=db-20260310010000&amp;location=main"');
     expect(backups).toContain('href="/actions/restore?backup=db-20260310010000&amp;location=main"');
+    expect(backups).toContain('href="/actions/delete?backup=db-20260310010000&amp;location=main"');
     const plan = await (await c.get("/plans/db")).text();
     expect(plan).toContain('href="/actions/backup-now?plan=db"');
     // Retention per location: the primary's backup kept (daily), the copy location not read here.

@@ -142,7 +142,10 @@ describe("pages", () => {
     expect(all).toContain("3 backups");
     expect(all).toContain("adhoc-&lt;script&gt;");
     expect(all).not.toContain("<script>");
-    const names = (t: string) => [...t.matchAll(/<td>([a-z][^<]*?-[0-9]{14}|adhoc-[^<]*)<\/td>/g)].map((m) => m[1]);
+    const names = (t: string) =>
+      [...t.matchAll(/<td><a href="\/backups\/[^"]+">([a-z][^<]*?-[0-9]{14}|adhoc-[^<]*)<\/a><\/td>/g)].map(
+        (m) => m[1],
+      );
     expect(names(all)).toEqual(["db-20260310010000", "db-20260309010000", "adhoc-&lt;script&gt;"]);
     const prod = await (await authed("/backups?selector=env%3Dprod&phase=Completed&since=7d")).text();
     expect(names(prod)).toEqual(["db-20260310010000"]);
