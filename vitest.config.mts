@@ -1,3 +1,5 @@
+import * as os from "node:os";
+import * as path from "node:path";
 import { defineConfig } from "vitest/config";
 
 // Three projects: `unit` (pure logic, no services), `integration` (real etcd, kube-apiserver,
@@ -19,6 +21,9 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.integ.spec.ts", "test/e2e/**/*.e2e.spec.ts"],
           globalSetup: ["test/support/global-setup.ts"],
+          // The CLI's record cache (provider/prepare/record-cache-file.ts) of the test buckets goes
+          // to the temp folder, not the home of whoever runs the tests.
+          env: { HKS_CACHE_DIR: path.join(os.tmpdir(), "hks-test-cache") },
           pool: "forks",
           maxWorkers: 2,
           testTimeout: 180_000,

@@ -13,6 +13,7 @@ import { planStatus, type PlanStatus } from "../engine/catalog/plan-status";
 import { listLocationConfigs, type LocationConfig } from "../kube/location-config";
 import { listInstalledPlans, readInstalledPlan, type InstalledPlan } from "../kube/plan-config";
 import { openLocationStore } from "./location-store";
+import { loadRecordCache, saveRecordCache } from "./record-cache-file";
 
 /** One location and what it holds. */
 export interface LocationBackups {
@@ -49,7 +50,10 @@ export function planLocations(p: InstalledPlan): string[] {
   return [p.spec.storageLocation, ...p.spec.copies.map((c) => c.storageLocation)];
 }
 
-/** Lists the backups of each location, catching each location's error. */
+/**
+ * Lists the backups of each location, catching each location's error. What unchanged records said
+ * comes from this machine's record cache (record-cache-file.ts), so only new records are read.
+ */
 export async function readLocationBackups(
   kc: k8s.KubeConfig,
   configs: readonly LocationConfig[],
@@ -58,7 +62,9 @@ export async function readLocationBackups(
     configs.map(async (config): Promise<LocationBackups> => {
       try {
         const store = await openLocationStore(kc, config);
-        const { backups, drillKeys } = await scanLocation(store, config.name);
+        const cache = loadRecordCache(config);
+        const { backups, drillKeys } = await scanLocation(store, config.name, { cache });
+        saveRecordCache(config, cache);
         const { records: drills } = await readDrillRecords(store, drillKeys);
         // A folder without records names no location: it is in this one.
         return {

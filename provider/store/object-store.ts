@@ -47,6 +47,8 @@ export interface ObjectHead {
 export interface ObjectEntry extends ObjectHead {
   /** The key, relative to the store root. */
   readonly key: string;
+  /** The S3 ETag, when the store has one: it changes whenever the object's content does. */
+  readonly etag?: string;
 }
 
 /** Options for `abortIncompleteUploads`. */

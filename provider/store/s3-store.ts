@@ -195,6 +195,7 @@ export class S3ObjectStore implements ObjectStore {
           key: o.Key.slice(this.rootPrefix.length),
           size: o.Size ?? 0,
           lastModified: o.LastModified ?? new Date(0),
+          ...(o.ETag ? { etag: o.ETag } : {}),
         };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;

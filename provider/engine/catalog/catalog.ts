@@ -5,6 +5,7 @@
  * died). Missing records are answers, not errors (velero `tryGet`).
  */
 import pLimit from "p-limit";
+import type { RecordCache } from "./record-cache";
 import { IntegrityError } from "../../errors";
 import { STORE_LAYOUT, type ObjectEntry, type ObjectStore } from "../../store";
 import {
@@ -138,6 +139,13 @@ export interface LocationScan {
   readonly drillKeys: string[];
 }
 
+/** The object a backup's summary is read from: its manifest, else its failure record. */
+function recordEntry(name: string, objects: readonly ObjectEntry[]): ObjectEntry | undefined {
+  const manifest = STORE_LAYOUT.backupManifestKey(name);
+  const failure = STORE_LAYOUT.backupFailureKey(name);
+  return objects.find((o) => o.key === manifest) ?? objects.find((o) => o.key === failure);
+}
+
 /** Records read at once while a location is listed: each backup needs one GET of its manifest. */
 const RECORD_READS = 16;
 
@@ -145,10 +153,15 @@ const RECORD_READS = 16;
  * Lists `store`'s backups folder once: every backup's summary and the drill records' keys, so a
  * view that shows both (metrics, the dashboard) does not list the folder twice. The records are
  * read while the listing goes on, {@link RECORD_READS} at a time (a thousand backups are a thousand
- * GETs: one after another they took seconds).
+ * GETs: one after another they took seconds), and not at all when `cache` (record-cache.ts) has
+ * what the unchanged record said.
  * @param location the location's name, reported when a folder has no record naming it.
  */
-export async function scanLocation(store: ObjectStore, location?: string): Promise<LocationScan> {
+export async function scanLocation(
+  store: ObjectStore,
+  location?: string,
+  opts: { readonly cache?: RecordCache } = {},
+): Promise<LocationScan> {
   const limit = pLimit(RECORD_READS);
   const reads: Promise<BackupSummary>[] = [];
   const drillKeys: string[] = [];
@@ -156,7 +169,23 @@ export async function scanLocation(store: ObjectStore, location?: string): Promi
   const flush = () => {
     if (!current) return;
     const group = current;
-    reads.push(limit(async () => (await describeGroup(store, group.name, group.objects, location)).summary));
+    const record = recordEntry(group.name, group.objects);
+    const bytes = group.objects.reduce((n, o) => n + o.size, 0);
+    const hit = record && opts.cache?.get(record);
+    if (hit) {
+      reads.push(Promise.resolve({ ...hit, bytes, storageLocation: hit.storageLocation ?? location }));
+      return;
+    }
+    reads.push(
+      limit(async () => {
+        const { summary } = await describeGroup(store, group.name, group.objects, location);
+        if (record && summary.phase !== "Incomplete" && !summary.problem) {
+          const { bytes: _bytes, ...cached } = summary;
+          opts.cache?.set(record, cached);
+        }
+        return summary;
+      }),
+    );
   };
   // Keys come sorted, so each backup's objects are consecutive.
   for await (const e of store.list(STORE_LAYOUT.backupsPrefix)) {
