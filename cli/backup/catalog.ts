@@ -191,4 +191,10 @@ export async function deleteAction(name: string, flags: CatalogFlags, cmd: Comma
     `Deleted backup "${name}" from ${location.name}: ${plural(n, "object")} (${size})${snapshots}${uploads}\n`,
   );
   for (const k of del?.keys ?? []) process.stdout.write(`  ${k}\n`);
+  const gc = del?.volumeData;
+  if (gc?.deleted.length)
+    process.stdout.write(
+      `Removed ${plural(gc.deleted.length, "volume data pack")} (${formatBytes(gc.bytes)}) no remaining backup needs\n`,
+    );
+  for (const w of gc?.warnings ?? []) process.stderr.write(`hks: warning: ${w}\n`);
 }
