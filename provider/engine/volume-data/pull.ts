@@ -10,8 +10,9 @@
 import pLimit from "p-limit";
 import type { ObjectStore } from "../../store";
 import { STORE_LAYOUT } from "../../store";
+import type { VolumeIndex } from "../../format/volume-data";
 import { readPackBlobs } from "./pack-reader";
-import { planPackReads } from "./read-plan";
+import { planPackReads, type BlobRead } from "./read-plan";
 import { readVolumeIndex, type VolumeRef } from "./records";
 import { finishTree, prepareTree, targetPath, writeAt } from "./tree";
 
@@ -51,6 +52,45 @@ export interface PullSummary {
   readonly warnings: string[];
 }
 
+/**
+ * Downloads every pack of `plan` once (bounded concurrency) and writes each checked blob where it goes.
+ * The first failure stops the other downloads (their data would not make the pull succeed); every
+ * download settles before that error is thrown, so none keeps writing behind the caller.
+ */
+async function fillFiles(
+  opts: PullOptions,
+  packs: VolumeIndex["packs"],
+  plan: Map<string, BlobRead[]>,
+  wrote: (bytes: number) => void,
+): Promise<void> {
+  const limit = pLimit(opts.concurrency ?? DOWNLOAD_CONCURRENCY);
+  const stop = new AbortController();
+  let first: { err: unknown } | undefined;
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+  const jobs = [...plan].map(([packId, reads]) =>
+    limit(async () => {
+      signal.throwIfAborted();
+      const record = packs[packId]!;
+      const key = STORE_LAYOUT.volumePackKey(opts.namespace, opts.pvc, packId, { encrypted: record.encrypted });
+      const blobs = readPackBlobs(opts.store, { id: packId, key, record }, reads, {
+        identities: opts.identities,
+        signal,
+      });
+      for await (const { read, data } of blobs) {
+        for (const t of read.targets) {
+          await writeAt(targetPath(opts.target, t.path), data, t.position);
+          wrote(data.length);
+        }
+      }
+    }).catch((err: unknown) => {
+      first ??= { err };
+      stop.abort(err);
+    }),
+  );
+  await Promise.all(jobs);
+  if (first) throw first.err;
+}
+
 /** Pulls PVC `namespace/pvc` of backup `backup` into `target`; see the module comment. */
 export async function pullVolume(opts: PullOptions): Promise<PullSummary> {
   const started = Date.now();
@@ -63,37 +103,10 @@ export async function pullVolume(opts: PullOptions): Promise<PullSummary> {
   let done = total - stored;
   await prepareTree(opts.target, index.entries);
   opts.onProgress?.(done, total);
-  const limit = pLimit(opts.concurrency ?? DOWNLOAD_CONCURRENCY);
-  // The first failure stops the other downloads: their data would not make the pull succeed.
-  const stop = new AbortController();
-  let first: { err: unknown } | undefined;
-  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
-  const jobs = [...plan].map(([packId, reads]) =>
-    limit(async () => {
-      signal.throwIfAborted();
-      const record = index.packs[packId]!;
-      const source = {
-        id: packId,
-        key: STORE_LAYOUT.volumePackKey(opts.namespace, opts.pvc, packId, { encrypted: record.encrypted }),
-        record,
-      };
-      const blobs = readPackBlobs(opts.store, source, reads, { identities: opts.identities, signal });
-      for await (const { read, data } of blobs) {
-        for (const t of read.targets) {
-          await writeAt(targetPath(opts.target, t.path), data, t.position);
-          done += data.length;
-          opts.onProgress?.(done, total);
-        }
-      }
-    }).catch((err: unknown) => {
-      first ??= { err };
-      stop.abort(err);
-    }),
-  );
-  // Every download settles (errors are caught above) before the first error is thrown: none keeps
-  // writing behind the caller.
-  await Promise.all(jobs);
-  if (first) throw first.err;
+  await fillFiles(opts, index.packs, plan, (bytes) => {
+    done += bytes;
+    opts.onProgress?.(done, total);
+  });
   const warnings = await finishTree(opts.target, index.entries, { chown: opts.chown });
   warnings.forEach((w) => opts.log?.(w));
   const count = (type: string) => index.entries.filter((e) => e.type === type).length;

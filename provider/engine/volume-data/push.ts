@@ -19,7 +19,14 @@ import {
 } from "../../format/volume-data";
 import { blobIdOf, isAllZero, readChunks } from "./chunk";
 import { PackWriter } from "./pack";
-import { encryptionOf, readBlobList, volumeRecordKeys, writeVolumeRecords, type VolumeRef } from "./records";
+import {
+  encryptionOf,
+  readBlobList,
+  volumeRecordKeys,
+  writeVolumeRecords,
+  type VolumeRef,
+  type WrittenRecords,
+} from "./records";
 import { listPacks, listVolumeRecords, pvcKey, trustedPlaces, type StoredBlob } from "./stored";
 import { walkVolume, type WalkedEntry } from "./walk";
 
@@ -165,6 +172,33 @@ async function assertReusedPacksExist(opts: PushOptions, reused: ReadonlySet<str
     );
 }
 
+/** Reads every file, uploads the new blobs and writes the records; returns the tree and the records' keys. */
+async function storeTree(
+  walked: Awaited<ReturnType<typeof walkVolume>>,
+  t: Tally,
+  opts: PushOptions,
+): Promise<{ entries: VolumeEntry[]; written: WrittenRecords }> {
+  const entries: VolumeEntry[] = [];
+  for (const e of walked.entries) {
+    if (e.type === "file") entries.push(await pushFile(e, t, opts, walked.fileBytes));
+    else entries.push(stripAbs(e));
+  }
+  Object.assign(t.table.packs, await t.writer.finish());
+  await assertReusedPacksExist(opts, t.reusedPacks);
+  const index: VolumeIndex = {
+    formatVersion: VOLUME_DATA_FORMAT_VERSION,
+    kind: "hks-volume-index",
+    backup: opts.backup,
+    namespace: opts.namespace,
+    pvc: opts.pvc,
+    createdAt: new Date().toISOString(),
+    chunkSize: opts.chunkSize ?? DEFAULT_CHUNK_SIZE,
+    entries,
+    ...t.table,
+  };
+  return { entries, written: await writeVolumeRecords(opts.store, index, opts.recipients) };
+}
+
 /** Pushes `opts.source` as PVC `namespace/pvc` of backup `backup`; see the module comment. */
 export async function pushVolume(opts: PushOptions): Promise<PushSummary> {
   const started = Date.now();
@@ -186,33 +220,15 @@ export async function pushVolume(opts: PushOptions): Promise<PushSummary> {
     newBlobs: 0,
     reusedBytes: 0,
   };
-  const entries: VolumeEntry[] = [];
-  let written: Awaited<ReturnType<typeof writeVolumeRecords>> | undefined;
+  let stored: Awaited<ReturnType<typeof storeTree>>;
   try {
-    for (const e of walked.entries) {
-      if (e.type === "file") entries.push(await pushFile(e, t, opts, walked.fileBytes));
-      else entries.push(stripAbs(e));
-    }
-    Object.assign(t.table.packs, await writer.finish());
-    await assertReusedPacksExist(opts, t.reusedPacks);
-    const index: VolumeIndex = {
-      formatVersion: VOLUME_DATA_FORMAT_VERSION,
-      kind: "hks-volume-index",
-      backup: opts.backup,
-      namespace: opts.namespace,
-      pvc: opts.pvc,
-      createdAt: new Date().toISOString(),
-      chunkSize: opts.chunkSize ?? DEFAULT_CHUNK_SIZE,
-      entries,
-      ...t.table,
-    };
-    written = await writeVolumeRecords(opts.store, index, opts.recipients);
+    stored = await storeTree(walked, t, opts);
   } catch (err) {
     await writer.settle();
     await opts.store.deleteMany(writer.keys).catch(() => undefined);
     throw err;
   }
-  const count = (type: VolumeEntry["type"]) => entries.filter((e) => e.type === type).length;
+  const count = (type: VolumeEntry["type"]) => stored.entries.filter((e) => e.type === type).length;
   return {
     files: count("file"),
     dirs: count("dir"),
@@ -223,8 +239,8 @@ export async function pushVolume(opts: PushOptions): Promise<PushSummary> {
     uploadedBytes: writer.uploadedBytes,
     reusedBytes: t.reusedBytes,
     packs: writer.keys.length,
-    indexKey: written.indexKey,
-    indexSha256: written.indexSha256,
+    indexKey: stored.written.indexKey,
+    indexSha256: stored.written.indexSha256,
     seconds: (Date.now() - started) / 1000,
     warnings,
   };
