@@ -74,7 +74,16 @@ export interface FinishOptions {
 /** What finishTree could not do, one line each. */
 export type TreeWarnings = string[];
 
-const nsToSeconds = (ns: string): number => Number(BigInt(ns) / 1000n) / 1e6;
+/**
+ * Seconds for utimes from nanoseconds. Node passes a double and libuv truncates it to nanoseconds; a
+ * double near 1.7e9 s is only exact to about 240 ns, so `12.123000` could land at `12.122999…` and the
+ * file would read back a microsecond (and, rounded down, a millisecond) early. Aiming at the middle of
+ * the microsecond keeps the restored time within the recorded microsecond.
+ */
+export function nsToSeconds(ns: string): number {
+  const n = BigInt(ns);
+  return Number(n / 1_000_000_000n) + (Number((n % 1_000_000_000n) / 1000n) + 0.5) / 1e6;
+}
 
 /** Pass 2: symlinks, owners, modes, mtimes (see the module comment). Returns warnings. */
 export async function finishTree(

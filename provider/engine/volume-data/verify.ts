@@ -66,6 +66,7 @@ export async function verifyVolume(opts: VerifyVolumeOptions): Promise<VerifyVol
   let done = 0;
   let blobs = 0;
   const limit = pLimit(opts.concurrency ?? 4);
+  let first: { err: unknown } | undefined;
   await Promise.all(
     [...plan].map(([id, reads]) =>
       limit(async () => {
@@ -82,8 +83,12 @@ export async function verifyVolume(opts: VerifyVolumeOptions): Promise<VerifyVol
         for await (const _ of it) blobs++;
         done += record.bytes;
         opts.onProgress?.(done, total);
+      }).catch((err: unknown) => {
+        first ??= { err };
       }),
     ),
   );
+  // Every read has settled before the first mismatch is reported.
+  if (first) throw first.err;
   return { recordKey, packs: plan.size, storedBytes: total, blobs, contentsChecked };
 }
