@@ -12,6 +12,7 @@ import { registerMetricsCommands } from "./metrics/command";
 import { registerPlanCommands } from "./plan/command";
 import { registerRestoreCommands } from "./restore/command";
 import { registerUiCommands } from "./ui/command";
+import { registerVolumeDataCommands } from "./volume-data/command";
 
 /** Runs the CLI with `argv` (without the node and script paths); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   registerDrillCommands(program);
   registerMetricsCommands(program);
   registerUiCommands(program);
+  registerVolumeDataCommands(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;

@@ -76,6 +76,7 @@ export async function deleteBackupChecked(
   flags: DeleteFlags,
   out: (line: string) => void,
   now: () => Date = () => new Date(),
+  warn: (line: string) => void = out,
 ): Promise<void> {
   const preview = await previewDeletion(kc, namespace, name, flags, now);
   if (preview.refusals.length) throw new ConflictError(`not deleted: ${preview.refusals.join("; ")}`);
@@ -96,6 +97,12 @@ export async function deleteBackupChecked(
   const size = formatBytes(del?.bytes ?? 0);
   out(`Deleted backup "${name}" from ${location.name}: ${plural(n, "object")} (${size})${snapshots}${uploads}`);
   for (const k of del?.keys ?? []) out(`  ${k}`);
+  const gc = del?.volumeData;
+  if (gc?.deleted.length)
+    out(
+      `Removed ${plural(gc.deleted.length, "volume data pack")} (${formatBytes(gc.bytes)}) no remaining backup needs`,
+    );
+  for (const w of gc?.warnings ?? []) warn(`warning: ${w}`);
 }
 
 /**
@@ -124,7 +131,15 @@ export async function deleteAction(name: string, flags: DeleteFlags, cmd: Comman
   const g = globalOptions(cmd);
   const kc = kubeConfigFor(g);
   try {
-    await deleteBackupChecked(kc, g.namespace, name, flags, (line) => process.stdout.write(`${line}\n`));
+    await deleteBackupChecked(
+      kc,
+      g.namespace,
+      name,
+      flags,
+      (line) => process.stdout.write(`${line}\n`),
+      undefined,
+      (line) => process.stderr.write(`hks: ${line}\n`),
+    );
   } catch (err) {
     if (err instanceof InputError && (await deleteUploadsOnly(kc, g.namespace, flags, name))) return;
     throw err;

@@ -53,3 +53,28 @@ export function lineProgress(
     write(`${e.step}: ${count}${bytes}${e.message ? ` — ${e.message}` : ""}`);
   };
 }
+
+/**
+ * Renders a byte count against a total as throttled lines, at most one per `intervalMs` plus the
+ * last (done = total): `1.2 GiB / 3.4 GiB, 85 MiB/s`. The rate is over the time since the previous
+ * line, so it shows what the transfer does now, not its average since the start.
+ */
+export function byteRateProgress(
+  write: (line: string) => void,
+  intervalMs = 2000,
+  now: () => number = Date.now,
+): (done: number, total: number) => void {
+  const start = now();
+  let last = { t: start, done: 0 };
+  let ended = false;
+  return (done, total) => {
+    const t = now();
+    const finished = done >= total;
+    if (ended || (!finished && t - last.t < intervalMs)) return;
+    ended = finished;
+    const seconds = (t - last.t) / 1000;
+    const rate = seconds > 0 ? `${formatBytes(Math.round((done - last.done) / seconds))}/s` : "-";
+    write(`${formatBytes(done)} / ${formatBytes(total)}, ${rate}`);
+    last = { t, done };
+  };
+}

@@ -9,8 +9,17 @@
  * <prefix>/hks/v1/backups/<backup-name>/manifest.json     written LAST: its presence means complete
  * <prefix>/hks/v1/backups/<backup-name>/failure.json      instead of the manifest, when the backup failed
  * <prefix>/hks/v1/backups/<backup-name>/drills/<drill>/<run-id>.json   a restore drill's result
+ * <prefix>/hks/v1/backups/<backup-name>/volumes/<namespace>/<pvc>.index.json[.age]   a volume's file tree
+ * <prefix>/hks/v1/backups/<backup-name>/volumes/<namespace>/<pvc>.blobs.json   its blobs' places, no names
+ * <prefix>/hks/v1/volume-data/<namespace>/<pvc>/packs/<pack-id>.pack[.age]       deduplicated volume data
  * <prefix>/hks/v1/locks/<plan>.json
  * ```
+ *
+ * Volume data (issue #16) was added within v1: every reader of v1 looks only at the keys it knows
+ * (`parseBackupKey` takes exactly `backups/<name>/<file>`), so an older reader lists a backup with a
+ * `volumes/` folder as before and ignores `volume-data/`. Packs live outside the backup folders
+ * because backups of one PVC share them (deduplication); the per-backup blob list says which packs a
+ * backup needs, so deleting a backup can collect the packs no remaining backup needs.
  */
 import { InputError } from "../errors";
 
@@ -42,6 +51,28 @@ export const BACKUP_FILES = {
 export type BackupFile = (typeof BACKUP_FILES)[keyof typeof BACKUP_FILES];
 
 const KNOWN_BACKUP_FILES: ReadonlySet<string> = new Set(Object.values(BACKUP_FILES));
+
+/** File-name suffixes of a PVC's records inside a backup's `volumes/<namespace>/` folder. */
+export const VOLUME_DATA_FILES = {
+  /** The volume's file tree (names, owners, modes, each file's blobs), unencrypted. */
+  index: ".index.json",
+  /** The index encrypted with age; replaces `index` when the location has recipients. */
+  indexEncrypted: ".index.json.age",
+  /**
+   * Which blobs the backup uses and where they are stored (no file names): always plaintext, so a later
+   * push, which holds public keys only, learns what is already stored, and garbage collection what is used.
+   */
+  blobs: ".blobs.json",
+} as const;
+
+/** One of the roles of a PVC's record inside a backup folder. */
+export type VolumeDataFile = keyof typeof VOLUME_DATA_FILES;
+
+/** A pack id: 32 lowercase hex characters (128 random bits). */
+const PACK_ID = /^[0-9a-f]{32}$/;
+
+/** True when `id` has the shape of a pack id. */
+export const isPackId = (id: string): boolean => PACK_ID.test(id);
 
 /** Longest backup or plan name, as for a DNS-1123 subdomain (a Kubernetes object name). */
 export const MAX_NAME_LENGTH = 253;
@@ -113,6 +144,23 @@ export interface ParsedDrillKey {
   readonly runId: string;
 }
 
+/** What `parseVolumeRecordKey` finds in the key of a PVC's index or blob list. */
+export interface ParsedVolumeRecordKey {
+  readonly backupName: string;
+  readonly namespace: string;
+  readonly pvc: string;
+  readonly file: VolumeDataFile;
+}
+
+/** What `parsePackKey` finds in a pack's key. */
+export interface ParsedPackKey {
+  readonly namespace: string;
+  readonly pvc: string;
+  readonly packId: string;
+  /** True for `.pack.age` (one age stream), false for `.pack`. */
+  readonly encrypted: boolean;
+}
+
 /** A drill run's id: its start time (UTC, to the second, so keys sort by time) and a random part. */
 const RUN_ID = /^\d{8}t\d{6}z-[a-z0-9]{4,8}$/;
 
@@ -150,9 +198,22 @@ export interface StoreLayout {
   drillRecordKey(backupName: string, drill: string, runId: string): string;
   /** Splits a drill record's key; `undefined` for any other key. */
   parseDrillKey(key: string): ParsedDrillKey | undefined;
+  /** `<prefix>/hks/v1/volume-data/`: every PVC's packs. */
+  readonly volumeDataPrefix: string;
+  /** `.../volume-data/<namespace>/<pvc>/packs/`: list this to see a PVC's packs. Throws InputError for bad names. */
+  volumePacksPrefix(namespace: string, pvc: string): string;
+  /** A pack's key; `.pack.age` when `encrypted`. Throws InputError for bad names or a malformed pack id. */
+  volumePackKey(namespace: string, pvc: string, packId: string, opts?: { readonly encrypted?: boolean }): string;
+  /** Splits a pack key; `undefined` for any other key. */
+  parsePackKey(key: string): ParsedPackKey | undefined;
+  /** `backups/<name>/volumes/<namespace>/<pvc><suffix>`, the suffix by `file`. Throws InputError for bad names. */
+  backupVolumeRecordKey(backupName: string, namespace: string, pvc: string, file: VolumeDataFile): string;
+  /** Splits the key of a PVC's index or blob list; `undefined` for any other key. */
+  parseVolumeRecordKey(key: string): ParsedVolumeRecordKey | undefined;
   /**
-   * True when `key` is one this layout writes (a backup file, a drill record or a lock). Use it on a listing of
-   * `rootPrefix` to reject a location whose `hks/` folder holds foreign objects (velero `IsValid`).
+   * True when `key` is one this layout writes (a backup file, a drill record, a lock, a volume's pack, index or
+   * blob list). Use it on a listing of `rootPrefix` to reject a location whose `hks/` folder holds foreign objects
+   * (velero `IsValid`).
    */
   isValidLayoutKey(key: string): boolean;
 }
@@ -192,6 +253,40 @@ export function createLayout(prefix = ""): StoreLayout {
     return { backupName, drill, runId };
   };
 
+  const volumeDataPrefix = `${versionPrefix}volume-data/`;
+  const pvcNames = (namespace: string, pvc: string): void => {
+    assertValidName(namespace, "namespace");
+    assertValidName(pvc, "pvc");
+  };
+  const volumePacksPrefix = (namespace: string, pvc: string): string => {
+    pvcNames(namespace, pvc);
+    return `${volumeDataPrefix}${namespace}/${pvc}/packs/`;
+  };
+
+  const parsePackKey = (key: string): ParsedPackKey | undefined => {
+    if (!key.startsWith(volumeDataPrefix)) return undefined;
+    const rest = key.slice(volumeDataPrefix.length).split("/");
+    if (rest.length !== 4 || rest[2] !== "packs") return undefined;
+    const [namespace, pvc, , file] = rest as [string, string, string, string];
+    const m = /^([0-9a-f]{32})\.pack(\.age)?$/.exec(file);
+    if (!m || nameProblem(namespace) !== undefined || nameProblem(pvc) !== undefined) return undefined;
+    return { namespace, pvc, packId: m[1]!, encrypted: m[2] !== undefined };
+  };
+
+  const parseVolumeRecordKey = (key: string): ParsedVolumeRecordKey | undefined => {
+    if (!key.startsWith(backupsPrefix)) return undefined;
+    const rest = key.slice(backupsPrefix.length).split("/");
+    if (rest.length !== 4 || rest[1] !== "volumes") return undefined;
+    const [backupName, , namespace, file] = rest as [string, string, string, string];
+    for (const [role, suffix] of Object.entries(VOLUME_DATA_FILES) as [VolumeDataFile, string][]) {
+      if (!file.endsWith(suffix)) continue;
+      const pvc = file.slice(0, -suffix.length);
+      if ([backupName, namespace, pvc].some((n) => nameProblem(n) !== undefined)) return undefined;
+      return { backupName, namespace, pvc, file: role };
+    }
+    return undefined;
+  };
+
   const isLockKey = (key: string): boolean => {
     if (!key.startsWith(locksPrefix) || !key.endsWith(".json")) return false;
     const plan = key.slice(locksPrefix.length, -".json".length);
@@ -221,8 +316,26 @@ export function createLayout(prefix = ""): StoreLayout {
       return `${backupPrefix(name)}drills/${drill}/${runId}.json`;
     },
     parseDrillKey,
+    volumeDataPrefix,
+    volumePacksPrefix,
+    volumePackKey: (namespace: string, pvc: string, packId: string, opts?: { readonly encrypted?: boolean }) => {
+      const prefix = volumePacksPrefix(namespace, pvc);
+      if (!isPackId(packId)) throw new InputError("packId", `"${packId}" is not a pack id (32 lowercase hex digits)`);
+      return `${prefix}${packId}.pack${opts?.encrypted ? ".age" : ""}`;
+    },
+    parsePackKey,
+    backupVolumeRecordKey: (backupName: string, namespace: string, pvc: string, file: VolumeDataFile) => {
+      const prefix = backupPrefix(backupName);
+      pvcNames(namespace, pvc);
+      return `${prefix}volumes/${namespace}/${pvc}${VOLUME_DATA_FILES[file]}`;
+    },
+    parseVolumeRecordKey,
     isValidLayoutKey: (key: string) =>
-      parseBackupKey(key) !== undefined || parseDrillKey(key) !== undefined || isLockKey(key),
+      parseBackupKey(key) !== undefined ||
+      parseDrillKey(key) !== undefined ||
+      isLockKey(key) ||
+      parsePackKey(key) !== undefined ||
+      parseVolumeRecordKey(key) !== undefined,
   });
 }
 

@@ -8,6 +8,7 @@ import pLimit from "p-limit";
 import type { RecordCache } from "./record-cache";
 import { IntegrityError } from "../../errors";
 import { STORE_LAYOUT, type ObjectEntry, type ObjectStore } from "../../store";
+import { collectVolumeGarbage, pvcsOfBackupKeys, type VolumeGcResult } from "../volume-data/gc";
 import {
   MANIFEST_FORMAT_VERSION,
   type BackupFailure,
@@ -243,11 +244,20 @@ export interface DeletedBackup {
   readonly bytes: number;
   /** Incomplete multipart uploads (or temp files) removed. */
   readonly abortedUploads: number;
+  /**
+   * The packs of the backup's PVCs no remaining backup needs, collected after the folder was deleted
+   * (volume-data/gc.ts); absent when the backup held no volume data. A collection that failed is a
+   * warning here, not a failed delete: the folder is gone, and the next delete of a backup of that PVC
+   * collects what is left.
+   */
+  readonly volumeData?: VolumeGcResult;
 }
 
 /**
  * Removes every object of a backup, the manifest FIRST so that a half-done delete never leaves a
- * backup that looks complete but lacks its archive. `undefined` when there was nothing to delete.
+ * backup that looks complete but lacks its archive, then the packs of its PVCs that no remaining
+ * backup needs (one implementation for `hks backup delete` and retention). `undefined` when there was
+ * nothing to delete.
  * Refusing to delete a plan's last good backup is retention's rule, not this function's.
  */
 export async function deleteBackup(store: ObjectStore, name: string): Promise<DeletedBackup | undefined> {
@@ -259,5 +269,14 @@ export async function deleteBackup(store: ObjectStore, name: string): Promise<De
   if (objects.some((o) => o.key === manifestKey)) await store.delete(manifestKey);
   const rest = objects.map((o) => o.key).filter((k) => k !== manifestKey);
   await store.deleteMany(rest);
-  return { name, keys: objects.map((o) => o.key), bytes: objects.reduce((n, o) => n + o.size, 0), abortedUploads };
+  const deleted = { name, keys: objects.map((o) => o.key), bytes: objects.reduce((n, o) => n + o.size, 0) };
+  const pvcs = pvcsOfBackupKeys(deleted.keys);
+  if (pvcs.length === 0) return { ...deleted, abortedUploads };
+  const volumeData = await collectVolumeGarbage(store, pvcs).catch((err: unknown): VolumeGcResult => ({
+    deleted: [],
+    bytes: 0,
+    young: 0,
+    warnings: [`volume data not collected: ${err instanceof Error ? err.message : String(err)}`],
+  }));
+  return { ...deleted, abortedUploads, volumeData };
 }

@@ -104,9 +104,12 @@ export async function applyRetention(store: ObjectStore, opts: PruneOptions): Pr
       continue;
     }
     try {
-      await deleteBackup(store, p.name);
+      const del = await deleteBackup(store, p.name);
       pruned.push(p);
       log(`retention: deleted ${p.name} from ${store.describe()} (${p.reason})`);
+      const gc = del?.volumeData;
+      if (gc?.deleted.length) log(`retention: ${gc.deleted.length} volume data pack(s) no backup needs removed`);
+      warnings.push(...(gc?.warnings ?? []));
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       failed.push({ name: p.name, reason });

@@ -216,7 +216,48 @@ describe("isValidLayoutKey (foreign objects under <prefix>/hks/)", () => {
     { name: "nested lock", key: "hks/v1/locks/a/p.json", valid: false },
     { name: "outside hks/", key: "velero/backups/b1/velero-backup.json", valid: false },
     { name: "lookalike root", key: "hksx/v1/backups/b1/manifest.json", valid: false },
+    { name: "volume index", key: "hks/v1/backups/b1/volumes/prod/data.index.json", valid: true },
+    { name: "encrypted volume index", key: "hks/v1/backups/b1/volumes/prod/data.index.json.age", valid: true },
+    { name: "volume blob list", key: "hks/v1/backups/b1/volumes/prod/data.blobs.json", valid: true },
+    { name: "foreign file in volumes/", key: "hks/v1/backups/b1/volumes/prod/data.txt", valid: false },
+    { name: "volume record of a bad PVC name", key: "hks/v1/backups/b1/volumes/prod/Data.index.json", valid: false },
+    { name: "pack", key: `hks/v1/volume-data/prod/data/packs/${"0a".repeat(16)}.pack`, valid: true },
+    { name: "encrypted pack", key: `hks/v1/volume-data/prod/data/packs/${"0a".repeat(16)}.pack.age`, valid: true },
+    { name: "pack with a short id", key: "hks/v1/volume-data/prod/data/packs/0a.pack", valid: false },
+    { name: "foreign file in volume-data/", key: "hks/v1/volume-data/prod/data/other", valid: false },
   ])("$name -> $valid", ({ key, valid }) => {
     expect(l.isValidLayoutKey(key)).toBe(valid);
+  });
+});
+
+describe("volume data keys", () => {
+  const l = createLayout("team-a");
+  const id = "0123456789abcdef".repeat(2);
+  it("builds and parses pack keys", () => {
+    expect(l.volumePackKey("prod", "pg-data", id)).toBe(`team-a/hks/v1/volume-data/prod/pg-data/packs/${id}.pack`);
+    const key = l.volumePackKey("prod", "pg-data", id, { encrypted: true });
+    expect(key.startsWith(l.volumePacksPrefix("prod", "pg-data"))).toBe(true);
+    expect(l.parsePackKey(key)).toEqual({ namespace: "prod", pvc: "pg-data", packId: id, encrypted: true });
+    expect(l.parsePackKey(l.backupManifestKey("b"))).toBeUndefined();
+  });
+  it.each([
+    { file: "index", suffix: ".index.json" },
+    { file: "indexEncrypted", suffix: ".index.json.age" },
+    { file: "blobs", suffix: ".blobs.json" },
+  ] as const)("builds and parses the $file record of a PVC", ({ file, suffix }) => {
+    // A PVC name with dots that look like the suffixes still parses back to itself.
+    const key = l.backupVolumeRecordKey("b1", "prod", "data.index", file);
+    expect(key).toBe(`team-a/hks/v1/backups/b1/volumes/prod/data.index${suffix}`);
+    expect(l.parseVolumeRecordKey(key)).toEqual({ backupName: "b1", namespace: "prod", pvc: "data.index", file });
+    expect(l.parseBackupKey(key)).toBeUndefined();
+    expect(l.parseDrillKey(key)).toBeUndefined();
+  });
+  it.each([
+    { name: "namespace", call: () => l.volumePacksPrefix("Prod", "data"), field: "namespace" },
+    { name: "pvc", call: () => l.backupVolumeRecordKey("b1", "prod", "a/b", "blobs"), field: "pvc" },
+    { name: "pack id", call: () => l.volumePackKey("prod", "data", "xyz"), field: "packId" },
+  ])("refuses a bad $name", ({ call, field }) => {
+    expect(call).toThrow(InputError);
+    expect(call).toThrow(new RegExp(`^InputError: ${field}:`));
   });
 });

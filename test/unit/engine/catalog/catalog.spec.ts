@@ -117,6 +117,27 @@ describe("catalog", () => {
     expect(await deleteBackup(s, "b-partial")).toBeUndefined();
   });
 
+  it("reads a backup folder that also holds volume data (a volumes/ subfolder) as before", async () => {
+    const s = await seeded();
+    const volumeKeys = ["index", "blobs"].map((f) =>
+      STORE_LAYOUT.backupVolumeRecordKey("b-complete", "production", "data", f as "index" | "blobs"),
+    );
+    for (const k of volumeKeys) await s.put(k, "{}");
+    const list = await listBackups(s);
+    expect(list.map((b) => [b.name, b.phase, b.items])).toEqual([
+      ["a-failed", "Failed", undefined],
+      ["b-complete", "Completed", 7],
+      ["b-partial", "PartiallyFailed", 7],
+      ["c-running", "Incomplete", undefined],
+    ]);
+    const d = await describeBackup(s, "b-complete");
+    expect(d?.summary.phase).toBe("Completed");
+    expect(d?.objects.map((o) => o.key)).toEqual(expect.arrayContaining(volumeKeys));
+    const del = await deleteBackup(s, "b-complete");
+    expect(del?.keys).toEqual(expect.arrayContaining(volumeKeys));
+    expect(await describeBackup(s, "b-complete")).toBeUndefined();
+  });
+
   it("one listing finds the backups and the drill records beside them (the views read both)", async () => {
     const s = await seeded();
     const key = STORE_LAYOUT.drillRecordKey("b-complete", "orders", "20260101t000200z-abcdef");
