@@ -1,11 +1,14 @@
 /**
- * `npm run bench [-- --json] [--sizes 1000,10000,50000] [--repeat 3] [--ui-backups 1000] [--ui-only]`:
- * backup and restore speed and memory on the local stack, each beside its floor measured in the same
- * run, plus `pulumi up` of a Backup beside `hks backup create` of the same target, the CLI's start
- * (`hks --version`) beside `node -e 0`, and the dashboard's first page over many backups
- * (bench/ui.ts). Backups (seconds each) run `--repeat` times, interleaved with their floor, and
- * report the median time and the highest peak RSS; restores (a minute at 50,000 objects, into fresh
- * namespaces) run once. Not part of `npm test`: numbers are printed, not asserted.
+ * `npm run bench [-- --json] [--sizes 1000,10000,50000] [--repeat 3] [--peer velero] [--ui-backups 1000]
+ * [--ui-only]`: backup and restore speed and memory on the local stack, each beside its floor measured
+ * in the same run, plus `pulumi up` of a Backup beside `hks backup create` of the same target, the
+ * CLI's start (`hks --version`) beside `node -e 0`, and the dashboard's first page over many backups
+ * (bench/ui.ts). Backups (seconds each) run `--repeat` times, interleaved with their floor, and report
+ * the median time and the highest peak RSS; restores (a minute at 50,000 objects, into fresh
+ * namespaces) run once. Each backup and restore is also run as the CLI does it (`hks backup|restore
+ * create ... --wait`, a whole process, start to exit: `cliSeconds`). With `--peer velero`, Velero's
+ * backup and restore of the same namespace run interleaved with hks's (bench/peer-velero.ts). Not
+ * part of `npm test`: numbers are printed, not asserted.
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
@@ -19,6 +22,7 @@ import { ENGINE_NODE_FLAGS } from "../provider/node-flags";
 import { createS3Client, ensureBucket } from "../provider/store";
 import { benchUiFirstPage } from "./ui";
 import { createWorkload } from "./workload";
+import { VELERO_SETUP_NOTES, VeleroPeer, type PeerRun } from "./peer-velero";
 
 interface Row {
   case: "backup" | "restore" | "pulumi-vs-cli" | "cli-start" | "ui-first-page" | "ui-first-page-cached";
@@ -28,6 +32,23 @@ interface Row {
   objectsPerSecond: number;
   peakRssMiB: number;
   floorPeakRssMiB?: number;
+  /** `hks backup|restore create ... --wait` as a whole process, start to exit (backups: median). */
+  cliSeconds?: number;
+  /** The same case run by a peer tool, timed as its CLI process (`--peer`). */
+  peer?: PeerResult;
+}
+
+interface PeerResult {
+  name: "velero";
+  version: string;
+  /** Its `... --wait` CLI process, start to exit (backups: median). */
+  seconds: number;
+  /** The server's peak RSS during the run (backups: the highest). */
+  peakRssMiB: number;
+  /** Its plugin processes' highest peak RSS (not in peakRssMiB). */
+  pluginPeakRssMiB: number;
+  /** The peer's own item count (it counts more kinds than the workload: events, the namespace ...). */
+  items: number;
 }
 
 const root = packageRoot();
@@ -50,9 +71,7 @@ interface WorkerResult {
 
 /** Repeated runs as one: the median time (robust to a noisy neighbour), the highest peak RSS. */
 function summarize(runs: readonly WorkerResult[]): WorkerResult {
-  const times = runs.map((r) => r.seconds).sort((a, b) => a - b);
-  const mid = Math.floor(times.length / 2);
-  const seconds = times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
+  const seconds = median(runs.map((r) => r.seconds));
   return { seconds, objects: runs[0]!.objects, peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)) };
 }
 
@@ -64,6 +83,31 @@ async function worker(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Worker
     env,
   );
   return JSON.parse(out.trim().split("\n").pop()!);
+}
+
+/** The median of `xs` (the mean of the middle two for an even count). */
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function peerResult(peer: VeleroPeer, runs: readonly PeerRun[]): PeerResult {
+  return {
+    name: "velero",
+    version: peer.version,
+    seconds: median(runs.map((r) => r.seconds)),
+    peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
+    pluginPeakRssMiB: Math.max(...runs.map((r) => r.pluginPeakRssMiB)),
+    items: runs[0]!.items,
+  };
+}
+
+/** `hks <args>` as a user runs it (with its shebang's node flags): a whole process, start to exit, in seconds. */
+async function hksCli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await run(process.execPath, [...ENGINE_NODE_FLAGS, path.join(root, "bin", "hks.js"), ...args], env);
+  return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -110,6 +154,7 @@ async function prepareLocation(info: StackInfo, kc: k8s.KubeConfig): Promise<voi
 }
 
 async function pulumiVsCli(env: NodeJS.ProcessEnv, ns: string, objects: number): Promise<Row> {
+  fs.mkdirSync(path.join(root, ".hks"), { recursive: true });
   const work = fs.mkdtempSync(path.join(root, ".hks", "bench-pulumi-"));
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "hks-bench-state-"));
   fs.cpSync(path.join(root, "bench", "programs", "backup"), work, { recursive: true });
@@ -177,7 +222,9 @@ async function deleteNamespaces(kc: k8s.KubeConfig, names: readonly string[]): P
 }
 
 function table(rows: Row[]): string {
-  const head = ["case", "objects", "ours s", "floor s", "ours/floor", "objects/s", "peak RSS MiB (floor)"];
+  const peer = rows.some((r) => r.peer);
+  const head = ["case", "objects", "ours s", "floor s", "ours/floor", "objects/s", "peak RSS MiB (floor)", "hks CLI s"];
+  if (peer) head.push("Velero s", "Velero / hks", "Velero peak RSS MiB");
   const body = rows.map((r) => [
     r.case,
     String(r.objects),
@@ -186,6 +233,12 @@ function table(rows: Row[]): string {
     (r.seconds / r.floorSeconds).toFixed(2) + "x",
     r.case === "pulumi-vs-cli" || r.case === "cli-start" ? "-" : Math.round(r.objectsPerSecond).toString(),
     r.peakRssMiB === 0 ? "-" : `${r.peakRssMiB} (${r.floorPeakRssMiB ?? "-"})`,
+    r.cliSeconds?.toFixed(2) ?? "-",
+    ...(!peer
+      ? []
+      : r.peer && r.cliSeconds
+        ? [r.peer.seconds.toFixed(2), (r.peer.seconds / r.cliSeconds).toFixed(2) + "x", String(r.peer.peakRssMiB)]
+        : ["-", "-", "-"]),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   return [head, ...body]
@@ -202,6 +255,9 @@ async function main(): Promise<void> {
   if (!Number.isInteger(repeatArg) || repeatArg < 1)
     throw new Error(`--repeat must be a whole number >= 1, got ${argv[argv.indexOf("--repeat") + 1]}`);
   const repeat = repeatArg;
+  const peerName = argv.includes("--peer") ? (argv[argv.indexOf("--peer") + 1] ?? "") : undefined;
+  if (peerName !== undefined && peerName !== "velero")
+    throw new Error(`--peer: the only peer is velero, got '${peerName}'`);
   let info = process.env.HKS_DEV_DIR ? readStack(process.env.HKS_DEV_DIR) : undefined;
   let owned = false;
   if (!info || !(await stackHealthy(info))) {
@@ -214,11 +270,12 @@ async function main(): Promise<void> {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(info.kubeconfig);
   const rows: Row[] = [];
-  log(`hks --version as a process, beside node -e 0`);
-  rows.push(await cliStart(repeat));
   const runTag = Date.now().toString(36);
   const restoredNamespaces: string[] = [];
+  let velero: VeleroPeer | undefined;
   try {
+    log(`hks --version as a process, beside node -e 0`);
+    rows.push(await cliStart(repeat));
     const uiBackups = argv.includes("--ui-backups") ? Number(argv[argv.indexOf("--ui-backups") + 1]) : 1000;
     log(`hks ui: first page over ${uiBackups} backups in 3 locations`);
     const ui = await benchUiFirstPage(info, kc, root, { backups: uiBackups, repeat, log });
@@ -249,12 +306,36 @@ async function main(): Promise<void> {
       const ns = `bench-${n}`;
       log(`seeding ${n} objects into ${ns}`);
       await createWorkload(kc, ns, n, log);
-      log(`backup of ${n} objects: floor, then hks, ${repeat} time(s) each, interleaved`);
+      // After the workload's CRD exists: velero server reads the API's types at start, then every 5 minutes.
+      if (peerName === "velero" && !velero) velero = await VeleroPeer.start(root, info, kc, log, runTag);
+      const sides = velero ? "floor, hks, hks CLI, velero" : "floor, hks, hks CLI";
+      log(`backup of ${n} objects: ${sides}, ${repeat} time(s) each, interleaved`);
       const floors: WorkerResult[] = [];
       const ourRuns: WorkerResult[] = [];
+      const cliRuns: number[] = [];
+      const peerRuns: PeerRun[] = [];
+      let veleroBackup = "";
       for (let i = 0; i < repeat; i++) {
         floors.push(await worker(env, "backup-floor", ns, "bench", `floor/${ns}-${Date.now()}.jsonl.gz`));
         ourRuns.push(await worker(env, "backup", ns, "bench", `${ns}-${Date.now()}`));
+        const cliName = `${ns}-cli-${Date.now()}`;
+        cliRuns.push(
+          await hksCli(
+            env,
+            "backup",
+            "create",
+            cliName,
+            "--include-namespaces",
+            ns,
+            "--storage-location",
+            "bench",
+            "--wait",
+          ),
+        );
+        if (velero) {
+          veleroBackup = `${ns}-${runTag}-${i}`;
+          peerRuns.push(await velero.backup(veleroBackup, ns));
+        }
       }
       const [floor, ours] = [summarize(floors), summarize(ourRuns)];
       rows.push({
@@ -265,15 +346,33 @@ async function main(): Promise<void> {
         objectsPerSecond: ours.objects / ours.seconds,
         peakRssMiB: ours.peakRssMiB,
         floorPeakRssMiB: floor.peakRssMiB,
+        cliSeconds: median(cliRuns),
+        ...(velero && { peer: peerResult(velero, peerRuns) }),
       });
       const backupName = `${ns}-r${Date.now()}`;
       await worker(env, "backup", ns, "bench", backupName);
-      log(`restore of ${n} objects into fresh namespaces: floor, then hks`);
+      log(`restore of ${n} objects into fresh namespaces: ${sides}`);
       // Fresh target namespaces per run, so a bench can run again on the same stack.
-      const [floorNs, oursNs] = [`${ns}-floor-${runTag}`, `${ns}-restored-${runTag}`];
-      restoredNamespaces.push(floorNs, oursNs);
+      const [floorNs, oursNs, cliNs, veleroNs] = ["floor", "restored", "cli", "velero"].map(
+        (s) => `${ns}-${s}-${runTag}`,
+      );
+      restoredNamespaces.push(floorNs, oursNs, cliNs, ...(velero ? [veleroNs] : []));
       const rfloor = await worker(env, "restore-floor", ns, floorNs);
       const rours = await worker(env, "restore", backupName, ns, oursNs, "bench");
+      const rcli = await hksCli(
+        env,
+        "restore",
+        "create",
+        `bench-${cliNs}`,
+        "--from-backup",
+        backupName,
+        "--storage-location",
+        "bench",
+        "--namespace-mapping",
+        `${ns}:${cliNs}`,
+        "--wait",
+      );
+      const rpeer = velero && (await velero.restore(`${veleroNs}`, veleroBackup, ns, veleroNs));
       rows.push({
         case: "restore",
         objects: rours.objects,
@@ -282,6 +381,8 @@ async function main(): Promise<void> {
         objectsPerSecond: rours.objects / rours.seconds,
         peakRssMiB: rours.peakRssMiB,
         floorPeakRssMiB: rfloor.peakRssMiB,
+        cliSeconds: rcli,
+        ...(velero && rpeer && { peer: peerResult(velero, [rpeer]) }),
       });
       if (n === sizes[0]) {
         log(`pulumi up of a Backup vs hks backup create (${n} objects)`);
@@ -289,6 +390,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    await velero?.stop();
     if (owned) await downStack(info.runDir, log);
     else await deleteNamespaces(kc, restoredNamespaces);
   }
@@ -303,7 +405,7 @@ async function main(): Promise<void> {
   else {
     process.stdout.write(
       `\nhks-backup benchmark — ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
-        `${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}\n\n`,
+        `${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n\n`,
     );
     process.stdout.write(table(rows) + "\n\n");
     process.stdout.write(
@@ -311,8 +413,16 @@ async function main(): Promise<void> {
         `${repeat}); the same creates at the same concurrency (restore); \`hks backup create\` (pulumi-vs-cli); ` +
         `\`node -e 0\` (cli-start: \`hks --version\`, median of at least 5); the LISTs of the 3 locations ` +
         `(ui-first-page: \`hks ui\`'s first GET /, backups across 3 locations, objects = backups; -cached: a ` +
-        `second \`hks ui\` with the first one's record cache)\n`,
+        `second \`hks ui\` with the first one's record cache)\n` +
+        `ours = the engine in a started process; hks CLI = \`hks backup|restore create ... --wait\`, a whole process\n`,
     );
+    if (velero) {
+      process.stdout.write(
+        `Velero ${velero.version} = \`velero backup|restore create ... --wait\`, a whole process (backup: median of ` +
+          `${repeat}); Velero / hks = Velero s / hks CLI s. Setup differences:\n`,
+      );
+      for (const note of VELERO_SETUP_NOTES) process.stdout.write(`  - ${note}\n`);
+    }
   }
 }
 

@@ -16,6 +16,7 @@ import { runRestore, DEFAULT_RESTORE_CONCURRENCY } from "../provider/engine/rest
 import { openRestoreContext } from "../provider/prepare/restore";
 import { KubeRestoreCluster } from "../provider/kube/restore-cluster";
 import { sanitizeObject } from "../provider/engine/collect/sanitize";
+import { ROOT_CA_CONFIGMAP } from "../provider/engine/transform/rules";
 import type { KubeObject } from "../provider/format/kube-object";
 import { collectResources } from "../provider/engine/collect/collect";
 import { listScopes, selectBackupResources } from "../provider/engine/collect/filter";
@@ -94,6 +95,8 @@ async function restoreFloor(kc: k8s.KubeConfig, src: string, dst: string): Promi
   const reader = createKubeReader(kc);
   const objects: KubeObject[] = [];
   for await (const item of listAll(reader, src)) {
+    // Every namespace gets its own from the root-ca-cert-publisher; the restore skips it too.
+    if (item.kind === "ConfigMap" && item.metadata?.name === ROOT_CA_CONFIGMAP) continue;
     const o = sanitizeObject(item) as KubeObject;
     o.metadata = { ...o.metadata, namespace: dst };
     objects.push(o);

@@ -119,7 +119,7 @@ export function workloadObject(ns: string, i: number, n: number): k8s.Kubernetes
 }
 
 /** Objects of the mix in `ns`, counted from one-item LISTs (`remainingItemCount`); -1 if one fails. */
-async function countWorkload(kc: k8s.KubeConfig, ns: string): Promise<number> {
+export async function countWorkload(kc: k8s.KubeConfig, ns: string): Promise<number> {
   const reader = createKubeReader(kc);
   let total = 0;
   for (const r of MIX_RESOURCES) {
