@@ -8,6 +8,7 @@ import { deleteBackup } from "../../../../provider/engine/catalog/catalog";
 import { collectVolumeGarbage, unreferencedPacks } from "../../../../provider/engine/volume-data/gc";
 import { pushVolume } from "../../../../provider/engine/volume-data/push";
 import { pullVolume } from "../../../../provider/engine/volume-data/pull";
+import type { BlobTable } from "../../../../provider/format/volume-data";
 import { bytes, cleanup, describeTree, tempDir, write } from "./fixture";
 
 afterAll(cleanup);
@@ -17,8 +18,16 @@ const HOUR = 3600_000;
 const place = (pack: string) => ({ pack, offset: 0, length: 1 });
 const P = (c: string) => c.repeat(32);
 
+/** One row: the PVC's packs, the remaining blob lists, the packs to collect. */
+interface Row {
+  name: string;
+  packs: string[];
+  lists: Pick<BlobTable, "blobs" | "packs">[];
+  want: string[];
+}
+
 describe("unreferencedPacks", () => {
-  it.each([
+  it.each<Row>([
     { name: "no lists: every pack", packs: [P("a"), P("b")], lists: [], want: [P("a"), P("b")] },
     {
       name: "named by a blob place",
