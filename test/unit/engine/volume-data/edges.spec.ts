@@ -56,6 +56,28 @@ describe("finishTree", () => {
     expect(warnings[0]).toMatch(/not running as root: owners not restored \(\d entr(y is|ies are) owned by another/);
     expect(Math.floor(fs.statSync(path.join(dst, "a")).mtimeMs)).toBe(1600000000000);
   });
+
+  it("restores mtimes to the microsecond, also just below a millisecond boundary", async () => {
+    const dst = tempDir("mtime-us");
+    const times = ["1796236951258999950", "1796236951000000999", "1796236951999999999", "1796236951123456789"];
+    const entries: VolumeEntry[] = [
+      { path: "", type: "dir", uid: 0, gid: 0, mode: 0o755, mtimeNs: times[0] },
+      ...times.map((mtimeNs, i): VolumeEntry => ({
+        path: `f${i}`,
+        type: "file",
+        size: 0,
+        blobs: [],
+        uid: 0,
+        gid: 0,
+        mode: 0o644,
+        mtimeNs,
+      })),
+    ];
+    await prepareTree(dst, entries);
+    await finishTree(dst, entries, { chown: false });
+    const restored = times.map((_, i) => fs.statSync(path.join(dst, `f${i}`), { bigint: true }).mtimeNs / 1000n);
+    expect(restored).toEqual(times.map((t) => BigInt(t) / 1000n));
+  });
 });
 
 describe("pushVolume failures", () => {

@@ -51,14 +51,18 @@ export function bytes(n: number, seed: number): Buffer {
   return out;
 }
 
-/** One line per entry: type, path, mode, mtime (ms), size/target and a content hash. */
+/**
+ * One line per entry: type, path, mode, mtime (µs), size/target and a content hash. Microseconds,
+ * read from the exact nanoseconds: that is what a restore can set (utimes takes float seconds), and
+ * `Math.floor(mtimeMs)` would differ by 1 ms when the double rounds ...258.99995 ms up to 259.
+ */
 export function describeTree(root: string): string[] {
   const out: string[] = [];
   const visit = (rel: string) => {
     const abs = rel ? path.join(root, rel) : root;
     const st = fs.lstatSync(abs);
     const mode = (st.mode & 0o7777).toString(8);
-    const mtime = Math.floor(st.mtimeMs);
+    const mtime = fs.lstatSync(abs, { bigint: true }).mtimeNs / 1000n;
     if (st.isSymbolicLink()) out.push(`l ${rel} ${mtime} -> ${fs.readlinkSync(abs)}`);
     else if (st.isFile()) {
       const sum = crypto.createHash("sha256").update(fs.readFileSync(abs)).digest("hex").slice(0, 12);
