@@ -227,6 +227,8 @@ export interface BackupTargetInputs {
   excludeResources?: string[];
   snapshotVolumes?: boolean;
   volumeSnapshotClass?: string;
+  /** Copy snapshotted PVCs' files into the location (selector canonical text after check). */
+  volumeData?: { storageClasses?: string[]; selector?: string };
 }
 
 export interface BackupInputs {

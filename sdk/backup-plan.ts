@@ -34,6 +34,24 @@ export interface BackupPlanTargetArgs {
   /** VolumeSnapshotClass for every snapshot (requires `snapshotVolumes`). @default the class matching each PVC's CSI
    * driver */
   readonly volumeSnapshotClass?: pulumi.Input<string>;
+  /**
+   * Copy the files of snapshotted PVCs into the storage location (requires `snapshotVolumes`): a mover Pod
+   * running the runner image reads a volume made from each snapshot and uploads its files, deduplicated
+   * against the PVC's earlier backups and encrypted for the location's recipients, so the data survives the
+   * cluster and its storage. `{}` copies every snapshotted PVC; the filters narrow it, and a PVC's annotation
+   * `hks.io/volume-data: "copy"` or `"skip"` overrides them. A failed copy makes the backup PartiallyFailed.
+   * @default no copy (the data stays in the VolumeSnapshots only)
+   */
+  readonly volumeData?: pulumi.Input<VolumeDataArgs>;
+}
+
+/** Which snapshotted PVCs have their files copied into the storage location. */
+export interface VolumeDataArgs {
+  /** Only PVCs of these StorageClasses (checked to exist before the backup starts). @default any class */
+  readonly storageClasses?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Only PVCs whose labels match: a map (`{ tier: "db" }`) or selector text (`"tier in (db,cache)"`). @default any
+   * labels */
+  readonly selector?: pulumi.Input<string | Record<string, pulumi.Input<string>>>;
 }
 
 /** When the plan runs. */

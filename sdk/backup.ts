@@ -3,6 +3,7 @@
  * provider/handlers/backup.ts and is reached through the serialized stub of sdk/dynamic.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { VolumeDataArgs } from "./backup-plan";
 import type { BackupInputs, BackupOutputs } from "../provider/types";
 import { BackupStorageLocation } from "./backup-storage-location";
 import { dynamicProvider } from "./dynamic";
@@ -54,6 +55,15 @@ export interface BackupTargetArgs {
   /** VolumeSnapshotClass for every PVC. @default the class whose driver matches the PVC's StorageClass provisioner,
    * else the default class */
   readonly volumeSnapshotClass?: pulumi.Input<string>;
+  /**
+   * Copy the files of snapshotted PVCs into the storage location (requires `snapshotVolumes`): a mover Pod
+   * running the runner image reads a volume made from each snapshot and uploads its files, deduplicated
+   * against the PVC's earlier backups and encrypted for the location's recipients, so the data survives the
+   * cluster and its storage. `{}` copies every snapshotted PVC; the filters narrow it, and a PVC's annotation
+   * `hks.io/volume-data: "copy"` or `"skip"` overrides them. A failed copy makes the backup PartiallyFailed.
+   * @default no copy (the data stays in the VolumeSnapshots only)
+   */
+  readonly volumeData?: pulumi.Input<VolumeDataArgs>;
 }
 
 export interface BackupArgs {

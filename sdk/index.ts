@@ -30,6 +30,7 @@ export type {
   BackupPlanCopyArgs,
   BackupPlanRunnerArgs,
   PlanLocation,
+  VolumeDataArgs,
 } from "./backup-plan";
 export { RestoreDrill } from "./restore-drill";
 export type {

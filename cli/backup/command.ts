@@ -37,6 +37,17 @@ export function registerBackupCommands(program: Command): void {
       "--volume-snapshot-class <name>",
       "VolumeSnapshotClass for every PVC (default: per StorageClass driver, else the default class)",
     )
+    .option(
+      "--copy-volume-data",
+      "copy the files of every snapshotted PVC into the location (a mover Pod reads each snapshot; needs " +
+        "--snapshot-volumes)",
+    )
+    .option(
+      "--volume-data-storage-classes <names>",
+      "copy only PVCs of these StorageClasses (implies --copy-volume-data)",
+      commaList,
+    )
+    .option("--volume-data-selector <k=v[,k2=v2]>", "copy only PVCs with these labels (implies --copy-volume-data)")
     .option("--snapshot-timeout <seconds>", "how long each snapshot may take to become ready (default: 600)")
     .option("--labels <k=v[,k2=v2]>", "labels recorded with the backup")
     .option(

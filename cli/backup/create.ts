@@ -24,6 +24,9 @@ export interface CreateFlags {
   storageLocation?: string;
   snapshotVolumes?: boolean;
   volumeSnapshotClass?: string;
+  copyVolumeData?: boolean;
+  volumeDataStorageClasses?: string[];
+  volumeDataSelector?: string;
   snapshotTimeout?: string;
   labels?: string;
   pageSize?: string;
@@ -40,6 +43,9 @@ const FLAG_OF: Record<string, string> = {
   "target.includeResources": "--include-resources",
   "target.excludeResources": "--exclude-resources",
   "target.volumeSnapshotClass": "--volume-snapshot-class",
+  "target.volumeData": "--copy-volume-data",
+  "target.volumeData.storageClasses": "--volume-data-storage-classes",
+  "target.volumeData.selector": "--volume-data-selector",
   target: "--include-namespaces/--selector",
   name: "<name>",
   snapshotTimeoutSeconds: "--snapshot-timeout",
@@ -75,7 +81,11 @@ export function inputsFromFlags(name: string, f: CreateFlags, locationNamespace:
     f.excludeResources,
     f.snapshotVolumes,
     f.volumeSnapshotClass,
+    f.copyVolumeData,
+    f.volumeDataStorageClasses,
+    f.volumeDataSelector,
   ];
+  const copy = f.copyVolumeData || f.volumeDataStorageClasses !== undefined || f.volumeDataSelector !== undefined;
   // `--plan` alone backs up the installed plan's target (as the Backup resource does with only `plan`).
   const fromPlan = f.plan !== undefined && targetFlags.every((v) => v === undefined);
   const { inputs, failures } = checkBackup({
@@ -94,6 +104,14 @@ export function inputsFromFlags(name: string, f: CreateFlags, locationNamespace:
           excludeResources: f.excludeResources,
           snapshotVolumes: f.snapshotVolumes,
           volumeSnapshotClass: f.volumeSnapshotClass,
+          ...(copy
+            ? {
+                volumeData: {
+                  ...(f.volumeDataStorageClasses ? { storageClasses: f.volumeDataStorageClasses } : {}),
+                  ...(f.volumeDataSelector !== undefined ? { selector: f.volumeDataSelector } : {}),
+                },
+              }
+            : {}),
         },
     plan: f.plan,
     labels: f.labels ? parseLabelPairs(f.labels, "--labels") : undefined,

@@ -87,6 +87,17 @@ export function createdText(res: BackupResult, location: string): string {
           `ready${ready.length ? ` (${ready.map((s) => `${s.namespace}/${s.volumeSnapshot}`).join(", ")})` : ""}`,
       );
     }
+    if (m.volumeData?.length) {
+      const done = m.volumeData.filter((v) => !v.error);
+      const each = done.map(
+        (v) =>
+          `${v.namespace}/${v.persistentVolumeClaim}: ${v.files ?? 0} files, ${formatBytes(v.bytes ?? 0)} read, ` +
+          `${formatBytes(v.uploadedBytes ?? 0)} uploaded, ${formatBytes(v.reusedBytes ?? 0)} already stored`,
+      );
+      lines.push(
+        `  volume data: ${done.length}/${m.volumeData.length} copied${each.length ? ` (${each.join("; ")})` : ""}`,
+      );
+    }
     for (const h of m.hooks)
       if (h.outcome !== "Succeeded")
         lines.push(

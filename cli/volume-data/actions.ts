@@ -2,6 +2,7 @@
  * `hks volume-data push | pull | verify` (command.ts): checks the flags, finds the storage location in
  * the cluster as the other commands do, and calls the engine (provider/engine/volume-data/).
  */
+import * as fs from "node:fs";
 import type { Command } from "commander";
 import { InputError } from "../../provider/errors";
 import { formatBytes, byteRateProgress } from "../../provider/engine/progress";
@@ -9,8 +10,8 @@ import { pushVolume, type PushSummary } from "../../provider/engine/volume-data/
 import { pullVolume, type PullSummary } from "../../provider/engine/volume-data/pull";
 import { verifyVolume } from "../../provider/engine/volume-data/verify";
 import { resolveLocationConfig, type LocationConfig } from "../../provider/kube/location-config";
-import { openLocationStore } from "../../provider/prepare/location-store";
-import type { ObjectStore } from "../../provider/store";
+import { openLocationStore, storeConfigOf } from "../../provider/prepare/location-store";
+import { storeFromConfig, type ObjectStore } from "../../provider/store";
 import { outputFormat } from "../backup/catalog";
 import { globalOptions, kubeConfigFor } from "../context";
 import { readIdentities } from "../restore/options";
@@ -24,6 +25,8 @@ export interface VolumeDataFlags {
   backup?: string;
   storageLocation?: string;
   identityFile?: string;
+  locationFile?: string;
+  summaryFile?: string;
   concurrency?: string;
   output?: string;
 }
@@ -39,6 +42,22 @@ async function openLocation(
   const kc = kubeConfigFor(g);
   const cfg = await resolveLocationConfig(kc, g.namespace, name, "--storage-location");
   return { cfg, store: await openLocationStore(kc, cfg) };
+}
+
+/**
+ * A location from its record's file (the mover Pod mounts the location's ConfigMap): no API access.
+ * S3 keys come from the environment (the AWS SDK's default chain reads AWS_ACCESS_KEY_ID etc.).
+ */
+function openLocationFile(file: string): { cfg: LocationConfig; store: ObjectStore } {
+  let cfg: LocationConfig;
+  try {
+    cfg = JSON.parse(fs.readFileSync(file, "utf8")) as LocationConfig;
+  } catch (e) {
+    throw new InputError("--location-file", `cannot read a location record from ${file}: ${(e as Error).message}`);
+  }
+  if (!cfg || typeof cfg.name !== "string" || !(cfg.objectStorage || cfg.nfs) || !Array.isArray(cfg.recipients))
+    throw new InputError("--location-file", `${file} is not a location record (location.json of hks-location-<name>)`);
+  return { cfg, store: storeFromConfig(storeConfigOf(cfg, undefined)) };
 }
 
 /** The one-line summary of a push. */
@@ -65,7 +84,11 @@ export async function pushAction(flags: VolumeDataFlags, cmd: Command): Promise<
   const backup = backupFlag(flags.backup);
   const source = directoryFlag("--source", flags.source);
   const concurrency = concurrencyFlag(flags.concurrency);
-  const { cfg, store } = await openLocation(cmd, flags.storageLocation);
+  if (flags.locationFile && flags.storageLocation)
+    throw new InputError("--location-file", "give --storage-location or --location-file, not both");
+  const { cfg, store } = flags.locationFile
+    ? openLocationFile(flags.locationFile)
+    : await openLocation(cmd, flags.storageLocation);
   if (cfg.accessMode === "ReadOnly")
     throw new InputError("--storage-location", `storage location "${cfg.name}" is ReadOnly (restore only)`);
   const s = await pushVolume({
@@ -79,6 +102,9 @@ export async function pushAction(flags: VolumeDataFlags, cmd: Command): Promise<
     log: (line) => process.stderr.write(`hks: warning: ${line}\n`),
   });
   const where = `${pvc.namespace}/${pvc.pvc} of backup ${backup} to ${cfg.name}`;
+  // Compact: a termination message holds 4 KiB.
+  if (flags.summaryFile)
+    fs.writeFileSync(flags.summaryFile, JSON.stringify({ ...s, warnings: s.warnings.slice(0, 5) }));
   process.stdout.write(output === "json" ? JSON.stringify(s, null, 2) + "\n" : pushedText(s, where));
 }
 

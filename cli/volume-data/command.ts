@@ -24,7 +24,13 @@ export function registerVolumeDataCommands(program: Command): void {
     .requiredOption("--source <dir>", "the directory to copy (the mounted snapshot volume)")
     .requiredOption("--pvc <namespace/name>", PVC)
     .requiredOption("--backup <name>", "the backup the data belongs to")
-    .requiredOption("--storage-location <name>", "the storage location to write to")
+    .option("--storage-location <name>", "the storage location to write to")
+    .option(
+      "--location-file <file>",
+      "instead of --storage-location: the location's record (location.json of its ConfigMap); S3 keys from " +
+        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (the mover Pod: no API access needed)",
+    )
+    .option("--summary-file <file>", "also write the JSON summary here (the mover Pod's termination message)")
     .option("--concurrency <n>", "pack uploads at once, 1-32 (default: 4)")
     .option("-o, --output <format>", "text or json", "text")
     .action(lazyAction(actions, "pushAction"));

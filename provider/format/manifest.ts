@@ -24,6 +24,19 @@ export interface BackupTarget {
   excludeResources?: string[];
   /** Take a VolumeSnapshot of every included PVC. */
   snapshotVolumes?: boolean;
+  /** Copy the files of snapshotted PVCs into the storage location (needs `snapshotVolumes`). */
+  volumeData?: VolumeDataTarget;
+}
+
+/**
+ * Which snapshotted PVCs get their files copied into the location. A PVC is copied when it matches
+ * every filter given; its annotation `hks.io/volume-data: "copy"` or `"skip"` overrides the filters.
+ */
+export interface VolumeDataTarget {
+  /** Only PVCs of these StorageClasses (the PVC's resolved class). Empty or absent: any class. */
+  storageClasses?: string[];
+  /** Only PVCs matching this label selector (canonical text, e.g. `tier=db`). Absent: any labels. */
+  selector?: string;
 }
 
 /** A stored artifact and its integrity data. */
@@ -47,6 +60,30 @@ export interface VolumeSnapshotRecord {
   restoreSize?: string;
   storageClass?: string;
   readyToUse: boolean;
+  error?: string;
+}
+
+/** The files of one PVC copied into the location by a mover Pod (or why the copy failed). */
+export interface VolumeDataRecord {
+  namespace: string;
+  persistentVolumeClaim: string;
+  /** The VolumeSnapshot the copy was read from (consistent with the hooks). */
+  volumeSnapshot: string;
+  /** The index of the files (key relative to the location root) and the SHA-256 of its stored bytes. */
+  indexKey?: string;
+  indexSha256?: string;
+  files?: number;
+  dirs?: number;
+  symlinks?: number;
+  /** Bytes of file content read from the volume. */
+  bytes?: number;
+  /** Stored bytes uploaded by this copy (new packs); the rest was already stored by earlier backups. */
+  uploadedBytes?: number;
+  /** Plaintext bytes found already stored by earlier backups of the same PVC. */
+  reusedBytes?: number;
+  packs?: number;
+  seconds?: number;
+  /** Set when the copy failed: the backup is then PartiallyFailed and this PVC has no volume data. */
   error?: string;
 }
 
@@ -101,6 +138,8 @@ export interface BackupManifest extends BackupRecordIdentity {
   /** Fingerprints (first 16 hex of SHA-256) of the age recipients; never keys. */
   encryption?: { format: "age"; recipientFingerprints: string[] };
   volumeSnapshots: VolumeSnapshotRecord[];
+  /** Volume data copied into the location, per PVC (absent when the target asked for none). */
+  volumeData?: VolumeDataRecord[];
 }
 
 export interface BackupFailure extends BackupRecordIdentity {

@@ -139,7 +139,32 @@ export function clusterRules(spec: PlanSpec): ExplainedRule[] {
       },
     );
   }
+  if (spec.target.volumeData) {
+    rules.push({
+      apiGroups: ["snapshot.storage.k8s.io"],
+      resources: ["volumesnapshotcontents"],
+      verbs: ["create", "delete"],
+      why:
+        "volumeData: bind a Retain VolumeSnapshotContent to each snapshot's handle so the mover reads it in the " +
+        "location's namespace, and remove it after the copy (the backup's snapshot stays)",
+    });
+  }
   return rules;
+}
+
+/** What copying volume data does in the location's namespace (engine/volume-data/mover.ts). */
+function moverRules(): ExplainedRule[] {
+  const why = "volumeData: the mover's objects, created per PVC copy and removed after it";
+  return [
+    { apiGroups: [""], resources: ["pods", "persistentvolumeclaims"], verbs: ["create", "get", "delete"], why },
+    {
+      apiGroups: [""],
+      resources: ["pods/log"],
+      verbs: ["get"],
+      why: "volumeData: show the mover's progress (bytes done, rate)",
+    },
+    { apiGroups: ["snapshot.storage.k8s.io"], resources: ["volumesnapshots"], verbs: ["create", "get", "delete"], why },
+  ];
 }
 
 /** Rules to read the plan's own records: plan ConfigMap, location ConfigMaps, credentials Secrets. */
@@ -177,6 +202,9 @@ function recordRules(spec: PlanSpec, locations: readonly LocationConfig[]): Map<
  */
 export function planRuleSets(spec: PlanSpec, locations: readonly LocationConfig[]): RuleSet[] {
   const byNs = recordRules(spec, locations);
+  const primary = locations.find((l) => l.name === spec.storageLocation);
+  if (spec.target.volumeData && primary)
+    byNs.set(primary.namespace, [...(byNs.get(primary.namespace) ?? []), ...moverRules()]);
   const named = spec.target.namespaces.filter((n) => n !== "*");
   const clusterWide = named.length === 0 || spec.target.namespaces.includes("*");
   const target = targetRules(spec);

@@ -24,7 +24,9 @@ const TARGET_KEYS = [
   "excludeResources",
   "snapshotVolumes",
   "volumeSnapshotClass",
+  "volumeData",
 ] as const;
+const VOLUME_DATA_KEYS = ["storageClasses", "selector"] as const;
 const HOOK_KEYS = ["name", "namespace", "selector", "container", "command", "timeoutSeconds", "onError"] as const;
 
 /** A selector map or text in canonical text form; unknowns are returned as given. */
@@ -81,6 +83,37 @@ function checkSnapshotClass(c: Checker, v: Record<string, unknown>): void {
 }
 
 /**
+ * `target.volumeData`: an object (`{}` copies every snapshotted PVC) whose filters are StorageClass
+ * names and a label selector. Needs snapshotVolumes: the copy reads the snapshot. Returns it with the
+ * selector in canonical text.
+ */
+function checkVolumeData(c: Checker, v: Record<string, unknown>): Record<string, unknown> | undefined {
+  const vd = v.volumeData;
+  if (!c.present(vd)) return undefined;
+  if (containsUnknown(vd)) return vd as Record<string, unknown>;
+  if (!isObject(vd)) {
+    c.fail(
+      "target.volumeData",
+      `must be an object such as {} (every snapshotted PVC) or { storageClasses: ["fast"], selector: "tier=db" }, ` +
+        `got ${JSON.stringify(vd)}`,
+    );
+    return undefined;
+  }
+  rejectUnknownKeys(c, "target.volumeData", vd, VOLUME_DATA_KEYS);
+  if (v.snapshotVolumes !== true && v.snapshotVolumes !== UNKNOWN)
+    c.fail(
+      "target.volumeData",
+      "needs snapshotVolumes: true (the copy is read from the snapshot, consistent with the hooks): set it, or " +
+        "remove volumeData",
+    );
+  stringList(c, "target.volumeData.storageClasses", vd.storageClasses, (s, f) => {
+    if (!DNS_SUBDOMAIN.test(s)) c.fail(f, `must be a StorageClass name, got ${JSON.stringify(s)}`);
+  });
+  const selector = checkSelector(c, "target.volumeData.selector", vd.selector);
+  return { ...vd, ...(selector !== undefined ? { selector } : {}) };
+}
+
+/**
  * Validates `target` and returns it normalised (`namespace` folded into `namespaces`, selector as
  * text); fields not given stay absent. A target must name namespaces, a selector, or both;
  * `namespaces: ["*"]` means all.
@@ -108,10 +141,12 @@ export function checkTarget(c: Checker, v: unknown, requiredHint: string): Backu
   if (both.length)
     c.fail("target.excludeResources", `${both.map((b) => `"${b}"`).join(", ")} is both included and excluded`);
   checkSnapshotClass(c, v);
+  const volumeData = checkVolumeData(c, v);
   const { namespace: _folded, ...rest } = v;
   const namespaces = namespacesOf(v);
   const out = {
     ...rest,
+    ...(volumeData !== undefined ? { volumeData } : {}),
     ...(namespaces !== undefined ? { namespaces } : {}),
     ...(selector !== undefined ? { selector } : {}),
   } as BackupTargetInputs;

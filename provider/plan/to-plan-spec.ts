@@ -16,6 +16,7 @@ export function backupTargetOf(t: BackupTargetInputs): BackupTarget {
   if (t.includeResources?.length) out.includeResources = t.includeResources;
   if (t.excludeResources?.length) out.excludeResources = t.excludeResources;
   out.snapshotVolumes = t.snapshotVolumes ?? false;
+  if (t.volumeData) out.volumeData = t.volumeData;
   return out;
 }
 

@@ -13,6 +13,9 @@ import { resolveLocationConfig, type LocationConfig } from "../kube/location-con
 import { readPlanSpec } from "../kube/plan-config";
 import { kubeSnapshotApi } from "../kube/snapshot-api";
 import { openLocationStore } from "./location-store";
+import { kubeMoverCluster } from "../kube/mover-cluster";
+import { moverLocationProblem } from "../kube/mover-render";
+import { defaultRunnerImage } from "../plan/plan-runner";
 import { resolveBackupName } from "../engine/backup/name";
 import { assertTargetExists } from "../engine/backup/preflight";
 import type { BackupDeps, BackupRequest } from "../engine/backup/types";
@@ -58,7 +61,15 @@ export async function openBackupContext(
     );
   }
   const store = await openLocationStore(kc, location);
-  return { location, deps: { ...clusterBackupDeps(kc), store, recipients: location.recipients ?? [] } };
+  return {
+    location,
+    deps: {
+      ...clusterBackupDeps(kc),
+      store,
+      recipients: location.recipients ?? [],
+      mover: async () => ({ cluster: kubeMoverCluster(kc), location, image: defaultRunnerImage() }),
+    },
+  };
 }
 
 /**
@@ -94,6 +105,7 @@ export function backupRequestOf(i: BackupInputs, name: string, location: string,
       includeResources: t.includeResources,
       excludeResources: t.excludeResources,
       snapshotVolumes: t.snapshotVolumes ?? false,
+      ...(t.volumeData ? { volumeData: t.volumeData } : {}),
     },
   };
 }
@@ -159,6 +171,8 @@ export async function prepareBackup(
           `target${inputs.storageLocation ? "" : ", storage location"}${inputs.hooks ? "" : ", hooks"} and labels`,
       );
     const request = backupRequestOf(inputs, "", bc.location.name, plan);
+    const moverProblem = request.target.volumeData && moverLocationProblem(bc.location);
+    if (moverProblem) throw new InputError(fieldOf(plan ? "planStorageLocation" : "storageLocation"), moverProblem);
     await assertTargetExists(bc.deps.reader, request.target, plan ? "plan" : "target", opts.signal);
     // The name is resolved here, not in check, so that a preview is stable and shows no timestamp.
     const name = await resolveBackupName(bc.deps.store, {

@@ -4,7 +4,8 @@
  *
  * plan pre hooks → pod pre hooks (hooks/hooks.ts) → discover (kube/discovery.ts) → collect
  * (collect/collect.ts) → item backup (items.ts) → persist (upload.ts) → snapshots
- * (snapshot/snapshot.ts) → post hooks, always → volumes.json → manifest.json LAST (or failure.json).
+ * (snapshot/snapshot.ts) → post hooks, always → volume data copies (volume-data/mover.ts) →
+ * volumes.json → manifest.json LAST (or failure.json).
  *
  * Returns the result for every phase, Failed included (its failure.json is written); throws only for
  * a request that cannot start (an invalid or taken name: InputError, ConflictError), before anything
@@ -15,7 +16,15 @@ import { STORE_LAYOUT, type ObjectStore } from "../../store";
 import { backupExists } from "./name";
 import { buildFailure, buildManifest, type BackupIdentity } from "./result";
 import type { BackupDeps, BackupRequest, BackupResult } from "./types";
-import { collectAndUpload, newRunState, runPostHooks, runPreHooks, takeSnapshots, type RunState } from "./stages";
+import {
+  collectAndUpload,
+  copyVolumeData,
+  newRunState,
+  runPostHooks,
+  runPreHooks,
+  takeSnapshots,
+  type RunState,
+} from "./stages";
 import { deleteSnapshots } from "../snapshot/snapshot";
 
 /** Runs one backup. See the module comment for the stages and what each phase means. */
@@ -48,6 +57,13 @@ export async function runBackup(req: BackupRequest, deps: BackupDeps): Promise<B
     fatal = { message: err instanceof Error ? err.message : String(err), error: err };
   }
   await runPostHooks(st);
+  if (fatal === undefined) {
+    try {
+      await copyVolumeData(st);
+    } catch (err) {
+      fatal = { message: (err as Error).message, error: err };
+    }
+  }
   if (fatal === undefined) {
     try {
       return await commit(st, id, resourcesKey, now);
@@ -95,6 +111,7 @@ async function commit(st: RunState, id: BackupIdentity, resourcesKey: string, no
     volumes: volumes && { key: volumes.key, bytes: volumes.bytes, sha256: volumes.sha256 },
     recipients: deps.recipients,
     volumeSnapshots: st.snapshots,
+    volumeData: st.volumeData,
     hooks: st.hooks.records,
     warnings: st.warnings,
     errors: st.errors,

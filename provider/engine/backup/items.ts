@@ -21,6 +21,11 @@ export interface PvcRef {
   readonly namespace: string;
   readonly name: string;
   readonly storageClassName?: string;
+  /** What the volume data selection reads (engine/volume-data/select.ts). */
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** `spec.resources.requests.storage`. */
+  readonly requestedStorage?: string;
 }
 
 /** Serialises one object the way every archive entry is written. */
@@ -98,8 +103,18 @@ export class ItemBackupper implements CollectSink {
     if (await this.write(r, obj, ns)) {
       this.namespacesSeen.add(ns);
       if (r.group === "" && r.resource === "persistentvolumeclaims") {
-        const spec = obj.spec as { storageClassName?: string } | undefined;
-        this.pvcs.push({ namespace: ns, name: String(obj.metadata?.name), storageClassName: spec?.storageClassName });
+        const spec = obj.spec as
+          { storageClassName?: string; resources?: { requests?: { storage?: string } } } | undefined;
+        const meta = obj.metadata as
+          { labels?: Record<string, string>; annotations?: Record<string, string> } | undefined;
+        this.pvcs.push({
+          namespace: ns,
+          name: String(obj.metadata?.name),
+          storageClassName: spec?.storageClassName,
+          labels: meta?.labels,
+          annotations: meta?.annotations,
+          requestedStorage: spec?.resources?.requests?.storage,
+        });
       }
     }
   }

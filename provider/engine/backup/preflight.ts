@@ -28,15 +28,18 @@ export interface TargetProblem {
   readonly reason: string;
 }
 
-async function namespaceExists(reader: KubeReader, ns: string, signal?: AbortSignal): Promise<boolean> {
+async function exists(reader: KubeReader, path: string, signal?: AbortSignal): Promise<boolean> {
   try {
-    await reader.getJson(`/api/v1/namespaces/${encodeURIComponent(ns)}`, signal);
+    await reader.getJson(path, signal);
     return true;
   } catch (err) {
     if (isNotFound(err)) return false;
     throw err;
   }
 }
+
+const namespaceExists = (reader: KubeReader, ns: string, signal?: AbortSignal) =>
+  exists(reader, `/api/v1/namespaces/${encodeURIComponent(ns)}`, signal);
 
 async function unservedTypes(reader: KubeReader, target: BackupTarget, signal?: AbortSignal): Promise<TargetProblem[]> {
   const include = target.includeResources ?? [];
@@ -82,6 +85,13 @@ export async function targetProblems(
       });
   }
   out.push(...(await unservedTypes(reader, target, signal)));
+  for (const [i, sc] of (target.volumeData?.storageClasses ?? []).entries()) {
+    if (!(await exists(reader, `/apis/storage.k8s.io/v1/storageclasses/${encodeURIComponent(sc)}`, signal)))
+      out.push({
+        subject: `volumeData.storageClasses[${i}]`,
+        reason: `StorageClass "${sc}" does not exist: check the name (kubectl get storageclasses)`,
+      });
+  }
   for (const pod of await listTargetPods(reader, target, signal)) {
     for (const phase of ["pre", "post"] as const) {
       const { error } = podHookFromAnnotations(pod, phase);

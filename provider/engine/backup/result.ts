@@ -10,6 +10,7 @@
  * 3. `Completed`: everything asked for is in the backup. Warnings do not change the phase.
  */
 import { recipientFingerprint } from "../../format/age-keys";
+import { formatBytes } from "../progress";
 import {
   MANIFEST_FORMAT_VERSION,
   type ArtifactRecord,
@@ -20,6 +21,7 @@ import {
   type BackupTarget,
   type HookRecord,
   type ItemError,
+  type VolumeDataRecord,
   type VolumeSnapshotRecord,
 } from "../../format/manifest";
 
@@ -49,6 +51,8 @@ export interface BackupOutcome {
   readonly volumes?: ArtifactRecord;
   readonly recipients: readonly string[];
   readonly volumeSnapshots: VolumeSnapshotRecord[];
+  /** Absent when the target asked for no volume data. */
+  readonly volumeData?: VolumeDataRecord[];
   readonly hooks: HookRecord[];
   readonly warnings: string[];
   readonly errors: ItemError[];
@@ -73,6 +77,7 @@ export function buildManifest(id: BackupIdentity, o: BackupOutcome): BackupManif
       ? { encryption: { format: "age" as const, recipientFingerprints: o.recipients.map(recipientFingerprint) } }
       : {}),
     volumeSnapshots: o.volumeSnapshots,
+    ...(o.volumeData ? { volumeData: o.volumeData } : {}),
   };
 }
 
@@ -110,12 +115,19 @@ export function buildFailure(
   };
 }
 
-/** One line for people: `Completed: 42 objects (7 types), 12.1 KiB stored, 1 snapshot`. */
-export function summarizeBackupCounts(m: Pick<BackupManifest, "counts" | "volumeSnapshots">): string {
+/** One line for people: `42 objects (7 types), 1 volume snapshot, 1 volume copied (1.2 MiB read, 0 B new)`. */
+export function summarizeBackupCounts(m: Pick<BackupManifest, "counts" | "volumeSnapshots" | "volumeData">): string {
   const types = Object.keys(m.counts.byResource).length;
   const snaps = m.volumeSnapshots.filter((s) => s.readyToUse).length;
+  const copies = (m.volumeData ?? []).filter((v) => !v.error);
+  const read = copies.reduce((a, v) => a + (v.bytes ?? 0), 0);
+  const uploaded = copies.reduce((a, v) => a + (v.uploadedBytes ?? 0), 0);
   return (
     `${m.counts.total} objects (${types} ` +
-    `types)${snaps ? `, ${snaps} volume snapshot${snaps === 1 ? "" : "s"}` : ""}`
+    `types)${snaps ? `, ${snaps} volume snapshot${snaps === 1 ? "" : "s"}` : ""}` +
+    (copies.length
+      ? `, ${copies.length} volume${copies.length === 1 ? "" : "s"} copied (${formatBytes(read)} read, ` +
+        `${formatBytes(uploaded)} uploaded)`
+      : "")
   );
 }

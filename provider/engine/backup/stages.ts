@@ -4,7 +4,7 @@
  */
 import { HksError } from "../../errors";
 import { discoverResources, type DiscoveryResult } from "../../kube/discovery";
-import type { PutResult } from "../../store";
+import { STORE_LAYOUT, type PutResult } from "../../store";
 import type { BackupDeps, BackupRequest } from "./types";
 import { ItemBackupper } from "./items";
 import { startArchiveUpload } from "./upload";
@@ -20,7 +20,9 @@ import {
   runPodHooks,
   type HookStageResult,
 } from "../hooks/hooks";
-import type { ItemError, VolumeSnapshotRecord } from "../../format/manifest";
+import type { ItemError, VolumeDataRecord, VolumeSnapshotRecord } from "../../format/manifest";
+import { selectVolumeCopies } from "../volume-data/select";
+import { copyVolumes } from "../volume-data/mover";
 import { NO_PROGRESS, type ProgressSink } from "../progress";
 import { snapshotVolumes } from "../snapshot/snapshot";
 
@@ -40,6 +42,8 @@ export interface RunState {
   items?: ItemBackupper;
   resources?: PutResult;
   snapshots: VolumeSnapshotRecord[];
+  /** Volume data copied, when the target asks for it. */
+  volumeData?: VolumeDataRecord[];
   /** Keys this run wrote (the only ones a failed run may delete). */
   readonly written: string[];
   /**
@@ -168,6 +172,46 @@ export async function takeSnapshots(st: RunState): Promise<void> {
   });
   st.errors.push(...res.errors);
   st.snapshots = res.records;
+}
+
+/**
+ * Copies the files of the selected snapshotted PVCs into the location (after the post hooks: the
+ * copy reads the snapshots, so the application need not stay frozen for it). A copy that cannot be
+ * made is an item error, never a fatal one: the resources and the snapshots are still good.
+ */
+export async function copyVolumeData(st: RunState): Promise<void> {
+  const { req, deps } = st;
+  if (!req.target.volumeData) return;
+  const selection = selectVolumeCopies(req.target.volumeData, st.items?.pvcs ?? [], st.snapshots);
+  for (const s of selection.skipped) st.log(`volume data not copied: ${s}`);
+  st.errors.push(...selection.errors);
+  st.volumeData = [];
+  if (selection.copy.length === 0) return;
+  if (!deps.mover) throw new Error("target.volumeData is set but no mover was provided");
+  let mover;
+  try {
+    mover = await deps.mover();
+  } catch (err) {
+    const reason = `not copied: ${(err as Error).message}`;
+    for (const j of selection.copy) st.errors.push({ item: `volume-data/${j.pvc.namespace}/${j.pvc.name}`, reason });
+    return;
+  }
+  const res = await copyVolumes(mover.cluster, selection.copy, {
+    backup: req.name,
+    location: mover.location,
+    image: mover.image,
+    timeoutMs: req.volumeDataTimeoutMs,
+    progress: st.progress,
+    log: st.log,
+    signal: deps.signal,
+  });
+  st.volumeData = res.records;
+  st.errors.push(...res.errors);
+  // A run that fails after this point removes what it wrote: the copies' records are part of it.
+  for (const r of res.records.filter((x) => x.indexKey)) {
+    st.written.push(r.indexKey!);
+    st.written.push(STORE_LAYOUT.backupVolumeRecordKey(req.name, r.namespace, r.persistentVolumeClaim, "blobs"));
+  }
 }
 
 /**

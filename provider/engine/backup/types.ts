@@ -6,6 +6,8 @@ import type { PlanHook } from "../../format/hook-annotations";
 import type { BackupFailure, BackupManifest, BackupPhase, BackupTarget } from "../../format/manifest";
 import type { ProgressSink } from "../progress";
 import type { SnapshotApi } from "../../kube/snapshot-api";
+import type { LocationConfig } from "../../kube/location-config";
+import type { MoverCluster } from "../volume-data/mover";
 
 /** What to back up, and how. */
 export interface BackupRequest {
@@ -18,6 +20,8 @@ export interface BackupRequest {
   readonly volumeSnapshotClass?: string;
   /** @default DEFAULT_SNAPSHOT_TIMEOUT_MS (10 minutes) */
   readonly snapshotTimeoutMs?: number;
+  /** Deadline of each PVC's volume data copy. @default DEFAULT_COPY_TIMEOUT_MS (6 hours) */
+  readonly volumeDataTimeoutMs?: number;
   readonly plan?: string;
   readonly labels?: Record<string, string>;
   /** Plan-level hooks (in addition to pod annotation hooks). */
@@ -30,6 +34,8 @@ export interface BackupDeps {
   readonly executor: PodExecutor;
   /** Needed only when `target.snapshotVolumes` is set. */
   readonly snapshots?: () => Promise<SnapshotApi>;
+  /** Needed only when `target.volumeData` is set: where and how mover Pods run. */
+  readonly mover?: () => Promise<MoverDeps>;
   /** The location's store, rooted at its prefix. */
   readonly store: ObjectStore;
   /** age recipients of the location; empty = unencrypted. */
@@ -43,6 +49,13 @@ export interface BackupDeps {
   /** LIST tuning (collect.ts defaults). */
   readonly pageSize?: number;
   readonly listConcurrency?: number;
+}
+
+/** What volume data copies need: the cluster, the location's record, the runner image. */
+export interface MoverDeps {
+  readonly cluster: MoverCluster;
+  readonly location: LocationConfig;
+  readonly image: string;
 }
 
 /** The outcome of {@link runBackup}. */

@@ -112,6 +112,31 @@ describe("plan RBAC: variations", () => {
     );
   });
 
+  it("volumeData: the mover's Pods, claims and snapshots in the location's namespace, contents cluster-wide", () => {
+    const spec = specOf({ target: { namespace: "production", snapshotVolumes: true, volumeData: {} } });
+    const sets = planRuleSets(spec, [locationRecord("s3-main-storage")]);
+    const planNs = sets.find((x) => x.namespace === "hks-system")!;
+    expect(strip(planNs.rules)).toEqual(
+      expect.arrayContaining([
+        { apiGroups: [""], resources: ["pods", "persistentvolumeclaims"], verbs: ["create", "get", "delete"] },
+        { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+        { apiGroups: ["snapshot.storage.k8s.io"], resources: ["volumesnapshots"], verbs: ["create", "get", "delete"] },
+      ]),
+    );
+    expect(strip(sets.find((x) => x.namespace === "production")!.rules)).not.toContainEqual(
+      expect.objectContaining({ resources: ["pods", "persistentvolumeclaims"] }),
+    );
+    expect(strip(sets.find((x) => !x.namespace)!.rules)).toContainEqual({
+      apiGroups: ["snapshot.storage.k8s.io"],
+      resources: ["volumesnapshotcontents"],
+      verbs: ["create", "delete"],
+    });
+    const without = planRuleSets(specOf({ target: { namespace: "production", snapshotVolumes: true } }), [
+      locationRecord("s3-main-storage"),
+    ]);
+    expect(JSON.stringify(without)).not.toMatch(/volumeData|pods\/log/);
+  });
+
   it("several target namespaces get one Role each; excluded ones get none", () => {
     const sets = planRuleSets(specOf({ target: { namespaces: ["b", "a", "c"], excludeNamespaces: ["c"] } }), [
       locationRecord("s3-main-storage"),

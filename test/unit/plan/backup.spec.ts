@@ -174,6 +174,38 @@ describe("checkBackup: bad inputs are named by field", () => {
       reason: /content of a kubeconfig file/,
     },
     { name: "no resource name", over: { resourceName: undefined }, property: "resourceName", reason: /set by the SDK/ },
+    {
+      name: "volumeData without snapshots",
+      over: { target: { namespaces: ["a"], volumeData: {} } },
+      property: "target.volumeData",
+      reason: /needs snapshotVolumes: true .*set it, or remove volumeData/,
+    },
+    {
+      name: "volumeData not an object",
+      over: { target: { namespaces: ["a"], snapshotVolumes: true, volumeData: true } },
+      property: "target.volumeData",
+      reason: /must be an object such as \{\}/,
+    },
+    {
+      name: "volumeData unknown key",
+      over: { target: { namespaces: ["a"], snapshotVolumes: true, volumeData: { storageClass: "fast" } } },
+      property: "target.volumeData.storageClass",
+      reason: /unknown/,
+    },
+    {
+      name: "volumeData bad StorageClass name",
+      over: {
+        target: { namespaces: ["a"], snapshotVolumes: true, volumeData: { storageClasses: ["ok", "Bad_Name"] } },
+      },
+      property: "target.volumeData.storageClasses[1]",
+      reason: /must be a StorageClass name/,
+    },
+    {
+      name: "volumeData bad selector",
+      over: { target: { namespaces: ["a"], snapshotVolumes: true, volumeData: { selector: "tier in db" } } },
+      property: "target.volumeData.selector",
+      reason: /./,
+    },
   ])("$name → $property", ({ over, property, reason }) => {
     const f = fails(over);
     expect(f.map((x) => x.property)).toContain(property);
@@ -200,6 +232,19 @@ describe("checkBackup: bad inputs are named by field", () => {
     });
     expect(sel.failures).toEqual([]);
     expect(sel.inputs.hooks?.pre?.[0]?.selector).toBe("app=db");
+  });
+
+  it("normalises volumeData's selector and keeps its filters", () => {
+    const { inputs, failures } = checkBackup({
+      ...base,
+      target: {
+        namespaces: ["production"],
+        snapshotVolumes: true,
+        volumeData: { storageClasses: ["fast"], selector: { tier: "db" } as never },
+      },
+    });
+    expect(failures).toEqual([]);
+    expect(inputs.target?.volumeData).toEqual({ storageClasses: ["fast"], selector: "tier=db" });
   });
 
   it("tolerates unknowns during preview", () => {
