@@ -1,12 +1,11 @@
 /**
- * The mover's port (engine/volume-data/mover.ts `MoverCluster`) over the restore's HTTP client
+ * The mover's port (target-cluster.ts `MoverCluster`) over the restore's HTTP client
  * (exact objects, retries) plus client-node for the one call it lacks, a Pod's log tail.
  */
 import type * as k8s from "@kubernetes/client-node";
-import type { MoverCluster } from "../engine/volume-data/mover";
 import { isNotFound } from "./client";
 import { KubeRestoreCluster } from "./restore-cluster";
-import { ClusterCallError } from "./target-cluster";
+import { ClusterCallError, type MoverCluster } from "./target-cluster";
 
 /** The MoverCluster of a kubeconfig (its current context). */
 export function kubeMoverCluster(kc: k8s.KubeConfig): MoverCluster {

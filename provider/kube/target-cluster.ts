@@ -56,3 +56,14 @@ export interface RestoreCluster {
   /** Deletes an object; `uid` adds a precondition so only that incarnation is deleted. */
   delete(ref: TargetRef, opts?: { uid?: string; propagation?: "Background" | "Foreground" }): Promise<void>;
 }
+
+/** The calls a volume data copy makes (engine/volume-data/mover.ts; kube/mover-cluster.ts implements it). */
+export interface MoverCluster {
+  create(obj: KubeObject): Promise<unknown>;
+  /** The live object, or undefined when it does not exist. */
+  get(ref: TargetRef): Promise<KubeObject | undefined>;
+  /** Deletes; absent is success. */
+  delete(ref: TargetRef): Promise<void>;
+  /** The last `lines` lines of a Pod's log ("" when none yet). */
+  logTail(namespace: string, pod: string, lines: number): Promise<string>;
+}

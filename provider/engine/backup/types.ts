@@ -7,7 +7,7 @@ import type { BackupFailure, BackupManifest, BackupPhase, BackupTarget } from ".
 import type { ProgressSink } from "../progress";
 import type { SnapshotApi } from "../../kube/snapshot-api";
 import type { LocationConfig } from "../../kube/location-config";
-import type { MoverCluster } from "../volume-data/mover";
+import type { MoverCluster } from "../../kube/target-cluster";
 
 /** What to back up, and how. */
 export interface BackupRequest {

@@ -6,38 +6,13 @@
  */
 import pLimit from "p-limit";
 import type { RecordCache } from "./record-cache";
+import type { BackupSummary } from "./summary";
 import { IntegrityError } from "../../errors";
 import { STORE_LAYOUT, type ObjectEntry, type ObjectStore } from "../../store";
 import { collectVolumeGarbage, pvcsOfBackupKeys, type VolumeGcResult } from "../volume-data/gc";
-import {
-  MANIFEST_FORMAT_VERSION,
-  type BackupFailure,
-  type BackupManifest,
-  type BackupPhase,
-} from "../../format/manifest";
+import { MANIFEST_FORMAT_VERSION, type BackupFailure, type BackupManifest } from "../../format/manifest";
 
-/** A backup's phase as the catalog sees it. */
-export type CatalogPhase = BackupPhase | "Incomplete";
-
-/** One line of a listing. */
-export interface BackupSummary {
-  readonly name: string;
-  readonly phase: CatalogPhase;
-  readonly storageLocation?: string;
-  readonly plan?: string;
-  readonly labels: Record<string, string>;
-  readonly startedAt?: string;
-  /** completedAt of the manifest, or failedAt of a failure record. */
-  readonly completedAt?: string;
-  /** Objects in the archive (manifest only). */
-  readonly items?: number;
-  /** Stored bytes of every object in the backup's folder. */
-  readonly bytes: number;
-  readonly errors: number;
-  readonly warnings: number;
-  /** Why the records could not be read, when they could not. */
-  readonly problem?: string;
-}
+export type { BackupSummary, CatalogPhase } from "./summary";
 
 /** Everything known about one backup. */
 export interface BackupDescription {

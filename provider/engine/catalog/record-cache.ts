@@ -7,7 +7,7 @@
  * not show.
  */
 import type { ObjectEntry } from "../../store";
-import type { BackupSummary } from "./catalog";
+import type { BackupSummary } from "./summary";
 
 /** A summary as cached: everything but the folder's bytes, which the listing gives anyway. */
 export type CachedSummary = Omit<BackupSummary, "bytes">;

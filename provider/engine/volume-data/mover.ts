@@ -13,21 +13,12 @@ import type { KubeObject } from "../../format/kube-object";
 import type { ItemError, VolumeDataRecord } from "../../format/manifest";
 import type { LocationConfig } from "../../kube/location-config";
 import { renderMover, type MoverObjects } from "../../kube/mover-render";
-import type { TargetRef } from "../../kube/target-cluster";
+import type { MoverCluster, TargetRef } from "../../kube/target-cluster";
 import type { ProgressSink } from "../progress";
 import type { PushSummary } from "./push";
 import type { VolumeCopyJob } from "./select";
 
-/** The cluster calls a copy makes (KubeRestoreCluster and a log read implement it). */
-export interface MoverCluster {
-  create(obj: KubeObject): Promise<unknown>;
-  /** The live object, or undefined when it does not exist. */
-  get(ref: TargetRef): Promise<KubeObject | undefined>;
-  /** Deletes; absent is success. */
-  delete(ref: TargetRef): Promise<void>;
-  /** The last `lines` lines of a Pod's log ("" when none yet). */
-  logTail(namespace: string, pod: string, lines: number): Promise<string>;
-}
+export type { MoverCluster };
 
 /** Options of {@link copyVolumes}. */
 export interface CopyOptions {
