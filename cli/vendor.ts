@@ -1,0 +1,102 @@
+/**
+ * Single-file builds of the CLI's two ESM dependencies, @kubernetes/client-node and age-encryption,
+ * which `hks` loads instead of the packages' own files. client-node is about a thousand ES modules
+ * (every API group and model): resolving, reading and linking them took ~0.6 s of each `hks backup
+ * create`, more than the backup of 1,000 objects itself; its bundle loads in about a third of that.
+ *
+ * scripts/bundle-cli-vendor.js writes the bundles (rolldown, minified, names kept) and a manifest
+ * with each package's version into dist/cli/vendor/ after tsc. bin/hks.js calls useVendorBundles()
+ * before it loads any command, so every import of those packages in the process, ours and their
+ * dependents', gets the same bundle. A package is swapped only when its installed version is the
+ * version bundled; without a manifest (a build without the step), on Node.js < 24 or without
+ * `module.registerHooks`, nothing changes and the packages load as usual. The provider, the SDK and
+ * the tests never install the hook.
+ */
+import * as fs from "node:fs";
+import * as nodeModule from "node:module";
+import * as path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+/** The packages bundled: ES modules with many files (CommonJS packages gain less; none is here). */
+export const VENDOR_PACKAGES = ["@kubernetes/client-node", "age-encryption"] as const;
+
+/** The manifest's name in the bundles' folder. */
+export const VENDOR_MANIFEST = "manifest.json";
+
+/** What scripts/bundle-cli-vendor.js records: per package name, the version bundled and its file. */
+export interface VendorManifest {
+  bundles: Record<string, { version: string; file: string }>;
+}
+
+/** The folder of `pkg` (a package name) that `resolvedFile` (a file of it) is in; undefined if none. */
+export function packageDirOf(resolvedFile: string, pkg: string): string | undefined {
+  const marker = `${path.sep}node_modules${path.sep}${pkg.split("/").join(path.sep)}${path.sep}`;
+  const i = resolvedFile.lastIndexOf(marker);
+  return i < 0 ? undefined : resolvedFile.slice(0, i + marker.length - 1);
+}
+
+/** The version in `dir`/package.json; undefined when it cannot be read. */
+export function installedVersion(dir: string): string | undefined {
+  try {
+    const v = (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { version?: unknown }).version;
+    return typeof v === "string" ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The manifest in `dir`; undefined when absent or not one. */
+export function readVendorManifest(dir: string): VendorManifest | undefined {
+  try {
+    const m = JSON.parse(fs.readFileSync(path.join(dir, VENDOR_MANIFEST), "utf8")) as Partial<VendorManifest>;
+    return m && typeof m.bundles === "object" && m.bundles !== null ? (m as VendorManifest) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The bundle file to load for `pkg` resolved to `resolvedUrl`: when the manifest has a bundle of it
+ * and the package folder it resolved to holds that same version. Undefined otherwise (load as usual).
+ */
+export function bundleFor(
+  manifest: VendorManifest,
+  dir: string,
+  pkg: string,
+  resolvedUrl: string,
+  versionOf: (packageDir: string) => string | undefined = installedVersion,
+): string | undefined {
+  const bundle = Object.hasOwn(manifest.bundles, pkg) ? manifest.bundles[pkg] : undefined;
+  if (!bundle || !resolvedUrl.startsWith("file:")) return undefined;
+  const pkgDir = packageDirOf(fileURLToPath(resolvedUrl), pkg);
+  if (!pkgDir || versionOf(pkgDir) !== bundle.version) return undefined;
+  const file = path.join(dir, bundle.file);
+  return fs.existsSync(file) ? file : undefined;
+}
+
+/**
+ * Makes this process load the bundles in `dir` for their packages (see the module comment). Returns
+ * whether the hook was installed. `nodeVersion`: for tests.
+ */
+export function useVendorBundles(dir: string, nodeVersion: string = process.versions.node): boolean {
+  // Node 22's registerHooks (22.15+) was still experimental; 24's is a release candidate.
+  if (Number(nodeVersion.split(".")[0]) < 24 || typeof nodeModule.registerHooks !== "function") return false;
+  const manifest = readVendorManifest(dir);
+  if (!manifest) return false;
+  // Per package folder, decided once: the bundle's URL, or null to load the package as usual.
+  const decided = new Map<string, string | null>();
+  nodeModule.registerHooks({
+    resolve(specifier, context, nextResolve) {
+      const resolved = nextResolve(specifier, context);
+      if (!Object.hasOwn(manifest.bundles, specifier)) return resolved;
+      let url = decided.get(resolved.url);
+      if (url === undefined) {
+        const file = bundleFor(manifest, dir, specifier, resolved.url);
+        url = file ? pathToFileURL(file).href : null;
+        decided.set(resolved.url, url);
+      }
+      return url ? { url, format: "module", shortCircuit: true } : resolved;
+    },
+  });
+  return true;
+}
