@@ -148,6 +148,8 @@ export interface RestoreInputs {
   selector?: string;
   existingResourcePolicy: "none" | "update";
   restoreVolumes: boolean;
+  /** Where restored claims get their data (engine/restore/types.ts VolumeSource); default "auto". */
+  volumeSource?: "auto" | "snapshot" | "volume-data";
   preserveNodePorts: boolean;
   patches?: RestorePatchInputs[];
   cleanupOnDelete: boolean;

@@ -80,6 +80,11 @@ export interface RestoreArgs {
   /** Create PVCs from the backup's VolumeSnapshots (a pre-bound VolumeSnapshotContent for another namespace); a claim
    * asking for less than its snapshot's restoreSize is raised to it. @default false: new empty volumes */
   readonly restoreVolumes?: pulumi.Input<boolean>;
+  /** Where claims get their data with `restoreVolumes`: `"snapshot"`, `"volume-data"` (the files the backup copied
+   * into the location, filled into each new claim by a mover Pod before its workload starts; works in any cluster
+   * that reaches the location), or `"auto"`: the snapshot when it still exists in the source namespace of this
+   * cluster, else the volume data, else the recorded snapshot handle. @default "auto" */
+  readonly volumeSource?: pulumi.Input<"auto" | "snapshot" | "volume-data">;
   /** Keep Services' nodePorts (e.g. into another cluster); by default the target assigns new ones so a clone does not
    * collide. @default false */
   readonly preserveNodePorts?: pulumi.Input<boolean>;
@@ -159,6 +164,7 @@ export class Restore extends pulumi.dynamic.Resource {
       selector: args.selector,
       existingResourcePolicy: args.existingResourcePolicy,
       restoreVolumes: args.restoreVolumes,
+      volumeSource: args.volumeSource,
       preserveNodePorts: args.preserveNodePorts,
       patches: args.patches,
       cleanupOnDelete: args.cleanupOnDelete,

@@ -19,7 +19,16 @@ export interface VerifyFlags {
 /** The human summary of a verification. */
 export function verifiedText(r: VerifyResult, location: string): string {
   const archive = `archive ${formatBytes(r.archiveBytes)}, SHA-256 ${r.sha256} matches the manifest`;
-  const volumes = r.volumesChecked ? "; volumes.json matches too" : "";
+  const volumes =
+    (r.volumesChecked ? "; volumes.json matches too" : "") +
+    (r.volumeData.length
+      ? `; volume data of ${r.volumeData.length} PVC${r.volumeData.length === 1 ? "" : "s"}: ` +
+        `${r.volumeData.reduce((n, v) => n + v.packs, 0)} packs, ` +
+        `${formatBytes(r.volumeData.reduce((n, v) => n + v.storedBytes, 0))} checked` +
+        (r.volumeData.every((v) => v.contentsChecked)
+          ? `, ${r.volumeData.reduce((n, v) => n + v.blobs, 0)} blobs read back`
+          : "")
+      : "");
   if (!r.contentsChecked) {
     return (
       `Backup "${r.name}" (location ${location}): ${archive}${volumes}.\n` +

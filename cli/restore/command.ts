@@ -24,7 +24,12 @@ export function registerRestoreCommands(program: Command): void {
     .option("--include-resources <types>", "resource types to restore, e.g. configmaps,deployments.apps")
     .option("--exclude-resources <types>", "resource types never restored")
     .option("--existing-resource-policy <policy>", "none (skip existing objects) or update (replace them)", "none")
-    .option("--restore-volumes", "create PVCs from the backup's VolumeSnapshots")
+    .option("--restore-volumes", "restore PVCs with their data (from snapshots or volume data, see --volume-source)")
+    .option(
+      "--volume-source <source>",
+      "auto, snapshot or volume-data: where claims get their data (default auto: the snapshot when it exists in " +
+        "this cluster's source namespace, else the backup's volume data, else the snapshot handle)",
+    )
     .option("--preserve-node-ports", "keep Services' nodePorts (default: the target assigns new ones)")
     .option(
       "--identity-file <file>",

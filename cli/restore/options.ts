@@ -20,6 +20,7 @@ export interface CreateFlags {
   excludeResources?: string;
   existingResourcePolicy?: string;
   restoreVolumes?: boolean;
+  volumeSource?: string;
   preserveNodePorts?: boolean;
   identityFile?: string;
   wait?: boolean;
@@ -132,6 +133,7 @@ export function restoreInputsFromFlags(
     selector: flags.selector,
     existingResourcePolicy: (flags.existingResourcePolicy ?? "none") as RestoreInputs["existingResourcePolicy"],
     restoreVolumes: flags.restoreVolumes ?? false,
+    ...(flags.volumeSource !== undefined ? { volumeSource: flags.volumeSource as RestoreInputs["volumeSource"] } : {}),
     preserveNodePorts: flags.preserveNodePorts ?? false,
     identity,
   });

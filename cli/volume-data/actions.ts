@@ -44,6 +44,13 @@ async function openLocation(
   return { cfg, store: await openLocationStore(kc, cfg) };
 }
 
+/** The location of `--location-file` or of `--storage-location` (exactly one of them). */
+async function openEither(cmd: Command, flags: VolumeDataFlags): Promise<{ cfg: LocationConfig; store: ObjectStore }> {
+  if (flags.locationFile && flags.storageLocation)
+    throw new InputError("--location-file", "give --storage-location or --location-file, not both");
+  return flags.locationFile ? openLocationFile(flags.locationFile) : openLocation(cmd, flags.storageLocation);
+}
+
 /**
  * A location from its record's file (the mover Pod mounts the location's ConfigMap): no API access.
  * S3 keys come from the environment (the AWS SDK's default chain reads AWS_ACCESS_KEY_ID etc.).
@@ -84,11 +91,7 @@ export async function pushAction(flags: VolumeDataFlags, cmd: Command): Promise<
   const backup = backupFlag(flags.backup);
   const source = directoryFlag("--source", flags.source);
   const concurrency = concurrencyFlag(flags.concurrency);
-  if (flags.locationFile && flags.storageLocation)
-    throw new InputError("--location-file", "give --storage-location or --location-file, not both");
-  const { cfg, store } = flags.locationFile
-    ? openLocationFile(flags.locationFile)
-    : await openLocation(cmd, flags.storageLocation);
+  const { cfg, store } = await openEither(cmd, flags);
   if (cfg.accessMode === "ReadOnly")
     throw new InputError("--storage-location", `storage location "${cfg.name}" is ReadOnly (restore only)`);
   const s = await pushVolume({
@@ -116,7 +119,7 @@ export async function pullAction(flags: VolumeDataFlags, cmd: Command): Promise<
   const target = directoryFlag("--target", flags.target);
   const concurrency = concurrencyFlag(flags.concurrency);
   const { identities } = readIdentities(flags.identityFile);
-  const { cfg, store } = await openLocation(cmd, flags.storageLocation);
+  const { cfg, store } = await openEither(cmd, flags);
   if (cfg.recipients.length > 0 && identities.length === 0)
     throw new InputError(
       "--identity-file",
@@ -133,6 +136,8 @@ export async function pullAction(flags: VolumeDataFlags, cmd: Command): Promise<
     log: (line) => process.stderr.write(`hks: warning: ${line}\n`),
   });
   const where = `${pvc.namespace}/${pvc.pvc} of backup ${backup} from ${cfg.name} into ${target}`;
+  if (flags.summaryFile)
+    fs.writeFileSync(flags.summaryFile, JSON.stringify({ ...s, warnings: s.warnings.slice(0, 5) }));
   process.stdout.write(output === "json" ? JSON.stringify(s, null, 2) + "\n" : pulledText(s, where));
 }
 

@@ -40,7 +40,13 @@ export function registerVolumeDataCommands(program: Command): void {
     .requiredOption("--backup <name>", "the backup to read")
     .requiredOption("--pvc <namespace/name>", PVC)
     .requiredOption("--target <dir>", "an existing directory to restore into (the new volume)")
-    .requiredOption("--storage-location <name>", "the storage location to read from")
+    .option("--storage-location <name>", "the storage location to read from")
+    .option(
+      "--location-file <file>",
+      "instead of --storage-location: the location's record (location.json); S3 keys from AWS_ACCESS_KEY_ID/" +
+        "AWS_SECRET_ACCESS_KEY (the restore's mover Pod)",
+    )
+    .option("--summary-file <file>", "also write the JSON summary here (the mover Pod's termination message)")
     .option("--identity-file <file>", "age identity file for an encrypted location (or set HKS_AGE_IDENTITY)")
     .option("--concurrency <n>", "pack downloads at once, 1-32 (default: 4)")
     .option("-o, --output <format>", "text or json", "text")

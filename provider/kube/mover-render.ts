@@ -218,3 +218,104 @@ function nfsMount(location: LocationConfig): { volumes: Record<string, unknown>[
     mounts: [{ name: "nfs", mountPath: location.nfs.localPath ?? location.nfs.path }],
   };
 }
+
+/** One restored claim to fill from a backup's volume data. */
+export interface FillRequest {
+  readonly restoreName: string;
+  readonly backup: string;
+  /** Where the data was backed up from. */
+  readonly sourceNamespace: string;
+  readonly sourcePvc: string;
+  /** The restored claim, already created (its Pod binds it). */
+  readonly namespace: string;
+  readonly claim: string;
+  readonly location: LocationConfig;
+  /** The location's S3 keys; undefined for an NFS location or ambient credentials. */
+  readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** age identities for an encrypted location. */
+  readonly identities: readonly string[];
+  readonly image: string;
+}
+
+/** The objects of one fill, in creation order: a short-lived Secret, then the Pod. */
+export interface FillObjects {
+  readonly secret: KubeObject;
+  readonly pod: KubeObject;
+}
+
+/**
+ * Renders the fill of a restored claim: a Pod in the claim's namespace running `hks volume-data
+ * pull` into it (read-write, as root so owners come back), before any workload of the restore
+ * starts. The location's record, its S3 keys and the age identity cannot be referenced across
+ * namespaces, so they travel in a Secret of the restore, created just before the Pod and deleted
+ * with it; nothing secret is in the Pod's spec.
+ */
+export function renderFill(r: FillRequest): FillObjects {
+  const name = moverName(`${r.restoreName}\0${r.backup}`, r.namespace, r.claim);
+  const labels = {
+    "app.kubernetes.io/managed-by": "hks-backup",
+    "app.kubernetes.io/component": "volume-data-mover",
+    [MOVER_LABEL]: moverLabelValue(r.restoreName),
+  };
+  const annotations = { "hks.io/restore": r.restoreName, "hks.io/source": `${r.sourceNamespace}/${r.sourcePvc}` };
+  const meta = { name, namespace: r.namespace, labels, annotations };
+  const stringData: Record<string, string> = { "location.json": JSON.stringify(r.location) };
+  if (r.credentials) {
+    stringData.AWS_ACCESS_KEY_ID = r.credentials.accessKeyId;
+    stringData.AWS_SECRET_ACCESS_KEY = r.credentials.secretAccessKey;
+    if (r.credentials.sessionToken) stringData.AWS_SESSION_TOKEN = r.credentials.sessionToken;
+  }
+  if (r.identities.length) stringData.HKS_AGE_IDENTITY = r.identities.join("\n");
+  const secret: KubeObject = { apiVersion: "v1", kind: "Secret", metadata: meta, type: "Opaque", stringData };
+  const env = Object.keys(stringData)
+    .filter((k) => k !== "location.json")
+    .map((k) => ({ name: k, valueFrom: { secretKeyRef: { name, key: k } } }));
+  const nfs = nfsMount(r.location);
+  const pod: KubeObject = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: meta,
+    spec: {
+      restartPolicy: "Never",
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: { runAsUser: 0, runAsGroup: 0 },
+      containers: [
+        {
+          name: "mover",
+          image: r.image,
+          imagePullPolicy: "IfNotPresent",
+          args: [
+            "volume-data",
+            "pull",
+            "--target",
+            MOVER_PATHS.source,
+            "--pvc",
+            `${r.sourceNamespace}/${r.sourcePvc}`,
+            "--backup",
+            r.backup,
+            "--location-file",
+            `${MOVER_PATHS.location}/location.json`,
+            "--summary-file",
+            MOVER_PATHS.summary,
+          ],
+          env,
+          securityContext: { allowPrivilegeEscalation: false },
+          volumeMounts: [
+            { name: "target", mountPath: MOVER_PATHS.source },
+            { name: "location", mountPath: MOVER_PATHS.location, readOnly: true },
+            ...nfs.mounts,
+          ],
+          terminationMessagePath: MOVER_PATHS.summary,
+          terminationMessagePolicy: "FallbackToLogsOnError",
+        },
+      ],
+      volumes: [
+        { name: "target", persistentVolumeClaim: { claimName: r.claim } },
+        { name: "location", secret: { secretName: name, items: [{ key: "location.json", path: "location.json" }] } },
+        ...nfs.volumes,
+      ],
+    },
+  };
+  return { secret, pod };
+}

@@ -156,6 +156,15 @@ export function checkRestore(news: Partial<RestoreInputs>): { inputs: RestoreInp
   const policy = n.existingResourcePolicy ?? "none";
   c.oneOf("existingResourcePolicy", policy, ["none", "update"] as const);
   for (const f of ["restoreVolumes", "preserveNodePorts", "cleanupOnDelete"] as const) c.boolean(f, n[f]);
+  if (c.present(n.volumeSource)) {
+    c.oneOf("volumeSource", n.volumeSource, ["auto", "snapshot", "volume-data"] as const);
+    if (
+      n.restoreVolumes !== true &&
+      (n.restoreVolumes as unknown) !== UNKNOWN &&
+      (n.volumeSource as unknown) !== UNKNOWN
+    )
+      c.fail("volumeSource", "is set but restoreVolumes is not true: set restoreVolumes: true, or remove it");
+  }
   checkPatches(c, n.patches);
   checkOwnerInputs(c, n);
   if (c.present(n.identity)) {
@@ -211,6 +220,7 @@ const DIFFED: readonly (keyof RestoreInputs)[] = [
   "selector",
   "existingResourcePolicy",
   "restoreVolumes",
+  "volumeSource",
   "preserveNodePorts",
   "patches",
   "context",

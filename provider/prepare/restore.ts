@@ -6,7 +6,9 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import { InputError } from "../errors";
-import { resolveLocationConfig, type LocationConfig } from "../kube/location-config";
+import { readLocationCredentials, resolveLocationConfig, type LocationConfig } from "../kube/location-config";
+import { kubeMoverCluster } from "../kube/mover-cluster";
+import { defaultRunnerImage } from "../plan/plan-runner";
 import { openLocationStore } from "./location-store";
 import type { ObjectStore } from "../store";
 import { KubeRestoreCluster } from "../kube/restore-cluster";
@@ -37,7 +39,17 @@ export async function openRestoreContext(
   const location = await resolveLocationConfig(kc, opts.namespace, opts.storageLocation, "storageLocation");
   const store = await openLocationStore(kc, location);
   const backupName = opts.backupName ?? (await latestBackupOfPlan(store, opts.plan!));
-  return { location, backupName, deps: { store, storageLocation: location.name, cluster: new KubeRestoreCluster(kc) } };
+  const filler = async () => ({
+    cluster: kubeMoverCluster(kc),
+    location,
+    credentials: location.nfs ? undefined : await readLocationCredentials(kc, location),
+    image: defaultRunnerImage(),
+  });
+  return {
+    location,
+    backupName,
+    deps: { store, storageLocation: location.name, cluster: new KubeRestoreCluster(kc), filler },
+  };
 }
 
 /**
@@ -74,6 +86,7 @@ export function restoreOptionsOf(
     selector: i.selector,
     existingResourcePolicy: i.existingResourcePolicy,
     restoreVolumes: i.restoreVolumes,
+    volumeSource: i.volumeSource,
     preserveNodePorts: i.preserveNodePorts,
     // check validated every patch (patchProblem), so the inputs' loose op type is a JsonPatchOp here.
     patches: i.patches as RestoreOptions["patches"],

@@ -6,7 +6,9 @@
  * and compares it with what the application's container sees (content, modes, owners, symlink,
  * sparse file), checks the manifest's record against the stored index, that a second backup after
  * a small change uploads only about that change, that nothing of the movers is left, and that a
- * mover which cannot start fails the backup's copy with the reason (PartiallyFailed, no index).
+ * mover which cannot start fails the backup's copy with the reason (PartiallyFailed, no index), and
+ * that after the source namespace, its claims and its snapshots are deleted, `hks restore create
+ * --restore-volumes` fills a new claim from the volume data before the restored Pod starts.
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -21,7 +23,15 @@ import { openBackupContext } from "../../provider/prepare/backup";
 import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
 import { adminKubeConfig, createLocation, rand, readManifest, stack } from "../support/backup-fixture";
 import { runHks } from "../support/hks-cli";
-import { busyboxContainer, deleteNamespacesAndWait, exec, podReady, podS3Endpoint, waitFor } from "../support/node";
+import {
+  busyboxContainer,
+  deleteNamespacesAndWait,
+  exec,
+  podLog,
+  podReady,
+  podS3Endpoint,
+  waitFor,
+} from "../support/node";
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -29,6 +39,7 @@ const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const id = rand();
 const ns = `node-vd-${id}`;
 const locNs = `hks-vd-${id}`;
+const restored = `node-vd-restored-${id}`;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hks-it-node-vd-"));
 let store: ObjectStore;
 let locName: string;
@@ -49,8 +60,8 @@ const WRITE = [
 ].join("\n");
 
 /** `path mode uid gid size` and a SHA-256 per regular file, as seen inside the application's container. */
-async function treeInPod(): Promise<string[]> {
-  const r = await exec(kc, ns, "writer", "app", [
+async function treeInPod(namespace = ns, pod = "writer"): Promise<string[]> {
+  const r = await exec(kc, namespace, pod, "app", [
     "sh",
     "-c",
     "cd /data && find . -mindepth 1 | sort | while read f; do " +
@@ -120,7 +131,7 @@ async function noMoverLeft(): Promise<void> {
 }
 
 const claim = (name: string, tier: string): k8s.V1PersistentVolumeClaim => ({
-  metadata: { name, labels: { tier } },
+  metadata: { name, labels: { tier, ...(tier === "db" ? { restore: "yes" } : {}) } },
   spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "64Mi" } } },
 });
 
@@ -162,10 +173,33 @@ beforeAll(async () => {
   store = loc.store;
   locName = loc.config.name;
   await podReady(kc, ns, "writer");
+  // Created once the files exist; restored with the data claim, it is Ready only if they are there at its start.
+  await core.createNamespacedPod({
+    namespace: ns,
+    body: {
+      metadata: { name: "reader", labels: { restore: "yes" } },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          busyboxContainer("app", {
+            command: [
+              "sh",
+              "-c",
+              "if [ -s /data/db/base/big ]; then echo has-data; sleep 86400; else echo empty; exit 1; fi",
+            ],
+            volumeMounts: [{ name: "d", mountPath: "/data", readOnly: true }],
+          }),
+        ],
+        restartPolicy: "Never",
+        volumes: [{ name: "d", persistentVolumeClaim: { claimName: "data" } }],
+      },
+    },
+  });
+  await podReady(kc, ns, "reader");
 }, 300_000);
 
 afterAll(async () => {
-  await deleteNamespacesAndWait(kc, [ns, locNs]).catch(() => undefined);
+  await deleteNamespacesAndWait(kc, [ns, restored, locNs]).catch(() => undefined);
   fs.rmSync(tmp, { recursive: true, force: true });
 }, 180_000);
 
@@ -297,5 +331,72 @@ describe("volume data copied by a mover Pod on the node", () => {
       await store.tryGet(STORE_LAYOUT.backupVolumeRecordKey(broken, ns, "data", "indexEncrypted")),
     ).toBeUndefined();
     await noMoverLeft();
+  }, 600_000);
+  it("restores the claim from volume data after the source namespace and its snapshots are gone", async () => {
+    const before = await treeInPod();
+    await deleteNamespacesAndWait(kc, [ns], 180_000);
+    // Its snapshots go with it (class deletionPolicy Delete): the restore cannot use them.
+    await waitFor("the source's VolumeSnapshotContents deleted", 90_000, async () => {
+      const contents = (await custom.listClusterCustomObject({
+        group: "snapshot.storage.k8s.io",
+        version: "v1",
+        plural: "volumesnapshotcontents",
+      })) as { items: { spec: { volumeSnapshotRef?: { namespace?: string } } }[] };
+      return contents.items.some((c) => c.spec.volumeSnapshotRef?.namespace === ns) ? undefined : true;
+    });
+    const idFile = path.join(tmp, "identity.txt");
+    fs.writeFileSync(idFile, identity + "\n", { mode: 0o600 });
+    const r = await runHks(locNs, [
+      "restore",
+      "create",
+      `r-${id}`,
+      "--from-backup",
+      `vd2-${id}`,
+      "--storage-location",
+      locName,
+      "--namespace-mapping",
+      `${ns}:${restored}`,
+      "--selector",
+      "restore=yes",
+      "--restore-volumes",
+      "--identity-file",
+      idFile,
+    ]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(`${restored}/data: volume data of ${ns}/data: 11 files, [\\d.]+ MiB, every blob checked`),
+    );
+    // The reader exits 1 on an empty volume: Ready means the files were there when it started.
+    await podReady(kc, restored, "reader");
+    expect(await podLog(kc, restored, "reader")).toBe("has-data\n");
+    expect(await treeInPod(restored, "reader")).toEqual(before);
+    const left = await core.listNamespacedPod({ namespace: restored, labelSelector: MOVER_LABEL });
+    const secrets = await core.listNamespacedSecret({ namespace: restored, labelSelector: MOVER_LABEL });
+    expect([...left.items, ...secrets.items].map((o) => o.metadata!.name)).toEqual([]);
+  }, 600_000);
+  it("hks backup verify reads every pack back, and refuses a flipped byte in a pack naming the PVC", async () => {
+    const idFile = path.join(tmp, "identity.txt");
+    const ok = await runHks(locNs, [
+      "backup",
+      "verify",
+      `vd2-${id}`,
+      "--storage-location",
+      locName,
+      "--identity-file",
+      idFile,
+    ]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/volume data of 1 PVC: \d+ packs, [\d.]+ MiB checked, \d+ blobs read back/);
+    // The largest pack holds the first backup's blobs (the second added one small pack).
+    let biggest = { key: "", size: -1 };
+    for await (const e of store.list(STORE_LAYOUT.volumePacksPrefix(ns, "data")))
+      if (e.size > biggest.size) biggest = { key: e.key, size: e.size };
+    const body = (await store.tryGet(biggest.key))!;
+    body[Math.floor(body.length / 2)]! ^= 0x01;
+    await store.delete(biggest.key);
+    await store.put(biggest.key, body);
+    const bad = await runHks(locNs, ["backup", "verify", `vd1-${id}`, "--storage-location", locName]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(new RegExp(`the volume data of ${ns}/data in backup vd1-${id} is damaged: .*SHA-256`));
   }, 600_000);
 });

@@ -4,7 +4,9 @@
  * matches its record, and, when the archive can be read (unencrypted, or an identity is given),
  * every entry is a regular file on the path scheme (archive.ts, which also refuses a path seen
  * twice) holding one YAML object that is what its path names (the restore's own check,
- * `checkArchivedIdentity`), with exactly the counts the manifest claims.
+ * `checkArchivedIdentity`), with exactly the counts the manifest claims. Volume data: each PVC's
+ * index has the SHA-256 its manifest record says, every pack its size and SHA-256, and with an
+ * identity every blob is checked.
  *
  * Stages reuse the restore's own checks (read-verified.ts, archive.ts), so a backup that verifies is one
  * the restore will read.
@@ -19,6 +21,7 @@ import type { ObjectStore } from "../../store";
 import { groupResourceKey } from "../../format/archive-paths";
 import type { BackupManifest } from "../../format/manifest";
 import { NO_PROGRESS, type ProgressSink } from "../progress";
+import { verifyVolume } from "../volume-data/verify";
 import { checkArchivedIdentity, describeRef } from "../transform/transform";
 import { checkIdentities, fetchVerifiedArchive, readBackupManifest, readVerifiedArchive } from "./read-verified";
 
@@ -51,6 +54,54 @@ export interface VerifyResult {
   readonly uncompressedBytes: number;
   /** volumes.json checked against its record (false when the backup has none). */
   readonly volumesChecked: boolean;
+  /** Each PVC's volume data checked: its index against the manifest, every pack's size and SHA-256. */
+  readonly volumeData: VolumeDataCheck[];
+}
+
+/** One PVC's volume data, as checked. */
+export interface VolumeDataCheck {
+  /** `namespace/pvc` in the source. */
+  readonly pvc: string;
+  readonly packs: number;
+  readonly storedBytes: number;
+  /** Blobs whose plaintext SHA-256 was checked (0 without the identity of an encrypted location). */
+  readonly blobs: number;
+  readonly contentsChecked: boolean;
+}
+
+/**
+ * Checks every PVC's volume data the manifest records: the stored index has the SHA-256 recorded,
+ * every pack is there with its size and SHA-256, and, when readable, every blob's plaintext SHA-256.
+ */
+async function verifyVolumeData(
+  store: ObjectStore,
+  manifest: BackupManifest,
+  identities: readonly string[],
+  progress: ProgressSink,
+  signal?: AbortSignal,
+): Promise<VolumeDataCheck[]> {
+  const out: VolumeDataCheck[] = [];
+  for (const r of (manifest.volumeData ?? []).filter((x) => !x.error && x.indexKey)) {
+    const pvc = `${r.namespace}/${r.persistentVolumeClaim}`;
+    try {
+      const v = await verifyVolume({
+        namespace: r.namespace,
+        pvc: r.persistentVolumeClaim,
+        backup: manifest.name,
+        store,
+        identities,
+        indexSha256: r.indexSha256,
+        signal,
+        onProgress: (done, total) =>
+          progress({ step: "volume-data", done, total, bytes: done, message: `${pvc}: packs` }),
+      });
+      out.push({ pvc, packs: v.packs, storedBytes: v.storedBytes, blobs: v.blobs, contentsChecked: v.contentsChecked });
+    } catch (e) {
+      if (!(e instanceof IntegrityError)) throw e;
+      throw new IntegrityError(`the volume data of ${pvc} in backup ${manifest.name} is damaged: ${e.message}`);
+    }
+  }
+  return out;
 }
 
 /** Compares the counts read with the manifest's; returns the differences, or [] when they agree. */
@@ -103,6 +154,7 @@ export async function verifyBackup(store: ObjectStore, name: string, opts: Verif
   const readContents = !encrypted || identities.length > 0;
   if (readContents) await checkIdentities(manifest, identities);
   const volumesChecked = await verifyVolumes(store, manifest);
+  const volumeData = await verifyVolumeData(store, manifest, identities, progress, opts.signal);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hks-verify-"));
   try {
     const file = await fetchVerifiedArchive(store, manifest, tmp, {
@@ -118,6 +170,7 @@ export async function verifyBackup(store: ObjectStore, name: string, opts: Verif
       archiveBytes: manifest.artifacts.resources.bytes,
       sha256: manifest.artifacts.resources.sha256,
       volumesChecked,
+      volumeData,
     };
     if (!readContents) return { ...base, contentsChecked: false, byResource: {}, objects: 0, uncompressedBytes: 0 };
     const byResource: Record<string, number> = {};

@@ -25,6 +25,7 @@ import { applyTiers } from "./tiers";
 import type { CreatedNamespace, RestoreOptions, RestoreResult } from "./types";
 import type { RestoreCluster } from "../../kube/target-cluster";
 import { VolumeRestorer } from "./volumes";
+import type { FillDeps } from "../volume-data/fill";
 import { parseLabelSelector } from "../../format/label-selector";
 import type { TransformOptions } from "../transform/transform";
 import {
@@ -46,6 +47,8 @@ export interface RestoreDeps {
   /** The location's name, for the result. */
   readonly storageLocation: string;
   readonly cluster: RestoreCluster;
+  /** How claims are filled from volume data (mover Pods); without it only snapshots are used. */
+  readonly filler?: () => Promise<FillDeps>;
 }
 
 function transformOptionsOf(opts: RestoreOptions, manifest: BackupManifest): TransformOptions {
@@ -110,7 +113,19 @@ export async function runRestore(deps: RestoreDeps, opts: RestoreOptions): Promi
     const { manifest, index } = await verifyAndSpill(deps, opts, tmp, outcomes);
     // ---- Nothing in the cluster has been touched up to here. ----
     if (opts.restoreVolumes)
-      volumes = new VolumeRestorer(deps.cluster, opts.restoreName, manifest.volumeSnapshots ?? [], outcomes);
+      volumes = new VolumeRestorer(
+        deps.cluster,
+        opts.restoreName,
+        manifest.volumeSnapshots ?? [],
+        outcomes,
+        opts.volumeSource,
+        deps.filler && {
+          backup: manifest.name,
+          records: manifest.volumeData ?? [],
+          identities: opts.identities ?? [],
+          deps: deps.filler,
+        },
+      );
     const pvcs = index.types.get("persistentvolumeclaims")?.count ?? 0;
     if (pvcs && !opts.restoreVolumes)
       outcomes.warn(

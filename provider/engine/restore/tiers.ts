@@ -2,7 +2,8 @@
  * Restore's apply pass: the spilled objects, tier by tier in `orderForRestore` order, with bounded
  * concurrency inside a tier and a barrier between tiers. Around the tiers: CRDs are waited for
  * (Established, then discovery refreshed) before anything else, target namespaces are ensured
- * before the first namespaced tier, PVCs get their snapshot source, and owner references are
+ * before the first namespaced tier, PVCs get their snapshot source (or are filled from volume data
+ * right after their tier, before the workloads), and owner references are
  * re-attached once every object is in.
  */
 import pLimit from "p-limit";
@@ -100,6 +101,8 @@ export async function applyTiers(index: SpillIndex, d: TierDeps): Promise<void> 
       progress({ step: "restore", done: ++done, total: index.total });
     });
     if (crds.length) await waitForCrds(d.cluster, crds, d.crdTimeoutMs, d.outcomes, d.signal);
+    // Claims restored from volume data are filled before any workload that mounts them is applied.
+    if (keys.includes(PVC_KEY)) await d.volumes?.fillPending(progress, d.signal);
   }
   if (!namespacesReady) await ensureNamespaces(d.cluster, index.targetNamespaces, d.created);
   await d.owners.resolveDeferred(d.outcomes);

@@ -7,6 +7,10 @@ import type { RestorePatch } from "../transform/transform";
 import type { ProgressSink } from "../progress";
 import type { RestoreCounts } from "../../types";
 
+/** Where restored claims get their data: see RestoreOptions.volumeSource. */
+export type VolumeSource = "auto" | "snapshot" | "volume-data";
+export const VOLUME_SOURCES: readonly VolumeSource[] = ["auto", "snapshot", "volume-data"];
+
 /** How the restore treats an object that already exists in the target. */
 export type ExistingResourcePolicy = "none" | "update";
 
@@ -25,8 +29,15 @@ export interface RestoreOptions {
   readonly selector?: string;
   /** @default "none" */
   readonly existingResourcePolicy?: ExistingResourcePolicy;
-  /** Create PVCs from the backup's VolumeSnapshots. @default false */
+  /** Restore PVCs with their data (from snapshots or volume data, see `volumeSource`). @default false */
   readonly restoreVolumes?: boolean;
+  /**
+   * Where a claim's data comes from: `snapshot` (its VolumeSnapshot, or a content bound to the recorded
+   * handle), `volume-data` (the files copied into the location; any cluster), or `auto`: the snapshot
+   * when it still exists in the source namespace of this cluster, else volume data when the backup
+   * holds it, else the snapshot handle. @default "auto"
+   */
+  readonly volumeSource?: VolumeSource;
   /** Keep Services' node ports. @default false */
   readonly preserveNodePorts?: boolean;
   /** Restore nothing cluster-scoped but the mapped Namespaces (restore drills). @default false */
@@ -57,8 +68,11 @@ export interface ReasonGroup {
 export interface VolumeRestoreRecord {
   /** `namespace/name` of the claim in the target. */
   readonly claim: string;
-  /** `VolumeSnapshot ns/name`, `VolumeSnapshotContent name (pre-bound)`, or why there is no data. */
-  readonly source: string;
+  /**
+   * `VolumeSnapshot ns/name`, `VolumeSnapshotContent name (pre-bound)`, `volume data of <ns>/<pvc>
+   * (N files, X)`, or why there is no data.
+   */
+  source: string;
 }
 
 /** Most items named per reason group; the count still says how many there were. */

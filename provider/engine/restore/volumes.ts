@@ -10,10 +10,13 @@
  * @see https://kubernetes.io/docs/concepts/storage/volume-snapshots/#provisioning-volume-snapshot
  */
 import * as crypto from "node:crypto";
-import type { VolumeSnapshotRecord } from "../../format/manifest";
+import type { VolumeDataRecord, VolumeSnapshotRecord } from "../../format/manifest";
+import { fillClaim, type FillDeps } from "../volume-data/fill";
+import type { MoverRunOptions } from "../volume-data/mover-pod";
+import { formatBytes, type ProgressSink } from "../progress";
 import { largerQuantity, quantityToUnits } from "../../format/quantity";
 import type { RestoreOutcomes } from "./result";
-import { type VolumeRestoreRecord } from "./types";
+import type { VolumeRestoreRecord, VolumeSource } from "./types";
 import { ClusterCallError, type RestoreCluster } from "../../kube/target-cluster";
 import type { KubeObject } from "../../format/kube-object";
 
@@ -53,9 +56,30 @@ function recordKey(ns: string, pvc: string): string {
   return `${ns}/${pvc}`;
 }
 
-/** Prepares claims for restore from snapshots; see the module comment. */
+/** What filling claims from volume data needs (restore.ts builds it from its deps and options). */
+export interface VolumeDataSource {
+  readonly backup: string;
+  readonly records: readonly VolumeDataRecord[];
+  readonly identities: readonly string[];
+  /** Opened once, when the first claim needs it. */
+  readonly deps: () => Promise<FillDeps>;
+  readonly run?: MoverRunOptions;
+}
+
+interface PendingFill {
+  readonly claim: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly sourceNamespace: string;
+  readonly record: VolumeDataRecord;
+  readonly volume: VolumeRestoreRecord;
+}
+
+/** Prepares claims for restore from snapshots or volume data; see the module comment. */
 export class VolumeRestorer {
   private readonly records = new Map<string, VolumeSnapshotRecord>();
+  private readonly dataRecords = new Map<string, VolumeDataRecord>();
+  private readonly pending: PendingFill[] = [];
   readonly volumes: VolumeRestoreRecord[] = [];
   readonly createdContents: string[] = [];
 
@@ -64,8 +88,81 @@ export class VolumeRestorer {
     private readonly restoreName: string,
     records: readonly VolumeSnapshotRecord[],
     private readonly outcomes: RestoreOutcomes,
+    private readonly source: VolumeSource = "auto",
+    private readonly data?: VolumeDataSource,
   ) {
     for (const r of records) this.records.set(recordKey(r.namespace, r.persistentVolumeClaim), r);
+    for (const r of data?.records ?? [])
+      if (!r.error && r.indexKey) this.dataRecords.set(recordKey(r.namespace, r.persistentVolumeClaim), r);
+  }
+
+  /**
+   * A claim to fill from volume data after the claims' tier (`fillPending`), applied without a data
+   * source: the Pod that fills it binds it.
+   */
+  private fromVolumeData(pvc: KubeObject, sourceNamespace: string, record: VolumeDataRecord): KubeObject {
+    const ns = pvc.metadata.namespace!;
+    const claim = `${ns}/${pvc.metadata.name}`;
+    const volume: VolumeRestoreRecord = {
+      claim,
+      source: `volume data of ${record.namespace}/${record.persistentVolumeClaim} (to be copied in)`,
+    };
+    this.volumes.push(volume);
+    this.pending.push({ claim, namespace: ns, name: pvc.metadata.name, sourceNamespace, record, volume });
+    const out = structuredClone(pvc);
+    const spec = (out.spec ??= {}) as Record<string, unknown>;
+    delete spec.dataSource;
+    delete spec.dataSourceRef;
+    return out;
+  }
+
+  /**
+   * Copies volume data into the claims prepared for it, one after another, before the next tier
+   * (the workloads) is applied. A fill that fails is a failed item (`volume-data/<ns>/<claim>`): the
+   * claim exists but is empty, and the restore is PartiallyFailed.
+   */
+  async fillPending(progress?: ProgressSink, signal?: AbortSignal): Promise<void> {
+    const jobs = this.pending.splice(0);
+    if (jobs.length === 0 || !this.data) return;
+    let deps: FillDeps | undefined;
+    let done = 0;
+    for (const p of jobs) {
+      const item = `volume-data/${p.claim}`;
+      progress?.({ step: "volume-data", done, total: jobs.length, message: `filling ${p.claim}` });
+      try {
+        if (
+          !(await this.cluster.get({
+            apiVersion: "v1",
+            kind: "PersistentVolumeClaim",
+            name: p.name,
+            namespace: p.namespace,
+          }))
+        )
+          throw new Error("the claim was not created (see its own failure)");
+        deps ??= await this.data.deps();
+        const s = await fillClaim(
+          deps,
+          {
+            restoreName: this.restoreName,
+            backup: this.data.backup,
+            sourceNamespace: p.record.namespace,
+            sourcePvc: p.record.persistentVolumeClaim,
+            namespace: p.namespace,
+            claim: p.name,
+            identities: this.data.identities,
+          },
+          { ...this.data.run, progress, signal },
+        );
+        p.volume.source =
+          `volume data of ${p.record.namespace}/${p.record.persistentVolumeClaim}: ${s.files} files, ` +
+          `${formatBytes(s.bytes)}, every blob checked`;
+      } catch (e) {
+        const reason = `filling the claim from volume data failed: ${(e as Error).message}`;
+        p.volume.source = `none: ${reason}`;
+        this.outcomes.failed(item, reason);
+      }
+      progress?.({ step: "volume-data", done: ++done, total: jobs.length, message: `${p.claim} filled` });
+    }
   }
 
   private noData(claim: string, why: string): void {
@@ -83,7 +180,24 @@ export class VolumeRestorer {
     const name = pvc.metadata.name;
     const claim = `${ns}/${name}`;
     if (await this.cluster.get({ apiVersion: "v1", kind: "PersistentVolumeClaim", name, namespace: ns })) return pvc;
+    const data = this.dataRecords.get(recordKey(sourceNamespace, name));
+    if (this.source === "volume-data") {
+      if (!data) return (this.noData(claim, "the backup holds no volume data of it (volumeSource volume-data)"), pvc);
+      return this.fromVolumeData(pvc, sourceNamespace, data);
+    }
     const rec = this.records.get(recordKey(sourceNamespace, name));
+    if (data && this.source === "auto") {
+      const snapshotHere =
+        rec?.readyToUse &&
+        ns === sourceNamespace &&
+        (await this.cluster.get({
+          apiVersion: SNAPSHOT_API,
+          kind: "VolumeSnapshot",
+          name: rec.volumeSnapshot,
+          namespace: ns,
+        }));
+      if (!snapshotHere) return this.fromVolumeData(pvc, sourceNamespace, data);
+    }
     if (!rec) return (this.noData(claim, "the backup holds no snapshot of it"), pvc);
     if (!rec.readyToUse || rec.error)
       return (

@@ -2,7 +2,13 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../../provider/errors";
 import type { LocationConfig } from "../../../provider/kube/location-config";
-import { moverLocationProblem, moverName, renderMover, type MoverRequest } from "../../../provider/kube/mover-render";
+import {
+  moverLocationProblem,
+  moverName,
+  renderFill,
+  renderMover,
+  type MoverRequest,
+} from "../../../provider/kube/mover-render";
 
 const location: LocationConfig = {
   name: "main",
@@ -148,5 +154,61 @@ describe("moverLocationProblem", () => {
       /Secret vault\/hks-location-main-credentials, outside the location's namespace hks-system.*put the Secret in hks-system/,
     );
     expect(() => renderMover({ ...request, location: elsewhere })).toThrow(InputError);
+  });
+});
+
+describe("renderFill", () => {
+  const fill = renderFill({
+    restoreName: "clone-1",
+    backup: "nightly-20261202",
+    sourceNamespace: "production",
+    sourcePvc: "pg-data",
+    namespace: "staging",
+    claim: "pg-data",
+    location,
+    credentials: { accessKeyId: "AKIA-TEST", secretAccessKey: "s3cr3t" },
+    identities: ["AGE-SECRET-KEY-1ABC"],
+    image: "ghcr.io/hks-backup/runner:0.1.0",
+  });
+
+  it("puts the location's record, keys and identity in a Secret of the claim's namespace, and none in the Pod", () => {
+    expect(fill.secret.metadata.namespace).toBe("staging");
+    expect(Object.keys(fill.secret.stringData as object).sort()).toEqual([
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+      "HKS_AGE_IDENTITY",
+      "location.json",
+    ]);
+    const pod = JSON.stringify(fill.pod);
+    for (const secret of ["AKIA-TEST", "s3cr3t", "AGE-SECRET-KEY-1ABC"]) expect(pod).not.toContain(secret);
+    const c = (fill.pod.spec as Record<string, any>).containers[0];
+    expect(c.env.map((e: { name: string }) => e.name).sort()).toEqual([
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+      "HKS_AGE_IDENTITY",
+    ]);
+  });
+
+  it("pulls the source PVC's data into the claim, mounted read-write, as root", () => {
+    const spec = fill.pod.spec as Record<string, any>;
+    expect(spec.securityContext).toEqual({ runAsUser: 0, runAsGroup: 0 });
+    expect(spec.automountServiceAccountToken).toBe(false);
+    expect(spec.containers[0].args).toEqual([
+      "volume-data",
+      "pull",
+      "--target",
+      "/data",
+      "--pvc",
+      "production/pg-data",
+      "--backup",
+      "nightly-20261202",
+      "--location-file",
+      "/etc/hks/location/location.json",
+      "--summary-file",
+      "/dev/termination-log",
+    ]);
+    expect(spec.volumes[0]).toEqual({ name: "target", persistentVolumeClaim: { claimName: "pg-data" } });
+    expect(spec.containers[0].volumeMounts[0]).toEqual({ name: "target", mountPath: "/data" });
+    expect(fill.pod.metadata.labels?.["hks.io/volume-data-mover"]).toBe("clone-1");
   });
 });

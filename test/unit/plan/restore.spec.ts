@@ -177,6 +177,18 @@ describe("checkRestore: bad inputs name their field", () => {
       reason: /must be one of "none", "update", got "overwrite"/,
     },
     {
+      name: "unknown volumeSource",
+      inputs: { ...base, restoreVolumes: true, volumeSource: "tape" as never },
+      property: "volumeSource",
+      reason: /must be one of "auto", "snapshot", "volume-data", got "tape"/,
+    },
+    {
+      name: "volumeSource without restoreVolumes",
+      inputs: { ...base, volumeSource: "volume-data" as const },
+      property: "volumeSource",
+      reason: /is set but restoreVolumes is not true/,
+    },
+    {
       name: "restoreVolumes not boolean",
       inputs: { ...base, restoreVolumes: "yes" as never },
       property: "restoreVolumes",

@@ -157,7 +157,7 @@ describe("copyVolumes", () => {
     const c = new ScriptedCluster(() => ({ phase: "Pending" }));
     const r = await copyVolumes(c, [job("data")], { ...opts, timeoutMs: 5000, now: () => (t += 1000) });
     expect(r.records[0]!.error).toBe(
-      "the copy did not finish within 5s (Pod Pending, its PersistentVolumeClaim Pending); its objects were removed",
+      "the mover did not finish within 5s (Pod Pending, its PersistentVolumeClaim Pending); its objects were removed",
     );
     expect(c.deleted).toHaveLength(4);
   });
