@@ -37,7 +37,8 @@ export async function runPlanOnce(req: RunPlanRequest): Promise<number> {
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
   try {
-    const { spec, deps } = await preparePlanRun(req.kc, req.plan, req.namespace);
+    // The CronJob sets HKS_RUNNER_IMAGE to its own image: volume data mover Pods run the same one.
+    const { spec, deps } = await preparePlanRun(req.kc, req.plan, req.namespace, process.env.HKS_RUNNER_IMAGE);
     const result = await runPlan(spec, {
       ...deps,
       now,

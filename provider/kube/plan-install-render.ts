@@ -165,6 +165,8 @@ export function runnerEnv(i: BackupPlanInputs): Record<string, unknown>[] {
     { name: "HKS_POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
     // Default namespace of every `hks` command run in the container (e.g. by `kubectl exec`).
     { name: "HKS_NAMESPACE", value: i.namespace },
+    // The image volume data mover Pods run: the runner's own (a plan's custom image included).
+    { name: "HKS_RUNNER_IMAGE", value: i.runner.image },
   ];
 }
 

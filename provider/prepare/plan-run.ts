@@ -5,7 +5,9 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import { InputError } from "../errors";
-import { readLocationConfig } from "../kube/location-config";
+import { readLocationConfig, type LocationConfig } from "../kube/location-config";
+import { kubeMoverCluster } from "../kube/mover-cluster";
+import { defaultRunnerImage } from "../plan/plan-runner";
 import { readPlanSpec } from "../kube/plan-config";
 import type { OpenedLocation, RunPlanDeps } from "../engine/run-plan/run-plan";
 import type { PlanSpec } from "../format/plan-spec";
@@ -15,14 +17,20 @@ import { openLocationStore } from "./location-store";
 /** A plan ready to run: `runPlan(spec, { ...deps, now, holder, log, ... })`. */
 export interface PreparedPlanRun {
   readonly spec: PlanSpec;
-  readonly deps: Pick<RunPlanDeps, "openLocation" | "backup">;
+  readonly deps: Pick<RunPlanDeps, "openLocation" | "backup" | "mover">;
 }
 
 /**
  * Reads the plan installed in `namespace`; its locations are opened when the run asks for them.
+ * `runnerImage`: the image volume data mover Pods run.
  * A missing plan is an InputError on `<plan>`.
  */
-export async function preparePlanRun(kc: k8s.KubeConfig, plan: string, namespace: string): Promise<PreparedPlanRun> {
+export async function preparePlanRun(
+  kc: k8s.KubeConfig,
+  plan: string,
+  namespace: string,
+  runnerImage?: string,
+): Promise<PreparedPlanRun> {
   const spec = await readPlanSpec(kc, namespace, plan, {
     field: "<plan>",
     fix:
@@ -40,5 +48,8 @@ export async function preparePlanRun(kc: k8s.KubeConfig, plan: string, namespace
     }
     return { config, store: await openLocationStore(kc, config) };
   }
-  return { spec, deps: { openLocation, backup: clusterBackupDeps(kc) } };
+  // The runner's own image moves the data (`runnerImage`), else this version's default image.
+  const image = runnerImage || defaultRunnerImage();
+  const mover = async (location: LocationConfig) => ({ cluster: kubeMoverCluster(kc), location, image });
+  return { spec, deps: { openLocation, backup: clusterBackupDeps(kc), mover } };
 }

@@ -5,9 +5,9 @@
  * public keys only, so this is the only way to give each location (3-2-1 copies) its own keys
  * without ever decrypting anything.
  *
- * Per location the write order is the backup's own: archive, volumes.json, manifest.json LAST (the
- * commit marker). A failed publish removes what it wrote there, so a location never shows a
- * half-copied backup as complete.
+ * Per location the write order is the backup's own: archive, volumes.json, volume data (copies:
+ * `copyVolumeData`), manifest.json LAST (the commit marker). A failed publish removes what it
+ * wrote there, so a location never shows a half-copied backup as complete.
  */
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
@@ -15,7 +15,8 @@ import { STORE_LAYOUT, type ObjectStore } from "../../store";
 import { abortBackupUploads, parseBackupRecord } from "./catalog";
 import { encryptStream } from "../archive/encrypt";
 import { recipientFingerprint } from "../../format/age-keys";
-import type { BackupFailure, BackupManifest } from "../../format/manifest";
+import type { BackupFailure, BackupManifest, ItemError, VolumeDataRecord } from "../../format/manifest";
+import { computePhase } from "../backup/result";
 
 /** Where to publish and how. */
 export interface PublishTarget {
@@ -25,6 +26,12 @@ export interface PublishTarget {
   /** age recipients of the location; empty = stored unencrypted. */
   readonly recipients: readonly string[];
   readonly signal?: AbortSignal;
+  /**
+   * Copies the backup's volume data into this location (a copy location: its own packs, encrypted
+   * for its recipients, by mover Pods), before the manifest is written; its records replace the
+   * source's. Without it the source's volume data records are kept (the primary, where they are).
+   */
+  readonly copyVolumeData?: (source: BackupManifest) => Promise<{ records: VolumeDataRecord[]; errors: ItemError[] }>;
 }
 
 /** What a publish wrote. */
@@ -101,6 +108,12 @@ export async function publishBackup(spill: ObjectStore, name: string, to: Publis
     if (encrypted)
       manifest.encryption = { format: "age", recipientFingerprints: to.recipients.map(recipientFingerprint) };
     else delete manifest.encryption;
+    if (to.copyVolumeData && source.volumeData?.length) {
+      const copied = await to.copyVolumeData(source);
+      manifest.volumeData = copied.records;
+      manifest.errors = [...source.errors.filter((e) => !e.item.startsWith("volume-data/")), ...copied.errors];
+      manifest.phase = computePhase(undefined, manifest.errors) as BackupManifest["phase"];
+    }
     // The commit marker, last.
     await to.store.put(STORE_LAYOUT.backupManifestKey(name), JSON.stringify(manifest, null, 2), {
       contentType: "application/json",

@@ -83,6 +83,14 @@ async function verifyVolumeData(
   const out: VolumeDataCheck[] = [];
   for (const r of (manifest.volumeData ?? []).filter((x) => !x.error && x.indexKey)) {
     const pvc = `${r.namespace}/${r.persistentVolumeClaim}`;
+    // The index is checked against the manifest even when it cannot be read (encrypted, no identity).
+    const index = await store.tryGet(r.indexKey!);
+    const indexSha = index && crypto.createHash("sha256").update(index).digest("hex");
+    if (!index || (r.indexSha256 && indexSha !== r.indexSha256))
+      throw new IntegrityError(
+        `the volume data of ${pvc} in backup ${manifest.name} is damaged: its index ${r.indexKey} is ` +
+          (index ? `SHA-256 ${indexSha}, the manifest records ${r.indexSha256}` : "missing"),
+      );
     try {
       const v = await verifyVolume({
         namespace: r.namespace,
@@ -98,7 +106,8 @@ async function verifyVolumeData(
       out.push({ pvc, packs: v.packs, storedBytes: v.storedBytes, blobs: v.blobs, contentsChecked: v.contentsChecked });
     } catch (e) {
       if (!(e instanceof IntegrityError)) throw e;
-      throw new IntegrityError(`the volume data of ${pvc} in backup ${manifest.name} is damaged: ${e.message}`);
+      const why = e.message.replace(/^IntegrityError: /, "");
+      throw new IntegrityError(`the volume data of ${pvc} in backup ${manifest.name} is damaged: ${why}`);
     }
   }
   return out;

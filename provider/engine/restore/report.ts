@@ -30,8 +30,9 @@ export function formatRestoreResult(r: RestoreResult, verbose = false): string[]
   if (r.failed.length) lines.push("  failed:", ...r.failed.map(groupLine));
   if (r.skipped.length) lines.push("  skipped:", ...r.skipped.map(groupLine));
   if (r.warnings.length) lines.push("  warnings:", ...r.warnings.map((w) => `    ${w}`));
+  // Where each claim's data came from: a line per claim, what a person checks first after a restore.
+  if (r.volumes.length) lines.push("  volumes:", ...r.volumes.map((v) => `    ${v.claim}: ${v.source}`));
   if (verbose) {
-    if (r.volumes.length) lines.push("  volumes:", ...r.volumes.map((v) => `    ${v.claim}: ${v.source}`));
     if (r.createdSnapshotContents.length)
       lines.push(`  created VolumeSnapshotContents: ${r.createdSnapshotContents.join(", ")}`);
     lines.push(`  started ${r.startedAt}, completed ${r.completedAt} (${r.objectsPerSecond} objects/s)`);

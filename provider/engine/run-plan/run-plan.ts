@@ -8,6 +8,7 @@
  * 3. Back up ONCE with the shared engine (backup/backup.ts) into a private spill folder, unencrypted,
  *    named `<plan>-YYYYMMDDHHMMSS` (unique in every location).
  * 4. Publish it to the primary, then to each copy, each encrypted for its own recipients (catalog/publish.ts);
+ *    volume data goes into the primary during the backup, and into each copy by mover Pods of its own;
  *    with `verifyAfterBackup`, read each published copy back (catalog/verify-backup.ts).
  *    A Failed backup publishes its failure record to the primary only: a copy holds restorable
  *    backups, and the primary's history shows the failure.
@@ -24,13 +25,14 @@ import * as path from "node:path";
 import type { LocationConfig } from "../../kube/location-config";
 import { FsObjectStore, type ObjectStore } from "../../store";
 import { runBackup } from "../backup/backup";
-import type { BackupDeps } from "../backup/types";
+import type { BackupDeps, MoverDeps } from "../backup/types";
+import { copyVolumes } from "../volume-data/mover";
 import { backupExists, generateBackupName } from "../backup/name";
 import { verifyBackup } from "../catalog/verify-backup";
 import { abortBackupUploads } from "../catalog/catalog";
 import { publishBackup, type PublishedBackup } from "../catalog/publish";
 import { summarizeBackupCounts } from "../backup/result";
-import type { BackupManifest, BackupPhase } from "../../format/manifest";
+import type { BackupManifest, BackupPhase, ItemError, VolumeDataRecord } from "../../format/manifest";
 import { applyRetention, type PruneResult } from "../catalog/prune";
 import type { ProgressSink } from "../progress";
 import { acquireRunLock, releaseRunLock } from "./lock";
@@ -47,7 +49,9 @@ export interface RunPlanDeps {
   /** Opens a location by name; throws an error naming it when it is missing or unreadable. */
   openLocation(name: string): Promise<OpenedLocation>;
   /** Cluster side of the backup (reader, executor, snapshots, sourceCluster). */
-  readonly backup: Omit<BackupDeps, "store" | "recipients" | "progress" | "log" | "now" | "signal">;
+  readonly backup: Omit<BackupDeps, "store" | "recipients" | "progress" | "log" | "now" | "signal" | "mover">;
+  /** Mover Pods writing volume data into `location` (a plan whose target has `volumeData`). */
+  readonly mover?: (location: LocationConfig) => Promise<MoverDeps>;
   /** The run's clock (`--now` / HKS_NOW make it start at a given instant). */
   readonly now: () => Date;
   /** Lock holder identity: the Job's Pod name, else `<host>:<pid>`. */
@@ -163,6 +167,8 @@ export async function runPlan(spec: PlanSpec, deps: RunPlanDeps): Promise<RunPla
       },
       {
         ...deps.backup,
+        // Volume data goes straight into the primary location (the spill holds only the records).
+        ...(deps.mover ? { mover: () => deps.mover!(primary.config) } : {}),
         store: spill,
         recipients: [],
         now: deps.now,
@@ -189,6 +195,45 @@ export async function runPlan(spec: PlanSpec, deps: RunPlanDeps): Promise<RunPla
     );
     fs.rmSync(spillRoot, { recursive: true, force: true });
   }
+}
+
+/**
+ * A copy location's own volume data: the PVCs the primary got copies of are copied again from the
+ * same snapshots (consistent with the same hooks), into this location, encrypted for its recipients.
+ */
+async function copyToLocation(
+  m: BackupManifest,
+  loc: OpenedLocation,
+  deps: RunPlanDeps,
+): Promise<{ records: VolumeDataRecord[]; errors: ItemError[] }> {
+  const jobs = (m.volumeData ?? []).flatMap((r) => {
+    const snapshot = m.volumeSnapshots.find(
+      (s) => s.namespace === r.namespace && s.persistentVolumeClaim === r.persistentVolumeClaim,
+    );
+    return !r.error && snapshot ? [{ pvc: { namespace: r.namespace, name: r.persistentVolumeClaim }, snapshot }] : [];
+  });
+  const skipped = (m.volumeData ?? []).filter((r) => r.error);
+  const errors: ItemError[] = skipped.map((r) => ({
+    item: `volume-data/${r.namespace}/${r.persistentVolumeClaim}`,
+    reason: `not copied here: the primary's copy failed (${r.error})`,
+  }));
+  if (!deps.mover) {
+    const reason = "not copied here: this runner has no mover";
+    return {
+      records: (m.volumeData ?? []).map((r) => ({ ...r, error: reason })),
+      errors: jobs.map((j) => ({ item: `volume-data/${j.pvc.namespace}/${j.pvc.name}`, reason })),
+    };
+  }
+  const mover = await deps.mover(loc.config);
+  const res = await copyVolumes(mover.cluster, jobs, {
+    backup: m.name,
+    location: loc.config,
+    image: mover.image,
+    log: deps.log,
+    progress: deps.progress,
+    signal: deps.signal,
+  });
+  return { records: [...res.records, ...skipped], errors: [...res.errors, ...errors] };
 }
 
 /** A location of the run and what happened there; the location is undefined when it could not be opened. */
@@ -241,6 +286,7 @@ async function publishTo(
       store: loc.store,
       recipients: loc.config.recipients ?? [],
       signal: deps.signal,
+      ...(outcome.role === "copy" ? { copyVolumeData: (m: BackupManifest) => copyToLocation(m, loc, deps) } : {}),
     });
     Object.assign(outcome, { published });
     const recipients = loc.config.recipients?.length;

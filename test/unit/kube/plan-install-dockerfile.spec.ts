@@ -76,7 +76,7 @@ describe("Dockerfile ↔ CronJob", () => {
 
   it("the env is what the CLI reads, and the scratch mount is the runtime's temp folder", () => {
     const names = (c.env as Any[]).map((e) => e.name);
-    expect(names).toEqual(["HKS_POD_NAME", "HKS_NAMESPACE"]);
+    expect(names).toEqual(["HKS_POD_NAME", "HKS_NAMESPACE", "HKS_RUNNER_IMAGE"]);
     const cli = ["cli/global-options.ts", "cli/plan/run-plan.ts"]
       .map((f) => fs.readFileSync(path.join(ROOT, f), "utf8"))
       .join("\n");

@@ -63,6 +63,7 @@ describe("renderCronJob: default configuration", () => {
     expect(c.env).toEqual([
       { name: "HKS_POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
       { name: "HKS_NAMESPACE", value: "hks-system" },
+      { name: "HKS_RUNNER_IMAGE", value: "ghcr.io/hks-backup/runner:0.1.0" },
     ]);
     expect(JSON.stringify(c.env)).not.toMatch(/AWS_|SECRET|secretKeyRef|AGE-SECRET/);
   });

@@ -2,7 +2,12 @@
  * `verifyBackup`: a stored backup checked end to end against the in-memory store, and every way
  * one can be wrong (each must fail naming what is wrong, never verify).
  */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
+import { pushVolume } from "../../../../provider/engine/volume-data/push";
 import { IntegrityError } from "../../../../provider/errors";
 import { countMismatches, verifyBackup } from "../../../../provider/engine/catalog/verify-backup";
 import { generateIdentity } from "../../../../provider/engine/archive/encrypt";
@@ -214,4 +219,70 @@ describe("countMismatches", () => {
       expect(countMismatches(manifest, total, byResource)).toEqual(out);
     },
   );
+});
+
+describe("verifyBackup: volume data", () => {
+  async function withVolumeData(): Promise<{ store: MemoryObjectStore; identity: string }> {
+    const { identity, recipient } = await generateIdentity();
+    const store = new MemoryObjectStore("vd");
+    const src = fs.mkdtempSync(path.join(os.tmpdir(), "hks-verify-vd-"));
+    fs.writeFileSync(path.join(src, "a.bin"), crypto.randomBytes(300_000));
+    fs.writeFileSync(path.join(src, "b.txt"), "hello\n");
+    const s = await pushVolume({
+      namespace: "prod",
+      pvc: "data",
+      backup: "b1",
+      store,
+      source: src,
+      recipients: [recipient],
+    });
+    fs.rmSync(src, { recursive: true, force: true });
+    const m = await writeBackupFixture({
+      store,
+      name: "b1",
+      namespaces: ["prod"],
+      objects: OBJECTS,
+      recipients: [recipient],
+    });
+    const record = {
+      namespace: "prod",
+      persistentVolumeClaim: "data",
+      volumeSnapshot: "b1-data",
+      indexKey: s.indexKey,
+      indexSha256: s.indexSha256,
+    };
+    await store.delete(STORE_LAYOUT.backupManifestKey("b1"));
+    await store.put(STORE_LAYOUT.backupManifestKey("b1"), JSON.stringify({ ...m, volumeData: [record] }));
+    return { store, identity };
+  }
+
+  it("checks each PVC's index and packs, and with the identity every blob", async () => {
+    const { store, identity } = await withVolumeData();
+    const bare = await verifyBackup(store, "b1");
+    expect(bare.volumeData).toEqual([
+      { pvc: "prod/data", packs: 1, storedBytes: expect.any(Number), blobs: 0, contentsChecked: false },
+    ]);
+    const full = await verifyBackup(store, "b1", { identities: [identity] });
+    expect(full.volumeData[0]).toMatchObject({ pvc: "prod/data", packs: 1, blobs: 2, contentsChecked: true });
+  });
+
+  it("refuses a flipped byte in a pack, and an index that is not the one recorded, naming the PVC", async () => {
+    const { store } = await withVolumeData();
+    const packs: string[] = [];
+    for await (const e of store.list(STORE_LAYOUT.volumePacksPrefix("prod", "data"))) packs.push(e.key);
+    const body = (await store.tryGet(packs[0]!))!;
+    body[body.length >> 1]! ^= 0x20;
+    await store.delete(packs[0]!);
+    await store.put(packs[0]!, body);
+    await expect(verifyBackup(store, "b1")).rejects.toThrow(
+      /the volume data of prod\/data in backup b1 is damaged: pack \w+ .* is damaged: .*SHA-256/,
+    );
+    const { store: other } = await withVolumeData();
+    const m = JSON.parse((await other.tryGet(STORE_LAYOUT.backupManifestKey("b1")))!.toString());
+    m.volumeData[0].indexSha256 = "0".repeat(64);
+    await other.delete(STORE_LAYOUT.backupManifestKey("b1"));
+    await other.put(STORE_LAYOUT.backupManifestKey("b1"), JSON.stringify(m));
+    await expect(verifyBackup(other, "b1")).rejects.toThrow(IntegrityError);
+    await expect(verifyBackup(other, "b1")).rejects.toThrow(/volume data of prod\/data in backup b1 is damaged/);
+  });
 });

@@ -86,10 +86,12 @@ describe("the report", () => {
       "    3 × already exists: configmaps/prod/a, configmaps/prod/b, configmaps/prod/c",
       "  warnings:",
       "    PVC staging/data: the backup holds no snapshot of it; it gets a new empty volume",
+      "  volumes:",
+      "    staging/data: none: the backup holds no snapshot of it",
     ]);
   });
 
-  it("adds volumes and timing when verbose, and says how many items a long group has", () => {
+  it("adds timing when verbose, and says how many items a long group has", () => {
     const many = {
       ...result,
       skipped: [
