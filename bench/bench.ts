@@ -21,6 +21,7 @@ import { writeLocationConfig } from "../provider/kube/location-config";
 import { ENGINE_NODE_FLAGS } from "../provider/node-flags";
 import { createS3Client, ensureBucket } from "../provider/store";
 import { benchUiFirstPage } from "./ui";
+import { benchVolumeData, volumeDataTable, type VolumeDataRow } from "./volume-data";
 import { createWorkload } from "./workload";
 import { VELERO_SETUP_NOTES, VeleroPeer, type PeerRun } from "./peer-velero";
 
@@ -273,6 +274,20 @@ async function main(): Promise<void> {
   const runTag = Date.now().toString(36);
   const restoredNamespaces: string[] = [];
   let velero: VeleroPeer | undefined;
+  const volumeDataMib = argv.includes("--volume-data-mib") ? Number(argv[argv.indexOf("--volume-data-mib") + 1]) : 1024;
+  if (!Number.isInteger(volumeDataMib) || volumeDataMib < 16)
+    throw new Error(
+      `--volume-data-mib must be a whole number >= 16, got ${argv[argv.indexOf("--volume-data-mib") + 1]}`,
+    );
+  if (argv.includes("--volume-data-only")) {
+    try {
+      const vd = await benchVolumeData(info, { mib: volumeDataMib, log });
+      process.stdout.write(json ? JSON.stringify(vd, null, 2) + "\n" : volumeDataReport(vd));
+    } finally {
+      if (owned) await downStack(info.runDir, log);
+    }
+    return;
+  }
   try {
     log(`hks --version as a process, beside node -e 0`);
     rows.push(await cliStart(repeat));
@@ -424,6 +439,17 @@ async function main(): Promise<void> {
       for (const note of VELERO_SETUP_NOTES) process.stdout.write(`  - ${note}\n`);
     }
   }
+}
+
+/** The volume data table and what its columns mean. */
+function volumeDataReport(rows: readonly VolumeDataRow[]): string {
+  return (
+    `\nhks-backup volume data copy — ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "cpu"}, Node ` +
+    `${process.version}, ${new Date().toISOString().slice(0, 10)}\n\n${volumeDataTable(rows)}\n\n` +
+    `ours = the mover's push (walk, 4 MiB blobs, SHA-256, ~16 MiB packs, age, upload; what \`hks volume-data push\` ` +
+    `runs); floor = the same bytes as one \`tar | age\` stream uploaded with the same S3 client; +1% = the next ` +
+    `backup after 1% of the files (small-files) or 1% of the file in 1 MiB pieces (one-file) changed\n`
+  );
 }
 
 main().catch((err) => {

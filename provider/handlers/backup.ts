@@ -85,7 +85,14 @@ async function create(i: Inputs, ctx: HandlerContext): Promise<Outputs> {
   const snaps = m.volumeSnapshots;
   const snapshots = snaps.length ? `, ${snaps.filter((s) => s.readyToUse).length}/${snaps.length} snapshots` : "";
   const stored = formatBytes(m.artifacts.resources.bytes);
-  ctx.log(`backup ${name}: ${m.phase}: ${m.counts.total} objects, ${stored} stored${snapshots}`);
+  const vd = m.volumeData ?? [];
+  const copied = vd.filter((v) => !v.error);
+  const read = formatBytes(copied.reduce((n, v) => n + (v.bytes ?? 0), 0));
+  const uploaded = formatBytes(copied.reduce((n, v) => n + (v.uploadedBytes ?? 0), 0));
+  const volumeData = vd.length
+    ? `, volume data ${copied.length}/${vd.length} copied (${read} read, ${uploaded} uploaded)`
+    : "";
+  ctx.log(`backup ${name}: ${m.phase}: ${m.counts.total} objects, ${stored} stored${snapshots}${volumeData}`);
   for (const w of m.warnings) ctx.log(`backup ${name}: warning: ${w}`);
   for (const e of m.errors) ctx.log(`backup ${name}: error: ${e.item}: ${e.reason}`);
   return outputsOf(i, location.name, res.url, m);
