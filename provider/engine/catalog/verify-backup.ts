@@ -19,7 +19,7 @@ import YAML from "yaml";
 import { IntegrityError } from "../../errors";
 import type { ObjectStore } from "../../store";
 import { groupResourceKey } from "../../format/archive-paths";
-import type { BackupManifest } from "../../format/manifest";
+import type { BackupManifest, VolumeDataRecord } from "../../format/manifest";
 import { NO_PROGRESS, type ProgressSink } from "../progress";
 import { verifyVolume } from "../volume-data/verify";
 import { checkArchivedIdentity, describeRef } from "../transform/transform";
@@ -70,6 +70,20 @@ export interface VolumeDataCheck {
 }
 
 /**
+ * The stored index of one PVC's volume data against the SHA-256 its manifest record says, readable
+ * or not (encrypted without an identity): one GET. Throws an IntegrityError naming the PVC.
+ */
+export async function checkVolumeIndex(store: ObjectStore, backup: string, r: VolumeDataRecord): Promise<void> {
+  const index = r.indexKey ? await store.tryGet(r.indexKey) : undefined;
+  const sha = index && crypto.createHash("sha256").update(index).digest("hex");
+  if (!index || (r.indexSha256 && sha !== r.indexSha256))
+    throw new IntegrityError(
+      `the volume data of ${r.namespace}/${r.persistentVolumeClaim} in backup ${backup} is damaged: its index ` +
+        `${r.indexKey} is ${index ? `SHA-256 ${sha}, the manifest records ${r.indexSha256}` : "missing"}`,
+    );
+}
+
+/**
  * Checks every PVC's volume data the manifest records: the stored index has the SHA-256 recorded,
  * every pack is there with its size and SHA-256, and, when readable, every blob's plaintext SHA-256.
  */
@@ -83,14 +97,7 @@ async function verifyVolumeData(
   const out: VolumeDataCheck[] = [];
   for (const r of (manifest.volumeData ?? []).filter((x) => !x.error && x.indexKey)) {
     const pvc = `${r.namespace}/${r.persistentVolumeClaim}`;
-    // The index is checked against the manifest even when it cannot be read (encrypted, no identity).
-    const index = await store.tryGet(r.indexKey!);
-    const indexSha = index && crypto.createHash("sha256").update(index).digest("hex");
-    if (!index || (r.indexSha256 && indexSha !== r.indexSha256))
-      throw new IntegrityError(
-        `the volume data of ${pvc} in backup ${manifest.name} is damaged: its index ${r.indexKey} is ` +
-          (index ? `SHA-256 ${indexSha}, the manifest records ${r.indexSha256}` : "missing"),
-      );
+    await checkVolumeIndex(store, manifest.name, r);
     try {
       const v = await verifyVolume({
         namespace: r.namespace,

@@ -28,6 +28,7 @@ import { VolumeRestorer } from "./volumes";
 import type { FillDeps } from "../volume-data/fill";
 import { parseLabelSelector } from "../../format/label-selector";
 import type { TransformOptions } from "../transform/transform";
+import { checkVolumeIndex } from "../catalog/verify-backup";
 import {
   checkIdentities,
   fetchVerifiedArchive,
@@ -171,6 +172,12 @@ async function verifyAndSpill(
   const entries = readVerifiedArchive(file, manifest.artifacts.resources.encrypted, opts.identities ?? []);
   const index = await spillArchive(entries, transformOptionsOf(opts, manifest), tmp, outcomes, progress);
   checkMapping(opts, manifest, index);
+  // Volume data a claim may be filled from: its index is the one recorded, before the cluster is
+  // touched (the fill then checks every blob before writing it).
+  if (opts.restoreVolumes && opts.volumeSource !== "snapshot" && deps.filler)
+    for (const r of (manifest.volumeData ?? []).filter((x) => !x.error && x.indexKey))
+      if (!opts.includeNamespaces?.length || opts.includeNamespaces.includes(r.namespace))
+        await checkVolumeIndex(deps.store, manifest.name, r);
   fs.rmSync(file, { force: true }); // the spill holds what is needed now
   return { manifest, index };
 }

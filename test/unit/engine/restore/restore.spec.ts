@@ -216,3 +216,42 @@ describe("runRestore", () => {
     expect(cluster.calls).toEqual([]);
   });
 });
+
+describe("runRestore: volume data checked before the cluster is touched", () => {
+  it("an index that is not the one the manifest records stops the restore with no cluster call", async () => {
+    const { store, cluster } = await setup();
+    const key = STORE_LAYOUT.backupManifestKey("b1");
+    const m = JSON.parse((await store.tryGet(key))!.toString());
+    const indexKey = STORE_LAYOUT.backupVolumeRecordKey("b1", "prod", "data", "index");
+    await store.put(indexKey, "{}");
+    m.volumeData = [
+      {
+        namespace: "prod",
+        persistentVolumeClaim: "data",
+        volumeSnapshot: "b1-data",
+        indexKey,
+        indexSha256: "0".repeat(64),
+      },
+    ];
+    await store.delete(key);
+    await store.put(key, JSON.stringify(m));
+    const filler = async () => {
+      throw new Error("not reached");
+    };
+    const r = await runRestore(
+      { store, storageLocation: "mem", cluster, filler },
+      { restoreName: "r", backupName: "b1", restoreVolumes: true },
+    );
+    expect(r.phase).toBe("Failed");
+    expect(r.error).toMatch(
+      /the volume data of prod\/data in backup b1 is damaged: its index .* SHA-256 \w+, the manifest records 0{64}/,
+    );
+    expect(cluster.calls).toEqual([]);
+    // With snapshots only, the volume data is not read and the restore goes on.
+    const snap = await runRestore(
+      { store, storageLocation: "mem", cluster, filler },
+      { restoreName: "r2", backupName: "b1", restoreVolumes: true, volumeSource: "snapshot" },
+    );
+    expect(snap.error).toBeUndefined();
+  });
+});
