@@ -1,8 +1,9 @@
 /**
  * `npm run bench [-- --json] [--sizes 1000,10000,50000] [--repeat 3] [--peer velero] [--ui-backups 1000]
- * [--ui-only]`: backup and restore speed and memory on the local stack, each beside its floor measured
- * in the same run, plus `pulumi up` of a Backup beside `hks backup create` of the same target, the
- * CLI's start (`hks --version`) beside `node -e 0`, and the dashboard's first page over many backups
+ * [--ui-only] [--volume-data-only [--volume-data-mib 1024]]` (the last: bench/volume-data.ts alone):
+ * backup and restore speed and memory on the local stack, each beside its floor measured in the same
+ * run, plus `pulumi up` of a Backup beside `hks backup create` of the same target, the CLI's start
+ * (`hks --version`) beside `node -e 0`, and the dashboard's first page over many backups
  * (bench/ui.ts). Backups (seconds each) run `--repeat` times, interleaved with their floor, and report
  * the median time and the highest peak RSS; restores (a minute at 50,000 objects, into fresh
  * namespaces) run once. Each backup and restore is also run as the CLI does it (`hks backup|restore

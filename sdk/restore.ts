@@ -77,8 +77,9 @@ export interface RestoreArgs {
   /** An object that already exists: `"none"` skips it (reported with a count and reason), `"update"` replaces the
    * live object. @default "none" */
   readonly existingResourcePolicy?: pulumi.Input<"none" | "update">;
-  /** Create PVCs from the backup's VolumeSnapshots (a pre-bound VolumeSnapshotContent for another namespace); a claim
-   * asking for less than its snapshot's restoreSize is raised to it. @default false: new empty volumes */
+  /** Restore PVCs with their data: from the backup's VolumeSnapshots (a pre-bound VolumeSnapshotContent for another
+   * namespace; a claim asking for less than its snapshot's restoreSize is raised to it) or from its volume data (see
+   * `volumeSource`). @default false: new empty volumes */
   readonly restoreVolumes?: pulumi.Input<boolean>;
   /** Where claims get their data with `restoreVolumes`: `"snapshot"`, `"volume-data"` (the files the backup copied
    * into the location, filled into each new claim by a mover Pod before its workload starts; works in any cluster

@@ -8,6 +8,7 @@
  * A push that fails removes the packs it uploaded, best effort; a leftover pack
  * is unreferenced and garbage collection (gc.ts) removes it once it is past the grace period.
  */
+import * as fsp from "node:fs/promises";
 import { ConflictError, StorageError } from "../../errors";
 import type { ObjectStore } from "../../store";
 import {
@@ -121,16 +122,26 @@ interface Tally {
   reusedBytes: number;
 }
 
-/** Reads one file's chunks into the tally; returns its entry. */
+/** Small files read ahead of the one being packed: per-file latency (open, read, close) overlaps. */
+const READ_AHEAD = 16;
+
+/** `content` cut into chunks (a small file read whole, or one that grew after the walk). */
+async function* chunksOf(content: Buffer, chunkSize: number): AsyncGenerator<Buffer> {
+  for (let o = 0; o < content.length; o += chunkSize) yield content.subarray(o, o + chunkSize);
+}
+
+/** Reads one file's chunks into the tally (from `content` when it was read ahead); returns its entry. */
 async function pushFile(
   e: Extract<WalkedEntry, { type: "file" }>,
   t: Tally,
   opts: PushOptions,
   total: number,
+  content?: Buffer,
 ): Promise<VolumeEntry> {
   const blobs: (string | null)[] = [];
   let size = 0;
-  for await (const chunk of readChunks(e.abs, opts.chunkSize ?? DEFAULT_CHUNK_SIZE)) {
+  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  for await (const chunk of content ? chunksOf(content, chunkSize) : readChunks(e.abs, chunkSize)) {
     opts.signal?.throwIfAborted();
     size += chunk.length;
     t.done += chunk.length;
@@ -179,8 +190,24 @@ async function storeTree(
   opts: PushOptions,
 ): Promise<{ entries: VolumeEntry[]; written: WrittenRecords }> {
   const entries: VolumeEntry[] = [];
-  for (const e of walked.entries) {
-    if (e.type === "file") entries.push(await pushFile(e, t, opts, walked.fileBytes));
+  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  // Files of at most one chunk are read whole, READ_AHEAD at a time ahead of the one being packed
+  // (each is one blob anyway); larger files stream chunk by chunk. Bounded: READ_AHEAD chunks.
+  const ahead = new Map<number, Promise<Buffer>>();
+  let scheduled = 0;
+  const all = walked.entries;
+  for (let i = 0; i < all.length; i++) {
+    for (; scheduled < all.length && scheduled <= i + READ_AHEAD; scheduled++) {
+      const s = all[scheduled]!;
+      if (s.type !== "file" || s.size > chunkSize || s.size === 0) continue;
+      const p = fsp.readFile(s.abs);
+      p.catch(() => undefined); // awaited in order below; a failure surfaces there
+      ahead.set(scheduled, p);
+    }
+    const e = all[i]!;
+    const content = ahead.get(i);
+    ahead.delete(i);
+    if (e.type === "file") entries.push(await pushFile(e, t, opts, walked.fileBytes, content && (await content)));
     else entries.push(stripAbs(e));
   }
   Object.assign(t.table.packs, await t.writer.finish());
