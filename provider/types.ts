@@ -230,7 +230,7 @@ export interface BackupTargetInputs {
   snapshotVolumes?: boolean;
   volumeSnapshotClass?: string;
   /** Copy snapshotted PVCs' files into the location (selector canonical text after check). */
-  volumeData?: { storageClasses?: string[]; selector?: string };
+  volumeData?: { storageClasses?: string[]; selector?: string; keepSnapshots?: boolean };
 }
 
 export interface BackupInputs {

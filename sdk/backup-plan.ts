@@ -52,6 +52,10 @@ export interface VolumeDataArgs {
   /** Only PVCs whose labels match: a map (`{ tier: "db" }`) or selector text (`"tier in (db,cache)"`). @default any
    * labels */
   readonly selector?: pulumi.Input<string | Record<string, pulumi.Input<string>>>;
+  /** Keep each copied PVC's VolumeSnapshot beside its copy (fast restores in this cluster). `false`: the copy replaces
+   * it: the snapshot is deleted once its data is copied (by a plan, once every copy location has its copy); restores
+   * then read the copy. A PVC whose copy failed keeps its snapshot. @default true */
+  readonly keepSnapshots?: pulumi.Input<boolean>;
 }
 
 /** When the plan runs. */

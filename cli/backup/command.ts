@@ -48,6 +48,10 @@ export function registerBackupCommands(program: Command): void {
       commaList,
     )
     .option("--volume-data-selector <k=v[,k2=v2]>", "copy only PVCs with these labels (implies --copy-volume-data)")
+    .option(
+      "--delete-snapshots-after-copy",
+      "the copy replaces the snapshot: delete each VolumeSnapshot once its data is copied (implies --copy-volume-data)",
+    )
     .option("--snapshot-timeout <seconds>", "how long each snapshot may take to become ready (default: 600)")
     .option("--labels <k=v[,k2=v2]>", "labels recorded with the backup")
     .option(

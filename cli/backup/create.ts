@@ -27,6 +27,7 @@ export interface CreateFlags {
   copyVolumeData?: boolean;
   volumeDataStorageClasses?: string[];
   volumeDataSelector?: string;
+  deleteSnapshotsAfterCopy?: boolean;
   snapshotTimeout?: string;
   labels?: string;
   pageSize?: string;
@@ -46,6 +47,7 @@ const FLAG_OF: Record<string, string> = {
   "target.volumeData": "--copy-volume-data",
   "target.volumeData.storageClasses": "--volume-data-storage-classes",
   "target.volumeData.selector": "--volume-data-selector",
+  "target.volumeData.keepSnapshots": "--delete-snapshots-after-copy",
   target: "--include-namespaces/--selector",
   name: "<name>",
   snapshotTimeoutSeconds: "--snapshot-timeout",
@@ -84,8 +86,13 @@ export function inputsFromFlags(name: string, f: CreateFlags, locationNamespace:
     f.copyVolumeData,
     f.volumeDataStorageClasses,
     f.volumeDataSelector,
+    f.deleteSnapshotsAfterCopy,
   ];
-  const copy = f.copyVolumeData || f.volumeDataStorageClasses !== undefined || f.volumeDataSelector !== undefined;
+  const copy =
+    f.copyVolumeData ||
+    f.deleteSnapshotsAfterCopy ||
+    f.volumeDataStorageClasses !== undefined ||
+    f.volumeDataSelector !== undefined;
   // `--plan` alone backs up the installed plan's target (as the Backup resource does with only `plan`).
   const fromPlan = f.plan !== undefined && targetFlags.every((v) => v === undefined);
   const { inputs, failures } = checkBackup({
@@ -109,6 +116,7 @@ export function inputsFromFlags(name: string, f: CreateFlags, locationNamespace:
                 volumeData: {
                   ...(f.volumeDataStorageClasses ? { storageClasses: f.volumeDataStorageClasses } : {}),
                   ...(f.volumeDataSelector !== undefined ? { selector: f.volumeDataSelector } : {}),
+                  ...(f.deleteSnapshotsAfterCopy ? { keepSnapshots: false } : {}),
                 },
               }
             : {}),

@@ -82,9 +82,11 @@ export function createdText(res: BackupResult, location: string): string {
     if (res.excludedByLabel) lines.push(`  excluded by label hks.io/exclude-from-backup: ${res.excludedByLabel}`);
     if (m.volumeSnapshots.length) {
       const ready = m.volumeSnapshots.filter((s) => s.readyToUse);
+      const dropped = ready.filter((s) => s.deletedAfterCopy).length;
       lines.push(
         `  snapshots: ${ready.length}/${m.volumeSnapshots.length} ` +
-          `ready${ready.length ? ` (${ready.map((s) => `${s.namespace}/${s.volumeSnapshot}`).join(", ")})` : ""}`,
+          `ready${ready.length ? ` (${ready.map((s) => `${s.namespace}/${s.volumeSnapshot}`).join(", ")})` : ""}` +
+          (dropped ? `, ${dropped} deleted after its data was copied` : ""),
       );
     }
     if (m.volumeData?.length) {

@@ -136,7 +136,9 @@ const storage = new hks.BackupStorageLocation("shop-backups", {
 const plan = new hks.BackupPlan(
   "shop-nightly",
   {
-    target: { namespace, snapshotVolumes: true },
+    // volumeData: the database's files are also copied off the node into the location, by a mover
+    // Pod reading the snapshot, so a restore works where the snapshot does not exist.
+    target: { namespace, snapshotVolumes: true, volumeData: {} },
     storageLocation: storage,
     schedule: { cron: "0 2 * * *", timeZone: "UTC" },
     retention: { daily: 7, weekly: 4, monthly: 6 },

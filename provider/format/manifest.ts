@@ -37,6 +37,12 @@ export interface VolumeDataTarget {
   storageClasses?: string[];
   /** Only PVCs matching this label selector (canonical text, e.g. `tier=db`). Absent: any labels. */
   selector?: string;
+  /**
+   * Keep each copied PVC's VolumeSnapshot beside its copy (fast restores in this cluster). `false`: the
+   * copy replaces it; the snapshot is deleted once its data is copied (in a plan, once every location
+   * has its copy). Absent: true.
+   */
+  keepSnapshots?: boolean;
 }
 
 /** A stored artifact and its integrity data. */
@@ -61,6 +67,8 @@ export interface VolumeSnapshotRecord {
   storageClass?: string;
   readyToUse: boolean;
   error?: string;
+  /** Deleted after its data was copied into the location (`volumeData.keepSnapshots: false`). */
+  deletedAfterCopy?: boolean;
 }
 
 /** The files of one PVC copied into the location by a mover Pod (or why the copy failed). */

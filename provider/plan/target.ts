@@ -26,7 +26,7 @@ const TARGET_KEYS = [
   "volumeSnapshotClass",
   "volumeData",
 ] as const;
-const VOLUME_DATA_KEYS = ["storageClasses", "selector"] as const;
+const VOLUME_DATA_KEYS = ["storageClasses", "selector", "keepSnapshots"] as const;
 const HOOK_KEYS = ["name", "namespace", "selector", "container", "command", "timeoutSeconds", "onError"] as const;
 
 /** A selector map or text in canonical text form; unknowns are returned as given. */
@@ -110,6 +110,7 @@ function checkVolumeData(c: Checker, v: Record<string, unknown>): Record<string,
     if (!DNS_SUBDOMAIN.test(s)) c.fail(f, `must be a StorageClass name, got ${JSON.stringify(s)}`);
   });
   const selector = checkSelector(c, "target.volumeData.selector", vd.selector);
+  c.boolean("target.volumeData.keepSnapshots", vd.keepSnapshots);
   return { ...vd, ...(selector !== undefined ? { selector } : {}) };
 }
 

@@ -245,6 +245,7 @@ describe("examples", () => {
         expect(JSON.parse(planCm.data!["plan.json"]!).target).toMatchObject({
           namespaces: [ns],
           snapshotVolumes: true,
+          volumeData: {},
         });
         expect((await batch.readNamespacedCronJob({ name: cronJob, namespace: "hks-system" })).spec?.schedule).toBe(
           "0 2 * * *",
@@ -311,6 +312,16 @@ describe("examples", () => {
         })) as { spec: { source: { persistentVolumeClaimName?: string } }; status?: { readyToUse?: boolean } };
         expect(snap.spec.source.persistentVolumeClaimName).toBe("data-postgres-0");
         expect(snap.status?.readyToUse).toBe(true);
+        // ... and its files were copied into the location during `pulumi up` by a mover Pod.
+        expect(manifest.volumeData).toEqual([
+          expect.objectContaining({
+            namespace: ns,
+            persistentVolumeClaim: "data-postgres-0",
+            indexSha256: expect.any(String),
+          }),
+        ]);
+        expect(manifest.volumeData![0]!.error).toBeUndefined();
+        expect(manifest.volumeData![0]!.files).toBeGreaterThan(100); // PGDATA: base/, global/, pg_wal/ ...
       },
       async () => {
         // destroy deleted the application's namespace (and with it the volume), the plan's CronJob too.

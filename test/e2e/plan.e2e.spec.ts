@@ -181,7 +181,12 @@ describe("BackupPlan end to end", () => {
     // node, the engine's heap flags (as the container command has them), the CLI, the args
     expect(proc.argv.slice(1, -5)).toEqual([...ENGINE_NODE_FLAGS]);
     expect(proc.argv.slice(-4)).toEqual(["run-plan", "nightly", "--namespace", ns]);
-    expect(proc.env).toEqual({ HKS_POD_NAME: pod.metadata!.name, HKS_NAMESPACE: ns });
+    expect(proc.env).toEqual({
+      HKS_POD_NAME: pod.metadata!.name,
+      HKS_NAMESPACE: ns,
+      // The image volume data movers run: the runner's own.
+      HKS_RUNNER_IMAGE: pod.spec!.containers[0]!.image,
+    });
     saKubeconfig = await serviceAccountKubeconfig(kc, ns, pod.spec!.serviceAccountName!);
   }, 300_000);
 

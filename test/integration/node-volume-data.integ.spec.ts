@@ -300,6 +300,47 @@ describe("volume data copied by a mover Pod on the node", () => {
     await noMoverLeft();
   }, 600_000);
 
+  it("--delete-snapshots-after-copy: the copy replaces the snapshot, and verify still passes", async () => {
+    const name = `vd-nosnap-${id}`;
+    const r = await runHks(locNs, [
+      "backup",
+      "create",
+      name,
+      "--include-namespaces",
+      ns,
+      "--snapshot-volumes",
+      "--volume-data-selector",
+      "tier=db",
+      "--delete-snapshots-after-copy",
+      "--storage-location",
+      locName,
+    ]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/snapshots: 2\/2 ready .*, 1 deleted after its data was copied/);
+    const m = await readManifest(store, name);
+    const byClaim = Object.fromEntries(m.volumeSnapshots.map((s) => [s.persistentVolumeClaim, s]));
+    expect(byClaim.data).toMatchObject({ readyToUse: true, deletedAfterCopy: true });
+    // The cache claim was not copied (labels): its snapshot stays.
+    expect(byClaim.cache!.deletedAfterCopy).toBeUndefined();
+    const snaps = async () =>
+      (
+        (await custom.listNamespacedCustomObject({
+          group: "snapshot.storage.k8s.io",
+          version: "v1",
+          namespace: ns,
+          plural: "volumesnapshots",
+        })) as { items: { metadata: { name: string } }[] }
+      ).items.map((i) => i.metadata.name);
+    await waitFor("the copied claim's snapshot deleted", 60_000, async () =>
+      (await snaps()).includes(`${name}-data`) ? undefined : true,
+    );
+    expect(await snaps()).toContain(`${name}-cache`);
+    const v = await runHks(locNs, ["backup", "verify", name, "--storage-location", locName]);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stdout).toMatch(/volume data of 1 PVC/);
+    await noMoverLeft();
+  }, 600_000);
+
   it("a mover that cannot start fails that PVC's copy with the reason: PartiallyFailed, no index, nothing left", async () => {
     const ctx = await openBackupContext(kc, { storageLocation: locName, namespace: locNs });
     const broken = `vd-broken-${id}`;

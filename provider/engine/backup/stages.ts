@@ -24,7 +24,7 @@ import type { ItemError, VolumeDataRecord, VolumeSnapshotRecord } from "../../fo
 import { selectVolumeCopies } from "../volume-data/select";
 import { copyVolumes } from "../volume-data/mover";
 import { NO_PROGRESS, type ProgressSink } from "../progress";
-import { snapshotVolumes } from "../snapshot/snapshot";
+import { deleteSnapshots, snapshotVolumes } from "../snapshot/snapshot";
 
 /** Everything a run accumulates; stages read and extend it. */
 export interface RunState {
@@ -207,11 +207,27 @@ export async function copyVolumeData(st: RunState): Promise<void> {
   });
   st.volumeData = res.records;
   st.errors.push(...res.errors);
+  if (req.target.volumeData.keepSnapshots === false) await removeCopiedSnapshots(st, res.records);
   // A run that fails after this point removes what it wrote: the copies' records are part of it.
   for (const r of res.records.filter((x) => x.indexKey)) {
     st.written.push(r.indexKey!);
     st.written.push(STORE_LAYOUT.backupVolumeRecordKey(req.name, r.namespace, r.persistentVolumeClaim, "blobs"));
   }
+}
+
+/**
+ * `keepSnapshots: false`: the snapshots whose data was copied are marked `deletedAfterCopy` and
+ * deleted (unless the caller defers it: a plan's copy locations still read them). A failed copy keeps
+ * its snapshot: it is then the PVC's only backup.
+ */
+async function removeCopiedSnapshots(st: RunState, copies: readonly VolumeDataRecord[]): Promise<void> {
+  const copied = new Set(copies.filter((r) => !r.error).map((r) => `${r.namespace}/${r.persistentVolumeClaim}`));
+  const done = st.snapshots.filter((s) => s.readyToUse && copied.has(`${s.namespace}/${s.persistentVolumeClaim}`));
+  for (const s of done) s.deletedAfterCopy = true;
+  if (st.req.deferSnapshotRemoval || done.length === 0 || !st.deps.snapshots) return;
+  const res = await deleteSnapshots(await st.deps.snapshots(), done);
+  for (const e of res.errors) st.warnings.push(`deleting a VolumeSnapshot after its data was copied failed: ${e}`);
+  st.log(`deleted ${res.deleted.length} VolumeSnapshot(s) after their data was copied (keepSnapshots: false)`);
 }
 
 /**

@@ -22,6 +22,11 @@ export interface BackupRequest {
   readonly snapshotTimeoutMs?: number;
   /** Deadline of each PVC's volume data copy. @default DEFAULT_COPY_TIMEOUT_MS (6 hours) */
   readonly volumeDataTimeoutMs?: number;
+  /**
+   * With `volumeData.keepSnapshots: false`: mark the copied PVCs' snapshots deleted but leave deleting
+   * them to the caller (a plan deletes them once its copy locations have their copies). @default false
+   */
+  readonly deferSnapshotRemoval?: boolean;
   readonly plan?: string;
   readonly labels?: Record<string, string>;
   /** Plan-level hooks (in addition to pod annotation hooks). */

@@ -199,6 +199,15 @@ export class VolumeRestorer {
       if (!snapshotHere) return this.fromVolumeData(pvc, sourceNamespace, data);
     }
     if (!rec) return (this.noData(claim, "the backup holds no snapshot of it"), pvc);
+    if (rec.deletedAfterCopy)
+      return (
+        this.noData(
+          claim,
+          `its snapshot ${rec.volumeSnapshot} was deleted once its data was copied (keepSnapshots: false); restore ` +
+            `with volumeSource volume-data`,
+        ),
+        pvc
+      );
     if (!rec.readyToUse || rec.error)
       return (
         this.noData(

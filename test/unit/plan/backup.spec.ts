@@ -201,6 +201,12 @@ describe("checkBackup: bad inputs are named by field", () => {
       reason: /must be a StorageClass name/,
     },
     {
+      name: "volumeData keepSnapshots not boolean",
+      over: { target: { namespaces: ["a"], snapshotVolumes: true, volumeData: { keepSnapshots: "no" } } },
+      property: "target.volumeData.keepSnapshots",
+      reason: /true or false/,
+    },
+    {
       name: "volumeData bad selector",
       over: { target: { namespaces: ["a"], snapshotVolumes: true, volumeData: { selector: "tier in db" } } },
       property: "target.volumeData.selector",

@@ -123,6 +123,27 @@ describe("VolumeRestorer with volume data", () => {
     expect(v.volumes[0]!.source.startsWith(expected)).toBe(true);
   });
 
+  it("a snapshot deleted after its copy (keepSnapshots: false) is never bound: auto reads the copy, snapshot says why", async () => {
+    const dropped = { ...snapshot, deletedAfterCopy: true };
+    const c = new Cluster(succeeded);
+    const outcomes = new RestoreOutcomes();
+    const auto = new VolumeRestorer(c as unknown as RestoreCluster, "r1", [dropped], outcomes, "auto", {
+      backup: "b1",
+      records: [data],
+      identities: [],
+      deps: async () => ({ cluster: c, location, image: "runner:1" }),
+    });
+    await auto.prepare(claim("prod"), "prod");
+    expect(auto.volumes[0]!.source).toBe("volume data of prod/data (to be copied in)");
+    const only = new VolumeRestorer(c as unknown as RestoreCluster, "r2", [dropped], outcomes, "snapshot");
+    await only.prepare(claim("staging"), "prod");
+    expect(only.volumes[0]!.source).toBe(
+      "none: its snapshot b1-data was deleted once its data was copied (keepSnapshots: false); restore with " +
+        "volumeSource volume-data",
+    );
+    expect(c.calls.filter((x) => x.startsWith("create"))).toEqual([]);
+  });
+
   it("volume-data for a claim the backup holds no copy of: a new empty volume, with a warning", async () => {
     const c = new Cluster(succeeded);
     const { v, outcomes } = restorer("volume-data", c, [{ ...data, indexKey: undefined, error: "mover failed" }]);
