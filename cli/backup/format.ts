@@ -6,6 +6,7 @@ import type { BackupResult } from "../../provider/engine/backup/types";
 import type { BackupDescription, BackupSummary } from "../../provider/engine/catalog/catalog";
 import type { BackupFailure, BackupManifest } from "../../provider/format/manifest";
 import { formatBytes } from "../../provider/engine/progress";
+import { volumeDataTotals } from "../../provider/engine/backup/result";
 
 /** Exit code per phase: 0 only when everything asked for is in the backup. */
 export const EXIT_CODE = { Completed: 0, Failed: 1, PartiallyFailed: 2 } as const;
@@ -90,7 +91,7 @@ export function createdText(res: BackupResult, location: string): string {
       );
     }
     if (m.volumeData?.length) {
-      const done = m.volumeData.filter((v) => !v.error);
+      const done = volumeDataTotals(m.volumeData).copied;
       const each = done.map(
         (v) =>
           `${v.namespace}/${v.persistentVolumeClaim}: ${v.files ?? 0} files, ${formatBytes(v.bytes ?? 0)} read, ` +

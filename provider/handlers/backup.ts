@@ -10,6 +10,7 @@ import { readLocationConfig } from "../kube/location-config";
 import { openLocationStore } from "../prepare/location-store";
 import { prepareBackup } from "../prepare/backup";
 import { runBackup } from "../engine/backup/backup";
+import { volumeDataTotals } from "../engine/backup/result";
 import { deleteBackup, describeBackup } from "../engine/catalog/catalog";
 import type { BackupFailure, BackupManifest } from "../format/manifest";
 import { formatBytes } from "../engine/progress";
@@ -85,12 +86,10 @@ async function create(i: Inputs, ctx: HandlerContext): Promise<Outputs> {
   const snaps = m.volumeSnapshots;
   const snapshots = snaps.length ? `, ${snaps.filter((s) => s.readyToUse).length}/${snaps.length} snapshots` : "";
   const stored = formatBytes(m.artifacts.resources.bytes);
-  const vd = m.volumeData ?? [];
-  const copied = vd.filter((v) => !v.error);
-  const read = formatBytes(copied.reduce((n, v) => n + (v.bytes ?? 0), 0));
-  const uploaded = formatBytes(copied.reduce((n, v) => n + (v.uploadedBytes ?? 0), 0));
-  const volumeData = vd.length
-    ? `, volume data ${copied.length}/${vd.length} copied (${read} read, ${uploaded} uploaded)`
+  const vd = volumeDataTotals(m.volumeData);
+  const volumeData = m.volumeData?.length
+    ? `, volume data ${vd.copied.length}/${m.volumeData.length} copied (${formatBytes(vd.read)} read, ` +
+      `${formatBytes(vd.uploaded)} uploaded)`
     : "";
   ctx.log(`backup ${name}: ${m.phase}: ${m.counts.total} objects, ${stored} stored${snapshots}${volumeData}`);
   for (const w of m.warnings) ctx.log(`backup ${name}: warning: ${w}`);

@@ -89,11 +89,7 @@ export function renderMover(r: MoverRequest): MoverObjects {
     throw new Error(`the snapshot record of ${r.namespace}/${r.pvc} lacks its handle or driver`);
   const ns = r.location.namespace;
   const name = moverName(r.backup, r.namespace, r.pvc);
-  const labels = {
-    "app.kubernetes.io/managed-by": "hks-backup",
-    "app.kubernetes.io/component": "volume-data-mover",
-    [MOVER_LABEL]: moverLabelValue(r.backup),
-  };
+  const labels = moverLabels(r.backup);
   const annotations = { "hks.io/backup-name": r.backup, "hks.io/source": `${r.namespace}/${r.pvc}` };
   const meta = (namespaced: boolean) => ({
     name,
@@ -136,10 +132,75 @@ export function renderMover(r: MoverRequest): MoverObjects {
       dataSource: { apiGroup: "snapshot.storage.k8s.io", kind: "VolumeSnapshot", name },
     },
   };
-  const pod: KubeObject = {
+  const pod = moverPod(meta(true), {
+    image: r.image,
+    args: moverArgs("push", r.backup, `${r.namespace}/${r.pvc}`, "--source"),
+    env: moverEnv(r.location),
+    location: r.location,
+    data: { name: "source", readOnly: true, claimName: name },
+    record: { name: "location", configMap: { name: configMapName(r.location.name) } },
+  });
+  return { content, snapshot, claim, pod };
+}
+
+/**
+ * The arguments after the runner image's entrypoint (`hks`): `volume-data push --source` (a copy) or
+ * `volume-data pull --target` (a fill) of `pvc` (`namespace/name` in the source) in `backup`.
+ */
+export function moverArgs(
+  verb: "push" | "pull",
+  backup: string,
+  pvc: string,
+  dirFlag: "--source" | "--target",
+): string[] {
+  return [
+    "volume-data",
+    verb,
+    dirFlag,
+    MOVER_PATHS.source,
+    "--pvc",
+    pvc,
+    "--backup",
+    backup,
+    "--location-file",
+    `${MOVER_PATHS.location}/location.json`,
+    "--summary-file",
+    MOVER_PATHS.summary,
+  ];
+}
+
+/** The labels of every mover object: what it is, and the backup or restore it belongs to. */
+function moverLabels(owner: string): Record<string, string> {
+  return {
+    "app.kubernetes.io/managed-by": "hks-backup",
+    "app.kubernetes.io/component": "volume-data-mover",
+    [MOVER_LABEL]: moverLabelValue(owner),
+  };
+}
+
+/** What differs between a copy's Pod and a fill's. */
+interface MoverPodSpec {
+  readonly image: string;
+  readonly args: string[];
+  readonly env: Record<string, unknown>[];
+  readonly location: LocationConfig;
+  /** The claim mounted at MOVER_PATHS.source. */
+  readonly data: { readonly name: string; readonly claimName: string; readonly readOnly: boolean };
+  /** The volume holding location.json, mounted at MOVER_PATHS.location. */
+  readonly record: Record<string, unknown> & { readonly name: string };
+}
+
+/**
+ * A mover Pod: the runner image as root (every owner's files), no service account token (it needs no
+ * API access), restarted never, its summary as the termination message (the log's tail when it
+ * crashes first), an NFS location's share mounted where its record says.
+ */
+function moverPod(metadata: KubeObject["metadata"], p: MoverPodSpec): KubeObject {
+  const nfs = nfsMount(p.location);
+  return {
     apiVersion: "v1",
     kind: "Pod",
-    metadata: meta(true),
+    metadata,
     spec: {
       restartPolicy: "Never",
       automountServiceAccountToken: false,
@@ -148,47 +209,30 @@ export function renderMover(r: MoverRequest): MoverObjects {
       containers: [
         {
           name: "mover",
-          image: r.image,
+          image: p.image,
           imagePullPolicy: "IfNotPresent",
-          args: moverArgs(r),
-          env: moverEnv(r.location),
-          securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: false },
+          args: p.args,
+          env: p.env,
+          securityContext: { allowPrivilegeEscalation: false },
           volumeMounts: [
-            { name: "source", mountPath: MOVER_PATHS.source, readOnly: true },
-            { name: "location", mountPath: MOVER_PATHS.location, readOnly: true },
-            ...nfsMount(r.location).mounts,
+            { name: p.data.name, mountPath: MOVER_PATHS.source, ...(p.data.readOnly ? { readOnly: true } : {}) },
+            { name: p.record.name, mountPath: MOVER_PATHS.location, readOnly: true },
+            ...nfs.mounts,
           ],
           terminationMessagePath: MOVER_PATHS.summary,
-          // A crash before the summary is written leaves the log's tail as the reason.
           terminationMessagePolicy: "FallbackToLogsOnError",
         },
       ],
       volumes: [
-        { name: "source", persistentVolumeClaim: { claimName: name, readOnly: true } },
-        { name: "location", configMap: { name: configMapName(r.location.name) } },
-        ...nfsMount(r.location).volumes,
+        {
+          name: p.data.name,
+          persistentVolumeClaim: { claimName: p.data.claimName, ...(p.data.readOnly ? { readOnly: true } : {}) },
+        },
+        p.record,
+        ...nfs.volumes,
       ],
     },
   };
-  return { content, snapshot, claim, pod };
-}
-
-/** The arguments after the runner image's entrypoint (`hks`). */
-export function moverArgs(r: Pick<MoverRequest, "backup" | "namespace" | "pvc">): string[] {
-  return [
-    "volume-data",
-    "push",
-    "--source",
-    MOVER_PATHS.source,
-    "--pvc",
-    `${r.namespace}/${r.pvc}`,
-    "--backup",
-    r.backup,
-    "--location-file",
-    `${MOVER_PATHS.location}/location.json`,
-    "--summary-file",
-    MOVER_PATHS.summary,
-  ];
 }
 
 /** S3 keys from the location's Secret by reference (the AWS SDK reads these variables). */
@@ -252,11 +296,7 @@ export interface FillObjects {
  */
 export function renderFill(r: FillRequest): FillObjects {
   const name = moverName(`${r.restoreName}\0${r.backup}`, r.namespace, r.claim);
-  const labels = {
-    "app.kubernetes.io/managed-by": "hks-backup",
-    "app.kubernetes.io/component": "volume-data-mover",
-    [MOVER_LABEL]: moverLabelValue(r.restoreName),
-  };
+  const labels = moverLabels(r.restoreName);
   const annotations = { "hks.io/restore": r.restoreName, "hks.io/source": `${r.sourceNamespace}/${r.sourcePvc}` };
   const meta = { name, namespace: r.namespace, labels, annotations };
   const stringData: Record<string, string> = { "location.json": JSON.stringify(r.location) };
@@ -270,52 +310,16 @@ export function renderFill(r: FillRequest): FillObjects {
   const env = Object.keys(stringData)
     .filter((k) => k !== "location.json")
     .map((k) => ({ name: k, valueFrom: { secretKeyRef: { name, key: k } } }));
-  const nfs = nfsMount(r.location);
-  const pod: KubeObject = {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: meta,
-    spec: {
-      restartPolicy: "Never",
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
-      securityContext: { runAsUser: 0, runAsGroup: 0 },
-      containers: [
-        {
-          name: "mover",
-          image: r.image,
-          imagePullPolicy: "IfNotPresent",
-          args: [
-            "volume-data",
-            "pull",
-            "--target",
-            MOVER_PATHS.source,
-            "--pvc",
-            `${r.sourceNamespace}/${r.sourcePvc}`,
-            "--backup",
-            r.backup,
-            "--location-file",
-            `${MOVER_PATHS.location}/location.json`,
-            "--summary-file",
-            MOVER_PATHS.summary,
-          ],
-          env,
-          securityContext: { allowPrivilegeEscalation: false },
-          volumeMounts: [
-            { name: "target", mountPath: MOVER_PATHS.source },
-            { name: "location", mountPath: MOVER_PATHS.location, readOnly: true },
-            ...nfs.mounts,
-          ],
-          terminationMessagePath: MOVER_PATHS.summary,
-          terminationMessagePolicy: "FallbackToLogsOnError",
-        },
-      ],
-      volumes: [
-        { name: "target", persistentVolumeClaim: { claimName: r.claim } },
-        { name: "location", secret: { secretName: name, items: [{ key: "location.json", path: "location.json" }] } },
-        ...nfs.volumes,
-      ],
+  const pod = moverPod(meta, {
+    image: r.image,
+    args: moverArgs("pull", r.backup, `${r.sourceNamespace}/${r.sourcePvc}`, "--target"),
+    env,
+    location: r.location,
+    data: { name: "target", readOnly: false, claimName: r.claim },
+    record: {
+      name: "location",
+      secret: { secretName: name, items: [{ key: "location.json", path: "location.json" }] },
     },
-  };
+  });
   return { secret, pod };
 }

@@ -119,6 +119,12 @@ async function moverLeftovers(): Promise<string[]> {
   ];
 }
 
+/** `hks backup create <name>` of the test namespace, snapshotting and copying the `tier=db` claim. */
+function createBackup(name: string, ...flags: string[]) {
+  const target = ["--include-namespaces", ns, "--snapshot-volumes", "--volume-data-selector", "tier=db"];
+  return runHks(locNs, ["backup", "create", name, ...target, ...flags, "--storage-location", locName]);
+}
+
 /** Waits until the movers' objects are gone (a claim goes once its Pod has stopped). */
 async function noMoverLeft(): Promise<void> {
   let left: string[] = [];
@@ -207,18 +213,7 @@ describe("volume data copied by a mover Pod on the node", () => {
   const first = `vd1-${id}`;
 
   it("copies the selected PVC's files, encrypted; they come back identical to what the container sees", async () => {
-    const r = await runHks(locNs, [
-      "backup",
-      "create",
-      first,
-      "--include-namespaces",
-      ns,
-      "--snapshot-volumes",
-      "--volume-data-selector",
-      "tier=db",
-      "--storage-location",
-      locName,
-    ]);
+    const r = await createBackup(first);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/Completed/);
     expect(r.stderr).toMatch(/volume-data: 1\/1 .*\/data copied/);
@@ -279,18 +274,7 @@ describe("volume data copied by a mover Pod on the node", () => {
     const change = await exec(kc, ns, "writer", "app", ["sh", "-c", "echo changed >> /data/db/base/f1"]);
     expect(change.exitCode).toBe(0);
     const second = `vd2-${id}`;
-    const r = await runHks(locNs, [
-      "backup",
-      "create",
-      second,
-      "--include-namespaces",
-      ns,
-      "--snapshot-volumes",
-      "--volume-data-selector",
-      "tier=db",
-      "--storage-location",
-      locName,
-    ]);
+    const r = await createBackup(second);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     const rec = (await readManifest(store, second)).volumeData![0]!;
     expect(rec.bytes).toBeGreaterThan(3.4 * 1024 * 1024);
@@ -302,19 +286,7 @@ describe("volume data copied by a mover Pod on the node", () => {
 
   it("--delete-snapshots-after-copy: the copy replaces the snapshot, and verify still passes", async () => {
     const name = `vd-nosnap-${id}`;
-    const r = await runHks(locNs, [
-      "backup",
-      "create",
-      name,
-      "--include-namespaces",
-      ns,
-      "--snapshot-volumes",
-      "--volume-data-selector",
-      "tier=db",
-      "--delete-snapshots-after-copy",
-      "--storage-location",
-      locName,
-    ]);
+    const r = await createBackup(name, "--delete-snapshots-after-copy");
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/snapshots: 2\/2 ready .*, 1 deleted after its data was copied/);
     const m = await readManifest(store, name);

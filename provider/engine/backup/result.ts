@@ -119,15 +119,27 @@ export function buildFailure(
 export function summarizeBackupCounts(m: Pick<BackupManifest, "counts" | "volumeSnapshots" | "volumeData">): string {
   const types = Object.keys(m.counts.byResource).length;
   const snaps = m.volumeSnapshots.filter((s) => s.readyToUse).length;
-  const copies = (m.volumeData ?? []).filter((v) => !v.error);
-  const read = copies.reduce((a, v) => a + (v.bytes ?? 0), 0);
-  const uploaded = copies.reduce((a, v) => a + (v.uploadedBytes ?? 0), 0);
+  const v = volumeDataTotals(m.volumeData);
   return (
     `${m.counts.total} objects (${types} ` +
     `types)${snaps ? `, ${snaps} volume snapshot${snaps === 1 ? "" : "s"}` : ""}` +
-    (copies.length
-      ? `, ${copies.length} volume${copies.length === 1 ? "" : "s"} copied (${formatBytes(read)} read, ` +
-        `${formatBytes(uploaded)} uploaded)`
+    (v.copied.length
+      ? `, ${v.copied.length} volume${v.copied.length === 1 ? "" : "s"} copied (${formatBytes(v.read)} read, ` +
+        `${formatBytes(v.uploaded)} uploaded)`
       : "")
   );
+}
+
+/** What a backup's volume data records add up to: the copies made (failed ones left out) and their bytes. */
+export function volumeDataTotals(records: readonly VolumeDataRecord[] = []): {
+  copied: VolumeDataRecord[];
+  read: number;
+  uploaded: number;
+} {
+  const copied = records.filter((v) => !v.error);
+  return {
+    copied,
+    read: copied.reduce((n, v) => n + (v.bytes ?? 0), 0),
+    uploaded: copied.reduce((n, v) => n + (v.uploadedBytes ?? 0), 0),
+  };
 }

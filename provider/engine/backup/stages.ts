@@ -24,7 +24,7 @@ import type { ItemError, VolumeDataRecord, VolumeSnapshotRecord } from "../../fo
 import { selectVolumeCopies } from "../volume-data/select";
 import { copyVolumes } from "../volume-data/mover";
 import { NO_PROGRESS, type ProgressSink } from "../progress";
-import { deleteSnapshots, snapshotVolumes } from "../snapshot/snapshot";
+import { deleteSnapshotsAfterCopy, snapshotVolumes } from "../snapshot/snapshot";
 
 /** Everything a run accumulates; stages read and extend it. */
 export interface RunState {
@@ -224,10 +224,8 @@ async function removeCopiedSnapshots(st: RunState, copies: readonly VolumeDataRe
   const copied = new Set(copies.filter((r) => !r.error).map((r) => `${r.namespace}/${r.persistentVolumeClaim}`));
   const done = st.snapshots.filter((s) => s.readyToUse && copied.has(`${s.namespace}/${s.persistentVolumeClaim}`));
   for (const s of done) s.deletedAfterCopy = true;
-  if (st.req.deferSnapshotRemoval || done.length === 0 || !st.deps.snapshots) return;
-  const res = await deleteSnapshots(await st.deps.snapshots(), done);
-  for (const e of res.errors) st.warnings.push(`deleting a VolumeSnapshot after its data was copied failed: ${e}`);
-  st.log(`deleted ${res.deleted.length} VolumeSnapshot(s) after their data was copied (keepSnapshots: false)`);
+  if (st.req.deferSnapshotRemoval || !st.deps.snapshots) return;
+  await deleteSnapshotsAfterCopy(st.deps.snapshots, done, { warn: (w) => st.warnings.push(w), log: st.log });
 }
 
 /**

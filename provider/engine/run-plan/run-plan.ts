@@ -27,7 +27,7 @@ import { FsObjectStore, type ObjectStore } from "../../store";
 import { runBackup } from "../backup/backup";
 import type { BackupDeps, MoverDeps } from "../backup/types";
 import { copyVolumes } from "../volume-data/mover";
-import { deleteSnapshots } from "../snapshot/snapshot";
+import { deleteSnapshotsAfterCopy } from "../snapshot/snapshot";
 import { backupExists, generateBackupName } from "../backup/name";
 import { verifyBackup } from "../catalog/verify-backup";
 import { abortBackupUploads } from "../catalog/catalog";
@@ -187,7 +187,12 @@ export async function runPlan(spec: PlanSpec, deps: RunPlanDeps): Promise<RunPla
       backup.phase === "Failed" ? undefined : summarizeBackupCounts(backup.record as BackupManifest);
     result = { ...result, backupName: name, phase: backup.phase, backupSummary };
     for (const target of targets) await publishTo(target, spill, name, backup.phase, spec, deps);
-    if (backup.phase !== "Failed") await removeCopiedSnapshots(backup.record as BackupManifest, deps, warnings);
+    // `keepSnapshots: false`: the snapshots the backup marked go once every location has its copy.
+    if (backup.phase !== "Failed" && deps.backup.snapshots)
+      await deleteSnapshotsAfterCopy(deps.backup.snapshots, (backup.record as BackupManifest).volumeSnapshots, {
+        warn: (w) => warnings.push(w),
+        log: deps.log,
+      });
     await applyRetentionEverywhere(targets, spec, deps);
     return result;
   } catch (err) {
@@ -199,19 +204,6 @@ export async function runPlan(spec: PlanSpec, deps: RunPlanDeps): Promise<RunPla
     );
     fs.rmSync(spillRoot, { recursive: true, force: true });
   }
-}
-
-/** `keepSnapshots: false`: the snapshots the backup marked `deletedAfterCopy`, deleted after publishing. */
-async function removeCopiedSnapshots(m: BackupManifest, deps: RunPlanDeps, warnings: string[]): Promise<void> {
-  const done = m.volumeSnapshots.filter((s) => s.deletedAfterCopy);
-  if (done.length === 0 || !deps.backup.snapshots) return;
-  const res = await deleteSnapshots(await deps.backup.snapshots(), done).catch((err: unknown) => ({
-    deleted: [] as string[],
-    errors: [message(err)],
-  }));
-  for (const e of res.errors) warnings.push(`deleting a VolumeSnapshot after its data was copied failed: ${e}`);
-  if (res.deleted.length)
-    deps.log(`deleted ${res.deleted.length} VolumeSnapshot(s) after their data was copied (keepSnapshots: false)`);
 }
 
 /**

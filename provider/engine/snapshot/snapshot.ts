@@ -171,6 +171,27 @@ async function markReady(api: SnapshotApi, r: VolumeSnapshotRecord, st: Snapshot
 }
 
 /**
+ * Deletes the snapshots marked `deletedAfterCopy` (`volumeData.keepSnapshots: false`), once their data
+ * is copied everywhere it goes: by the backup itself, or by a plan after its copy locations. A failure
+ * is a warning (the copy is safe; the snapshot only costs storage). Never throws.
+ */
+export async function deleteSnapshotsAfterCopy(
+  api: () => Promise<Pick<SnapshotApi, "delete">>,
+  records: readonly VolumeSnapshotRecord[],
+  out: { warn: (line: string) => void; log: (line: string) => void },
+): Promise<void> {
+  const done = records.filter((s) => s.deletedAfterCopy);
+  if (done.length === 0) return;
+  const res = await deleteSnapshots(await api(), done).catch((err: unknown) => ({
+    deleted: [] as string[],
+    errors: [err instanceof Error ? err.message : String(err)],
+  }));
+  for (const e of res.errors) out.warn(`deleting a VolumeSnapshot after its data was copied failed: ${e}`);
+  if (res.deleted.length)
+    out.log(`deleted ${res.deleted.length} VolumeSnapshot(s) after their data was copied (keepSnapshots: false)`);
+}
+
+/**
  * Deletes the VolumeSnapshots a backup recorded (when the backup itself is deleted). Absent ones
  * are fine; returns `namespace/name` of each one asked for, and the errors of those that failed.
  */

@@ -11,7 +11,7 @@
  */
 import type { ItemError, VolumeDataRecord } from "../../format/manifest";
 import type { LocationConfig } from "../../kube/location-config";
-import { moverName, renderMover } from "../../kube/mover-render";
+import { renderMover } from "../../kube/mover-render";
 import type { MoverCluster } from "../../kube/target-cluster";
 import { parseMoverSummary, runMoverPod, type MoverRunOptions } from "./mover-pod";
 import type { PushSummary } from "./push";
@@ -61,7 +61,7 @@ export async function copyVolumes(
         id,
         opts,
       );
-      const summary = parseSummary(message, moverName(opts.backup, job.pvc.namespace, job.pvc.name));
+      const summary = parseSummary(message, objects.pod.metadata.name);
       records.push({
         ...base,
         indexKey: summary.indexKey,
