@@ -398,6 +398,7 @@ export interface RestoreDrillInputs {
   namespacePrefix?: string;
   includeNamespaces?: string[];
   restoreVolumes?: boolean;
+  volumeSource?: "auto" | "snapshot" | "volume-data";
   checks?: RestoreDrillCheckInputs[];
   deadlineSeconds?: number;
   keepOnFailure?: boolean;

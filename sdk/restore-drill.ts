@@ -84,8 +84,12 @@ export interface RestoreDrillArgs {
   readonly namespacePrefix?: pulumi.Input<string>;
   /** Source namespaces to restore. @default every namespace of the backup */
   readonly includeNamespaces?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Restore claims from the backup's VolumeSnapshots. @default true */
+  /** Restore claims with their data (from the backup's VolumeSnapshots or its volume data). @default true */
   readonly restoreVolumes?: pulumi.Input<boolean>;
+  /** Where claims get their data: `"snapshot"`, `"volume-data"` (the files the backup copied into the location,
+   * filled in by a mover Pod: proves the off-site copy restores), or `"auto"`: the snapshot when it still exists,
+   * else the volume data. @default "auto" */
+  readonly volumeSource?: pulumi.Input<"auto" | "snapshot" | "volume-data">;
   /** Run in order once every workload is healthy. @default none: health alone decides */
   readonly checks?: pulumi.Input<pulumi.Input<RestoreDrillCheckArgs>[]>;
   /** Restore, health and checks must finish within this many seconds (10-86400). @default 600 */
@@ -168,6 +172,7 @@ export class RestoreDrill extends pulumi.dynamic.Resource {
       namespacePrefix: args.namespacePrefix,
       includeNamespaces: args.includeNamespaces,
       restoreVolumes: args.restoreVolumes,
+      volumeSource: args.volumeSource,
       checks: args.checks,
       deadlineSeconds: args.deadlineSeconds,
       keepOnFailure: args.keepOnFailure,

@@ -64,6 +64,9 @@ export function stackProcessEnv(
   return { ...env, ...own };
 }
 
+/** How the processes this process started ended, by PID: the reason a start-up failure reports. */
+const exits = new Map<number, string>();
+
 /** Starts `bin` detached, appending its output to `logs/<name>.log`; returns its record. */
 export function spawnProcess(runDir: string, name: string, spec: Omit<StackProcess, "pid">): StackProcess {
   const fd = fs.openSync(path.join(runDir, "logs", `${name}.log`), "a");
@@ -74,8 +77,11 @@ export function spawnProcess(runDir: string, name: string, spec: Omit<StackProce
   });
   fs.closeSync(fd);
   child.unref();
-  if (!child.pid) throw new Error(`could not start ${name} (${spec.bin})`);
-  return { ...spec, pid: child.pid };
+  const pid = child.pid;
+  if (!pid) throw new Error(`could not start ${name} (${spec.bin})`);
+  exits.delete(pid);
+  child.on("exit", (code, signal) => exits.set(pid, signal ? `killed by ${signal}` : `exit code ${code}`));
+  return { ...spec, pid };
 }
 
 /** A GET with a 2 s deadline; resolves with status and body. */
@@ -109,6 +115,12 @@ export async function probeOnce(runDir: string, p: HealthProbe): Promise<boolean
   }
 }
 
+/**
+ * What a start-up failure says when the process ended before writing a line: killed from outside
+ * (with 32,768 PIDs a busy machine recycles them within minutes), not by its own flags or ports.
+ */
+export const SILENT_EXIT_TEXT = "before printing anything";
+
 /** Waits until `p` passes its health probe; fails early, with the log's tail, if it exits. */
 export async function waitHealthy(runDir: string, name: string, p: StackProcess): Promise<void> {
   if (!p.health) throw new Error(`${name} has no recorded health probe`);
@@ -116,8 +128,17 @@ export async function waitHealthy(runDir: string, name: string, p: StackProcess)
   const deadline = Date.now() + p.health.timeoutMs;
   while (Date.now() < deadline) {
     if (!isOurs(p.pid, p.bin)) {
-      const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n") : "";
-      throw new Error(`${name} exited during start-up; last lines of ${logFile}:\n${tail}`);
+      // The exit event comes a moment after /proc forgets the process.
+      for (let i = 0; i < 10 && !exits.has(p.pid); i++) await new Promise((r) => setTimeout(r, 20));
+      const how = exits.get(p.pid) ?? "exit status unknown";
+      const tail = fs.existsSync(logFile)
+        ? fs.readFileSync(logFile, "utf8").trim().split("\n").slice(-15).join("\n")
+        : "";
+      throw new Error(
+        tail
+          ? `${name} exited during start-up (${how}); last lines of ${logFile}:\n${tail}`
+          : `${name} exited during start-up (${how}) ${SILENT_EXIT_TEXT}`,
+      );
     }
     if (await probeOnce(runDir, p.health)) return;
     await new Promise((r) => setTimeout(r, 250));

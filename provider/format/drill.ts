@@ -72,8 +72,14 @@ export interface DrillSpec {
   readonly namespacePrefix: string;
   /** Source namespaces to restore. @default every namespace of the backup */
   readonly includeNamespaces?: readonly string[];
-  /** Restore claims from the backup's VolumeSnapshots. @default true */
+  /** Restore claims with their data (from snapshots or volume data, see `volumeSource`). @default true */
   readonly restoreVolumes: boolean;
+  /**
+   * Where restored claims get their data: `snapshot`, `volume-data` (the files the backup copied into
+   * the location: proves the off-site copy comes back), or `auto` (the snapshot when it still exists,
+   * else volume data). @default "auto"
+   */
+  readonly volumeSource: "auto" | "snapshot" | "volume-data";
   /** Run after every workload is healthy, in order. @default [] */
   readonly checks: readonly DrillCheck[];
   /** Restore + healthy + checks must finish within this, in seconds. @default 600 */
@@ -124,9 +130,11 @@ export interface DrillRecord {
     readonly failed: number;
     /** Bytes of the backup's archive read. */
     readonly archiveBytes: number;
-    /** Claims restored from snapshots, and their requested size in bytes. */
+    /** Claims restored with their data, and their requested size in bytes. */
     readonly volumes: number;
     readonly volumeBytes: number;
+    /** Where each claim's data came from (`ns/claim` in the drill namespace; a snapshot, volume data). */
+    readonly claims?: readonly { readonly claim: string; readonly source: string }[];
   };
   /** What was not healthy at the deadline (empty when all was). */
   readonly unhealthy: string[];
@@ -213,6 +221,7 @@ export function drillFileFields(spec: DrillSpec): Record<string, unknown> {
     namespacePrefix: spec.namespacePrefix,
     includeNamespaces: spec.includeNamespaces,
     restoreVolumes: spec.restoreVolumes,
+    ...(spec.restoreVolumes ? { volumeSource: spec.volumeSource } : {}),
     checks,
     deadlineSeconds: spec.deadlineSeconds,
     keepOnFailure: spec.keepOnFailure,

@@ -37,6 +37,7 @@ const DRILL_FIELD_OF: Readonly<Partial<Record<keyof Inputs, string>>> = {
   namespacePrefix: "namespacePrefix",
   includeNamespaces: "includeNamespaces",
   restoreVolumes: "restoreVolumes",
+  volumeSource: "volumeSource",
   checks: "checks",
   deadlineSeconds: "deadlineSeconds",
   keepOnFailure: "keepOnFailure",

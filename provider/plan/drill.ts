@@ -14,6 +14,7 @@ export const DRILL_DEFAULTS = {
   windowDays: 7,
   namespacePrefix: "drill",
   restoreVolumes: true,
+  volumeSource: "auto",
   deadlineSeconds: 600,
   keepOnFailure: false,
   checkTimeoutSeconds: 60,
@@ -151,6 +152,7 @@ const KNOWN_FIELDS = new Set([
   "namespacePrefix",
   "includeNamespaces",
   "restoreVolumes",
+  "volumeSource",
   "checks",
   "deadlineSeconds",
   "keepOnFailure",
@@ -191,6 +193,9 @@ export function checkDrill(raw: unknown): { spec?: DrillSpec; failures: CheckFai
     else include.forEach((ns, i) => c.dnsLabel(`includeNamespaces[${i}]`, ns, "a namespace"));
   }
   c.boolean("restoreVolumes", raw.restoreVolumes);
+  const volumeSourceOk = c.oneOf("volumeSource", raw.volumeSource, ["auto", "snapshot", "volume-data"] as const);
+  if (volumeSourceOk && raw.restoreVolumes === false)
+    c.fail("volumeSource", "is set but restoreVolumes is false: set restoreVolumes: true, or remove volumeSource");
   c.boolean("keepOnFailure", raw.keepOnFailure);
   c.integer("deadlineSeconds", raw.deadlineSeconds, 10, 24 * 3600, "seconds");
   const checks = checkChecks(c, raw.checks);
@@ -207,6 +212,7 @@ export function checkDrill(raw: unknown): { spec?: DrillSpec; failures: CheckFai
       namespacePrefix: prefix ?? DRILL_DEFAULTS.namespacePrefix,
       includeNamespaces: Array.isArray(include) ? (include as string[]) : undefined,
       restoreVolumes: typeof raw.restoreVolumes === "boolean" ? raw.restoreVolumes : DRILL_DEFAULTS.restoreVolumes,
+      volumeSource: volumeSourceOk ? (raw.volumeSource as DrillSpec["volumeSource"]) : DRILL_DEFAULTS.volumeSource,
       checks,
       deadlineSeconds: typeof raw.deadlineSeconds === "number" ? raw.deadlineSeconds : DRILL_DEFAULTS.deadlineSeconds,
       keepOnFailure: typeof raw.keepOnFailure === "boolean" ? raw.keepOnFailure : DRILL_DEFAULTS.keepOnFailure,

@@ -1,7 +1,7 @@
 /**
  * Everything a drill run needs before the engine runs, for every front end (`hks drill run`, the
  * drill's CronJob, the RestoreDrill resource): the storage location as recorded in the cluster, its
- * store, and the cluster ports the drill acts through.
+ * store, and the cluster ports the drill acts through (volume data fills included).
  */
 import type * as k8s from "@kubernetes/client-node";
 import type { DrillRuntime, DrillSpec } from "../format/drill";
@@ -13,6 +13,7 @@ import { kubeDrillCluster } from "../kube/drill-cluster";
 import { kubeExecutor } from "../kube/exec";
 import { openLocationStore } from "./location-store";
 import { runPreparation } from "./fields";
+import { volumeFiller } from "./volume-filler";
 
 /**
  * Opens the drill's location (by name, else the namespace's default) in `namespace`. InputErrors
@@ -35,6 +36,7 @@ export async function prepareDrill(
       store: await openLocationStore(kc, location),
       storageLocation: location.name,
       cluster: run.grant ? withNamespaceGrant(new KubeRestoreCluster(kc), kc, run.grant) : new KubeRestoreCluster(kc),
+      filler: volumeFiller(kc, location),
       workloads: kubeDrillCluster(kc),
       executor: kubeExecutor(kc),
       log: run.log,

@@ -6,10 +6,9 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import { InputError } from "../errors";
-import { readLocationCredentials, resolveLocationConfig, type LocationConfig } from "../kube/location-config";
-import { kubeMoverCluster } from "../kube/mover-cluster";
-import { defaultRunnerImage } from "../plan/plan-runner";
+import { resolveLocationConfig, type LocationConfig } from "../kube/location-config";
 import { openLocationStore } from "./location-store";
+import { volumeFiller } from "./volume-filler";
 import type { ObjectStore } from "../store";
 import { KubeRestoreCluster } from "../kube/restore-cluster";
 import { latestBackupOfPlan } from "../engine/catalog/latest-of-plan";
@@ -39,16 +38,15 @@ export async function openRestoreContext(
   const location = await resolveLocationConfig(kc, opts.namespace, opts.storageLocation, "storageLocation");
   const store = await openLocationStore(kc, location);
   const backupName = opts.backupName ?? (await latestBackupOfPlan(store, opts.plan!));
-  const filler = async () => ({
-    cluster: kubeMoverCluster(kc),
-    location,
-    credentials: location.nfs ? undefined : await readLocationCredentials(kc, location),
-    image: defaultRunnerImage(),
-  });
   return {
     location,
     backupName,
-    deps: { store, storageLocation: location.name, cluster: new KubeRestoreCluster(kc), filler },
+    deps: {
+      store,
+      storageLocation: location.name,
+      cluster: new KubeRestoreCluster(kc),
+      filler: volumeFiller(kc, location),
+    },
   };
 }
 

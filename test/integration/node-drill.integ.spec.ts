@@ -86,7 +86,7 @@ const ordersCount = (stdout: string) => ({
   },
 });
 
-async function backup(name: string, namespace: string, volumes: boolean): Promise<void> {
+async function backup(name: string, namespace: string, volumes: boolean, ...flags: string[]): Promise<void> {
   const r = await hks([
     "backup",
     "create",
@@ -96,6 +96,7 @@ async function backup(name: string, namespace: string, volumes: boolean): Promis
     "--storage-location",
     "main",
     ...(volumes ? ["--snapshot-volumes"] : []),
+    ...flags,
   ]);
   expect(r.code, r.stdout + r.stderr).toBe(0);
 }
@@ -120,6 +121,7 @@ beforeAll(async () => {
   );
   await deploymentAvailable(kc, WEB, "web");
   await backup(`pg-${id}`, PG, true);
+  await backup(`pg-data-${id}`, PG, true, "--copy-volume-data");
   await backup(`web-${id}`, WEB, false);
   await backup(`web-corrupt-${id}`, WEB, false);
   await backup(`broken-${id}`, BROKEN, false);
@@ -175,6 +177,31 @@ describe("hks drill run on the local node", () => {
     const describe = await hks(["drill", "describe", "orders-db"]);
     expect(describe.stdout).toContain(`drill orders-db run ${record.runId}: Passed`);
     expect(describe.stdout).toContain("check orders-count: passed");
+  });
+
+  it("PostgreSQL from its volume data (the off-site copy): filled before it starts, the count check passes", async () => {
+    const { run, record } = await drill({
+      name: "orders-db-data",
+      backup: `pg-data-${id}`,
+      volumeSource: "volume-data",
+      checks: [ordersCount("3")],
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(record.phase).toBe("Passed");
+    const drillNs = record.namespaces[PG]!;
+    expect(record.restored.claims).toEqual([
+      {
+        claim: `${drillNs}/data-postgres-0`,
+        source: expect.stringMatching(
+          new RegExp(`^volume data of ${PG}/data-postgres-0: \\d+ files, .*every blob checked$`),
+        ),
+      },
+    ]);
+    expect(record.checks.map((c) => [c.name, c.passed, c.output])).toEqual([["orders-count", true, "3\n"]]);
+    expect(run.stdout + run.stderr).not.toContain("VolumeSnapshotContent");
+    expect(record.cleanup).toEqual({ deleted: [drillNs], kept: [] });
+    expect(await drillNamespacesLeft()).toEqual([]);
+    expect(await drillContentsLeft()).toEqual([]);
   });
 
   it("a wrong expected count fails with the check's output, exits 1, and deletes the drill namespace", async () => {

@@ -71,36 +71,44 @@ export interface VolumeDataCheck {
 
 /**
  * The stored index of one PVC's volume data against the SHA-256 its manifest record says, readable
- * or not (encrypted without an identity): one GET. Throws an IntegrityError naming the PVC.
+ * or not (encrypted without an identity): one GET. Throws an IntegrityError.
  */
-export async function checkVolumeIndex(store: ObjectStore, backup: string, r: VolumeDataRecord): Promise<void> {
+async function checkVolumeIndex(store: ObjectStore, r: VolumeDataRecord): Promise<void> {
   const index = r.indexKey ? await store.tryGet(r.indexKey) : undefined;
   const sha = index && crypto.createHash("sha256").update(index).digest("hex");
   if (!index || (r.indexSha256 && sha !== r.indexSha256))
     throw new IntegrityError(
-      `the volume data of ${r.namespace}/${r.persistentVolumeClaim} in backup ${backup} is damaged: its index ` +
-        `${r.indexKey} is ${index ? `SHA-256 ${sha}, the manifest records ${r.indexSha256}` : "missing"}`,
+      `its index ${r.indexKey} is ${index ? `SHA-256 ${sha}, the manifest records ${r.indexSha256}` : "missing"}`,
     );
 }
 
+/** The volume data records of `manifest` that hold data (not failed copies). */
+export function storedVolumeData(manifest: Pick<BackupManifest, "volumeData">): VolumeDataRecord[] {
+  return (manifest.volumeData ?? []).filter((x) => !x.error && x.indexKey);
+}
+
 /**
- * Checks every PVC's volume data the manifest records: the stored index has the SHA-256 recorded,
- * every pack is there with its size and SHA-256, and, when readable, every blob's plaintext SHA-256.
+ * Checks the volume data of `records` (of backup `manifest`): the stored index has the SHA-256
+ * recorded, every pack is there with its size and SHA-256, and, when readable, every blob's plaintext
+ * SHA-256. Reads every pack once. Throws an IntegrityError naming the PVC and what differs. Restore
+ * runs it without identities before it writes anything; verify with them.
  */
-async function verifyVolumeData(
+export async function verifyVolumeData(
   store: ObjectStore,
-  manifest: BackupManifest,
+  manifest: Pick<BackupManifest, "name">,
+  records: readonly VolumeDataRecord[],
   identities: readonly string[],
   progress: ProgressSink,
   signal?: AbortSignal,
 ): Promise<VolumeDataCheck[]> {
   const out: VolumeDataCheck[] = [];
-  for (const r of (manifest.volumeData ?? []).filter((x) => !x.error && x.indexKey)) {
+  for (const r of records) {
     const pvc = `${r.namespace}/${r.persistentVolumeClaim}`;
-    // verifyVolume reads the index (and checks its SHA-256) when it can; an encrypted one without an
-    // identity it does not read, so it is checked here, without reading it twice otherwise.
-    if (identities.length === 0 && r.indexKey!.endsWith(".age")) await checkVolumeIndex(store, manifest.name, r);
     try {
+      // Without an identity the stored index is first compared with its record as bytes, so a damaged
+      // one is reported as such (verifyVolume cannot read an encrypted one, and would report a plain
+      // one only as unparseable); with one, verifyVolume reads it once and compares the same.
+      if (identities.length === 0) await checkVolumeIndex(store, r);
       const v = await verifyVolume({
         namespace: r.namespace,
         pvc: r.persistentVolumeClaim,
@@ -172,7 +180,14 @@ export async function verifyBackup(store: ObjectStore, name: string, opts: Verif
   const readContents = !encrypted || identities.length > 0;
   if (readContents) await checkIdentities(manifest, identities);
   const volumesChecked = await verifyVolumes(store, manifest);
-  const volumeData = await verifyVolumeData(store, manifest, identities, progress, opts.signal);
+  const volumeData = await verifyVolumeData(
+    store,
+    manifest,
+    storedVolumeData(manifest),
+    identities,
+    progress,
+    opts.signal,
+  );
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hks-verify-"));
   try {
     const file = await fetchVerifiedArchive(store, manifest, tmp, {

@@ -36,7 +36,7 @@ import { backupsOfPlan, noCompletedBackup } from "../catalog/latest-of-plan";
 import { readBackupManifest } from "../catalog/read-verified";
 import type { ProgressSink } from "../progress";
 import { cleanupRestore } from "../restore/cleanup";
-import { runRestore } from "../restore/restore";
+import { runRestore, type RestoreDeps } from "../restore/restore";
 import type { CreatedNamespace, RestoreResult } from "../restore/types";
 import { assessHealth, type HealthVerdict } from "./health";
 import { clip, execFailure, httpFailure } from "./judge";
@@ -49,6 +49,8 @@ export interface DrillDeps {
   readonly storageLocation: string;
   /** Restores and deletes (the restore engine's port). */
   readonly cluster: RestoreCluster;
+  /** Fills claims from the location's volume data (volumeSource `volume-data` or `auto`); none: snapshots only. */
+  readonly filler?: RestoreDeps["filler"];
   /** Reads workload status, sends HTTP checks. */
   readonly workloads: DrillCluster;
   /** Runs exec checks. */
@@ -167,6 +169,9 @@ export async function runDrill(deps: DrillDeps, spec: DrillSpec, opts: DrillRunO
       archiveBytes: manifest?.artifacts?.resources?.bytes ?? 0,
       volumes: state.restore?.volumes.length ?? 0,
       volumeBytes: manifest && spec.restoreVolumes ? volumeBytes(manifest, Object.keys(state.mapping)) : 0,
+      ...(state.restore?.volumes.length
+        ? { claims: state.restore.volumes.map((v) => ({ claim: v.claim, source: v.source })) }
+        : {}),
     },
     unhealthy: state.unhealthy,
     checks: state.checks,
@@ -216,13 +221,14 @@ async function restoreStage(
     }
   }
   const result = await runRestore(
-    { store: deps.store, storageLocation: deps.storageLocation, cluster: deps.cluster },
+    { store: deps.store, storageLocation: deps.storageLocation, cluster: deps.cluster, filler: deps.filler },
     {
       restoreName: `${spec.name}-${random}`,
       backupName: manifest.name,
       namespaceMapping: state.mapping,
       includeNamespaces: sources,
       restoreVolumes: spec.restoreVolumes,
+      volumeSource: spec.volumeSource,
       namespacedOnly: true,
       existingResourcePolicy: "none",
       identities: opts.identities,

@@ -13,6 +13,7 @@ export function describeDrill(r: DrillRecord): string[] {
     `  restored:   ${r.restored.objects} objects (${r.restored.skipped} skipped, ${r.restored.failed} failed) from ` +
       `${formatBytes(r.restored.archiveBytes)}; ${r.restored.volumes} volume(s)` +
       (r.restored.volumeBytes ? ` of ${formatBytes(r.restored.volumeBytes)}` : ""),
+    ...(r.restored.claims ?? []).map((c) => `  volume:     ${c.claim} from ${c.source}`),
     `  namespaces: ${
       Object.entries(r.namespaces)
         .map(([s, d]) => `${s} -> ${d}`)

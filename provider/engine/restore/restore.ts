@@ -28,7 +28,7 @@ import { VolumeRestorer } from "./volumes";
 import type { FillDeps } from "../volume-data/fill";
 import { parseLabelSelector } from "../../format/label-selector";
 import type { TransformOptions } from "../transform/transform";
-import { checkVolumeIndex } from "../catalog/verify-backup";
+import { storedVolumeData, verifyVolumeData } from "../catalog/verify-backup";
 import {
   checkIdentities,
   fetchVerifiedArchive,
@@ -172,12 +172,15 @@ async function verifyAndSpill(
   const entries = readVerifiedArchive(file, manifest.artifacts.resources.encrypted, opts.identities ?? []);
   const index = await spillArchive(entries, transformOptionsOf(opts, manifest), tmp, outcomes, progress);
   checkMapping(opts, manifest, index);
-  // Volume data a claim may be filled from: its index is the one recorded, before the cluster is
-  // touched (the fill then checks every blob before writing it).
-  if (opts.restoreVolumes && opts.volumeSource !== "snapshot" && deps.filler)
-    for (const r of (manifest.volumeData ?? []).filter((x) => !x.error && x.indexKey))
-      if (!opts.includeNamespaces?.length || opts.includeNamespaces.includes(r.namespace))
-        await checkVolumeIndex(deps.store, manifest.name, r);
+  // Volume data a claim may be filled from: its index and every pack are as recorded before the
+  // cluster is touched, so a damaged copy is refused whole rather than half restored (the fill then
+  // checks every blob's plaintext before writing it).
+  if (opts.restoreVolumes && opts.volumeSource !== "snapshot" && deps.filler) {
+    const records = storedVolumeData(manifest).filter(
+      (r) => !opts.includeNamespaces?.length || opts.includeNamespaces.includes(r.namespace),
+    );
+    await verifyVolumeData(deps.store, manifest, records, [], progress, opts.signal);
+  }
   fs.rmSync(file, { force: true }); // the spill holds what is needed now
   return { manifest, index };
 }

@@ -59,6 +59,7 @@ describe("drillFileFields: a validated drill back as a drill file", () => {
   it.each([
     { name: "orders", plan: "nightly" },
     { name: "orders", plan: "nightly", pick: "random", windowDays: 3, includeNamespaces: ["shop"] },
+    { name: "orders", plan: "nightly", volumeSource: "volume-data" },
     {
       name: "web",
       backup: "b-1",

@@ -17,11 +17,17 @@ describe("checkDrill", () => {
         namespacePrefix: "drill",
         includeNamespaces: undefined,
         restoreVolumes: true,
+        volumeSource: "auto",
         checks: [],
         deadlineSeconds: 600,
         keepOnFailure: false,
       },
     });
+  });
+
+  it("keeps volumeSource as written", () => {
+    for (const v of ["auto", "snapshot", "volume-data"] as const)
+      expect(checkDrill({ ...ok, volumeSource: v }).spec?.volumeSource).toBe(v);
   });
 
   it("keeps a full exec and http check with their defaults", () => {
@@ -102,6 +108,18 @@ describe("checkDrill", () => {
       raw: { ...ok, restoreVolumes: "yes" },
       field: "restoreVolumes",
       reason: /true or false/,
+    },
+    {
+      name: "volumeSource unknown",
+      raw: { ...ok, volumeSource: "copy" },
+      field: "volumeSource",
+      reason: /one of "auto", "snapshot", "volume-data", got "copy"/,
+    },
+    {
+      name: "volumeSource without restoreVolumes",
+      raw: { ...ok, restoreVolumes: false, volumeSource: "volume-data" },
+      field: "volumeSource",
+      reason: /restoreVolumes is false: set restoreVolumes: true, or remove volumeSource/,
     },
     { name: "deadline too short", raw: { ...ok, deadlineSeconds: 5 }, field: "deadlineSeconds", reason: /from 10/ },
     { name: "checks not a list", raw: { ...ok, checks: {} }, field: "checks", reason: /list of checks/ },

@@ -4,8 +4,13 @@
  * their owners exist, and no cluster call at all when verification fails. The same flows run on the
  * real apiserver in test/integration/restore*.integ.spec.ts.
  */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runRestore } from "../../../../provider/engine/restore/restore";
+import { pushVolume } from "../../../../provider/engine/volume-data/push";
 import {
   ClusterCallError,
   type ApiResourceInfo,
@@ -253,5 +258,62 @@ describe("runRestore: volume data checked before the cluster is touched", () => 
       { restoreName: "r2", backupName: "b1", restoreVolumes: true, volumeSource: "snapshot" },
     );
     expect(snap.error).toBeUndefined();
+  });
+
+  it("a flipped byte in a pack stops the restore with no cluster call, naming the PVC and the pack", async () => {
+    const { store, cluster } = await setup();
+    const src = fs.mkdtempSync(path.join(os.tmpdir(), "hks-restore-vd-"));
+    fs.writeFileSync(path.join(src, "db"), crypto.randomBytes(100_000));
+    const pushed = await pushVolume({
+      backup: "b1",
+      namespace: "prod",
+      pvc: "data",
+      store,
+      source: src,
+      recipients: [],
+    });
+    fs.rmSync(src, { recursive: true, force: true });
+    const key = STORE_LAYOUT.backupManifestKey("b1");
+    const m = JSON.parse((await store.tryGet(key))!.toString());
+    m.volumeData = [
+      {
+        namespace: "prod",
+        persistentVolumeClaim: "data",
+        volumeSnapshot: "b1-data",
+        indexKey: pushed.indexKey,
+        indexSha256: pushed.indexSha256,
+      },
+    ];
+    await store.delete(key);
+    await store.put(key, JSON.stringify(m));
+    const filled: string[] = [];
+    const filler = async () => {
+      filled.push("fill");
+      throw new Error("not reached");
+    };
+    // Whole, the volume data passes the check (the restore goes on to the cluster).
+    const whole = await runRestore(
+      { store, storageLocation: "mem", cluster, filler },
+      { restoreName: "r0", backupName: "b1", restoreVolumes: true, namespaceMapping: { prod: "p0" } },
+    );
+    expect(whole.error).toBeUndefined();
+    expect(cluster.calls.length).toBeGreaterThan(0);
+    cluster.calls.length = 0;
+    let pack = "";
+    for await (const e of store.list(STORE_LAYOUT.volumePacksPrefix("prod", "data"))) {
+      const body = (await store.tryGet(e.key))!;
+      body[body.length >> 1]! ^= 0x01;
+      await store.delete(e.key);
+      await store.put(e.key, body);
+      pack = STORE_LAYOUT.parsePackKey(e.key)!.packId;
+    }
+    const r = await runRestore(
+      { store, storageLocation: "mem", cluster, filler },
+      { restoreName: "r", backupName: "b1", restoreVolumes: true },
+    );
+    expect(r.phase).toBe("Failed");
+    expect(r.error).toMatch(new RegExp(`the volume data of prod/data in backup b1 is damaged: pack ${pack} .*SHA-256`));
+    expect(cluster.calls).toEqual([]);
+    expect(filled).toEqual([]);
   });
 });
