@@ -12,6 +12,7 @@
  * <prefix>/hks/v1/backups/<backup-name>/volumes/<namespace>/<pvc>.index.json[.age]   a volume's file tree
  * <prefix>/hks/v1/backups/<backup-name>/volumes/<namespace>/<pvc>.blobs.json   its blobs' places, no names
  * <prefix>/hks/v1/volume-data/<namespace>/<pvc>/packs/<pack-id>.pack[.age]       deduplicated volume data
+ * <prefix>/hks/v1/volume-data/<namespace>/<pvc>/leases/{gc,push-<id>}.json  who is writing or collecting it
  * <prefix>/hks/v1/locks/<plan>.json
  * ```
  *
@@ -206,6 +207,10 @@ export interface StoreLayout {
   volumePackKey(namespace: string, pvc: string, packId: string, opts?: { readonly encrypted?: boolean }): string;
   /** Splits a pack key; `undefined` for any other key. */
   parsePackKey(key: string): ParsedPackKey | undefined;
+  /** `.../volume-data/<namespace>/<pvc>/leases/`: pushes and the collector of a PVC (engine/volume-data/lease.ts). */
+  volumeLeasesPrefix(namespace: string, pvc: string): string;
+  /** A lease's key: `gc` (one collector at a time) or `push-<id>` (one per push). Throws InputError for bad names. */
+  volumeLeaseKey(namespace: string, pvc: string, lease: "gc" | `push-${string}`): string;
   /** `backups/<name>/volumes/<namespace>/<pvc><suffix>`, the suffix by `file`. Throws InputError for bad names. */
   backupVolumeRecordKey(backupName: string, namespace: string, pvc: string, file: VolumeDataFile): string;
   /** Splits the key of a PVC's index or blob list; `undefined` for any other key. */
@@ -261,6 +266,18 @@ export function createLayout(prefix = ""): StoreLayout {
   const volumePacksPrefix = (namespace: string, pvc: string): string => {
     pvcNames(namespace, pvc);
     return `${volumeDataPrefix}${namespace}/${pvc}/packs/`;
+  };
+
+  const volumeLeasesPrefix = (namespace: string, pvc: string): string => {
+    pvcNames(namespace, pvc);
+    return `${volumeDataPrefix}${namespace}/${pvc}/leases/`;
+  };
+  const LEASE_FILE = /^(gc|push-[a-z0-9][a-z0-9-]{0,80})\.json$/;
+  const isLeaseKey = (key: string): boolean => {
+    if (!key.startsWith(volumeDataPrefix)) return false;
+    const rest = key.slice(volumeDataPrefix.length).split("/");
+    if (rest.length !== 4 || rest[2] !== "leases" || !LEASE_FILE.test(rest[3]!)) return false;
+    return nameProblem(rest[0]!) === undefined && nameProblem(rest[1]!) === undefined;
   };
 
   const parsePackKey = (key: string): ParsedPackKey | undefined => {
@@ -324,6 +341,12 @@ export function createLayout(prefix = ""): StoreLayout {
       return `${prefix}${packId}.pack${opts?.encrypted ? ".age" : ""}`;
     },
     parsePackKey,
+    volumeLeasesPrefix,
+    volumeLeaseKey: (namespace: string, pvc: string, lease: "gc" | `push-${string}`) => {
+      const key = volumeLeasesPrefix(namespace, pvc) + `${lease}.json`;
+      if (!isLeaseKey(key)) throw new InputError("lease", `"${lease}" is not a lease name (gc, or push-<id>)`);
+      return key;
+    },
     backupVolumeRecordKey: (backupName: string, namespace: string, pvc: string, file: VolumeDataFile) => {
       const prefix = backupPrefix(backupName);
       pvcNames(namespace, pvc);
@@ -335,6 +358,7 @@ export function createLayout(prefix = ""): StoreLayout {
       parseDrillKey(key) !== undefined ||
       isLockKey(key) ||
       parsePackKey(key) !== undefined ||
+      isLeaseKey(key) ||
       parseVolumeRecordKey(key) !== undefined,
   });
 }

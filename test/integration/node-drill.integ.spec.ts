@@ -12,7 +12,14 @@ import YAML from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DrillRecord } from "../../provider/format/drill";
 import { STORE_LAYOUT } from "../../provider/store";
-import { adminKubeConfig, createLocation, locationNamespace, rand, rewriteStored } from "../support/backup-fixture";
+import {
+  adminKubeConfig,
+  createLocation,
+  locationNamespace,
+  rand,
+  rewriteStored,
+  stack,
+} from "../support/backup-fixture";
 import { runHks, type HksRun } from "../support/hks-cli";
 import {
   deleteNamespacesAndWait,
@@ -20,6 +27,7 @@ import {
   httpdDeployment,
   httpdService,
   podReady,
+  podS3Endpoint,
   postgresStatefulSet,
   psql,
 } from "../support/node";
@@ -111,7 +119,13 @@ beforeAll(async () => {
     namespace: BROKEN,
     body: httpdDeployment("orders-ok", { image: "localhost/hks-dev/absent:0" }),
   });
-  location = await createLocation(kc, { namespace: locNs, name: "main", isDefault: true });
+  // Mover Pods (the volume data copy, the drill's fill) reach MinIO at the node's address; so does this process.
+  location = await createLocation(kc, {
+    namespace: locNs,
+    name: "main",
+    isDefault: true,
+    endpoint: podS3Endpoint(stack),
+  });
   await podReady(kc, PG, "postgres-0");
   await psql(
     kc,

@@ -9,15 +9,14 @@
  * 3. A pack written less than `graceMs` ago is never collected: a push running now has uploaded it
  *    but not yet written the blob list that will name it.
  *
- * A push that reuses an old pack checks, just before writing its index, that the pack is still there
- * (push.ts), so a delete running at the same time makes that push fail rather than lose data; the
- * remaining window (a delete collecting between that check and the index write) is closed only by
- * running deletes and pushes under the plan's run lock.
+ * 4. A PVC a push is writing right now is not collected (lease.ts): the push may be about to reuse
+ *    a pack nothing names yet. The collector skips it with a warning; the next delete collects it.
  */
 import { STORE_LAYOUT, type ObjectStore } from "../../store";
 import type { BlobTable } from "../../format/volume-data";
+import { takeGcTurn } from "./lease";
 import { readBlobList } from "./records";
-import { listPacks, listVolumeRecords, pvcKey } from "./stored";
+import { listPacks, listVolumeRecords, pvcKey, type ListedVolumeRecords } from "./stored";
 
 /** Packs younger than this (1 hour) are never collected: see rule 3 of the module comment. */
 export const GC_GRACE_MS = 60 * 60 * 1000;
@@ -52,7 +51,7 @@ export interface VolumeGcResult {
   readonly bytes: number;
   /** Unreferenced packs kept because they are younger than the grace period. */
   readonly young: number;
-  /** PVCs left alone, and why (rule 2). */
+  /** PVCs left alone, and why (rules 2 and 4). */
   readonly warnings: string[];
 }
 
@@ -73,37 +72,64 @@ export async function collectVolumeGarbage(
   const result = { deleted: [] as string[], bytes: 0, young: 0, warnings: [] as string[] };
   if (pvcs.length === 0) return result;
   const cutoff = (opts.now ?? new Date()).getTime() - (opts.graceMs ?? GC_GRACE_MS);
-  const records = await listVolumeRecords(store);
-  const seen = new Set<string>();
-  for (const { namespace, pvc } of pvcs) {
-    const k = pvcKey(namespace, pvc);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    const lists = [];
-    let unsure: string | undefined;
-    for (const r of records.get(k) ?? []) {
-      try {
-        const list = r.blobListKey ? await readBlobList(store, r.blobListKey) : undefined;
-        if (list) lists.push(list);
-        else if (r.hasIndex) unsure = `backup ${r.backup} has an index of it but no blob list`;
-      } catch (err) {
-        unsure = `the blob list of backup ${r.backup} cannot be read (${(err as Error).message})`;
-      }
-      if (unsure) break;
+  // Leases first, then the blob lists: a push that ended before its PVC's lease was taken has written
+  // its list, and one that starts after it waits (lease.ts).
+  const turns = new Map<string, { ref: PvcRef; release: () => Promise<void>; until: number }>();
+  try {
+    for (const { namespace, pvc } of pvcs) {
+      const k = pvcKey(namespace, pvc);
+      if (turns.has(k)) continue;
+      const turn = await takeGcTurn(store, { namespace, pvc, now: () => opts.now ?? new Date() });
+      if ("busy" in turn)
+        result.warnings.push(`volume data of PVC ${k} not collected now: ${turn.busy}; a later delete collects it`);
+      else turns.set(k, { ref: { namespace, pvc }, ...turn });
     }
-    if (unsure) {
-      result.warnings.push(`volume data of PVC ${k} not collected: ${unsure}`);
-      continue;
-    }
-    const packs = await listPacks(store, namespace, pvc);
-    const doomed = unreferencedPacks(packs.keys(), lists).map((id) => packs.get(id)!);
-    const old = doomed.filter((p) => p.lastModified.getTime() < cutoff);
-    result.young += doomed.length - old.length;
-    await store.deleteMany(old.map((p) => p.key));
-    result.deleted.push(...old.map((p) => p.key));
-    result.bytes += old.reduce((n, p) => n + p.size, 0);
+    if (turns.size === 0) return result;
+    const records = await listVolumeRecords(store);
+    for (const [k, t] of turns) await collectPvc(store, t.ref, records.get(k) ?? [], cutoff, t.until, result);
+  } finally {
+    for (const t of turns.values()) await t.release();
   }
   return result;
+}
+
+/** Rules 1-3 for one PVC whose collector lease this process holds until `until` (epoch ms). */
+async function collectPvc(
+  store: ObjectStore,
+  { namespace, pvc }: PvcRef,
+  records: readonly ListedVolumeRecords[],
+  cutoff: number,
+  until: number,
+  result: { deleted: string[]; bytes: number; young: number; warnings: string[] },
+): Promise<void> {
+  const k = pvcKey(namespace, pvc);
+  const lists = [];
+  let unsure: string | undefined;
+  for (const r of records) {
+    try {
+      const list = r.blobListKey ? await readBlobList(store, r.blobListKey) : undefined;
+      if (list) lists.push(list);
+      else if (r.hasIndex) unsure = `backup ${r.backup} has an index of it but no blob list`;
+    } catch (err) {
+      unsure = `the blob list of backup ${r.backup} cannot be read (${(err as Error).message})`;
+    }
+    if (unsure) break;
+  }
+  if (unsure) {
+    result.warnings.push(`volume data of PVC ${k} not collected: ${unsure}`);
+    return;
+  }
+  const packs = await listPacks(store, namespace, pvc);
+  const doomed = unreferencedPacks(packs.keys(), lists).map((id) => packs.get(id)!);
+  const old = doomed.filter((p) => p.lastModified.getTime() < cutoff);
+  result.young += doomed.length - old.length;
+  if (Date.now() > until) {
+    result.warnings.push(`volume data of PVC ${k} not collected: its collector lease ran out before the delete`);
+    return;
+  }
+  await store.deleteMany(old.map((p) => p.key));
+  result.deleted.push(...old.map((p) => p.key));
+  result.bytes += old.reduce((n, p) => n + p.size, 0);
 }
 
 /** The PVCs whose records are among `keys` (a backup folder's listing), each once. */

@@ -29,6 +29,7 @@ import {
   type WrittenRecords,
 } from "./records";
 import { listPacks, listVolumeRecords, pvcKey, trustedPlaces, type StoredBlob } from "./stored";
+import { takePushLease } from "./lease";
 import { walkVolume, type WalkedEntry } from "./walk";
 
 /** Blob lists of the newest earlier backups a push reads to learn what is stored: enough for dedup. */
@@ -237,23 +238,28 @@ export async function pushVolume(opts: PushOptions): Promise<PushSummary> {
   await assertFree(opts);
   const walked = await walkVolume(opts.source);
   walked.warnings.forEach(warn);
+  // From choosing packs to reuse until the index names them, no collector deletes this PVC's packs.
+  const release = await takePushLease(opts.store, opts.backup, { ...opts, log: opts.log });
   const writer = new PackWriter({ ...opts, targetSize: opts.packSize });
-  const t: Tally = {
-    table: { blobs: {}, packs: {} },
-    stored: await storedBlobs(opts, warn),
-    writer,
-    reusedPacks: new Set(),
-    done: 0,
-    newBlobs: 0,
-    reusedBytes: 0,
-  };
+  let t: Tally;
   let stored: Awaited<ReturnType<typeof storeTree>>;
   try {
+    t = {
+      table: { blobs: {}, packs: {} },
+      stored: await storedBlobs(opts, warn),
+      writer,
+      reusedPacks: new Set(),
+      done: 0,
+      newBlobs: 0,
+      reusedBytes: 0,
+    };
     stored = await storeTree(walked, t, opts);
   } catch (err) {
     await writer.settle();
     await opts.store.deleteMany(writer.keys).catch(() => undefined);
     throw err;
+  } finally {
+    await release();
   }
   const count = (type: VolumeEntry["type"]) => stored.entries.filter((e) => e.type === type).length;
   return {

@@ -225,6 +225,10 @@ describe("isValidLayoutKey (foreign objects under <prefix>/hks/)", () => {
     { name: "encrypted pack", key: `hks/v1/volume-data/prod/data/packs/${"0a".repeat(16)}.pack.age`, valid: true },
     { name: "pack with a short id", key: "hks/v1/volume-data/prod/data/packs/0a.pack", valid: false },
     { name: "foreign file in volume-data/", key: "hks/v1/volume-data/prod/data/other", valid: false },
+    { name: "collector lease", key: "hks/v1/volume-data/prod/data/leases/gc.json", valid: true },
+    { name: "push lease", key: "hks/v1/volume-data/prod/data/leases/push-0a1b2c3d4e5f6a7b.json", valid: true },
+    { name: "foreign lease", key: "hks/v1/volume-data/prod/data/leases/other.json", valid: false },
+    { name: "lease of a bad PVC name", key: "hks/v1/volume-data/prod/Data/leases/gc.json", valid: false },
   ])("$name -> $valid", ({ key, valid }) => {
     expect(l.isValidLayoutKey(key)).toBe(valid);
   });
@@ -239,6 +243,13 @@ describe("volume data keys", () => {
     expect(key.startsWith(l.volumePacksPrefix("prod", "pg-data"))).toBe(true);
     expect(l.parsePackKey(key)).toEqual({ namespace: "prod", pvc: "pg-data", packId: id, encrypted: true });
     expect(l.parsePackKey(l.backupManifestKey("b"))).toBeUndefined();
+  });
+  it("builds lease keys beside the packs, which a pack listing does not see", () => {
+    expect(l.volumeLeaseKey("prod", "pg-data", "gc")).toBe("team-a/hks/v1/volume-data/prod/pg-data/leases/gc.json");
+    const push = l.volumeLeaseKey("prod", "pg-data", "push-0a1b");
+    expect(push.startsWith(l.volumeLeasesPrefix("prod", "pg-data"))).toBe(true);
+    expect(push.startsWith(l.volumePacksPrefix("prod", "pg-data"))).toBe(false);
+    expect(l.parsePackKey(push)).toBeUndefined();
   });
   it.each([
     { file: "index", suffix: ".index.json" },
@@ -256,6 +267,7 @@ describe("volume data keys", () => {
     { name: "namespace", call: () => l.volumePacksPrefix("Prod", "data"), field: "namespace" },
     { name: "pvc", call: () => l.backupVolumeRecordKey("b1", "prod", "a/b", "blobs"), field: "pvc" },
     { name: "pack id", call: () => l.volumePackKey("prod", "data", "xyz"), field: "packId" },
+    { name: "lease", call: () => l.volumeLeaseKey("prod", "data", "push-A"), field: "lease" },
   ])("refuses a bad $name", ({ call, field }) => {
     expect(call).toThrow(InputError);
     expect(call).toThrow(new RegExp(`^InputError: ${field}:`));

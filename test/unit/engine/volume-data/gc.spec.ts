@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { MemoryObjectStore, STORE_LAYOUT, type ObjectStore } from "../../../../provider/store";
 import { deleteBackup } from "../../../../provider/engine/catalog/catalog";
 import { collectVolumeGarbage, unreferencedPacks } from "../../../../provider/engine/volume-data/gc";
+import { GC_LEASE_MS, PUSH_LEASE_MS, takeGcTurn, takePushLease } from "../../../../provider/engine/volume-data/lease";
 import { pushVolume } from "../../../../provider/engine/volume-data/push";
 import { pullVolume } from "../../../../provider/engine/volume-data/pull";
 import type { BlobTable } from "../../../../provider/format/volume-data";
@@ -125,6 +126,94 @@ describe("collectVolumeGarbage", () => {
     expect(gc.warnings.join()).toMatch(
       /PVC production\/data not collected: backup b3 has an index of it but no blob list/,
     );
+  });
+});
+
+describe("pushes and the collector of one PVC never overlap (lease.ts)", () => {
+  const later = () => new Date(Date.now() + 2 * HOUR);
+  const leases = async (store: ObjectStore) => {
+    const out: string[] = [];
+    for await (const e of store.list(STORE_LAYOUT.volumeLeasesPrefix(pvc.namespace, pvc.pvc)))
+      out.push(e.key.split("/").pop()!);
+    return out;
+  };
+  const orphanAll = async (store: ObjectStore) => {
+    for (const b of ["b1", "b2", "b3"])
+      for await (const e of store.list(STORE_LAYOUT.backupPrefix(b))) await store.delete(e.key);
+  };
+
+  it("skips a PVC while a push of it runs, and collects it once the push is done", async () => {
+    const store = new MemoryObjectStore("lease-skip");
+    await threeBackups(store);
+    await orphanAll(store);
+    const release = await takePushLease(store, "b4", pvc);
+    expect(await leases(store)).toEqual([expect.stringMatching(/^push-[0-9a-f]{16}\.json$/)]);
+    const skipped = await collectVolumeGarbage(store, [pvc], { now: later() });
+    expect(skipped.deleted).toEqual([]);
+    expect(skipped.warnings).toEqual([
+      expect.stringMatching(
+        /^volume data of PVC production\/data not collected now: a push of it is running \(backup b4, .*\); a later delete collects it$/,
+      ),
+    ]);
+    expect(await packKeys(store)).toHaveLength(3);
+    await release();
+    const collected = await collectVolumeGarbage(store, [pvc], { now: later() });
+    expect(collected.deleted).toHaveLength(3);
+    expect(await leases(store)).toEqual([]);
+  });
+
+  it("a push waits while the collector holds the PVC, then goes on", async () => {
+    const store = new MemoryObjectStore("lease-wait");
+    const turn = await takeGcTurn(store, pvc);
+    if ("busy" in turn) throw new Error(turn.busy);
+    const lines: string[] = [];
+    let pushed = false;
+    const push = takePushLease(store, "b5", { ...pvc, pollMs: 5, log: (l) => lines.push(l) }).then((r) => {
+      pushed = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(pushed).toBe(false);
+    expect(lines).toEqual([expect.stringMatching(/^waiting: .* is collecting unused data of production\/data$/)]);
+    await turn.release();
+    await (
+      await push
+    )();
+    expect(pushed).toBe(true);
+    expect(await leases(store)).toEqual([]);
+  });
+
+  it("one collector at a time; a lease of a process that died expires", async () => {
+    const store = new MemoryObjectStore("lease-expire");
+    const first = await takeGcTurn(store, pvc);
+    expect("busy" in first).toBe(false);
+    expect(await takeGcTurn(store, pvc)).toEqual({ busy: expect.stringMatching(/is collecting it since /) });
+    // The first collector died: past its lease, the next one takes over.
+    const after = await takeGcTurn(store, { ...pvc, now: () => new Date(Date.now() + GC_LEASE_MS + 1000) });
+    expect("busy" in after).toBe(false);
+    if (!("busy" in after)) await after.release();
+    // A push that died leaves its lease: it holds the PVC until it expires, then is removed.
+    await takePushLease(store, "b6", pvc);
+    expect("busy" in (await takeGcTurn(store, pvc))).toBe(true);
+    const late = await takeGcTurn(store, { ...pvc, now: () => new Date(Date.now() + PUSH_LEASE_MS + 1000) });
+    expect("busy" in late).toBe(false);
+    if (!("busy" in late)) await late.release();
+    expect(await leases(store)).toEqual([]);
+  });
+
+  it("a real push holds its lease until its index is written, and leaves none behind", async () => {
+    const store = new MemoryObjectStore("lease-push");
+    const src = tempDir("lease-push");
+    write(src, "a", bytes(40_000, 7));
+    const seen: string[][] = [];
+    const put = store.put.bind(store);
+    store.put = async (key, body, o) => {
+      if (key.includes("/volumes/") && key.endsWith(".index.json")) seen.push(await leases(store));
+      return put(key, body, o);
+    };
+    await pushVolume({ ...pvc, backup: "b7", store, source: src, recipients: [] });
+    expect(seen).toEqual([[expect.stringMatching(/^push-/)]]);
+    expect(await leases(store)).toEqual([]);
   });
 });
 
