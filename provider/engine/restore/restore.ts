@@ -16,7 +16,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { InputError } from "../../errors";
 import type { ObjectStore } from "../../store";
-import type { BackupManifest } from "../../format/manifest";
+import type { BackupManifest, VolumeDataRecord } from "../../format/manifest";
 import { NO_PROGRESS } from "../progress";
 import { OwnerTracker } from "./owners";
 import { restorePhase, RestoreOutcomes } from "./result";
@@ -24,7 +24,7 @@ import { spillArchive, type SpillIndex } from "./spill";
 import { applyTiers } from "./tiers";
 import type { CreatedNamespace, RestoreOptions, RestoreResult } from "./types";
 import type { RestoreCluster } from "../../kube/target-cluster";
-import { VolumeRestorer } from "./volumes";
+import { chooseVolumeSource, snapshotInPlace, VolumeRestorer } from "./volumes";
 import type { FillDeps } from "../volume-data/fill";
 import { parseLabelSelector } from "../../format/label-selector";
 import type { TransformOptions } from "../transform/transform";
@@ -175,14 +175,36 @@ async function verifyAndSpill(
   // Volume data a claim may be filled from: its index and every pack are as recorded before the
   // cluster is touched, so a damaged copy is refused whole rather than half restored (the fill then
   // checks every blob's plaintext before writing it).
-  if (opts.restoreVolumes && opts.volumeSource !== "snapshot" && deps.filler) {
-    const records = storedVolumeData(manifest).filter(
-      (r) => !opts.includeNamespaces?.length || opts.includeNamespaces.includes(r.namespace),
-    );
-    await verifyVolumeData(deps.store, manifest, records, [], progress, opts.signal);
-  }
+  if (opts.restoreVolumes && opts.volumeSource !== "snapshot" && deps.filler)
+    await verifyVolumeData(deps.store, manifest, await claimsToFill(deps, opts, manifest), [], progress, opts.signal);
   fs.rmSync(file, { force: true }); // the spill holds what is needed now
   return { manifest, index };
+}
+
+/**
+ * The volume data records the restore will fill claims from (VolumeRestorer decides the same per
+ * claim): every one asked for with `volume-data`; with `auto`, those whose snapshot cannot be bound
+ * in place. Reads the cluster, writes nothing.
+ */
+async function claimsToFill(
+  deps: RestoreDeps,
+  opts: RestoreOptions,
+  manifest: BackupManifest,
+): Promise<VolumeDataRecord[]> {
+  const snapshots = new Map(
+    (manifest.volumeSnapshots ?? []).map((s) => [`${s.namespace}/${s.persistentVolumeClaim}`, s]),
+  );
+  const out: VolumeDataRecord[] = [];
+  for (const r of storedVolumeData(manifest)) {
+    if (opts.includeNamespaces?.length && !opts.includeNamespaces.includes(r.namespace)) continue;
+    const target = opts.namespaceMapping?.[r.namespace] ?? r.namespace;
+    const rec = snapshots.get(`${r.namespace}/${r.persistentVolumeClaim}`);
+    // A snapshot that cannot be looked up counts as not in place: its packs are checked (the safe side).
+    const inPlace =
+      opts.volumeSource !== "volume-data" && (await snapshotInPlace(deps.cluster, rec, target).catch(() => false));
+    if (chooseVolumeSource(opts.volumeSource ?? "auto", true, () => inPlace) === "volume-data") out.push(r);
+  }
+  return out;
 }
 
 /** The durable result of a restore run. */

@@ -52,6 +52,40 @@ export function raiseToRestoreSize(spec: Record<string, unknown>, restoreSize: s
   return `storage request raised from ${requested ?? "none"} to ${restoreSize}, the snapshot's restoreSize`;
 }
 
+/**
+ * Where a claim's data comes from (pure): `volume-data` when asked for and the backup holds it, or,
+ * with `auto`, when it holds it and the snapshot is not usable in place; `snapshot` otherwise (which
+ * may still find no usable snapshot); `none` when volume data was asked for and there is none.
+ */
+export function chooseVolumeSource(
+  mode: VolumeSource,
+  hasVolumeData: boolean,
+  snapshotInPlace: () => boolean,
+): "volume-data" | "snapshot" | "none" {
+  if (mode === "volume-data") return hasVolumeData ? "volume-data" : "none";
+  if (mode === "auto" && hasVolumeData && !snapshotInPlace()) return "volume-data";
+  return "snapshot";
+}
+
+/**
+ * True when the claim's VolumeSnapshot can be bound as it is: the claim is restored into its source
+ * namespace, the snapshot was ready at backup time, and it still exists there.
+ */
+export async function snapshotInPlace(
+  cluster: Pick<RestoreCluster, "get">,
+  rec: VolumeSnapshotRecord | undefined,
+  targetNamespace: string,
+): Promise<boolean> {
+  if (!rec?.readyToUse || rec.namespace !== targetNamespace) return false;
+  const found = await cluster.get({
+    apiVersion: SNAPSHOT_API,
+    kind: "VolumeSnapshot",
+    name: rec.volumeSnapshot,
+    namespace: targetNamespace,
+  });
+  return found !== undefined;
+}
+
 function recordKey(ns: string, pvc: string): string {
   return `${ns}/${pvc}`;
 }
@@ -181,23 +215,12 @@ export class VolumeRestorer {
     const claim = `${ns}/${name}`;
     if (await this.cluster.get({ apiVersion: "v1", kind: "PersistentVolumeClaim", name, namespace: ns })) return pvc;
     const data = this.dataRecords.get(recordKey(sourceNamespace, name));
-    if (this.source === "volume-data") {
-      if (!data) return (this.noData(claim, "the backup holds no volume data of it (volumeSource volume-data)"), pvc);
-      return this.fromVolumeData(pvc, sourceNamespace, data);
-    }
     const rec = this.records.get(recordKey(sourceNamespace, name));
-    if (data && this.source === "auto") {
-      const snapshotHere =
-        rec?.readyToUse &&
-        ns === sourceNamespace &&
-        (await this.cluster.get({
-          apiVersion: SNAPSHOT_API,
-          kind: "VolumeSnapshot",
-          name: rec.volumeSnapshot,
-          namespace: ns,
-        }));
-      if (!snapshotHere) return this.fromVolumeData(pvc, sourceNamespace, data);
-    }
+    const inPlace = this.source === "auto" && data !== undefined && (await snapshotInPlace(this.cluster, rec, ns));
+    const choice = chooseVolumeSource(this.source, data !== undefined, () => inPlace);
+    if (choice === "none")
+      return (this.noData(claim, "the backup holds no volume data of it (volumeSource volume-data)"), pvc);
+    if (choice === "volume-data") return this.fromVolumeData(pvc, sourceNamespace, data!);
     if (!rec) return (this.noData(claim, "the backup holds no snapshot of it"), pvc);
     if (rec.deletedAfterCopy)
       return (

@@ -315,5 +315,35 @@ describe("runRestore: volume data checked before the cluster is touched", () => 
     expect(r.error).toMatch(new RegExp(`the volume data of prod/data in backup b1 is damaged: pack ${pack} .*SHA-256`));
     expect(cluster.calls).toEqual([]);
     expect(filled).toEqual([]);
+    // With auto and the claim's snapshot still in place, the snapshot is used: its packs are not read.
+    m.volumeSnapshots = [
+      {
+        namespace: "prod",
+        persistentVolumeClaim: "data",
+        volumeSnapshot: "b1-data",
+        snapshotHandle: "h",
+        driver: "d",
+        readyToUse: true,
+      },
+    ];
+    await store.delete(key);
+    await store.put(key, JSON.stringify(m));
+    const snap = {
+      apiVersion: "snapshot.storage.k8s.io/v1",
+      kind: "VolumeSnapshot",
+      metadata: { name: "b1-data", namespace: "prod" },
+    };
+    cluster.objects.set("VolumeSnapshot/prod/b1-data", snap);
+    const inPlace = await runRestore(
+      { store, storageLocation: "mem", cluster, filler },
+      { restoreName: "r3", backupName: "b1", restoreVolumes: true },
+    );
+    expect(inPlace.error).toBeUndefined();
+    // Into another namespace the snapshot cannot be bound as it is: the copy is used, and checked first.
+    const elsewhere = await runRestore(
+      { store, storageLocation: "mem", cluster, filler },
+      { restoreName: "r4", backupName: "b1", restoreVolumes: true, namespaceMapping: { prod: "staging" } },
+    );
+    expect(elsewhere.error).toMatch(/the volume data of prod\/data in backup b1 is damaged/);
   });
 });

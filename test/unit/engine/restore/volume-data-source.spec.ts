@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { RestoreOutcomes } from "../../../../provider/engine/restore/result";
-import { VolumeRestorer, type VolumeDataSource } from "../../../../provider/engine/restore/volumes";
+import { chooseVolumeSource, VolumeRestorer, type VolumeDataSource } from "../../../../provider/engine/restore/volumes";
 import type { VolumeSource } from "../../../../provider/engine/restore/types";
 import type { KubeObject } from "../../../../provider/format/kube-object";
 import type { VolumeDataRecord, VolumeSnapshotRecord } from "../../../../provider/format/manifest";
@@ -185,4 +185,29 @@ describe("VolumeRestorer with volume data", () => {
     expect(c.calls.filter((x) => x.startsWith("create"))).toEqual([]);
     expect(outcomes.failedGroups()[0]!.reason).toMatch(/the claim was not created/);
   });
+});
+
+describe("chooseVolumeSource (pure)", () => {
+  it.each([
+    ["volume-data", true, true, "volume-data"],
+    ["volume-data", true, false, "volume-data"],
+    ["volume-data", false, true, "none"],
+    ["volume-data", false, false, "none"],
+    ["auto", true, true, "snapshot"],
+    ["auto", true, false, "volume-data"],
+    ["auto", false, true, "snapshot"],
+    ["auto", false, false, "snapshot"],
+    ["snapshot", true, true, "snapshot"],
+    ["snapshot", true, false, "snapshot"],
+    ["snapshot", false, false, "snapshot"],
+  ] as [VolumeSource, boolean, boolean, string][])(
+    "%s, volume data %s, snapshot in place %s: %s",
+    (mode, hasData, inPlace, want) => {
+      let asked = 0;
+      const got = chooseVolumeSource(mode, hasData, () => (asked++, inPlace));
+      expect(got).toBe(want);
+      // Only auto with volume data needs to know about the snapshot (a cluster read).
+      expect(asked).toBe(mode === "auto" && hasData ? 1 : 0);
+    },
+  );
 });
