@@ -332,6 +332,7 @@ async function main(): Promise<void> {
       const peerRuns: PeerRun[] = [];
       let veleroBackup = "";
       for (let i = 0; i < repeat; i++) {
+        await velero?.quiet();
         floors.push(await worker(env, "backup-floor", ns, "bench", `floor/${ns}-${Date.now()}.jsonl.gz`));
         ourRuns.push(await worker(env, "backup", ns, "bench", `${ns}-${Date.now()}`));
         const cliName = `${ns}-cli-${Date.now()}`;
@@ -373,6 +374,7 @@ async function main(): Promise<void> {
         (s) => `${ns}-${s}-${runTag}`,
       );
       restoredNamespaces.push(floorNs, oursNs, cliNs, ...(velero ? [veleroNs] : []));
+      await velero?.quiet();
       const rfloor = await worker(env, "restore-floor", ns, floorNs);
       const rours = await worker(env, "restore", backupName, ns, oursNs, "bench");
       const rcli = await hksCli(

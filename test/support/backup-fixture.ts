@@ -32,7 +32,7 @@ import {
   readBackupManifest,
   readVerifiedArchive,
 } from "../../provider/engine/catalog/read-verified";
-import { objectYaml } from "../../provider/engine/backup/items";
+import { objectYaml } from "../../provider/format/object-yaml";
 import {
   apiVersionOf,
   collectionPath,

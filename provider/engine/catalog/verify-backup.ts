@@ -11,11 +11,11 @@
  * Stages reuse the restore's own checks (read-verified.ts, archive.ts), so a backup that verifies is one
  * the restore will read.
  */
+import { parseObjectYaml } from "../../format/object-yaml";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import YAML from "yaml";
 import { IntegrityError } from "../../errors";
 import type { ObjectStore } from "../../store";
 import { groupResourceKey } from "../../format/archive-paths";
@@ -213,7 +213,7 @@ export async function verifyBackup(store: ObjectStore, name: string, opts: Verif
       opts.signal?.throwIfAborted();
       let parsed: unknown;
       try {
-        parsed = YAML.parse(entry.content.toString("utf8"));
+        parsed = parseObjectYaml(entry.content.toString("utf8"));
       } catch (e) {
         throw new IntegrityError(
           `archive entry ${entry.path} (${describeRef(entry.ref)}) does not parse as YAML: ` +

@@ -5,11 +5,11 @@
  * entry or a tampered archive changes nothing; and the apply pass can go tier by tier (CRDs first)
  * without holding objects in memory.
  */
+import { parseObjectYaml } from "../../format/object-yaml";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { once } from "node:events";
-import YAML from "yaml";
 import type { ArchiveEntry } from "../archive/archive";
 import { groupResourceKey, type GroupResource } from "../../format/archive-paths";
 import { NO_PROGRESS, type ProgressSink } from "../progress";
@@ -77,7 +77,7 @@ export async function spillArchive(
       else if (key === "namespaces") index.sourceNamespaces.add(ref.name);
       let raw: unknown;
       try {
-        raw = YAML.parse(entry.content.toString("utf8"));
+        raw = parseObjectYaml(entry.content.toString("utf8"));
       } catch (e) {
         outcomes.failed(item, `the archived YAML does not parse: ${(e as Error).message.split("\n")[0]}`);
         continue;
