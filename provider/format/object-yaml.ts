@@ -71,11 +71,143 @@ const WRITE_SCHEMA = jsyaml.DEFAULT_SCHEMA.extend({
   ],
 });
 
-/** Serialises one object the way every archive entry is written. */
+/**
+ * js-yaml's options for archive entries: the writing schema; lineWidth -1, no folding of long strings
+ * (base64 data stays on one line); noRefs, every file stands alone, as `kubectl get -o yaml` prints.
+ */
+export const OBJECT_YAML_DUMP_OPTIONS: Readonly<jsyaml.DumpOptions> = {
+  schema: WRITE_SCHEMA,
+  lineWidth: -1,
+  noRefs: true,
+};
+const DUMP_OPTIONS = OBJECT_YAML_DUMP_OPTIONS;
+
+/**
+ * Serialises one object the way every archive entry is written: exactly the text of
+ * `jsyaml.dump(obj, OBJECT_YAML_DUMP_OPTIONS)` (a property test holds them equal), written faster. js-yaml
+ * decides every scalar's style by testing it against each type of its schema, for every key and
+ * value of every object; Kubernetes objects repeat the same keys and many values (apiVersion,
+ * metadata, image, protocol ...), so each distinct scalar is rendered by js-yaml once and reused,
+ * and only the block structure (indentation, `- ` items, `{}`/`[]` when empty) is written here.
+ * Anything else than a JSON value (or a key over 1,024 characters, which js-yaml writes as an
+ * explicit `? ` pair) is left to js-yaml whole.
+ */
 export function objectYaml(obj: unknown): string {
-  // lineWidth -1: no folding of long strings (base64 data stays on one line); noRefs: every file
-  // stands alone, as `kubectl get -o yaml` prints.
-  return jsyaml.dump(obj, { schema: WRITE_SCHEMA, lineWidth: -1, noRefs: true });
+  if (obj === null || typeof obj !== "object" || Array.isArray(obj) || Object.keys(obj).length === 0)
+    return jsyaml.dump(obj, DUMP_OPTIONS);
+  const out: string[] = [];
+  if (!writeMapping(obj as Record<string, unknown>, 0, true, out)) return jsyaml.dump(obj, DUMP_OPTIONS);
+  out.push("\n");
+  return out.join("");
+}
+
+/** Rendered keys and short values, per text; cleared when large (a backup has few distinct ones). */
+const renderedKeys = new Map<string, string>();
+const renderedValues = new Map<string, string>();
+const CACHE_LIMIT = 50_000;
+const CACHED_LENGTH = 256;
+const INDENT: string[] = [];
+
+function indent(level: number): string {
+  return (INDENT[level] ??= " ".repeat(2 * level));
+}
+
+function renderKey(key: string): string | undefined {
+  let r = renderedKeys.get(key);
+  if (r === undefined) {
+    // The key of a one-pair mapping, as js-yaml writes it (single line: it quotes what needs it).
+    const text = jsyaml.dump({ [key]: 0 }, DUMP_OPTIONS);
+    if (text.startsWith("?")) return undefined; // an explicit pair: over 1,024 characters
+    r = text.slice(0, -": 0\n".length);
+    if (key.length <= CACHED_LENGTH) {
+      if (renderedKeys.size >= CACHE_LIMIT) renderedKeys.clear();
+      renderedKeys.set(key, r);
+    }
+  }
+  return r;
+}
+
+/** A string value at nesting `level`: js-yaml's rendering at level 1, re-indented when a block scalar. */
+function renderString(s: string, level: number): string {
+  let r = renderedValues.get(s);
+  if (r === undefined) {
+    r = jsyaml.dump(s, DUMP_OPTIONS).slice(0, -1);
+    if (s.length <= CACHED_LENGTH) {
+      if (renderedValues.size >= CACHE_LIMIT) renderedValues.clear();
+      renderedValues.set(s, r);
+    }
+  }
+  if (level <= 1 || (r[0] !== "|" && r[0] !== ">")) return r;
+  // A block scalar's lines are indented 2 per level (rendered at level 1); empty lines stay empty.
+  const extra = indent(level - 1);
+  return r.replace(/\n(?=[^\n])/g, `\n${extra}`);
+}
+
+function renderScalar(v: unknown, level: number): string | undefined {
+  switch (typeof v) {
+    case "string":
+      return renderString(v, level);
+    case "boolean":
+      return v ? "true" : "false";
+    case "number":
+      // js-yaml's int type: toString(10) of any integer but -0; the rest is its float type's text.
+      return Number.isInteger(v) && !Object.is(v, -0) ? String(v) : jsyaml.dump(v, DUMP_OPTIONS).slice(0, -1);
+    default:
+      return v === null ? "null" : undefined;
+  }
+}
+
+/** Writes a value after `key:` or `- `; false for what js-yaml should write (not a JSON value). */
+function writeValue(v: unknown, level: number, out: string[], afterKey: boolean): boolean {
+  if (v !== null && typeof v === "object") {
+    if (Array.isArray(v)) {
+      if (v.length === 0) {
+        out.push(afterKey ? ": []" : "- []");
+        return true;
+      }
+      if (afterKey) out.push(":");
+      else out.push("- ");
+      return writeSequence(v, level, !afterKey, out);
+    }
+    if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return false;
+    if (Object.keys(v).length === 0) {
+      out.push(afterKey ? ": {}" : "- {}");
+      return true;
+    }
+    if (afterKey) out.push(":");
+    else out.push("- ");
+    return writeMapping(v as Record<string, unknown>, level, !afterKey, out);
+  }
+  const r = renderScalar(v, level);
+  if (r === undefined) return false;
+  out.push(afterKey ? ": " : "- ", r);
+  return true;
+}
+
+/** A block mapping at `level`; `compact`: its first pair continues the current line. */
+function writeMapping(obj: Record<string, unknown>, level: number, compact: boolean, out: string[]): boolean {
+  let first = true;
+  for (const key of Object.keys(obj)) {
+    const v = obj[key];
+    if (v === undefined) continue; // js-yaml skips the pair
+    const k = renderKey(key);
+    if (k === undefined) return false;
+    if (!(compact && first)) out.push("\n", indent(level));
+    first = false;
+    out.push(k);
+    if (!writeValue(v, level + 1, out, true)) return false;
+  }
+  return !first; // only undefined values: js-yaml writes `{}`
+}
+
+/** A block sequence at `level`; `compact`: its first item continues the current line. */
+function writeSequence(items: readonly unknown[], level: number, compact: boolean, out: string[]): boolean {
+  for (let i = 0; i < items.length; i++) {
+    if (!(compact && i === 0)) out.push("\n", indent(level));
+    // js-yaml writes an undefined item as null.
+    if (!writeValue(items[i] === undefined ? null : items[i], level + 1, out, false)) return false;
+  }
+  return true;
 }
 
 /**

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
 import * as jsyaml from "js-yaml";
-import { objectYaml, parseObjectYaml } from "../../../provider/format/object-yaml";
+import { OBJECT_YAML_DUMP_OPTIONS, objectYaml, parseObjectYaml } from "../../../provider/format/object-yaml";
 
 const TRICKY = [
   "yes",
@@ -211,5 +211,38 @@ describe("objectYaml", () => {
       },
     };
     expect(objectYaml(pod)).toBe(jsyaml.dump(pod, { lineWidth: -1, noRefs: true }));
+  });
+});
+
+describe("objectYaml is js-yaml's text", () => {
+  const jsonValue = fc.letrec((tie) => ({
+    v: fc.oneof(
+      { depthSize: "small" },
+      str,
+      fc.string({ unit: fc.constantFrom("a", "\n", " ", "-", ":", "#", "'", "é") }),
+      fc.integer(),
+      fc.constantFrom(0, -0, 1e21, -1e-7, 1.5, 2 ** 53, Number.MAX_VALUE),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(tie("v"), { maxLength: 4 }),
+      fc.dictionary(str, tie("v"), { maxKeys: 4 }),
+    ),
+  })).v;
+
+  it("for every JSON object, nested mappings, sequences and multi-line strings at any depth", () => {
+    fc.assert(
+      fc.property(fc.dictionary(str, jsonValue, { minKeys: 1 }), (obj) => {
+        const plain = JSON.parse(JSON.stringify(obj));
+        expect(objectYaml(plain)).toBe(jsyaml.dump(plain, OBJECT_YAML_DUMP_OPTIONS));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("for what is not a JSON value: left to js-yaml", () => {
+    const weird = { a: undefined, b: [undefined, 1], c: { d: undefined }, e: new Date(0), ["x".repeat(1100)]: 1 };
+    expect(objectYaml(weird)).toBe(jsyaml.dump(weird, OBJECT_YAML_DUMP_OPTIONS));
+    expect(objectYaml({})).toBe("{}\n");
   });
 });
