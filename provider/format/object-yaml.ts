@@ -104,7 +104,7 @@ export function objectYaml(obj: unknown): string {
 /** Rendered keys and short values, per text; cleared when large (a backup has few distinct ones). */
 const renderedKeys = new Map<string, string>();
 const renderedValues = new Map<string, string>();
-const CACHE_LIMIT = 50_000;
+const CACHE_LIMIT = 10_000;
 const CACHED_LENGTH = 256;
 const INDENT: string[] = [];
 
