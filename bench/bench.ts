@@ -11,8 +11,9 @@
  * backup and restore of the same namespace run interleaved with hks's (bench/peer-velero.ts). Not
  * part of `npm test`: numbers are printed, not asserted.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
@@ -27,7 +28,8 @@ import { createWorkload } from "./workload";
 import { VELERO_SETUP_NOTES, VeleroPeer, type PeerRun } from "./peer-velero";
 
 interface Row {
-  case: "backup" | "restore" | "pulumi-vs-cli" | "cli-start" | "ui-first-page" | "ui-first-page-cached";
+  case:
+    "backup" | "restore" | "pulumi-vs-cli" | "cli-start" | "cli-start-list" | "ui-first-page" | "ui-first-page-cached";
   objects: number;
   seconds: number;
   floorSeconds: number;
@@ -205,7 +207,6 @@ async function cliStart(repeat: number): Promise<Row> {
     floor.push(await time(["-e", "0"]));
     ours.push(await time(hks));
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   return {
     case: "cli-start",
     objects: 0,
@@ -214,6 +215,71 @@ async function cliStart(repeat: number): Promise<Row> {
     objectsPerSecond: 0,
     peakRssMiB: 0,
   };
+}
+
+/**
+ * `hks backup list` from its start to its first connection to the cluster: all a command costs before
+ * the network (Node.js, the command's modules, the kubeconfig). The cluster is a loopback listener of
+ * this process that notes the moment of the first connection and ends the run there. Median of
+ * `repeat` (at least 5) after one warm-up, beside `node -e 0`.
+ */
+async function cliStartList(repeat: number, floorSeconds: number): Promise<Row> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hks-bench-list-"));
+  let onConnect: (() => void) | undefined;
+  const server = net.createServer((socket) => {
+    onConnect?.();
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const kubeconfig = path.join(dir, "kubeconfig");
+  fs.writeFileSync(
+    kubeconfig,
+    [
+      "apiVersion: v1",
+      "kind: Config",
+      `clusters: [{ name: c, cluster: { server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: true } }]`,
+      "users: [{ name: u, user: { token: bench } }]",
+      "contexts: [{ name: c, context: { cluster: c, user: u } }]",
+      "current-context: c",
+      "",
+    ].join("\n"),
+  );
+  const once = () =>
+    new Promise<number>((resolve, reject) => {
+      const t0 = process.hrtime.bigint();
+      const child = spawn(
+        process.execPath,
+        [path.join(root, "bin", "hks.js"), "backup", "list", "--kubeconfig", kubeconfig],
+        {
+          stdio: "ignore",
+        },
+      );
+      onConnect = () => {
+        onConnect = undefined;
+        resolve(Number(process.hrtime.bigint() - t0) / 1e9);
+        child.kill("SIGKILL");
+      };
+      child.on("exit", (code) => {
+        if (onConnect) reject(new Error(`hks backup list exited (${code}) without connecting to the cluster`));
+      });
+    });
+  try {
+    await once();
+    const times: number[] = [];
+    for (let i = 0; i < Math.max(repeat, 5); i++) times.push(await once());
+    return {
+      case: "cli-start-list",
+      objects: 0,
+      seconds: median(times),
+      floorSeconds,
+      objectsPerSecond: 0,
+      peakRssMiB: 0,
+    };
+  } finally {
+    server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Removes this run's restore targets from a stack that outlives the run (best effort: not awaited to completion). */
@@ -233,7 +299,7 @@ function table(rows: Row[]): string {
     r.seconds.toFixed(2),
     r.floorSeconds.toFixed(2),
     (r.seconds / r.floorSeconds).toFixed(2) + "x",
-    r.case === "pulumi-vs-cli" || r.case === "cli-start" ? "-" : Math.round(r.objectsPerSecond).toString(),
+    r.case === "pulumi-vs-cli" || r.case.startsWith("cli-start") ? "-" : Math.round(r.objectsPerSecond).toString(),
     r.peakRssMiB === 0 ? "-" : `${r.peakRssMiB} (${r.floorPeakRssMiB ?? "-"})`,
     r.cliSeconds?.toFixed(2) ?? "-",
     ...(!peer
@@ -291,7 +357,10 @@ async function main(): Promise<void> {
   }
   try {
     log(`hks --version as a process, beside node -e 0`);
-    rows.push(await cliStart(repeat));
+    const start = await cliStart(repeat);
+    rows.push(start);
+    log(`hks backup list to its first connection to the cluster`);
+    rows.push(await cliStartList(repeat, start.floorSeconds));
     const uiBackups = argv.includes("--ui-backups") ? Number(argv[argv.indexOf("--ui-backups") + 1]) : 1000;
     log(`hks ui: first page over ${uiBackups} backups in 3 locations`);
     const ui = await benchUiFirstPage(info, kc, root, { backups: uiBackups, repeat, log });
@@ -429,7 +498,8 @@ async function main(): Promise<void> {
     process.stdout.write(
       `floor = the same discovery and paginated LISTs + one gzip upload of the raw JSON (backup; median of ` +
         `${repeat}); the same creates at the same concurrency (restore); \`hks backup create\` (pulumi-vs-cli); ` +
-        `\`node -e 0\` (cli-start: \`hks --version\`, median of at least 5); the LISTs of the 3 locations ` +
+        `\`node -e 0\` (cli-start: \`hks --version\`; cli-start-list: \`hks backup list\` up to its first ` +
+        `connection to the cluster; medians of at least 5); the LISTs of the 3 locations ` +
         `(ui-first-page: \`hks ui\`'s first GET /, backups across 3 locations, objects = backups; -cached: a ` +
         `second \`hks ui\` with the first one's record cache)\n` +
         `ours = the engine in a started process; hks CLI = \`hks backup|restore create ... --wait\`, a whole process\n`,
