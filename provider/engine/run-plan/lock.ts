@@ -17,6 +17,7 @@
  *    may have left half-written (run-plan.ts removes its incomplete uploads).
  */
 import { ConflictError } from "../../errors";
+import { isLive, parseExpiringDocument } from "../../format/expiring-document";
 import { STORE_LAYOUT, type ObjectStore } from "../../store";
 
 /** The lock document. Never holds secrets. */
@@ -66,16 +67,6 @@ export interface AcquireOptions {
   readonly log?: (line: string) => void;
 }
 
-function parseLock(buf: Buffer | undefined): RunLock | undefined {
-  if (!buf) return undefined;
-  try {
-    const l = JSON.parse(buf.toString("utf8")) as RunLock;
-    return typeof l.expiresAt === "string" && !Number.isNaN(Date.parse(l.expiresAt)) ? l : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Takes the plan's run lock in `store`, breaking an expired one (see the module comment). */
 export async function acquireRunLock(store: ObjectStore, plan: string, opts: AcquireOptions): Promise<AcquiredRunLock> {
   const key = STORE_LAYOUT.lockKey(plan);
@@ -99,8 +90,8 @@ export async function acquireRunLock(store: ObjectStore, plan: string, opts: Acq
     }
     const raw = await store.tryGet(key);
     if (raw === undefined) continue; // released between our create and our read: try again
-    const held = parseLock(raw);
-    if (held && Date.parse(held.expiresAt) > opts.now.getTime()) throw new RunLockedError(held, store.describe());
+    const held = parseExpiringDocument<RunLock>(raw);
+    if (held && isLive(held, opts.now)) throw new RunLockedError(held, store.describe());
     log(
       held
         ? `warning: breaking the expired run lock of plan "${plan}" held by ${held.holder} (run ${held.runId}) ` +
@@ -129,7 +120,7 @@ export async function releaseRunLock(
   log: (line: string) => void = () => undefined,
 ): Promise<void> {
   const key = STORE_LAYOUT.lockKey(lock.plan);
-  const held = parseLock(await store.tryGet(key));
+  const held = parseExpiringDocument<RunLock>(await store.tryGet(key));
   if (!held) {
     log(`warning: the run lock of plan "${lock.plan}" was already gone at release`);
     return;

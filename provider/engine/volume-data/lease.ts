@@ -16,6 +16,7 @@
 import * as crypto from "node:crypto";
 import * as os from "node:os";
 import { ConflictError } from "../../errors";
+import { isLive, parseExpiringDocument } from "../../format/expiring-document";
 import { STORE_LAYOUT, type ObjectStore } from "../../store";
 
 /** A push's lease lasts this long (24 h): longer than any push, so a live one never expires. */
@@ -46,19 +47,6 @@ export interface LeaseOptions {
   readonly log?: (line: string) => void;
   readonly signal?: AbortSignal;
 }
-
-function parseLease(buf: Buffer | undefined): VolumeLease | undefined {
-  if (!buf) return undefined;
-  try {
-    const l = JSON.parse(buf.toString("utf8")) as VolumeLease;
-    return typeof l.expiresAt === "string" && !Number.isNaN(Date.parse(l.expiresAt)) ? l : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const live = (l: VolumeLease | undefined, now: Date): l is VolumeLease =>
-  l !== undefined && Date.parse(l.expiresAt) > now.getTime();
 
 function leaseDoc(kind: VolumeLease["kind"], now: Date, ms: number, backup?: string): string {
   const doc: VolumeLease = {
@@ -91,8 +79,8 @@ export async function takePushLease(
     const gcKey = STORE_LAYOUT.volumeLeaseKey(opts.namespace, opts.pvc, "gc");
     let told = false;
     for (;;) {
-      const gc = parseLease(await store.tryGet(gcKey));
-      if (!live(gc, now())) break;
+      const gc = parseExpiringDocument<VolumeLease>(await store.tryGet(gcKey));
+      if (!gc || !isLive(gc, now())) break;
       if (!told) opts.log?.(`waiting: ${gc.holder} is collecting unused data of ${opts.namespace}/${opts.pvc}`);
       told = true;
       opts.signal?.throwIfAborted();
@@ -122,8 +110,8 @@ export async function takeGcTurn(store: ObjectStore, opts: LeaseOptions): Promis
       taken = true;
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
-      const held = parseLease(await store.tryGet(key));
-      if (live(held, now())) return { busy: `${held.holder} is collecting it since ${held.acquiredAt}` };
+      const held = parseExpiringDocument<VolumeLease>(await store.tryGet(key));
+      if (held && isLive(held, now())) return { busy: `${held.holder} is collecting it since ${held.acquiredAt}` };
       await store.delete(key); // a collector that died
     }
   }
@@ -132,8 +120,8 @@ export async function takeGcTurn(store: ObjectStore, opts: LeaseOptions): Promis
   try {
     for await (const e of store.list(STORE_LAYOUT.volumeLeasesPrefix(opts.namespace, opts.pvc))) {
       if (e.key === key) continue;
-      const lease = parseLease(await store.tryGet(e.key));
-      if (live(lease, now())) {
+      const lease = parseExpiringDocument<VolumeLease>(await store.tryGet(e.key));
+      if (lease && isLive(lease, now())) {
         await release();
         const what = `${lease.backup ? `backup ${lease.backup}, ` : ""}${lease.holder} since ${lease.acquiredAt}`;
         return { busy: `a push of it is running (${what})` };
