@@ -25,7 +25,9 @@ export default defineConfig({
           // to the temp folder, not the home of whoever runs the tests.
           env: { HKS_CACHE_DIR: path.join(os.tmpdir(), "hks-test-cache") },
           pool: "forks",
-          maxWorkers: 2,
+          // Three files at a time: these tests mostly wait (Pods starting, a CronJob's next minute,
+          // controllers, pulumi's engine), and with two the 2-core CI machine was busy 70-80% of the run.
+          maxWorkers: 3,
           testTimeout: 180_000,
           hookTimeout: 300_000,
         },
