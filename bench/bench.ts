@@ -25,6 +25,7 @@ import { createS3Client, ensureBucket } from "../provider/store";
 import { benchUiFirstPage } from "./ui";
 import { benchVolumeData, volumeDataTable, type VolumeDataRow } from "./volume-data";
 import { createWorkload } from "./workload";
+import { median } from "./median";
 import { VELERO_SETUP_NOTES, VeleroPeer, type PeerRun } from "./peer-velero";
 
 interface Row {
@@ -87,13 +88,6 @@ async function worker(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Worker
     env,
   );
   return JSON.parse(out.trim().split("\n").pop()!);
-}
-
-/** The median of `xs` (the mean of the middle two for an even count). */
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 function peerResult(peer: VeleroPeer, runs: readonly PeerRun[]): PeerResult {

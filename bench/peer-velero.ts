@@ -95,32 +95,31 @@ function statusKiB(pid: number, field: "VmHWM" | "VmRSS"): number {
   }
 }
 
+/**
+ * The fields of `/proc/<pid>/stat` after the command's closing parenthesis (the command may hold
+ * spaces): [0] state, [1] ppid, ... [11] utime, [12] stime. Undefined when the process is gone.
+ */
+function procStat(pid: number | string): string[] | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return undefined;
+  }
+}
+
 /** PIDs whose parent is `pid` (the server's plugin processes). */
 function childrenOf(pid: number): number[] {
-  const kids: number[] = [];
-  for (const e of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      // Fields after the command's closing parenthesis: state, ppid, ...
-      const stat = fs.readFileSync(`/proc/${e}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) kids.push(Number(e));
-    } catch {
-      /* gone */
-    }
-  }
-  return kids;
+  return fs
+    .readdirSync("/proc")
+    .filter((e) => /^\d+$/.test(e) && Number(procStat(e)?.[1]) === pid)
+    .map(Number);
 }
 
 /** CPU time used so far by `pid`, in clock ticks (utime + stime); 0 when it has exited. */
 function cpuTicks(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command's closing parenthesis start at field 3 (state); utime, stime are 14, 15.
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(f[11]) + Number(f[12]);
-  } catch {
-    return 0;
-  }
+  const f = procStat(pid);
+  return f ? Number(f[11]) + Number(f[12]) : 0;
 }
 
 type Status = { phase?: string; progress?: Record<string, number>; errors?: number; warnings?: number };

@@ -18,6 +18,7 @@ import pLimit from "p-limit";
 import type { StackInfo } from "../cli/dev/stack";
 import { stackEnv } from "../cli/dev/stack";
 import { generateBackupName } from "../provider/engine/backup/name";
+import { median } from "./median";
 import { MANIFEST_FORMAT_VERSION, type BackupManifest } from "../provider/format/manifest";
 import { backupPlanHandler } from "../provider/handlers/backup-plan";
 import { writeLocationConfig, type LocationConfig } from "../provider/kube/location-config";
@@ -42,7 +43,6 @@ export interface UiFirstPage {
 }
 
 const LOCATIONS = ["ui-a", "ui-b", "ui-c"] as const;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function createLocations(info: StackInfo, kc: k8s.KubeConfig, namespace: string): Promise<ObjectStore[]> {
   const credentials = { accessKeyId: info.s3AccessKeyId, secretAccessKey: info.s3SecretAccessKey };
