@@ -31,6 +31,7 @@ import {
   type StackProcess,
 } from "./stack-process";
 import { packageRoot, type ToolPaths } from "./tools";
+import { parseCoreYaml } from "../../provider/format/object-yaml";
 
 /** What `hks dev up` records about a running stack. */
 export interface StackInfo {
@@ -452,12 +453,11 @@ export async function installPulumiPlugins(info: StackInfo, tools: ToolPaths, lo
 }
 
 async function installSnapshotCrds(info: StackInfo, crdDir: string): Promise<void> {
-  const YAML = await import("yaml");
   const files = fs.readdirSync(crdDir).filter((f) => f.startsWith("snapshot.storage.k8s.io_") && f.endsWith(".yaml"));
   if (files.length !== 3) throw new Error(`expected 3 VolumeSnapshot CRD files in ${crdDir}, found ${files.length}`);
   const names: string[] = [];
   for (const f of files) {
-    const crd = YAML.parse(fs.readFileSync(path.join(crdDir, f), "utf8"));
+    const crd = parseCoreYaml(fs.readFileSync(path.join(crdDir, f), "utf8")) as { metadata: { name: string } };
     names.push(crd.metadata.name);
     const res = await kubeRequest(info, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
     if (res.status !== 201 && res.status !== 409)

@@ -1,7 +1,6 @@
 /** The actions of `hks drill run | list | describe` (registered lazily by ./command.ts). */
 import * as fs from "node:fs";
 import type { Command } from "commander";
-import YAML from "yaml";
 import { InputError } from "../../provider/errors";
 import { checkDrill } from "../../provider/plan/drill";
 import type { DrillRecord, DrillSpec } from "../../provider/format/drill";
@@ -13,6 +12,7 @@ import { locationsFor } from "../backup/catalog";
 import { readIdentities } from "../restore/options";
 import { readDrillIdentity, readInstalledDrill } from "../../provider/kube/drill-config";
 import { parseIdentityFile } from "../../provider/format/age-keys";
+import { parseCoreYaml } from "../../provider/format/object-yaml";
 import type { DrillRuntime } from "../../provider/format/drill";
 import { cliProgress, globalOptions, kubeConfigFor, printTable } from "../context";
 import { describeDrill } from "../../provider/engine/drill/report";
@@ -39,7 +39,7 @@ export function drillFromFile(file: string, name: string | undefined, flags: Run
   }
   let raw: unknown;
   try {
-    raw = YAML.parse(text);
+    raw = parseCoreYaml(text);
   } catch (e) {
     throw new InputError("--file", `${file} is not YAML or JSON: ${(e as Error).message.split("\n")[0]}`);
   }

@@ -80,7 +80,6 @@ export const OBJECT_YAML_DUMP_OPTIONS: Readonly<jsyaml.DumpOptions> = {
   lineWidth: -1,
   noRefs: true,
 };
-const DUMP_OPTIONS = OBJECT_YAML_DUMP_OPTIONS;
 
 /**
  * Serialises one object the way every archive entry is written: exactly the text of
@@ -93,12 +92,18 @@ const DUMP_OPTIONS = OBJECT_YAML_DUMP_OPTIONS;
  * explicit `? ` pair) is left to js-yaml whole.
  */
 export function objectYaml(obj: unknown): string {
-  if (obj === null || typeof obj !== "object" || Array.isArray(obj) || Object.keys(obj).length === 0)
-    return jsyaml.dump(obj, DUMP_OPTIONS);
+  if (obj === null || typeof obj !== "object" || Array.isArray(obj) || !hasKeys(obj))
+    return jsyaml.dump(obj, OBJECT_YAML_DUMP_OPTIONS);
   const out: string[] = [];
-  if (!writeMapping(obj as Record<string, unknown>, 0, true, out)) return jsyaml.dump(obj, DUMP_OPTIONS);
+  if (!writeMapping(obj as Record<string, unknown>, 0, true, out)) return jsyaml.dump(obj, OBJECT_YAML_DUMP_OPTIONS);
   out.push("\n");
   return out.join("");
+}
+
+/** Whether a plain object has an own key, without listing them all (writeMapping lists them once). */
+function hasKeys(obj: object): boolean {
+  for (const _ in obj) return true;
+  return false;
 }
 
 /** Rendered keys and short values, per text; cleared when large (a backup has few distinct ones). */
@@ -116,7 +121,7 @@ function renderKey(key: string): string | undefined {
   let r = renderedKeys.get(key);
   if (r === undefined) {
     // The key of a one-pair mapping, as js-yaml writes it (single line: it quotes what needs it).
-    const text = jsyaml.dump({ [key]: 0 }, DUMP_OPTIONS);
+    const text = jsyaml.dump({ [key]: 0 }, OBJECT_YAML_DUMP_OPTIONS);
     if (text.startsWith("?")) return undefined; // an explicit pair: over 1,024 characters
     r = text.slice(0, -": 0\n".length);
     if (key.length <= CACHED_LENGTH) {
@@ -131,7 +136,7 @@ function renderKey(key: string): string | undefined {
 function renderString(s: string, level: number): string {
   let r = renderedValues.get(s);
   if (r === undefined) {
-    r = jsyaml.dump(s, DUMP_OPTIONS).slice(0, -1);
+    r = jsyaml.dump(s, OBJECT_YAML_DUMP_OPTIONS).slice(0, -1);
     if (s.length <= CACHED_LENGTH) {
       if (renderedValues.size >= CACHE_LIMIT) renderedValues.clear();
       renderedValues.set(s, r);
@@ -151,7 +156,9 @@ function renderScalar(v: unknown, level: number): string | undefined {
       return v ? "true" : "false";
     case "number":
       // js-yaml's int type: toString(10) of any integer but -0; the rest is its float type's text.
-      return Number.isInteger(v) && !Object.is(v, -0) ? String(v) : jsyaml.dump(v, DUMP_OPTIONS).slice(0, -1);
+      return Number.isInteger(v) && !Object.is(v, -0)
+        ? String(v)
+        : jsyaml.dump(v, OBJECT_YAML_DUMP_OPTIONS).slice(0, -1);
     default:
       return v === null ? "null" : undefined;
   }
@@ -170,7 +177,7 @@ function writeValue(v: unknown, level: number, out: string[], afterKey: boolean)
       return writeSequence(v, level, !afterKey, out);
     }
     if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return false;
-    if (Object.keys(v).length === 0) {
+    if (!hasKeys(v)) {
       out.push(afterKey ? ": {}" : "- {}");
       return true;
     }
@@ -217,7 +224,9 @@ function writeSequence(items: readonly unknown[], level: number, compact: boolea
  * object is sent on ("billion laughs").
  */
 export function parseObjectYaml(text: string): unknown {
-  const value = jsyaml.load(text, { schema: READ_SCHEMA });
+  const value = parseCoreYaml(text);
+  // An alias names an anchor (`&name`) defined before it: text without `&` has none to repeat.
+  if (!text.includes("&")) return value;
   const seen = new Set<object>();
   const stack: unknown[] = [value];
   while (stack.length > 0) {
@@ -228,4 +237,13 @@ export function parseObjectYaml(text: string): unknown {
     for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push(child);
   }
   return value;
+}
+
+/**
+ * Parses one YAML document with YAML 1.2's core schema, as archive entries are read but with aliases
+ * allowed: for files people write (a drill file, the snapshot CRDs). Throws for more than one
+ * document, a duplicate key or an unknown tag, with the line and column in the message.
+ */
+export function parseCoreYaml(text: string): unknown {
+  return jsyaml.load(text, { schema: READ_SCHEMA });
 }

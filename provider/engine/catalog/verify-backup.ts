@@ -11,7 +11,6 @@
  * Stages reuse the restore's own checks (read-verified.ts, archive.ts), so a backup that verifies is one
  * the restore will read.
  */
-import { parseObjectYaml } from "../../format/object-yaml";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -19,6 +18,7 @@ import * as path from "node:path";
 import { IntegrityError } from "../../errors";
 import type { ObjectStore } from "../../store";
 import { groupResourceKey } from "../../format/archive-paths";
+import { parseObjectYaml } from "../../format/object-yaml";
 import type { BackupManifest, VolumeDataRecord } from "../../format/manifest";
 import { NO_PROGRESS, type ProgressSink } from "../progress";
 import { verifyVolume } from "../volume-data/verify";

@@ -5,13 +5,13 @@
  * entry or a tampered archive changes nothing; and the apply pass can go tier by tier (CRDs first)
  * without holding objects in memory.
  */
-import { parseObjectYaml } from "../../format/object-yaml";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { once } from "node:events";
 import type { ArchiveEntry } from "../archive/archive";
 import { groupResourceKey, type GroupResource } from "../../format/archive-paths";
+import { parseObjectYaml } from "../../format/object-yaml";
 import { NO_PROGRESS, type ProgressSink } from "../progress";
 import type { RestoreOutcomes } from "./result";
 import { describeTargetRef, transformObject, type PendingOwner, type TransformOptions } from "../transform/transform";

@@ -178,6 +178,15 @@ describe("parseObjectYaml", () => {
     expect(() => parseObjectYaml("a: 1\n---\nb: 2\n")).toThrow();
     expect(() => parseObjectYaml("a: !!binary aGk=\n")).toThrow(/unknown tag/);
   });
+
+  it("skips the alias walk only where no anchor can exist: an alias without one does not parse", () => {
+    // The premise of the fast path for text without `&`.
+    expect(() => parseObjectYaml("a: [x]\nb: *a\n")).toThrow(/unidentified alias/);
+    // `&` in a string value does not hide a repeated node.
+    const laughs = ["u: 'http://h/?a=1&b=2'", "a: &a [x, x]", "b: [*a, *a]"].join("\n");
+    expect(() => parseObjectYaml(laughs)).toThrow(/repeated through a YAML alias/);
+    expect(parseObjectYaml("u: 'http://h/?a=1&b=2'\n")).toEqual({ u: "http://h/?a=1&b=2" });
+  });
 });
 
 describe("objectYaml", () => {
