@@ -7,7 +7,8 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", "**/*.d.ts"] },
+  // .hks/ holds a running local environment (`hks dev up`: its node unpacks whole images there).
+  { ignores: ["dist/", "node_modules/", "coverage/", ".hks/", "bench/results/", "**/*.d.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

@@ -88,7 +88,11 @@ export interface BackupArgs {
   /** Plan-level hooks, in addition to the pods' `pre.hook.backup.hks.io/*` annotations. Post hooks always run.
    * @default none */
   readonly hooks?: pulumi.Input<{ pre?: pulumi.Input<BackupHookArgs>[]; post?: pulumi.Input<BackupHookArgs>[] }>;
-  /** Seconds each VolumeSnapshot may take to become readyToUse (1-86400). @default 600 */
+  /**
+   * Seconds each VolumeSnapshot may take to become readyToUse (1-86400). An error the snapshot
+   * controller reports meanwhile is shown and retried by it, not a failure on sight; one still
+   * standing at the deadline is named in the backup's error. @default 600
+   */
   readonly snapshotTimeoutSeconds?: pulumi.Input<number>;
   /**
    * The backup's name in the store. It must be unused: backups are never overwritten, so with a

@@ -70,7 +70,14 @@ export function sampleAppObjects(namespace: string): k8s.KubernetesObject[] {
           metadata: { labels: labels("web") },
           spec: {
             serviceAccountName: "web",
-            containers: [container("web", LOCAL_IMAGES.busybox, ["httpd", "-f", "-p", "8080", "-h", "/tmp"])],
+            // httpd as PID 1 would ignore SIGTERM and hold every deletion for the 30 s grace period.
+            containers: [
+              container("web", LOCAL_IMAGES.busybox, [
+                "sh",
+                "-c",
+                "trap 'exit 0' TERM; httpd -f -p 8080 -h /tmp & wait",
+              ]),
+            ],
           },
         },
       },

@@ -43,7 +43,8 @@ const web = new k8s.apps.v1.Deployment("web", {
             name: "web",
             image: webImage,
             imagePullPolicy: "IfNotPresent",
-            command: ["httpd", "-f", "-p", "8080", "-h", "/srv/www"],
+            // As PID 1, busybox httpd ignores SIGTERM: each stop would wait out the 30 s grace period.
+            command: ["sh", "-c", "trap 'exit 0' TERM; httpd -f -p 8080 -h /srv/www & wait"],
             ports: [{ containerPort: 8080 }],
             volumeMounts: [{ name: "config", mountPath: "/srv/www" }],
           },

@@ -249,6 +249,9 @@ func (s controller) CreateSnapshot(_ context.Context, req *csi.CreateSnapshotReq
 	if !validID(src, "vol-") || readJSON(d.volDir(src)+".json", &vm) != nil {
 		return nil, status.Errorf(codes.NotFound, "source volume %q not found", src)
 	}
+	if err := injectedSnapshotFailure(d.volDir(src)); err != nil {
+		return nil, err
+	}
 	tmp := d.snapTar(id) + ".tmp"
 	if err := run("tar", "--numeric-owner", "-cf", tmp, "-C", d.volDir(src), "."); err != nil {
 		_ = os.Remove(tmp)
@@ -267,6 +270,28 @@ func (s controller) CreateSnapshot(_ context.Context, req *csi.CreateSnapshotReq
 		return nil, status.Error(codes.Internal, err.Error())
 	}
 	return &csi.CreateSnapshotResponse{Snapshot: snap}, nil
+}
+
+// failSnapshotsFile, holding a number N in a volume's root, makes the next N snapshots of that
+// volume fail with Unavailable (the file counts down): a driver reporting a passing condition (a
+// busy volume, a conflict), which the snapshot controller shows in VolumeSnapshot status.error and
+// retries. Tests use it to check that a backup waits for the retry instead of failing on sight.
+const failSnapshotsFile = ".hks-test-fail-snapshots"
+
+func injectedSnapshotFailure(volDir string) error {
+	path := filepath.Join(volDir, failSnapshotsFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var n int
+	if _, err := fmt.Sscanf(strings.TrimSpace(string(b)), "%d", &n); err != nil || n <= 0 {
+		return nil
+	}
+	if err := os.WriteFile(path, []byte(fmt.Sprintf("%d\n", n-1)), 0o644); err != nil {
+		return status.Error(codes.Internal, err.Error())
+	}
+	return status.Errorf(codes.Unavailable, "injected transient failure (%s held %d)", failSnapshotsFile, n)
 }
 
 func (s controller) DeleteSnapshot(_ context.Context, req *csi.DeleteSnapshotRequest) (*csi.DeleteSnapshotResponse, error) {

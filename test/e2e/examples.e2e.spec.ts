@@ -47,13 +47,18 @@ async function lifecycle(
   checks: (outputs: Record<string, unknown>) => Promise<void>,
   afterDestroy?: () => Promise<void>,
 ): Promise<void> {
+  let destroyed = false;
   try {
     await p.up();
     await p.preview(["--expect-no-changes"]);
     await checks(await p.outputs());
     await p.destroy();
+    destroyed = true;
     if (afterDestroy) await afterDestroy();
   } finally {
+    // A failed example still removes what it created: the next one reuses names (a location's
+    // ConfigMap is owned by one stack) and must fail for its own reasons only.
+    if (!destroyed) await p.run(["destroy", "--yes", "--skip-preview"], { allowFailure: true });
     await p.dispose();
   }
 }

@@ -160,8 +160,10 @@ describe("hks backup (CLI, real stack)", () => {
     const r = await hks("backup", "create", `partial-${suffix}`, "--include-namespaces", other, "--snapshot-volumes");
     expect(r.code, r.stderr).toBe(2);
     expect(r.stdout).toMatch(/PartiallyFailed/);
-    // The claim never binds (its class has no provisioner); the node's snapshot controller says so.
-    expect(r.stdout).toContain(`error: snapshot/${other}/critical-data: the snapshot controller reported:`);
+    // The claim never binds (its class has no provisioner): there is no volume to snapshot.
+    expect(r.stdout).toContain(
+      `error: snapshot/${other}/critical-data: the claim is Pending, not Bound: it has no volume to snapshot yet`,
+    );
   });
 
   it("exits 1 with the flag named for bad input, a taken name, an unknown location or backup", async () => {

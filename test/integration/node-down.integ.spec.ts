@@ -14,7 +14,7 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { cgroupDirs, CLAIM_DIR, iptablesChains, mountsUnder } from "../../cli/dev/node-host";
 import { downStack, upStack, type StackInfo } from "../../cli/dev/stack";
 import { ensureTools } from "../../cli/dev/tools";
-import { busyboxContainer } from "../support/node";
+import { busyboxContainer, untilStopped } from "../support/node";
 import { waitFor } from "../support/wait";
 
 const main = inject("stack");
@@ -53,7 +53,7 @@ describe("hks dev down with a node", () => {
           terminationGracePeriodSeconds: 1,
           containers: [
             busyboxContainer("main", {
-              command: ["sh", "-c", "echo x > /data/x; sleep 3600"],
+              command: untilStopped("echo x > /data/x"),
               volumeMounts: [{ name: "d", mountPath: "/data" }],
             }),
           ],

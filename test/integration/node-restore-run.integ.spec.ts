@@ -7,7 +7,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminKubeConfig, createLocation, locationNamespace, rand } from "../support/backup-fixture";
-import { busyboxContainer, deleteNamespacesAndWait, deploymentAvailable, exec } from "../support/node";
+import { busyboxContainer, deleteNamespacesAndWait, deploymentAvailable, exec, untilStopped } from "../support/node";
 import { runHks, type HksRun } from "../support/hks-cli";
 
 const kc = adminKubeConfig();
@@ -58,7 +58,7 @@ beforeAll(async () => {
     body: deployment("web", 2, {
       containers: [
         busyboxContainer("web", {
-          command: ["httpd", "-f", "-p", "8080", "-h", "/www"],
+          command: untilStopped("", "httpd -f -p 8080 -h /www"),
           volumeMounts: [{ name: "content", mountPath: "/www" }],
           readinessProbe: { httpGet: { path: "/index.html", port: 8080 }, periodSeconds: 1 },
         }),

@@ -221,7 +221,17 @@ export const httpdService: k8s.V1Service = {
 
 /** A busybox container that just waits (for exec), started with `sleep`; optional extra fields. */
 export function busyboxContainer(name: string, extra: Partial<k8s.V1Container> = {}): k8s.V1Container {
-  return { name, image: LOCAL_IMAGES.busybox, imagePullPolicy: "Never", command: ["sleep", "86400"], ...extra };
+  return { name, image: LOCAL_IMAGES.busybox, imagePullPolicy: "Never", command: untilStopped(), ...extra };
+}
+
+/**
+ * A container command that runs `script`, then `serve` (by default it idles) until the Pod is
+ * stopped, and stops at once when it is. A process that is PID 1 of its container (`sleep`,
+ * busybox `httpd`) ignores SIGTERM unless it handles it, so the kubelet would wait the whole grace
+ * period (30 s) before killing it: every namespace a test deletes would take that long.
+ */
+export function untilStopped(script = "", serve = "sleep 86400"): string[] {
+  return ["sh", "-c", `trap 'exit 0' TERM; ${script ? `${script}\n` : ""}${serve} & wait`];
 }
 
 /**

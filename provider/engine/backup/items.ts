@@ -26,6 +26,8 @@ export interface PvcRef {
   readonly annotations?: Readonly<Record<string, string>>;
   /** `spec.resources.requests.storage`. */
   readonly requestedStorage?: string;
+  /** `status.phase` when the listed object had it: a claim that is not `Bound` has no volume yet. */
+  readonly phase?: string;
 }
 
 /** Collects counts while writing objects into the archive; the sink of the collector. */
@@ -97,6 +99,7 @@ export class ItemBackupper implements CollectSink {
           { storageClassName?: string; resources?: { requests?: { storage?: string } } } | undefined;
         const meta = obj.metadata as
           { labels?: Record<string, string>; annotations?: Record<string, string> } | undefined;
+        const status = obj.status as { phase?: string } | undefined;
         this.pvcs.push({
           namespace: ns,
           name: String(obj.metadata?.name),
@@ -104,6 +107,7 @@ export class ItemBackupper implements CollectSink {
           labels: meta?.labels,
           annotations: meta?.annotations,
           requestedStorage: spec?.resources?.requests?.storage,
+          phase: status?.phase,
         });
       }
     }

@@ -1,8 +1,14 @@
 /**
  * Volume snapshots: one `snapshot.storage.k8s.io/v1` VolumeSnapshot per included PVC, then a wait
- * (bounded by a deadline) until the CSI snapshot controller reports `status.readyToUse` or
- * `status.error`. A snapshot that fails or times out is deleted (a backup never references it, and
- * leaving it would leak storage once the driver finishes) and reported as an item error.
+ * (bounded by a deadline) until the CSI snapshot controller reports `status.readyToUse`. A snapshot
+ * that is not ready by the deadline is deleted (a backup never references it, and leaving it would
+ * leak storage once the driver finishes) and reported as an item error.
+ *
+ * `status.error` is not a failure on sight: the API documents it as the last observed error, which
+ * the controller retries and clears on success, and drivers report passing conditions there (a
+ * conflict on a finalizer, a busy volume, a file changing under a copying driver). It is shown as
+ * progress when it appears and named in the failure if the deadline passes; readiness is the only
+ * success. A claim that is not Bound has no volume to snapshot: it fails at once, with no wait.
  */
 import type { PvcRef } from "../backup/items";
 import type { ListedObject } from "../../format/kube-object";
@@ -35,6 +41,8 @@ export interface SnapshotOptions {
 interface Pending {
   pvc: PvcRef;
   record: VolumeSnapshotRecord;
+  /** The last `status.error` seen, shown once per new message and named if the deadline passes. */
+  lastError?: string;
 }
 
 /**
@@ -68,6 +76,10 @@ export async function snapshotVolumes(
     records.push(record);
     if ("error" in choice) {
       fail(record, choice.error);
+      continue;
+    }
+    if (pvc.phase !== undefined && pvc.phase !== "Bound") {
+      fail(record, `the claim is ${pvc.phase}, not Bound: it has no volume to snapshot yet`);
       continue;
     }
     record.volumeSnapshotClass = choice.className;
@@ -123,30 +135,33 @@ async function waitForSnapshots(
     for (const p of [...pending]) {
       const vs = await api.get(p.record.namespace, p.record.volumeSnapshot);
       const st = (vs?.status ?? {}) as SnapshotStatus;
-      let reason: string | undefined;
-      if (!vs) reason = "the VolumeSnapshot disappeared while waiting for it";
-      else if (st.error?.message) reason = `the snapshot controller reported: ${st.error.message}`;
-      else if (st.readyToUse !== true) continue;
+      const where = `${p.record.namespace}/${p.record.volumeSnapshot}`;
+      if (vs && st.readyToUse !== true) {
+        const message = st.error?.message;
+        if (message && message !== p.lastError)
+          opts.progress?.({
+            step: "snapshot",
+            done,
+            total,
+            message: `${where}: the snapshot controller reported: ${message} (it retries; waiting until the deadline)`,
+          });
+        p.lastError = message ?? p.lastError;
+        continue;
+      }
       pending.splice(pending.indexOf(p), 1);
       done++;
-      if (reason) {
-        fail(p.record, reason);
-        await api.delete(p.record.namespace, p.record.volumeSnapshot).catch(() => undefined);
-      } else await markReady(api, p.record, st);
-      opts.progress?.({
-        step: "snapshot",
-        done,
-        total,
-        message: `${p.record.namespace}/${p.record.volumeSnapshot} ${reason ? "failed" : "ready"}`,
-      });
+      if (!vs) fail(p.record, "the VolumeSnapshot disappeared while waiting for it");
+      else await markReady(api, p.record, st);
+      opts.progress?.({ step: "snapshot", done, total, message: `${where} ${vs ? "ready" : "failed"}` });
     }
     if (pending.length === 0) break;
     if (now() >= deadline) {
       for (const p of pending) {
         fail(
           p.record,
-          `not readyToUse within ${Math.round(timeoutMs / 1000)}s (snapshotTimeoutSeconds); the VolumeSnapshot ` +
-            `was deleted`,
+          `not readyToUse within ${Math.round(timeoutMs / 1000)}s (snapshotTimeoutSeconds)` +
+            (p.lastError ? `; the snapshot controller last reported: ${p.lastError}` : "") +
+            "; the VolumeSnapshot was deleted",
         );
         await api.delete(p.record.namespace, p.record.volumeSnapshot).catch(() => undefined);
       }

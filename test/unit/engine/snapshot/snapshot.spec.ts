@@ -105,9 +105,12 @@ describe("chooseSnapshotClass", () => {
   });
 });
 
-/** A snapshot API whose controller answers per PVC after `delay` polls: ready, error, or never. */
+/**
+ * A snapshot API whose controller answers per PVC after `delay` polls: ready, error (for good),
+ * flaky (an error on the first answers, then ready, as the controller's retry succeeds), or never.
+ */
 function scriptedApi(
-  plan: Record<string, "ready" | "error" | "never">,
+  plan: Record<string, "ready" | "error" | "flaky" | "never">,
   delay = 2,
 ): SnapshotApi & { created: ListedObject[]; deleted: string[] } {
   const polls = new Map<string, number>();
@@ -126,7 +129,9 @@ function scriptedApi(
       polls.set(name, n);
       const claim = (body.spec as { source: { persistentVolumeClaimName: string } }).source.persistentVolumeClaimName;
       if (n < delay) return { ...body, status: { readyToUse: false } };
-      if (plan[claim] === "ready")
+      if (plan[claim] === "flaky" && n < delay + 2)
+        return { ...body, status: { readyToUse: false, error: { message: "file changed as we read it" } } };
+      if (plan[claim] === "ready" || plan[claim] === "flaky")
         return {
           ...body,
           status: { readyToUse: true, boundVolumeSnapshotContentName: `content-${name}`, restoreSize: "5Gi" },
@@ -152,16 +157,19 @@ function scriptedApi(
 
 describe("snapshotVolumes", () => {
   it(
-    "waits for each snapshot, records ready ones with their handle, deletes and reports failed " + "and timed-out ones",
+    "waits for each snapshot until the deadline, records ready ones with their handle, deletes and reports " +
+      "the ones not ready in time with the controller's last error",
     async () => {
       const api = scriptedApi({ a: "ready", b: "error", c: "never" });
       let now = 0;
+      const progress: string[] = [];
       const pvcs = ["a", "b", "c"].map((name) => ({ namespace: "db", name, storageClassName: "fast" }));
       const res = await snapshotVolumes(api, [...pvcs, { namespace: "db", name: "d", storageClassName: "legacy" }], {
         backupName: "nightly",
         timeoutMs: 5000,
         pollMs: 1,
         now: () => (now += 500),
+        progress: (p) => progress.push(`${p.done}/${p.total}${p.message ? ` ${p.message}` : ""}`),
       });
       expect(api.created.map((c) => c.metadata?.name)).toEqual(["nightly-a", "nightly-b", "nightly-c"]);
       expect(api.created[0]).toMatchObject({
@@ -187,15 +195,59 @@ describe("snapshotVolumes", () => {
           item: "snapshot/db/d",
           reason: expect.stringContaining(`no VolumeSnapshotClass has driver "kubernetes.io/aws-ebs"`),
         },
-        { item: "snapshot/db/b", reason: "the snapshot controller reported: quota exceeded" },
+        {
+          item: "snapshot/db/b",
+          reason:
+            "not readyToUse within 5s (snapshotTimeoutSeconds); the snapshot controller last reported: quota " +
+            "exceeded; the VolumeSnapshot was deleted",
+        },
         {
           item: "snapshot/db/c",
           reason: "not readyToUse within 5s (snapshotTimeoutSeconds); the VolumeSnapshot was deleted",
         },
       ]);
       expect(api.deleted).toEqual(["db/nightly-b", "db/nightly-c"]);
+      // The error is shown once, when it appears, not at every poll.
+      expect(progress).toEqual([
+        "1/4",
+        "2/4 db/nightly-a ready",
+        "2/4 db/nightly-b: the snapshot controller reported: quota exceeded (it retries; waiting until the deadline)",
+      ]);
     },
   );
+
+  it("an error the controller's retry clears is not a failure: the snapshot is ready", async () => {
+    const api = scriptedApi({ a: "flaky" });
+    let now = 0;
+    const res = await snapshotVolumes(api, [{ namespace: "db", name: "a", storageClassName: "fast" }], {
+      backupName: "nightly",
+      timeoutMs: 60_000,
+      pollMs: 1,
+      now: () => (now += 500),
+    });
+    expect(res.errors).toEqual([]);
+    expect(res.records[0]).toMatchObject({ readyToUse: true, snapshotHandle: "snap-content-nightly-a" });
+    expect(res.records[0]!.error).toBeUndefined();
+    expect(api.deleted).toEqual([]);
+  });
+
+  it("a claim that is not Bound fails at once, without a VolumeSnapshot or a wait", async () => {
+    const api = scriptedApi({ a: "ready", p: "never" });
+    let now = 0;
+    const res = await snapshotVolumes(
+      api,
+      [
+        { namespace: "db", name: "a", storageClassName: "fast", phase: "Bound" },
+        { namespace: "db", name: "p", storageClassName: "fast", phase: "Pending" },
+      ],
+      { backupName: "nightly", timeoutMs: 600_000, pollMs: 1, now: () => (now += 500) },
+    );
+    expect(api.created.map((c) => c.metadata?.name)).toEqual(["nightly-a"]);
+    expect(res.errors).toEqual([
+      { item: "snapshot/db/p", reason: "the claim is Pending, not Bound: it has no volume to snapshot yet" },
+    ]);
+    expect(now).toBeLessThan(10_000); // no wait for the deadline
+  });
 
   it("does nothing without PVCs, and deletes only ready snapshots of a deleted backup", async () => {
     const api = scriptedApi({});
