@@ -25,7 +25,7 @@ export interface PulumiProject {
   destroy(): Promise<PulumiResult>;
   /**
    * Sets a stack config value. Values are kept until the next command and then written together with
-   * one `pulumi config set-all` (each pulumi command derives the passphrase key again, ~0.4 s of CPU).
+   * one `pulumi config set-all` (each pulumi command derives the passphrase key again: 0.3 s).
    */
   setConfig(key: string, value: string, secret?: boolean): Promise<void>;
   exportState(): Promise<{
