@@ -83,6 +83,16 @@ export const LOCAL_IMAGES = {
   busybox: "localhost/hks-dev/busybox:latest",
   postgres: "localhost/hks-dev/postgres:latest",
 } as const;
+
+/**
+ * A busybox container command that runs `script`, then `serve` (by default it idles) until the Pod is
+ * stopped, and stops at once when it is. A process that is PID 1 of its container (`sleep`, busybox
+ * `httpd`) ignores SIGTERM unless it handles it, so the kubelet would wait the whole grace period
+ * (30 s) before killing it: every namespace deletion would take that long.
+ */
+export function untilStopped(script = "", serve = "sleep 86400"): string[] {
+  return ["sh", "-c", `trap 'exit 0' TERM; ${script ? `${script}\n` : ""}${serve} & wait`];
+}
 /** The project's hostpath CSI driver (test/csi-hostpath). */
 export const CSI_DRIVER_NAME = "hostpath.csi.hks.dev";
 /** The default StorageClass and VolumeSnapshotClass `hks dev up` creates for {@link CSI_DRIVER_NAME}. */

@@ -6,7 +6,7 @@
  * node's own (busybox httpd for the web, PostgreSQL 15), imported by `hks dev up`: nothing is pulled.
  */
 import * as k8s from "@kubernetes/client-node";
-import { LOCAL_IMAGES } from "./node-config";
+import { LOCAL_IMAGES, untilStopped } from "./node-config";
 
 /** The objects of the sample app in `namespace` (pure, so tests can compare against it). */
 export function sampleAppObjects(namespace: string): k8s.KubernetesObject[] {
@@ -70,14 +70,7 @@ export function sampleAppObjects(namespace: string): k8s.KubernetesObject[] {
           metadata: { labels: labels("web") },
           spec: {
             serviceAccountName: "web",
-            // httpd as PID 1 would ignore SIGTERM and hold every deletion for the 30 s grace period.
-            containers: [
-              container("web", LOCAL_IMAGES.busybox, [
-                "sh",
-                "-c",
-                "trap 'exit 0' TERM; httpd -f -p 8080 -h /tmp & wait",
-              ]),
-            ],
+            containers: [container("web", LOCAL_IMAGES.busybox, untilStopped("", "httpd -f -p 8080 -h /tmp"))],
           },
         },
       },

@@ -4,7 +4,7 @@
  * `psql` in the postgres image, Pod logs, and namespace deletion that waits for the node to let go.
  */
 import * as k8s from "@kubernetes/client-node";
-import { LOCAL_IMAGES } from "../../cli/dev/node-config";
+import { LOCAL_IMAGES, untilStopped } from "../../cli/dev/node-config";
 import type { StackInfo } from "../../cli/dev/stack";
 import { kubeExecutor, type ExecResult } from "../../provider/kube/exec";
 import { waitFor } from "./wait";
@@ -197,13 +197,12 @@ export function httpdDeployment(text: string, opts: { image?: string; replicas?:
       template: {
         metadata: { labels: { app: "web" } },
         spec: {
-          terminationGracePeriodSeconds: 1,
           containers: [
             {
               name: "web",
               image: opts.image ?? LOCAL_IMAGES.busybox,
               imagePullPolicy: "Never",
-              command: ["sh", "-c", `echo ${text} > /tmp/index.html && exec httpd -f -p 8080 -h /tmp`],
+              command: untilStopped(`echo ${text} > /tmp/index.html`, "httpd -f -p 8080 -h /tmp"),
               readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 },
             },
           ],
@@ -225,16 +224,6 @@ export function busyboxContainer(name: string, extra: Partial<k8s.V1Container> =
 }
 
 /**
- * A container command that runs `script`, then `serve` (by default it idles) until the Pod is
- * stopped, and stops at once when it is. A process that is PID 1 of its container (`sleep`,
- * busybox `httpd`) ignores SIGTERM unless it handles it, so the kubelet would wait the whole grace
- * period (30 s) before killing it: every namespace a test deletes would take that long.
- */
-export function untilStopped(script = "", serve = "sleep 86400"): string[] {
-  return ["sh", "-c", `trap 'exit 0' TERM; ${script ? `${script}\n` : ""}${serve} & wait`];
-}
-
-/**
  * MinIO's endpoint as Pods see it. The test process reaches MinIO on loopback; a Pod has its own
  * network namespace, where 127.0.0.1 is the Pod itself, so the node's host address is used instead
  * (`hks dev up` forwards MinIO's port there; the test process reaches it there too).
@@ -247,4 +236,4 @@ export function podS3Endpoint(stack: StackInfo): string {
   return u.toString().replace(/\/$/, "");
 }
 
-export { waitFor };
+export { untilStopped, waitFor };
