@@ -3,20 +3,19 @@
  * kube-controller-manager (its default controllers) and MinIO (with a KMS key, so SSE works), all on
  * free loopback ports; with `node: true` also a real node (node.ts: containerd, kubelet,
  * kube-scheduler, CSI driver and sidecars).
- * State lives in one run folder: `stack.json`, `env` (export lines), `kubeconfig`, `pki/`, `logs/`, and
- * `pulumi-home/` (PULUMI_HOME, with the Kubernetes provider plugin installed from the tools cache).
+ * State lives in one run folder: `stack.json`, `env` (export lines), `kubeconfig`, `pki/`, `logs/`,
+ * `etcd/` and `minio/` (data, removed by {@link downStack}), and `pulumi-home/` (PULUMI_HOME, with the
+ * Kubernetes provider plugin linked from the tools cache).
  * Only processes recorded in `stack.json` are ever stopped, and only if their command line still
  * names the binary that was started (a recycled PID is left alone). One process can be stopped and
  * started again identically (same port, data folder, arguments): {@link stopStackProcess},
  * {@link startStackProcess} (stack-process.ts).
  */
-import { execFile } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as net from "node:net";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { checkNodeHost, cleanUpNode, drainNode, nodeSlotOf, upNode, waitNoTasks, type NodeInfo } from "./node";
 import { ensurePki, type Pki } from "./pki";
 import {
@@ -219,7 +218,7 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log, opts: 
   const existing = readStack(runDir);
   if (existing && (existing.node !== undefined) === !!opts.node && (await stackHealthy(existing))) {
     log(`local stack already running in ${runDir}`);
-    await installPulumiPlugins(existing, tools, log);
+    installPulumiPlugins(existing, tools, log);
     return existing;
   }
   if (opts.node) checkNodeHost(tools.node);
@@ -393,7 +392,7 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log, opts: 
     };
     fs.mkdirSync(path.join(runDir, "pulumi-state"), { recursive: true });
     fs.mkdirSync(path.join(runDir, "pulumi-home"), { recursive: true });
-    await installPulumiPlugins(info, tools, log);
+    installPulumiPlugins(info, tools, log);
     await installSnapshotCrds(info, tools.crdDir);
     log(`  snapshot CRDs    VolumeSnapshot, VolumeSnapshotContent, VolumeSnapshotClass established (${secs()})`);
     if (opts.node && tools.node) {
@@ -432,23 +431,28 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log, opts: 
  * version `@pulumi/kubernetes` asks for, so its programs run with nothing downloaded
  * (PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION is set). Skipped when it is installed already.
  */
-export async function installPulumiPlugins(info: StackInfo, tools: ToolPaths, log: Log): Promise<void> {
+export function installPulumiPlugins(info: StackInfo, tools: ToolPaths, log: Log): void {
   const plugin = tools.kubernetesProvider;
   if (!plugin) return;
   const home = stackEnv(info).PULUMI_HOME;
   const dir = path.join(home, "plugins", `resource-kubernetes-v${plugin.version}`);
-  if (fs.existsSync(path.join(dir, "pulumi-resource-kubernetes")) && !fs.existsSync(dir + ".partial")) return;
-  fs.mkdirSync(home, { recursive: true });
-  const args = ["plugin", "install", "resource", "kubernetes", `v${plugin.version}`, "--file", plugin.bin];
+  const bin = path.join(dir, "pulumi-resource-kubernetes");
+  // Pulumi's own layout and rule: a plugin folder with a `.partial` file beside it is incomplete.
+  const partial = dir + ".partial";
+  if (fs.existsSync(bin) && !fs.existsSync(partial)) return;
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(partial, "");
+  fs.rmSync(bin, { force: true });
+  // A hard link to the tools cache, not `pulumi plugin install --file`, which copied 160 MB into every
+  // stack's folder (six stacks in a test run); a copy only when the cache is on another file system.
   try {
-    await promisify(execFile)(tools.pulumi, args, {
-      env: { ...process.env, PULUMI_HOME: home, PULUMI_SKIP_UPDATE_CHECK: "true" },
-      maxBuffer: 16 << 20,
-    });
+    fs.linkSync(plugin.bin, bin);
   } catch (err) {
-    const e = err as Error & { stderr?: string };
-    throw new Error(`pulumi ${args.join(" ")} failed: ${e.stderr?.trim() || e.message}`);
+    if ((err as NodeJS.ErrnoException).code !== "EXDEV") throw err;
+    fs.copyFileSync(plugin.bin, bin);
+    fs.chmodSync(bin, 0o755);
   }
+  fs.rmSync(partial);
   log(`  pulumi plugins   kubernetes v${plugin.version} installed in ${home}`);
 }
 
@@ -562,6 +566,10 @@ export async function downStack(runDir: string, log: Log): Promise<string[]> {
     fs.rmSync(f);
   }
   fs.rmSync(path.join(runDir, "env"), { force: true });
+  // The cluster's data goes with its processes (the next up starts empty anyway): 60-150 MB a run.
+  if (files.length) {
+    for (const d of ["etcd", "minio"]) fs.rmSync(path.join(runDir, d), { recursive: true, force: true });
+  }
   let problems: string[] = [];
   if (slot !== undefined) {
     problems = cleanUpNode(runDir, slot);

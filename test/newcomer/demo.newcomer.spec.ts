@@ -5,8 +5,9 @@
  * that only exists on a developer's machine cannot make this pass. The tools cache in the home folder
  * is reused (a fresh machine builds it first, as `npm test` already did before this runs).
  *
- * It runs in its own vitest project after the others (scripts/test.sh): the demo starts its own local
- * environment, which must not share the machine with the test environment's.
+ * It runs in its own vitest project, beside the others (scripts/test.sh): the demo starts its own local
+ * environment (its own node slot, ports and run folder in the clone), which shares nothing with the
+ * test environment's.
  */
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";

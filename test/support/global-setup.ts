@@ -16,6 +16,7 @@ import {
   type StackInfo,
 } from "../../cli/dev/stack";
 import { ensureTools } from "../../cli/dev/tools";
+import { removeTestTmp, useTestTmp } from "./test-tmp";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -36,7 +37,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       info = existing;
       log(`reusing the stack in ${given}`);
       // A stack started before the Kubernetes provider plugin was built gets it now.
-      await installPulumiPlugins(info, ensureTools("base"), log);
+      installPulumiPlugins(info, ensureTools("base"), log);
     } else {
       throw new Error(`HKS_DEV_DIR=${given} names no healthy stack: run 'npx hks dev up' there, or unset HKS_DEV_DIR`);
     }
@@ -50,7 +51,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   Object.assign(process.env, stackEnv(info));
   project.provide("stack", info);
+  const testTmp = useTestTmp();
   return async () => {
     if (owned && info) await downStack(info.runDir, log);
+    const kept = removeTestTmp(testTmp);
+    if (kept.length) log(`the tests' temp files are removed; ${kept.length} other stacks' logs kept in ${testTmp}`);
   };
 }
