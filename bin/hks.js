@@ -11,10 +11,10 @@ if (tooOld) {
 // V8's code cache for the CLI's modules (Node >= 22.1; in the OS temp folder, per Node version):
 // later starts skip compiling them. Commands load what they run only when they run (cli/lazy.ts).
 require("node:module").enableCompileCache?.();
-// One-file builds of @kubernetes/client-node and age-encryption (dist/cli/vendor, when the build made
+// One-file builds of @kubernetes/client-node and age-encryption (dist/vendor, when the build made
 // them for the installed versions) instead of their many modules: ~0.4 s less per command that
-// talks to a cluster (cli/vendor.ts).
-require("../dist/cli/vendor.js").useVendorBundles(require("node:path").join(__dirname, "../dist/cli/vendor"));
+// talks to a cluster (provider/vendor.ts).
+require("../dist/provider/vendor.js").useVendorBundles(require("node:path").join(__dirname, "../dist/vendor"));
 require("../dist/cli/main.js")
   .main(process.argv.slice(2))
   .then(

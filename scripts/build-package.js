@@ -21,13 +21,14 @@ if (res.status !== 0) {
   console.error(`build-package: tsc failed (exit ${res.status ?? res.signal})`);
   process.exit(1);
 }
-// The CLI's one-file builds of its ES module dependencies (cli/vendor.ts), into dist/cli/vendor.
-const vendor = spawnSync(process.execPath, [path.join(__dirname, "bundle-cli-vendor.js")], {
+// One-file builds of the ES module dependencies of the CLI and the provider (provider/vendor.ts),
+// into dist/vendor.
+const vendor = spawnSync(process.execPath, [path.join(__dirname, "bundle-vendor.js")], {
   cwd: root,
   stdio: "inherit",
 });
 if (vendor.status !== 0) {
-  console.error(`build-package: bundle-cli-vendor failed (exit ${vendor.status ?? vendor.signal})`);
+  console.error(`build-package: bundle-vendor failed (exit ${vendor.status ?? vendor.signal})`);
   process.exit(1);
 }
 if (prepare) process.exit(0);

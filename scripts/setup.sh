@@ -47,4 +47,4 @@ flock -w 5400 "$HOME/.cache/hks-backup/tools/.build.lock" bash scripts/test-infr
 wait "$images" || { say "error: the image build failed (its messages above)"; exit 1; }
 node scripts/link-self.js
 tsc -p tsconfig.json
-node scripts/bundle-cli-vendor.js --quiet
+node scripts/bundle-vendor.js --quiet

@@ -151,6 +151,6 @@ build postgres localhost/hks-dev/postgres:latest "$(digest $DEF/postgres "$(cat 
 build node-base localhost/hks-dev/node:24-slim "$(digest $DEF/node-base "$(cat "$WORK/keys/debian")" "node $("$NODE_BIN" --version) npm $NPM_VERSION")" -- node_base
 # Exactly what the Dockerfile copies, so a change in tests or docs does not rebuild the runner.
 build runner "ghcr.io/hks-backup/runner:$VERSION" \
-  "$(digest Dockerfile .dockerignore package.json package-lock.json .npmrc tsconfig.json sdk provider cli policy bin "$(cat "$WORK/keys/node-base")")" runner.tar runner
+  "$(digest Dockerfile .dockerignore package.json package-lock.json .npmrc tsconfig.json sdk provider cli policy bin scripts/bundle-vendor.js "$(cat "$WORK/keys/node-base")")" runner.tar runner
 say "images ready in $(elapsed "$T0"): $(cd "$OUT" && du -sh ./*.tar | awk '{printf "%s %s  ", $2, $1}')"
 echo "$OUT"

@@ -128,6 +128,23 @@ describe("the npm package, installed from its tarball outside the repository", (
     expect(fs.existsSync(path.join(installed, "dist", "provider", "index.js"))).toBe(true);
   });
 
+  it("loads the Kubernetes client from its one-file build in the provider's process", async () => {
+    const installed = path.join(userDir, "node_modules", "hks-backup");
+    const manifest = JSON.parse(fs.readFileSync(path.join(installed, "dist", "vendor", "manifest.json"), "utf8")) as {
+      bundles: Record<string, { version: string; file: string }>;
+    };
+    const bundled = manifest.bundles["@kubernetes/client-node"]!;
+    const script = 'require("hks-backup/provider"); console.log(require.resolve("@kubernetes/client-node"))';
+    const { stdout } = await run(process.execPath, ["-e", script], userDir);
+    const inUse = JSON.parse(
+      fs.readFileSync(path.join(userDir, "node_modules", "@kubernetes", "client-node", "package.json"), "utf8"),
+    ) as { version: string };
+    // The bundle stands in only for the version it was built from; another version loads as usual.
+    if (inUse.version === bundled.version)
+      expect(stdout.trim()).toBe(path.join(installed, "dist", "vendor", bundled.file));
+    else expect(stdout.trim()).toContain(path.join("node_modules", "@kubernetes", "client-node"));
+  });
+
   it("type-checks a strict program against the package's declarations", async () => {
     await run(path.join(userDir, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], userDir);
     // A wrong field is caught by the declarations, naming it.

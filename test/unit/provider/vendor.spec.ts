@@ -10,7 +10,7 @@ import {
   useVendorBundles,
   VENDOR_MANIFEST,
   type VendorManifest,
-} from "../../../cli/vendor";
+} from "../../../provider/vendor";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hks-vendor-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

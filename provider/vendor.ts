@@ -1,16 +1,17 @@
 /**
- * Single-file builds of the CLI's two ESM dependencies, @kubernetes/client-node and age-encryption,
- * which `hks` loads instead of the packages' own files. client-node is about a thousand ES modules
- * (every API group and model): resolving, reading and linking them took ~0.6 s of each `hks backup
- * create`, more than the backup of 1,000 objects itself; its bundle loads in about a third of that.
+ * Single-file builds of two ESM dependencies, @kubernetes/client-node and age-encryption, which `hks`
+ * and the dynamic provider's process load instead of the packages' own files. client-node is about
+ * a thousand ES modules (every API group and model): resolving, reading and linking them took ~0.6 s
+ * of each `hks backup create`, more than the backup of 1,000 objects itself; its bundle loads in
+ * about a third of that.
  *
- * scripts/bundle-cli-vendor.js writes the bundles (rolldown, minified, names kept) and a manifest
- * with each package's version into dist/cli/vendor/ after tsc. bin/hks.js calls useVendorBundles()
- * before it loads any command, so every import of those packages in the process, ours and their
- * dependents', gets the same bundle. A package is swapped only when its installed version is the
- * version bundled; without a manifest (a build without the step), on Node.js < 24 or without
- * `module.registerHooks`, nothing changes and the packages load as usual. The provider, the SDK and
- * the tests never install the hook.
+ * scripts/bundle-vendor.js writes the bundles (rolldown, minified, names kept) and a manifest with
+ * each package's version into dist/vendor/ after tsc. bin/hks.js and the provider module (index.ts)
+ * call useVendorBundles() before they load any handler or command, so every import of those
+ * packages in the process, ours and their dependents', gets the same bundle. A package is swapped
+ * only when its installed version is the version bundled; without a manifest (a build without the
+ * step, or the sources run by the tests), on Node.js < 24 or without `module.registerHooks`, nothing
+ * changes and the packages load as usual. The SDK (the user's program) never installs the hook.
  */
 import * as fs from "node:fs";
 import * as nodeModule from "node:module";
@@ -23,7 +24,7 @@ export const VENDOR_PACKAGES = ["@kubernetes/client-node", "age-encryption"] as 
 /** The manifest's name in the bundles' folder. */
 export const VENDOR_MANIFEST = "manifest.json";
 
-/** What scripts/bundle-cli-vendor.js records: per package name, the version bundled and its file. */
+/** What scripts/bundle-vendor.js records: per package name, the version bundled and its file. */
 export interface VendorManifest {
   bundles: Record<string, { version: string; file: string }>;
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Writes dist/cli/vendor/: one minified ES module per package of cli/vendor.ts's VENDOR_PACKAGES
-// (the CLI loads it instead of the package's many files; see that module), shared code in chunks,
-// and manifest.json with each package's version. Runs after tsc (it reads dist/cli/vendor.js), from
-// `npm run build`, scripts/build-package.js and scripts/setup.sh. Checks that each bundle exports
+// Writes dist/vendor/: one minified ES module per package of provider/vendor.ts's VENDOR_PACKAGES
+// (the CLI and the provider load it instead of the package's many files; see that module), shared
+// code in chunks, and manifest.json with each package's version. Runs after tsc (it reads
+// dist/provider/vendor.js), from `npm run build`, scripts/build-package.js, scripts/setup.sh and the
+// Dockerfile. Checks that each bundle exports
 // exactly the names the package does. Without rolldown (a devDependency) it says so and writes
 // nothing: the CLI then loads the packages as usual. `--quiet`: no summary line (scripts/setup.sh).
 "use strict";
@@ -11,16 +12,16 @@ const path = require("path");
 const { pathToFileURL } = require("url");
 
 const root = path.resolve(__dirname, "..");
-const out = path.join(root, "dist", "cli", "vendor");
+const out = path.join(root, "dist", "vendor");
 
 async function main() {
   const t0 = Date.now();
-  const vendor = require(path.join(root, "dist", "cli", "vendor.js"));
+  const vendor = require(path.join(root, "dist", "provider", "vendor.js"));
   let rolldown;
   try {
     rolldown = require(require.resolve("rolldown", { paths: [root] }));
   } catch {
-    console.error("bundle-cli-vendor: rolldown is not installed; the CLI loads its packages unbundled");
+    console.error("bundle-vendor: rolldown is not installed; the CLI and the provider load their packages unbundled");
     fs.rmSync(out, { recursive: true, force: true });
     return;
   }
@@ -59,15 +60,13 @@ async function main() {
   if (process.argv.includes("--quiet")) return;
   const size = fs.readdirSync(out).reduce((n, f) => n + fs.statSync(path.join(out, f)).size, 0);
   console.error(
-    `bundle-cli-vendor: ${Object.entries(bundles)
+    `bundle-vendor: ${Object.entries(bundles)
       .map(([p, b]) => `${p} ${b.version}`)
-      .join(
-        ", ",
-      )} in dist/cli/vendor (${(size / 2 ** 20).toFixed(1)} MiB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      .join(", ")} in dist/vendor (${(size / 2 ** 20).toFixed(1)} MiB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
   );
 }
 
 main().catch((err) => {
-  console.error(`bundle-cli-vendor: ${err && err.stack ? err.stack : err}`);
+  console.error(`bundle-vendor: ${err && err.stack ? err.stack : err}`);
   process.exit(1);
 });
