@@ -14,13 +14,19 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { nodeLayout } from "../../cli/dev/node-config";
 import { cgroupDirs, CLAIM_DIR, iptablesChains, mountsUnder } from "../../cli/dev/node-host";
 import { downStack, upStack, type StackInfo } from "../../cli/dev/stack";
-import { ensureTools } from "../../cli/dev/tools";
+import { ensureTools, imagesDir } from "../../cli/dev/tools";
 import { busyboxContainer, untilStopped } from "../support/node";
 import { waitFor } from "../support/wait";
 
 const main = inject("stack");
 const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "hks-node-down-"));
 let second: StackInfo | undefined;
+
+// This node runs one busybox Pod: it imports only the images that takes (3.5 MB, copied to a folder of
+// its own), not the postgres and runner images, a gigabyte to hash and unpack beside the other tests.
+const images = fs.mkdtempSync(path.join(os.tmpdir(), "hks-node-down-images-"));
+for (const f of ["busybox.tar", "pause.tar"]) fs.copyFileSync(path.join(imagesDir(), f), path.join(images, f));
+process.env.HKS_IMAGES_DIR = images;
 
 const loAddresses = () => execFileSync("ip", ["-4", "-o", "addr", "show", "dev", "lo"], { encoding: "utf8" });
 
