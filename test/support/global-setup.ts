@@ -16,7 +16,7 @@ import {
   type StackInfo,
 } from "../../cli/dev/stack";
 import { ensureTools } from "../../cli/dev/tools";
-import { removeTestTmp, useTestTmp } from "./test-tmp";
+import { keepOnlyLogs, removeTestTmp, useTestTmp } from "./test-tmp";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -53,7 +53,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("stack", info);
   const testTmp = useTestTmp();
   return async () => {
-    if (owned && info) await downStack(info.runDir, log);
+    if (owned && info) {
+      await downStack(info.runDir, log);
+      keepOnlyLogs(info.runDir);
+    }
     const kept = removeTestTmp(testTmp);
     if (kept.length) log(`the tests' temp files are removed; ${kept.length} other stacks' logs kept in ${testTmp}`);
   };

@@ -17,6 +17,15 @@ export function useTestTmp(): string {
 }
 
 /**
+ * Removes what a stopped stack's run folder holds but its logs: `logs/` and `node/` (the pod logs a
+ * stopped node leaves). Its pulumi-home holds a hard link to the 160 MB plugin of the tools cache.
+ */
+export function keepOnlyLogs(runDir: string): void {
+  for (const e of fs.readdirSync(runDir))
+    if (e !== "logs" && e !== "node") fs.rmSync(path.join(runDir, e), { recursive: true, force: true });
+}
+
+/**
  * Removes what `dir` holds, keeping `logs/` and `node/` (the pod logs a stopped node leaves) of each
  * stopped stack. A stack still running (its `stack.json` is there: a test died before stopping it) is
  * left whole, mounts and all. Returns the folders of logs kept.
@@ -29,8 +38,7 @@ export function removeTestTmp(dir: string): string[] {
     if (!isStack) {
       fs.rmSync(p, { recursive: true, force: true });
     } else if (!fs.existsSync(path.join(p, "stack.json"))) {
-      for (const e of fs.readdirSync(p))
-        if (e !== "logs" && e !== "node") fs.rmSync(path.join(p, e), { recursive: true, force: true });
+      keepOnlyLogs(p);
       kept.push(path.join(p, "logs"));
     } else {
       kept.push(p);
