@@ -5,6 +5,12 @@ import { defineConfig } from "vitest/config";
 // Three projects: `unit` (pure logic, no services), `integration` (real etcd, kube-apiserver,
 // kube-controller-manager, MinIO and the Pulumi CLI, started once per run by the global setup) and
 // `newcomer` (a fresh clone's `npm run demo`, run beside the others by scripts/test.sh).
+
+// Three files at a time: these tests mostly wait (Pods starting, a CronJob's next minute, controllers,
+// pulumi's engine), and with two the 2-core CI machine was busy 70-80% of the run. The unit project
+// has the same size: vitest runs both projects' files in one pool, which needs one size.
+const WORKERS = 3;
+
 export default defineConfig({
   test: {
     reporters: ["default", "./test/support/summary-reporter.ts"],
@@ -16,8 +22,7 @@ export default defineConfig({
           // Pure logic: the files share one module graph per worker instead of importing it again
           // for each file (CPU of the unit run 81 s -> 27 s).
           isolate: false,
-          // The integration project's pool size: vitest runs both projects' files in one pool.
-          maxWorkers: 3,
+          maxWorkers: WORKERS,
           testTimeout: 20_000,
         },
       },
@@ -35,9 +40,7 @@ export default defineConfig({
             NODE_COMPILE_CACHE: path.join(os.tmpdir(), "hks-test-node-compile-cache"),
           },
           pool: "forks",
-          // Three files at a time: these tests mostly wait (Pods starting, a CronJob's next minute,
-          // controllers, pulumi's engine), and with two the 2-core CI machine was busy 70-80% of the run.
-          maxWorkers: 3,
+          maxWorkers: WORKERS,
           testTimeout: 180_000,
           hookTimeout: 300_000,
         },

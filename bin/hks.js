@@ -8,13 +8,11 @@ if (tooOld) {
   console.error(tooOld);
   process.exit(1);
 }
-// V8's code cache for the CLI's modules (Node >= 22.1; in the OS temp folder, per Node version):
-// later starts skip compiling them. Commands load what they run only when they run (cli/lazy.ts).
-require("node:module").enableCompileCache?.();
-// One-file builds of @kubernetes/client-node and age-encryption (dist/vendor, when the build made
-// them for the installed versions) instead of their many modules: ~0.4 s less per command that
-// talks to a cluster (provider/vendor.ts).
-require("../dist/provider/vendor.js").useVendorBundles(require("node:path").join(__dirname, "../dist/vendor"));
+// V8's code cache, and one-file builds of @kubernetes/client-node and age-encryption (dist/vendor,
+// when the build made them for the installed versions) instead of their many modules: ~0.4 s less
+// per command that talks to a cluster (provider/vendor.ts). Commands load what they run only when
+// they run (cli/lazy.ts).
+require("../dist/provider/vendor.js").useFastLoading(require("node:path").join(__dirname, "../dist/vendor"));
 require("../dist/cli/main.js")
   .main(process.argv.slice(2))
   .then(

@@ -7,7 +7,7 @@
  *
  * scripts/bundle-vendor.js writes the bundles (rolldown, minified, names kept) and a manifest with
  * each package's version into dist/vendor/ after tsc. bin/hks.js and the provider module (index.ts)
- * call useVendorBundles() before they load any handler or command, so every import of those
+ * call useFastLoading() before they load any handler or command, so every import of those
  * packages in the process, ours and their dependents', gets the same bundle. A package is swapped
  * only when its installed version is the version bundled; without a manifest (a build without the
  * step, or the sources run by the tests), on Node.js < 24 or without `module.registerHooks`, nothing
@@ -75,11 +75,15 @@ export function bundleFor(
   return fs.existsSync(file) ? file : undefined;
 }
 
+/** Whether this process has the hook already: a second one would resolve every import twice. */
+let hookInstalled = false;
+
 /**
- * Makes this process load the bundles in `dir` for their packages (see the module comment). Returns
- * whether the hook was installed. `nodeVersion`: for tests.
+ * Makes this process load the bundles in `dir` for their packages (see the module comment), once per
+ * process. Returns whether the hook is installed. `nodeVersion`: for tests.
  */
 export function useVendorBundles(dir: string, nodeVersion: string = process.versions.node): boolean {
+  if (hookInstalled) return true;
   // Node 22's registerHooks (22.15+) was still experimental; 24's is a release candidate.
   if (Number(nodeVersion.split(".")[0]) < 24 || typeof nodeModule.registerHooks !== "function") return false;
   const manifest = readVendorManifest(dir);
@@ -99,5 +103,16 @@ export function useVendorBundles(dir: string, nodeVersion: string = process.vers
       return url ? { url, format: "module", shortCircuit: true } : resolved;
     },
   });
+  hookInstalled = true;
   return true;
+}
+
+/**
+ * What a process of ours does before it loads a command or a handler (bin/hks.js, the provider
+ * module): V8's code cache for the modules it compiles (Node >= 22.1; in the OS temp folder, or
+ * NODE_COMPILE_CACHE; later starts skip compiling them) and the bundles in `dir`.
+ */
+export function useFastLoading(dir: string): void {
+  nodeModule.enableCompileCache?.();
+  useVendorBundles(dir);
 }

@@ -224,7 +224,7 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log, opts: 
   if (opts.node) checkNodeHost(tools.node);
   if (existing || nodeSlotOf(runDir) !== undefined) await downStack(runDir, log);
   fs.mkdirSync(path.join(runDir, "logs"), { recursive: true });
-  for (const d of ["etcd", "minio"]) fs.rmSync(path.join(runDir, d), { recursive: true, force: true });
+  removeClusterData(runDir);
   const t0 = Date.now();
   const secs = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
   const pki = ensurePki(path.join(runDir, "pki"));
@@ -426,6 +426,11 @@ export async function upStack(runDir: string, tools: ToolPaths, log: Log, opts: 
   }
 }
 
+/** Removes etcd's and MinIO's data folders: a stack always starts with an empty cluster and bucket. */
+function removeClusterData(runDir: string): void {
+  for (const d of ["etcd", "minio"]) fs.rmSync(path.join(runDir, d), { recursive: true, force: true });
+}
+
 /**
  * Installs the Kubernetes provider plugin (built by build.sh) into the stack's PULUMI_HOME, as the
  * version `@pulumi/kubernetes` asks for, so its programs run with nothing downloaded
@@ -567,9 +572,7 @@ export async function downStack(runDir: string, log: Log): Promise<string[]> {
   }
   fs.rmSync(path.join(runDir, "env"), { force: true });
   // The cluster's data goes with its processes (the next up starts empty anyway): 60-150 MB a run.
-  if (files.length) {
-    for (const d of ["etcd", "minio"]) fs.rmSync(path.join(runDir, d), { recursive: true, force: true });
-  }
+  if (files.length) removeClusterData(runDir);
   let problems: string[] = [];
   if (slot !== undefined) {
     problems = cleanUpNode(runDir, slot);
