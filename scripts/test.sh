@@ -22,11 +22,18 @@ if [ $# -eq 0 ]; then
   newcomer=$!
 fi
 # The checks, side by side (each uses one core). A violation skips the tests below.
+# Each keeps what it found per file content in a cache outside the repository, one per checkout: a
+# run re-checks only the files that changed (53 s of CPU cold, 13 s warm). The type check's cache is
+# TypeScript's own incremental build info (a file is checked again when anything it depends on
+# changed); the lint rules look at one file at a time (no type information), so its cache is exact.
+checks_cache="$HOME/.cache/hks-backup/checks/$(pwd | sha256sum | cut -c1-16)"
+mkdir -p "$checks_cache"
 # vitest strips types without checking them: a type error in a test would otherwise go unseen.
-tsc -p tsconfig.test.json & tsc_pid=$!
+tsc -p tsconfig.test.json --incremental --tsBuildInfoFile "$checks_cache/test.tsbuildinfo" & tsc_pid=$!
 # The linter and the formatter's check (npm run lint).
-eslint . & eslint_pid=$!
-prettier --check . --log-level warn || status=$?
+eslint --cache --cache-strategy content --cache-location "$checks_cache/eslint" . & eslint_pid=$!
+prettier --check . --log-level warn --cache --cache-strategy content --cache-location "$checks_cache/prettier" ||
+  status=$?
 wait "$tsc_pid" || status=$?
 wait "$eslint_pid" || status=$?
 if [ "$status" -eq 0 ]; then

@@ -8,30 +8,29 @@
  * Expected: no manifest and nothing listed as Completed; the next run succeeds. For the plan: the
  * killed run's lock stops the next run with a message naming the holder and its expiry, then, once
  * expired, is broken with a warning, and the dead run's incomplete upload is removed.
- * Runs on a private stack (its own MinIO), with an archive of several 8 MiB parts (random data).
+ * Runs on the run's shared stack (it kills only processes of its own), in namespaces and a bucket of
+ * its own, with an archive of several 8 MiB parts (random data).
  */
+import * as k8s from "@kubernetes/client-node";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { BackupListJson } from "../../cli/backup/format";
 import type { StackInfo } from "../../cli/dev/stack";
 import { STORE_LAYOUT, type ObjectStore } from "../../provider/store";
-import {
-  hks,
-  incompleteUploads,
-  spawnHks,
-  stopPrivateStack,
-  type HksRun,
-  startUploadFaultScene,
-} from "../support/faults";
+import { hks, incompleteUploads, spawnHks, adminKc, type HksRun, startUploadFaultScene } from "../support/faults";
 import { waitFor } from "../support/wait";
 
-const SRC = "big-app";
-const LOC_NS = "hks-faults";
-const BUCKET = "faults-kill";
+const id = crypto.randomBytes(3).toString("hex");
+const SRC = `big-app-${id}`;
+const LOC_NS = `hks-faults-${id}`;
+const BUCKET = `faults-kill-${id}`;
+/** What the lock messages say the plan's storage is. */
+const LOCK_AT = `s3://${BUCKET}/team-a`;
 const archiveKey = (name: string) => `team-a/${STORE_LAYOUT.backupResourcesKey(name)}`;
-let info: StackInfo;
+const info: StackInfo = inject("stack");
 let store: ObjectStore;
 /** TMPDIR of the runners, so a killed run's spill folder can be seen. */
 let tmp: string;
@@ -55,16 +54,17 @@ async function kill(run: HksRun): Promise<void> {
 }
 
 beforeAll(async () => {
-  ({ info, store } = await startUploadFaultScene("faults-kill", {
-    src: SRC,
-    locationNamespace: LOC_NS,
-    bucket: BUCKET,
-  }));
+  ({ store } = await startUploadFaultScene(
+    "faults-kill",
+    { src: SRC, locationNamespace: LOC_NS, bucket: BUCKET },
+    info,
+  ));
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hks-faults-kill-tmp-"));
 }, 300_000);
 
 afterAll(async () => {
-  await stopPrivateStack(info);
+  const core = adminKc(info).makeApiClient(k8s.CoreV1Api);
+  for (const name of [SRC, LOC_NS]) await core.deleteNamespace({ name }).catch(() => undefined);
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -125,7 +125,10 @@ describe("the backup process killed with SIGKILL mid-backup", () => {
       const held = await hksIn(["run-plan", "nightly"], { HKS_NOW: "2025-01-01T03:00:00Z", TMPDIR: tmp });
       expect(held.code).toBe(4);
       expect(held.stderr).toMatch(
-        /plan "nightly" is already running: s3:\/\/faults-kill\/team-a holds its run lock for \S+ \(run \w+\) since 2025-01-01T02:00:00\.\d+Z, valid until 2025-01-01T08:00:00\.\d+Z/,
+        new RegExp(
+          `plan "nightly" is already running: ${LOCK_AT} holds its run lock for \\S+ \\(run \\w+\\) ` +
+            `since 2025-01-01T02:00:00\\.\\d+Z, valid until 2025-01-01T08:00:00\\.\\d+Z`,
+        ),
       );
 
       const next = await hksIn(["run-plan", "nightly"], { HKS_NOW: "2025-01-01T08:30:00Z", TMPDIR: tmp });
@@ -159,7 +162,7 @@ describe("the backup process killed with SIGKILL mid-backup", () => {
       const next = await hksIn(["run-plan", "nightly"], { HKS_NOW: "2025-01-03T02:00:00Z", TMPDIR: tmp });
       expect(next.code, next.stdout + next.stderr).toBe(0);
       expect(next.stderr).toContain(
-        `removed 1 incomplete upload(s) of backup ${dead} from s3://faults-kill/team-a: left by the run that died`,
+        `removed 1 incomplete upload(s) of backup ${dead} from ${LOCK_AT}: left by the run that died`,
       );
       expect(await incompleteUploads(info, BUCKET, archiveKey(dead))).toBe(0);
       expect(await phasesOf("nightly-20250103020000")).toEqual(["Completed"]);
@@ -176,7 +179,10 @@ describe("two runs of one plan started at once (real processes, real bucket)", (
     expect(results.map((r) => r.code).sort()).toEqual([0, 4]);
     const loser = results.find((r) => r.code === 4)!;
     expect(loser.out).toMatch(
-      /plan "nightly" is already running: s3:\/\/faults-kill\/team-a holds its run lock for \S+ \(run \w+\) since 2025-01-04T02:00:00/,
+      new RegExp(
+        `plan "nightly" is already running: ${LOCK_AT} holds its run lock for \\S+ \\(run \\w+\\) ` +
+          `since 2025-01-04T02:00:00`,
+      ),
     );
     expect(await phasesOf("nightly-20250104020000")).toEqual(["Completed"]);
   });

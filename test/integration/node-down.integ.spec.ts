@@ -26,6 +26,8 @@ let second: StackInfo | undefined;
 // its own), not the postgres and runner images, a gigabyte to hash and unpack beside the other tests.
 const images = fs.mkdtempSync(path.join(os.tmpdir(), "hks-node-down-images-"));
 for (const f of ["busybox.tar", "pause.tar"]) fs.copyFileSync(path.join(imagesDir(), f), path.join(images, f));
+// Files share a worker's process (isolate: false): the setting ends with this file.
+const imagesBefore = process.env.HKS_IMAGES_DIR;
 process.env.HKS_IMAGES_DIR = images;
 
 const loAddresses = () => execFileSync("ip", ["-4", "-o", "addr", "show", "dev", "lo"], { encoding: "utf8" });
@@ -33,6 +35,9 @@ const loAddresses = () => execFileSync("ip", ["-4", "-o", "addr", "show", "dev",
 describe("hks dev down with a node", () => {
   afterAll(async () => {
     if (second) await downStack(runDir, () => undefined).catch(() => undefined);
+    if (imagesBefore === undefined) delete process.env.HKS_IMAGES_DIR;
+    else process.env.HKS_IMAGES_DIR = imagesBefore;
+    fs.rmSync(images, { recursive: true, force: true });
   });
 
   it("runs a second node beside the test environment's, then removes every trace of it", async () => {

@@ -1,7 +1,8 @@
 /**
- * Helpers of the fault-injection tests (test/integration/faults-*.integ.spec.ts). Each fault test
- * file starts its OWN stack (etcd, kube-apiserver, controller-manager, MinIO) in a temp folder,
- * because it kills and restarts processes of it: the shared stack of the run is never disturbed.
+ * Helpers of the fault-injection tests (test/integration/faults-*.integ.spec.ts). A fault test file
+ * that kills or freezes a process of the stack (kube-apiserver, MinIO) starts its OWN stack (etcd,
+ * kube-apiserver, controller-manager, MinIO) in a temp folder: the shared stack of the run is never
+ * disturbed. One that kills only its own processes (the runner) uses the shared stack.
  * The CLI runs as a real child process (`node bin/hks.js`, compiled dist/) with that stack's
  * environment, so a fault hits it exactly as it would hit an operator or the CronJob.
  */
@@ -241,7 +242,7 @@ export async function installPlan(
   });
 }
 
-/** The scene both upload-fault files use: a private stack, a namespace worth several multipart parts, a location and
+/** The scene both upload-fault files use: a stack, a namespace worth several multipart parts, a location and
  * a plan. */
 export interface UploadFaultScene {
   info: StackInfo;
@@ -249,15 +250,17 @@ export interface UploadFaultScene {
 }
 
 /**
- * Starts a private stack with namespace `src` holding 64 ConfigMaps of 768 KiB random bytes
- * (~48 MiB of gzip that does not shrink: six 8 MiB parts), location "main" (bucket `bucket`, prefix
- * team-a) recorded in `locationNamespace`, and plan "nightly" backing up `src` there.
+ * Makes, on stack `on` or else on a private stack it starts, namespace `src` holding 64 ConfigMaps
+ * of 768 KiB random bytes (~48 MiB of gzip that does not shrink: six 8 MiB parts), location "main"
+ * (bucket `bucket`, prefix team-a) recorded in `locationNamespace`, and plan "nightly" backing up
+ * `src` there.
  */
 export async function startUploadFaultScene(
   label: string,
   o: { src: string; locationNamespace: string; bucket: string },
+  on?: StackInfo,
 ): Promise<UploadFaultScene> {
-  const info = await startPrivateStack(label);
+  const info = on ?? (await startPrivateStack(label));
   const kc = adminKc(info);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   for (const ns of [o.src, o.locationNamespace]) await core.createNamespace({ body: { metadata: { name: ns } } });

@@ -12,13 +12,16 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const m of testModules) {
+      let failedHere = 0;
       for (const t of m.children.allTests()) {
         const state = t.result().state;
         if (state === "passed") passed++;
-        else if (state === "failed") failed++;
+        else if (state === "failed") failedHere++;
         else skipped++;
       }
-      if (m.state() === "failed" && [...m.children.allTests()].length === 0) failed++; // a file that failed to load
+      // A file that failed with no failing test (an import error, a failing beforeAll: its tests show
+      // as skipped) counts as one failure, or the line would read "0 failed" for a red run.
+      failed += m.state() === "failed" && failedHere === 0 ? 1 : failedHere;
     }
     const errors = unhandledErrors.length;
     const errorPart = errors > 0 ? `, ${errors} unhandled error${errors === 1 ? "" : "s"}` : "";
