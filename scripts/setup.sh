@@ -5,9 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '[setup] %s\n' "$*" >&2; }
+built=0
 if [ ! -x node_modules/.bin/node ] || [ ! -d node_modules/@pulumi/pulumi ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (Node 24 comes from the npm package 'node') ..."
   npm ci --no-audit --no-fund --loglevel=error
+  # Its `prepare` script linked the package and built dist/ (scripts/build-package.js --prepare).
+  built=1
 fi
 export PATH="$PWD/node_modules/.bin:$PATH"
 case "$(node --version)" in v2[4-9].*|v[3-9]*) ;; *) say "error: node_modules/.bin/node is $(node --version), expected >= 24: run 'npm ci'"; exit 1;; esac
@@ -45,6 +48,10 @@ bash scripts/test-infra/images.sh >/dev/null &
 images=$!
 flock -w 5400 "$HOME/.cache/hks-backup/tools/.build.lock" bash scripts/test-infra/build.sh >/dev/null
 wait "$images" || { say "error: the image build failed (its messages above)"; exit 1; }
-node scripts/link-self.js
-tsc -p tsconfig.json
-node scripts/bundle-vendor.js --quiet
+# The sources may have changed since the last build; right after `npm ci` they have not (building
+# again cost 22 s of CPU in every fresh clone).
+if [ "$built" = 0 ]; then
+  node scripts/link-self.js
+  tsc -p tsconfig.json
+  node scripts/bundle-vendor.js --quiet
+fi
