@@ -121,6 +121,24 @@ export async function probeOnce(runDir: string, p: HealthProbe): Promise<boolean
  */
 export const SILENT_EXIT_TEXT = "before printing anything";
 
+/**
+ * What a start-up failure says when the process is gone but this process saw no exit (so neither an
+ * exit code nor a signal): onFreshPorts starts it again, as for a silent exit.
+ */
+export const UNSEEN_EXIT_TEXT = "exit status unknown";
+
+/** What /proc shows of `pid`, for a start-up failure's message. */
+function procSays(pid: number): string {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+    const argv0 = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0] || "(no command line)";
+    return `state ${state}, ${argv0}`;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such process" : (err as Error).message;
+  }
+}
+
 /** Waits until `p` passes its health probe; fails early, with the log's tail, if it exits. */
 export async function waitHealthy(runDir: string, name: string, p: StackProcess): Promise<void> {
   if (!p.health) throw new Error(`${name} has no recorded health probe`);
@@ -128,9 +146,11 @@ export async function waitHealthy(runDir: string, name: string, p: StackProcess)
   const deadline = Date.now() + p.health.timeoutMs;
   while (Date.now() < deadline) {
     if (!isOurs(p.pid, p.bin)) {
-      // The exit event comes a moment after /proc forgets the process.
-      for (let i = 0; i < 10 && !exits.has(p.pid); i++) await new Promise((r) => setTimeout(r, 20));
-      const how = exits.get(p.pid) ?? "exit status unknown";
+      // The exit event comes a moment after /proc forgets the process. Without one, look again: a
+      // loaded CI machine once reported a starting etcd gone that had printed its usual lines.
+      for (let i = 0; i < 50 && !exits.has(p.pid); i++) await new Promise((r) => setTimeout(r, 20));
+      if (!exits.has(p.pid) && isOurs(p.pid, p.bin)) continue;
+      const how = exits.get(p.pid) ?? `${UNSEEN_EXIT_TEXT}; /proc: ${procSays(p.pid)}`;
       const tail = fs.existsSync(logFile)
         ? fs.readFileSync(logFile, "utf8").trim().split("\n").slice(-15).join("\n")
         : "";

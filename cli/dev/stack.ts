@@ -24,6 +24,7 @@ import {
   spawnProcess,
   stopProcess,
   SILENT_EXIT_TEXT,
+  UNSEEN_EXIT_TEXT,
   stopProcesses,
   waitHealthy,
   waitPortFree,
@@ -75,7 +76,8 @@ export const PORT_TAKEN = /address already in use|port is already in use/i;
  * Runs `start` on `count` free ports, again on new ones (up to `tries` times) when it fails because a
  * port was taken in the meantime: a free port is only free until someone binds it, and another
  * stack starting beside this one, or any process's outgoing connection, may take it first. A process
- * that ended before printing a line is started again too: nothing in its flags or ports stopped it.
+ * that ended before printing a line, or whose end this process did not see (no exit code, no signal:
+ * not its own doing), is started again too: nothing in its flags or ports stopped it.
  */
 export async function onFreshPorts<T>(count: number, start: (ports: number[]) => Promise<T>, tries = 3): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -84,7 +86,9 @@ export async function onFreshPorts<T>(count: number, start: (ports: number[]) =>
       return await start(ports);
     } catch (err) {
       const message = (err as Error).message;
-      if (attempt >= tries || !(PORT_TAKEN.test(message) || message.includes(SILENT_EXIT_TEXT))) throw err;
+      const retry =
+        PORT_TAKEN.test(message) || message.includes(SILENT_EXIT_TEXT) || message.includes(UNSEEN_EXIT_TEXT);
+      if (attempt >= tries || !retry) throw err;
     }
   }
 }
