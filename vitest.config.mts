@@ -6,11 +6,10 @@ import { defineConfig } from "vitest/config";
 // kube-controller-manager, MinIO and the Pulumi CLI, started once per run by the global setup) and
 // `newcomer` (a fresh clone's `npm run demo`, run beside the others by scripts/test.sh).
 
-// Four files at a time: many of these tests wait (Pods starting, a CronJob's next minute, controllers,
-// pulumi's engine), and with three the 2-core CI machine still stood idle for stretches of up to a
-// minute when three such waits met. The unit project has the same size: vitest runs both projects'
-// files in one pool, which needs one size.
-const WORKERS = 4;
+// Three files at a time: these tests mostly wait (Pods starting, a CronJob's next minute, controllers,
+// pulumi's engine), and with two the 2-core CI machine was busy 70-80% of the run. The unit project
+// has the same size: vitest runs both projects' files in one pool, which needs one size.
+const WORKERS = 3;
 
 export default defineConfig({
   test: {
