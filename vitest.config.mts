@@ -42,7 +42,7 @@ export default defineConfig({
           pool: "forks",
           // One module graph per worker, as for the unit files: each file imported the engine, the
           // Kubernetes and S3 clients again (about 0.5 s of CPU per file). A file that changes the
-          // process (an environment variable) puts it back in its afterAll.
+          // process (an environment variable) sets it with vi.stubEnv and ends it with vi.unstubAllEnvs.
           isolate: false,
           maxWorkers: WORKERS,
           testTimeout: 180_000,

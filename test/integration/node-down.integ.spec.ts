@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, inject, it, vi } from "vitest";
 import { nodeLayout } from "../../cli/dev/node-config";
 import { cgroupDirs, CLAIM_DIR, iptablesChains, mountsUnder } from "../../cli/dev/node-host";
 import { downStack, upStack, type StackInfo } from "../../cli/dev/stack";
@@ -26,17 +26,15 @@ let second: StackInfo | undefined;
 // its own), not the postgres and runner images, a gigabyte to hash and unpack beside the other tests.
 const images = fs.mkdtempSync(path.join(os.tmpdir(), "hks-node-down-images-"));
 for (const f of ["busybox.tar", "pause.tar"]) fs.copyFileSync(path.join(imagesDir(), f), path.join(images, f));
-// Files share a worker's process (isolate: false): the setting ends with this file.
-const imagesBefore = process.env.HKS_IMAGES_DIR;
-process.env.HKS_IMAGES_DIR = images;
+// Files share a worker's process (isolate: false): vitest's env stub ends with this file (afterAll).
+vi.stubEnv("HKS_IMAGES_DIR", images);
 
 const loAddresses = () => execFileSync("ip", ["-4", "-o", "addr", "show", "dev", "lo"], { encoding: "utf8" });
 
 describe("hks dev down with a node", () => {
   afterAll(async () => {
     if (second) await downStack(runDir, () => undefined).catch(() => undefined);
-    if (imagesBefore === undefined) delete process.env.HKS_IMAGES_DIR;
-    else process.env.HKS_IMAGES_DIR = imagesBefore;
+    vi.unstubAllEnvs();
     fs.rmSync(images, { recursive: true, force: true });
   });
 
